@@ -1,0 +1,251 @@
+//! Elementwise and blockwise operations: `map`, `zip_with`, `map_blocks`.
+
+use ndarray::Dimension as _;
+use std::sync::Arc;
+
+use ndarray::{ArrayD, ArrayViewD, Zip};
+
+use super::Array;
+use crate::chunks::Chunks;
+use crate::error::{Error, Result};
+use crate::expr::block::{Element, block_of, is_same, owned, same, try_unique};
+use crate::expr::blockwise::{Blockwise, Kernel, align, rechunk_fn};
+
+impl<T: Element> Array<T> {
+    /// A blockwise node over this array alone, with the same chunks.
+    fn unary<U: Element>(&self, name: &str, chunks: Chunks, kernel: Kernel) -> Array<U> {
+        Array::from_node(Blockwise {
+            name: name.to_string(),
+            axes: vec![(0..chunks.ndim()).map(Some).collect()],
+            chunks,
+            inputs: vec![self.node.clone()],
+            kernel,
+        })
+    }
+
+    /// Applies `f` to every element, lazily.
+    ///
+    /// When `U` is `T` and the input block is not shared, the block is updated in place.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::<f64>::full(&[4], &[2], 9.0)?;
+    /// let roots = x.map(f64::sqrt);
+    /// let labels = x.map(|v| v > 5.0);
+    /// assert_eq!(roots.compute()?[[0]], 3.0);
+    /// assert!(labels.compute()?[[3]]);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn map<U, F>(&self, f: F) -> Array<U>
+    where
+        U: Element,
+        F: Fn(T) -> U + Send + Sync + 'static,
+    {
+        let kernel: Kernel = Box::new(move |_, _, mut inputs| {
+            let v = inputs.pop().expect("map has one input");
+            let v = if is_same::<T, U>() {
+                match try_unique::<T>(v) {
+                    Ok(mut a) => {
+                        a.mapv_inplace(|x| same::<U, T>(f(x)));
+                        return Ok(owned(a));
+                    }
+                    Err(shared) => shared,
+                }
+            } else {
+                v
+            };
+            Ok(owned(block_of::<T>(&v).view().mapv(&f)))
+        });
+        self.unary("map", self.node.chunks().clone(), kernel)
+    }
+
+    /// Combines this array with `other` element by element, broadcasting their shapes as numpy
+    /// does. Operands with different chunkings are cut along the common refinement of their
+    /// block edges first (no copy: each refined block is a view).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::IncompatibleShapes`] when the shapes cannot be broadcast together.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// use ndarray::array;
+    ///
+    /// let x = Array::from_ndarray(array![[1.0, 2.0], [3.0, 4.0]], &[1, 2])?;
+    /// let row = Array::from_ndarray(array![10.0, 20.0], &[1])?;
+    /// let y = x.zip_with(&row, |a, b| a + b)?; // row broadcast over the rows
+    /// assert_eq!(y.compute()?, array![[11.0, 22.0], [13.0, 24.0]].into_dyn());
+    ///
+    /// let bad = Array::<f64>::zeros(&[3], &[3])?;
+    /// assert!(x.zip_with(&bad, |a, b| a + b).is_err());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn zip_with<T2, U, F>(&self, other: &Array<T2>, f: F) -> Result<Array<U>>
+    where
+        T2: Element,
+        U: Element,
+        F: Fn(T, T2) -> U + Send + Sync + 'static,
+    {
+        let aligned = align(
+            "zip_with",
+            &[
+                (self.node.clone(), rechunk_fn::<T>()),
+                (other.node.clone(), rechunk_fn::<T2>()),
+            ],
+        )?;
+        let mut inputs = aligned.inputs;
+        let mut axes = aligned.axes;
+        if Arc::ptr_eq(&inputs[0], &inputs[1]) {
+            // `x op x`: read each block once.
+            inputs.pop();
+            axes.pop();
+            let kernel: Kernel = Box::new(move |_, _, inputs| {
+                let a = block_of::<T>(&inputs[0]).view();
+                let b = block_of::<T2>(&inputs[0]).view();
+                Ok(owned(Zip::from(&a).and(&b).map_collect(|x, y| f(x.clone(), y.clone()))))
+            });
+            return Ok(Array::from_node(Blockwise {
+                name: "zip_with".into(),
+                chunks: aligned.chunks,
+                inputs,
+                axes,
+                kernel,
+            }));
+        }
+        let kernel: Kernel = Box::new(move |_, shape, mut inputs| {
+            let vb = inputs.pop().expect("two inputs");
+            let va = inputs.pop().expect("two inputs");
+            let b = block_of::<T2>(&vb).view();
+            let b = b.broadcast(shape.clone()).expect("aligned blocks broadcast");
+            let va = if is_same::<T, U>() {
+                match try_unique::<T>(va) {
+                    Ok(mut a) if a.shape() == shape.slice() => {
+                        Zip::from(&mut a)
+                            .and(&b)
+                            .for_each(|x, y| *x = same::<U, T>(f(x.clone(), y.clone())));
+                        return Ok(owned(a));
+                    }
+                    Ok(a) => owned(a),
+                    Err(shared) => shared,
+                }
+            } else {
+                va
+            };
+            let a = block_of::<T>(&va).view();
+            let a = a.broadcast(shape.clone()).expect("aligned blocks broadcast");
+            Ok(owned(Zip::from(&a).and(&b).map_collect(|x, y| f(x.clone(), y.clone()))))
+        });
+        Ok(Array::from_node(Blockwise {
+            name: "zip_with".into(),
+            chunks: aligned.chunks,
+            inputs,
+            axes,
+            kernel,
+        }))
+    }
+
+    /// Applies `f` to each block; each output block must keep its input block's shape.
+    ///
+    /// A block of another shape makes `compute` fail with [`Error::BlockShape`]; use
+    /// [`Array::map_blocks_with_chunks`] to change block shapes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::from_ndarray(ndarray::Array::from_iter(0..6), &[3])?;
+    /// // Subtract each block's first element.
+    /// let y = x.map_blocks(|b| b.mapv(|v| v - b[0]));
+    /// assert_eq!(y.compute()?, ndarray::array![0, 1, 2, 0, 1, 2].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn map_blocks<U, F>(&self, f: F) -> Array<U>
+    where
+        U: Element,
+        F: Fn(ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
+    {
+        self.map_blocks_impl("map_blocks", self.node.chunks().clone(), move |_, b| f(b))
+    }
+
+    /// Like [`Array::map_blocks`], but `f` also receives the block's grid index.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::<usize>::zeros(&[4, 4], &[2, 2])?;
+    /// let ids = x.map_blocks_indexed(|idx, b| b.mapv(|_| idx[0] * 2 + idx[1]));
+    /// let y = ids.compute()?;
+    /// assert_eq!((y[[0, 0]], y[[0, 3]], y[[3, 0]], y[[3, 3]]), (0, 1, 2, 3));
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn map_blocks_indexed<U, F>(&self, f: F) -> Array<U>
+    where
+        U: Element,
+        F: Fn(&[usize], ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
+    {
+        self.map_blocks_impl("map_blocks", self.node.chunks().clone(), f)
+    }
+
+    /// Applies `f` to each block, declaring the output chunks: explicit block sizes per axis,
+    /// with the same number of axes and blocks per axis as this array. `f` also receives the
+    /// block's grid index.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::GridMismatch`] if `chunks` has another block grid than this array. At compute,
+    /// [`Error::BlockShape`] if `f` returns a block of another shape than declared.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::from_ndarray(ndarray::Array::from_iter(0..6), &[3])?;
+    /// // Keep the first element of each block.
+    /// let firsts = x.map_blocks_with_chunks(vec![vec![1, 1]], |_, b| b.slice(ndarray::s![..1]).to_owned())?;
+    /// assert_eq!(firsts.compute()?, ndarray::array![0, 3].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn map_blocks_with_chunks<U, F>(&self, chunks: Vec<Vec<usize>>, f: F) -> Result<Array<U>>
+    where
+        U: Element,
+        F: Fn(&[usize], ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
+    {
+        let grid: Vec<usize> = chunks.iter().map(|c| c.len().max(1)).collect();
+        if grid != self.node.chunks().grid_shape() {
+            return Err(Error::GridMismatch {
+                op: "map_blocks_with_chunks",
+                expected: self.node.chunks().grid_shape().to_vec(),
+                found: grid,
+            });
+        }
+        let shape: Vec<usize> = chunks.iter().map(|c| c.iter().sum()).collect();
+        let chunks = Chunks::new(&shape, chunks)?;
+        Ok(self.map_blocks_impl("map_blocks", chunks, f))
+    }
+
+    fn map_blocks_impl<U, F>(&self, name: &'static str, out: Chunks, f: F) -> Array<U>
+    where
+        U: Element,
+        F: Fn(&[usize], ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
+    {
+        let grid = out.clone();
+        let kernel: Kernel = Box::new(move |block, shape, inputs| {
+            let idx = grid.grid_index(block);
+            let result = f(idx.slice(), block_of::<T>(&inputs[0]).view());
+            if result.shape() != shape.slice() {
+                return Err(Error::BlockShape {
+                    op: name.to_string(),
+                    block: idx.slice().to_vec(),
+                    expected: shape.slice().to_vec(),
+                    found: result.shape().to_vec(),
+                });
+            }
+            Ok(owned(result))
+        });
+        self.unary(name, out, kernel)
+    }
+}

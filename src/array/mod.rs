@@ -1,0 +1,303 @@
+//! The user-facing chunked [`Array`]: a thin typed handle on an expression node.
+//!
+//! `impl Array` is split by concern: creation, elementwise and blockwise operations, operators.
+#![forbid(unsafe_code)]
+
+mod creation;
+mod elementwise;
+mod ops;
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use ndarray::{ArrayD, ArrayViewMutD, Axis, IxDyn};
+
+use crate::chunks::{Chunks, IntoChunks};
+use crate::error::Result;
+use crate::expr::block::{Element, block_of};
+use crate::expr::blockwise::rechunk_fn;
+use crate::expr::{Node, NodeRef};
+use crate::graph::Plan;
+use crate::scheduler::{Scheduler, Value};
+
+/// A lazy n-dimensional array cut into blocks, each an `ndarray` array.
+///
+/// Operations on an `Array` only record per-block tasks; [`compute`](Array::compute) runs them
+/// in parallel and returns the result as an [`ndarray::ArrayD`]. Cloning is cheap: clones share
+/// the recorded graph.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::Array;
+/// use ndarray::array;
+///
+/// let x = Array::from_ndarray(array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], &[1, 2])?;
+/// assert_eq!(x.chunks(), &[vec![1, 1], vec![2, 1]]);
+/// let y = (&x * 2.0 + 1.0).map(|v: f64| v.sqrt());
+/// assert_eq!(y.num_tasks(), 4); // one fused task per block
+/// let expected = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]].mapv(|v: f64| (v * 2.0 + 1.0).sqrt());
+/// assert_eq!(y.compute()?, expected.into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub struct Array<T> {
+    node: NodeRef,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Array<T> {
+    fn clone(&self) -> Self {
+        Array {
+            node: self.node.clone(),
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Array<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self.node.chunks();
+        write!(
+            f,
+            "Array<{}>(shape={:?}, chunks={:?}, op={})",
+            std::any::type_name::<T>(),
+            c.shape(),
+            c.sizes(),
+            self.node.name()
+        )
+    }
+}
+
+impl<T: Element> Array<T> {
+    pub(crate) fn from_node(node: impl Node) -> Array<T> {
+        Array {
+            node: Arc::new(node),
+            _t: PhantomData,
+        }
+    }
+
+    pub(crate) fn from_node_ref(node: NodeRef) -> Array<T> {
+        Array {
+            node,
+            _t: PhantomData,
+        }
+    }
+
+    /// The shape of the whole array.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::<f64>::zeros(&[4, 5], &[2, 2])?;
+    /// assert_eq!(x.shape(), &[4, 5]);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn shape(&self) -> &[usize] {
+        self.node.chunks().shape()
+    }
+
+    /// Number of axes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::<f64>::zeros(&[4, 5], &[2, 2])?;
+    /// assert_eq!(x.ndim(), 2);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn ndim(&self) -> usize {
+        self.node.chunks().ndim()
+    }
+
+    /// Total number of elements.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::<f64>::zeros(&[4, 5], &[2, 2])?;
+    /// assert_eq!(x.len(), 20);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.shape().iter().product()
+    }
+
+    /// Whether the array has no elements (an axis of length zero).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::<f64>::zeros(&[4, 0], &[2, 2])?;
+    /// assert!(x.is_empty());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Block sizes along each axis, like dask's `.chunks`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::<f64>::zeros(&[4, 5], &[2, 2])?;
+    /// assert_eq!(x.chunks(), &[vec![2, 2], vec![2, 2, 1]]);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn chunks(&self) -> &[Vec<usize>] {
+        self.node.chunks().sizes()
+    }
+
+    /// The chunks as a [`Chunks`] value, to reuse for another array.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::<f64>::zeros(&[4, 5], &[2, 2])?;
+    /// let y = Array::<f64>::ones(&[4, 5], x.chunk_layout())?;
+    /// assert_eq!(x.chunks(), y.chunks());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn chunk_layout(&self) -> &Chunks {
+        self.node.chunks()
+    }
+
+    /// Number of blocks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::<f64>::zeros(&[4, 5], &[2, 2])?;
+    /// assert_eq!(x.num_blocks(), 6);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn num_blocks(&self) -> usize {
+        self.node.chunks().num_blocks()
+    }
+
+    /// Number of tasks that computing this array runs, after culling and fusion.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::<f64>::ones(&[4, 5], &[2, 2])?;
+    /// // ones, +, * and map fuse into one task per block.
+    /// assert_eq!(((&x + 1.0) * 2.0).map(|v| v - 1.0).num_tasks(), 6);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn num_tasks(&self) -> usize {
+        Plan::new(&self.node).num_tasks()
+    }
+
+    /// The same array cut into other blocks.
+    ///
+    /// An output block that lies inside one input block is a view of it; one that straddles
+    /// several input blocks is assembled with one copy.
+    ///
+    /// # Errors
+    ///
+    /// As [`IntoChunks::into_chunks`]: chunks that do not fit the shape.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::from_ndarray(ndarray::Array::from_iter(0..10), &[3])?;
+    /// let y = x.rechunk(vec![vec![5, 5]])?;
+    /// assert_eq!(y.chunks(), &[vec![5, 5]]);
+    /// assert_eq!(y.compute()?, x.compute()?);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn rechunk(&self, chunks: impl IntoChunks) -> Result<Array<T>> {
+        let chunks = chunks.into_chunks(self.shape())?;
+        if &chunks == self.node.chunks() {
+            return Ok(self.clone());
+        }
+        Ok(Array::from_node_ref(rechunk_fn::<T>()(
+            self.node.clone(),
+            chunks,
+        )))
+    }
+
+    /// Computes the array on the default scheduler (see [`Scheduler::global`]).
+    ///
+    /// # Errors
+    ///
+    /// The first error of any task: a panic in a user closure becomes
+    /// [`Error::TaskPanicked`](crate::Error::TaskPanicked) naming the block, and the rest of the
+    /// graph is cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::<i32>::full(&[2, 3], &[1, 2], 7)?;
+    /// assert_eq!(x.compute()?, ndarray::Array::from_elem((2, 3), 7).into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn compute(&self) -> Result<ArrayD<T>> {
+        self.compute_with(&Scheduler::global()?)
+    }
+
+    /// Computes the array on `scheduler`.
+    ///
+    /// Each final block is written straight into the result as soon as it is ready, and every
+    /// intermediate block is freed once its last reader has run.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::compute`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{Array, Scheduler};
+    /// let x = Array::<f64>::from_fn(&[3, 3], &[2, 2], |i| (i[0] * 3 + i[1]) as f64)?;
+    /// let y = x.map(|v| v * v).compute_with(&Scheduler::threads(2))?;
+    /// assert_eq!(y[[2, 2]], 64.0);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn compute_with(&self, scheduler: &Scheduler) -> Result<ArrayD<T>> {
+        let chunks = self.node.chunks().clone();
+        let mut out = ArrayD::from_elem(IxDyn(chunks.shape()), T::default());
+        let plan = Plan::new(&self.node);
+        let mut views: Vec<Option<ArrayViewMutD<'_, T>>> = split_blocks(out.view_mut(), &chunks)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let graph = plan.lower(|b, eval| {
+            let mut view = views[b].take().expect("one task per output block");
+            Box::new(move |inputs| {
+                let v = eval.eval(inputs)?;
+                view.assign(&block_of::<T>(&v).view());
+                Ok(done())
+            })
+        });
+        scheduler.execute(graph, &[])?;
+        Ok(out)
+    }
+}
+
+/// The value of a task that writes its result elsewhere.
+fn done() -> Value {
+    Arc::new(())
+}
+
+/// Cuts `view` into one disjoint mutable view per block, in row-major block order.
+fn split_blocks<'a, T>(view: ArrayViewMutD<'a, T>, chunks: &Chunks) -> Vec<ArrayViewMutD<'a, T>> {
+    let mut parts = vec![view];
+    for (axis, sizes) in chunks.sizes().iter().enumerate() {
+        let mut next = Vec::with_capacity(parts.len() * sizes.len());
+        for mut rest in parts {
+            for &s in &sizes[..sizes.len() - 1] {
+                let (head, tail) = rest.split_at(Axis(axis), s);
+                next.push(head);
+                rest = tail;
+            }
+            next.push(rest);
+        }
+        parts = next;
+    }
+    parts
+}

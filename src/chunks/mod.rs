@@ -1,0 +1,425 @@
+//! Chunk geometry: how an array's shape is cut into a grid of blocks.
+//!
+//! Pure functions over shapes and block sizes; no data, no tasks.
+//!
+//! ```text
+//!           axis 1: sizes [2, 2, 1]
+//!          ┌──────┬──────┬───┐
+//!  axis 0  │ 0,0  │ 0,1  │0,2│  3 rows      grid shape [2, 3], 6 blocks,
+//!  sizes   ├──────┼──────┼───┤              numbered row-major:
+//!  [3, 1]  │ 1,0  │ 1,1  │1,2│  1 row       block [1, 2] is linear block 5
+//!          └──────┴──────┴───┘
+//! ```
+#![forbid(unsafe_code)]
+
+use ndarray::Dimension as _;
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use ndarray::IxDyn;
+
+use crate::error::{Error, Result};
+
+/// The block sizes of an array along each axis.
+///
+/// Cloning is cheap (the sizes are shared).
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Chunks, IntoChunks};
+///
+/// let c = [4, 3].into_chunks(&[10, 5])?;
+/// assert_eq!(c.sizes(), &[vec![4, 4, 2], vec![3, 2]]);
+/// assert_eq!(c.grid_shape(), &[3, 2]);
+/// assert_eq!(c.num_blocks(), 6);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Chunks(Arc<Inner>);
+
+#[derive(PartialEq, Eq)]
+struct Inner {
+    shape: Vec<usize>,
+    sizes: Vec<Vec<usize>>,
+    /// `starts[axis]` has one more entry than `sizes[axis]`: the offsets of the block edges.
+    starts: Vec<Vec<usize>>,
+    grid: Vec<usize>,
+    num_blocks: usize,
+}
+
+impl fmt::Debug for Chunks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Chunks({:?})", self.0.sizes)
+    }
+}
+
+impl Chunks {
+    /// Chunks from explicit block sizes per axis, like dask's `chunks=((3, 3, 4), (1, 5))`.
+    ///
+    /// An empty axis may be given as `[]` or `[0]`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ChunksRank`] if `sizes` has a different number of axes than `shape`, and
+    /// [`Error::ChunksSum`] if the sizes on an axis do not add up to its length.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = chunkwise::Chunks::new(&[10, 6], vec![vec![3, 3, 4], vec![1, 5]])?;
+    /// assert_eq!(c.num_blocks(), 6);
+    /// assert!(chunkwise::Chunks::new(&[10], vec![vec![3, 3]]).is_err());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn new(shape: &[usize], sizes: Vec<Vec<usize>>) -> Result<Chunks> {
+        if sizes.len() != shape.len() {
+            return Err(Error::ChunksRank {
+                shape: shape.to_vec(),
+                chunks_ndim: sizes.len(),
+            });
+        }
+        let mut sizes = sizes;
+        for (axis, (s, &len)) in sizes.iter_mut().zip(shape).enumerate() {
+            let sum: usize = s.iter().sum();
+            if sum != len {
+                return Err(Error::ChunksSum {
+                    axis,
+                    chunks: s.clone(),
+                    sum,
+                    len,
+                });
+            }
+            if s.is_empty() {
+                s.push(0);
+            }
+        }
+        Ok(Self::from_valid(shape.to_vec(), sizes))
+    }
+
+    /// Regular chunks: blocks of shape `block`, the last block on each axis possibly smaller,
+    /// like dask's `chunks=(4, 3)`. A block size larger than the axis gives one block.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ChunksRank`] on a rank mismatch, [`Error::ZeroChunk`] for a block size of 0 on
+    /// an axis that is not empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = chunkwise::Chunks::regular(&[5, 0], &[2, 3])?;
+    /// assert_eq!(c.sizes(), &[vec![2, 2, 1], vec![0]]);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn regular(shape: &[usize], block: &[usize]) -> Result<Chunks> {
+        if block.len() != shape.len() {
+            return Err(Error::ChunksRank {
+                shape: shape.to_vec(),
+                chunks_ndim: block.len(),
+            });
+        }
+        let mut sizes = Vec::with_capacity(shape.len());
+        for (axis, (&b, &len)) in block.iter().zip(shape).enumerate() {
+            if len == 0 {
+                sizes.push(vec![0]);
+                continue;
+            }
+            if b == 0 {
+                return Err(Error::ZeroChunk { axis, len });
+            }
+            let mut s = vec![b; len / b];
+            if len % b != 0 {
+                s.push(len % b);
+            }
+            sizes.push(s);
+        }
+        Ok(Self::from_valid(shape.to_vec(), sizes))
+    }
+
+    /// Builds chunks from sizes already known to add up to `shape`.
+    pub(crate) fn from_valid(shape: Vec<usize>, sizes: Vec<Vec<usize>>) -> Chunks {
+        debug_assert!(sizes.iter().zip(&shape).all(|(s, &n)| s.iter().sum::<usize>() == n));
+        let starts: Vec<Vec<usize>> = sizes
+            .iter()
+            .map(|s| {
+                let mut acc = 0;
+                let mut v = Vec::with_capacity(s.len() + 1);
+                v.push(0);
+                for &x in s {
+                    acc += x;
+                    v.push(acc);
+                }
+                v
+            })
+            .collect();
+        let grid: Vec<usize> = sizes.iter().map(Vec::len).collect();
+        let num_blocks = grid.iter().product();
+        Chunks(Arc::new(Inner {
+            shape,
+            sizes,
+            starts,
+            grid,
+            num_blocks,
+        }))
+    }
+
+    /// The shape of the whole array.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = chunkwise::Chunks::regular(&[5, 4], &[2, 2])?;
+    /// assert_eq!(c.shape(), &[5, 4]);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn shape(&self) -> &[usize] {
+        &self.0.shape
+    }
+
+    /// Number of axes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(chunkwise::Chunks::regular(&[], &[])?.ndim(), 0);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn ndim(&self) -> usize {
+        self.0.shape.len()
+    }
+
+    /// Block sizes along each axis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = chunkwise::Chunks::regular(&[5], &[2])?;
+    /// assert_eq!(c.sizes(), &[vec![2, 2, 1]]);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn sizes(&self) -> &[Vec<usize>] {
+        &self.0.sizes
+    }
+
+    /// Number of blocks along each axis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = chunkwise::Chunks::regular(&[5, 4], &[2, 4])?;
+    /// assert_eq!(c.grid_shape(), &[3, 1]);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn grid_shape(&self) -> &[usize] {
+        &self.0.grid
+    }
+
+    /// Total number of blocks (1 for a 0-d array).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = chunkwise::Chunks::regular(&[5, 4], &[2, 2])?;
+    /// assert_eq!(c.num_blocks(), 6);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn num_blocks(&self) -> usize {
+        self.0.num_blocks
+    }
+
+    /// Offsets of the block edges on `axis`: one more entry than there are blocks.
+    pub(crate) fn starts(&self, axis: usize) -> &[usize] {
+        &self.0.starts[axis]
+    }
+
+    /// Grid index of linear (row-major) block number `block`.
+    pub(crate) fn grid_index(&self, block: usize) -> IxDyn {
+        let mut idx = IxDyn::zeros(self.ndim());
+        let mut rest = block;
+        for (i, &n) in self.0.grid.iter().enumerate().rev() {
+            idx[i] = rest % n;
+            rest /= n;
+        }
+        idx
+    }
+
+    /// Linear block number of a grid index.
+    pub(crate) fn linear_index(&self, idx: &[usize]) -> usize {
+        idx.iter()
+            .zip(&self.0.grid)
+            .fold(0, |acc, (&i, &n)| acc * n + i)
+    }
+
+    /// Shape of linear block `block`.
+    pub(crate) fn block_shape(&self, block: usize) -> IxDyn {
+        let mut shape = self.grid_index(block);
+        for (axis, i) in shape.slice_mut().iter_mut().enumerate() {
+            *i = self.0.sizes[axis][*i];
+        }
+        shape
+    }
+
+    /// Index ranges that linear block `block` covers in the whole array.
+    pub(crate) fn block_ranges(&self, block: usize) -> Vec<Range<usize>> {
+        let idx = self.grid_index(block);
+        idx.slice()
+            .iter()
+            .enumerate()
+            .map(|(axis, &i)| self.0.starts[axis][i]..self.0.starts[axis][i + 1])
+            .collect()
+    }
+
+    /// The block on `axis` that holds position `pos` (`pos < len`).
+    pub(crate) fn locate(&self, axis: usize, pos: usize) -> usize {
+        let starts = &self.0.starts[axis];
+        starts.partition_point(|&s| s <= pos) - 1
+    }
+}
+
+/// Anything that describes how to cut an array into blocks.
+///
+/// - `&[usize]`, `[usize; N]`, `Vec<usize>`: a block shape (the last block on an axis may be
+///   smaller), like dask's `chunks=(4, 3)`;
+/// - `Vec<Vec<usize>>`, `&[Vec<usize>]`: explicit block sizes per axis, like dask's
+///   `chunks=((3, 3, 4), (1, 5))`;
+/// - `usize`: the same block size on every axis;
+/// - [`Chunks`]: chunks already made, checked against the shape.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::IntoChunks;
+///
+/// let shape = [10, 6];
+/// let a = [4, 3].into_chunks(&shape)?;
+/// let b = vec![vec![4, 4, 2], vec![3, 3]].into_chunks(&shape)?;
+/// let c = 4.into_chunks(&[10])?;
+/// assert_eq!(a, b);
+/// assert_eq!(c.sizes(), &[vec![4, 4, 2]]);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub trait IntoChunks {
+    /// The chunks of an array of shape `shape`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Chunks::new`] and [`Chunks::regular`].
+    fn into_chunks(self, shape: &[usize]) -> Result<Chunks>;
+}
+
+impl IntoChunks for &[usize] {
+    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
+        Chunks::regular(shape, self)
+    }
+}
+
+impl<const N: usize> IntoChunks for [usize; N] {
+    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
+        Chunks::regular(shape, &self)
+    }
+}
+
+impl<const N: usize> IntoChunks for &[usize; N] {
+    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
+        Chunks::regular(shape, self)
+    }
+}
+
+impl IntoChunks for Vec<usize> {
+    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
+        Chunks::regular(shape, &self)
+    }
+}
+
+impl IntoChunks for &Vec<usize> {
+    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
+        Chunks::regular(shape, self)
+    }
+}
+
+impl IntoChunks for usize {
+    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
+        Chunks::regular(shape, &vec![self; shape.len()])
+    }
+}
+
+impl IntoChunks for Vec<Vec<usize>> {
+    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
+        Chunks::new(shape, self)
+    }
+}
+
+impl IntoChunks for &[Vec<usize>] {
+    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
+        Chunks::new(shape, self.to_vec())
+    }
+}
+
+impl IntoChunks for Chunks {
+    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
+        if self.shape() == shape {
+            Ok(self)
+        } else {
+            Chunks::new(shape, self.sizes().to_vec())
+        }
+    }
+}
+
+impl IntoChunks for &Chunks {
+    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
+        self.clone().into_chunks(shape)
+    }
+}
+
+/// The shape that `a` and `b` broadcast to, as numpy: axes aligned from the right, a length of 1
+/// stretches to the other's length.
+pub(crate) fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let n = a.len().max(b.len());
+    let get = |s: &[usize], i: usize| {
+        if i + s.len() >= n {
+            s[i + s.len() - n]
+        } else {
+            1
+        }
+    };
+    (0..n)
+        .map(|i| match (get(a, i), get(b, i)) {
+            (x, y) if x == y => Some(x),
+            (1, y) => Some(y),
+            (x, 1) => Some(x),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The common refinement of two chunkings of the same axis: every block edge of either.
+pub(crate) fn refine_axis(a: &[usize], b: &[usize]) -> Vec<usize> {
+    let (mut ia, mut ib) = (0, 0);
+    let (mut ra, mut rb) = (a.first().copied().unwrap_or(0), b.first().copied().unwrap_or(0));
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    while ia < a.len() && ib < b.len() {
+        let step = ra.min(rb);
+        if step > 0 || (ra == 0 && rb == 0) {
+            out.push(step);
+        }
+        ra -= step;
+        rb -= step;
+        if ra == 0 {
+            ia += 1;
+            ra = a.get(ia).copied().unwrap_or(0);
+        }
+        if rb == 0 {
+            ib += 1;
+            rb = b.get(ib).copied().unwrap_or(0);
+        }
+    }
+    if out.is_empty() {
+        out.push(0);
+    }
+    out
+}
+
+#[cfg(test)]
+mod test;

@@ -1,0 +1,140 @@
+//! The one error type of the crate.
+
+/// Everything that can go wrong in chunkwise.
+///
+/// Each variant carries the values that were wrong, so that its message can name them.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, Error};
+///
+/// let a = ndarray::Array::<f64, _>::zeros((4, 6));
+/// let err = Array::from_ndarray(a, vec![vec![2, 1], vec![6]]).unwrap_err();
+/// assert!(matches!(err, Error::ChunksSum { axis: 0, .. }));
+/// assert_eq!(
+///     err.to_string(),
+///     "chunk sizes [2, 1] on axis 0 sum to 3, but the axis has length 4"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A chunk specification has a different number of axes than the array.
+    #[error("chunk specification has {chunks_ndim} axes, but the array has shape {shape:?}")]
+    ChunksRank {
+        /// Shape of the array.
+        shape: Vec<usize>,
+        /// Number of axes in the chunk specification.
+        chunks_ndim: usize,
+    },
+    /// Explicit chunk sizes on one axis do not add up to the axis length.
+    #[error("chunk sizes {chunks:?} on axis {axis} sum to {sum}, but the axis has length {len}")]
+    ChunksSum {
+        /// The axis.
+        axis: usize,
+        /// The chunk sizes given for that axis.
+        chunks: Vec<usize>,
+        /// Their sum.
+        sum: usize,
+        /// The axis length.
+        len: usize,
+    },
+    /// A block size of zero on an axis that is not empty.
+    #[error("block size 0 on axis {axis}, which has length {len}; block sizes must be at least 1")]
+    ZeroChunk {
+        /// The axis.
+        axis: usize,
+        /// The axis length.
+        len: usize,
+    },
+    /// Two shapes that cannot be broadcast together (or must be equal and are not).
+    #[error("{op}: shapes {left:?} and {right:?} are incompatible")]
+    IncompatibleShapes {
+        /// The operation that needed them compatible.
+        op: &'static str,
+        /// Shape of the left operand.
+        left: Vec<usize>,
+        /// Shape of the right operand.
+        right: Vec<usize>,
+    },
+    /// A user block function returned a block of the wrong shape.
+    #[error("{op} block {block:?}: expected a block of shape {expected:?}, the function returned {found:?}")]
+    BlockShape {
+        /// The operation.
+        op: String,
+        /// Grid index of the block.
+        block: Vec<usize>,
+        /// Shape declared by the chunks.
+        expected: Vec<usize>,
+        /// Shape returned.
+        found: Vec<usize>,
+    },
+    /// Declared output chunks whose block grid does not match the input's.
+    #[error("{op}: output chunks have a block grid of {found:?}, but the input's grid is {expected:?}")]
+    GridMismatch {
+        /// The operation.
+        op: &'static str,
+        /// Number of blocks per axis of the input.
+        expected: Vec<usize>,
+        /// Number of blocks per axis of the declared output chunks.
+        found: Vec<usize>,
+    },
+    /// A task panicked; the rest of the graph was cancelled.
+    #[error("task {task} panicked: {message}")]
+    TaskPanicked {
+        /// The task: operation and block index, e.g. `map_blocks[2, 0]`.
+        task: String,
+        /// The panic message.
+        message: String,
+    },
+    /// A task of a user-built [`Graph`](crate::Graph) read a value it did not declare as a dependency.
+    #[error("task {task} reads the output of task #{input}, which is not among its dependencies")]
+    UndeclaredInput {
+        /// The reading task.
+        task: String,
+        /// The id of the task whose value it asked for (its position in the graph).
+        input: usize,
+    },
+    /// A [`Delayed`](crate::Delayed) handle from another graph.
+    #[error("task id {id} does not belong to this graph, which has {len} tasks")]
+    UnknownTask {
+        /// The id of the handle.
+        id: usize,
+        /// Number of tasks in the graph.
+        len: usize,
+    },
+    /// An environment variable with a value that cannot be used.
+    #[error("environment variable {name}={value:?} is not valid: {reason}")]
+    InvalidEnv {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// What was expected.
+        reason: &'static str,
+    },
+    /// The operating system refused to start the worker threads.
+    #[error("could not start a pool of {threads} worker threads: {message}")]
+    ThreadPool {
+        /// Requested number of threads.
+        threads: usize,
+        /// The reason given by the system.
+        message: String,
+    },
+}
+
+/// `Result` with [`Error`] as the error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Renders a panic payload as text, for [`Error::TaskPanicked`].
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_string()
+    }
+}
+

@@ -1,0 +1,121 @@
+//! The value a block task produces: an owned `ndarray`, or a region of one shared without a copy.
+
+use std::any::Any;
+use std::ops::Range;
+use std::sync::Arc;
+
+use ndarray::{ArrayD, ArrayViewD, Slice};
+
+use crate::scheduler::Value;
+
+/// The element types an [`Array`](crate::Array) can hold.
+///
+/// Blanket-implemented for every `Clone + Default + Send + Sync + 'static` type: all the
+/// numeric types, `bool`, and most plain structs. `Default` gives the value that a result array
+/// is allocated with before its blocks are written (zero for numbers, which costs nothing: the
+/// operating system hands out zeroed pages).
+///
+/// # Examples
+///
+/// ```
+/// fn takes<T: chunkwise::Element>() {}
+/// takes::<f64>();
+/// takes::<bool>();
+/// takes::<(i32, u8)>();
+/// ```
+pub trait Element: Clone + Default + Send + Sync + 'static {}
+
+impl<T: Clone + Default + Send + Sync + 'static> Element for T {}
+
+/// One block of an array of `T`.
+pub(crate) enum Block<T> {
+    Owned(ArrayD<T>),
+    /// A region of `base`, a `Block::Owned` that other tasks may share: a block taken whole or
+    /// cut out of a bigger one (e.g. by rechunking into smaller blocks) costs no copy.
+    Region {
+        base: Value,
+        ranges: Vec<Range<usize>>,
+    },
+}
+
+impl<T: Element> Block<T> {
+    pub(crate) fn view(&self) -> ArrayViewD<'_, T> {
+        match self {
+            Block::Owned(a) => a.view(),
+            Block::Region { base, ranges } => {
+                let Block::Owned(a) = block_of::<T>(base) else {
+                    unreachable!("a region's base is an owned block")
+                };
+                a.slice_each_axis(|ax| Slice::from(ranges[ax.axis.index()].clone()))
+            }
+        }
+    }
+}
+
+/// The block inside a task's value.
+pub(crate) fn block_of<T: Element>(v: &Value) -> &Block<T> {
+    v.downcast_ref::<Block<T>>()
+        .expect("a block task of an Array<T> yields a Block<T>")
+}
+
+/// Wraps an owned array as a task value.
+pub(crate) fn owned<T: Element>(a: ArrayD<T>) -> Value {
+    Arc::new(Block::Owned(a))
+}
+
+/// The region `ranges` (relative to the block) of block value `v`, without a copy.
+pub(crate) fn region<T: Element>(v: &Value, ranges: Vec<Range<usize>>) -> Value {
+    match block_of::<T>(v) {
+        Block::Owned(a) => {
+            if ranges.iter().zip(a.shape()).all(|(r, &n)| r.start == 0 && r.end == n) {
+                return v.clone();
+            }
+            Arc::new(Block::<T>::Region {
+                base: v.clone(),
+                ranges,
+            })
+        }
+        Block::Region {
+            base,
+            ranges: outer,
+        } => {
+            let ranges = outer
+                .iter()
+                .zip(ranges)
+                .map(|(o, r)| o.start + r.start..o.start + r.end)
+                .collect();
+            Arc::new(Block::<T>::Region {
+                base: base.clone(),
+                ranges,
+            })
+        }
+    }
+}
+
+/// The owned array inside `v` if no one else holds it, for reuse in place.
+pub(crate) fn try_unique<T: Element>(v: Value) -> Result<ArrayD<T>, Value> {
+    let Ok(b) = v.downcast::<Block<T>>() else {
+        unreachable!("a block task of an Array<T> yields a Block<T>")
+    };
+    match Arc::try_unwrap(b) {
+        Ok(Block::Owned(a)) => Ok(a),
+        Ok(other) => Err(Arc::new(other)),
+        Err(shared) => Err(shared),
+    }
+}
+
+/// `a` as a `B`, when `A` and `B` are the same type (checked by the caller with `TypeId`).
+/// After monomorphisation this is a plain move.
+#[inline(always)]
+pub(crate) fn same<A: 'static, B: 'static>(a: A) -> B {
+    let mut slot = Some(a);
+    (&mut slot as &mut dyn Any)
+        .downcast_mut::<Option<B>>()
+        .and_then(Option::take)
+        .expect("same() is called only for identical types")
+}
+
+/// Whether `A` and `B` are the same type.
+pub(crate) fn is_same<A: 'static, B: 'static>() -> bool {
+    std::any::TypeId::of::<A>() == std::any::TypeId::of::<B>()
+}

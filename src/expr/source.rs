@@ -1,0 +1,108 @@
+//! Nodes with no inputs: arrays made from data or from a rule, block by block inside tasks.
+
+use ndarray::Dimension as _;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use ndarray::ArrayD;
+
+use super::Node;
+use super::block::{Element, owned, region};
+use crate::chunks::Chunks;
+use crate::error::Result;
+use crate::random::{RandomElement, Rng};
+use crate::scheduler::Value;
+
+/// Blocks cut out of an array already in memory: each block is a view of it, no copy.
+pub(crate) struct FromNdarray<T> {
+    pub(crate) chunks: Chunks,
+    /// The whole array, as an owned block value.
+    pub(crate) data: Value,
+    pub(crate) _t: PhantomData<fn() -> T>,
+}
+
+impl<T: Element> Node for FromNdarray<T> {
+    fn name(&self) -> &str {
+        "from_ndarray"
+    }
+    fn chunks(&self) -> &Chunks {
+        &self.chunks
+    }
+    fn compute(&self, block: usize, _: Vec<Value>) -> Result<Value> {
+        Ok(region::<T>(&self.data, self.chunks.block_ranges(block)))
+    }
+}
+
+/// Every element the same value (`zeros`, `ones`, `full`).
+pub(crate) struct Full<T> {
+    pub(crate) chunks: Chunks,
+    pub(crate) value: T,
+}
+
+impl<T: Element> Node for Full<T> {
+    fn name(&self) -> &str {
+        "full"
+    }
+    fn chunks(&self) -> &Chunks {
+        &self.chunks
+    }
+    fn compute(&self, block: usize, _: Vec<Value>) -> Result<Value> {
+        Ok(owned(ArrayD::from_elem(
+            self.chunks.block_shape(block),
+            self.value.clone(),
+        )))
+    }
+}
+
+/// The type of the element rule of [`FromFn`].
+pub(crate) type ElementFn<T> = Arc<dyn Fn(&[usize]) -> T + Send + Sync>;
+
+/// Each element from a function of its index in the whole array.
+pub(crate) struct FromFn<T> {
+    pub(crate) chunks: Chunks,
+    pub(crate) f: ElementFn<T>,
+}
+
+impl<T: Element> Node for FromFn<T> {
+    fn name(&self) -> &str {
+        "from_fn"
+    }
+    fn chunks(&self) -> &Chunks {
+        &self.chunks
+    }
+    fn compute(&self, block: usize, _: Vec<Value>) -> Result<Value> {
+        let start: Vec<usize> = self.chunks.block_ranges(block).iter().map(|r| r.start).collect();
+        let mut global = start.clone();
+        let a = ArrayD::from_shape_fn(self.chunks.block_shape(block), |local| {
+            for (g, (s, l)) in global.iter_mut().zip(start.iter().zip(local.slice())) {
+                *g = s + l;
+            }
+            (self.f)(&global)
+        });
+        Ok(owned(a))
+    }
+}
+
+/// Uniform random values in `[0, 1)`, one reproducible stream per block.
+pub(crate) struct Random<T> {
+    pub(crate) chunks: Chunks,
+    pub(crate) seed: u64,
+    pub(crate) _t: PhantomData<fn() -> T>,
+}
+
+impl<T: RandomElement> Node for Random<T> {
+    fn name(&self) -> &str {
+        "random"
+    }
+    fn chunks(&self) -> &Chunks {
+        &self.chunks
+    }
+    fn compute(&self, block: usize, _: Vec<Value>) -> Result<Value> {
+        let shape = self.chunks.block_shape(block);
+        let n = shape.size();
+        let mut rng = Rng::for_block(self.seed, block as u64);
+        let data: Vec<T> = (0..n).map(|_| T::draw(rng.next_u64())).collect();
+        let a = ArrayD::from_shape_vec(shape, data).expect("length matches the block shape");
+        Ok(owned(a))
+    }
+}

@@ -1,0 +1,209 @@
+//! Lowering: from the expression DAG of an array to the task graph the scheduler runs.
+//!
+//! ```text
+//!   expression DAG            plan (after optimize)            task graph
+//!   from_ndarray ──┐          from_ndarray  inlined             one task per output block:
+//!                  mul ─ add   mul           inlined    ──►      eval add(mul(from_ndarray))
+//!                              add           root, 4 blocks      4 tasks
+//! ```
+//!
+//! A node's blocks become tasks unless the node is fused into its only consumer, in which case
+//! the consumer's task evaluates them inline. Only the blocks that the requested output needs
+//! are lowered at all (culling). Tasks are added inputs-first, so their ids are a topological
+//! order, and their dependency lists follow `Node::block_inputs` order.
+#![forbid(unsafe_code)]
+
+use ndarray::Dimension as _;
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use crate::error::{Error, Result, panic_message};
+use crate::expr::{BlockRef, NodeRef};
+use crate::optimize;
+use crate::scheduler::{TaskGraph, TaskId, Value};
+
+/// Marks a block that the output needs but that has no task yet.
+pub(crate) const NEEDED: TaskId = TaskId::MAX - 1;
+/// Marks a block that the output does not need.
+pub(crate) const UNUSED: TaskId = TaskId::MAX;
+
+/// The nodes of one computation and the decisions the optimizer made about them.
+pub(crate) struct Plan {
+    /// Topological order: every node after its inputs; the root last.
+    pub(crate) nodes: Vec<NodeRef>,
+    /// For each node, the position in `nodes` of each of its inputs.
+    pub(crate) input_ids: Vec<Vec<usize>>,
+    /// Nodes whose blocks are computed inside their consumer's tasks.
+    pub(crate) inline: Vec<bool>,
+    /// For each node and block: its task id, [`NEEDED`] or [`UNUSED`].
+    pub(crate) tasks: Vec<Vec<TaskId>>,
+}
+
+impl Plan {
+    /// Plans the computation of all blocks of `root`.
+    pub(crate) fn new(root: &NodeRef) -> Plan {
+        let (nodes, input_ids) = toposort(root);
+        let mut plan = Plan {
+            inline: vec![false; nodes.len()],
+            tasks: nodes
+                .iter()
+                .map(|n| vec![UNUSED; n.chunks().num_blocks()])
+                .collect(),
+            nodes,
+            input_ids,
+        };
+        let root = plan.root();
+        plan.tasks[root].fill(NEEDED);
+        optimize::run(&mut plan);
+        plan
+    }
+
+    pub(crate) fn root(&self) -> usize {
+        self.nodes.len() - 1
+    }
+
+    /// Number of tasks that computing the root runs.
+    pub(crate) fn num_tasks(&self) -> usize {
+        (0..self.nodes.len())
+            .filter(|&n| !self.inline[n])
+            .map(|n| self.tasks[n].iter().filter(|&&t| t != UNUSED).count())
+            .sum()
+    }
+
+    /// Builds the task graph. Each root block's task is made by `root_task` from a closure that
+    /// evaluates that block from the task's inputs.
+    pub(crate) fn lower<'a>(
+        mut self,
+        mut root_task: impl FnMut(usize, Evaluator) -> crate::scheduler::task::TaskFn<'a>,
+    ) -> TaskGraph<'a> {
+        let mut graph = TaskGraph::new();
+        let fused = Arc::new(Fused {
+            nodes: std::mem::take(&mut self.nodes),
+            input_ids: std::mem::take(&mut self.input_ids),
+            inline: std::mem::take(&mut self.inline),
+        });
+        let root = fused.nodes.len() - 1;
+        let mut deps = Vec::new();
+        for n in 0..fused.nodes.len() {
+            if fused.inline[n] {
+                continue;
+            }
+            let node = &fused.nodes[n];
+            let layer = graph.add_layer(node.name(), node.chunks().grid_shape().to_vec());
+            for b in 0..self.tasks[n].len() {
+                if self.tasks[n][b] == UNUSED {
+                    continue;
+                }
+                deps.clear();
+                fused.collect_deps(n, b, &self.tasks, &mut deps);
+                let eval = Evaluator {
+                    fused: fused.clone(),
+                    node: n,
+                    block: b,
+                };
+                let f = if n == root {
+                    root_task(b, eval)
+                } else {
+                    Box::new(move |inputs: Vec<Value>| eval.eval(inputs))
+                };
+                self.tasks[n][b] = graph.add_task(layer, b, deps.iter().copied(), f);
+            }
+        }
+        graph
+    }
+}
+
+/// Evaluates one block of one node, with the nodes fused into it, from the task's inputs.
+pub(crate) struct Evaluator {
+    fused: Arc<Fused>,
+    node: usize,
+    block: usize,
+}
+
+impl Evaluator {
+    pub(crate) fn eval(&self, inputs: Vec<Value>) -> Result<Value> {
+        let mut inputs = inputs.into_iter();
+        self.fused.eval(self.node, self.block, &mut inputs)
+    }
+}
+
+struct Fused {
+    nodes: Vec<NodeRef>,
+    input_ids: Vec<Vec<usize>>,
+    inline: Vec<bool>,
+}
+
+impl Fused {
+    /// The tasks that block `b` of node `n` reads, looking through fused nodes; in the order
+    /// that [`Fused::eval`] consumes them.
+    fn collect_deps(&self, n: usize, b: usize, tasks: &[Vec<TaskId>], deps: &mut Vec<TaskId>) {
+        let mut refs = Vec::new();
+        self.nodes[n].block_inputs(b, &mut refs);
+        for BlockRef { input, block } in refs {
+            let m = self.input_ids[n][input];
+            if self.inline[m] {
+                self.collect_deps(m, block, tasks, deps);
+            } else {
+                let t = tasks[m][block];
+                debug_assert!(t < NEEDED, "inputs are lowered before their readers");
+                deps.push(t);
+            }
+        }
+    }
+
+    fn eval(&self, n: usize, b: usize, inputs: &mut impl Iterator<Item = Value>) -> Result<Value> {
+        let node = &self.nodes[n];
+        let mut refs = Vec::new();
+        node.block_inputs(b, &mut refs);
+        let mut values = Vec::with_capacity(refs.len());
+        for BlockRef { input, block } in refs {
+            let m = self.input_ids[n][input];
+            values.push(if self.inline[m] {
+                self.eval(m, block, inputs)?
+            } else {
+                inputs.next().expect("one task input per non-fused block input")
+            });
+        }
+        // Caught here rather than only in the scheduler, so that the error names the operation
+        // that panicked even when it was fused into another's task.
+        catch_unwind(AssertUnwindSafe(|| node.compute(b, values))).unwrap_or_else(|payload| {
+            Err(Error::TaskPanicked {
+                task: format!("{}{:?}", node.name(), node.chunks().grid_index(b).slice()),
+                message: panic_message(&*payload),
+            })
+        })
+    }
+}
+
+/// The nodes reachable from `root`, each after its inputs, and the positions of their inputs.
+fn toposort(root: &NodeRef) -> (Vec<NodeRef>, Vec<Vec<usize>>) {
+    fn key(n: &NodeRef) -> *const () {
+        Arc::as_ptr(n) as *const ()
+    }
+    let mut order: Vec<NodeRef> = Vec::new();
+    let mut index: HashMap<*const (), usize> = HashMap::new();
+    // Iterative depth-first search: (node, next input to visit).
+    let mut stack: Vec<(NodeRef, usize)> = vec![(root.clone(), 0)];
+    let mut on_stack: HashMap<*const (), ()> = HashMap::new();
+    on_stack.insert(key(root), ());
+    while let Some((node, next)) = stack.pop() {
+        let inputs = node.inputs();
+        if next < inputs.len() {
+            let child = inputs[next].clone();
+            stack.push((node, next + 1));
+            if !index.contains_key(&key(&child)) && !on_stack.contains_key(&key(&child)) {
+                on_stack.insert(key(&child), ());
+                stack.push((child, 0));
+            }
+        } else {
+            index.insert(key(&node), order.len());
+            order.push(node);
+        }
+    }
+    let input_ids = order
+        .iter()
+        .map(|n| n.inputs().iter().map(|i| index[&key(i)]).collect())
+        .collect();
+    (order, input_ids)
+}

@@ -1,0 +1,55 @@
+//! # chunkwise
+//!
+//! Parallel chunked n-dimensional arrays: the Rust counterpart of `dask.array`.
+//!
+//! An [`Array<T>`] cuts an n-d array into blocks that are [`ndarray`] arrays. Every operation
+//! on it only records per-block tasks in a lazy graph; [`Array::compute`] hands that graph to a
+//! work-stealing [`Scheduler`]: tasks run on all cores as soon as their inputs are ready, each
+//! intermediate block is freed the moment nothing needs it, and the result comes back as an
+//! [`ndarray::ArrayD`].
+//!
+//! ```
+//! use chunkwise::{Array, Scheduler};
+//!
+//! // 1000 x 1000 random values in 250 x 250 blocks: nothing is computed yet.
+//! let x = Array::<f64>::random(&[1000, 1000], &[250, 250], 7)?;
+//! let y = (&x * 2.0 + 1.0).map(f64::sqrt);
+//! assert_eq!(y.num_tasks(), 16); // one fused task per block
+//!
+//! let y = y.compute_with(&Scheduler::threads(2))?;
+//! assert!(y.iter().all(|&v| (1.0..3f64.sqrt()).contains(&v)));
+//! # Ok::<(), chunkwise::Error>(())
+//! ```
+//!
+//! ## Crate layout
+//!
+//! The modules are layers; each knows only those below it.
+//!
+//! - `scheduler`: the work-stealing executor over an opaque task graph, and the public
+//!   [`Graph`] of user closures (the counterpart of `dask.delayed`). No array knowledge.
+//! - [`chunks`]: geometry: [`Chunks`], block indices and ranges. Pure functions.
+//! - `expr`: lazy expression nodes, one file per operation family (sources, blockwise,
+//!   rechunk).
+//! - `optimize`: passes over a computation's plan (fusion, culling), in a stated order.
+//! - `graph`: lowering an expression DAG to the task graph.
+//! - `array`: the typed, user-facing [`Array`], split by concern.
+//!
+//! Design notes for the scheduler live in `src/scheduler/README.md`.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod array;
+pub mod chunks;
+mod error;
+mod expr;
+mod graph;
+mod optimize;
+mod random;
+mod scheduler;
+
+pub use array::Array;
+pub use chunks::{Chunks, IntoChunks};
+pub use error::{Error, Result};
+pub use expr::block::Element;
+pub use random::RandomElement;
+pub use scheduler::{Delayed, Graph, Inputs, NUM_THREADS_ENV, Scheduler, TaskRef};

@@ -1,0 +1,22 @@
+//! Culling: only the blocks that the requested output needs are lowered to tasks.
+
+use crate::expr::BlockRef;
+use crate::graph::{NEEDED, Plan, UNUSED};
+
+/// Walks from the root's needed blocks to the input blocks they read, marking them [`NEEDED`].
+pub(crate) fn cull_blocks(plan: &mut Plan) {
+    let mut refs: Vec<BlockRef> = Vec::new();
+    for n in (0..plan.nodes.len()).rev() {
+        for b in 0..plan.tasks[n].len() {
+            if plan.tasks[n][b] == UNUSED {
+                continue;
+            }
+            refs.clear();
+            plan.nodes[n].block_inputs(b, &mut refs);
+            for r in &refs {
+                let m = plan.input_ids[n][r.input];
+                plan.tasks[m][r.block] = NEEDED;
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Runs a [`TaskGraph`]: dependency counting, depth-first continuation, prompt release.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use rayon::prelude::*;
+
+use super::task::{Layer, TaskFn, TaskGraph, TaskId, Value, task_name};
+use crate::error::{Error, Result, panic_message};
+
+/// Shared state of one run of a graph.
+pub(super) struct Exec<'a> {
+    fns: Vec<Mutex<Option<TaskFn<'a>>>>,
+    dep_start: Vec<u32>,
+    deps: Vec<TaskId>,
+    /// `dependents[dependent_start[t]..dependent_start[t + 1]]` are the tasks that read `t`.
+    dependent_start: Vec<u32>,
+    dependents: Vec<TaskId>,
+    /// Dependencies of each task that have not finished yet; the task is ready at zero.
+    waiting: Vec<AtomicU32>,
+    /// Readers of each task's value that have not run yet (plus one per request to keep it).
+    /// The reader that brings it to zero takes the value out, which frees it.
+    uses: Vec<AtomicU32>,
+    values: Vec<Mutex<Option<Value>>>,
+    keys: Vec<(u32, usize)>,
+    layers: Vec<Layer>,
+    failed: AtomicBool,
+    error: Mutex<Option<Error>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A task never panics while holding one of these locks, but stay usable if it ever did.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl<'a> Exec<'a> {
+    pub(super) fn new(graph: TaskGraph<'a>, keep: &[TaskId]) -> Self {
+        let n = graph.len();
+        let mut counts = vec![0u32; n + 1];
+        for &d in &graph.deps {
+            counts[d as usize + 1] += 1;
+        }
+        for i in 0..n {
+            counts[i + 1] += counts[i];
+        }
+        let dependent_start = counts.clone();
+        let mut fill = counts;
+        let mut dependents = vec![0; graph.deps.len()];
+        for t in 0..n as TaskId {
+            for &d in graph.deps_of(t) {
+                dependents[fill[d as usize] as usize] = t;
+                fill[d as usize] += 1;
+            }
+        }
+        let waiting = (0..n)
+            .map(|t| AtomicU32::new(graph.dep_start[t + 1] - graph.dep_start[t]))
+            .collect();
+        let mut uses: Vec<u32> = (0..n)
+            .map(|t| dependent_start[t + 1] - dependent_start[t])
+            .collect();
+        for &k in keep {
+            uses[k as usize] += 1;
+        }
+        Exec {
+            fns: graph.fns.into_iter().map(|f| Mutex::new(Some(f))).collect(),
+            dep_start: graph.dep_start,
+            deps: graph.deps,
+            dependent_start,
+            dependents,
+            waiting,
+            uses: uses.into_iter().map(AtomicU32::new).collect(),
+            values: (0..n).map(|_| Mutex::new(None)).collect(),
+            keys: graph.keys,
+            layers: graph.layers,
+            failed: AtomicBool::new(false),
+            error: Mutex::new(None),
+        }
+    }
+
+    /// Tasks with no dependencies, in the order they were added.
+    pub(super) fn roots(&self) -> Vec<TaskId> {
+        (0..self.fns.len() as TaskId)
+            .filter(|&t| self.dep_start[t as usize] == self.dep_start[t as usize + 1])
+            .collect()
+    }
+
+    /// Runs `first`, then keeps running one newly ready dependent on this thread (so a chain
+    /// stays on the core that has its data in cache) and hands the others to `spawn`.
+    pub(super) fn run(&self, first: TaskId, spawn: &mut dyn FnMut(TaskId)) {
+        let mut id = first;
+        loop {
+            if self.failed.load(Ordering::Relaxed) {
+                return;
+            }
+            let t = id as usize;
+            let f = lock(&self.fns[t]).take().expect("a task becomes ready once");
+            let inputs: Vec<Value> = self.deps[self.dep_start[t] as usize..self.dep_start[t + 1] as usize]
+                .iter()
+                .map(|&d| self.take_input(d))
+                .collect();
+            match catch_unwind(AssertUnwindSafe(move || f(inputs))) {
+                Ok(Ok(value)) => {
+                    if self.uses[t].load(Ordering::Acquire) > 0 {
+                        *lock(&self.values[t]) = Some(value);
+                    }
+                }
+                Ok(Err(e)) => return self.fail(e),
+                Err(payload) => {
+                    return self.fail(Error::TaskPanicked {
+                        task: task_name(&self.layers, self.keys[t]),
+                        message: panic_message(&*payload),
+                    });
+                }
+            }
+            let mut next = None;
+            let readers = &self.dependents
+                [self.dependent_start[t] as usize..self.dependent_start[t + 1] as usize];
+            for &r in readers {
+                if self.waiting[r as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
+                    match next {
+                        None => next = Some(r),
+                        Some(_) => spawn(r),
+                    }
+                }
+            }
+            match next {
+                Some(n) => id = n,
+                None => return,
+            }
+        }
+    }
+
+    /// The value of finished task `d` for one of its readers; the last reader takes it out.
+    fn take_input(&self, d: TaskId) -> Value {
+        let slot = &self.values[d as usize];
+        if self.uses[d as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
+            lock(slot).take()
+        } else {
+            lock(slot).clone()
+        }
+        .expect("a dependency has finished before its reader starts")
+    }
+
+    fn fail(&self, e: Error) {
+        let mut first = lock(&self.error);
+        if first.is_none() {
+            *first = Some(e);
+        }
+        self.failed.store(true, Ordering::Release);
+    }
+
+    /// The kept values, or the first error.
+    pub(super) fn finish(self, keep: &[TaskId]) -> Result<Vec<Value>> {
+        if let Some(e) = self.error.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            return Err(e);
+        }
+        Ok(keep
+            .iter()
+            .map(|&k| {
+                let v = lock(&self.values[k as usize]).clone();
+                v.expect("a kept task has run")
+            })
+            .collect())
+    }
+
+    /// Runs every task in the calling thread, depth first.
+    pub(super) fn run_synchronous(&self) {
+        let mut stack: Vec<TaskId> = Vec::new();
+        let mut spawned: Vec<TaskId> = Vec::new();
+        for root in self.roots() {
+            stack.push(root);
+            while let Some(t) = stack.pop() {
+                self.run(t, &mut |r| spawned.push(r));
+                stack.extend(spawned.drain(..).rev());
+            }
+        }
+    }
+
+    /// Runs every task on the calling rayon pool: roots are split among the workers in order,
+    /// and tasks made ready are spawned onto the worker's own deque, which it pops last-in
+    /// first-out (depth first) while idle workers steal the oldest work.
+    pub(super) fn run_parallel(&self) {
+        let roots = self.roots();
+        rayon::scope(|s| {
+            roots.par_iter().for_each(|&r| self.run_in_scope(r, s));
+        });
+    }
+
+    fn run_in_scope<'s>(&'s self, id: TaskId, s: &rayon::Scope<'s>) {
+        self.run(id, &mut |r| s.spawn(move |s| self.run_in_scope(r, s)));
+    }
+}

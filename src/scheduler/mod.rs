@@ -1,0 +1,202 @@
+//! The work-stealing executor: runs an opaque graph of tasks on a pool of threads.
+//!
+//! This layer knows nothing of arrays; the array layers above lower their expressions to a
+//! task graph and hand it here. See `README.md` beside this file for the scheduling policy.
+//!
+//! Policy, in short:
+//!
+//! - **Dependency counting.** Each task has a counter of unfinished dependencies; the thread that
+//!   brings it to zero owns the task.
+//! - **Depth first.** A thread that finishes a task runs one of the tasks it made ready itself,
+//!   next, and pushes the others onto its own deque, which it pops last-in first-out. Idle
+//!   threads steal the oldest entries of other deques (rayon's deques, crossbeam-deque inside).
+//!   So a branch is finished, and its partial results combined, before new branches start.
+//! - **Prompt release.** Each value counts its readers; the last reader takes it out of the
+//!   graph, so an intermediate block is freed as soon as its last consumer has run.
+//! - **Failure.** A panic or an `Err` in a task is recorded (the first one wins), every task not
+//!   yet started is skipped, and the error is returned. The pool is unaffected.
+
+mod delayed;
+mod executor;
+pub(crate) mod task;
+
+use std::sync::{Arc, OnceLock};
+
+pub use delayed::{Delayed, Graph, Inputs, TaskRef};
+use executor::Exec;
+pub(crate) use task::{TaskGraph, TaskId, Value};
+
+use crate::error::{Error, Result};
+
+/// Where and how a task graph runs.
+///
+/// Cloning is cheap: clones share the same pool of threads.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, Scheduler};
+///
+/// let x = Array::from_ndarray(ndarray::Array::from_elem((6, 4), 1.0), &[3, 2])?;
+/// let pool = Scheduler::threads(2);
+/// let y = (&x + 1.0).compute_with(&pool)?;
+/// assert_eq!(y, ndarray::Array::from_elem((6, 4), 2.0).into_dyn());
+///
+/// // Every task in the calling thread, in a fixed order: for debugging.
+/// let z = (&x + 1.0).compute_with(&Scheduler::synchronous())?;
+/// assert_eq!(y, z);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Scheduler {
+    kind: Kind,
+}
+
+#[derive(Clone)]
+enum Kind {
+    Synchronous,
+    Pool(Arc<rayon::ThreadPool>),
+}
+
+impl std::fmt::Debug for Scheduler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kind {
+            Kind::Synchronous => f.write_str("Scheduler::synchronous()"),
+            Kind::Pool(p) => write!(f, "Scheduler::threads({})", p.current_num_threads()),
+        }
+    }
+}
+
+/// The environment variable that sets the size of the default pool.
+pub const NUM_THREADS_ENV: &str = "CHUNKWISE_NUM_THREADS";
+
+impl Scheduler {
+    /// A work-stealing pool of `n` worker threads; `n == 0` means one per core.
+    ///
+    /// Each call starts new threads: make one scheduler and reuse it.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system refuses to start the threads; [`Scheduler::try_threads`]
+    /// returns that as an error instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = chunkwise::Scheduler::threads(4);
+    /// assert_eq!(pool.num_threads(), 4);
+    /// ```
+    pub fn threads(n: usize) -> Scheduler {
+        Self::try_threads(n).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`Scheduler::threads`], but returns an error if the threads cannot be started.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ThreadPool`] with the system's reason.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = chunkwise::Scheduler::try_threads(2)?;
+    /// assert_eq!(pool.num_threads(), 2);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn try_threads(n: usize) -> Result<Scheduler> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(|i| format!("chunkwise-{i}"))
+            .build()
+            .map_err(|e| Error::ThreadPool {
+                threads: n,
+                message: e.to_string(),
+            })?;
+        Ok(Scheduler {
+            kind: Kind::Pool(Arc::new(pool)),
+        })
+    }
+
+    /// Runs every task in the calling thread, depth first, in a fixed order: for debugging,
+    /// and for results that must not depend on timing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = chunkwise::Scheduler::synchronous();
+    /// assert_eq!(s.num_threads(), 1);
+    /// ```
+    pub fn synchronous() -> Scheduler {
+        Scheduler {
+            kind: Kind::Synchronous,
+        }
+    }
+
+    /// The scheduler used by `compute()`: a pool made on first use with one worker per core,
+    /// or `CHUNKWISE_NUM_THREADS` workers when that variable is set.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidEnv`] if `CHUNKWISE_NUM_THREADS` is not a positive integer, and
+    /// [`Error::ThreadPool`] if the threads cannot be started.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = chunkwise::Scheduler::global()?;
+    /// assert!(s.num_threads() >= 1);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn global() -> Result<Scheduler> {
+        static GLOBAL: OnceLock<Result<Scheduler>> = OnceLock::new();
+        GLOBAL
+            .get_or_init(|| {
+                let n = match std::env::var(NUM_THREADS_ENV) {
+                    Ok(v) => parse_threads(&v)?,
+                    Err(_) => 0,
+                };
+                Scheduler::try_threads(n)
+            })
+            .clone()
+    }
+
+    /// Number of worker threads (1 for the synchronous scheduler).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(chunkwise::Scheduler::threads(3).num_threads(), 3);
+    /// ```
+    pub fn num_threads(&self) -> usize {
+        match &self.kind {
+            Kind::Synchronous => 1,
+            Kind::Pool(p) => p.current_num_threads(),
+        }
+    }
+
+    /// Runs `graph` and returns the values of the tasks in `keep`, or the first error.
+    pub(crate) fn execute<'a>(&self, graph: TaskGraph<'a>, keep: &[TaskId]) -> Result<Vec<Value>> {
+        let exec = Exec::new(graph, keep);
+        match &self.kind {
+            Kind::Synchronous => exec.run_synchronous(),
+            // `install` from inside one of this pool's own tasks runs in place, and the scope
+            // then helps with other work while it waits: a nested compute never deadlocks.
+            Kind::Pool(pool) => pool.install(|| exec.run_parallel()),
+        }
+        exec.finish(keep)
+    }
+}
+
+fn parse_threads(v: &str) -> Result<usize> {
+    match v.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(Error::InvalidEnv {
+            name: NUM_THREADS_ENV,
+            value: v.to_string(),
+            reason: "expected a positive integer",
+        }),
+    }
+}
+
+#[cfg(test)]
+mod test;
