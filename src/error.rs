@@ -59,7 +59,9 @@ pub enum Error {
         right: Vec<usize>,
     },
     /// A user block function returned a block of the wrong shape.
-    #[error("{op} block {block:?}: expected a block of shape {expected:?}, the function returned {found:?}")]
+    #[error(
+        "{op} block {block:?}: expected a block of shape {expected:?}, the function returned {found:?}"
+    )]
     BlockShape {
         /// The operation.
         op: String,
@@ -71,7 +73,9 @@ pub enum Error {
         found: Vec<usize>,
     },
     /// Declared output chunks whose block grid does not match the input's.
-    #[error("{op}: output chunks have a block grid of {found:?}, but the input's grid is {expected:?}")]
+    #[error(
+        "{op}: output chunks have a block grid of {found:?}, but the input's grid is {expected:?}"
+    )]
     GridMismatch {
         /// The operation.
         op: &'static str,
@@ -137,4 +141,3 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         "non-string panic payload".to_string()
     }
 }
-

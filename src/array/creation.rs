@@ -36,7 +36,7 @@ impl<T: Element> Array<T> {
     /// let y = Array::from_ndarray(a.clone(), vec![vec![2], vec![1, 2]])?; // explicit sizes
     /// assert_eq!(y.num_blocks(), 2);
     /// let scalar = Array::from_ndarray(ndarray::arr0(5.0), &[])?; // 0-d
-    /// assert_eq!(scalar.compute()?.into_scalar(), 5.0);
+    /// assert_eq!(scalar.compute()?[[]], 5.0);
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn from_ndarray<D: Dimension>(

@@ -105,7 +105,11 @@ impl<T: Element> Array<T> {
             let kernel: Kernel = Box::new(move |_, _, inputs| {
                 let a = block_of::<T>(&inputs[0]).view();
                 let b = block_of::<T2>(&inputs[0]).view();
-                Ok(owned(Zip::from(&a).and(&b).map_collect(|x, y| f(x.clone(), y.clone()))))
+                Ok(owned(
+                    Zip::from(&a)
+                        .and(&b)
+                        .map_collect(|x, y| f(x.clone(), y.clone())),
+                ))
             });
             return Ok(Array::from_node(Blockwise {
                 name: "zip_with".into(),
@@ -119,7 +123,9 @@ impl<T: Element> Array<T> {
             let vb = inputs.pop().expect("two inputs");
             let va = inputs.pop().expect("two inputs");
             let b = block_of::<T2>(&vb).view();
-            let b = b.broadcast(shape.clone()).expect("aligned blocks broadcast");
+            let b = b
+                .broadcast(shape.clone())
+                .expect("aligned blocks broadcast");
             let va = if is_same::<T, U>() {
                 match try_unique::<T>(va) {
                     Ok(mut a) if a.shape() == shape.slice() => {
@@ -135,8 +141,14 @@ impl<T: Element> Array<T> {
                 va
             };
             let a = block_of::<T>(&va).view();
-            let a = a.broadcast(shape.clone()).expect("aligned blocks broadcast");
-            Ok(owned(Zip::from(&a).and(&b).map_collect(|x, y| f(x.clone(), y.clone()))))
+            let a = a
+                .broadcast(shape.clone())
+                .expect("aligned blocks broadcast");
+            Ok(owned(
+                Zip::from(&a)
+                    .and(&b)
+                    .map_collect(|x, y| f(x.clone(), y.clone())),
+            ))
         });
         Ok(Array::from_node(Blockwise {
             name: "zip_with".into(),
@@ -205,7 +217,7 @@ impl<T: Element> Array<T> {
     /// use chunkwise::Array;
     /// let x = Array::from_ndarray(ndarray::Array::from_iter(0..6), &[3])?;
     /// // Keep the first element of each block.
-    /// let firsts = x.map_blocks_with_chunks(vec![vec![1, 1]], |_, b| b.slice(ndarray::s![..1]).to_owned())?;
+    /// let firsts = x.map_blocks_with_chunks(vec![vec![1, 1]], |_, b| b.slice(ndarray::s![..1]).to_owned().into_dyn())?;
     /// assert_eq!(firsts.compute()?, ndarray::array![0, 3].into_dyn());
     /// # Ok::<(), chunkwise::Error>(())
     /// ```

@@ -140,7 +140,12 @@ impl Chunks {
 
     /// Builds chunks from sizes already known to add up to `shape`.
     pub(crate) fn from_valid(shape: Vec<usize>, sizes: Vec<Vec<usize>>) -> Chunks {
-        debug_assert!(sizes.iter().zip(&shape).all(|(s, &n)| s.iter().sum::<usize>() == n));
+        debug_assert!(
+            sizes
+                .iter()
+                .zip(&shape)
+                .all(|(s, &n)| s.iter().sum::<usize>() == n)
+        );
         let starts: Vec<Vec<usize>> = sizes
             .iter()
             .map(|s| {
@@ -397,7 +402,10 @@ pub(crate) fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
 /// The common refinement of two chunkings of the same axis: every block edge of either.
 pub(crate) fn refine_axis(a: &[usize], b: &[usize]) -> Vec<usize> {
     let (mut ia, mut ib) = (0, 0);
-    let (mut ra, mut rb) = (a.first().copied().unwrap_or(0), b.first().copied().unwrap_or(0));
+    let (mut ra, mut rb) = (
+        a.first().copied().unwrap_or(0),
+        b.first().copied().unwrap_or(0),
+    );
     let mut out = Vec::with_capacity(a.len().max(b.len()));
     while ia < a.len() && ib < b.len() {
         let step = ra.min(rb);

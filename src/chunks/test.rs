@@ -1,1 +1,119 @@
+use proptest::prelude::*;
 
+use super::*;
+
+#[test]
+fn regular_chunks_clamp_and_keep_a_smaller_last_block() {
+    let c = Chunks::regular(&[10, 3, 0], &[4, 5, 2]).unwrap();
+    assert_eq!(c.sizes(), &[vec![4, 4, 2], vec![3], vec![0]]);
+    assert_eq!(c.grid_shape(), &[3, 1, 1]);
+    assert_eq!(c.num_blocks(), 3);
+}
+
+#[test]
+fn zero_dimensional_chunks_have_one_block() {
+    let c = Chunks::regular(&[], &[]).unwrap();
+    assert_eq!(c.num_blocks(), 1);
+    assert_eq!(c.block_shape(0).ndim(), 0);
+    assert!(c.block_ranges(0).is_empty());
+}
+
+#[test]
+fn bad_specs_name_the_wrong_values() {
+    assert_eq!(
+        Chunks::regular(&[4], &[0]).unwrap_err(),
+        Error::ZeroChunk { axis: 0, len: 4 }
+    );
+    assert_eq!(
+        Chunks::new(&[4, 2], vec![vec![4]]).unwrap_err(),
+        Error::ChunksRank {
+            shape: vec![4, 2],
+            chunks_ndim: 1
+        }
+    );
+    assert_eq!(
+        Chunks::new(&[4], vec![vec![1, 2]]).unwrap_err(),
+        Error::ChunksSum {
+            axis: 0,
+            chunks: vec![1, 2],
+            sum: 3,
+            len: 4
+        }
+    );
+}
+
+#[test]
+fn empty_axis_accepts_an_empty_list() {
+    let c = Chunks::new(&[0, 2], vec![vec![], vec![2]]).unwrap();
+    assert_eq!(c.sizes(), &[vec![0], vec![2]]);
+}
+
+#[test]
+fn broadcasting_follows_numpy() {
+    assert_eq!(broadcast_shapes(&[3, 1], &[4]), Some(vec![3, 4]));
+    assert_eq!(broadcast_shapes(&[], &[2, 2]), Some(vec![2, 2]));
+    assert_eq!(broadcast_shapes(&[1], &[0]), Some(vec![0]));
+    assert_eq!(broadcast_shapes(&[3], &[4]), None);
+}
+
+fn partition(len: usize) -> impl Strategy<Value = Vec<usize>> {
+    if len == 0 {
+        return Just(vec![0]).boxed();
+    }
+    proptest::collection::vec(1..=len, 1..=len)
+        .prop_map(move |cuts| {
+            let mut edges: Vec<usize> = cuts.into_iter().filter(|&c| c < len).collect();
+            edges.push(0);
+            edges.push(len);
+            edges.sort_unstable();
+            edges.dedup();
+            edges.windows(2).map(|w| w[1] - w[0]).collect()
+        })
+        .boxed()
+}
+
+proptest! {
+    #[test]
+    fn refinement_has_every_edge_of_both(
+        (len, a, b) in (0usize..40).prop_flat_map(|len| (Just(len), partition(len), partition(len)))
+    ) {
+        let r = refine_axis(&a, &b);
+        prop_assert_eq!(r.iter().sum::<usize>(), len);
+        let edges = |s: &[usize]| s.iter().scan(0, |acc, &x| { *acc += x; Some(*acc) }).collect::<Vec<_>>();
+        let er = edges(&r);
+        for e in edges(&a).into_iter().chain(edges(&b)) {
+            prop_assert!(er.contains(&e), "edge {} of an operand missing from {:?}", e, r);
+        }
+        if len > 0 {
+            prop_assert!(r.iter().all(|&x| x > 0));
+        }
+    }
+
+    #[test]
+    fn grid_index_round_trips_and_ranges_tile_the_array(
+        shape in proptest::collection::vec(0usize..7, 0..4),
+        block in proptest::collection::vec(1usize..4, 4),
+    ) {
+        let c = Chunks::regular(&shape, &block[..shape.len()]).unwrap();
+        let mut covered = 0;
+        for b in 0..c.num_blocks() {
+            let idx = c.grid_index(b);
+            prop_assert_eq!(c.linear_index(idx.slice()), b);
+            let ranges = c.block_ranges(b);
+            let shape_b = c.block_shape(b);
+            for (r, &n) in ranges.iter().zip(shape_b.slice()) {
+                prop_assert_eq!(r.len(), n);
+            }
+            covered += shape_b.size();
+        }
+        prop_assert_eq!(covered, shape.iter().product::<usize>());
+    }
+
+    #[test]
+    fn locate_finds_the_block_holding_a_position(len in 1usize..50, block in 1usize..10, pos in 0usize..50) {
+        let pos = pos % len;
+        let c = Chunks::regular(&[len], &[block]).unwrap();
+        let b = c.locate(0, pos);
+        prop_assert!(c.starts(0)[b] <= pos && pos < c.starts(0)[b + 1]);
+    }
+}

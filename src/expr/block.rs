@@ -67,7 +67,11 @@ pub(crate) fn owned<T: Element>(a: ArrayD<T>) -> Value {
 pub(crate) fn region<T: Element>(v: &Value, ranges: Vec<Range<usize>>) -> Value {
     match block_of::<T>(v) {
         Block::Owned(a) => {
-            if ranges.iter().zip(a.shape()).all(|(r, &n)| r.start == 0 && r.end == n) {
+            if ranges
+                .iter()
+                .zip(a.shape())
+                .all(|(r, &n)| r.start == 0 && r.end == n)
+            {
                 return v.clone();
             }
             Arc::new(Block::<T>::Region {

@@ -71,7 +71,12 @@ impl<T: Element> Node for FromFn<T> {
         &self.chunks
     }
     fn compute(&self, block: usize, _: Vec<Value>) -> Result<Value> {
-        let start: Vec<usize> = self.chunks.block_ranges(block).iter().map(|r| r.start).collect();
+        let start: Vec<usize> = self
+            .chunks
+            .block_ranges(block)
+            .iter()
+            .map(|r| r.start)
+            .collect();
         let mut global = start.clone();
         let a = ArrayD::from_shape_fn(self.chunks.block_shape(block), |local| {
             for (g, (s, l)) in global.iter_mut().zip(start.iter().zip(local.slice())) {

@@ -162,7 +162,9 @@ impl Fused {
             values.push(if self.inline[m] {
                 self.eval(m, block, inputs)?
             } else {
-                inputs.next().expect("one task input per non-fused block input")
+                inputs
+                    .next()
+                    .expect("one task input per non-fused block input")
             });
         }
         // Caught here rather than only in the scheduler, so that the error names the operation

@@ -5,8 +5,8 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::task::{TaskGraph, TaskId, Value};
 use super::Scheduler;
+use super::task::{TaskGraph, TaskId, Value};
 use crate::error::{Error, Result};
 
 static NEXT_GRAPH_ID: AtomicU64 = AtomicU64::new(0);
@@ -205,7 +205,9 @@ impl Graph {
             };
             f(&inputs).map(|v| Arc::new(v) as Value)
         });
-        let id = self.tasks.add_task(layer, 0, deps.iter().map(|d| d.id), run);
+        let id = self
+            .tasks
+            .add_task(layer, 0, deps.iter().map(|d| d.id), run);
         Ok(Delayed {
             task: TaskRef { graph: self.id, id },
             _value: PhantomData,
@@ -281,7 +283,10 @@ impl Graph {
     ) -> Result<T> {
         self.check(target.task)?;
         let (tasks, keep) = self.tasks.cull(&[target.task.id]);
-        let value = scheduler.execute(tasks, &keep)?.pop().expect("one kept value");
+        let value = scheduler
+            .execute(tasks, &keep)?
+            .pop()
+            .expect("one kept value");
         let value = value
             .downcast::<T>()
             .unwrap_or_else(|_| unreachable!("a Delayed<T> holds a T"));
@@ -299,4 +304,3 @@ impl Graph {
         Ok(())
     }
 }
-

@@ -94,8 +94,11 @@ impl<'a> Exec<'a> {
                 return;
             }
             let t = id as usize;
-            let f = lock(&self.fns[t]).take().expect("a task becomes ready once");
-            let inputs: Vec<Value> = self.deps[self.dep_start[t] as usize..self.dep_start[t + 1] as usize]
+            let f = lock(&self.fns[t])
+                .take()
+                .expect("a task becomes ready once");
+            let inputs: Vec<Value> = self.deps
+                [self.dep_start[t] as usize..self.dep_start[t + 1] as usize]
                 .iter()
                 .map(|&d| self.take_input(d))
                 .collect();
@@ -152,7 +155,11 @@ impl<'a> Exec<'a> {
 
     /// The kept values, or the first error.
     pub(super) fn finish(self, keep: &[TaskId]) -> Result<Vec<Value>> {
-        if let Some(e) = self.error.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        if let Some(e) = self
+            .error
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+        {
             return Err(e);
         }
         Ok(keep

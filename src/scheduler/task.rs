@@ -64,7 +64,10 @@ impl<'a> TaskGraph<'a> {
     ) -> TaskId {
         let id = self.len() as TaskId;
         for d in deps {
-            assert!(d < id, "task {id} depends on task {d}, which was not added before it");
+            assert!(
+                d < id,
+                "task {id} depends on task {d}, which was not added before it"
+            );
             self.deps.push(d);
         }
         self.dep_start.push(self.deps.len() as u32);

@@ -1,0 +1,144 @@
+//! Bad input is a clear `Error` naming what is wrong; a panic in a user closure is an `Err`.
+
+use chunkwise::{Array, Error, Scheduler};
+use ndarray::{Array2, ArrayD, IxDyn, array};
+
+#[test]
+fn chunk_specs_that_do_not_fit_are_errors() {
+    let a = Array2::<f64>::zeros((4, 6));
+    assert_eq!(
+        Array::from_ndarray(a.clone(), &[2]).unwrap_err(),
+        Error::ChunksRank {
+            shape: vec![4, 6],
+            chunks_ndim: 1
+        }
+    );
+    assert_eq!(
+        Array::from_ndarray(a.clone(), &[0, 2]).unwrap_err(),
+        Error::ZeroChunk { axis: 0, len: 4 }
+    );
+    let err = Array::from_ndarray(a.clone(), vec![vec![4], vec![2, 2]]).unwrap_err();
+    assert_eq!(
+        err,
+        Error::ChunksSum {
+            axis: 1,
+            chunks: vec![2, 2],
+            sum: 4,
+            len: 6
+        }
+    );
+    assert!(err.to_string().contains("[2, 2]") && err.to_string().contains("length 6"));
+    assert!(Array::<f64>::zeros(&[3], [1, 1]).is_err());
+    assert!(Array::<f64>::random(&[3, 3], [0, 1], 1).is_err());
+    let x = Array::from_ndarray(a, &[2, 2]).unwrap();
+    assert!(matches!(
+        x.rechunk(vec![vec![1, 2], vec![6]]),
+        Err(Error::ChunksSum { axis: 0, .. })
+    ));
+}
+
+#[test]
+fn zero_block_size_is_fine_on_an_empty_axis() {
+    let x = Array::<f64>::zeros(&[0, 3], &[0, 2]).unwrap();
+    assert_eq!(x.chunks(), &[vec![0], vec![2, 1]]);
+    assert_eq!(x.compute().unwrap(), ArrayD::<f64>::zeros(IxDyn(&[0, 3])));
+}
+
+#[test]
+fn incompatible_shapes_name_both() {
+    let x = Array::<f64>::zeros(&[3, 4], &[2, 2]).unwrap();
+    let y = Array::<f64>::zeros(&[3], &[2]).unwrap();
+    let err = x.zip_with(&y, |a, b| a + b).unwrap_err();
+    assert_eq!(
+        err,
+        Error::IncompatibleShapes {
+            op: "zip_with",
+            left: vec![3, 4],
+            right: vec![3]
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "zip_with: shapes [3, 4] and [3] are incompatible"
+    );
+}
+
+#[test]
+#[should_panic(expected = "add: zip_with: shapes [3, 4] and [3] are incompatible")]
+fn operators_panic_with_both_shapes() {
+    let x = Array::<f64>::zeros(&[3, 4], &[2, 2]).unwrap();
+    let y = Array::<f64>::zeros(&[3], &[2]).unwrap();
+    let _ = &x + &y;
+}
+
+#[test]
+fn a_block_of_the_wrong_shape_is_an_error_at_compute() {
+    let x = Array::from_ndarray(array![1, 2, 3, 4, 5], &[2]).unwrap();
+    let y = x.map_blocks(|b| b.slice(ndarray::s![..1]).to_owned().into_dyn());
+    let err = y.compute().unwrap_err();
+    assert_eq!(
+        err,
+        Error::BlockShape {
+            op: "map_blocks".into(),
+            block: vec![0],
+            expected: vec![2],
+            found: vec![1]
+        }
+    );
+}
+
+#[test]
+fn declared_chunks_must_match_the_block_grid() {
+    let x = Array::from_ndarray(array![1, 2, 3, 4, 5], &[2]).unwrap();
+    let err = x
+        .map_blocks_with_chunks(vec![vec![1, 1]], |_, b| b.to_owned())
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::GridMismatch {
+            op: "map_blocks_with_chunks",
+            expected: vec![3],
+            found: vec![2]
+        }
+    );
+}
+
+#[test]
+fn a_panic_in_a_user_closure_is_an_error_naming_the_block_and_the_pool_survives() {
+    let pool = Scheduler::threads(2);
+    let x = Array::<f64>::ones(&[8, 8], &[2, 2]).unwrap();
+    let y = x.map_blocks_indexed(|idx, b| {
+        assert!(idx != [3, 1], "block {idx:?} is cursed");
+        b.to_owned()
+    });
+    for s in [Scheduler::synchronous(), pool.clone()] {
+        match y.compute_with(&s) {
+            Err(Error::TaskPanicked { task, message }) => {
+                assert_eq!(task, "map_blocks[3, 1]");
+                assert_eq!(message, "block [3, 1] is cursed");
+            }
+            other => panic!("expected TaskPanicked, got {other:?}"),
+        }
+    }
+    // A panic inside a closure fused into another op's task still names the op that panicked.
+    let z =
+        (&x.map(|v: f64| if v > 0.0 { panic!("map failed") } else { v }) + 1.0).map(|v| v * 2.0);
+    match z.compute_with(&pool) {
+        Err(Error::TaskPanicked { task, message }) => {
+            assert!(task.starts_with("map["), "{task}");
+            assert_eq!(message, "map failed");
+        }
+        other => panic!("expected TaskPanicked, got {other:?}"),
+    }
+    assert_eq!((&x + 1.0).compute_with(&pool).unwrap().sum(), 128.0);
+}
+
+#[test]
+fn arrays_are_send_sync_and_cheap_to_clone() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    let x = Array::<f64>::ones(&[4], &[2]).unwrap();
+    send_sync(&x);
+    let y = x.clone();
+    let h = std::thread::spawn(move || (&y * 2.0).compute().unwrap());
+    assert_eq!(h.join().unwrap().sum(), 8.0);
+}
