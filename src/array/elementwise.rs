@@ -42,7 +42,7 @@ impl<T: Element> Array<T> {
         U: Element,
         F: Fn(T) -> U + Send + Sync + 'static,
     {
-        let kernel: Kernel = Box::new(move |_, _, mut inputs| {
+        let kernel: Kernel = Box::new(move |_, _, inputs| {
             let v = inputs.pop().expect("map has one input");
             let v = if is_same::<T, U>() {
                 match try_unique::<T>(v) {
@@ -119,7 +119,7 @@ impl<T: Element> Array<T> {
                 kernel,
             }));
         }
-        let kernel: Kernel = Box::new(move |_, shape, mut inputs| {
+        let kernel: Kernel = Box::new(move |_, shape, inputs| {
             let vb = inputs.pop().expect("two inputs");
             let va = inputs.pop().expect("two inputs");
             let b = block_of::<T2>(&vb).view();

@@ -6,12 +6,13 @@
 mod creation;
 mod elementwise;
 mod ops;
+mod output;
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use ndarray::{ArrayD, ArrayViewMutD, Axis, IxDyn};
+use ndarray::{ArrayD, IxDyn};
 
 use crate::chunks::{Chunks, IntoChunks};
 use crate::error::Result;
@@ -19,7 +20,8 @@ use crate::expr::block::{Element, block_of};
 use crate::expr::blockwise::rechunk_fn;
 use crate::expr::{Node, NodeRef};
 use crate::graph::Plan;
-use crate::scheduler::{Scheduler, Value};
+use crate::scheduler::Scheduler;
+use output::{Segments, write_block};
 
 /// A lazy n-dimensional array cut into blocks, each an `ndarray` array.
 ///
@@ -260,44 +262,16 @@ impl<T: Element> Array<T> {
     /// ```
     pub fn compute_with(&self, scheduler: &Scheduler) -> Result<ArrayD<T>> {
         let chunks = self.node.chunks().clone();
-        let mut out = ArrayD::from_elem(IxDyn(chunks.shape()), T::default());
         let plan = Plan::new(&self.node);
-        let mut views: Vec<Option<ArrayViewMutD<'_, T>>> = split_blocks(out.view_mut(), &chunks)
-            .into_iter()
-            .map(Some)
-            .collect();
-        let graph = plan.lower(|b, eval| {
-            let mut view = views[b].take().expect("one task per output block");
-            Box::new(move |inputs| {
-                let v = eval.eval(inputs)?;
-                view.assign(&block_of::<T>(&v).view());
-                Ok(done())
-            })
-        });
+        // Zero for numbers: the allocator hands out zeroed pages, so this costs no pass.
+        let mut out = ArrayD::from_elem(IxDyn(chunks.shape()), T::default());
+        let flat = out
+            .as_slice_mut()
+            .expect("a new array is contiguous and in standard order");
+        let mut segments = Segments::new(flat, &chunks);
+        let slots = segments.per_block();
+        let graph = plan.lower(move |b, v| write_block(&slots[b], block_of::<T>(&v).view()));
         scheduler.execute(graph, &[])?;
         Ok(out)
     }
-}
-
-/// The value of a task that writes its result elsewhere.
-fn done() -> Value {
-    Arc::new(())
-}
-
-/// Cuts `view` into one disjoint mutable view per block, in row-major block order.
-fn split_blocks<'a, T>(view: ArrayViewMutD<'a, T>, chunks: &Chunks) -> Vec<ArrayViewMutD<'a, T>> {
-    let mut parts = vec![view];
-    for (axis, sizes) in chunks.sizes().iter().enumerate() {
-        let mut next = Vec::with_capacity(parts.len() * sizes.len());
-        for mut rest in parts {
-            for &s in &sizes[..sizes.len() - 1] {
-                let (head, tail) = rest.split_at(Axis(axis), s);
-                next.push(head);
-                rest = tail;
-            }
-            next.push(rest);
-        }
-        parts = next;
-    }
-    parts
 }

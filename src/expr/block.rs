@@ -97,14 +97,17 @@ pub(crate) fn region<T: Element>(v: &Value, ranges: Vec<Range<usize>>) -> Value 
 }
 
 /// The owned array inside `v` if no one else holds it, for reuse in place.
-pub(crate) fn try_unique<T: Element>(v: Value) -> Result<ArrayD<T>, Value> {
-    let Ok(b) = v.downcast::<Block<T>>() else {
-        unreachable!("a block task of an Array<T> yields a Block<T>")
-    };
-    match Arc::try_unwrap(b) {
+pub(crate) fn try_unique<T: Element>(mut v: Value) -> Result<ArrayD<T>, Value> {
+    let unique_owned = matches!(
+        Arc::get_mut(&mut v).and_then(|b| b.downcast_mut::<Block<T>>()),
+        Some(Block::Owned(_))
+    );
+    if !unique_owned {
+        return Err(v);
+    }
+    match Arc::try_unwrap(v.downcast::<Block<T>>().ok().expect("checked above")) {
         Ok(Block::Owned(a)) => Ok(a),
-        Ok(other) => Err(Arc::new(other)),
-        Err(shared) => Err(shared),
+        _ => unreachable!("checked above: a unique owned block"),
     }
 }
 

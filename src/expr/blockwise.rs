@@ -12,7 +12,8 @@ use crate::error::{Error, Result};
 use crate::scheduler::Value;
 
 /// Computes one output block (its linear index and shape given) from its input blocks.
-pub(crate) type Kernel = Box<dyn Fn(usize, &IxDyn, Vec<Value>) -> Result<Value> + Send + Sync>;
+pub(crate) type Kernel =
+    Box<dyn Fn(usize, &IxDyn, &mut Vec<Value>) -> Result<Value> + Send + Sync>;
 
 /// An operation whose output block `i` reads block `i` of each input (or block 0 along the
 /// input's broadcast axes).
@@ -54,7 +55,7 @@ impl Node for Blockwise {
         let axes = &self.axes[input];
         axes.len() == self.chunks.ndim() && axes.iter().enumerate().all(|(j, &a)| a == Some(j))
     }
-    fn compute(&self, block: usize, inputs: Vec<Value>) -> Result<Value> {
+    fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
         (self.kernel)(block, &self.chunks.block_shape(block), inputs)
     }
 }

@@ -51,6 +51,7 @@ pub(crate) trait Node: Send + Sync + 'static {
         false
     }
 
-    /// Computes output block `block` from the values of its input blocks.
-    fn compute(&self, block: usize, inputs: Vec<Value>) -> Result<Value>;
+    /// Computes output block `block` from the values of its input blocks, in `block_inputs`
+    /// order. It may take the values out of `inputs` (to reuse a block it alone holds).
+    fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value>;
 }

@@ -142,7 +142,7 @@ impl<T: Element> Node for Rechunk<T> {
             });
         });
     }
-    fn compute(&self, block: usize, inputs: Vec<Value>) -> Result<Value> {
+    fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
         let pieces = self.pieces(block);
         if inputs.len() == 1 {
             let from = pieces.iter().map(|p| p[0].from.clone()).collect();

@@ -28,7 +28,7 @@ impl<T: Element> Node for FromNdarray<T> {
     fn chunks(&self) -> &Chunks {
         &self.chunks
     }
-    fn compute(&self, block: usize, _: Vec<Value>) -> Result<Value> {
+    fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
         Ok(region::<T>(&self.data, self.chunks.block_ranges(block)))
     }
 }
@@ -46,7 +46,7 @@ impl<T: Element> Node for Full<T> {
     fn chunks(&self) -> &Chunks {
         &self.chunks
     }
-    fn compute(&self, block: usize, _: Vec<Value>) -> Result<Value> {
+    fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
         Ok(owned(ArrayD::from_elem(
             self.chunks.block_shape(block),
             self.value.clone(),
@@ -70,7 +70,7 @@ impl<T: Element> Node for FromFn<T> {
     fn chunks(&self) -> &Chunks {
         &self.chunks
     }
-    fn compute(&self, block: usize, _: Vec<Value>) -> Result<Value> {
+    fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
         let start: Vec<usize> = self
             .chunks
             .block_ranges(block)
@@ -102,7 +102,7 @@ impl<T: RandomElement> Node for Random<T> {
     fn chunks(&self) -> &Chunks {
         &self.chunks
     }
-    fn compute(&self, block: usize, _: Vec<Value>) -> Result<Value> {
+    fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
         let shape = self.chunks.block_shape(block);
         let n = shape.size();
         let mut rng = Rng::for_block(self.seed, block as u64);

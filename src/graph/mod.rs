@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 use ndarray::Dimension as _;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result, panic_message};
 use crate::expr::{BlockRef, NodeRef};
 use crate::optimize;
+use crate::scheduler::task::{LayerFn, Work};
 use crate::scheduler::{TaskGraph, TaskId, Value};
 
 /// Marks a block that the output needs but that has no task yet.
@@ -71,11 +73,11 @@ impl Plan {
             .sum()
     }
 
-    /// Builds the task graph. Each root block's task is made by `root_task` from a closure that
-    /// evaluates that block from the task's inputs.
+    /// Builds the task graph. Each node that is not fused becomes a layer of tasks; the root's
+    /// tasks hand each finished block to `write` (block index, value) instead of keeping it.
     pub(crate) fn lower<'a>(
         mut self,
-        mut root_task: impl FnMut(usize, Evaluator) -> crate::scheduler::task::TaskFn<'a>,
+        write: impl Fn(usize, Value) -> Result<()> + Send + Sync + 'a,
     ) -> TaskGraph<'a> {
         let mut graph = TaskGraph::new();
         let fused = Arc::new(Fused {
@@ -84,47 +86,38 @@ impl Plan {
             inline: std::mem::take(&mut self.inline),
         });
         let root = fused.nodes.len() - 1;
+        let mut write = Some(write);
         let mut deps = Vec::new();
         for n in 0..fused.nodes.len() {
             if fused.inline[n] {
                 continue;
             }
             let node = &fused.nodes[n];
-            let layer = graph.add_layer(node.name(), node.chunks().grid_shape().to_vec());
+            let f = fused.clone();
+            let work: LayerFn<'a> = if n == root {
+                let write = write.take().expect("one root");
+                Box::new(move |b, inputs| {
+                    let v = f.eval_task(n, b, inputs)?;
+                    write(b, v).map(|()| None)
+                })
+            } else {
+                Box::new(move |b, inputs| f.eval_task(n, b, inputs).map(Some))
+            };
+            let layer = graph.add_layer(
+                node.name(),
+                node.chunks().grid_shape().to_vec(),
+                Work::Shared(work),
+            );
             for b in 0..self.tasks[n].len() {
                 if self.tasks[n][b] == UNUSED {
                     continue;
                 }
                 deps.clear();
                 fused.collect_deps(n, b, &self.tasks, &mut deps);
-                let eval = Evaluator {
-                    fused: fused.clone(),
-                    node: n,
-                    block: b,
-                };
-                let f = if n == root {
-                    root_task(b, eval)
-                } else {
-                    Box::new(move |inputs: Vec<Value>| eval.eval(inputs))
-                };
-                self.tasks[n][b] = graph.add_task(layer, b, deps.iter().copied(), f);
+                self.tasks[n][b] = graph.add_task(layer, b, deps.iter().copied());
             }
         }
         graph
-    }
-}
-
-/// Evaluates one block of one node, with the nodes fused into it, from the task's inputs.
-pub(crate) struct Evaluator {
-    fused: Arc<Fused>,
-    node: usize,
-    block: usize,
-}
-
-impl Evaluator {
-    pub(crate) fn eval(&self, inputs: Vec<Value>) -> Result<Value> {
-        let mut inputs = inputs.into_iter();
-        self.fused.eval(self.node, self.block, &mut inputs)
     }
 }
 
@@ -132,6 +125,11 @@ struct Fused {
     nodes: Vec<NodeRef>,
     input_ids: Vec<Vec<usize>>,
     inline: Vec<bool>,
+}
+
+thread_local! {
+    /// Spare buffers for [`Fused::eval`], so that evaluating a block allocates no bookkeeping.
+    static SPARE: RefCell<(Vec<Vec<BlockRef>>, Vec<Vec<Value>>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 impl Fused {
@@ -152,29 +150,42 @@ impl Fused {
         }
     }
 
-    fn eval(&self, n: usize, b: usize, inputs: &mut impl Iterator<Item = Value>) -> Result<Value> {
+    /// Evaluates block `b` of node `n` from the values of the task's dependencies.
+    fn eval_task(&self, n: usize, b: usize, inputs: &mut Vec<Value>) -> Result<Value> {
+        inputs.reverse(); // `eval` pops them in dependency order
+        self.eval(n, b, inputs)
+    }
+
+    fn eval(&self, n: usize, b: usize, inputs: &mut Vec<Value>) -> Result<Value> {
         let node = &self.nodes[n];
-        let mut refs = Vec::new();
+        let (mut refs, mut values) = SPARE.with_borrow_mut(|(r, v)| {
+            (r.pop().unwrap_or_default(), v.pop().unwrap_or_default())
+        });
         node.block_inputs(b, &mut refs);
-        let mut values = Vec::with_capacity(refs.len());
-        for BlockRef { input, block } in refs {
+        for &BlockRef { input, block } in &refs {
             let m = self.input_ids[n][input];
             values.push(if self.inline[m] {
                 self.eval(m, block, inputs)?
             } else {
-                inputs
-                    .next()
-                    .expect("one task input per non-fused block input")
+                inputs.pop().expect("one task input per non-fused block input")
             });
         }
         // Caught here rather than only in the scheduler, so that the error names the operation
         // that panicked even when it was fused into another's task.
-        catch_unwind(AssertUnwindSafe(|| node.compute(b, values))).unwrap_or_else(|payload| {
-            Err(Error::TaskPanicked {
-                task: format!("{}{:?}", node.name(), node.chunks().grid_index(b).slice()),
-                message: panic_message(&*payload),
-            })
-        })
+        let result = catch_unwind(AssertUnwindSafe(|| node.compute(b, &mut values)))
+            .unwrap_or_else(|payload| {
+                Err(Error::TaskPanicked {
+                    task: format!("{}{:?}", node.name(), node.chunks().grid_index(b).slice()),
+                    message: panic_message(&*payload),
+                })
+            });
+        refs.clear();
+        values.clear();
+        SPARE.with_borrow_mut(|(r, v)| {
+            r.push(refs);
+            v.push(values);
+        });
+        result
     }
 }
 

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Scheduler;
-use super::task::{TaskGraph, TaskId, Value};
+use super::task::{TaskGraph, TaskId, Value, Work};
+use std::sync::Mutex;
 use crate::error::{Error, Result};
 
 static NEXT_GRAPH_ID: AtomicU64 = AtomicU64::new(0);
@@ -194,20 +195,20 @@ impl Graph {
         for d in deps {
             self.check(*d)?;
         }
-        let layer = self.tasks.add_layer(name, vec![]);
         let deps_owned: Vec<TaskRef> = deps.to_vec();
         let task_label = name.to_string();
-        let run = Box::new(move |values: Vec<Value>| {
+        let run = Box::new(move |values: &mut Vec<Value>| {
             let inputs = Inputs {
                 task: &task_label,
                 deps: &deps_owned,
-                values: &values,
+                values,
             };
             f(&inputs).map(|v| Arc::new(v) as Value)
         });
-        let id = self
+        let layer = self
             .tasks
-            .add_task(layer, 0, deps.iter().map(|d| d.id), run);
+            .add_layer(name, vec![], Work::Once(Mutex::new(Some(run))));
+        let id = self.tasks.add_task(layer, 0, deps.iter().map(|d| d.id));
         Ok(Delayed {
             task: TaskRef { graph: self.id, id },
             _value: PhantomData,

@@ -6,12 +6,11 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rayon::prelude::*;
 
-use super::task::{Layer, TaskFn, TaskGraph, TaskId, Value, task_name};
+use super::task::{Layer, TaskGraph, TaskId, Value, task_name};
 use crate::error::{Error, Result, panic_message};
 
 /// Shared state of one run of a graph.
 pub(super) struct Exec<'a> {
-    fns: Vec<Mutex<Option<TaskFn<'a>>>>,
     dep_start: Vec<u32>,
     deps: Vec<TaskId>,
     /// `dependents[dependent_start[t]..dependent_start[t + 1]]` are the tasks that read `t`.
@@ -24,7 +23,7 @@ pub(super) struct Exec<'a> {
     uses: Vec<AtomicU32>,
     values: Vec<Mutex<Option<Value>>>,
     keys: Vec<(u32, usize)>,
-    layers: Vec<Layer>,
+    layers: Vec<Layer<'a>>,
     failed: AtomicBool,
     error: Mutex<Option<Error>>,
 }
@@ -63,7 +62,6 @@ impl<'a> Exec<'a> {
             uses[k as usize] += 1;
         }
         Exec {
-            fns: graph.fns.into_iter().map(|f| Mutex::new(Some(f))).collect(),
             dep_start: graph.dep_start,
             deps: graph.deps,
             dependent_start,
@@ -80,7 +78,7 @@ impl<'a> Exec<'a> {
 
     /// Tasks with no dependencies, in the order they were added.
     pub(super) fn roots(&self) -> Vec<TaskId> {
-        (0..self.fns.len() as TaskId)
+        (0..self.keys.len() as TaskId)
             .filter(|&t| self.dep_start[t as usize] == self.dep_start[t as usize + 1])
             .collect()
     }
@@ -94,17 +92,19 @@ impl<'a> Exec<'a> {
                 return;
             }
             let t = id as usize;
-            let f = lock(&self.fns[t])
-                .take()
-                .expect("a task becomes ready once");
-            let inputs: Vec<Value> = self.deps
+            let mut inputs: Vec<Value> = self.deps
                 [self.dep_start[t] as usize..self.dep_start[t + 1] as usize]
                 .iter()
                 .map(|&d| self.take_input(d))
                 .collect();
-            match catch_unwind(AssertUnwindSafe(move || f(inputs))) {
+            let (layer, block) = self.keys[t];
+            let layer = &self.layers[layer as usize];
+            match catch_unwind(AssertUnwindSafe(|| layer.run(block, &mut inputs))) {
                 Ok(Ok(value)) => {
-                    if self.uses[t].load(Ordering::Acquire) > 0 {
+                    drop(inputs);
+                    if let Some(value) = value
+                        && self.uses[t].load(Ordering::Acquire) > 0
+                    {
                         *lock(&self.values[t]) = Some(value);
                     }
                 }

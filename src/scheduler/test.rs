@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 
+use super::task::Work;
 use super::*;
 
 fn schedulers() -> Vec<Scheduler> {
@@ -65,23 +66,22 @@ fn reference(d: &Dag) -> Vec<u64> {
 
 fn build(d: &Dag) -> TaskGraph<'static> {
     let mut g = TaskGraph::new();
-    let layer = g.add_layer("t", vec![d.deps.len()]);
+    let panics = d.panics.clone();
+    let layer = g.add_layer(
+        "t",
+        vec![d.deps.len()],
+        Work::Shared(Box::new(move |i, inputs| {
+            if panics[i] {
+                panic!("injected at {i}");
+            }
+            let x = inputs.iter().fold(mix(i as u64), |acc, v| {
+                acc.wrapping_add(*v.downcast_ref::<u64>().unwrap())
+            });
+            Ok(Some(Arc::new(x) as Value))
+        })),
+    );
     for (i, deps) in d.deps.iter().enumerate() {
-        let boom = d.panics[i];
-        g.add_task(
-            layer,
-            i,
-            deps.iter().copied(),
-            Box::new(move |inputs: Vec<Value>| {
-                if boom {
-                    panic!("injected at {i}");
-                }
-                let x = inputs.iter().fold(mix(i as u64), |acc, v| {
-                    acc.wrapping_add(*v.downcast_ref::<u64>().unwrap())
-                });
-                Ok(Arc::new(x) as Value)
-            }),
-        );
+        g.add_task(layer, i, deps.iter().copied());
     }
     g
 }
@@ -121,22 +121,21 @@ fn a_failure_cancels_the_rest_promptly() {
     for s in schedulers() {
         let ran = Arc::new(AtomicUsize::new(0));
         let mut g = TaskGraph::new();
-        let layer = g.add_layer("chain", vec![10_000]);
+        let counter = ran.clone();
+        let layer = g.add_layer(
+            "chain",
+            vec![10_000],
+            Work::Shared(Box::new(move |i, _| {
+                counter.fetch_add(1, Ordering::Relaxed);
+                if i == 10 {
+                    return Err(Error::ZeroChunk { axis: 0, len: 1 });
+                }
+                Ok(Some(Arc::new(()) as Value))
+            })),
+        );
         let mut prev = None;
         for i in 0..10_000 {
-            let ran = ran.clone();
-            prev = Some(g.add_task(
-                layer,
-                i,
-                prev,
-                Box::new(move |_| {
-                    ran.fetch_add(1, Ordering::Relaxed);
-                    if i == 10 {
-                        return Err(Error::ZeroChunk { axis: 0, len: 1 });
-                    }
-                    Ok(Arc::new(()) as Value)
-                }),
-            ));
+            prev = Some(g.add_task(layer, i, prev));
         }
         let err = s.execute(g, &[]).unwrap_err();
         assert_eq!(err, Error::ZeroChunk { axis: 0, len: 1 });
