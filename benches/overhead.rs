@@ -16,7 +16,10 @@ const N: usize = 1_000_000;
 
 fn overhead(c: &mut Criterion) {
     let pool = Scheduler::threads(2);
-    let rayon_pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let rayon_pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
     let data = Array1::<f64>::zeros(N);
     let mut g = c.benchmark_group("overhead_1M_blocks");
     g.sample_size(10);

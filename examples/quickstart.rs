@@ -8,7 +8,7 @@ use chunkwise::{Array, Scheduler};
 
 fn main() -> chunkwise::Result<()> {
     // 4000 x 4000 random values in 1000 x 1000 blocks: only a recipe so far.
-    let x = Array::<f64>::random(&[4000, 4000], &[1000, 1000], 42)?;
+    let x = Array::<f64>::random(&[4000, 4000], [1000, 1000], 42)?;
     let y = (&x * 2.0 + 1.0).map(f64::sqrt);
     println!("{y:?}");
     println!(

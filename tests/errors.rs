@@ -39,15 +39,15 @@ fn chunk_specs_that_do_not_fit_are_errors() {
 
 #[test]
 fn zero_block_size_is_fine_on_an_empty_axis() {
-    let x = Array::<f64>::zeros(&[0, 3], &[0, 2]).unwrap();
+    let x = Array::<f64>::zeros(&[0, 3], [0, 2]).unwrap();
     assert_eq!(x.chunks(), &[vec![0], vec![2, 1]]);
     assert_eq!(x.compute().unwrap(), ArrayD::<f64>::zeros(IxDyn(&[0, 3])));
 }
 
 #[test]
 fn incompatible_shapes_name_both() {
-    let x = Array::<f64>::zeros(&[3, 4], &[2, 2]).unwrap();
-    let y = Array::<f64>::zeros(&[3], &[2]).unwrap();
+    let x = Array::<f64>::zeros(&[3, 4], [2, 2]).unwrap();
+    let y = Array::<f64>::zeros(&[3], [2]).unwrap();
     let err = x.zip_with(&y, |a, b| a + b).unwrap_err();
     assert_eq!(
         err,
@@ -66,8 +66,8 @@ fn incompatible_shapes_name_both() {
 #[test]
 #[should_panic(expected = "add: zip_with: shapes [3, 4] and [3] are incompatible")]
 fn operators_panic_with_both_shapes() {
-    let x = Array::<f64>::zeros(&[3, 4], &[2, 2]).unwrap();
-    let y = Array::<f64>::zeros(&[3], &[2]).unwrap();
+    let x = Array::<f64>::zeros(&[3, 4], [2, 2]).unwrap();
+    let y = Array::<f64>::zeros(&[3], [2]).unwrap();
     let _ = &x + &y;
 }
 
@@ -106,7 +106,7 @@ fn declared_chunks_must_match_the_block_grid() {
 #[test]
 fn a_panic_in_a_user_closure_is_an_error_naming_the_block_and_the_pool_survives() {
     let pool = Scheduler::threads(2);
-    let x = Array::<f64>::ones(&[8, 8], &[2, 2]).unwrap();
+    let x = Array::<f64>::ones(&[8, 8], [2, 2]).unwrap();
     let y = x.map_blocks_indexed(|idx, b| {
         assert!(idx != [3, 1], "block {idx:?} is cursed");
         b.to_owned()
@@ -136,7 +136,7 @@ fn a_panic_in_a_user_closure_is_an_error_naming_the_block_and_the_pool_survives(
 #[test]
 fn arrays_are_send_sync_and_cheap_to_clone() {
     fn send_sync<T: Send + Sync>(_: &T) {}
-    let x = Array::<f64>::ones(&[4], &[2]).unwrap();
+    let x = Array::<f64>::ones(&[4], [2]).unwrap();
     send_sync(&x);
     let y = x.clone();
     let h = std::thread::spawn(move || (&y * 2.0).compute().unwrap());

@@ -1,25 +1,38 @@
 //! Elementwise and blockwise operations: `map`, `zip_with`, `map_blocks`.
 
 use ndarray::Dimension as _;
+use std::any::Any;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use ndarray::{ArrayD, ArrayViewD, Zip};
 
 use super::Array;
+use super::output::write_rows2;
 use crate::chunks::Chunks;
 use crate::error::{Error, Result};
-use crate::expr::block::{Element, block_of, is_same, owned, same, try_unique};
+use crate::expr::WriteInto;
+use crate::expr::block::{Element, block_of, owned};
 use crate::expr::blockwise::{Blockwise, Kernel, align, rechunk_fn};
+use crate::expr::elementwise::{ElemExpr, Elementwise, Leaf, MapExpr, ZipExpr};
+use crate::scheduler::Value;
 
 impl<T: Element> Array<T> {
     /// A blockwise node over this array alone, with the same chunks.
-    fn unary<U: Element>(&self, name: &str, chunks: Chunks, kernel: Kernel) -> Array<U> {
+    fn unary<U: Element>(
+        &self,
+        name: &str,
+        chunks: Chunks,
+        kernel: Kernel,
+        writer: Option<Box<dyn Any + Send + Sync>>,
+    ) -> Array<U> {
         Array::from_node(Blockwise {
             name: name.to_string(),
             axes: vec![(0..chunks.ndim()).map(Some).collect()],
             chunks,
             inputs: vec![self.node.clone()],
             kernel,
+            writer,
         })
     }
 
@@ -42,22 +55,16 @@ impl<T: Element> Array<T> {
         U: Element,
         F: Fn(T) -> U + Send + Sync + 'static,
     {
-        let kernel: Kernel = Box::new(move |_, _, inputs| {
-            let v = inputs.pop().expect("map has one input");
-            let v = if is_same::<T, U>() {
-                match try_unique::<T>(v) {
-                    Ok(mut a) => {
-                        a.mapv_inplace(|x| same::<U, T>(f(x)));
-                        return Ok(owned(a));
-                    }
-                    Err(shared) => shared,
-                }
-            } else {
-                v
-            };
-            Ok(owned(block_of::<T>(&v).view().mapv(&f)))
+        let expr: Arc<dyn ElemExpr<U>> = Arc::new(MapExpr {
+            inner: leaf::<T>(0),
+            f,
         });
-        self.unary("map", self.node.chunks().clone(), kernel)
+        Array::from_node(Elementwise::new(
+            "map",
+            self.node.chunks().clone(),
+            vec![self.node.clone()],
+            expr,
+        ))
     }
 
     /// Combines this array with `other` element by element, broadcasting their shapes as numpy
@@ -98,50 +105,41 @@ impl<T: Element> Array<T> {
         )?;
         let mut inputs = aligned.inputs;
         let mut axes = aligned.axes;
-        if Arc::ptr_eq(&inputs[0], &inputs[1]) {
-            // `x op x`: read each block once.
-            inputs.pop();
-            axes.pop();
-            let kernel: Kernel = Box::new(move |_, _, inputs| {
-                let a = block_of::<T>(&inputs[0]).view();
-                let b = block_of::<T2>(&inputs[0]).view();
-                Ok(owned(
-                    Zip::from(&a)
-                        .and(&b)
-                        .map_collect(|x, y| f(x.clone(), y.clone())),
-                ))
+        let same_shape = axes.iter().all(|a| {
+            a.len() == aligned.chunks.ndim() && a.iter().enumerate().all(|(j, &k)| k == Some(j))
+        });
+        if same_shape {
+            // Fused at the element level with neighbouring elementwise steps.
+            let same_input = Arc::ptr_eq(&inputs[0], &inputs[1]);
+            if same_input {
+                inputs.pop();
+            }
+            let expr: Arc<dyn ElemExpr<U>> = Arc::new(ZipExpr {
+                a: leaf::<T>(0),
+                b: leaf::<T2>(if same_input { 0 } else { 1 }),
+                f,
             });
-            return Ok(Array::from_node(Blockwise {
-                name: "zip_with".into(),
-                chunks: aligned.chunks,
+            return Ok(Array::from_node(Elementwise::new(
+                "zip_with",
+                aligned.chunks,
                 inputs,
-                axes,
-                kernel,
-            }));
+                expr,
+            )));
         }
+        // Broadcasting: blockwise, each block of the smaller operand read by several outputs.
+        let f = Arc::new(f);
+        let writer = writer::<U>(ZipWriter::<T, T2, F> {
+            f: f.clone(),
+            chunks: aligned.chunks.clone(),
+            _t: PhantomData,
+        });
         let kernel: Kernel = Box::new(move |_, shape, inputs| {
-            let vb = inputs.pop().expect("two inputs");
-            let va = inputs.pop().expect("two inputs");
-            let b = block_of::<T2>(&vb).view();
-            let b = b
+            let a = block_of::<T>(&inputs[0]).view();
+            let b = block_of::<T2>(&inputs[1]).view();
+            let a = a
                 .broadcast(shape.clone())
                 .expect("aligned blocks broadcast");
-            let va = if is_same::<T, U>() {
-                match try_unique::<T>(va) {
-                    Ok(mut a) if a.shape() == shape.slice() => {
-                        Zip::from(&mut a)
-                            .and(&b)
-                            .for_each(|x, y| *x = same::<U, T>(f(x.clone(), y.clone())));
-                        return Ok(owned(a));
-                    }
-                    Ok(a) => owned(a),
-                    Err(shared) => shared,
-                }
-            } else {
-                va
-            };
-            let a = block_of::<T>(&va).view();
-            let a = a
+            let b = b
                 .broadcast(shape.clone())
                 .expect("aligned blocks broadcast");
             Ok(owned(
@@ -150,12 +148,14 @@ impl<T: Element> Array<T> {
                     .map_collect(|x, y| f(x.clone(), y.clone())),
             ))
         });
+        axes.truncate(2);
         Ok(Array::from_node(Blockwise {
             name: "zip_with".into(),
             chunks: aligned.chunks,
             inputs,
             axes,
             kernel,
+            writer: Some(writer),
         }))
     }
 
@@ -258,6 +258,52 @@ impl<T: Element> Array<T> {
             }
             Ok(owned(result))
         });
-        self.unary(name, out, kernel)
+        self.unary(name, out, kernel, None)
     }
+}
+
+/// Boxes a writer for [`Blockwise::writer`].
+fn writer<U: Element>(w: impl WriteInto<U> + 'static) -> Box<dyn Any + Send + Sync> {
+    Box::new(Arc::new(w) as Arc<dyn WriteInto<U>>)
+}
+
+/// The result's last step is a broadcasting `zip_with`: combine the operands while writing
+/// the result.
+struct ZipWriter<T, T2, F> {
+    f: Arc<F>,
+    chunks: Chunks,
+    _t: PhantomData<fn(T, T2)>,
+}
+
+impl<T, T2, U, F> WriteInto<U> for ZipWriter<T, T2, F>
+where
+    T: Element,
+    T2: Element,
+    F: Fn(T, T2) -> U + Send + Sync,
+{
+    fn write_into(
+        &self,
+        block: usize,
+        inputs: &mut Vec<Value>,
+        rows: &mut [&mut [U]],
+    ) -> Result<()> {
+        let f = |x: &T, y: &T2| (self.f)(x.clone(), y.clone());
+        let shape = self.chunks.block_shape(block);
+        let (va, vb) = (&inputs[0], &inputs[1]);
+        let a = block_of::<T>(va).view();
+        let b = block_of::<T2>(vb).view();
+        let a = a
+            .broadcast(shape.clone())
+            .expect("aligned blocks broadcast");
+        let b = b.broadcast(shape).expect("aligned blocks broadcast");
+        write_rows2(a, b, rows, f);
+        Ok(())
+    }
+}
+
+fn leaf<S: Element>(idx: usize) -> Arc<dyn ElemExpr<S>> {
+    Arc::new(Leaf::<S> {
+        idx,
+        _t: PhantomData,
+    })
 }

@@ -6,7 +6,7 @@
 mod creation;
 mod elementwise;
 mod ops;
-mod output;
+pub(crate) mod output;
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -18,10 +18,10 @@ use crate::chunks::{Chunks, IntoChunks};
 use crate::error::Result;
 use crate::expr::block::{Element, block_of};
 use crate::expr::blockwise::rechunk_fn;
-use crate::expr::{Node, NodeRef};
+use crate::expr::{Node, NodeRef, WriteInto};
 use crate::graph::Plan;
 use crate::scheduler::Scheduler;
-use output::{Segments, write_block};
+use output::{Segments, take_rows, write_rows};
 
 /// A lazy n-dimensional array cut into blocks, each an `ndarray` array.
 ///
@@ -270,7 +270,22 @@ impl<T: Element> Array<T> {
             .expect("a new array is contiguous and in standard order");
         let mut segments = Segments::new(flat, &chunks);
         let slots = segments.per_block();
-        let graph = plan.lower(move |b, v| write_block(&slots[b], block_of::<T>(&v).view()));
+        let writer: Option<Arc<dyn WriteInto<T>>> = self
+            .node
+            .writer()
+            .and_then(|w| w.downcast_ref::<Arc<dyn WriteInto<T>>>())
+            .cloned();
+        let graph = plan.lower(move |node, b, inputs| {
+            let rows = take_rows(&slots[b]);
+            match &writer {
+                Some(w) => w.write_into(b, inputs, rows),
+                None => {
+                    let v = node.compute(b, inputs)?;
+                    write_rows(block_of::<T>(&v).view(), rows, T::clone);
+                    Ok(())
+                }
+            }
+        });
         scheduler.execute(graph, &[])?;
         Ok(out)
     }

@@ -20,10 +20,9 @@ use ndarray::ArrayViewD;
 use ndarray::Dimension as _;
 
 use crate::chunks::Chunks;
-use crate::error::Result;
 
 /// The segments of the result, ordered block by block.
-pub(super) struct Segments<'a, T> {
+pub(crate) struct Segments<'a, T> {
     segs: Vec<&'a mut [T]>,
     /// `segs[start[b]..start[b + 1]]` belong to block `b`.
     start: Vec<usize>,
@@ -109,27 +108,62 @@ impl<'a, T> Segments<'a, T> {
     }
 }
 
-/// Copies `block` into its row segments.
-pub(super) fn write_block<T: Clone>(
-    slot: &Mutex<Option<&mut [&mut [T]]>>,
-    block: ArrayViewD<'_, T>,
-) -> Result<()> {
-    let segs = slot
-        .lock()
+/// A block's row segments, taken from its slot (once).
+pub(crate) type Rows<'s, 'a, T> = &'s mut [&'a mut [T]];
+
+/// Takes block's row segments out of its slot; each block is written once.
+pub(super) fn take_rows<'s, 'a, T>(slot: &Mutex<Option<Rows<'s, 'a, T>>>) -> Rows<'s, 'a, T> {
+    slot.lock()
         .unwrap_or_else(PoisonError::into_inner)
         .take()
-        .expect("each block is written once");
+        .expect("each block is written once")
+}
+
+/// Writes `f` of each element of `block` into its row segments `rows`.
+pub(crate) fn write_rows<T, U>(
+    block: ArrayViewD<'_, T>,
+    rows: &mut [&mut [U]],
+    f: impl Fn(&T) -> U,
+) {
     if block.ndim() == 0 {
-        if let (Some(seg), Some(v)) = (segs.first_mut(), block.first()) {
-            seg[0] = v.clone();
+        if let (Some(seg), Some(v)) = (rows.first_mut(), block.first()) {
+            seg[0] = f(v);
         }
-        return Ok(());
+        return;
     }
-    for (seg, row) in segs.iter_mut().zip(block.rows()) {
+    for (seg, row) in rows.iter_mut().zip(block.rows()) {
         match row.as_slice() {
-            Some(src) => seg.clone_from_slice(src),
-            None => seg.iter_mut().zip(row).for_each(|(d, s)| *d = s.clone()),
+            Some(src) => seg.iter_mut().zip(src).for_each(|(d, s)| *d = f(s)),
+            None => seg.iter_mut().zip(row).for_each(|(d, s)| *d = f(s)),
         }
     }
-    Ok(())
+}
+
+/// Writes `f` of each pair of elements of `a` and `b` (of the same shape) into `rows`.
+pub(crate) fn write_rows2<A, B, U>(
+    a: ArrayViewD<'_, A>,
+    b: ArrayViewD<'_, B>,
+    rows: &mut [&mut [U]],
+    f: impl Fn(&A, &B) -> U,
+) {
+    if a.ndim() == 0 {
+        if let (Some(seg), Some(x), Some(y)) = (rows.first_mut(), a.first(), b.first()) {
+            seg[0] = f(x, y);
+        }
+        return;
+    }
+    for (seg, (ra, rb)) in rows.iter_mut().zip(a.rows().into_iter().zip(b.rows())) {
+        match (ra.as_slice(), rb.as_slice()) {
+            (Some(sa), Some(sb)) => {
+                for ((d, x), y) in seg.iter_mut().zip(sa).zip(sb) {
+                    *d = f(x, y);
+                }
+            }
+            _ => {
+                for ((d, x), y) in seg.iter_mut().zip(ra).zip(rb) {
+                    *d = f(x, y);
+                }
+            }
+        }
+    }
 }

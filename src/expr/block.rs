@@ -1,6 +1,5 @@
 //! The value a block task produces: an owned `ndarray`, or a region of one shared without a copy.
 
-use std::any::Any;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -94,35 +93,4 @@ pub(crate) fn region<T: Element>(v: &Value, ranges: Vec<Range<usize>>) -> Value 
             })
         }
     }
-}
-
-/// The owned array inside `v` if no one else holds it, for reuse in place.
-pub(crate) fn try_unique<T: Element>(mut v: Value) -> Result<ArrayD<T>, Value> {
-    let unique_owned = matches!(
-        Arc::get_mut(&mut v).and_then(|b| b.downcast_mut::<Block<T>>()),
-        Some(Block::Owned(_))
-    );
-    if !unique_owned {
-        return Err(v);
-    }
-    match Arc::try_unwrap(v.downcast::<Block<T>>().ok().expect("checked above")) {
-        Ok(Block::Owned(a)) => Ok(a),
-        _ => unreachable!("checked above: a unique owned block"),
-    }
-}
-
-/// `a` as a `B`, when `A` and `B` are the same type (checked by the caller with `TypeId`).
-/// After monomorphisation this is a plain move.
-#[inline(always)]
-pub(crate) fn same<A: 'static, B: 'static>(a: A) -> B {
-    let mut slot = Some(a);
-    (&mut slot as &mut dyn Any)
-        .downcast_mut::<Option<B>>()
-        .and_then(Option::take)
-        .expect("same() is called only for identical types")
-}
-
-/// Whether `A` and `B` are the same type.
-pub(crate) fn is_same<A: 'static, B: 'static>() -> bool {
-    std::any::TypeId::of::<A>() == std::any::TypeId::of::<B>()
 }

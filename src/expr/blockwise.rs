@@ -1,6 +1,7 @@
 //! Blockwise operations: each output block computed from the matching block of each input
 //! (elementwise maps, broadcasting binary operations, `map_blocks`).
 
+use std::any::Any;
 use std::sync::Arc;
 
 use ndarray::IxDyn;
@@ -12,8 +13,7 @@ use crate::error::{Error, Result};
 use crate::scheduler::Value;
 
 /// Computes one output block (its linear index and shape given) from its input blocks.
-pub(crate) type Kernel =
-    Box<dyn Fn(usize, &IxDyn, &mut Vec<Value>) -> Result<Value> + Send + Sync>;
+pub(crate) type Kernel = Box<dyn Fn(usize, &IxDyn, &mut Vec<Value>) -> Result<Value> + Send + Sync>;
 
 /// An operation whose output block `i` reads block `i` of each input (or block 0 along the
 /// input's broadcast axes).
@@ -25,6 +25,8 @@ pub(crate) struct Blockwise {
     /// `None` for a broadcast axis of length 1 (always its block 0).
     pub(crate) axes: Vec<Vec<Option<usize>>>,
     pub(crate) kernel: Kernel,
+    /// An `Arc<dyn WriteInto<U>>` that computes a block straight into the result, if any.
+    pub(crate) writer: Option<Box<dyn Any + Send + Sync>>,
 }
 
 impl Node for Blockwise {
@@ -54,6 +56,9 @@ impl Node for Blockwise {
     fn one_to_one(&self, input: usize) -> bool {
         let axes = &self.axes[input];
         axes.len() == self.chunks.ndim() && axes.iter().enumerate().all(|(j, &a)| a == Some(j))
+    }
+    fn writer(&self) -> Option<&(dyn Any + Send + Sync)> {
+        self.writer.as_deref()
     }
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
         (self.kernel)(block, &self.chunks.block_shape(block), inputs)

@@ -7,9 +7,11 @@
 
 pub(crate) mod block;
 pub(crate) mod blockwise;
+pub(crate) mod elementwise;
 pub(crate) mod rechunk;
 pub(crate) mod source;
 
+use std::any::Any;
 use std::sync::Arc;
 
 use crate::chunks::Chunks;
@@ -51,7 +53,32 @@ pub(crate) trait Node: Send + Sync + 'static {
         false
     }
 
+    /// The node as an elementwise expression, if it is one (see [`elementwise`]).
+    fn elementwise(&self) -> Option<&dyn elementwise::ElemNode> {
+        None
+    }
+
+    /// A [`WriteInto`] for this node's element type, as `Arc<dyn WriteInto<T>>`, if the node
+    /// can write a block straight into the result's memory instead of making it first.
+    fn writer(&self) -> Option<&(dyn Any + Send + Sync)> {
+        None
+    }
+
     /// Computes output block `block` from the values of its input blocks, in `block_inputs`
     /// order. It may take the values out of `inputs` (to reuse a block it alone holds).
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value>;
+}
+
+/// Computes a block of `T` straight into the row segments of the result (see `array::output`),
+/// saving the block's allocation and a copy: the last elementwise step of a computation writes
+/// where the result lives.
+pub(crate) trait WriteInto<T>: Send + Sync {
+    /// Computes block `block` from its input values and writes it, row by row (runs along the
+    /// last axis, in row-major order), into `rows`.
+    fn write_into(
+        &self,
+        block: usize,
+        inputs: &mut Vec<Value>,
+        rows: &mut [&mut [T]],
+    ) -> Result<()>;
 }

@@ -20,7 +20,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use crate::error::{Error, Result, panic_message};
-use crate::expr::{BlockRef, NodeRef};
+use crate::expr::elementwise::Pending;
+use crate::expr::{BlockRef, Node, NodeRef};
 use crate::optimize;
 use crate::scheduler::task::{LayerFn, Work};
 use crate::scheduler::{TaskGraph, TaskId, Value};
@@ -73,11 +74,13 @@ impl Plan {
             .sum()
     }
 
-    /// Builds the task graph. Each node that is not fused becomes a layer of tasks; the root's
-    /// tasks hand each finished block to `write` (block index, value) instead of keeping it.
+    /// Builds the task graph. Each node that is not fused becomes a layer of tasks. The root's
+    /// tasks gather the values of the root's input blocks (in `block_inputs` order) and hand
+    /// them to `write` (root node, block index, inputs), which computes the block and stores it
+    /// where the caller wants it; they keep nothing.
     pub(crate) fn lower<'a>(
         mut self,
-        write: impl Fn(usize, Value) -> Result<()> + Send + Sync + 'a,
+        write: impl Fn(&dyn Node, usize, &mut Vec<Value>) -> Result<()> + Send + Sync + 'a,
     ) -> TaskGraph<'a> {
         let mut graph = TaskGraph::new();
         let fused = Arc::new(Fused {
@@ -97,8 +100,10 @@ impl Plan {
             let work: LayerFn<'a> = if n == root {
                 let write = write.take().expect("one root");
                 Box::new(move |b, inputs| {
-                    let v = f.eval_task(n, b, inputs)?;
-                    write(b, v).map(|()| None)
+                    inputs.reverse();
+                    let mut values = f.eval_inputs(n, b, inputs)?;
+                    let node = &*f.nodes[n];
+                    guard(node, b, || write(node, b, &mut values)).map(|()| None)
                 })
             } else {
                 Box::new(move |b, inputs| f.eval_task(n, b, inputs).map(Some))
@@ -127,9 +132,12 @@ struct Fused {
     inline: Vec<bool>,
 }
 
+/// Emptied buffers of block references and of values, kept for reuse.
+type Spare = (Vec<Vec<BlockRef>>, Vec<Vec<Value>>);
+
 thread_local! {
     /// Spare buffers for [`Fused::eval`], so that evaluating a block allocates no bookkeeping.
-    static SPARE: RefCell<(Vec<Vec<BlockRef>>, Vec<Vec<Value>>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    static SPARE: RefCell<Spare> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 impl Fused {
@@ -157,36 +165,59 @@ impl Fused {
     }
 
     fn eval(&self, n: usize, b: usize, inputs: &mut Vec<Value>) -> Result<Value> {
+        let node = &*self.nodes[n];
+        let mut values = self.eval_inputs(n, b, inputs)?;
+        let result = guard(node, b, || node.compute(b, &mut values));
+        values.clear();
+        SPARE.with_borrow_mut(|(_, v)| v.push(values));
+        result
+    }
+
+    /// The values of the input blocks of block `b` of node `n`, evaluating fused inputs and
+    /// popping the others from `inputs`.
+    fn eval_inputs(&self, n: usize, b: usize, inputs: &mut Vec<Value>) -> Result<Vec<Value>> {
+        let (mut refs, mut values) = SPARE
+            .with_borrow_mut(|(r, v)| (r.pop().unwrap_or_default(), v.pop().unwrap_or_default()));
         let node = &self.nodes[n];
-        let (mut refs, mut values) = SPARE.with_borrow_mut(|(r, v)| {
-            (r.pop().unwrap_or_default(), v.pop().unwrap_or_default())
-        });
         node.block_inputs(b, &mut refs);
         for &BlockRef { input, block } in &refs {
             let m = self.input_ids[n][input];
             values.push(if self.inline[m] {
-                self.eval(m, block, inputs)?
+                match (node.elementwise(), self.nodes[m].elementwise()) {
+                    // An elementwise producer fused into an elementwise consumer: hand over the
+                    // expression, to be evaluated element by element with the consumer's.
+                    (Some(_), Some(producer)) => {
+                        let mut leaves = self.eval_inputs(m, block, inputs)?;
+                        producer.normalize(&mut leaves);
+                        Arc::new(Pending {
+                            node: self.nodes[m].clone(),
+                            leaves,
+                        })
+                    }
+                    _ => self.eval(m, block, inputs)?,
+                }
             } else {
-                inputs.pop().expect("one task input per non-fused block input")
+                inputs
+                    .pop()
+                    .expect("one task input per non-fused block input")
             });
         }
-        // Caught here rather than only in the scheduler, so that the error names the operation
-        // that panicked even when it was fused into another's task.
-        let result = catch_unwind(AssertUnwindSafe(|| node.compute(b, &mut values)))
-            .unwrap_or_else(|payload| {
-                Err(Error::TaskPanicked {
-                    task: format!("{}{:?}", node.name(), node.chunks().grid_index(b).slice()),
-                    message: panic_message(&*payload),
-                })
-            });
         refs.clear();
-        values.clear();
-        SPARE.with_borrow_mut(|(r, v)| {
-            r.push(refs);
-            v.push(values);
-        });
-        result
+        SPARE.with_borrow_mut(|(r, _)| r.push(refs));
+        Ok(values)
     }
+}
+
+/// Runs `f` (the work of block `b` of `node`), turning a panic into an error that names the
+/// operation and block: caught here rather than only in the scheduler, so that the error names
+/// the operation that panicked even when it was fused into another's task.
+fn guard<R>(node: &dyn Node, b: usize, f: impl FnOnce() -> Result<R>) -> Result<R> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        Err(Error::TaskPanicked {
+            task: format!("{}{:?}", node.name(), node.chunks().grid_index(b).slice()),
+            message: panic_message(&*payload),
+        })
+    })
 }
 
 /// The nodes reachable from `root`, each after its inputs, and the positions of their inputs.

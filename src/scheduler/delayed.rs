@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Scheduler;
 use super::task::{TaskGraph, TaskId, Value, Work};
-use std::sync::Mutex;
 use crate::error::{Error, Result};
+use std::sync::Mutex;
 
 static NEXT_GRAPH_ID: AtomicU64 = AtomicU64::new(0);
 

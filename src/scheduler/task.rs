@@ -76,7 +76,12 @@ impl<'a> TaskGraph<'a> {
     }
 
     /// Adds a layer named `name`, whose blocks are indexed on `grid`.
-    pub(crate) fn add_layer(&mut self, name: impl Into<String>, grid: Vec<usize>, work: Work<'a>) -> u32 {
+    pub(crate) fn add_layer(
+        &mut self,
+        name: impl Into<String>,
+        grid: Vec<usize>,
+        work: Work<'a>,
+    ) -> u32 {
         self.layers.push(Layer {
             name: name.into(),
             grid,
@@ -94,7 +99,10 @@ impl<'a> TaskGraph<'a> {
     ) -> TaskId {
         let id = self.len() as TaskId;
         for d in deps {
-            assert!(d < id, "task {id} depends on task {d}, which was not added before it");
+            assert!(
+                d < id,
+                "task {id} depends on task {d}, which was not added before it"
+            );
             self.deps.push(d);
         }
         self.dep_start.push(self.deps.len() as u32);
@@ -129,7 +137,10 @@ impl<'a> TaskGraph<'a> {
         let mut new_id = vec![TaskId::MAX; n];
         for t in 0..n {
             if needed[t] {
-                let ds = self.deps_of(t as TaskId).iter().map(|&d| new_id[d as usize]);
+                let ds = self
+                    .deps_of(t as TaskId)
+                    .iter()
+                    .map(|&d| new_id[d as usize]);
                 let (layer, block) = self.keys[t];
                 new_id[t] = out.add_task(layer, block, ds);
             }

@@ -1,0 +1,301 @@
+//! Elementwise operations, fused at the element level.
+//!
+//! `map` and same-shape `zip_with` record an [`Elementwise`] node: an expression tree of typed
+//! element functions over leaf blocks. When the planner fuses such a node into an elementwise
+//! consumer, the consumer receives a [`Pending`] expression instead of a computed block, and
+//! evaluates the whole chain in runs of [`RUN`] elements that stay in cache:
+//!
+//! ```text
+//!   sqrt(x * x + 1)         one pass over x, one write of the result:
+//!                           for each run of 4096 elements:
+//!      map(sqrt)              tmp1[..] = x[run] ; tmp2[..] = x[run]   (leaves)
+//!        map(+1)              tmp3 = tmp1 * tmp2                      (zip)
+//!          zip(*)             tmp4 = tmp3 + 1                         (map)
+//!          x    x             out[run] = sqrt(tmp4)                   (map)
+//! ```
+//!
+//! A dynamic call happens once per node and run, not per element, so each step's loop is
+//! vectorised by the compiler. Leaves are read as contiguous row-major slices (a leaf block that
+//! is not contiguous is copied once into standard layout first).
+
+use std::any::Any;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use ndarray::ArrayD;
+
+use super::block::{Block, Element, block_of, owned};
+use super::{BlockRef, Node, NodeRef, WriteInto};
+use crate::chunks::Chunks;
+use crate::error::Result;
+use crate::scheduler::Value;
+
+/// Elements evaluated per step: large enough that the per-step costs (a dynamic call, finding a
+/// leaf's slice) vanish, small enough that every intermediate stays in L2 cache.
+pub(crate) const RUN: usize = 4096;
+
+/// An elementwise expression producing elements of type `U` from leaf blocks.
+pub(crate) trait ElemExpr<U>: Send + Sync {
+    /// Writes elements `off..off + out.len()` (flat, row-major in the block) into `out`.
+    fn eval_run(&self, leaves: &[Value], off: usize, out: &mut [U]);
+
+    /// Brings every leaf block this expression reads into contiguous standard layout.
+    fn normalize(&self, leaves: &mut [Value]);
+
+    /// The leaf this expression is, if it is one: its parent then reads the block in place
+    /// rather than through a copy.
+    fn leaf_index(&self) -> Option<usize> {
+        None
+    }
+}
+
+/// Runs `f` on the contiguous elements `off..off + len` of `expr` when `expr` is a leaf holding
+/// a computed block (the common case), with no copy; `None` otherwise.
+fn with_leaf_slice<S: Element, R>(
+    expr: &dyn ElemExpr<S>,
+    leaves: &[Value],
+    off: usize,
+    len: usize,
+    f: impl FnOnce(&[S]) -> R,
+) -> Option<R> {
+    let block = leaves[expr.leaf_index()?].downcast_ref::<Block<S>>()?;
+    let view = block.view();
+    let src = view.as_slice()?;
+    Some(f(&src[off..off + len]))
+}
+
+/// The elementwise view of a node, for fusion through [`Pending`] values.
+pub(crate) trait ElemNode: Send + Sync {
+    /// The node's `Arc<dyn ElemExpr<U>>`.
+    fn expr_any(&self) -> &(dyn Any + Send + Sync);
+    /// Brings the node's (computed) leaf blocks into standard layout.
+    fn normalize(&self, leaves: &mut [Value]);
+}
+
+/// A fused elementwise input: not a block but the expression of one, with its leaf blocks.
+pub(crate) struct Pending {
+    pub(crate) node: NodeRef,
+    pub(crate) leaves: Vec<Value>,
+}
+
+/// Reads leaf `idx` directly: a block of `S`, or a pending expression producing `S`.
+pub(crate) struct Leaf<S> {
+    pub(crate) idx: usize,
+    pub(crate) _t: PhantomData<fn() -> S>,
+}
+
+impl<S: Element> ElemExpr<S> for Leaf<S> {
+    fn eval_run(&self, leaves: &[Value], off: usize, out: &mut [S]) {
+        let v = &leaves[self.idx];
+        if let Some(p) = v.downcast_ref::<Pending>() {
+            let e = p.node.elementwise().expect("a pending node is elementwise");
+            let expr = e
+                .expr_any()
+                .downcast_ref::<Arc<dyn ElemExpr<S>>>()
+                .expect("a pending expression yields the leaf's type");
+            expr.eval_run(&p.leaves, off, out);
+            return;
+        }
+        let view = block_of::<S>(v).view();
+        let src = view
+            .as_slice()
+            .expect("leaves are normalized to standard layout");
+        out.clone_from_slice(&src[off..off + out.len()]);
+    }
+
+    fn leaf_index(&self) -> Option<usize> {
+        Some(self.idx)
+    }
+
+    fn normalize(&self, leaves: &mut [Value]) {
+        let v = &mut leaves[self.idx];
+        if v.is::<Pending>() {
+            return;
+        }
+        let view = block_of::<S>(v).view();
+        if !view.is_standard_layout() {
+            let copy = view.as_standard_layout().into_owned();
+            *v = owned(copy);
+        }
+    }
+}
+
+/// `f(inner)`, element by element.
+pub(crate) struct MapExpr<T, F> {
+    pub(crate) inner: Arc<dyn ElemExpr<T>>,
+    pub(crate) f: F,
+}
+
+impl<T: Element, U, F: Fn(T) -> U + Send + Sync> ElemExpr<U> for MapExpr<T, F> {
+    fn eval_run(&self, leaves: &[Value], off: usize, out: &mut [U]) {
+        let direct = with_leaf_slice(&*self.inner, leaves, off, out.len(), |src| {
+            for (o, x) in out.iter_mut().zip(src) {
+                *o = (self.f)(x.clone());
+            }
+        });
+        if direct.is_some() {
+            return;
+        }
+        let mut tmp = vec![T::default(); out.len().min(RUN)];
+        for (k, chunk) in out.chunks_mut(RUN).enumerate() {
+            let t = &mut tmp[..chunk.len()];
+            self.inner.eval_run(leaves, off + k * RUN, t);
+            for (o, x) in chunk.iter_mut().zip(t.iter()) {
+                *o = (self.f)(x.clone());
+            }
+        }
+    }
+
+    fn normalize(&self, leaves: &mut [Value]) {
+        self.inner.normalize(leaves);
+    }
+}
+
+/// `f(a, b)`, element by element, for operands of the same shape.
+pub(crate) struct ZipExpr<A, B, F> {
+    pub(crate) a: Arc<dyn ElemExpr<A>>,
+    pub(crate) b: Arc<dyn ElemExpr<B>>,
+    pub(crate) f: F,
+}
+
+impl<A: Element, B: Element, U, F: Fn(A, B) -> U + Send + Sync> ElemExpr<U> for ZipExpr<A, B, F> {
+    fn eval_run(&self, leaves: &[Value], off: usize, out: &mut [U]) {
+        let zip = |out: &mut [U], xs: &[A], ys: &[B]| {
+            for ((o, x), y) in out.iter_mut().zip(xs).zip(ys) {
+                *o = (self.f)(x.clone(), y.clone());
+            }
+        };
+        let (mut ta, mut tb) = (Vec::new(), Vec::new());
+        for (k, chunk) in out.chunks_mut(RUN).enumerate() {
+            let (n, at) = (chunk.len(), off + k * RUN);
+            // Read each operand in place when it is a computed block, else through a buffer.
+            let done = with_leaf_slice(&*self.a, leaves, at, n, |xs| {
+                with_leaf_slice(&*self.b, leaves, at, n, |ys| zip(&mut *chunk, xs, ys)).is_some()
+            });
+            if done == Some(true) {
+                continue;
+            }
+            ta.resize(n, A::default());
+            tb.resize(n, B::default());
+            self.a.eval_run(leaves, at, &mut ta[..n]);
+            self.b.eval_run(leaves, at, &mut tb[..n]);
+            zip(chunk, &ta[..n], &tb[..n]);
+        }
+    }
+
+    fn normalize(&self, leaves: &mut [Value]) {
+        self.a.normalize(leaves);
+        self.b.normalize(leaves);
+    }
+}
+
+/// A node computing an elementwise expression over inputs of its own shape and chunks.
+pub(crate) struct Elementwise<U> {
+    pub(crate) name: &'static str,
+    pub(crate) chunks: Chunks,
+    pub(crate) inputs: Vec<NodeRef>,
+    /// `Arc<dyn ElemExpr<U>>`, kept as `Any` for [`ElemNode::expr_any`].
+    pub(crate) expr_any: Box<dyn Any + Send + Sync>,
+    /// `Arc<dyn WriteInto<U>>` for [`Node::writer`].
+    pub(crate) writer_any: Box<dyn Any + Send + Sync>,
+    pub(crate) _t: PhantomData<fn() -> U>,
+}
+
+impl<U: Element> Elementwise<U> {
+    pub(crate) fn new(
+        name: &'static str,
+        chunks: Chunks,
+        inputs: Vec<NodeRef>,
+        expr: Arc<dyn ElemExpr<U>>,
+    ) -> Self {
+        let writer: Arc<dyn WriteInto<U>> = Arc::new(ExprWriter {
+            expr: expr.clone(),
+            chunks: chunks.clone(),
+        });
+        Elementwise {
+            name,
+            chunks,
+            inputs,
+            expr_any: Box::new(expr),
+            writer_any: Box::new(writer),
+            _t: PhantomData,
+        }
+    }
+
+    fn expr(&self) -> &Arc<dyn ElemExpr<U>> {
+        self.expr_any
+            .downcast_ref()
+            .expect("an Elementwise<U> holds an expression of U")
+    }
+}
+
+impl<U: Element> ElemNode for Elementwise<U> {
+    fn expr_any(&self) -> &(dyn Any + Send + Sync) {
+        &*self.expr_any
+    }
+    fn normalize(&self, leaves: &mut [Value]) {
+        self.expr().normalize(leaves);
+    }
+}
+
+impl<U: Element> Node for Elementwise<U> {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn chunks(&self) -> &Chunks {
+        &self.chunks
+    }
+    fn inputs(&self) -> &[NodeRef] {
+        &self.inputs
+    }
+    fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
+        deps.extend((0..self.inputs.len()).map(|input| BlockRef { input, block }));
+    }
+    fn one_to_one(&self, _input: usize) -> bool {
+        true
+    }
+    fn elementwise(&self) -> Option<&dyn ElemNode> {
+        Some(self)
+    }
+    fn writer(&self) -> Option<&(dyn Any + Send + Sync)> {
+        Some(&*self.writer_any)
+    }
+    fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
+        let expr = self.expr();
+        expr.normalize(inputs);
+        let shape = self.chunks.block_shape(block);
+        let mut data = vec![U::default(); shape.size()];
+        for (k, run) in data.chunks_mut(RUN).enumerate() {
+            expr.eval_run(inputs, k * RUN, run);
+        }
+        let a = ArrayD::from_shape_vec(shape, data).expect("length matches the block shape");
+        Ok(owned(a))
+    }
+}
+
+use ndarray::Dimension as _;
+
+/// Writes an elementwise expression straight into the result's row segments.
+struct ExprWriter<U> {
+    expr: Arc<dyn ElemExpr<U>>,
+    chunks: Chunks,
+}
+
+impl<U: Element> WriteInto<U> for ExprWriter<U> {
+    fn write_into(
+        &self,
+        block: usize,
+        inputs: &mut Vec<Value>,
+        rows: &mut [&mut [U]],
+    ) -> Result<()> {
+        self.expr.normalize(inputs);
+        let shape = self.chunks.block_shape(block);
+        let row_len = shape.slice().last().copied().unwrap_or(1);
+        for (r, seg) in rows.iter_mut().enumerate() {
+            for (k, run) in seg.chunks_mut(RUN).enumerate() {
+                self.expr.eval_run(inputs, r * row_len + k * RUN, run);
+            }
+        }
+        Ok(())
+    }
+}
