@@ -34,12 +34,21 @@ fn main() -> chunkwise::Result<()> {
     let chain = (&x * &x + 1.0).map(f64::sqrt);
     println!(
         "{:>7} | {:>14} {:>13} | {:>13} {:>13} {:>13} {:>9}",
-        "threads", "overhead µs/blk", "rayon spawn µs", "map ms", "chain ms", "rayon ms", "map/rayon"
+        "threads",
+        "overhead µs/blk",
+        "rayon spawn µs",
+        "map ms",
+        "chain ms",
+        "rayon ms",
+        "map/rayon"
     );
     let mut threads = 1;
     while threads <= max {
         let pool = Scheduler::threads(threads);
-        let rp = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let rp = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         let overhead = best_of(3, || {
             let a = Array::from_ndarray(small.clone(), [1]).unwrap();
             (&a + 1.0).compute_with(&pool).unwrap()
@@ -55,7 +64,9 @@ fn main() -> chunkwise::Result<()> {
         });
         let map = best_of(5, || closure.compute_with(&pool).unwrap());
         let ch = best_of(5, || chain.compute_with(&pool).unwrap());
-        let r = best_of(5, || rp.install(|| Zip::from(&data).par_map_collect(|&v| (v * v + 1.0).sqrt())));
+        let r = best_of(5, || {
+            rp.install(|| Zip::from(&data).par_map_collect(|&v| (v * v + 1.0).sqrt()))
+        });
         println!(
             "{threads:>7} | {overhead:>14.3} {:>13.3} | {:>13.1} {:>13.1} {:>13.1} {:>9.2}",
             spawn,
