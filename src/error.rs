@@ -58,6 +58,52 @@ pub enum Error {
         /// Shape of the right operand.
         right: Vec<usize>,
     },
+    /// A ghost-cell depth list with another number of axes than the array.
+    #[error("depth {depth:?} has {} axes, but the array has {ndim}", depth.len())]
+    DepthRank {
+        /// Number of axes of the array.
+        ndim: usize,
+        /// The per-axis `(lower, upper)` depths given.
+        depth: Vec<(usize, usize)>,
+    },
+    /// A ghost-cell depth larger than its axis.
+    #[error("depth {depth:?} on axis {axis} is larger than the axis, which has length {len}")]
+    DepthTooLarge {
+        /// The axis.
+        axis: usize,
+        /// The `(lower, upper)` depth on that axis.
+        depth: (usize, usize),
+        /// The axis length.
+        len: usize,
+    },
+    /// A boundary list with another number of axes than the array.
+    #[error("boundaries {boundaries:?} have {} axes, but the array has {ndim}", boundaries.len())]
+    BoundaryRank {
+        /// Number of axes of the array.
+        ndim: usize,
+        /// The boundaries given.
+        boundaries: Vec<&'static str>,
+    },
+    /// A block too small to trim the requested depth from.
+    #[error("cannot trim depth {depth:?} from block {block} of size {size} on axis {axis}")]
+    TrimTooLarge {
+        /// The axis.
+        axis: usize,
+        /// The block's index along that axis.
+        block: usize,
+        /// The block's size along that axis.
+        size: usize,
+        /// The `(lower, upper)` cells to trim.
+        depth: (usize, usize),
+    },
+    /// A boundary rule that an operation does not support.
+    #[error("{op} does not support Boundary::{boundary}")]
+    UnsupportedBoundary {
+        /// The operation.
+        op: &'static str,
+        /// The boundary given.
+        boundary: &'static str,
+    },
     /// A user block function returned a block of the wrong shape.
     #[error(
         "{op} block {block:?}: expected a block of shape {expected:?}, the function returned {found:?}"

@@ -48,7 +48,7 @@ mod random;
 mod scheduler;
 
 pub use array::Array;
-pub use chunks::{Chunks, IntoChunks};
+pub use chunks::{Boundary, Chunks, Depth, IntoBoundaries, IntoChunks, IntoDepth};
 pub use error::{Error, Result};
 pub use expr::block::Element;
 pub use random::RandomElement;

@@ -7,6 +7,7 @@ mod creation;
 mod elementwise;
 mod ops;
 pub(crate) mod output;
+mod overlap;
 
 use std::fmt;
 use std::marker::PhantomData;

@@ -21,6 +21,9 @@ use ndarray::IxDyn;
 
 use crate::error::{Error, Result};
 
+pub(crate) mod ghost;
+pub use ghost::{Boundary, Depth, IntoBoundaries, IntoDepth};
+
 /// The block sizes of an array along each axis.
 ///
 /// Cloning is cheap (the sizes are shared).

@@ -8,6 +8,7 @@
 pub(crate) mod block;
 pub(crate) mod blockwise;
 pub(crate) mod elementwise;
+pub(crate) mod overlap;
 pub(crate) mod rechunk;
 pub(crate) mod source;
 

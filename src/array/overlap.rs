@@ -1,0 +1,213 @@
+//! Ghost cells: `overlap`, `trim` and `map_overlap`.
+
+use ndarray::{ArrayD, ArrayViewD};
+
+use super::Array;
+use crate::chunks::Boundary;
+use crate::chunks::ghost::{Depth, IntoBoundaries, IntoDepth, check_depth};
+use crate::error::{Error, Result};
+use crate::expr::block::Element;
+use crate::expr::overlap::{Overlap, Trim};
+
+impl<T: Element> Array<T> {
+    fn ghost_args(
+        &self,
+        depth: impl IntoDepth,
+        boundary: impl IntoBoundaries<T>,
+    ) -> Result<(Depth, Vec<Boundary<T>>)> {
+        let depth = depth.into_depth(self.ndim())?;
+        let boundaries = boundary.into_boundaries(self.ndim())?;
+        check_depth(&depth, self.shape())?;
+        Ok((depth, boundaries))
+    }
+
+    /// The array of padded blocks: each block grown by `depth` cells of its neighbours on every
+    /// side (diagonal neighbours included), and at the array's outer edge by the `boundary`
+    /// rule. Under [`Boundary::None`] nothing is added beyond the array's edge: edge blocks do not
+    /// grow on their outer side (nor does any block by more than the cells that exist).
+    ///
+    /// Each padded block is assembled in one task, with one copy, from slices of the blocks it
+    /// overlaps. A depth larger than a block is fine: the padded block then reads from several
+    /// neighbours.
+    ///
+    /// `depth` is a `usize` (every axis), a per-axis list, or per-axis `(lower, upper)` pairs;
+    /// `boundary` is one [`Boundary`] or one per axis.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DepthRank`] or [`Error::BoundaryRank`] for lists of the wrong length, and
+    /// [`Error::DepthTooLarge`] for a depth larger than its axis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{Array, Boundary};
+    /// let x = Array::from_ndarray(ndarray::array![1, 2, 3, 4, 5, 6], [3])?;
+    /// let padded = x.overlap(1, Boundary::Periodic)?;
+    /// assert_eq!(padded.chunks(), &[vec![5, 5]]);
+    /// assert_eq!(padded.compute()?, ndarray::array![6, 1, 2, 3, 4, 3, 4, 5, 6, 1].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn overlap(
+        &self,
+        depth: impl IntoDepth,
+        boundary: impl IntoBoundaries<T>,
+    ) -> Result<Array<T>> {
+        let (depth, boundaries) = self.ghost_args(depth, boundary)?;
+        Ok(Array::from_node(Overlap::new(
+            self.node.clone(),
+            depth,
+            boundaries,
+        )))
+    }
+
+    /// The inverse of [`Array::overlap`]: cuts `depth` cells off every side of every block
+    /// (none off the outer sides of edge blocks under [`Boundary::None`]). Each block is a view
+    /// of the padded one, no copy.
+    ///
+    /// Under [`Boundary::None`], `overlap` pads a block only with cells that exist: a block
+    /// closer to the array's edge than the depth gets less padding on that side, which `trim`
+    /// cannot know. [`Array::map_overlap`] trims such blocks exactly.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::overlap`], and [`Error::TrimTooLarge`] for a block smaller than what is cut.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{Array, Boundary};
+    /// let x = Array::from_ndarray(ndarray::Array::from_iter(0..10), [4])?;
+    /// let back = x.overlap(2, Boundary::Reflect)?.trim(2, Boundary::Reflect)?;
+    /// assert_eq!(back.chunks(), x.chunks());
+    /// assert_eq!(back.compute()?, x.compute()?);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn trim(
+        &self,
+        depth: impl IntoDepth,
+        boundary: impl IntoBoundaries<T>,
+    ) -> Result<Array<T>> {
+        let depth = depth.into_depth(self.ndim())?;
+        let boundaries = boundary.into_boundaries(self.ndim())?;
+        let cuts = self
+            .chunks()
+            .iter()
+            .enumerate()
+            .map(|(axis, sizes)| {
+                let n = sizes.len();
+                let (lo, hi) = depth.axes()[axis];
+                (0..n)
+                    .map(|i| match boundaries[axis] {
+                        Boundary::None => {
+                            (if i == 0 { 0 } else { lo }, if i + 1 == n { 0 } else { hi })
+                        }
+                        _ => (lo, hi),
+                    })
+                    .collect()
+            })
+            .collect();
+        self.trim_cuts(cuts)
+    }
+
+    fn trim_cuts(&self, cuts: Vec<Vec<(usize, usize)>>) -> Result<Array<T>> {
+        let node =
+            Trim::<T>::new(self.node.clone(), cuts).map_err(|(axis, block, size, depth)| {
+                Error::TrimTooLarge {
+                    axis,
+                    block,
+                    size,
+                    depth,
+                }
+            })?;
+        Ok(Array::from_node(node))
+    }
+
+    /// Runs `f` on every block padded with ghost cells, then trims the padding off its result:
+    /// `overlap`, then `f` on each padded block (which must return a block of the padded shape),
+    /// then `trim`. One task per block.
+    ///
+    /// This is how a single-threaded neighbourhood algorithm (a filter, a stencil, a PDE step)
+    /// runs in parallel, correct at every block edge: give a `depth` at least its reach.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::overlap`]. At compute, [`Error::BlockShape`] if `f` changes a block's shape.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{Array, Boundary};
+    /// use ndarray::{array, s};
+    ///
+    /// // A 3-point moving sum, in blocks of 2, equals the same on the whole array.
+    /// let x = Array::from_ndarray(array![1.0, 2.0, 3.0, 4.0, 5.0], [2])?;
+    /// let moving_sum = |b: ndarray::ArrayViewD<f64>| {
+    ///     let b = b.into_dimensionality::<ndarray::Ix1>().unwrap();
+    ///     let mut out = b.to_owned();
+    ///     for i in 1..b.len() - 1 {
+    ///         out[i] = b[i - 1] + b[i] + b[i + 1];
+    ///     }
+    ///     out.into_dyn()
+    /// };
+    /// let y = x.map_overlap(1, Boundary::Constant(0.0), moving_sum)?;
+    /// assert_eq!(y.compute()?, array![3.0, 6.0, 9.0, 12.0, 9.0].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn map_overlap<U, F>(
+        &self,
+        depth: impl IntoDepth,
+        boundary: impl IntoBoundaries<T>,
+        f: F,
+    ) -> Result<Array<U>>
+    where
+        U: Element,
+        F: Fn(ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
+    {
+        let (depth, boundaries) = self.ghost_args(depth, boundary)?;
+        let overlap = Overlap::new(self.node.clone(), depth, boundaries);
+        // Cut exactly the padding each block got.
+        let cuts = overlap.pads();
+        let mapped = Array::<T>::from_node(overlap).map_blocks(f);
+        mapped.trim_cuts(cuts)
+    }
+
+    /// Like [`Array::map_overlap`], but `f` returns the block without its padding directly
+    /// (what most filters compute), which saves the trim and a copy. `f` also receives the
+    /// block's grid index.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::overlap`]. At compute, [`Error::BlockShape`] if `f` returns a block of
+    /// another shape than the unpadded block.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{Array, Boundary};
+    /// use ndarray::array;
+    ///
+    /// // Differences with the right neighbour, the last cell with itself (Nearest).
+    /// let x = Array::from_ndarray(array![1, 4, 9, 16, 25], [2])?;
+    /// let diff = x.map_overlap_interior(vec![(0, 1)], Boundary::Nearest, |_, b| {
+    ///     let n = b.len() - 1;
+    ///     ndarray::Array::from_shape_fn(n, |i| b[[i + 1]] - b[[i]]).into_dyn()
+    /// })?;
+    /// assert_eq!(diff.compute()?, array![3, 5, 7, 9, 0].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn map_overlap_interior<U, F>(
+        &self,
+        depth: impl IntoDepth,
+        boundary: impl IntoBoundaries<T>,
+        f: F,
+    ) -> Result<Array<U>>
+    where
+        U: Element,
+        F: Fn(&[usize], ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
+    {
+        let (depth, boundaries) = self.ghost_args(depth, boundary)?;
+        let padded = Array::<T>::from_node(Overlap::new(self.node.clone(), depth, boundaries));
+        padded.map_blocks_with_chunks(self.chunks().to_vec(), f)
+    }
+}

@@ -1,0 +1,240 @@
+//! Ghost cells: `Overlap` grows every block by cells of its neighbours (or of the boundary
+//! rule), `Trim` cuts them off again.
+//!
+//! Each padded block is assembled in one task with one copy, from slices of every input block
+//! it overlaps: its neighbours (up to 3^d of them), or more when the depth exceeds a block.
+
+use std::marker::PhantomData;
+
+use ndarray::{ArrayD, Slice};
+
+use super::block::{Element, block_of, owned, region};
+use super::{BlockRef, Node, NodeRef};
+use crate::chunks::Chunks;
+use crate::chunks::ghost::{Boundary, Depth, Run, Source, all_pads, axis_runs, padded_chunks};
+use crate::error::Result;
+use crate::scheduler::Value;
+
+pub(crate) struct Overlap<T> {
+    inputs: [NodeRef; 1],
+    depth: Depth,
+    boundaries: Vec<Boundary<T>>,
+    chunks: Chunks,
+}
+
+/// The runs of each axis of one padded block, and the input blocks they read per axis.
+struct Plan {
+    runs: Vec<Vec<Run>>,
+    /// Per axis, the distinct input blocks read, in order.
+    blocks: Vec<Vec<usize>>,
+}
+
+impl<T: Element> Overlap<T> {
+    pub(crate) fn new(input: NodeRef, depth: Depth, boundaries: Vec<Boundary<T>>) -> Self {
+        let chunks = padded_chunks(input.chunks(), &depth, &boundaries);
+        Overlap {
+            inputs: [input],
+            depth,
+            boundaries,
+            chunks,
+        }
+    }
+
+    /// Per axis, per block: the padding of each block, which a trim of the result must cut.
+    pub(crate) fn pads(&self) -> Vec<Vec<(usize, usize)>> {
+        all_pads(self.inputs[0].chunks(), &self.depth, &self.boundaries)
+    }
+
+    fn plan(&self, block: usize) -> Plan {
+        let src = self.inputs[0].chunks();
+        let idx = self.chunks.grid_index(block);
+        let mut runs = Vec::with_capacity(idx.ndim());
+        let mut blocks = Vec::with_capacity(idx.ndim());
+        for (axis, &i) in idx.slice().iter().enumerate() {
+            let r = axis_runs(
+                src,
+                axis,
+                i,
+                self.depth.axes()[axis],
+                &self.boundaries[axis],
+            );
+            let mut bs: Vec<usize> = r
+                .iter()
+                .filter_map(|run| match run.src {
+                    Source::Block { block, .. } => Some(block),
+                    Source::Constant => None,
+                })
+                .collect();
+            bs.sort_unstable();
+            bs.dedup();
+            runs.push(r);
+            blocks.push(bs);
+        }
+        Plan { runs, blocks }
+    }
+}
+
+use ndarray::Dimension as _;
+
+/// Calls `f` with one item per axis, for every combination, in row-major order.
+fn for_each_combination<I>(lists: &[Vec<I>], mut f: impl FnMut(&[&I])) {
+    if lists.iter().any(Vec::is_empty) {
+        return;
+    }
+    let mut idx = vec![0usize; lists.len()];
+    let mut current: Vec<&I> = lists.iter().map(|l| &l[0]).collect();
+    loop {
+        f(&current);
+        let mut axis = lists.len();
+        loop {
+            if axis == 0 {
+                return;
+            }
+            axis -= 1;
+            idx[axis] += 1;
+            if idx[axis] < lists[axis].len() {
+                current[axis] = &lists[axis][idx[axis]];
+                break;
+            }
+            idx[axis] = 0;
+            current[axis] = &lists[axis][0];
+        }
+    }
+}
+
+impl<T: Element> Node for Overlap<T> {
+    fn name(&self) -> &str {
+        "overlap"
+    }
+    fn chunks(&self) -> &Chunks {
+        &self.chunks
+    }
+    fn inputs(&self) -> &[NodeRef] {
+        &self.inputs
+    }
+    fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
+        let src = self.inputs[0].chunks();
+        for_each_combination(&self.plan(block).blocks, |bs| {
+            let grid: Vec<usize> = bs.iter().map(|&&b| b).collect();
+            deps.push(BlockRef {
+                input: 0,
+                block: src.linear_index(&grid),
+            });
+        });
+    }
+    fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
+        let plan = self.plan(block);
+        let fill = T::default();
+        let mut out = ArrayD::from_elem(self.chunks.block_shape(block), fill);
+        // Strides to find a combination of per-axis blocks in the row-major list of inputs.
+        let mut strides = vec![1usize; plan.blocks.len()];
+        for a in (0..plan.blocks.len().saturating_sub(1)).rev() {
+            strides[a] = strides[a + 1] * plan.blocks[a + 1].len();
+        }
+        for_each_combination(&plan.runs, |runs| {
+            let mut dst = out.view_mut();
+            for (axis, run) in runs.iter().enumerate() {
+                dst.slice_axis_inplace(ndarray::Axis(axis), Slice::from(run.out.clone()));
+            }
+            // A constant on any axis wins, the one of the latest axis (padding is applied
+            // axis after axis, so a later axis's padding covers the corners).
+            let constant = runs.iter().enumerate().rev().find_map(|(axis, r)| {
+                (r.src == Source::Constant).then(|| match &self.boundaries[axis] {
+                    Boundary::Constant(c) => c.clone(),
+                    _ => unreachable!("only Constant padding has constant runs"),
+                })
+            });
+            if let Some(c) = constant {
+                dst.fill(c);
+                return;
+            }
+            let mut pos = 0;
+            for (axis, run) in runs.iter().enumerate() {
+                let Source::Block { block, .. } = run.src else {
+                    unreachable!()
+                };
+                let k = plan.blocks[axis]
+                    .binary_search(&block)
+                    .expect("planned block");
+                pos += k * strides[axis];
+            }
+            let src = block_of::<T>(&inputs[pos]).view();
+            let src = src.slice_each_axis(|ax| match &runs[ax.axis.index()].src {
+                Source::Block { slice, .. } => *slice,
+                Source::Constant => unreachable!(),
+            });
+            dst.assign(&src);
+        });
+        Ok(owned(out))
+    }
+}
+
+/// Cuts `depth` cells off each side of every block (none on the outer sides of edge blocks
+/// under `Boundary::None`): a view of each block, no copy.
+pub(crate) struct Trim<T> {
+    inputs: [NodeRef; 1],
+    /// Per axis, per block: the cells cut from the lower and upper side.
+    cuts: Vec<Vec<(usize, usize)>>,
+    chunks: Chunks,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T: Element> Trim<T> {
+    /// Cuts `cuts[axis][block] = (lower, upper)` cells off each block of `input`; returns the
+    /// first cut that does not fit as `(axis, block, size, cut)`.
+    pub(crate) fn new(
+        input: NodeRef,
+        cuts: Vec<Vec<(usize, usize)>>,
+    ) -> std::result::Result<Self, (usize, usize, usize, (usize, usize))> {
+        let c = input.chunks();
+        let mut sizes = Vec::with_capacity(c.ndim());
+        for (axis, (s, axis_cuts)) in c.sizes().iter().zip(&cuts).enumerate() {
+            let mut axis_sizes = Vec::with_capacity(s.len());
+            for (i, (&size, &(lo, hi))) in s.iter().zip(axis_cuts).enumerate() {
+                if lo + hi > size {
+                    return Err((axis, i, size, (lo, hi)));
+                }
+                axis_sizes.push(size - lo - hi);
+            }
+            sizes.push(axis_sizes);
+        }
+        let shape = sizes.iter().map(|s| s.iter().sum()).collect();
+        Ok(Trim {
+            inputs: [input],
+            cuts,
+            chunks: Chunks::from_valid(shape, sizes),
+            _t: PhantomData,
+        })
+    }
+}
+
+impl<T: Element> Node for Trim<T> {
+    fn name(&self) -> &str {
+        "trim"
+    }
+    fn chunks(&self) -> &Chunks {
+        &self.chunks
+    }
+    fn inputs(&self) -> &[NodeRef] {
+        &self.inputs
+    }
+    fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
+        deps.push(BlockRef { input: 0, block });
+    }
+    fn one_to_one(&self, _input: usize) -> bool {
+        true
+    }
+    fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
+        let idx = self.chunks.grid_index(block);
+        let ranges = idx
+            .slice()
+            .iter()
+            .enumerate()
+            .map(|(axis, &i)| {
+                let (lo, _) = self.cuts[axis][i];
+                lo..lo + self.chunks.sizes()[axis][i]
+            })
+            .collect();
+        Ok(region::<T>(&inputs[0], ranges))
+    }
+}
