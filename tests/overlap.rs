@@ -279,7 +279,7 @@ fn dask_edge_cases() {
     assert_eq!(
         got.slice(ndarray::s![20..]).to_owned(),
         whole
-            .slice(ndarray::s![5..])
+            .slice(ndarray::s![8..])
             .to_owned()
             .into_dimensionality()
             .unwrap()
