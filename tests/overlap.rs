@@ -293,9 +293,22 @@ fn dask_edge_cases() {
         Boundary::Nearest,
         Boundary::Constant(5),
     ] {
-        let back = x.overlap(2, b.clone()).unwrap().trim(2, b).unwrap();
+        // Under None the last block on axis 1 (one cell) leaves its neighbour less than the
+        // depth to pad with, which only map_overlap (knowing the pads it made) trims exactly.
+        let back = if b == Boundary::None {
+            x.map_overlap(2, b, |p| p.to_owned()).unwrap()
+        } else {
+            x.overlap(2, b.clone()).unwrap().trim(2, b).unwrap()
+        };
         assert_eq!(back.compute().unwrap(), a);
     }
+    let y = Array::from_ndarray(a.clone(), vec![vec![2, 2, 2], vec![3, 4]]).unwrap(); // blocks >= depth
+    let back = y
+        .overlap(2, Boundary::None)
+        .unwrap()
+        .trim(2, Boundary::None)
+        .unwrap();
+    assert_eq!(back.compute().unwrap(), a);
 }
 
 #[test]
