@@ -18,14 +18,21 @@ pub(super) struct Exec<'a> {
     dependents: Vec<TaskId>,
     /// Dependencies of each task that have not finished yet; the task is ready at zero.
     waiting: Vec<AtomicU32>,
-    /// Readers of each task's value that have not run yet (plus one per request to keep it).
-    /// The reader that brings it to zero takes the value out, which frees it.
-    uses: Vec<AtomicU32>,
-    values: Vec<Mutex<Option<Value>>>,
+    /// Each task's value and its readers that have not taken it yet.
+    values: Vec<Mutex<Slot>>,
     keys: Vec<(u32, usize)>,
     layers: Vec<Layer<'a>>,
     failed: AtomicBool,
     error: Mutex<Option<Error>>,
+}
+
+/// A task's output, with the count of readers (plus one per request to keep it) that have not
+/// taken it yet. The count and the value live under one lock: whether a reader clones the value
+/// or takes it out (freeing it) must be decided and done in one step, or the last reader could
+/// take it while an earlier one is about to clone it.
+struct Slot {
+    readers: u32,
+    value: Option<Value>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -67,8 +74,15 @@ impl<'a> Exec<'a> {
             dependent_start,
             dependents,
             waiting,
-            uses: uses.into_iter().map(AtomicU32::new).collect(),
-            values: (0..n).map(|_| Mutex::new(None)).collect(),
+            values: uses
+                .into_iter()
+                .map(|readers| {
+                    Mutex::new(Slot {
+                        readers,
+                        value: None,
+                    })
+                })
+                .collect(),
             keys: graph.keys,
             layers: graph.layers,
             failed: AtomicBool::new(false),
@@ -102,10 +116,11 @@ impl<'a> Exec<'a> {
             match catch_unwind(AssertUnwindSafe(|| layer.run(block, &mut inputs))) {
                 Ok(Ok(value)) => {
                     drop(inputs);
-                    if let Some(value) = value
-                        && self.uses[t].load(Ordering::Acquire) > 0
-                    {
-                        *lock(&self.values[t]) = Some(value);
+                    if let Some(value) = value {
+                        let mut slot = lock(&self.values[t]);
+                        if slot.readers > 0 {
+                            slot.value = Some(value);
+                        }
                     }
                 }
                 Ok(Err(e)) => return self.fail(e),
@@ -136,11 +151,12 @@ impl<'a> Exec<'a> {
 
     /// The value of finished task `d` for one of its readers; the last reader takes it out.
     fn take_input(&self, d: TaskId) -> Value {
-        let slot = &self.values[d as usize];
-        if self.uses[d as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
-            lock(slot).take()
+        let mut slot = lock(&self.values[d as usize]);
+        slot.readers -= 1;
+        if slot.readers == 0 {
+            slot.value.take()
         } else {
-            lock(slot).clone()
+            slot.value.clone()
         }
         .expect("a dependency has finished before its reader starts")
     }
@@ -165,7 +181,7 @@ impl<'a> Exec<'a> {
         Ok(keep
             .iter()
             .map(|&k| {
-                let v = lock(&self.values[k as usize]).clone();
+                let v = lock(&self.values[k as usize]).value.clone();
                 v.expect("a kept task has run")
             })
             .collect())

@@ -299,3 +299,42 @@ fn invalid_thread_count_in_the_environment_is_an_error() {
     assert!(parse_threads("0").is_err());
     assert_eq!(parse_threads(" 3 ").unwrap(), 3);
 }
+
+#[test]
+fn many_readers_of_one_value_race_safely() {
+    // Each value is read by many tasks at once on 8 threads: whether a reader clones the value
+    // or takes it (the last one) must not race with the others.
+    let s = Scheduler::threads(8);
+    for round in 0..200u64 {
+        let mut g = TaskGraph::new();
+        let src = g.add_layer(
+            "src",
+            vec![4],
+            Work::Shared(Box::new(move |i, _| {
+                Ok(Some(Arc::new(round * 10 + i as u64) as Value))
+            })),
+        );
+        let readers = g.add_layer(
+            "read",
+            vec![64],
+            Work::Shared(Box::new(|_, inputs| {
+                let total: u64 = inputs
+                    .iter()
+                    .map(|v| *v.downcast_ref::<u64>().unwrap())
+                    .sum();
+                Ok(Some(Arc::new(total) as Value))
+            })),
+        );
+        let sources: Vec<TaskId> = (0..4).map(|i| g.add_task(src, i, [])).collect();
+        let outs: Vec<TaskId> = (0..64)
+            .map(|i| g.add_task(readers, i, sources.iter().copied()))
+            .collect();
+        let values = s.execute(g, &outs).unwrap();
+        let expected = 4 * round * 10 + 6;
+        assert!(
+            values
+                .iter()
+                .all(|v| *v.downcast_ref::<u64>().unwrap() == expected)
+        );
+    }
+}
