@@ -104,6 +104,24 @@ pub enum Error {
         /// The boundary given.
         boundary: &'static str,
     },
+    /// A filter size that cannot be used.
+    #[error("{op}: size {size} is not valid; it must be at least 1")]
+    UnsupportedSize {
+        /// The operation.
+        op: &'static str,
+        /// The size given.
+        size: usize,
+    },
+    /// An axis that the array does not have.
+    #[error("{op}: axis {axis} is out of range for an array of {ndim} axes")]
+    AxisOutOfRange {
+        /// The operation.
+        op: &'static str,
+        /// The axis given.
+        axis: usize,
+        /// Number of axes of the array.
+        ndim: usize,
+    },
     /// A user block function returned a block of the wrong shape.
     #[error(
         "{op} block {block:?}: expected a block of shape {expected:?}, the function returned {found:?}"

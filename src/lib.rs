@@ -43,6 +43,7 @@ pub mod chunks;
 mod error;
 mod expr;
 mod graph;
+pub mod ndfilters;
 mod optimize;
 mod random;
 mod scheduler;

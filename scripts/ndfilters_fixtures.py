@@ -1,0 +1,55 @@
+"""Reference outputs of scipy.ndimage for chunkwise's ndfilters tests.
+
+Optional comparison script: the committed fixtures under tests/data/ndfilters/ were made with it
+(scipy 1.17.1, numpy 2.4.6); the Rust tests read them and need no Python.
+
+    python3 scripts/ndfilters_fixtures.py
+
+Writes raw little-endian f64 arrays and a manifest with one case per line:
+    <filter> <param> <mode> <cval> <input> <output>
+"""
+import pathlib
+
+import numpy as np
+from scipy import ndimage
+
+OUT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "data" / "ndfilters"
+MODES = ["reflect", "mirror", "nearest", "wrap", "constant"]
+CVAL = 0.7
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(20261126)
+    inputs = {
+        "in2d": rng.standard_normal((13, 17)),
+        "in3d": rng.standard_normal((6, 7, 5)),
+    }
+    lines = []
+    for name, a in inputs.items():
+        a.astype("<f8").tofile(OUT / f"{name}.bin")
+        (OUT / f"{name}.shape").write_text(" ".join(map(str, a.shape)))
+        sigma = 2.0 if a.ndim == 2 else 1.0
+        cases = [("gaussian", sigma, lambda x, m, p: ndimage.gaussian_filter(x, p, mode=m, cval=CVAL))]
+        for size in (3, 4):
+            cases += [
+                ("uniform", size, lambda x, m, p: ndimage.uniform_filter(x, int(p), mode=m, cval=CVAL)),
+                ("median", size, lambda x, m, p: ndimage.median_filter(x, int(p), mode=m, cval=CVAL)),
+                ("minimum", size, lambda x, m, p: ndimage.minimum_filter(x, int(p), mode=m, cval=CVAL)),
+                ("maximum", size, lambda x, m, p: ndimage.maximum_filter(x, int(p), mode=m, cval=CVAL)),
+            ]
+        for axis in range(a.ndim):
+            cases.append(("sobel", axis, lambda x, m, p: ndimage.sobel(x, int(p), mode=m, cval=CVAL)))
+        cases.append(("laplace", 0, lambda x, m, p: ndimage.laplace(x, mode=m, cval=CVAL)))
+        for filt, param, fn in cases:
+            for mode in MODES:
+                out = fn(a, mode, param)
+                fname = f"{name}_{filt}_{param}_{mode}.bin"
+                np.asarray(out, dtype="<f8").tofile(OUT / fname)
+                lines.append(f"{filt} {param} {mode} {CVAL} {name} {fname}")
+    (OUT / "manifest.txt").write_text("\n".join(lines) + "\n")
+    print(f"wrote {len(lines)} cases to {OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+//! Single-threaded filter kernels in "valid" mode: they read a block padded with ghost cells and
+//! return the block without them. The padding holds the boundary rule (or the neighbours'
+//! cells), so the kernels themselves never look past their input.
+
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
+use num_traits::Float;
+
+use crate::expr::block::Element;
+
+/// Per axis with a constant boundary: how many padded cells at each end lie outside the array,
+/// and the constant (which constant mode must put back before each 1-D pass, as scipy pads
+/// every pass's input anew).
+pub(crate) type Outside<T> = Vec<Option<(usize, usize, T)>>;
+
+/// `out[.., i, ..] = sum_j w[j] * a[.., i + j, ..]` along `axis`: the axis shrinks by
+/// `w.len() - 1`. `a` is read as a contiguous row-major array.
+pub(crate) fn correlate1d_valid<T: Float + Element>(
+    a: ArrayViewD<'_, T>,
+    axis: usize,
+    w: &[T],
+) -> ArrayD<T> {
+    let a = a.as_standard_layout();
+    let shape = a.shape();
+    let n_in = shape[axis];
+    let n_out = n_in + 1 - w.len();
+    let outer: usize = shape[..axis].iter().product();
+    let inner: usize = shape[axis + 1..].iter().product();
+    let src = a.as_slice().expect("standard layout");
+    let mut out = vec![T::zero(); outer * n_out * inner];
+    if inner == 1 {
+        // Along the last axis: one line at a time, taps outermost so the loop over the line
+        // vectorises.
+        for o in 0..outer {
+            let line = &src[o * n_in..(o + 1) * n_in];
+            let dst = &mut out[o * n_out..(o + 1) * n_out];
+            for (j, &wj) in w.iter().enumerate() {
+                for (d, &x) in dst.iter_mut().zip(&line[j..j + n_out]) {
+                    *d = *d + wj * x;
+                }
+            }
+        }
+    } else {
+        // Along an earlier axis: each output row is a weighted sum of whole input rows.
+        for o in 0..outer {
+            for i in 0..n_out {
+                let dst = &mut out[(o * n_out + i) * inner..][..inner];
+                for (j, &wj) in w.iter().enumerate() {
+                    let row = &src[(o * n_in + i + j) * inner..][..inner];
+                    for (d, &x) in dst.iter_mut().zip(row) {
+                        *d = *d + wj * x;
+                    }
+                }
+            }
+        }
+    }
+    let mut shape = shape.to_vec();
+    shape[axis] = n_out;
+    ArrayD::from_shape_vec(IxDyn(&shape), out).expect("length matches the shape")
+}
+
+/// The extreme (`pick(a, b)` keeps the one it prefers) over a window of `size` along `axis`.
+pub(crate) fn extreme1d_valid<T: Float + Element>(
+    a: ArrayViewD<'_, T>,
+    axis: usize,
+    size: usize,
+    pick: impl Fn(T, T) -> T,
+) -> ArrayD<T> {
+    let a = a.as_standard_layout();
+    let shape = a.shape();
+    let n_in = shape[axis];
+    let n_out = n_in + 1 - size;
+    let outer: usize = shape[..axis].iter().product();
+    let inner: usize = shape[axis + 1..].iter().product();
+    let src = a.as_slice().expect("standard layout");
+    let mut out = Vec::with_capacity(outer * n_out * inner);
+    for o in 0..outer {
+        for i in 0..n_out {
+            let first = &src[(o * n_in + i) * inner..][..inner];
+            let start = out.len();
+            out.extend_from_slice(first);
+            for j in 1..size {
+                let row = &src[(o * n_in + i + j) * inner..][..inner];
+                for (d, &x) in out[start..].iter_mut().zip(row) {
+                    *d = pick(*d, x);
+                }
+            }
+        }
+    }
+    let mut shape = shape.to_vec();
+    shape[axis] = n_out;
+    ArrayD::from_shape_vec(IxDyn(&shape), out).expect("length matches the shape")
+}
+
+/// Sets the cells of `a` that lie outside the array along each of `axes` back to the constant.
+pub(crate) fn refill_outside<T: Element>(a: &mut ArrayD<T>, axes: &[usize], outside: &Outside<T>) {
+    for &axis in axes {
+        let Some((lo, hi, c)) = &outside[axis] else {
+            continue;
+        };
+        let (lo, hi) = (*lo, *hi);
+        let n = a.shape()[axis];
+        if lo > 0 {
+            a.slice_axis_mut(Axis(axis), Slice::from(..lo))
+                .fill(c.clone());
+        }
+        if hi > 0 {
+            a.slice_axis_mut(Axis(axis), Slice::from(n - hi..))
+                .fill(c.clone());
+        }
+    }
+}
+
+/// Separable filtering: one 1-D pass per `(axis, weights)`, in order. Along axes with a constant
+/// boundary, the cells outside the array are reset to the constant after each pass that does
+/// not filter them yet, as scipy pads every pass's input anew.
+pub(crate) fn separable<T: Float + Element>(
+    padded: ArrayViewD<'_, T>,
+    passes: &[(usize, Vec<T>)],
+    outside: &Outside<T>,
+) -> ArrayD<T> {
+    let mut cur: Option<ArrayD<T>> = None;
+    for (k, (axis, w)) in passes.iter().enumerate() {
+        let input = cur.as_ref().map_or_else(|| padded.view(), |c| c.view());
+        let mut next = correlate1d_valid(input, *axis, w);
+        let later: Vec<usize> = passes[k + 1..].iter().map(|(a, _)| *a).collect();
+        refill_outside(&mut next, &later, outside);
+        cur = Some(next);
+    }
+    cur.unwrap_or_else(|| padded.to_owned())
+}
+
+/// The median (the element of rank `count / 2`, as scipy) of each `size`-wide box.
+pub(crate) fn median_valid<T: Float + Element>(
+    padded: ArrayViewD<'_, T>,
+    size: usize,
+) -> ArrayD<T> {
+    let out_shape: Vec<usize> = padded.shape().iter().map(|&n| n + 1 - size).collect();
+    let count = size.pow(padded.ndim() as u32);
+    let mut window: Vec<T> = Vec::with_capacity(count);
+    ArrayD::from_shape_fn(IxDyn(&out_shape), |idx| {
+        window.clear();
+        let view = padded.slice_each_axis(|ax| {
+            let i = idx[ax.axis.index()];
+            Slice::from(i..i + size)
+        });
+        window.extend(view.iter().copied());
+        let (_, m, _) = window.select_nth_unstable_by(count / 2, |a, b| {
+            a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal)
+        });
+        *m
+    })
+}
