@@ -12,8 +12,48 @@ use crate::expr::block::Element;
 /// every pass's input anew).
 pub(crate) type Outside<T> = Vec<Option<(usize, usize, T)>>;
 
+/// Output cells computed together, their sums held in registers while the taps stream by.
+const TILE: usize = 16;
+
+/// `acc[k] = sum_j w[j] * src(j)[k]` for `k < n`, where `src(j)` is the `j`-th input run. With a
+/// symmetric odd kernel, pairs of taps are added before the multiply (half the products).
+#[inline(always)]
+fn tile<'a, T: Float + 'a>(
+    w: &[T],
+    symmetric: bool,
+    n: usize,
+    src: impl Fn(usize) -> &'a [T],
+) -> [T; TILE] {
+    let mut acc = [T::zero(); TILE];
+    if symmetric {
+        let r = w.len() / 2;
+        let mid = &src(r)[..n];
+        for (a, &x) in acc.iter_mut().zip(mid) {
+            *a = w[r] * x;
+        }
+        for j in 1..=r {
+            let (lo, hi) = (&src(r - j)[..n], &src(r + j)[..n]);
+            let wj = w[r + j];
+            for ((a, &x), &y) in acc.iter_mut().zip(lo).zip(hi) {
+                *a = *a + wj * (x + y);
+            }
+        }
+    } else {
+        for (j, &wj) in w.iter().enumerate() {
+            for (a, &x) in acc.iter_mut().zip(&src(j)[..n]) {
+                *a = *a + wj * x;
+            }
+        }
+    }
+    acc
+}
+
 /// `out[.., i, ..] = sum_j w[j] * a[.., i + j, ..]` along `axis`: the axis shrinks by
 /// `w.len() - 1`. `a` is read as a contiguous row-major array.
+///
+/// Output cells are computed `TILE` at a time, each loading every tap's input once and storing
+/// its result once; odd symmetric kernels (Gaussian, uniform of odd size) add mirrored taps
+/// before multiplying.
 pub(crate) fn correlate1d_valid<T: Float + Element>(
     a: ArrayViewD<'_, T>,
     axis: usize,
@@ -26,28 +66,34 @@ pub(crate) fn correlate1d_valid<T: Float + Element>(
     let outer: usize = shape[..axis].iter().product();
     let inner: usize = shape[axis + 1..].iter().product();
     let src = a.as_slice().expect("standard layout");
+    let symmetric = w.len() % 2 == 1 && w.iter().zip(w.iter().rev()).all(|(x, y)| x == y);
     let mut out = vec![T::zero(); outer * n_out * inner];
     if inner == 1 {
-        // Along the last axis: one line at a time, taps outermost so the loop over the line
-        // vectorises.
+        // Along the last axis: tiles of consecutive cells of one line.
         for o in 0..outer {
             let line = &src[o * n_in..(o + 1) * n_in];
             let dst = &mut out[o * n_out..(o + 1) * n_out];
-            for (j, &wj) in w.iter().enumerate() {
-                for (d, &x) in dst.iter_mut().zip(&line[j..j + n_out]) {
-                    *d = *d + wj * x;
-                }
+            for (t, chunk) in dst.chunks_mut(TILE).enumerate() {
+                let i = t * TILE;
+                let acc = tile(w, symmetric, chunk.len(), |j| &line[i + j..]);
+                chunk.copy_from_slice(&acc[..chunk.len()]);
             }
         }
     } else {
-        // Along an earlier axis: each output row is a weighted sum of whole input rows.
+        // Along an earlier axis: each output row is a weighted sum of whole input rows. Rows
+        // are walked in strips of `STRIP` cells, so that the taps' rows of a strip stay in cache
+        // from one output row to the next, however wide the array.
+        const STRIP: usize = 256;
         for o in 0..outer {
-            for i in 0..n_out {
-                let dst = &mut out[(o * n_out + i) * inner..][..inner];
-                for (j, &wj) in w.iter().enumerate() {
-                    let row = &src[(o * n_in + i + j) * inner..][..inner];
-                    for (d, &x) in dst.iter_mut().zip(row) {
-                        *d = *d + wj * x;
+            for s0 in (0..inner).step_by(STRIP) {
+                let width = STRIP.min(inner - s0);
+                for i in 0..n_out {
+                    let dst = &mut out[(o * n_out + i) * inner + s0..][..width];
+                    let base = (o * n_in + i) * inner + s0;
+                    for (t, chunk) in dst.chunks_mut(TILE).enumerate() {
+                        let c = base + t * TILE;
+                        let acc = tile(w, symmetric, chunk.len(), |j| &src[c + j * inner..]);
+                        chunk.copy_from_slice(&acc[..chunk.len()]);
                     }
                 }
             }
