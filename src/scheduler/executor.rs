@@ -1,10 +1,8 @@
 //! Runs a [`TaskGraph`]: dependency counting, depth-first continuation, prompt release.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use super::task::{Layer, TaskGraph, TaskId, Value, task_name};
 use crate::error::{Error, Result, panic_message};
@@ -24,6 +22,19 @@ pub(super) struct Exec<'a> {
     layers: Vec<Layer<'a>>,
     failed: AtomicBool,
     error: Mutex<Option<Error>>,
+}
+
+/// The work queue of one parallel run.
+struct Work {
+    roots: Vec<TaskId>,
+    /// The next root to start, in order.
+    next_root: AtomicUsize,
+    /// Tasks made ready beyond the one each worker continues with; popped last in, first out.
+    ready: Mutex<Vec<TaskId>>,
+    /// Workers holding or looking for a task.
+    busy: AtomicUsize,
+    /// Wakes idle workers when tasks become ready or all is done.
+    wake: Condvar,
 }
 
 /// A task's output, with the count of readers (plus one per request to keep it) that have not
@@ -200,17 +211,63 @@ impl<'a> Exec<'a> {
         }
     }
 
-    /// Runs every task on the calling rayon pool: roots are split among the workers in order,
-    /// and tasks made ready are spawned onto the worker's own deque, which it pops last-in
-    /// first-out (depth first) while idle workers steal the oldest work.
-    pub(super) fn run_parallel(&self) {
-        let roots = self.roots();
+    /// Runs every task on `threads` workers of the calling rayon pool.
+    ///
+    /// Workers share one ordered cursor over the roots and one stack of ready tasks, and always
+    /// take a ready task before starting a new root: every worker advances the same front
+    /// through the roots, in order, and partial results are consumed as soon as they can be
+    /// (dask's "finish what you started"), so the blocks alive at once stay few.
+    pub(super) fn run_parallel(&self, threads: usize) {
+        let work = Work {
+            roots: self.roots(),
+            next_root: AtomicUsize::new(0),
+            ready: Mutex::new(Vec::new()),
+            busy: AtomicUsize::new(0),
+            wake: Condvar::new(),
+        };
         rayon::scope(|s| {
-            roots.par_iter().for_each(|&r| self.run_in_scope(r, s));
+            for _ in 0..threads {
+                s.spawn(|_| self.worker(&work));
+            }
         });
     }
 
-    fn run_in_scope<'s>(&'s self, id: TaskId, s: &rayon::Scope<'s>) {
-        self.run(id, &mut |r| s.spawn(move |s| self.run_in_scope(r, s)));
+    fn worker(&self, work: &Work) {
+        let mut push = |r: TaskId| {
+            lock(&work.ready).push(r);
+            work.wake.notify_one();
+        };
+        loop {
+            if self.failed.load(Ordering::Relaxed) {
+                work.wake.notify_all();
+                return;
+            }
+            // Announce this worker as busy before looking for work, so that an idle worker that
+            // sees nothing ready and nobody busy knows that nothing more can come.
+            work.busy.fetch_add(1, Ordering::SeqCst);
+            let task = lock(&work.ready).pop().or_else(|| {
+                let i = work.next_root.fetch_add(1, Ordering::SeqCst);
+                work.roots.get(i).copied()
+            });
+            if let Some(t) = task {
+                self.run(t, &mut push);
+                work.busy.fetch_sub(1, Ordering::SeqCst);
+                continue;
+            }
+            let ready = lock(&work.ready);
+            work.busy.fetch_sub(1, Ordering::SeqCst);
+            if ready.is_empty() {
+                if work.busy.load(Ordering::SeqCst) == 0 {
+                    // Roots exhausted, nothing ready, nobody running: all done.
+                    work.wake.notify_all();
+                    return;
+                }
+                // Someone is still running and may make tasks ready: wait for them.
+                let _ = work
+                    .wake
+                    .wait_timeout(ready, std::time::Duration::from_millis(1))
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+        }
     }
 }

@@ -8,9 +8,10 @@
 //! - **Dependency counting.** Each task has a counter of unfinished dependencies; the thread that
 //!   brings it to zero owns the task.
 //! - **Depth first.** A thread that finishes a task runs one of the tasks it made ready itself,
-//!   next, and pushes the others onto its own deque, which it pops last-in first-out. Idle
-//!   threads steal the oldest entries of other deques (rayon's deques, crossbeam-deque inside).
-//!   So a branch is finished, and its partial results combined, before new branches start.
+//!   next, and pushes the others onto the computation's ready stack. Workers take ready tasks
+//!   (last in, first out) before new roots, and roots in order from one shared cursor: a branch
+//!   is finished, and its partial results combined, before new branches start. The workers are
+//!   jobs on a rayon pool (work stealing across computations, nesting).
 //! - **Prompt release.** Each value counts its readers; the last reader takes it out of the
 //!   graph, so an intermediate block is freed as soon as its last consumer has run.
 //! - **Failure.** A panic or an `Err` in a task is recorded (the first one wins), every task not
@@ -181,7 +182,7 @@ impl Scheduler {
             Kind::Synchronous => exec.run_synchronous(),
             // `install` from inside one of this pool's own tasks runs in place, and the scope
             // then helps with other work while it waits: a nested compute never deadlocks.
-            Kind::Pool(pool) => pool.install(|| exec.run_parallel()),
+            Kind::Pool(pool) => pool.install(|| exec.run_parallel(pool.current_num_threads())),
         }
         exec.finish(keep)
     }
