@@ -27,10 +27,14 @@ pub(super) struct Exec<'a> {
 /// The work queue of one parallel run.
 struct Work {
     roots: Vec<TaskId>,
+    /// Roots claimed at once.
+    batch: usize,
     /// The next root to start, in order.
     next_root: AtomicUsize,
     /// Tasks made ready beyond the one each worker continues with; popped last in, first out.
     ready: Mutex<Vec<TaskId>>,
+    /// The length of `ready`, read without the lock to skip an empty stack.
+    ready_len: AtomicUsize,
     /// Workers holding or looking for a task.
     busy: AtomicUsize,
     /// Wakes idle workers when tasks become ready or all is done.
@@ -218,10 +222,16 @@ impl<'a> Exec<'a> {
     /// through the roots, in order, and partial results are consumed as soon as they can be
     /// (dask's "finish what you started"), so the blocks alive at once stay few.
     pub(super) fn run_parallel(&self, threads: usize) {
+        let roots = self.roots();
+        // Many tiny roots are claimed in batches, so that the shared cursor is not a contended
+        // cache line; a few big ones one at a time, keeping the front narrow.
+        let batch = (roots.len() / (threads * 256)).clamp(1, 256);
         let work = Work {
-            roots: self.roots(),
+            roots,
+            batch,
             next_root: AtomicUsize::new(0),
             ready: Mutex::new(Vec::new()),
+            ready_len: AtomicUsize::new(0),
             busy: AtomicUsize::new(0),
             wake: Condvar::new(),
         };
@@ -234,8 +244,20 @@ impl<'a> Exec<'a> {
 
     fn worker(&self, work: &Work) {
         let mut push = |r: TaskId| {
-            lock(&work.ready).push(r);
+            let mut ready = lock(&work.ready);
+            ready.push(r);
+            work.ready_len.store(ready.len(), Ordering::SeqCst);
+            drop(ready);
             work.wake.notify_one();
+        };
+        let pop = || {
+            if work.ready_len.load(Ordering::SeqCst) == 0 {
+                return None;
+            }
+            let mut ready = lock(&work.ready);
+            let t = ready.pop();
+            work.ready_len.store(ready.len(), Ordering::SeqCst);
+            t
         };
         loop {
             if self.failed.load(Ordering::Relaxed) {
@@ -245,12 +267,24 @@ impl<'a> Exec<'a> {
             // Announce this worker as busy before looking for work, so that an idle worker that
             // sees nothing ready and nobody busy knows that nothing more can come.
             work.busy.fetch_add(1, Ordering::SeqCst);
-            let task = lock(&work.ready).pop().or_else(|| {
-                let i = work.next_root.fetch_add(1, Ordering::SeqCst);
-                work.roots.get(i).copied()
-            });
-            if let Some(t) = task {
+            if let Some(t) = pop() {
                 self.run(t, &mut push);
+                work.busy.fetch_sub(1, Ordering::SeqCst);
+                continue;
+            }
+            let first = work.next_root.fetch_add(work.batch, Ordering::SeqCst);
+            if first < work.roots.len() {
+                let last = (first + work.batch).min(work.roots.len());
+                for &root in &work.roots[first..last] {
+                    // Ready tasks first: finish what was started before the next root.
+                    while let Some(t) = pop() {
+                        self.run(t, &mut push);
+                    }
+                    if self.failed.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    self.run(root, &mut push);
+                }
                 work.busy.fetch_sub(1, Ordering::SeqCst);
                 continue;
             }
