@@ -122,6 +122,18 @@ pub enum Error {
         /// Number of axes of the array.
         ndim: usize,
     },
+    /// A reduction with no identity (min, max, argmin, ...) over no elements.
+    #[error("{op} of an empty array (or lane) has no value")]
+    EmptyReduction {
+        /// The reduction.
+        op: &'static str,
+    },
+    /// A 0-d array was expected.
+    #[error("expected a 0-d array, found shape {shape:?}")]
+    NotScalar {
+        /// The shape found.
+        shape: Vec<usize>,
+    },
     /// A user block function returned a block of the wrong shape.
     #[error(
         "{op} block {block:?}: expected a block of shape {expected:?}, the function returned {found:?}"

@@ -49,6 +49,7 @@ mod random;
 mod scheduler;
 
 pub use array::Array;
+pub use array::reduction::{DEFAULT_SPLIT_EVERY, Moments};
 pub use chunks::{Boundary, Chunks, Depth, IntoBoundaries, IntoChunks, IntoDepth};
 pub use error::{Error, Result};
 pub use expr::block::Element;

@@ -8,6 +8,7 @@ mod elementwise;
 mod ops;
 pub(crate) mod output;
 mod overlap;
+pub(crate) mod reduction;
 
 use std::fmt;
 use std::marker::PhantomData;

@@ -10,6 +10,7 @@ pub(crate) mod blockwise;
 pub(crate) mod elementwise;
 pub(crate) mod overlap;
 pub(crate) mod rechunk;
+pub(crate) mod reduction;
 pub(crate) mod source;
 
 use std::any::Any;

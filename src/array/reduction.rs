@@ -1,0 +1,633 @@
+//! Reductions: whole-array, along one axis, or over a set of axes, as trees of partial results.
+//!
+//! Every built-in reduction is a per-cell state (`A`) with an initial value, a step that adds
+//! one element, a merge of two states and a final step; [`Array::reduction`] builds the tree
+//! from them. Partial states are merged in a tree with fan-in `split_every` per reduced axis.
+
+use std::sync::Arc;
+
+use ndarray::{ArrayD, ArrayViewD, Axis};
+use num_traits::{Float, One, Zero};
+
+use super::Array;
+use crate::error::{Error, Result};
+use crate::expr::block::Element;
+use crate::expr::reduction::{Aggregate, Combine, CombineFn, ReduceChunk};
+
+/// dask's default fan-in of the combine tree, per reduced axis.
+pub const DEFAULT_SPLIT_EVERY: usize = 4;
+
+/// Folds `view` over `axes` (sorted, distinct) into states, keeping the reduced axes with
+/// length 1: `add` folds an element into a state, `merge` two states.
+fn fold_axes<T, A>(
+    view: ArrayViewD<'_, T>,
+    axes: &[usize],
+    init: &A,
+    add: impl Fn(&A, &T) -> A,
+    merge: impl Fn(&A, &A) -> A,
+) -> ArrayD<A>
+where
+    A: Clone,
+{
+    let Some((&last, rest)) = axes.split_last() else {
+        return view.map(|x| add(init, x));
+    };
+    let mut r = view.fold_axis(Axis(last), init.clone(), |acc, x| add(acc, x));
+    for &a in rest.iter().rev() {
+        r = r.fold_axis(Axis(a), init.clone(), |acc, x| merge(acc, x));
+    }
+    for &a in axes {
+        r.insert_axis_inplace(Axis(a));
+    }
+    r
+}
+
+/// Running count, mean and sum of squared deviations: merged with Chan et al.'s parallel
+/// formula ("Updating formulae and a pairwise algorithm for computing sample variances", 1979),
+/// so that partial results combine without losing precision.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Moments<T> {
+    /// Number of values.
+    pub n: T,
+    /// Their mean.
+    pub mean: T,
+    /// Sum of squared deviations from the mean.
+    pub m2: T,
+}
+
+impl<T: Float> Moments<T> {
+    fn empty() -> Self {
+        Moments {
+            n: T::zero(),
+            mean: T::zero(),
+            m2: T::zero(),
+        }
+    }
+
+    /// Adds one value (Welford's update).
+    fn add(&self, x: T) -> Self {
+        let n = self.n + T::one();
+        let delta = x - self.mean;
+        let mean = self.mean + delta / n;
+        Moments {
+            n,
+            mean,
+            m2: self.m2 + delta * (x - mean),
+        }
+    }
+
+    /// Chan's merge of two partial results.
+    fn merge(&self, o: &Self) -> Self {
+        if o.n == T::zero() {
+            return *self;
+        }
+        if self.n == T::zero() {
+            return *o;
+        }
+        let n = self.n + o.n;
+        let delta = o.mean - self.mean;
+        Moments {
+            n,
+            mean: self.mean + delta * (o.n / n),
+            m2: self.m2 + o.m2 + delta * delta * (self.n * o.n / n),
+        }
+    }
+
+    fn var(&self, ddof: T) -> T {
+        let d = self.n - ddof;
+        if d <= T::zero() {
+            T::nan()
+        } else {
+            self.m2 / d
+        }
+    }
+}
+
+fn is_nan<T: PartialOrd>(x: &T) -> bool {
+    x.partial_cmp(x).is_none()
+}
+
+/// The extreme of two optional values; NaN wins (it propagates, as numpy's min and max).
+fn pick<T: PartialOrd + Copy>(a: Option<T>, b: Option<T>, min: bool) -> Option<T> {
+    match (a, b) {
+        (None, x) | (x, None) => x,
+        (Some(x), _) if is_nan(&x) => Some(x),
+        (_, Some(y)) if is_nan(&y) => Some(y),
+        (Some(x), Some(y)) => Some(if (y < x) == min && y != x { y } else { x }),
+    }
+}
+
+/// The better of two `(value, index)` candidates: the extreme value, the first NaN, and on a tie
+/// the smaller index (numpy's argmin and argmax).
+fn pick_arg<T: PartialOrd + Copy>(
+    a: Option<(T, usize)>,
+    b: Option<(T, usize)>,
+    min: bool,
+) -> Option<(T, usize)> {
+    match (a, b) {
+        (None, x) | (x, None) => x,
+        (Some(x), Some(y)) => {
+            let (xn, yn) = (is_nan(&x.0), is_nan(&y.0));
+            let y_better = match (xn, yn) {
+                (true, true) => y.1 < x.1,
+                (true, false) => false,
+                (false, true) => true,
+                (false, false) => {
+                    if x.0 == y.0 {
+                        y.1 < x.1
+                    } else {
+                        (y.0 < x.0) == min
+                    }
+                }
+            };
+            Some(if y_better { y } else { x })
+        }
+    }
+}
+
+impl<T: Element> Array<T> {
+    /// A tree reduction of your own, as dask's `da.reduction`.
+    ///
+    /// - `chunk(block, axes, start)` reduces one block over `axes` to per-cell partial states:
+    ///   an array of the block's shape with the reduced axes of length 1 (`start` is the block's
+    ///   offset in the whole array, for index-aware reductions such as argmin);
+    /// - `combine(a, b)` merges two states; partial blocks are merged in a tree, `split_every`
+    ///   of them per reduced axis at a time;
+    /// - `aggregate(state)` gives the result of a cell, or an error.
+    ///
+    /// The result drops the reduced axes, or keeps them with length 1 (`keepdims`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AxisOutOfRange`] for an axis the array does not have, and
+    /// [`Error::UnsupportedSize`] for a `split_every` below 2.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// // The sum of squares along axis 1.
+    /// let x = Array::from_ndarray(ndarray::array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [1, 2])?;
+    /// let ss = x.reduction(
+    ///     &[1],
+    ///     false,
+    ///     4,
+    ///     |b, axes, _| b.map_axis(ndarray::Axis(axes[0]), |l| l.iter().map(|v| v * v).sum::<f64>())
+    ///         .insert_axis(ndarray::Axis(axes[0])),
+    ///     |a: &f64, b: &f64| a + b,
+    ///     |s| Ok(*s),
+    /// )?;
+    /// assert_eq!(ss.compute()?, ndarray::array![14.0, 77.0].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn reduction<A, R, C, M, G>(
+        &self,
+        axes: &[usize],
+        keepdims: bool,
+        split_every: usize,
+        chunk: C,
+        combine: M,
+        aggregate: G,
+    ) -> Result<Array<R>>
+    where
+        A: Element,
+        R: Element,
+        C: Fn(ArrayViewD<'_, T>, &[usize], &[usize]) -> ArrayD<A> + Send + Sync + 'static,
+        M: Fn(&A, &A) -> A + Send + Sync + 'static,
+        G: Fn(&A) -> Result<R> + Send + Sync + 'static,
+    {
+        let axes = self.check_axes("reduction", axes)?;
+        if split_every < 2 {
+            return Err(Error::UnsupportedSize {
+                op: "split_every",
+                size: split_every,
+            });
+        }
+        let combine: CombineFn<A> = Arc::new(combine);
+        let mut node: crate::expr::NodeRef = Arc::new(ReduceChunk::<T, A>::new(
+            self.node.clone(),
+            axes.clone(),
+            Arc::new(chunk),
+        ));
+        while axes.iter().any(|&k| node.chunks().grid_shape()[k] > 1) {
+            node = Arc::new(Combine::<A>::new(
+                node,
+                axes.clone(),
+                split_every,
+                combine.clone(),
+            ));
+        }
+        Ok(Array::from_node(Aggregate::<A, R>::new(
+            node,
+            &axes,
+            keepdims,
+            Arc::new(aggregate),
+        )))
+    }
+
+    /// Sorted, distinct axes, each checked.
+    fn check_axes(&self, op: &'static str, axes: &[usize]) -> Result<Vec<usize>> {
+        let mut v = axes.to_vec();
+        v.sort_unstable();
+        v.dedup();
+        if let Some(&axis) = v.iter().find(|&&a| a >= self.ndim()) {
+            return Err(Error::AxisOutOfRange {
+                op,
+                axis,
+                ndim: self.ndim(),
+            });
+        }
+        Ok(v)
+    }
+
+    /// A reduction from a per-cell state: `init`, `add` an element, `merge` two states, `finish`.
+    #[allow(clippy::too_many_arguments)]
+    fn fold_reduction<A, R>(
+        &self,
+        op: &'static str,
+        axes: &[usize],
+        keepdims: bool,
+        init: A,
+        add: fn(&A, &T) -> A,
+        merge: fn(&A, &A) -> A,
+        finish: impl Fn(&A) -> Result<R> + Send + Sync + 'static,
+    ) -> Result<Array<R>>
+    where
+        A: Element,
+        R: Element,
+    {
+        let axes = self.check_axes(op, axes)?;
+        self.reduction(
+            &axes,
+            keepdims,
+            DEFAULT_SPLIT_EVERY,
+            move |b, axes, _| fold_axes(b, axes, &init, add, merge),
+            merge,
+            finish,
+        )
+    }
+
+    /// The value of a 0-d array (a whole-array reduction), computed on the default scheduler.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotScalar`] if the array is not 0-d; the errors of [`Array::compute`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::<i64>::ones(&[10, 10], [3, 3])?;
+    /// assert_eq!(x.sum()?.compute_scalar()?, 100);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn compute_scalar(&self) -> Result<T> {
+        if self.ndim() != 0 {
+            return Err(Error::NotScalar {
+                shape: self.shape().to_vec(),
+            });
+        }
+        let a = self.compute()?;
+        Ok(a.first().cloned().expect("a 0-d array has one element"))
+    }
+}
+
+/// Generates the whole-array, one-axis and set-of-axes forms of a reduction.
+macro_rules! reductions {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident, $axis:ident, $axes:ident -> $R:ty where [$($bound:tt)*] ($($arg:ident: $argty:ty),*) example $ex:literal
+        = |$op:ident| $body:expr;
+    )*) => {$(
+        impl<T: Element> Array<T> where $($bound)* {
+            $(#[$doc])*
+            ///
+            /// Over the whole array, giving a 0-d array; see also
+            #[doc = concat!("[`Array::", stringify!($axis), "`] and [`Array::", stringify!($axes), "`].")]
+            ///
+            /// # Errors
+            ///
+            /// The result is lazy; errors of the data (see above) come at compute.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use chunkwise::Array;
+            /// use ndarray::Axis;
+            /// let x = Array::from_ndarray(ndarray::array![[3.0f64, 1.0, 4.0], [1.0, 5.0, 9.0]], [1, 2])?;
+            #[doc = $ex]
+            /// # Ok::<(), chunkwise::Error>(())
+            /// ```
+            pub fn $name(&self, $($arg: $argty),*) -> Result<Array<$R>> {
+                let all: Vec<usize> = (0..self.ndim()).collect();
+                self.$axes(&all, false, $($arg),*)
+            }
+
+            #[doc = concat!("[`Array::", stringify!($name), "`] along one axis, which the result drops.")]
+            ///
+            /// # Errors
+            ///
+            /// [`Error::AxisOutOfRange`] for an axis the array does not have.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use chunkwise::Array;
+            /// use ndarray::Axis;
+            /// let x = Array::from_ndarray(ndarray::array![[3.0f64, 1.0, 4.0], [1.0, 5.0, 9.0]], [1, 2])?;
+            /// # let ddof = 1.0f64; let _ = ddof;
+            #[doc = concat!("assert_eq!(x.", stringify!($axis), "(Axis(1)", $(", ", stringify!($arg),)* ")?.shape(), &[2]);")]
+            /// # Ok::<(), chunkwise::Error>(())
+            /// ```
+            pub fn $axis(&self, axis: Axis, $($arg: $argty),*) -> Result<Array<$R>> {
+                self.$axes(&[axis.index()], false, $($arg),*)
+            }
+
+            #[doc = concat!("[`Array::", stringify!($name), "`] over a set of axes, dropped or kept with length 1 (`keepdims`).")]
+            ///
+            /// # Errors
+            ///
+            /// [`Error::AxisOutOfRange`] for an axis the array does not have.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use chunkwise::Array;
+            /// let x = Array::from_ndarray(ndarray::array![[3.0f64, 1.0, 4.0], [1.0, 5.0, 9.0]], [1, 2])?;
+            /// # let ddof = 1.0f64; let _ = ddof;
+            #[doc = concat!("assert_eq!(x.", stringify!($axes), "(&[0, 1], true", $(", ", stringify!($arg),)* ")?.shape(), &[1, 1]);")]
+            /// # Ok::<(), chunkwise::Error>(())
+            /// ```
+            pub fn $axes(&self, axes: &[usize], keepdims: bool, $($arg: $argty),*) -> Result<Array<$R>> {
+                let $op = (stringify!($name), self, axes, keepdims);
+                $body
+            }
+        }
+    )*};
+}
+
+reductions! {
+    /// Sum of the elements (0 for an empty array). Integers sum in their own type: overflow
+    /// wraps in release builds and panics in debug builds (the panic becomes an error at
+    /// compute), as Rust's `+`.
+    sum, sum_axis, sum_axes -> T where [T: Zero + Copy] ()
+    example "assert_eq!(x.sum()?.compute_scalar()?, 23.0);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, T::zero(), |a, x| *a + *x, |a, b| *a + *b, |a| Ok(*a));
+
+    /// Product of the elements (1 for an empty array); integer overflow as for `sum`.
+    prod, prod_axis, prod_axes -> T where [T: One + Copy] ()
+    example "assert_eq!(x.prod()?.compute_scalar()?, 540.0);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, T::one(), |a, x| *a * *x, |a, b| *a * *b, |a| Ok(*a));
+
+    /// Smallest element; NaN propagates (as numpy). The minimum of nothing is an error
+    /// ([`Error::EmptyReduction`]) at compute.
+    min, min_axis, min_axes -> T where [T: PartialOrd + Copy] ()
+    example "assert_eq!(x.min()?.compute_scalar()?, 1.0);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, None, |a, x| pick(*a, Some(*x), true), |a, b| pick(*a, *b, true),
+        |a| a.ok_or(Error::EmptyReduction { op: "min" }));
+
+    /// Largest element; NaN propagates (as numpy). The maximum of nothing is an error
+    /// ([`Error::EmptyReduction`]) at compute.
+    max, max_axis, max_axes -> T where [T: PartialOrd + Copy] ()
+    example "assert_eq!(x.max()?.compute_scalar()?, 9.0);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, None, |a, x| pick(*a, Some(*x), false), |a, b| pick(*a, *b, false),
+        |a| a.ok_or(Error::EmptyReduction { op: "max" }));
+
+    /// Number of elements that are not zero.
+    count_nonzero, count_nonzero_axis, count_nonzero_axes -> usize where [T: Zero + PartialEq + Copy] ()
+    example "assert_eq!(x.count_nonzero()?.compute_scalar()?, 6);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, 0usize, |a, x| a + usize::from(*x != T::zero()), |a, b| a + b, |a| Ok(*a));
+
+    /// Mean (NaN for an empty array), from per-block count, mean and squared deviations merged
+    /// with Chan's formula.
+    mean, mean_axis, mean_axes -> T where [T: Float] ()
+    example "assert!((x.mean()?.compute_scalar()? - 23.0 / 6.0).abs() < 1e-12);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), Moments::merge, |a| Ok(if a.n == T::zero() { T::nan() } else { a.mean }));
+
+    /// Variance with `ddof` delta degrees of freedom (as ndarray's `var`): the squared
+    /// deviations divided by `n - ddof`; NaN where `n <= ddof`. Accurate for data far from zero
+    /// (Welford within blocks, Chan's formula between them).
+    var, var_axis, var_axes -> T where [T: Float] (ddof: T)
+    example "assert!((x.var(1.0)?.compute_scalar()? - 8.966666666666665).abs() < 1e-12);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), Moments::merge, move |a| Ok(a.var(ddof)));
+
+    /// Standard deviation with `ddof` delta degrees of freedom: the square root of
+    /// [`Array::var`].
+    std, std_axis, std_axes -> T where [T: Float] (ddof: T)
+    example "assert!((x.std(0.0)?.compute_scalar()? - 2.733536577809454).abs() < 1e-12);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), Moments::merge, move |a| Ok(a.var(ddof).sqrt()));
+
+    /// Sum, skipping NaN (0 when every element is NaN).
+    nansum, nansum_axis, nansum_axes -> T where [T: Float] ()
+    example "assert_eq!(x.map(|v| if v > 4.0 { f64::NAN } else { v }).nansum()?.compute_scalar()?, 9.0);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, T::zero(), |a, x| if x.is_nan() { *a } else { *a + *x }, |a, b| *a + *b, |a| Ok(*a));
+
+    /// Mean, skipping NaN (NaN when nothing is left).
+    nanmean, nanmean_axis, nanmean_axes -> T where [T: Float] ()
+    example "assert_eq!(x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanmean()?.compute_scalar()?, 2.25);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, Moments::merge,
+        |a| Ok(if a.n == T::zero() { T::nan() } else { a.mean }));
+
+    /// Variance skipping NaN, with `ddof` delta degrees of freedom.
+    nanvar, nanvar_axis, nanvar_axes -> T where [T: Float] (ddof: T)
+    example "assert!((x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanvar(0.0)?.compute_scalar()? - 1.6875).abs() < 1e-12);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, Moments::merge, move |a| Ok(a.var(ddof)));
+
+    /// Standard deviation skipping NaN, with `ddof` delta degrees of freedom.
+    nanstd, nanstd_axis, nanstd_axes -> T where [T: Float] (ddof: T)
+    example "assert!((x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanstd(0.0)?.compute_scalar()? - 1.6875f64.sqrt()).abs() < 1e-12);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, Moments::merge, move |a| Ok(a.var(ddof).sqrt()));
+
+    /// Smallest element, skipping NaN: NaN if every element is NaN, an error
+    /// ([`Error::EmptyReduction`]) at compute if there are none.
+    nanmin, nanmin_axis, nanmin_axes -> T where [T: Float] ()
+    example "assert_eq!(x.map(|v| if v < 2.0 { f64::NAN } else { v }).nanmin()?.compute_scalar()?, 3.0);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, (None, 0usize), |a, x| (if x.is_nan() { a.0 } else { pick(a.0, Some(*x), true) }, a.1 + 1),
+        |a, b| (pick(a.0, b.0, true), a.1 + b.1),
+        |a| if a.1 == 0 { Err(Error::EmptyReduction { op: "nanmin" }) } else { Ok(a.0.unwrap_or_else(T::nan)) });
+
+    /// Largest element, skipping NaN: NaN if every element is NaN, an error
+    /// ([`Error::EmptyReduction`]) at compute if there are none.
+    nanmax, nanmax_axis, nanmax_axes -> T where [T: Float] ()
+    example "assert_eq!(x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanmax()?.compute_scalar()?, 4.0);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, (None, 0usize), |a, x| (if x.is_nan() { a.0 } else { pick(a.0, Some(*x), false) }, a.1 + 1),
+        |a, b| (pick(a.0, b.0, false), a.1 + b.1),
+        |a| if a.1 == 0 { Err(Error::EmptyReduction { op: "nanmax" }) } else { Ok(a.0.unwrap_or_else(T::nan)) });
+}
+
+impl Array<bool> {
+    /// Whether any element is true (false for an empty array).
+    ///
+    /// # Errors
+    ///
+    /// None: the result is lazy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::from_ndarray(ndarray::array![false, true, false], [2])?;
+    /// assert!(x.any()?.compute_scalar()?);
+    /// assert!(!x.all()?.compute_scalar()?);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn any(&self) -> Result<Array<bool>> {
+        let all: Vec<usize> = (0..self.ndim()).collect();
+        self.fold_reduction(
+            "any",
+            &all,
+            false,
+            false,
+            |a, x| *a || *x,
+            |a, b| *a || *b,
+            |a| Ok(*a),
+        )
+    }
+
+    /// Whether every element is true (true for an empty array).
+    ///
+    /// # Errors
+    ///
+    /// None: the result is lazy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::<bool>::full(&[4, 4], [3, 3], true)?;
+    /// assert!(x.all()?.compute_scalar()?);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn all(&self) -> Result<Array<bool>> {
+        let all: Vec<usize> = (0..self.ndim()).collect();
+        self.fold_reduction(
+            "all",
+            &all,
+            false,
+            true,
+            |a, x| *a && *x,
+            |a, b| *a && *b,
+            |a| Ok(*a),
+        )
+    }
+}
+
+impl<T: Element + PartialOrd + Copy> Array<T> {
+    fn arg_reduction(
+        &self,
+        op: &'static str,
+        axis: Option<usize>,
+        min: bool,
+    ) -> Result<Array<usize>> {
+        let shape = self.shape().to_vec();
+        let axes: Vec<usize> = match axis {
+            Some(a) => self.check_axes(op, &[a])?,
+            None => (0..self.ndim()).collect(),
+        };
+        let whole = axis.is_none();
+        self.reduction(
+            &axes,
+            false,
+            DEFAULT_SPLIT_EVERY,
+            move |b, axes, start| {
+                if whole {
+                    // Flat (row-major) index in the whole array, as numpy's argmin.
+                    let mut best: Option<(T, usize)> = None;
+                    for (idx, &v) in b.indexed_iter() {
+                        let flat = idx
+                            .slice()
+                            .iter()
+                            .zip(start)
+                            .zip(&shape)
+                            .fold(0, |acc, ((&i, &s), &n)| acc * n + s + i);
+                        best = pick_arg(best, Some((v, flat)), min);
+                    }
+                    let one = vec![1; b.ndim()];
+                    ArrayD::from_elem(ndarray::IxDyn(&one), best)
+                } else {
+                    let k = axes[0];
+                    b.map_axis(Axis(k), |lane| {
+                        lane.iter().enumerate().fold(None, |acc, (i, &v)| {
+                            pick_arg(acc, Some((v, start[k] + i)), min)
+                        })
+                    })
+                    .insert_axis(Axis(k))
+                }
+            },
+            move |a, b| pick_arg(*a, *b, min),
+            move |a| a.map(|(_, i)| i).ok_or(Error::EmptyReduction { op }),
+        )
+    }
+
+    /// Flat (row-major) index of the smallest element, as numpy's `argmin`: the first one on a
+    /// tie, the first NaN if there is one.
+    ///
+    /// # Errors
+    ///
+    /// None here; at compute, [`Error::EmptyReduction`] for an empty array.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::from_ndarray(ndarray::array![[3, 1, 4], [1, 5, 9]], [1, 2])?;
+    /// assert_eq!(x.argmin()?.compute_scalar()?, 1);
+    /// assert_eq!(x.argmax()?.compute_scalar()?, 5);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn argmin(&self) -> Result<Array<usize>> {
+        self.arg_reduction("argmin", None, true)
+    }
+
+    /// Flat (row-major) index of the largest element, as numpy's `argmax`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::argmin`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::from_ndarray(ndarray::array![2.0, 7.0, 7.0], [2])?;
+    /// assert_eq!(x.argmax()?.compute_scalar()?, 1);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn argmax(&self) -> Result<Array<usize>> {
+        self.arg_reduction("argmax", None, false)
+    }
+
+    /// Index along `axis` of the smallest element of each lane.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AxisOutOfRange`]; at compute, [`Error::EmptyReduction`] for an empty lane.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ndarray::Axis;
+    /// let x = chunkwise::Array::from_ndarray(ndarray::array![[3, 1, 4], [1, 5, 9]], [1, 2])?;
+    /// assert_eq!(x.argmin_axis(Axis(1))?.compute()?, ndarray::array![1, 0].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn argmin_axis(&self, axis: Axis) -> Result<Array<usize>> {
+        self.arg_reduction("argmin_axis", Some(axis.index()), true)
+    }
+
+    /// Index along `axis` of the largest element of each lane.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::argmin_axis`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ndarray::Axis;
+    /// let x = chunkwise::Array::from_ndarray(ndarray::array![[3, 1, 4], [1, 5, 9]], [1, 2])?;
+    /// assert_eq!(x.argmax_axis(Axis(0))?.compute()?, ndarray::array![0, 1, 1].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn argmax_axis(&self, axis: Axis) -> Result<Array<usize>> {
+        self.arg_reduction("argmax_axis", Some(axis.index()), false)
+    }
+}
+
+use ndarray::Dimension as _;

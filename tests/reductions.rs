@@ -1,0 +1,335 @@
+//! Reductions against ndarray on the whole array: random shapes (zero-length axes included),
+//! random chunkings, every axis set, every scheduler.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chunkwise::{Array, Error, Scheduler};
+use ndarray::{ArrayD, Axis, Dimension, IxDyn};
+use proptest::prelude::*;
+
+fn case() -> impl Strategy<Value = (Vec<usize>, Vec<Vec<usize>>, Vec<usize>, u64)> {
+    proptest::collection::vec(prop_oneof![1 => Just(0usize), 6 => 1usize..7], 0..=3).prop_flat_map(
+        |shape| {
+            let chunks: Vec<_> = shape
+                .iter()
+                .map(|&len| {
+                    if len == 0 {
+                        return Just(vec![0]).boxed();
+                    }
+                    proptest::collection::vec(1..=len, 0..len)
+                        .prop_map(move |cuts| {
+                            let mut e: Vec<usize> = cuts.into_iter().filter(|&c| c < len).collect();
+                            e.extend([0, len]);
+                            e.sort_unstable();
+                            e.dedup();
+                            e.windows(2).map(|w| w[1] - w[0]).collect::<Vec<_>>()
+                        })
+                        .boxed()
+                })
+                .collect();
+            let n = shape.len();
+            let axes = proptest::sample::subsequence((0..n).collect::<Vec<_>>(), 0..=n);
+            (Just(shape), chunks, axes, any::<u64>())
+        },
+    )
+}
+
+fn data(shape: &[usize], seed: u64) -> ArrayD<f64> {
+    ArrayD::from_shape_fn(IxDyn(shape), |i| {
+        let k = i.slice().iter().fold(seed, |a, &x| {
+            a.wrapping_mul(6364136223846793005)
+                .wrapping_add(x as u64 + 1)
+        });
+        ((k >> 40) % 41) as f64 / 4.0 - 5.0
+    })
+}
+
+/// Reduces `a` over `axes` with `f` applied lane by lane, axis after axis (from the last).
+fn reference<R: Clone>(
+    a: &ArrayD<f64>,
+    axes: &[usize],
+    f: impl Fn(&ndarray::ArrayView1<f64>) -> R,
+) -> ArrayD<R> {
+    // Move the reduced axes to the end and flatten them into one lane per cell.
+    let keep: Vec<usize> = (0..a.ndim()).filter(|k| !axes.contains(k)).collect();
+    let order: Vec<usize> = keep.iter().chain(axes).copied().collect();
+    let p = a
+        .view()
+        .permuted_axes(order)
+        .as_standard_layout()
+        .into_owned();
+    let out_shape: Vec<usize> = keep.iter().map(|&k| a.shape()[k]).collect();
+    let lane: usize = axes.iter().map(|&k| a.shape()[k]).product();
+    let flat = p
+        .into_shape_with_order((out_shape.iter().product::<usize>(), lane))
+        .unwrap();
+    let v: Vec<R> = flat.rows().into_iter().map(|r| f(&r)).collect();
+    ArrayD::from_shape_vec(IxDyn(&out_shape), v).unwrap()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a.is_nan() && b.is_nan()) || a == b || (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0)
+}
+
+fn assert_close(got: &ArrayD<f64>, want: &ArrayD<f64>, what: &str) {
+    assert_eq!(got.shape(), want.shape(), "{what}: shape");
+    for (g, w) in got.iter().zip(want) {
+        assert!(close(*g, *w), "{what}: {g} != {w}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(120))]
+
+    #[test]
+    fn reductions_match_ndarray((shape, chunks, axes, seed) in case()) {
+        let a = data(&shape, seed);
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        let lanes_empty = axes.iter().any(|&k| shape[k] == 0);
+        for s in common::schedulers() {
+            let sum = x.sum_axes(&axes, false).unwrap().compute_with(s).unwrap();
+            assert_close(&sum, &reference(&a, &axes, |l| l.sum()), "sum");
+            let mean = x.mean_axes(&axes, false).unwrap().compute_with(s).unwrap();
+            assert_close(&mean, &reference(&a, &axes, |l| if l.is_empty() { f64::NAN } else { l.sum() / l.len() as f64 }), "mean");
+            let var = x.var_axes(&axes, false, 1.0).unwrap().compute_with(s).unwrap();
+            assert_close(&var, &reference(&a, &axes, |l| if l.len() <= 1 { f64::NAN } else { l.var(1.0) }), "var");
+            let std = x.std_axes(&axes, true, 0.0).unwrap().compute_with(s).unwrap();
+            let mut want_std = reference(&a, &axes, |l| if l.is_empty() { f64::NAN } else { l.std(0.0) });
+            for &k in &axes { want_std.insert_axis_inplace(Axis(k)); }
+            assert_close(&std, &want_std, "std keepdims");
+            let nz = x.count_nonzero_axes(&axes, false).unwrap().compute_with(s).unwrap();
+            prop_assert_eq!(nz, reference(&a, &axes, |l| l.iter().filter(|&&v| v != 0.0).count()));
+            let prod = x.map(|v| v.signum()).prod_axes(&axes, false).unwrap().compute_with(s).unwrap();
+            assert_close(&prod, &reference(&a, &axes, |l| l.iter().map(|v| v.signum()).product()), "prod");
+            match x.min_axes(&axes, false).unwrap().compute_with(s) {
+                Ok(min) => {
+                    prop_assert!(!lanes_empty || min.is_empty());
+                    assert_close(&min, &reference(&a, &axes, |l| l.iter().copied().fold(f64::INFINITY, f64::min)), "min");
+                }
+                Err(e) => {
+                    prop_assert!(lanes_empty, "unexpected {:?}", e);
+                    prop_assert_eq!(e, Error::EmptyReduction { op: "min" });
+                }
+            }
+            if a.is_empty() {
+                prop_assert_eq!(x.argmax().unwrap().compute_with(s).unwrap_err(), Error::EmptyReduction { op: "argmax" });
+            } else {
+                let (mut best, mut at) = (f64::NEG_INFINITY, 0);
+                for (i, &v) in a.iter().enumerate() {
+                    if v > best { best = v; at = i; }
+                }
+                prop_assert_eq!(x.argmax().unwrap().compute_with(s).unwrap().into_iter().next(), Some(at));
+            }
+        }
+        for &k in &axes {
+            if shape[k] == 0 { continue; }
+            let got = x.argmin_axis(Axis(k)).unwrap().compute().unwrap();
+            let want = a.map_axis(Axis(k), |l| {
+                let m = l.iter().copied().fold(f64::INFINITY, f64::min);
+                l.iter().position(|&v| v == m).unwrap()
+            });
+            prop_assert_eq!(got, want);
+        }
+    }
+}
+
+#[test]
+fn nan_semantics_follow_numpy() {
+    let a = ndarray::array![[1.0, f64::NAN, 3.0], [4.0, 5.0, 0.5]].into_dyn();
+    let x = Array::from_ndarray(a, [1, 2]).unwrap();
+    assert!(x.min().unwrap().compute_scalar().unwrap().is_nan());
+    assert!(x.max().unwrap().compute_scalar().unwrap().is_nan());
+    assert!(x.sum().unwrap().compute_scalar().unwrap().is_nan());
+    assert_eq!(x.nanmin().unwrap().compute_scalar().unwrap(), 0.5);
+    assert_eq!(x.nanmax().unwrap().compute_scalar().unwrap(), 5.0);
+    assert_eq!(x.nansum().unwrap().compute_scalar().unwrap(), 13.5);
+    assert_eq!(x.nanmean().unwrap().compute_scalar().unwrap(), 2.7);
+    assert_eq!(
+        x.argmin().unwrap().compute_scalar().unwrap(),
+        1,
+        "the first NaN, as numpy"
+    );
+    let all_nan = Array::from_ndarray(ndarray::array![f64::NAN, f64::NAN], [1]).unwrap();
+    assert!(all_nan.nanmax().unwrap().compute_scalar().unwrap().is_nan());
+    assert!(
+        all_nan
+            .nanmean()
+            .unwrap()
+            .compute_scalar()
+            .unwrap()
+            .is_nan()
+    );
+    assert_eq!(all_nan.nansum().unwrap().compute_scalar().unwrap(), 0.0);
+}
+
+#[test]
+fn empty_array_semantics_follow_numpy() {
+    let e = Array::<f64>::zeros(&[0, 3], [2, 2]).unwrap();
+    assert_eq!(e.sum().unwrap().compute_scalar().unwrap(), 0.0);
+    assert_eq!(e.prod().unwrap().compute_scalar().unwrap(), 1.0);
+    assert!(e.mean().unwrap().compute_scalar().unwrap().is_nan());
+    assert_eq!(e.count_nonzero().unwrap().compute_scalar().unwrap(), 0);
+    assert_eq!(
+        e.min().unwrap().compute_scalar().unwrap_err(),
+        Error::EmptyReduction { op: "min" }
+    );
+    assert_eq!(
+        e.argmin().unwrap().compute_scalar().unwrap_err(),
+        Error::EmptyReduction { op: "argmin" }
+    );
+    assert_eq!(
+        e.nanmax().unwrap().compute_scalar().unwrap_err(),
+        Error::EmptyReduction { op: "nanmax" }
+    );
+    // Along the non-empty axis the lanes are empty; along the empty axis there are no lanes.
+    assert_eq!(
+        e.sum_axis(Axis(0)).unwrap().compute().unwrap(),
+        ArrayD::zeros(IxDyn(&[3]))
+    );
+    assert_eq!(
+        e.max_axis(Axis(1)).unwrap().compute().unwrap().shape(),
+        &[0]
+    );
+    let b = Array::<bool>::full(&[0], [1], true).unwrap();
+    assert!(!b.any().unwrap().compute_scalar().unwrap());
+    assert!(b.all().unwrap().compute_scalar().unwrap());
+}
+
+#[test]
+fn integers_sum_in_their_own_type() {
+    let x = Array::from_fn(&[100, 100], [7, 9], |i| (i[0] * 100 + i[1]) as i64).unwrap();
+    assert_eq!(
+        x.sum().unwrap().compute_scalar().unwrap(),
+        (0..10_000i64).sum::<i64>()
+    );
+    assert_eq!(x.max().unwrap().compute_scalar().unwrap(), 9_999);
+    assert_eq!(x.argmax().unwrap().compute_scalar().unwrap(), 9_999);
+    let s = x.sum_axis(Axis(1)).unwrap().compute().unwrap();
+    assert_eq!(s[[3]], (300..400i64).sum::<i64>());
+}
+
+#[test]
+fn bad_axes_are_errors() {
+    let x = Array::<f64>::zeros(&[3, 4], [2, 2]).unwrap();
+    assert_eq!(
+        x.sum_axis(Axis(2)).unwrap_err(),
+        Error::AxisOutOfRange {
+            op: "sum",
+            axis: 2,
+            ndim: 2
+        }
+    );
+    assert!(matches!(
+        x.argmin_axis(Axis(5)),
+        Err(Error::AxisOutOfRange { axis: 5, .. })
+    ));
+    assert_eq!(
+        x.sum_axis(Axis(0)).unwrap().compute_scalar().unwrap_err(),
+        Error::NotScalar { shape: vec![4] }
+    );
+    let r = x.reduction(
+        &[0],
+        false,
+        1,
+        |b, _, _| b.to_owned(),
+        |a: &f64, b: &f64| a + b,
+        |a| Ok(*a),
+    );
+    assert!(matches!(
+        r,
+        Err(Error::UnsupportedSize {
+            op: "split_every",
+            size: 1
+        })
+    ));
+}
+
+#[test]
+fn variance_far_from_zero_stays_accurate() {
+    // 4 million values near 1e8: a one-pass E[x^2] - E[x]^2 loses every digit here.
+    let x = Array::<f64>::random(&[4_000_000], [65_536], 11)
+        .unwrap()
+        .map(|v| 1e8 + v);
+    let a = x.compute().unwrap();
+    // Two-pass reference on the values less 1e8 (an exact subtraction here).
+    let shifted = a.mapv(|v| v - 1e8);
+    let mean = shifted.sum() / a.len() as f64;
+    let two_pass = shifted.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / a.len() as f64;
+    let got = x.var(0.0).unwrap().compute_scalar().unwrap();
+    assert!(
+        ((got - two_pass) / two_pass).abs() < 1e-7,
+        "{got} vs two-pass {two_pass}"
+    );
+    assert!((two_pass - 1.0 / 12.0).abs() < 1e-3);
+    // What the test guards against: the one-pass formula loses every digit.
+    let n = a.len() as f64;
+    let naive = a.iter().map(|v| v * v).sum::<f64>() / n - (a.sum() / n).powi(2);
+    assert!(
+        ((naive - two_pass) / two_pass).abs() > 1e-2,
+        "naive {naive}"
+    );
+}
+
+/// An element that counts how many of its kind are alive.
+#[derive(Debug)]
+struct Probe(f64);
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+impl Probe {
+    fn new(v: f64) -> Probe {
+        let now = LIVE.fetch_add(1, Ordering::SeqCst) + 1;
+        PEAK.fetch_max(now, Ordering::SeqCst);
+        Probe(v)
+    }
+}
+
+impl Default for Probe {
+    fn default() -> Self {
+        Probe::new(0.0)
+    }
+}
+
+impl Clone for Probe {
+    fn clone(&self) -> Self {
+        Probe::new(self.0)
+    }
+}
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_reduction_over_many_blocks_holds_few_at_once() {
+    const BLOCK: usize = 1000;
+    let pool = Scheduler::threads(2);
+    let x = Array::from_fn(&[400 * BLOCK], [BLOCK], |i| Probe::new(i[0] as f64)).unwrap();
+    let total = x
+        .reduction(
+            &[0],
+            false,
+            4,
+            |b, _, _| ndarray::arr1(&[b.iter().map(|p| p.0).sum::<f64>()]).into_dyn(),
+            |a: &f64, b: &f64| a + b,
+            |a| Ok(*a),
+        )
+        .unwrap();
+    PEAK.store(0, Ordering::SeqCst);
+    let s = total
+        .compute_with(&pool)
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap();
+    assert_eq!(s, (0..400 * BLOCK).map(|i| i as f64).sum::<f64>());
+    assert_eq!(LIVE.load(Ordering::SeqCst), 0);
+    let peak_blocks = PEAK.load(Ordering::SeqCst).div_ceil(BLOCK);
+    // O(threads x split_every), here at most 2 x 4 blocks, against 400 in all.
+    assert!(peak_blocks <= 2 * 4, "{peak_blocks} blocks alive at once");
+}
