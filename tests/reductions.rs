@@ -123,6 +123,14 @@ proptest! {
                 prop_assert_eq!(x.argmax().unwrap().compute_with(s).unwrap().into_iter().next(), Some(at));
             }
         }
+        // An elementwise chain read run by run by a whole-array reduction.
+        let y = (&x * 2.0 + 1.0).map(|v: f64| v.abs().sqrt());
+        let e = a.mapv(|v| (v * 2.0 + 1.0).abs().sqrt());
+        let got = y.sum().unwrap().compute().unwrap();
+        prop_assert!(close(got[[]], e.sum()), "fused sum {} vs {}", got[[]], e.sum());
+        let got = y.var(0.0).unwrap().compute().unwrap()[[]];
+        let want = if e.is_empty() { f64::NAN } else { e.var(0.0) };
+        prop_assert!(close(got, want), "fused var {} vs {}", got, want);
         for &k in &axes {
             if shape[k] == 0 { continue; }
             let got = x.argmin_axis(Axis(k)).unwrap().compute().unwrap();
@@ -195,6 +203,30 @@ fn empty_array_semantics_follow_numpy() {
     let b = Array::<bool>::full(&[0], [1], true).unwrap();
     assert!(!b.any().unwrap().compute_scalar().unwrap());
     assert!(b.all().unwrap().compute_scalar().unwrap());
+}
+
+#[test]
+fn generated_blocks_streamed_into_a_reduction_equal_the_computed_ones() {
+    for s in common::schedulers() {
+        let x = Array::<f64>::random(&[1_000_003], [65_536], 5).unwrap();
+        let a = x.compute_with(s).unwrap();
+        let got = x.sum().unwrap().compute_with(s).unwrap()[[]];
+        assert!(
+            (got - a.sum()).abs() <= 1e-9 * a.sum(),
+            "{got} vs {}",
+            a.sum()
+        );
+        let m = x.mean().unwrap().compute_with(s).unwrap()[[]];
+        assert!((m - a.mean().unwrap()).abs() < 1e-12);
+        let (mut best, mut at) = (f64::NEG_INFINITY, 0);
+        for (i, &v) in a.iter().enumerate() {
+            if v > best {
+                best = v;
+                at = i;
+            }
+        }
+        assert_eq!(x.argmax().unwrap().compute_with(s).unwrap()[[]], at);
+    }
 }
 
 #[test]

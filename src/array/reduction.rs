@@ -12,7 +12,9 @@ use num_traits::{Float, One, Zero};
 use super::Array;
 use crate::error::{Error, Result};
 use crate::expr::block::Element;
-use crate::expr::reduction::{Aggregate, Combine, CombineFn, ReduceChunk};
+use crate::expr::reduction::{
+    Aggregate, AggregateFn, ChunkFn, Combine, CombineFn, ReduceChunk, RunFn,
+};
 
 /// dask's default fan-in of the combine tree, per reduced axis.
 pub const DEFAULT_SPLIT_EVERY: usize = 4;
@@ -101,6 +103,44 @@ impl<T: Float> Moments<T> {
             self.m2 / d
         }
     }
+}
+
+/// Sums a run with eight independent accumulators, which the compiler vectorises.
+fn sum_run<T: Zero + Copy>(a: &T, s: &[T]) -> T {
+    let mut acc = [T::zero(); 8];
+    let chunks = s.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (x, &y) in acc.iter_mut().zip(c) {
+            *x = *x + y;
+        }
+    }
+    let total = acc.iter().fold(*a, |t, &x| t + x);
+    rest.iter().fold(total, |t, &x| t + x)
+}
+
+/// Count, mean and squared deviations of a run (two passes over it, which are in cache),
+/// merged into `a`.
+fn moments_run<T: Float>(a: &Moments<T>, s: &[T]) -> Moments<T> {
+    if s.is_empty() {
+        return *a;
+    }
+    let n = T::from(s.len()).expect("a count fits a float");
+    let mean = sum_run(&T::zero(), s) / n;
+    let mut dev = [T::zero(); 8];
+    let chunks = s.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (d, &x) in dev.iter_mut().zip(c) {
+            *d = *d + (x - mean) * (x - mean);
+        }
+    }
+    let m2 = rest
+        .iter()
+        .fold(dev.iter().fold(T::zero(), |t, &x| t + x), |t, &x| {
+            t + (x - mean) * (x - mean)
+        });
+    a.merge(&Moments { n, mean, m2 })
 }
 
 fn is_nan<T: PartialOrd>(x: &T) -> bool {
@@ -204,11 +244,35 @@ impl<T: Element> Array<T> {
                 size: split_every,
             });
         }
-        let combine: CombineFn<A> = Arc::new(combine);
+        self.tree_reduction(
+            &axes,
+            keepdims,
+            split_every,
+            Arc::new(chunk),
+            Arc::new(combine),
+            Arc::new(aggregate),
+            None,
+        )
+    }
+
+    /// Builds the chunk, combine and aggregate nodes.
+    #[allow(clippy::too_many_arguments)]
+    fn tree_reduction<A: Element, R: Element>(
+        &self,
+        axes: &[usize],
+        keepdims: bool,
+        split_every: usize,
+        chunk: ChunkFn<T, A>,
+        combine: CombineFn<A>,
+        aggregate: AggregateFn<A, R>,
+        runs: Option<(A, RunFn<T, A>)>,
+    ) -> Result<Array<R>> {
+        let axes = axes.to_vec();
         let mut node: crate::expr::NodeRef = Arc::new(ReduceChunk::<T, A>::new(
             self.node.clone(),
             axes.clone(),
-            Arc::new(chunk),
+            chunk,
+            runs,
         ));
         while axes.iter().any(|&k| node.chunks().grid_shape()[k] > 1) {
             node = Arc::new(Combine::<A>::new(
@@ -219,10 +283,7 @@ impl<T: Element> Array<T> {
             ));
         }
         Ok(Array::from_node(Aggregate::<A, R>::new(
-            node,
-            &axes,
-            keepdims,
-            Arc::new(aggregate),
+            node, &axes, keepdims, aggregate,
         )))
     }
 
@@ -251,6 +312,7 @@ impl<T: Element> Array<T> {
         init: A,
         add: fn(&A, &T) -> A,
         merge: fn(&A, &A) -> A,
+        run: Option<fn(&A, &[T]) -> A>,
         finish: impl Fn(&A) -> Result<R> + Send + Sync + 'static,
     ) -> Result<Array<R>>
     where
@@ -258,13 +320,19 @@ impl<T: Element> Array<T> {
         R: Element,
     {
         let axes = self.check_axes(op, axes)?;
-        self.reduction(
+        let first = init.clone();
+        let run: RunFn<T, A> = match run {
+            Some(f) => Arc::new(f),
+            None => Arc::new(move |a: &A, s: &[T]| s.iter().fold(a.clone(), |acc, x| add(&acc, x))),
+        };
+        self.tree_reduction(
             &axes,
             keepdims,
             DEFAULT_SPLIT_EVERY,
-            move |b, axes, _| fold_axes(b, axes, &init, add, merge),
-            merge,
-            finish,
+            Arc::new(move |b, axes, _| fold_axes(b, axes, &first, add, merge)),
+            Arc::new(merge),
+            Arc::new(finish),
+            Some((init, run)),
         )
     }
 
@@ -372,78 +440,78 @@ reductions! {
     /// compute), as Rust's `+`.
     sum, sum_axis, sum_axes -> T where [T: Zero + Copy] ()
     example "assert_eq!(x.sum()?.compute_scalar()?, 23.0);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, T::zero(), |a, x| *a + *x, |a, b| *a + *b, |a| Ok(*a));
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, T::zero(), |a, x| *a + *x, |a, b| *a + *b, Some(sum_run), |a| Ok(*a));
 
     /// Product of the elements (1 for an empty array); integer overflow as for `sum`.
     prod, prod_axis, prod_axes -> T where [T: One + Copy] ()
     example "assert_eq!(x.prod()?.compute_scalar()?, 540.0);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, T::one(), |a, x| *a * *x, |a, b| *a * *b, |a| Ok(*a));
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, T::one(), |a, x| *a * *x, |a, b| *a * *b, None, |a| Ok(*a));
 
     /// Smallest element; NaN propagates (as numpy). The minimum of nothing is an error
     /// ([`Error::EmptyReduction`]) at compute.
     min, min_axis, min_axes -> T where [T: PartialOrd + Copy] ()
     example "assert_eq!(x.min()?.compute_scalar()?, 1.0);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, None, |a, x| pick(*a, Some(*x), true), |a, b| pick(*a, *b, true),
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, None, |a, x| pick(*a, Some(*x), true), |a, b| pick(*a, *b, true), None,
         |a| a.ok_or(Error::EmptyReduction { op: "min" }));
 
     /// Largest element; NaN propagates (as numpy). The maximum of nothing is an error
     /// ([`Error::EmptyReduction`]) at compute.
     max, max_axis, max_axes -> T where [T: PartialOrd + Copy] ()
     example "assert_eq!(x.max()?.compute_scalar()?, 9.0);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, None, |a, x| pick(*a, Some(*x), false), |a, b| pick(*a, *b, false),
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, None, |a, x| pick(*a, Some(*x), false), |a, b| pick(*a, *b, false), None,
         |a| a.ok_or(Error::EmptyReduction { op: "max" }));
 
     /// Number of elements that are not zero.
     count_nonzero, count_nonzero_axis, count_nonzero_axes -> usize where [T: Zero + PartialEq + Copy] ()
     example "assert_eq!(x.count_nonzero()?.compute_scalar()?, 6);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, 0usize, |a, x| a + usize::from(*x != T::zero()), |a, b| a + b, |a| Ok(*a));
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, 0usize, |a, x| a + usize::from(*x != T::zero()), |a, b| a + b, None, |a| Ok(*a));
 
     /// Mean (NaN for an empty array), from per-block count, mean and squared deviations merged
     /// with Chan's formula.
     mean, mean_axis, mean_axes -> T where [T: Float] ()
     example "assert!((x.mean()?.compute_scalar()? - 23.0 / 6.0).abs() < 1e-12);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), Moments::merge, |a| Ok(if a.n == T::zero() { T::nan() } else { a.mean }));
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), Moments::merge, Some(moments_run), |a| Ok(if a.n == T::zero() { T::nan() } else { a.mean }));
 
     /// Variance with `ddof` delta degrees of freedom (as ndarray's `var`): the squared
     /// deviations divided by `n - ddof`; NaN where `n <= ddof`. Accurate for data far from zero
     /// (Welford within blocks, Chan's formula between them).
     var, var_axis, var_axes -> T where [T: Float] (ddof: T)
     example "assert!((x.var(1.0)?.compute_scalar()? - 8.966666666666665).abs() < 1e-12);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), Moments::merge, move |a| Ok(a.var(ddof)));
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), Moments::merge, Some(moments_run), move |a| Ok(a.var(ddof)));
 
     /// Standard deviation with `ddof` delta degrees of freedom: the square root of
     /// [`Array::var`].
     std, std_axis, std_axes -> T where [T: Float] (ddof: T)
     example "assert!((x.std(0.0)?.compute_scalar()? - 2.733536577809454).abs() < 1e-12);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), Moments::merge, move |a| Ok(a.var(ddof).sqrt()));
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), Moments::merge, Some(moments_run), move |a| Ok(a.var(ddof).sqrt()));
 
     /// Sum, skipping NaN (0 when every element is NaN).
     nansum, nansum_axis, nansum_axes -> T where [T: Float] ()
     example "assert_eq!(x.map(|v| if v > 4.0 { f64::NAN } else { v }).nansum()?.compute_scalar()?, 9.0);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, T::zero(), |a, x| if x.is_nan() { *a } else { *a + *x }, |a, b| *a + *b, |a| Ok(*a));
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, T::zero(), |a, x| if x.is_nan() { *a } else { *a + *x }, |a, b| *a + *b, None, |a| Ok(*a));
 
     /// Mean, skipping NaN (NaN when nothing is left).
     nanmean, nanmean_axis, nanmean_axes -> T where [T: Float] ()
     example "assert_eq!(x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanmean()?.compute_scalar()?, 2.25);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, Moments::merge,
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, Moments::merge, None,
         |a| Ok(if a.n == T::zero() { T::nan() } else { a.mean }));
 
     /// Variance skipping NaN, with `ddof` delta degrees of freedom.
     nanvar, nanvar_axis, nanvar_axes -> T where [T: Float] (ddof: T)
     example "assert!((x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanvar(0.0)?.compute_scalar()? - 1.6875).abs() < 1e-12);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, Moments::merge, move |a| Ok(a.var(ddof)));
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, Moments::merge, None, move |a| Ok(a.var(ddof)));
 
     /// Standard deviation skipping NaN, with `ddof` delta degrees of freedom.
     nanstd, nanstd_axis, nanstd_axes -> T where [T: Float] (ddof: T)
     example "assert!((x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanstd(0.0)?.compute_scalar()? - 1.6875f64.sqrt()).abs() < 1e-12);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, Moments::merge, move |a| Ok(a.var(ddof).sqrt()));
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, Moments::merge, None, move |a| Ok(a.var(ddof).sqrt()));
 
     /// Smallest element, skipping NaN: NaN if every element is NaN, an error
     /// ([`Error::EmptyReduction`]) at compute if there are none.
     nanmin, nanmin_axis, nanmin_axes -> T where [T: Float] ()
     example "assert_eq!(x.map(|v| if v < 2.0 { f64::NAN } else { v }).nanmin()?.compute_scalar()?, 3.0);"
     = |op| op.1.fold_reduction(op.0, op.2, op.3, (None, 0usize), |a, x| (if x.is_nan() { a.0 } else { pick(a.0, Some(*x), true) }, a.1 + 1),
-        |a, b| (pick(a.0, b.0, true), a.1 + b.1),
+        |a, b| (pick(a.0, b.0, true), a.1 + b.1), None,
         |a| if a.1 == 0 { Err(Error::EmptyReduction { op: "nanmin" }) } else { Ok(a.0.unwrap_or_else(T::nan)) });
 
     /// Largest element, skipping NaN: NaN if every element is NaN, an error
@@ -451,7 +519,7 @@ reductions! {
     nanmax, nanmax_axis, nanmax_axes -> T where [T: Float] ()
     example "assert_eq!(x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanmax()?.compute_scalar()?, 4.0);"
     = |op| op.1.fold_reduction(op.0, op.2, op.3, (None, 0usize), |a, x| (if x.is_nan() { a.0 } else { pick(a.0, Some(*x), false) }, a.1 + 1),
-        |a, b| (pick(a.0, b.0, false), a.1 + b.1),
+        |a, b| (pick(a.0, b.0, false), a.1 + b.1), None,
         |a| if a.1 == 0 { Err(Error::EmptyReduction { op: "nanmax" }) } else { Ok(a.0.unwrap_or_else(T::nan)) });
 }
 
@@ -479,7 +547,8 @@ impl Array<bool> {
             false,
             |a, x| *a || *x,
             |a, b| *a || *b,
-            |a| Ok(*a),
+            None,
+            |a: &bool| Ok(*a),
         )
     }
 
@@ -505,7 +574,8 @@ impl Array<bool> {
             true,
             |a, x| *a && *x,
             |a, b| *a && *b,
-            |a| Ok(*a),
+            None,
+            |a: &bool| Ok(*a),
         )
     }
 }
@@ -529,18 +599,34 @@ impl<T: Element + PartialOrd + Copy> Array<T> {
             DEFAULT_SPLIT_EVERY,
             move |b, axes, start| {
                 if whole {
-                    // Flat (row-major) index in the whole array, as numpy's argmin.
+                    // Flat (row-major) index in the whole array, as numpy's argmin; walked row
+                    // by row, each row's first flat index computed once.
                     let mut best: Option<(T, usize)> = None;
-                    for (idx, &v) in b.indexed_iter() {
-                        let flat = idx
-                            .slice()
-                            .iter()
-                            .zip(start)
-                            .zip(&shape)
-                            .fold(0, |acc, ((&i, &s), &n)| acc * n + s + i);
-                        best = pick_arg(best, Some((v, flat)), min);
+                    let b = b.as_standard_layout();
+                    let nd = b.ndim();
+                    let row = if nd == 0 { 1 } else { b.shape()[nd - 1] };
+                    let lead: Vec<usize> = b.shape()[..nd.saturating_sub(1)].to_vec();
+                    let data = b.as_slice().expect("standard layout");
+                    if row > 0 {
+                        for (r, chunk) in data.chunks(row).enumerate() {
+                            // Unravel the row number over the block's leading axes.
+                            let mut rest = r;
+                            let mut local = vec![0; lead.len()];
+                            for k in (0..lead.len()).rev() {
+                                local[k] = rest % lead[k];
+                                rest /= lead[k];
+                            }
+                            let mut flat = 0;
+                            for k in 0..nd {
+                                let i = if k + 1 == nd { 0 } else { local[k] };
+                                flat = flat * shape[k] + start[k] + i;
+                            }
+                            for (j, &v) in chunk.iter().enumerate() {
+                                best = pick_arg(best, Some((v, flat + j)), min);
+                            }
+                        }
                     }
-                    let one = vec![1; b.ndim()];
+                    let one = vec![1; nd];
                     ArrayD::from_elem(ndarray::IxDyn(&one), best)
                 } else {
                     let k = axes[0];
@@ -629,5 +715,3 @@ impl<T: Element + PartialOrd + Copy> Array<T> {
         self.arg_reduction("argmax_axis", Some(axis.index()), false)
     }
 }
-
-use ndarray::Dimension as _;

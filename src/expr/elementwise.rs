@@ -78,6 +78,12 @@ pub(crate) struct Pending {
     pub(crate) leaves: Vec<Value>,
 }
 
+/// A fused source input: block `block` of `node`, produced run by run by its reader.
+pub(crate) struct Stream {
+    pub(crate) node: NodeRef,
+    pub(crate) block: usize,
+}
+
 /// Reads leaf `idx` directly: a block of `S`, or a pending expression producing `S`.
 pub(crate) struct Leaf<S> {
     pub(crate) idx: usize,
@@ -297,5 +303,42 @@ impl<U: Element> WriteInto<U> for ExprWriter<U> {
             }
         }
         Ok(())
+    }
+}
+
+/// Calls `f` on the elements of block value `v` (a block of `T`, or a pending expression
+/// producing one) in row-major order, one contiguous run at a time; `len` is the block's size.
+pub(crate) fn for_each_run<T: Element>(v: &Value, len: usize, mut f: impl FnMut(&[T])) {
+    if let Some(s) = v.downcast_ref::<Stream>() {
+        s.node.stream(s.block, &mut |run| {
+            f(run
+                .downcast_ref::<Vec<T>>()
+                .expect("a stream of the reader's type"))
+        });
+        return;
+    }
+    if let Some(p) = v.downcast_ref::<Pending>() {
+        let e = p.node.elementwise().expect("a pending node is elementwise");
+        let expr = e
+            .expr_any()
+            .downcast_ref::<Arc<dyn ElemExpr<T>>>()
+            .expect("a pending expression yields the reader's type");
+        let mut tmp = vec![T::default(); len.min(RUN)];
+        let mut off = 0;
+        while off < len {
+            let n = RUN.min(len - off);
+            expr.eval_run(&p.leaves, off, &mut tmp[..n]);
+            f(&tmp[..n]);
+            off += n;
+        }
+        return;
+    }
+    let view = block_of::<T>(v).view();
+    match view.as_slice() {
+        Some(s) => f(s),
+        None => {
+            let owned = view.as_standard_layout();
+            f(owned.as_slice().expect("standard layout"));
+        }
     }
 }

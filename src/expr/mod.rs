@@ -60,6 +60,29 @@ pub(crate) trait Node: Send + Sync + 'static {
         None
     }
 
+    /// Whether this node reads an elementwise input handed over as an expression
+    /// ([`elementwise::Pending`]) rather than as a computed block.
+    fn reads_pending(&self) -> bool {
+        self.elementwise().is_some()
+    }
+
+    /// Whether this node reads an input that streams ([`Node::stream`]) run by run, rather than
+    /// as a computed block.
+    fn reads_streams(&self) -> bool {
+        false
+    }
+
+    /// Whether [`Node::stream`] can produce this node's blocks run by run.
+    fn streams(&self) -> bool {
+        false
+    }
+
+    /// Produces block `block` as consecutive runs (row-major), each a `Vec<T>` handed to `f`,
+    /// instead of making the whole block: for sources fused into a reduction.
+    fn stream(&self, _block: usize, _f: &mut dyn FnMut(&dyn Any)) {
+        unreachable!("stream is called only on nodes that stream")
+    }
+
     /// A [`WriteInto`] for this node's element type, as `Arc<dyn WriteInto<T>>`, if the node
     /// can write a block straight into the result's memory instead of making it first.
     fn writer(&self) -> Option<&(dyn Any + Send + Sync)> {

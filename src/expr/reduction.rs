@@ -19,6 +19,7 @@ use std::sync::Arc;
 use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
 
 use super::block::{Element, block_of, owned};
+use super::elementwise::for_each_run;
 use super::{BlockRef, Node, NodeRef};
 use crate::chunks::Chunks;
 use crate::error::Result;
@@ -55,22 +56,36 @@ fn partial_chunks(
     Chunks::from_valid(shape, sizes)
 }
 
+/// Folds a contiguous run of elements into a state, for reductions over every axis.
+pub(crate) type RunFn<T, A> = Arc<dyn Fn(&A, &[T]) -> A + Send + Sync>;
+
 pub(crate) struct ReduceChunk<T, A> {
     inputs: [NodeRef; 1],
     axes: Vec<usize>,
     chunks: Chunks,
     f: ChunkFn<T, A>,
+    /// When reducing over every axis: the initial state and a fold over runs of elements, so
+    /// that a block is read as flat slices, or an elementwise input is evaluated run by run
+    /// without making its block.
+    runs: Option<(A, RunFn<T, A>)>,
 }
 
 impl<T: Element, A: Element> ReduceChunk<T, A> {
-    pub(crate) fn new(input: NodeRef, axes: Vec<usize>, f: ChunkFn<T, A>) -> Self {
+    pub(crate) fn new(
+        input: NodeRef,
+        axes: Vec<usize>,
+        f: ChunkFn<T, A>,
+        runs: Option<(A, RunFn<T, A>)>,
+    ) -> Self {
         let c = input.chunks();
         let chunks = partial_chunks(c, &axes, |k| c.grid_shape()[k]);
+        let every_axis = axes.len() == c.ndim();
         ReduceChunk {
             inputs: [input],
             axes,
             chunks,
             f,
+            runs: runs.filter(|_| every_axis),
         }
     }
 }
@@ -91,8 +106,22 @@ impl<T: Element, A: Element> Node for ReduceChunk<T, A> {
     fn one_to_one(&self, _input: usize) -> bool {
         true
     }
+    fn reads_pending(&self) -> bool {
+        self.runs.is_some()
+    }
+    fn reads_streams(&self) -> bool {
+        self.runs.is_some()
+    }
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
         let src = self.inputs[0].chunks();
+        if let Some((init, fold)) = &self.runs {
+            let mut state = init.clone();
+            for_each_run::<T>(&inputs[0], src.block_shape(block).size(), |run| {
+                state = fold(&state, run);
+            });
+            let one = vec![1; src.ndim()];
+            return Ok(owned(ArrayD::from_elem(IxDyn(&one), state)));
+        }
         let start: Vec<usize> = src.block_ranges(block).iter().map(|r| r.start).collect();
         let view = block_of::<T>(&inputs[0]).view();
         Ok(owned((self.f)(view, &self.axes, &start)))

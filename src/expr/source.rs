@@ -8,6 +8,7 @@ use ndarray::ArrayD;
 
 use super::Node;
 use super::block::{Element, owned, region};
+use super::elementwise::RUN;
 use crate::chunks::Chunks;
 use crate::error::Result;
 use crate::random::{RandomElement, Rng};
@@ -101,6 +102,22 @@ impl<T: RandomElement> Node for Random<T> {
     }
     fn chunks(&self) -> &Chunks {
         &self.chunks
+    }
+    fn streams(&self) -> bool {
+        true
+    }
+    fn stream(&self, block: usize, f: &mut dyn FnMut(&dyn std::any::Any)) {
+        let n = self.chunks.block_shape(block).size();
+        let mut rng = Rng::for_block(self.seed, block as u64);
+        let mut run: Vec<T> = Vec::with_capacity(RUN.min(n));
+        let mut done = 0;
+        while done < n {
+            let k = RUN.min(n - done);
+            run.clear();
+            run.extend((0..k).map(|_| T::draw(rng.next_u64())));
+            f(&run);
+            done += k;
+        }
     }
     fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
         let shape = self.chunks.block_shape(block);

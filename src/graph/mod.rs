@@ -20,7 +20,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use crate::error::{Error, Result, panic_message};
-use crate::expr::elementwise::Pending;
+use crate::expr::elementwise::{Pending, Stream};
 use crate::expr::{BlockRef, Node, NodeRef};
 use crate::optimize;
 use crate::scheduler::task::{LayerFn, Work};
@@ -183,15 +183,23 @@ impl Fused {
         for &BlockRef { input, block } in &refs {
             let m = self.input_ids[n][input];
             values.push(if self.inline[m] {
-                match (node.elementwise(), self.nodes[m].elementwise()) {
-                    // An elementwise producer fused into an elementwise consumer: hand over the
-                    // expression, to be evaluated element by element with the consumer's.
-                    (Some(_), Some(producer)) => {
+                match (node.reads_pending(), self.nodes[m].elementwise()) {
+                    // An elementwise producer fused into a consumer that reads expressions (an
+                    // elementwise step, a whole-block reduction): hand over the expression, to
+                    // be evaluated run by run inside the consumer, with no block in between.
+                    (true, Some(producer)) => {
                         let mut leaves = self.eval_inputs(m, block, inputs)?;
                         producer.normalize(&mut leaves);
                         Arc::new(Pending {
                             node: self.nodes[m].clone(),
                             leaves,
+                        })
+                    }
+                    // A source that streams, fused into a reader of runs: no block is made.
+                    (_, None) if node.reads_streams() && self.nodes[m].streams() => {
+                        Arc::new(Stream {
+                            node: self.nodes[m].clone(),
+                            block,
                         })
                     }
                     _ => self.eval(m, block, inputs)?,
