@@ -143,6 +143,27 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(120))]
+
+    #[test]
+    fn cumulative_sums_and_products_match_ndarray((shape, chunks, _axes, seed) in case()) {
+        let a = data(&shape, seed).mapv(|v| (v as i64).clamp(-2, 2));
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        for k in 0..shape.len() {
+            let mut want = a.clone();
+            want.accumulate_axis_inplace(Axis(k), |&p, c| *c += p);
+            let mut want_prod = a.clone();
+            want_prod.accumulate_axis_inplace(Axis(k), |&p, c| *c *= p);
+            for s in common::schedulers() {
+                prop_assert_eq!(&x.cumsum(Axis(k)).unwrap().compute_with(s).unwrap(), &want);
+                prop_assert_eq!(&x.cumprod(Axis(k)).unwrap().compute_with(s).unwrap(), &want_prod);
+            }
+        }
+        prop_assert!(x.cumsum(Axis(shape.len())).is_err());
+    }
+}
+
 #[test]
 fn nan_semantics_follow_numpy() {
     let a = ndarray::array![[1.0, f64::NAN, 3.0], [4.0, 5.0, 0.5]].into_dyn();

@@ -715,3 +715,94 @@ impl<T: Element + PartialOrd + Copy> Array<T> {
         self.arg_reduction("argmax_axis", Some(axis.index()), false)
     }
 }
+
+impl<T: Element + Copy> Array<T> {
+    fn scan(
+        &self,
+        op_name: &'static str,
+        axis: Axis,
+        identity: T,
+        op: fn(T, T) -> T,
+    ) -> Result<Array<T>> {
+        let k = self.check_axes(op_name, &[axis.index()])?[0];
+        let local = self.map_blocks(move |b| {
+            let mut a = b.to_owned();
+            a.accumulate_axis_inplace(Axis(k), |&prev, cur| *cur = op(prev, *cur));
+            a
+        });
+        let carry: crate::expr::NodeRef = Arc::new(crate::expr::scan::ScanCarry::new(
+            local.node.clone(),
+            k,
+            identity,
+            op,
+        ));
+        let identity_axes: Vec<Option<usize>> = (0..self.ndim()).map(Some).collect();
+        let kernel: crate::expr::blockwise::Kernel = Box::new(move |_, shape, inputs| {
+            let local = crate::expr::block::block_of::<T>(&inputs[0]).view();
+            let carry = crate::expr::block::block_of::<T>(&inputs[1]).view();
+            let carry = carry
+                .broadcast(shape.clone())
+                .expect("a carry spans its block");
+            Ok(crate::expr::block::owned(
+                ndarray::Zip::from(&local)
+                    .and(&carry)
+                    .map_collect(|&x, &c| op(c, x)),
+            ))
+        });
+        Ok(Array::from_node(crate::expr::blockwise::Blockwise {
+            name: op_name.to_string(),
+            chunks: local.node.chunks().clone(),
+            inputs: vec![local.node.clone(), carry],
+            axes: vec![identity_axes.clone(), identity_axes],
+            kernel,
+            writer: None,
+        }))
+    }
+
+    /// Cumulative sum along `axis`, as numpy's `cumsum`: each block is summed on its own, then
+    /// the running total of the earlier blocks along the axis is added, carried from block to
+    /// block. Integer overflow as for [`Array::sum`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AxisOutOfRange`] for an axis the array does not have.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// use ndarray::{Axis, array};
+    /// let x = Array::from_ndarray(array![[1, 2, 3], [4, 5, 6]], [1, 2])?;
+    /// assert_eq!(x.cumsum(Axis(1))?.compute()?, array![[1, 3, 6], [4, 9, 15]].into_dyn());
+    /// assert_eq!(x.cumsum(Axis(0))?.compute()?, array![[1, 2, 3], [5, 7, 9]].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn cumsum(&self, axis: Axis) -> Result<Array<T>>
+    where
+        T: Zero,
+    {
+        self.scan("cumsum", axis, T::zero(), |a, b| a + b)
+    }
+
+    /// Cumulative product along `axis`, as numpy's `cumprod`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AxisOutOfRange`] for an axis the array does not have.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// use ndarray::{Axis, array};
+    /// let x = Array::from_ndarray(array![1, 2, 3, 4, 5], [2])?;
+    /// assert_eq!(x.cumprod(Axis(0))?.compute()?, array![1, 2, 6, 24, 120].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn cumprod(&self, axis: Axis) -> Result<Array<T>>
+    where
+        T: One,
+    {
+        self.scan("cumprod", axis, T::one(), |a, b| a * b)
+    }
+}

@@ -11,6 +11,7 @@ pub(crate) mod elementwise;
 pub(crate) mod overlap;
 pub(crate) mod rechunk;
 pub(crate) mod reduction;
+pub(crate) mod scan;
 pub(crate) mod source;
 
 use std::any::Any;
@@ -26,11 +27,15 @@ pub(crate) type NodeRef = Arc<dyn Node>;
 /// One block of one input of a node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct BlockRef {
-    /// Position of the input in [`Node::inputs`].
+    /// Position of the input in [`Node::inputs`], or [`SELF`] for an earlier block of the node
+    /// itself (a chain, as in a cumulative sum's carries).
     pub(crate) input: usize,
     /// Linear block index in that input's chunks.
     pub(crate) block: usize,
 }
+
+/// [`BlockRef::input`] of a block of the reading node itself, which must have a lower index.
+pub(crate) const SELF: usize = usize::MAX;
 
 /// An operation in the lazy expression DAG.
 pub(crate) trait Node: Send + Sync + 'static {
@@ -64,6 +69,12 @@ pub(crate) trait Node: Send + Sync + 'static {
     /// ([`elementwise::Pending`]) rather than as a computed block.
     fn reads_pending(&self) -> bool {
         self.elementwise().is_some()
+    }
+
+    /// Whether some of this node's blocks read its own earlier blocks ([`SELF`]); such a node
+    /// is never fused into its reader.
+    fn chained(&self) -> bool {
+        false
     }
 
     /// Whether this node reads an input that streams ([`Node::stream`]) run by run, rather than

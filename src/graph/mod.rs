@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result, panic_message};
 use crate::expr::elementwise::{Pending, Stream};
-use crate::expr::{BlockRef, Node, NodeRef};
+use crate::expr::{BlockRef, Node, NodeRef, SELF};
 use crate::optimize;
 use crate::scheduler::task::{LayerFn, Work};
 use crate::scheduler::{TaskGraph, TaskId, Value};
@@ -147,6 +147,10 @@ impl Fused {
         let mut refs = Vec::new();
         self.nodes[n].block_inputs(b, &mut refs);
         for BlockRef { input, block } in refs {
+            if input == SELF {
+                deps.push(tasks[n][block]);
+                continue;
+            }
             let m = self.input_ids[n][input];
             if self.inline[m] {
                 self.collect_deps(m, block, tasks, deps);
@@ -181,6 +185,10 @@ impl Fused {
         let node = &self.nodes[n];
         node.block_inputs(b, &mut refs);
         for &BlockRef { input, block } in &refs {
+            if input == SELF {
+                values.push(inputs.pop().expect("the task input of an earlier block"));
+                continue;
+            }
             let m = self.input_ids[n][input];
             values.push(if self.inline[m] {
                 match (node.reads_pending(), self.nodes[m].elementwise()) {

@@ -21,6 +21,9 @@ pub(crate) fn fuse_one_to_one(plan: &mut Plan) {
     }
     let root = plan.root();
     for m in 0..n {
-        plan.inline[m] = m != root && matches!(consumer[m], Some(Some(_))) && one_to_one[m];
+        plan.inline[m] = m != root
+            && matches!(consumer[m], Some(Some(_)))
+            && one_to_one[m]
+            && !plan.nodes[m].chained();
     }
 }
