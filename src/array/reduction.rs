@@ -119,6 +119,20 @@ fn sum_run<T: Zero + Copy>(a: &T, s: &[T]) -> T {
     rest.iter().fold(total, |t, &x| t + x)
 }
 
+/// Count and mean of a run (one pass), merged into `a`: enough for a mean.
+fn mean_run<T: Float>(a: &Moments<T>, s: &[T]) -> Moments<T> {
+    if s.is_empty() {
+        return *a;
+    }
+    let n = T::from(s.len()).expect("a count fits a float");
+    let mean = sum_run(&T::zero(), s) / n;
+    a.merge(&Moments {
+        n,
+        mean,
+        m2: T::zero(),
+    })
+}
+
 /// Count, mean and squared deviations of a run (two passes over it, which are in cache),
 /// merged into `a`.
 fn moments_run<T: Float>(a: &Moments<T>, s: &[T]) -> Moments<T> {
@@ -183,6 +197,26 @@ fn pick_arg<T: PartialOrd + Copy>(
             Some(if y_better { y } else { x })
         }
     }
+}
+
+/// The extreme of a run and its position: the first NaN if there is one, else the first
+/// extreme (a tight loop, one comparison per element).
+fn best_in<T: PartialOrd + Copy>(s: &[T], min: bool) -> Option<(T, usize)> {
+    let (&first, rest) = s.split_first()?;
+    if is_nan(&first) {
+        return Some((first, 0));
+    }
+    let (mut bv, mut bi) = (first, 0);
+    for (i, &v) in rest.iter().enumerate() {
+        if is_nan(&v) {
+            return Some((v, i + 1));
+        }
+        if (min && v < bv) || (!min && v > bv) {
+            bv = v;
+            bi = i + 1;
+        }
+    }
+    Some((bv, bi))
 }
 
 impl<T: Element> Array<T> {
@@ -304,20 +338,23 @@ impl<T: Element> Array<T> {
 
     /// A reduction from a per-cell state: `init`, `add` an element, `merge` two states, `finish`.
     #[allow(clippy::too_many_arguments)]
-    fn fold_reduction<A, R>(
+    fn fold_reduction<A, R, AF, MF>(
         &self,
         op: &'static str,
         axes: &[usize],
         keepdims: bool,
         init: A,
-        add: fn(&A, &T) -> A,
-        merge: fn(&A, &A) -> A,
+        add: AF,
+        merge: MF,
         run: Option<fn(&A, &[T]) -> A>,
         finish: impl Fn(&A) -> Result<R> + Send + Sync + 'static,
     ) -> Result<Array<R>>
     where
         A: Element,
         R: Element,
+        // Closures, not function pointers: they are inlined into the per-element loops.
+        AF: Fn(&A, &T) -> A + Copy + Send + Sync + 'static,
+        MF: Fn(&A, &A) -> A + Copy + Send + Sync + 'static,
     {
         let axes = self.check_axes(op, axes)?;
         let first = init.clone();
@@ -470,20 +507,20 @@ reductions! {
     /// with Chan's formula.
     mean, mean_axis, mean_axes -> T where [T: Float] ()
     example "assert!((x.mean()?.compute_scalar()? - 23.0 / 6.0).abs() < 1e-12);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), Moments::merge, Some(moments_run), |a| Ok(if a.n == T::zero() { T::nan() } else { a.mean }));
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), |a, b| a.merge(b), Some(mean_run), |a| Ok(if a.n == T::zero() { T::nan() } else { a.mean }));
 
     /// Variance with `ddof` delta degrees of freedom (as ndarray's `var`): the squared
     /// deviations divided by `n - ddof`; NaN where `n <= ddof`. Accurate for data far from zero
     /// (Welford within blocks, Chan's formula between them).
     var, var_axis, var_axes -> T where [T: Float] (ddof: T)
     example "assert!((x.var(1.0)?.compute_scalar()? - 8.966666666666665).abs() < 1e-12);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), Moments::merge, Some(moments_run), move |a| Ok(a.var(ddof)));
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), |a, b| a.merge(b), Some(moments_run), move |a| Ok(a.var(ddof)));
 
     /// Standard deviation with `ddof` delta degrees of freedom: the square root of
     /// [`Array::var`].
     std, std_axis, std_axes -> T where [T: Float] (ddof: T)
     example "assert!((x.std(0.0)?.compute_scalar()? - 2.733536577809454).abs() < 1e-12);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), Moments::merge, Some(moments_run), move |a| Ok(a.var(ddof).sqrt()));
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), |a, b| a.merge(b), Some(moments_run), move |a| Ok(a.var(ddof).sqrt()));
 
     /// Sum, skipping NaN (0 when every element is NaN).
     nansum, nansum_axis, nansum_axes -> T where [T: Float] ()
@@ -493,18 +530,18 @@ reductions! {
     /// Mean, skipping NaN (NaN when nothing is left).
     nanmean, nanmean_axis, nanmean_axes -> T where [T: Float] ()
     example "assert_eq!(x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanmean()?.compute_scalar()?, 2.25);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, Moments::merge, None,
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, |a, b| a.merge(b), None,
         |a| Ok(if a.n == T::zero() { T::nan() } else { a.mean }));
 
     /// Variance skipping NaN, with `ddof` delta degrees of freedom.
     nanvar, nanvar_axis, nanvar_axes -> T where [T: Float] (ddof: T)
     example "assert!((x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanvar(0.0)?.compute_scalar()? - 1.6875).abs() < 1e-12);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, Moments::merge, None, move |a| Ok(a.var(ddof)));
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, |a, b| a.merge(b), None, move |a| Ok(a.var(ddof)));
 
     /// Standard deviation skipping NaN, with `ddof` delta degrees of freedom.
     nanstd, nanstd_axis, nanstd_axes -> T where [T: Float] (ddof: T)
     example "assert!((x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanstd(0.0)?.compute_scalar()? - 1.6875f64.sqrt()).abs() < 1e-12);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, Moments::merge, None, move |a| Ok(a.var(ddof).sqrt()));
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, |a, b| a.merge(b), None, move |a| Ok(a.var(ddof).sqrt()));
 
     /// Smallest element, skipping NaN: NaN if every element is NaN, an error
     /// ([`Error::EmptyReduction`]) at compute if there are none.
@@ -621,9 +658,8 @@ impl<T: Element + PartialOrd + Copy> Array<T> {
                                 let i = if k + 1 == nd { 0 } else { local[k] };
                                 flat = flat * shape[k] + start[k] + i;
                             }
-                            for (j, &v) in chunk.iter().enumerate() {
-                                best = pick_arg(best, Some((v, flat + j)), min);
-                            }
+                            let row_best = best_in(chunk, min).map(|(v, j)| (v, flat + j));
+                            best = pick_arg(best, row_best, min);
                         }
                     }
                     let one = vec![1; nd];

@@ -334,11 +334,16 @@ pub(crate) fn for_each_run<T: Element>(v: &Value, len: usize, mut f: impl FnMut(
         return;
     }
     let view = block_of::<T>(v).view();
+    // Cache-sized runs, so that a reader may pass over each run twice at no memory cost.
     match view.as_slice() {
-        Some(s) => f(s),
+        Some(s) => s.chunks(RUN).for_each(f),
         None => {
             let owned = view.as_standard_layout();
-            f(owned.as_slice().expect("standard layout"));
+            owned
+                .as_slice()
+                .expect("standard layout")
+                .chunks(RUN)
+                .for_each(f);
         }
     }
 }
