@@ -1,9 +1,11 @@
 //! A small, fast, reproducible random number generator for [`Array::random`](crate::Array::random).
 //!
-//! Each block gets its own xoshiro256++ stream (Blackman and Vigna, "Scrambled linear
-//! pseudorandom number generators", 2021), seeded by SplitMix64 from the user's seed and the
-//! block's linear index. So a block's values depend only on the seed and the chunking, never on
-//! which thread runs it or when.
+//! Each block gets four interleaved xoshiro256++ streams (Blackman and Vigna, "Scrambled linear
+//! pseudorandom number generators", 2021; element `i` of a block comes from stream `i % 4`),
+//! seeded by SplitMix64 from the user's seed and the block's linear index. So a block's values
+//! depend only on the seed and the chunking, never on which thread runs it or when. Four
+//! independent streams let the processor overlap their updates: generating a number costs about
+//! a quarter of one stream's latency.
 #![forbid(unsafe_code)]
 
 /// SplitMix64 step (Steele, Lea and Flood, 2014): used to expand seeds.
@@ -15,32 +17,46 @@ fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// xoshiro256++.
+/// One xoshiro256++ step.
+#[inline(always)]
+fn xoshiro(s: &mut [u64; 4]) -> u64 {
+    let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+    let t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = s[3].rotate_left(45);
+    result
+}
+
+/// Four interleaved xoshiro256++ streams.
 pub(crate) struct Rng {
-    s: [u64; 4],
+    s: [[u64; 4]; 4],
 }
 
 impl Rng {
-    /// The stream of block `block` under `seed`.
+    /// The streams of block `block` under `seed`.
     pub(crate) fn for_block(seed: u64, block: u64) -> Rng {
         let mut sm = seed ^ splitmix64(&mut block.wrapping_mul(0xD1B5_4A32_D192_ED03));
         Rng {
-            s: std::array::from_fn(|_| splitmix64(&mut sm)),
+            s: std::array::from_fn(|_| std::array::from_fn(|_| splitmix64(&mut sm))),
         }
     }
 
-    #[inline]
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        let s = &mut self.s;
-        let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
-        let t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = s[3].rotate_left(45);
-        result
+    /// Fills `out` with the next values. Filling `a` then `b` gives the same values as filling
+    /// their concatenation when `a.len()` is a multiple of 4.
+    pub(crate) fn fill<T: RandomElement>(&mut self, out: &mut [T]) {
+        let mut quads = out.chunks_exact_mut(4);
+        for q in &mut quads {
+            for (x, s) in q.iter_mut().zip(self.s.iter_mut()) {
+                *x = T::draw(xoshiro(s));
+            }
+        }
+        for (x, s) in quads.into_remainder().iter_mut().zip(self.s.iter_mut()) {
+            *x = T::draw(xoshiro(s));
+        }
     }
 }
 

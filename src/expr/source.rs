@@ -109,12 +109,13 @@ impl<T: RandomElement> Node for Random<T> {
     fn stream(&self, block: usize, f: &mut dyn FnMut(&dyn std::any::Any)) {
         let n = self.chunks.block_shape(block).size();
         let mut rng = Rng::for_block(self.seed, block as u64);
-        let mut run: Vec<T> = Vec::with_capacity(RUN.min(n));
+        // RUN is a multiple of 4: the runs continue the streams as one fill would.
+        let mut run: Vec<T> = vec![T::default(); RUN.min(n)];
         let mut done = 0;
         while done < n {
             let k = RUN.min(n - done);
-            run.clear();
-            run.extend((0..k).map(|_| T::draw(rng.next_u64())));
+            run.truncate(k);
+            rng.fill(&mut run);
             f(&run);
             done += k;
         }
@@ -123,7 +124,8 @@ impl<T: RandomElement> Node for Random<T> {
         let shape = self.chunks.block_shape(block);
         let n = shape.size();
         let mut rng = Rng::for_block(self.seed, block as u64);
-        let data: Vec<T> = (0..n).map(|_| T::draw(rng.next_u64())).collect();
+        let mut data = vec![T::default(); n];
+        rng.fill(&mut data);
         let a = ArrayD::from_shape_vec(shape, data).expect("length matches the block shape");
         Ok(owned(a))
     }
