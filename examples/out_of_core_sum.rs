@@ -62,7 +62,7 @@ fn main() -> chunkwise::Result<()> {
     let pool = Scheduler::threads(2);
     let start = Instant::now();
     let x = Array::<f64>::random(&[n], [1_000_000], 7)?;
-    let total = x.sum()?;
+    let total = x.sum();
     let tasks = total.num_tasks();
     let sum = total
         .compute_with(&pool)?

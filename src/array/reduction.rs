@@ -383,7 +383,7 @@ impl<T: Element> Array<T> {
     ///
     /// ```
     /// let x = chunkwise::Array::<i64>::ones(&[10, 10], [3, 3])?;
-    /// assert_eq!(x.sum()?.compute_scalar()?, 100);
+    /// assert_eq!(x.sum().compute_scalar()?, 100);
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn compute_scalar(&self) -> Result<T> {
@@ -410,9 +410,8 @@ macro_rules! reductions {
             /// Over the whole array, giving a 0-d array; see also
             #[doc = concat!("[`Array::", stringify!($axis), "`] and [`Array::", stringify!($axes), "`].")]
             ///
-            /// # Errors
-            ///
-            /// The result is lazy; errors of the data (see above) come at compute.
+            /// Infallible to build (every axis exists); errors of the data (see above) come at
+            /// compute.
             ///
             /// # Examples
             ///
@@ -423,9 +422,9 @@ macro_rules! reductions {
             #[doc = $ex]
             /// # Ok::<(), chunkwise::Error>(())
             /// ```
-            pub fn $name(&self, $($arg: $argty),*) -> Result<Array<$R>> {
+            pub fn $name(&self, $($arg: $argty),*) -> Array<$R> {
                 let all: Vec<usize> = (0..self.ndim()).collect();
-                self.$axes(&all, false, $($arg),*)
+                self.$axes(&all, false, $($arg),*).expect("a reduction over every axis")
             }
 
             #[doc = concat!("[`Array::", stringify!($name), "`] along one axis, which the result drops.")]
@@ -476,77 +475,77 @@ reductions! {
     /// wraps in release builds and panics in debug builds (the panic becomes an error at
     /// compute), as Rust's `+`.
     sum, sum_axis, sum_axes -> T where [T: Zero + Copy] ()
-    example "assert_eq!(x.sum()?.compute_scalar()?, 23.0);"
+    example "assert_eq!(x.sum().compute_scalar()?, 23.0);"
     = |op| op.1.fold_reduction(op.0, op.2, op.3, T::zero(), |a, x| *a + *x, |a, b| *a + *b, Some(sum_run), |a| Ok(*a));
 
     /// Product of the elements (1 for an empty array); integer overflow as for `sum`.
     prod, prod_axis, prod_axes -> T where [T: One + Copy] ()
-    example "assert_eq!(x.prod()?.compute_scalar()?, 540.0);"
+    example "assert_eq!(x.prod().compute_scalar()?, 540.0);"
     = |op| op.1.fold_reduction(op.0, op.2, op.3, T::one(), |a, x| *a * *x, |a, b| *a * *b, None, |a| Ok(*a));
 
     /// Smallest element; NaN propagates (as numpy). The minimum of nothing is an error
     /// ([`Error::EmptyReduction`]) at compute.
     min, min_axis, min_axes -> T where [T: PartialOrd + Copy] ()
-    example "assert_eq!(x.min()?.compute_scalar()?, 1.0);"
+    example "assert_eq!(x.min().compute_scalar()?, 1.0);"
     = |op| op.1.fold_reduction(op.0, op.2, op.3, None, |a, x| pick(*a, Some(*x), true), |a, b| pick(*a, *b, true), None,
         |a| a.ok_or(Error::EmptyReduction { op: "min" }));
 
     /// Largest element; NaN propagates (as numpy). The maximum of nothing is an error
     /// ([`Error::EmptyReduction`]) at compute.
     max, max_axis, max_axes -> T where [T: PartialOrd + Copy] ()
-    example "assert_eq!(x.max()?.compute_scalar()?, 9.0);"
+    example "assert_eq!(x.max().compute_scalar()?, 9.0);"
     = |op| op.1.fold_reduction(op.0, op.2, op.3, None, |a, x| pick(*a, Some(*x), false), |a, b| pick(*a, *b, false), None,
         |a| a.ok_or(Error::EmptyReduction { op: "max" }));
 
     /// Number of elements that are not zero.
     count_nonzero, count_nonzero_axis, count_nonzero_axes -> usize where [T: Zero + PartialEq + Copy] ()
-    example "assert_eq!(x.count_nonzero()?.compute_scalar()?, 6);"
+    example "assert_eq!(x.count_nonzero().compute_scalar()?, 6);"
     = |op| op.1.fold_reduction(op.0, op.2, op.3, 0usize, |a, x| a + usize::from(*x != T::zero()), |a, b| a + b, None, |a| Ok(*a));
 
     /// Mean (NaN for an empty array), from per-block count, mean and squared deviations merged
     /// with Chan's formula.
     mean, mean_axis, mean_axes -> T where [T: Float] ()
-    example "assert!((x.mean()?.compute_scalar()? - 23.0 / 6.0).abs() < 1e-12);"
+    example "assert!((x.mean().compute_scalar()? - 23.0 / 6.0).abs() < 1e-12);"
     = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), |a, b| a.merge(b), Some(mean_run), |a| Ok(if a.n == T::zero() { T::nan() } else { a.mean }));
 
     /// Variance with `ddof` delta degrees of freedom (as ndarray's `var`): the squared
     /// deviations divided by `n - ddof`; NaN where `n <= ddof`. Accurate for data far from zero
     /// (Welford within blocks, Chan's formula between them).
     var, var_axis, var_axes -> T where [T: Float] (ddof: T)
-    example "assert!((x.var(1.0)?.compute_scalar()? - 8.966666666666665).abs() < 1e-12);"
+    example "assert!((x.var(1.0).compute_scalar()? - 8.966666666666665).abs() < 1e-12);"
     = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), |a, b| a.merge(b), Some(moments_run), move |a| Ok(a.var(ddof)));
 
     /// Standard deviation with `ddof` delta degrees of freedom: the square root of
     /// [`Array::var`].
     std, std_axis, std_axes -> T where [T: Float] (ddof: T)
-    example "assert!((x.std(0.0)?.compute_scalar()? - 2.733536577809454).abs() < 1e-12);"
+    example "assert!((x.std(0.0).compute_scalar()? - 2.733536577809454).abs() < 1e-12);"
     = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), |a, b| a.merge(b), Some(moments_run), move |a| Ok(a.var(ddof).sqrt()));
 
     /// Sum, skipping NaN (0 when every element is NaN).
     nansum, nansum_axis, nansum_axes -> T where [T: Float] ()
-    example "assert_eq!(x.map(|v| if v > 4.0 { f64::NAN } else { v }).nansum()?.compute_scalar()?, 9.0);"
+    example "assert_eq!(x.map(|v| if v > 4.0 { f64::NAN } else { v }).nansum().compute_scalar()?, 9.0);"
     = |op| op.1.fold_reduction(op.0, op.2, op.3, T::zero(), |a, x| if x.is_nan() { *a } else { *a + *x }, |a, b| *a + *b, None, |a| Ok(*a));
 
     /// Mean, skipping NaN (NaN when nothing is left).
     nanmean, nanmean_axis, nanmean_axes -> T where [T: Float] ()
-    example "assert_eq!(x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanmean()?.compute_scalar()?, 2.25);"
+    example "assert_eq!(x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanmean().compute_scalar()?, 2.25);"
     = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, |a, b| a.merge(b), None,
         |a| Ok(if a.n == T::zero() { T::nan() } else { a.mean }));
 
     /// Variance skipping NaN, with `ddof` delta degrees of freedom.
     nanvar, nanvar_axis, nanvar_axes -> T where [T: Float] (ddof: T)
-    example "assert!((x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanvar(0.0)?.compute_scalar()? - 1.6875).abs() < 1e-12);"
+    example "assert!((x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanvar(0.0).compute_scalar()? - 1.6875).abs() < 1e-12);"
     = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, |a, b| a.merge(b), None, move |a| Ok(a.var(ddof)));
 
     /// Standard deviation skipping NaN, with `ddof` delta degrees of freedom.
     nanstd, nanstd_axis, nanstd_axes -> T where [T: Float] (ddof: T)
-    example "assert!((x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanstd(0.0)?.compute_scalar()? - 1.6875f64.sqrt()).abs() < 1e-12);"
+    example "assert!((x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanstd(0.0).compute_scalar()? - 1.6875f64.sqrt()).abs() < 1e-12);"
     = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, |a, b| a.merge(b), None, move |a| Ok(a.var(ddof).sqrt()));
 
     /// Smallest element, skipping NaN: NaN if every element is NaN, an error
     /// ([`Error::EmptyReduction`]) at compute if there are none.
     nanmin, nanmin_axis, nanmin_axes -> T where [T: Float] ()
-    example "assert_eq!(x.map(|v| if v < 2.0 { f64::NAN } else { v }).nanmin()?.compute_scalar()?, 3.0);"
+    example "assert_eq!(x.map(|v| if v < 2.0 { f64::NAN } else { v }).nanmin().compute_scalar()?, 3.0);"
     = |op| op.1.fold_reduction(op.0, op.2, op.3, (None, 0usize), |a, x| (if x.is_nan() { a.0 } else { pick(a.0, Some(*x), true) }, a.1 + 1),
         |a, b| (pick(a.0, b.0, true), a.1 + b.1), None,
         |a| if a.1 == 0 { Err(Error::EmptyReduction { op: "nanmin" }) } else { Ok(a.0.unwrap_or_else(T::nan)) });
@@ -554,7 +553,7 @@ reductions! {
     /// Largest element, skipping NaN: NaN if every element is NaN, an error
     /// ([`Error::EmptyReduction`]) at compute if there are none.
     nanmax, nanmax_axis, nanmax_axes -> T where [T: Float] ()
-    example "assert_eq!(x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanmax()?.compute_scalar()?, 4.0);"
+    example "assert_eq!(x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanmax().compute_scalar()?, 4.0);"
     = |op| op.1.fold_reduction(op.0, op.2, op.3, (None, 0usize), |a, x| (if x.is_nan() { a.0 } else { pick(a.0, Some(*x), false) }, a.1 + 1),
         |a, b| (pick(a.0, b.0, false), a.1 + b.1), None,
         |a| if a.1 == 0 { Err(Error::EmptyReduction { op: "nanmax" }) } else { Ok(a.0.unwrap_or_else(T::nan)) });
@@ -563,19 +562,15 @@ reductions! {
 impl Array<bool> {
     /// Whether any element is true (false for an empty array).
     ///
-    /// # Errors
-    ///
-    /// None: the result is lazy.
-    ///
     /// # Examples
     ///
     /// ```
     /// let x = chunkwise::Array::from_ndarray(ndarray::array![false, true, false], [2])?;
-    /// assert!(x.any()?.compute_scalar()?);
-    /// assert!(!x.all()?.compute_scalar()?);
+    /// assert!(x.any().compute_scalar()?);
+    /// assert!(!x.all().compute_scalar()?);
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn any(&self) -> Result<Array<bool>> {
+    pub fn any(&self) -> Array<bool> {
         let all: Vec<usize> = (0..self.ndim()).collect();
         self.fold_reduction(
             "any",
@@ -587,22 +582,19 @@ impl Array<bool> {
             None,
             |a: &bool| Ok(*a),
         )
+        .expect("a reduction over every axis")
     }
 
     /// Whether every element is true (true for an empty array).
-    ///
-    /// # Errors
-    ///
-    /// None: the result is lazy.
     ///
     /// # Examples
     ///
     /// ```
     /// let x = chunkwise::Array::<bool>::full(&[4, 4], [3, 3], true)?;
-    /// assert!(x.all()?.compute_scalar()?);
+    /// assert!(x.all().compute_scalar()?);
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn all(&self) -> Result<Array<bool>> {
+    pub fn all(&self) -> Array<bool> {
         let all: Vec<usize> = (0..self.ndim()).collect();
         self.fold_reduction(
             "all",
@@ -614,6 +606,7 @@ impl Array<bool> {
             None,
             |a: &bool| Ok(*a),
         )
+        .expect("a reduction over every axis")
     }
 }
 
@@ -682,37 +675,35 @@ impl<T: Element + PartialOrd + Copy> Array<T> {
     /// Flat (row-major) index of the smallest element, as numpy's `argmin`: the first one on a
     /// tie, the first NaN if there is one.
     ///
-    /// # Errors
-    ///
-    /// None here; at compute, [`Error::EmptyReduction`] for an empty array.
+    /// Infallible to build; at compute, [`Error::EmptyReduction`] for an empty array.
     ///
     /// # Examples
     ///
     /// ```
     /// let x = chunkwise::Array::from_ndarray(ndarray::array![[3, 1, 4], [1, 5, 9]], [1, 2])?;
-    /// assert_eq!(x.argmin()?.compute_scalar()?, 1);
-    /// assert_eq!(x.argmax()?.compute_scalar()?, 5);
+    /// assert_eq!(x.argmin().compute_scalar()?, 1);
+    /// assert_eq!(x.argmax().compute_scalar()?, 5);
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn argmin(&self) -> Result<Array<usize>> {
+    pub fn argmin(&self) -> Array<usize> {
         self.arg_reduction("argmin", None, true)
+            .expect("a reduction over every axis")
     }
 
     /// Flat (row-major) index of the largest element, as numpy's `argmax`.
     ///
-    /// # Errors
-    ///
-    /// As [`Array::argmin`].
+    /// Infallible to build; at compute, [`Error::EmptyReduction`] for an empty array.
     ///
     /// # Examples
     ///
     /// ```
     /// let x = chunkwise::Array::from_ndarray(ndarray::array![2.0, 7.0, 7.0], [2])?;
-    /// assert_eq!(x.argmax()?.compute_scalar()?, 1);
+    /// assert_eq!(x.argmax().compute_scalar()?, 1);
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn argmax(&self) -> Result<Array<usize>> {
+    pub fn argmax(&self) -> Array<usize> {
         self.arg_reduction("argmax", None, false)
+            .expect("a reduction over every axis")
     }
 
     /// Index along `axis` of the smallest element of each lane.
