@@ -402,6 +402,33 @@ pub(crate) fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
         .collect()
 }
 
+/// Calls `f` with one item of each list, for every combination, in row-major order (the last
+/// list varies fastest); nothing if a list is empty.
+pub(crate) fn for_each_combination<I>(lists: &[Vec<I>], mut f: impl FnMut(&[&I])) {
+    if lists.iter().any(Vec::is_empty) {
+        return;
+    }
+    let mut idx = vec![0usize; lists.len()];
+    let mut current: Vec<&I> = lists.iter().map(|l| &l[0]).collect();
+    loop {
+        f(&current);
+        let mut axis = lists.len();
+        loop {
+            if axis == 0 {
+                return;
+            }
+            axis -= 1;
+            idx[axis] += 1;
+            if idx[axis] < lists[axis].len() {
+                current[axis] = &lists[axis][idx[axis]];
+                break;
+            }
+            idx[axis] = 0;
+            current[axis] = &lists[axis][0];
+        }
+    }
+}
+
 /// The common refinement of two chunkings of the same axis: every block edge of either.
 pub(crate) fn refine_axis(a: &[usize], b: &[usize]) -> Vec<usize> {
     let (mut ia, mut ib) = (0, 0);

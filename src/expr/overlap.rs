@@ -10,8 +10,8 @@ use ndarray::{ArrayD, Slice};
 
 use super::block::{Element, block_of, owned, region};
 use super::{BlockRef, Node, NodeRef};
-use crate::chunks::Chunks;
 use crate::chunks::ghost::{Boundary, Depth, Run, Source, all_pads, axis_runs, padded_chunks};
+use crate::chunks::{Chunks, for_each_combination};
 use crate::error::Result;
 use crate::scheduler::Value;
 
@@ -75,32 +75,6 @@ impl<T: Element> Overlap<T> {
 }
 
 use ndarray::Dimension as _;
-
-/// Calls `f` with one item per axis, for every combination, in row-major order.
-fn for_each_combination<I>(lists: &[Vec<I>], mut f: impl FnMut(&[&I])) {
-    if lists.iter().any(Vec::is_empty) {
-        return;
-    }
-    let mut idx = vec![0usize; lists.len()];
-    let mut current: Vec<&I> = lists.iter().map(|l| &l[0]).collect();
-    loop {
-        f(&current);
-        let mut axis = lists.len();
-        loop {
-            if axis == 0 {
-                return;
-            }
-            axis -= 1;
-            idx[axis] += 1;
-            if idx[axis] < lists[axis].len() {
-                current[axis] = &lists[axis][idx[axis]];
-                break;
-            }
-            idx[axis] = 0;
-            current[axis] = &lists[axis][0];
-        }
-    }
-}
 
 impl<T: Element> Node for Overlap<T> {
     fn name(&self) -> &str {

@@ -19,7 +19,7 @@ use ndarray::{ArrayD, Slice};
 
 use super::block::{Element, block_of, owned, region};
 use super::{BlockRef, Node, NodeRef};
-use crate::chunks::Chunks;
+use crate::chunks::{Chunks, for_each_combination};
 use crate::error::Result;
 use crate::scheduler::Value;
 
@@ -94,29 +94,6 @@ fn axis_pieces(src: &Chunks, axis: usize, r: Range<usize>) -> Vec<Piece> {
         b += 1;
     }
     out
-}
-
-/// Calls `f` with one piece per axis, for every combination, in row-major order.
-fn for_each_combination(pieces: &[Vec<Piece>], mut f: impl FnMut(&[&Piece])) {
-    let mut idx = vec![0usize; pieces.len()];
-    let mut current: Vec<&Piece> = pieces.iter().map(|p| &p[0]).collect();
-    loop {
-        f(&current);
-        let mut axis = pieces.len();
-        loop {
-            if axis == 0 {
-                return;
-            }
-            axis -= 1;
-            idx[axis] += 1;
-            if idx[axis] < pieces[axis].len() {
-                current[axis] = &pieces[axis][idx[axis]];
-                break;
-            }
-            idx[axis] = 0;
-            current[axis] = &pieces[axis][0];
-        }
-    }
 }
 
 impl<T: Element> Node for Rechunk<T> {

@@ -21,7 +21,7 @@ use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
 use super::block::{Element, block_of, owned};
 use super::elementwise::for_each_run;
 use super::{BlockRef, Node, NodeRef};
-use crate::chunks::Chunks;
+use crate::chunks::{Chunks, for_each_combination};
 use crate::error::Result;
 use crate::scheduler::Value;
 
@@ -180,25 +180,14 @@ impl<A: Element> Node for Combine<A> {
                 }
             })
             .collect();
-        let mut idx: Vec<usize> = ranges.iter().map(|r| r.start).collect();
-        loop {
+        let lists: Vec<Vec<usize>> = ranges.into_iter().map(|r| r.collect()).collect();
+        for_each_combination(&lists, |idx| {
+            let idx: Vec<usize> = idx.iter().map(|&&i| i).collect();
             deps.push(BlockRef {
                 input: 0,
                 block: src.linear_index(&idx),
             });
-            let mut k = idx.len();
-            loop {
-                if k == 0 {
-                    return;
-                }
-                k -= 1;
-                idx[k] += 1;
-                if idx[k] < ranges[k].end {
-                    break;
-                }
-                idx[k] = ranges[k].start;
-            }
-        }
+        });
     }
     fn compute(&self, _block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
         let mut acc = block_of::<A>(&inputs[0]).view().to_owned();
