@@ -25,16 +25,36 @@
 //!
 //! The modules are layers; each knows only those below it.
 //!
-//! - `scheduler`: the work-stealing executor over an opaque task graph, and the public
+//! - `scheduler`: the executor over an opaque task graph, on a rayon pool, and the public
 //!   [`Graph`] of user closures (the counterpart of `dask.delayed`). No array knowledge.
-//! - [`chunks`]: geometry: [`Chunks`], block indices and ranges. Pure functions.
+//! - [`chunks`]: geometry: [`Chunks`], block indices and ranges, ghost-cell [`Depth`] and
+//!   [`Boundary`] arithmetic. Pure functions.
 //! - `expr`: lazy expression nodes, one file per operation family (sources, blockwise,
-//!   rechunk).
+//!   elementwise, rechunk, overlap, reduction, scan).
 //! - `optimize`: passes over a computation's plan (fusion, culling), in a stated order.
-//! - `graph`: lowering an expression DAG to the task graph.
-//! - `array`: the typed, user-facing [`Array`], split by concern.
+//! - `graph`: lowering an expression DAG to the task graph, and evaluating fused blocks.
+//! - `array`: the typed, user-facing [`Array`], split by concern (creation, elementwise,
+//!   operators, overlap, reductions, output).
+//! - [`ndfilters`]: parallel image filters through ghost cells.
 //!
 //! Design notes for the scheduler live in `src/scheduler/README.md`.
+//!
+//! ## A tour
+//!
+//! ```
+//! use chunkwise::{Array, Boundary, ndfilters};
+//! use ndarray::Axis;
+//!
+//! let image = Array::<f64>::random(&[512, 512], [128, 128], 1)?;
+//! // Ghost cells: a filter, correct at every block edge.
+//! let smooth = ndfilters::gaussian_filter(&image, 2.0, Boundary::Reflect)?;
+//! // Reductions: a tree of partial results; whole-array ones are lazy 0-d arrays.
+//! let mean = smooth.mean().compute_scalar()?;
+//! let column_max = smooth.max_axis(Axis(0))?.compute()?;
+//! assert!((mean - 0.5).abs() < 0.05);
+//! assert_eq!(column_max.shape(), &[512]);
+//! # Ok::<(), chunkwise::Error>(())
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

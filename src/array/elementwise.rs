@@ -50,6 +50,15 @@ impl<T: Element> Array<T> {
     /// assert!(labels.compute()?[[3]]);
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
+    ///
+    /// The closure runs on worker threads, so it must be `Send + Sync + 'static`:
+    ///
+    /// ```compile_fail
+    /// use std::rc::Rc;
+    /// let x = chunkwise::Array::<f64>::zeros(&[4], [2]).unwrap();
+    /// let shared = Rc::new(1.0); // not Send
+    /// let y = x.map(move |v| v + *shared);
+    /// ```
     pub fn map<U, F>(&self, f: F) -> Array<U>
     where
         U: Element,
