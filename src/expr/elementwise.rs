@@ -34,6 +34,29 @@ use crate::scheduler::Value;
 /// leaf's slice) vanish, small enough that every intermediate stays in L2 cache.
 pub(crate) const RUN: usize = 4096;
 
+thread_local! {
+    /// Scratch buffers of the expression steps, kept per thread and element type, so that a
+    /// step neither allocates nor clears a buffer per run.
+    static SCRATCH: std::cell::RefCell<Vec<Box<dyn Any>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with a scratch buffer of `n` initialised `T`s (values left by earlier users).
+fn with_scratch<T: Element, R>(n: usize, f: impl FnOnce(&mut [T]) -> R) -> R {
+    let found = SCRATCH.with_borrow_mut(|pool| {
+        let i = pool.iter().position(|b| b.is::<Vec<T>>())?;
+        Some(pool.swap_remove(i))
+    });
+    let mut buf: Vec<T> = found
+        .and_then(|b| b.downcast::<Vec<T>>().ok())
+        .map_or_else(Vec::new, |b| *b);
+    if buf.len() < n {
+        buf.resize(n, T::default());
+    }
+    let r = f(&mut buf[..n]);
+    SCRATCH.with_borrow_mut(|pool| pool.push(Box::new(buf)));
+    r
+}
+
 /// An elementwise expression producing elements of type `U` from leaf blocks.
 pub(crate) trait ElemExpr<U>: Send + Sync {
     /// Writes elements `off..off + out.len()` (flat, row-major in the block) into `out`.
@@ -142,13 +165,13 @@ impl<T: Element, U, F: Fn(T) -> U + Send + Sync> ElemExpr<U> for MapExpr<T, F> {
         if direct.is_some() {
             return;
         }
-        let mut tmp = vec![T::default(); out.len().min(RUN)];
         for (k, chunk) in out.chunks_mut(RUN).enumerate() {
-            let t = &mut tmp[..chunk.len()];
-            self.inner.eval_run(leaves, off + k * RUN, t);
-            for (o, x) in chunk.iter_mut().zip(t.iter()) {
-                *o = (self.f)(x.clone());
-            }
+            with_scratch::<T, _>(chunk.len(), |t| {
+                self.inner.eval_run(leaves, off + k * RUN, t);
+                for (o, x) in chunk.iter_mut().zip(t.iter()) {
+                    *o = (self.f)(x.clone());
+                }
+            });
         }
     }
 
@@ -171,7 +194,6 @@ impl<A: Element, B: Element, U, F: Fn(A, B) -> U + Send + Sync> ElemExpr<U> for 
                 *o = (self.f)(x.clone(), y.clone());
             }
         };
-        let (mut ta, mut tb) = (Vec::new(), Vec::new());
         for (k, chunk) in out.chunks_mut(RUN).enumerate() {
             let (n, at) = (chunk.len(), off + k * RUN);
             // Read each operand in place when it is a computed block, else through a buffer.
@@ -181,11 +203,13 @@ impl<A: Element, B: Element, U, F: Fn(A, B) -> U + Send + Sync> ElemExpr<U> for 
             if done == Some(true) {
                 continue;
             }
-            ta.resize(n, A::default());
-            tb.resize(n, B::default());
-            self.a.eval_run(leaves, at, &mut ta[..n]);
-            self.b.eval_run(leaves, at, &mut tb[..n]);
-            zip(chunk, &ta[..n], &tb[..n]);
+            with_scratch::<A, _>(n, |ta| {
+                self.a.eval_run(leaves, at, ta);
+                with_scratch::<B, _>(n, |tb| {
+                    self.b.eval_run(leaves, at, tb);
+                    zip(chunk, ta, tb);
+                })
+            });
         }
     }
 
