@@ -15,7 +15,7 @@
 
 use ndarray::Dimension as _;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
@@ -100,8 +100,7 @@ impl Plan {
             let work: LayerFn<'a> = if n == root {
                 let write = write.take().expect("one root");
                 Box::new(move |b, inputs| {
-                    inputs.reverse();
-                    let mut values = f.eval_inputs(n, b, inputs)?;
+                    let mut values = f.task_inputs(n, b, inputs)?;
                     let node = &*f.nodes[n];
                     guard(node, b, || write(node, b, &mut values)).map(|()| None)
                 })
@@ -144,9 +143,10 @@ impl Fused {
     /// The tasks that block `b` of node `n` reads, looking through fused nodes; in the order
     /// that [`Fused::eval`] consumes them.
     fn collect_deps(&self, n: usize, b: usize, tasks: &[Vec<TaskId>], deps: &mut Vec<TaskId>) {
-        let mut refs = Vec::new();
+        // Called once per task while lowering, which is serial: reuse the buffers.
+        let mut refs = SPARE.with_borrow_mut(|(r, _)| r.pop().unwrap_or_default());
         self.nodes[n].block_inputs(b, &mut refs);
-        for BlockRef { input, block } in refs {
+        for &BlockRef { input, block } in &refs {
             if input == SELF {
                 deps.push(tasks[n][block]);
                 continue;
@@ -160,12 +160,20 @@ impl Fused {
                 deps.push(t);
             }
         }
+        refs.clear();
+        SPARE.with_borrow_mut(|(r, _)| r.push(refs));
     }
 
     /// Evaluates block `b` of node `n` from the values of the task's dependencies.
     fn eval_task(&self, n: usize, b: usize, inputs: &mut Vec<Value>) -> Result<Value> {
         inputs.reverse(); // `eval` pops them in dependency order
         self.eval(n, b, inputs)
+    }
+
+    /// The input values of block `b` of node `n`, from the values of the task's dependencies.
+    fn task_inputs(&self, n: usize, b: usize, inputs: &mut Vec<Value>) -> Result<Vec<Value>> {
+        inputs.reverse(); // `eval_inputs` pops them in dependency order
+        self.eval_inputs(n, b, inputs)
     }
 
     fn eval(&self, n: usize, b: usize, inputs: &mut Vec<Value>) -> Result<Value> {
@@ -245,15 +253,14 @@ fn toposort(root: &NodeRef) -> (Vec<NodeRef>, Vec<Vec<usize>>) {
     let mut index: HashMap<*const (), usize> = HashMap::new();
     // Iterative depth-first search: (node, next input to visit).
     let mut stack: Vec<(NodeRef, usize)> = vec![(root.clone(), 0)];
-    let mut on_stack: HashMap<*const (), ()> = HashMap::new();
-    on_stack.insert(key(root), ());
+    // Nodes pushed so far; the expression graph is acyclic, so a pushed node is never revisited.
+    let mut seen: HashSet<*const ()> = HashSet::from([key(root)]);
     while let Some((node, next)) = stack.pop() {
         let inputs = node.inputs();
         if next < inputs.len() {
             let child = inputs[next].clone();
             stack.push((node, next + 1));
-            if !index.contains_key(&key(&child)) && !on_stack.contains_key(&key(&child)) {
-                on_stack.insert(key(&child), ());
+            if seen.insert(key(&child)) {
                 stack.push((child, 0));
             }
         } else {
