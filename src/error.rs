@@ -122,6 +122,100 @@ pub enum Error {
         /// Number of axes of the array.
         ndim: usize,
     },
+    /// An index (or slice bound) outside its axis.
+    #[error("{op}: index {index} is out of range for axis {axis} of length {len}")]
+    IndexOutOfRange {
+        /// The operation.
+        op: &'static str,
+        /// The axis.
+        axis: usize,
+        /// The index given (negative counts from the end).
+        index: isize,
+        /// The axis length.
+        len: usize,
+    },
+    /// A slice with a step of zero.
+    #[error("slice: step 0 on axis {axis}; a step must not be zero")]
+    ZeroStep {
+        /// The axis.
+        axis: usize,
+    },
+    /// A per-axis argument (slice, axis list, pad width) with another number of axes than the
+    /// array.
+    #[error("{op}: {given} axes given, but the array has {ndim}")]
+    RankMismatch {
+        /// The operation.
+        op: &'static str,
+        /// Number of axes given.
+        given: usize,
+        /// Number of axes of the array.
+        ndim: usize,
+    },
+    /// An axis list that repeats an axis, names one the array does not have, or is not a
+    /// permutation where one is needed.
+    #[error("{op}: axes {axes:?} are not valid for an array of {ndim} axes")]
+    InvalidAxes {
+        /// The operation.
+        op: &'static str,
+        /// The axes given.
+        axes: Vec<usize>,
+        /// Number of axes of the array.
+        ndim: usize,
+    },
+    /// A reshape to another number of elements.
+    #[error(
+        "reshape: cannot reshape shape {from:?} ({} elements) into shape {to:?} ({} elements)",
+        from.iter().product::<usize>(),
+        to.iter().product::<usize>()
+    )]
+    ReshapeSize {
+        /// Shape of the array.
+        from: Vec<usize>,
+        /// The shape asked for.
+        to: Vec<usize>,
+    },
+    /// Removing an axis whose length is not 1.
+    #[error("remove_axis: axis {axis} has length {len}; only an axis of length 1 can be removed")]
+    RemoveAxis {
+        /// The axis.
+        axis: usize,
+        /// Its length.
+        len: usize,
+    },
+    /// An operation on a list of arrays that got none.
+    #[error("{op}: needs at least one array")]
+    NoArrays {
+        /// The operation.
+        op: &'static str,
+    },
+    /// An operation that does not take arrays of this many axes.
+    #[error("{op}: an array of {ndim} axes is not supported; {expected}")]
+    UnsupportedRank {
+        /// The operation.
+        op: &'static str,
+        /// Number of axes of the array given.
+        ndim: usize,
+        /// What the operation takes.
+        expected: &'static str,
+    },
+    /// Contracted axes of different lengths (matmul, dot, tensordot).
+    #[error(
+        "{op}: axis {left_axis} of shape {left:?} has length {}, but axis {right_axis} of shape {right:?} has length {}",
+        left[*left_axis],
+        right[*right_axis]
+    )]
+    ContractionMismatch {
+        /// The operation.
+        op: &'static str,
+        /// Shape of the left operand.
+        left: Vec<usize>,
+        /// Shape of the right operand.
+        right: Vec<usize>,
+        /// The contracted axis of the left operand.
+        left_axis: usize,
+        /// The contracted axis of the right operand.
+        right_axis: usize,
+    },
     /// A reduction with no identity (min, max, argmin, ...) over no elements.
     #[error("{op} of an empty array (or lane) has no value")]
     EmptyReduction {

@@ -8,51 +8,7 @@ use chunkwise::Array;
 use ndarray::{ArrayD, Dimension, IxDyn};
 use proptest::prelude::*;
 
-use common::assert_array_eq;
-
-/// A chunking of one axis of length `len`: a regular block size or explicit sizes.
-fn axis_chunks(len: usize) -> BoxedStrategy<Vec<usize>> {
-    if len == 0 {
-        return Just(vec![0]).boxed();
-    }
-    let regular = (1..=len + 1).prop_map(move |b| {
-        let mut v = vec![b.min(len); len / b.min(len)];
-        if !len.is_multiple_of(b.min(len)) {
-            v.push(len % b.min(len));
-        }
-        v
-    });
-    let irregular = proptest::collection::vec(1..=len, 0..len).prop_map(move |cuts| {
-        let mut edges: Vec<usize> = cuts.into_iter().filter(|&c| c < len).collect();
-        edges.extend([0, len]);
-        edges.sort_unstable();
-        edges.dedup();
-        edges.windows(2).map(|w| w[1] - w[0]).collect()
-    });
-    prop_oneof![regular, irregular].boxed()
-}
-
-fn chunking(shape: Vec<usize>) -> BoxedStrategy<Vec<Vec<usize>>> {
-    shape
-        .into_iter()
-        .map(axis_chunks)
-        .collect::<Vec<_>>()
-        .boxed()
-}
-
-fn shape() -> impl Strategy<Value = Vec<usize>> {
-    proptest::collection::vec(prop_oneof![1 => Just(0usize), 6 => 1usize..7], 0..=4)
-}
-
-fn data(shape: &[usize], seed: u64) -> ArrayD<f64> {
-    ArrayD::from_shape_fn(IxDyn(shape), |i| {
-        let k = i
-            .slice()
-            .iter()
-            .fold(seed, |acc, &x| acc.wrapping_mul(31).wrapping_add(x as u64));
-        ((k % 97) as f64 - 48.0) / 8.0
-    })
-}
+use common::{assert_array_eq, chunking, data, seeded_chunks, shape};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -102,30 +58,6 @@ fn op() -> impl Strategy<Value = Op> {
         any::<u64>().prop_map(Op::Rechunk),
         Just(Op::MapBlocksTwice),
     ]
-}
-
-/// A deterministic chunking of `shape` from `seed` (for operands made inside the test body).
-fn seeded_chunks(shape: &[usize], seed: u64) -> Vec<Vec<usize>> {
-    let mut s = seed;
-    shape
-        .iter()
-        .map(|&len| {
-            if len == 0 {
-                return vec![0];
-            }
-            let mut v = Vec::new();
-            let mut left = len;
-            while left > 0 {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                let b = 1 + (s >> 33) as usize % left;
-                v.push(b);
-                left -= b;
-            }
-            v
-        })
-        .collect()
 }
 
 fn apply(op: &Op, x: &Array<f64>, e: &ArrayD<f64>) -> (Array<f64>, ArrayD<f64>) {

@@ -3,77 +3,11 @@
 
 mod common;
 
+use common::pad_whole;
+
 use chunkwise::{Array, Boundary, Error};
-use ndarray::{ArrayD, Axis, Dimension, IxDyn, Slice};
+use ndarray::{ArrayD, Dimension, IxDyn, Slice};
 use proptest::prelude::*;
-
-/// The cell of an axis of length `len` that padded position `p` reads, by repeated reflection
-/// (a different formulation from the library's modular arithmetic).
-fn reference_source(b: &Boundary<i64>, mut p: isize, len: usize) -> Option<usize> {
-    let n = len as isize;
-    loop {
-        if (0..n).contains(&p) {
-            return Some(p as usize);
-        }
-        p = match b {
-            Boundary::None | Boundary::Constant(_) => return None,
-            Boundary::Nearest => p.clamp(0, n - 1),
-            Boundary::Periodic => {
-                if p < 0 {
-                    p + n
-                } else {
-                    p - n
-                }
-            }
-            Boundary::Reflect => {
-                if p < 0 {
-                    -p - 1
-                } else {
-                    2 * n - 1 - p
-                }
-            }
-            Boundary::Mirror => {
-                if n == 1 {
-                    0
-                } else if p < 0 {
-                    -p
-                } else {
-                    2 * n - 2 - p
-                }
-            }
-        };
-    }
-}
-
-/// numpy.pad, one axis after the other.
-fn pad_whole(a: &ArrayD<i64>, depth: &[(usize, usize)], bs: &[Boundary<i64>]) -> ArrayD<i64> {
-    let mut cur = a.clone();
-    for (axis, (&(lo, hi), b)) in depth.iter().zip(bs).enumerate() {
-        let (lo, hi) = if *b == Boundary::None {
-            (0, 0)
-        } else {
-            (lo, hi)
-        };
-        let len = cur.shape()[axis];
-        let mut shape = cur.shape().to_vec();
-        shape[axis] = len + lo + hi;
-        let mut next = ArrayD::<i64>::zeros(IxDyn(&shape));
-        for k in 0..len + lo + hi {
-            let mut dst = next.index_axis_mut(Axis(axis), k);
-            match reference_source(b, k as isize - lo as isize, len) {
-                Some(i) => dst.assign(&cur.index_axis(Axis(axis), i)),
-                None => {
-                    let Boundary::Constant(c) = b else {
-                        unreachable!()
-                    };
-                    dst.fill(*c)
-                }
-            }
-        }
-        cur = next;
-    }
-    cur
-}
 
 fn boundary() -> impl Strategy<Value = Boundary<i64>> {
     prop_oneof![

@@ -5,10 +5,17 @@
 
 mod creation;
 mod elementwise;
+mod join;
+mod linalg;
 mod ops;
 pub(crate) mod output;
 mod overlap;
 pub(crate) mod reduction;
+mod shape;
+mod slicing;
+
+pub use join::{concatenate, stack, where_};
+pub use linalg::ContractAxes;
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -16,6 +23,7 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, IxDyn};
 
+use crate::chunks::plan::plan_rechunk;
 use crate::chunks::{Chunks, IntoChunks};
 use crate::error::Result;
 use crate::expr::block::{Element, block_of};
@@ -200,6 +208,13 @@ impl<T: Element> Array<T> {
     /// An output block that lies inside one input block is a view of it; one that straddles
     /// several input blocks is assembled with one copy.
     ///
+    /// Between very different chunkings (rows to columns, say) a direct rechunk would make
+    /// every output block gather a piece of every input block. The rechunk then goes through
+    /// intermediate chunkings, their block sizes interpolated geometrically between the old and
+    /// the new, so that no task gathers more than 32 input blocks (dask issue 417): `(1, 100)`
+    /// to `(100, 1)` blocks goes through `(10, 10)`. No intermediate block is larger than the
+    /// larger of an old and a new block on any axis.
+    ///
     /// # Errors
     ///
     /// As [`IntoChunks::into_chunks`]: chunks that do not fit the shape.
@@ -219,10 +234,11 @@ impl<T: Element> Array<T> {
         if &chunks == self.node.chunks() {
             return Ok(self.clone());
         }
-        Ok(Array::from_node_ref(rechunk_fn::<T>()(
-            self.node.clone(),
-            chunks,
-        )))
+        let mut node = self.node.clone();
+        for step in plan_rechunk(self.node.chunks(), &chunks) {
+            node = rechunk_fn::<T>()(node, step);
+        }
+        Ok(Array::from_node_ref(node))
     }
 
     /// Computes the array on the default scheduler (see [`Scheduler::global`]).

@@ -64,7 +64,7 @@ pub enum Boundary<T> {
 }
 
 impl<T> Boundary<T> {
-    fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Boundary::None => "None",
             Boundary::Reflect => "Reflect",

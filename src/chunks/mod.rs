@@ -22,6 +22,8 @@ use ndarray::IxDyn;
 use crate::error::{Error, Result};
 
 pub(crate) mod ghost;
+pub(crate) mod plan;
+pub(crate) mod reshape;
 pub use ghost::{Boundary, Depth, IntoBoundaries, IntoDepth};
 
 /// The block sizes of an array along each axis.

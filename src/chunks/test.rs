@@ -117,3 +117,50 @@ proptest! {
         prop_assert!(c.starts(0)[b] <= pos && pos < c.starts(0)[b + 1]);
     }
 }
+
+#[test]
+fn rows_to_columns_plans_go_through_square_blocks() {
+    // dask issue 417's case, and the benchmark's.
+    let old = Chunks::regular(&[100, 100], &[1, 100]).unwrap();
+    let new = Chunks::regular(&[100, 100], &[100, 1]).unwrap();
+    let plan = plan::plan_rechunk(&old, &new);
+    assert_eq!(plan.len(), 2);
+    assert_eq!(plan[0].sizes(), &[vec![10; 10], vec![10; 10]]);
+    assert_eq!(plan[1], new);
+    let old = Chunks::regular(&[8192, 8192], &[8192, 64]).unwrap();
+    let new = Chunks::regular(&[8192, 8192], &[64, 8192]).unwrap();
+    let plan = plan::plan_rechunk(&old, &new);
+    assert_eq!(plan.len(), 2);
+    assert!(plan::fan_in(&old, &plan[0]) <= plan::MAX_FAN_IN);
+    assert!(plan::fan_in(&plan[0], &new) <= plan::MAX_FAN_IN);
+}
+
+fn axis_sizes(len: usize, block: usize) -> Vec<usize> {
+    Chunks::regular(&[len], &[block]).unwrap().sizes()[0].clone()
+}
+
+proptest! {
+    #[test]
+    fn rechunk_plans_bound_the_fan_in_and_end_at_the_target(
+        shape in proptest::collection::vec(1usize..400, 1..=3),
+        seed in any::<u64>(),
+    ) {
+        let mut s = seed;
+        let mut pick = |n: usize| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            1 + (s >> 33) as usize % n
+        };
+        let old_sizes = shape.iter().map(|&n| axis_sizes(n, pick(n))).collect();
+        let new_sizes = shape.iter().map(|&n| axis_sizes(n, pick(n))).collect();
+        let old = Chunks::new(&shape, old_sizes).unwrap();
+        let new = Chunks::new(&shape, new_sizes).unwrap();
+        let plan = plan::plan_rechunk(&old, &new);
+        prop_assert_eq!(plan.last(), Some(&new));
+        prop_assert!(plan.len() <= plan::MAX_STEPS);
+        let mut from = &old;
+        for step in &plan {
+            prop_assert!(plan::fan_in(from, step) <= plan::MAX_FAN_IN, "{:?} -> {:?}", from, step);
+            from = step;
+        }
+    }
+}

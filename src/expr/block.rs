@@ -3,7 +3,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use ndarray::{ArrayD, ArrayViewD, Slice};
+use ndarray::{ArrayD, ArrayViewD, IxDyn, Slice};
 
 use crate::scheduler::Value;
 
@@ -93,4 +93,21 @@ pub(crate) fn region<T: Element>(v: &Value, ranges: Vec<Range<usize>>) -> Value 
             })
         }
     }
+}
+
+/// Block value `v` with its elements (row-major) laid out in `shape`, which has as many
+/// elements. Free when the task holds the only reference to an owned block in standard layout.
+pub(crate) fn reshaped<T: Element>(v: Value, shape: IxDyn) -> Value {
+    let block = v
+        .downcast::<Block<T>>()
+        .unwrap_or_else(|_| unreachable!("a block task of an Array<T> yields a Block<T>"));
+    let a = match Arc::try_unwrap(block) {
+        Ok(Block::Owned(a)) if a.is_standard_layout() => a,
+        Ok(b) => b.view().as_standard_layout().into_owned(),
+        Err(shared) => shared.view().as_standard_layout().into_owned(),
+    };
+    owned(
+        a.into_shape_with_order(shape)
+            .expect("a reshape keeps the number of elements"),
+    )
 }

@@ -8,11 +8,14 @@
 pub(crate) mod block;
 pub(crate) mod blockwise;
 pub(crate) mod elementwise;
+pub(crate) mod gather;
+pub(crate) mod linalg;
 pub(crate) mod overlap;
 pub(crate) mod rechunk;
 pub(crate) mod reduction;
 pub(crate) mod scan;
 pub(crate) mod source;
+pub(crate) mod take;
 
 use std::any::Any;
 use std::sync::Arc;

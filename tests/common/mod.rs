@@ -3,8 +3,9 @@
 
 use std::sync::{Mutex, OnceLock};
 
-use chunkwise::{Array, Element, Scheduler};
-use ndarray::ArrayD;
+use chunkwise::{Array, Boundary, Element, Scheduler};
+use ndarray::{ArrayD, Axis, Dimension, IxDyn};
+use proptest::prelude::*;
 
 /// The schedulers every differential test runs under, made once.
 pub(crate) fn schedulers() -> &'static [Scheduler] {
@@ -59,4 +60,144 @@ where
         let got = x.compute_with(s).unwrap();
         assert_eq!(&got, expected, "under {s:?}");
     }
+}
+
+/// A chunking of one axis of length `len`: a regular block size or explicit sizes.
+pub(crate) fn axis_chunks(len: usize) -> BoxedStrategy<Vec<usize>> {
+    if len == 0 {
+        return Just(vec![0]).boxed();
+    }
+    let regular = (1..=len + 1).prop_map(move |b| {
+        let mut v = vec![b.min(len); len / b.min(len)];
+        if !len.is_multiple_of(b.min(len)) {
+            v.push(len % b.min(len));
+        }
+        v
+    });
+    let irregular = proptest::collection::vec(1..=len, 0..len).prop_map(move |cuts| {
+        let mut edges: Vec<usize> = cuts.into_iter().filter(|&c| c < len).collect();
+        edges.extend([0, len]);
+        edges.sort_unstable();
+        edges.dedup();
+        edges.windows(2).map(|w| w[1] - w[0]).collect()
+    });
+    prop_oneof![regular, irregular].boxed()
+}
+
+pub(crate) fn chunking(shape: Vec<usize>) -> BoxedStrategy<Vec<Vec<usize>>> {
+    shape
+        .into_iter()
+        .map(axis_chunks)
+        .collect::<Vec<_>>()
+        .boxed()
+}
+
+pub(crate) fn shape() -> impl Strategy<Value = Vec<usize>> {
+    proptest::collection::vec(prop_oneof![1 => Just(0usize), 6 => 1usize..7], 0..=4)
+}
+
+pub(crate) fn data(shape: &[usize], seed: u64) -> ArrayD<f64> {
+    ArrayD::from_shape_fn(IxDyn(shape), |i| {
+        let k = i
+            .slice()
+            .iter()
+            .fold(seed, |acc, &x| acc.wrapping_mul(31).wrapping_add(x as u64));
+        ((k % 97) as f64 - 48.0) / 8.0
+    })
+}
+
+/// The cell of an axis of length `len` that padded position `p` reads, by repeated reflection
+/// (a different formulation from the library's modular arithmetic).
+pub(crate) fn reference_source(b: &Boundary<i64>, mut p: isize, len: usize) -> Option<usize> {
+    let n = len as isize;
+    loop {
+        if (0..n).contains(&p) {
+            return Some(p as usize);
+        }
+        p = match b {
+            Boundary::None | Boundary::Constant(_) => return None,
+            Boundary::Nearest => p.clamp(0, n - 1),
+            Boundary::Periodic => {
+                if p < 0 {
+                    p + n
+                } else {
+                    p - n
+                }
+            }
+            Boundary::Reflect => {
+                if p < 0 {
+                    -p - 1
+                } else {
+                    2 * n - 1 - p
+                }
+            }
+            Boundary::Mirror => {
+                if n == 1 {
+                    0
+                } else if p < 0 {
+                    -p
+                } else {
+                    2 * n - 2 - p
+                }
+            }
+        };
+    }
+}
+
+/// numpy.pad, one axis after the other.
+pub(crate) fn pad_whole(
+    a: &ArrayD<i64>,
+    depth: &[(usize, usize)],
+    bs: &[Boundary<i64>],
+) -> ArrayD<i64> {
+    let mut cur = a.clone();
+    for (axis, (&(lo, hi), b)) in depth.iter().zip(bs).enumerate() {
+        let (lo, hi) = if *b == Boundary::None {
+            (0, 0)
+        } else {
+            (lo, hi)
+        };
+        let len = cur.shape()[axis];
+        let mut shape = cur.shape().to_vec();
+        shape[axis] = len + lo + hi;
+        let mut next = ArrayD::<i64>::zeros(IxDyn(&shape));
+        for k in 0..len + lo + hi {
+            let mut dst = next.index_axis_mut(Axis(axis), k);
+            match reference_source(b, k as isize - lo as isize, len) {
+                Some(i) => dst.assign(&cur.index_axis(Axis(axis), i)),
+                None => {
+                    let Boundary::Constant(c) = b else {
+                        unreachable!()
+                    };
+                    dst.fill(*c)
+                }
+            }
+        }
+        cur = next;
+    }
+    cur
+}
+
+/// A deterministic chunking of `shape` from `seed` (for operands made inside the test body).
+pub(crate) fn seeded_chunks(shape: &[usize], seed: u64) -> Vec<Vec<usize>> {
+    let mut s = seed;
+    shape
+        .iter()
+        .map(|&len| {
+            if len == 0 {
+                return vec![0];
+            }
+            let mut v = Vec::new();
+            let mut left = len;
+            while left > 0 {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let b = 1 + (s >> 33) as usize % left;
+                v.push(b);
+                left -= b;
+            }
+            v
+        })
+        .collect()
 }

@@ -1,0 +1,296 @@
+//! Joining and rearranging: `concatenate`, `stack`, `pad`, `roll`, `where_`, `clip`.
+
+use std::sync::Arc;
+
+use ndarray::Axis;
+use ndarray::Dimension as _;
+
+use super::Array;
+use crate::chunks::{Boundary, Chunks, IntoDepth, refine_axis};
+use crate::error::{Error, Result};
+use crate::expr::BlockRef;
+use crate::expr::block::Element;
+use crate::expr::gather::Gather;
+use crate::expr::take::AxisMap;
+
+/// The arrays joined along `axis`, which must exist in all of them; the other axes must have
+/// equal lengths (numpy's `concatenate`).
+///
+/// Blocks are shared, not copied: along `axis` the result has the blocks of each array in
+/// turn, and across the other axes the arrays are first cut at the union of their block edges.
+///
+/// # Errors
+///
+/// [`Error::NoArrays`] for an empty list, [`Error::AxisOutOfRange`] for an axis the arrays do not
+/// have (0-d arrays have none), [`Error::IncompatibleShapes`] naming the first array whose shape
+/// does not fit.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, concatenate};
+/// use ndarray::{Axis, array};
+/// let a = Array::from_ndarray(array![[1, 2], [3, 4]], &[1, 2])?;
+/// let b = Array::from_ndarray(array![[5, 6]], &[1, 1])?;
+/// let c = concatenate(Axis(0), &[&a, &b])?;
+/// assert_eq!(c.chunks(), &[vec![1, 1, 1], vec![1, 1]]);
+/// assert_eq!(c.compute()?, array![[1, 2], [3, 4], [5, 6]].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn concatenate<T: Element>(axis: Axis, arrays: &[&Array<T>]) -> Result<Array<T>> {
+    let op = "concatenate";
+    let first = arrays.first().ok_or(Error::NoArrays { op })?;
+    let axis = first.check_axis(op, axis.index())?;
+    for a in &arrays[1..] {
+        let fits = a.ndim() == first.ndim()
+            && (0..a.ndim()).all(|k| k == axis || a.shape()[k] == first.shape()[k]);
+        if !fits {
+            return Err(Error::IncompatibleShapes {
+                op,
+                left: first.shape().to_vec(),
+                right: a.shape().to_vec(),
+            });
+        }
+    }
+    if arrays.len() == 1 {
+        return Ok((*first).clone());
+    }
+    let ndim = first.ndim();
+    // Common block edges across the other axes.
+    let mut common: Vec<Vec<usize>> = first.chunks().to_vec();
+    for a in &arrays[1..] {
+        for k in (0..ndim).filter(|&k| k != axis) {
+            common[k] = refine_axis(&common[k], &a.chunks()[k]);
+        }
+    }
+    let mut inputs = Vec::with_capacity(arrays.len());
+    // Along `axis`: for each output block, the input array and its block index there.
+    let mut along: Vec<(usize, usize)> = Vec::new();
+    let mut sizes_along = Vec::new();
+    for (i, a) in arrays.iter().enumerate() {
+        let mut target = common.clone();
+        target[axis] = a.chunks()[axis].clone();
+        inputs.push(a.rechunk(target)?.node);
+        if a.shape()[axis] > 0 {
+            for (j, &c) in a.chunks()[axis].iter().enumerate() {
+                along.push((i, j));
+                sizes_along.push(c);
+            }
+        }
+    }
+    let mut shape = first.shape().to_vec();
+    shape[axis] = sizes_along.iter().sum();
+    if sizes_along.is_empty() {
+        sizes_along.push(0);
+        along.push((0, 0));
+    }
+    common[axis] = sizes_along;
+    let chunks = Chunks::from_valid(shape, common);
+    let out = chunks.clone();
+    let srcs: Vec<Chunks> = inputs.iter().map(|n| n.chunks().clone()).collect();
+    Ok(Array::from_node(Gather {
+        name: op,
+        chunks,
+        inputs,
+        deps: Box::new(move |b, deps| {
+            let mut g = out.grid_index(b);
+            let (input, j) = along[g[axis]];
+            g[axis] = j;
+            deps.push(BlockRef {
+                input,
+                block: srcs[input].linear_index(g.slice()),
+            });
+        }),
+        kernel: Box::new(|_, inputs| Ok(inputs.pop().expect("one input block"))),
+        one_to_one: true,
+    }))
+}
+
+/// The arrays, all of one shape, joined along a new axis `axis` (`0..=ndim`), as numpy's
+/// `stack`.
+///
+/// # Errors
+///
+/// [`Error::NoArrays`], [`Error::AxisOutOfRange`] for `axis > ndim`, and
+/// [`Error::IncompatibleShapes`] if the shapes differ.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, stack};
+/// use ndarray::{Axis, array};
+/// let a = Array::from_ndarray(array![1, 2, 3], &[2])?;
+/// let b = Array::from_ndarray(array![4, 5, 6], &[3])?;
+/// assert_eq!(stack(Axis(1), &[&a, &b])?.compute()?, array![[1, 4], [2, 5], [3, 6]].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn stack<T: Element>(axis: Axis, arrays: &[&Array<T>]) -> Result<Array<T>> {
+    let op = "stack";
+    let first = arrays.first().ok_or(Error::NoArrays { op })?;
+    if let Some(a) = arrays.iter().find(|a| a.shape() != first.shape()) {
+        return Err(Error::IncompatibleShapes {
+            op,
+            left: first.shape().to_vec(),
+            right: a.shape().to_vec(),
+        });
+    }
+    let expanded = arrays
+        .iter()
+        .map(|a| a.insert_axis(axis))
+        .collect::<Result<Vec<_>>>()?;
+    let refs: Vec<&Array<T>> = expanded.iter().collect();
+    concatenate(axis, &refs)
+}
+
+/// Elements of `a` where `cond` is true and of `b` elsewhere, broadcasting all three (numpy's
+/// `where`). One fused elementwise pass: no intermediate blocks.
+///
+/// # Errors
+///
+/// [`Error::IncompatibleShapes`] if the shapes do not broadcast together.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, where_};
+/// use ndarray::array;
+/// let x = Array::from_ndarray(array![1.0, -2.0, 3.0, -4.0], &[2])?;
+/// let zero = Array::from_ndarray(ndarray::arr0(0.0), &[])?;
+/// let relu = where_(&x.map(|v| v > 0.0), &x, &zero)?;
+/// assert_eq!(relu.compute()?, array![1.0, 0.0, 3.0, 0.0].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn where_<T: Element>(cond: &Array<bool>, a: &Array<T>, b: &Array<T>) -> Result<Array<T>> {
+    let picked = cond.zip_with(a, |c, x| (c, x))?;
+    picked.zip_with(b, |(c, x), y| if c { x } else { y })
+}
+
+impl<T: Element> Array<T> {
+    /// The array padded on each axis by `width` cells before and after, filled by `mode` as
+    /// numpy's `pad`: [`Boundary::Constant`] (`"constant"`), [`Boundary::Nearest`] (`"edge"`),
+    /// [`Boundary::Reflect`] (`"symmetric"`), [`Boundary::Mirror`] (`"reflect"`),
+    /// [`Boundary::Periodic`] (`"wrap"`). Widths larger than the axis repeat the rule as numpy
+    /// does.
+    ///
+    /// `width` is anything [`IntoDepth`] takes: one width for every axis, one per axis, or
+    /// `(before, after)` pairs. The padding becomes blocks of its own, no larger than the
+    /// array's largest block on that axis; the array's blocks are shared, not copied.
+    ///
+    /// # Errors
+    ///
+    /// As [`IntoDepth`] for a width list of the wrong rank; [`Error::UnsupportedBoundary`] for
+    /// [`Boundary::None`], and for a rule other than `Constant` on an empty axis that is padded
+    /// (there is nothing to repeat).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{Array, Boundary};
+    /// use ndarray::array;
+    /// let x = Array::from_ndarray(array![1, 2, 3], &[2])?;
+    /// assert_eq!(x.pad(2, Boundary::Reflect)?.compute()?, array![2, 1, 1, 2, 3, 3, 2].into_dyn());
+    /// assert_eq!(x.pad(vec![(1, 0)], Boundary::Constant(9))?.compute()?, array![9, 1, 2, 3].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn pad(&self, width: impl IntoDepth, mode: Boundary<T>) -> Result<Array<T>> {
+        let depth = width.into_depth(self.ndim())?;
+        let name = mode.name();
+        let unsupported = || Error::UnsupportedBoundary {
+            op: "pad",
+            boundary: name,
+        };
+        if matches!(mode, Boundary::None) {
+            return Err(unsupported());
+        }
+        let fill = match &mode {
+            Boundary::Constant(v) => v.clone(),
+            _ => T::default(),
+        };
+        let mut out = self.clone();
+        for (axis, &(lo, hi)) in depth.axes().iter().enumerate() {
+            if lo == 0 && hi == 0 {
+                continue;
+            }
+            let len = self.shape()[axis];
+            if len == 0 && !matches!(mode, Boundary::Constant(_)) {
+                return Err(unsupported());
+            }
+            let map: Arc<[Option<usize>]> = (0..lo + len + hi)
+                .map(|p| mode.source(p as isize - lo as isize, len))
+                .collect();
+            let block = self.chunks()[axis]
+                .iter()
+                .copied()
+                .max()
+                .unwrap_or(0)
+                .max(1);
+            let mut sizes = Vec::new();
+            let edge = |n: usize, sizes: &mut Vec<usize>| {
+                let (q, r) = (n / block, n % block);
+                sizes.extend(std::iter::repeat_n(block, q));
+                if r > 0 {
+                    sizes.push(r);
+                }
+            };
+            edge(lo, &mut sizes);
+            if len > 0 {
+                sizes.extend_from_slice(&self.chunks()[axis]);
+            }
+            edge(hi, &mut sizes);
+            out = out.take_along("pad", axis, AxisMap::List(map), sizes, fill.clone())?;
+        }
+        Ok(out)
+    }
+
+    /// The array shifted by `shift` positions along `axis`, elements that leave one end coming
+    /// back at the other (numpy's `roll`). The blocks stay where they are; each reads the one
+    /// or two input blocks its elements come from.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AxisOutOfRange`] for an axis the array does not have.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// use ndarray::{Axis, array};
+    /// let x = Array::from_ndarray(array![1, 2, 3, 4, 5], &[2])?;
+    /// assert_eq!(x.roll(2, Axis(0))?.compute()?, array![4, 5, 1, 2, 3].into_dyn());
+    /// assert_eq!(x.roll(-1, Axis(0))?.compute()?, array![2, 3, 4, 5, 1].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn roll(&self, shift: isize, axis: Axis) -> Result<Array<T>> {
+        let axis = self.check_axis("roll", axis.index())?;
+        let len = self.shape()[axis];
+        if len == 0 || shift.rem_euclid(len as isize) == 0 {
+            return Ok(self.clone());
+        }
+        let s = shift.rem_euclid(len as isize) as usize;
+        let map: Arc<[Option<usize>]> = (0..len).map(|p| Some((p + len - s) % len)).collect();
+        let sizes = self.chunks()[axis].clone();
+        self.take_along("roll", axis, AxisMap::List(map), sizes, T::default())
+    }
+}
+
+impl<T: Element + PartialOrd> Array<T> {
+    /// Each element limited to `[lo, hi]` (numpy's `clip`: `min(max(x, lo), hi)`, so `hi` wins
+    /// when `lo > hi`); NaN stays NaN. Fuses with the elementwise operations around it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::from_ndarray(ndarray::array![-2.0, 0.5, 3.0, f64::NAN], &[2])?;
+    /// let y = x.clip(0.0, 1.0).compute()?;
+    /// assert_eq!(&y.as_slice().unwrap()[..3], &[0.0, 0.5, 1.0]);
+    /// assert!(y[3].is_nan());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn clip(&self, lo: T, hi: T) -> Array<T> {
+        self.map(move |v| {
+            let v = if v < lo { lo.clone() } else { v };
+            if v > hi { hi.clone() } else { v }
+        })
+    }
+}

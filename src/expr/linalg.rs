@@ -1,0 +1,213 @@
+//! Block products for `tensordot` and `matmul`.
+//!
+//! The product of `a` and `b` over contracted axes is a sum over the blocks of those axes:
+//!
+//! ```text
+//!   C[i, j] = Σ_k A[i, k] · B[k, j]        one task per (k, i, j) makes a partial product,
+//!                                          a tree of fan-in `split_every` sums them over k
+//! ```
+//!
+//! [`Contract`] makes the partial products, with the block-combination index `k` as a leading
+//! axis of length-1 blocks; the caller sums that axis with the reduction machinery. Each block
+//! product is one `general_mat_mul` (matrixmultiply) per batch element, after viewing each
+//! block as a matrix: free axes by contracted axes.
+
+use std::marker::PhantomData;
+
+use ndarray::Dimension as _;
+use ndarray::LinalgScalar;
+use ndarray::linalg::general_mat_mul;
+use ndarray::{ArrayViewD, Axis, CowArray, Ix3};
+
+use super::block::{Element, block_of, owned};
+use super::{BlockRef, Node, NodeRef};
+use crate::chunks::Chunks;
+use crate::error::Result;
+use crate::scheduler::Value;
+
+/// Which axes of the two operands play which part.
+#[derive(Clone, Debug)]
+pub(crate) struct Axes {
+    /// Number of leading batch axes, shared by `a`, `b` and the output (matmul).
+    pub(crate) batch: usize,
+    pub(crate) a_free: Vec<usize>,
+    pub(crate) a_con: Vec<usize>,
+    pub(crate) b_con: Vec<usize>,
+    pub(crate) b_free: Vec<usize>,
+}
+
+/// Partial block products of `a` and `b` (see the module docs).
+pub(crate) struct Contract<T> {
+    name: &'static str,
+    inputs: [NodeRef; 2],
+    axes: Axes,
+    /// Grid shape of the contracted axes (the same in `a` and `b`).
+    k_grid: Vec<usize>,
+    /// Whether the output has the leading axis of block combinations over `k`.
+    partial: bool,
+    chunks: Chunks,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T: Element + LinalgScalar> Contract<T> {
+    /// `a` and `b` must have equal chunks on the contracted and batch axes.
+    pub(crate) fn new(name: &'static str, a: NodeRef, b: NodeRef, axes: Axes) -> Contract<T> {
+        let (ca, cb) = (a.chunks(), b.chunks());
+        let k_grid: Vec<usize> = axes.a_con.iter().map(|&i| ca.grid_shape()[i]).collect();
+        let nk: usize = k_grid.iter().product();
+        let partial = nk > 1;
+        let mut shape = Vec::new();
+        let mut sizes = Vec::new();
+        if partial {
+            shape.push(nk);
+            sizes.push(vec![1; nk]);
+        }
+        let parts = (0..axes.batch)
+            .chain(axes.a_free.iter().copied())
+            .map(|i| (ca, i))
+            .chain(axes.b_free.iter().map(|&i| (cb, i)));
+        for (c, i) in parts {
+            shape.push(c.shape()[i]);
+            sizes.push(c.sizes()[i].clone());
+        }
+        Contract {
+            name,
+            chunks: Chunks::from_valid(shape, sizes),
+            inputs: [a, b],
+            axes,
+            k_grid,
+            partial,
+            _t: PhantomData,
+        }
+    }
+
+    /// Whether the output has a leading axis of partial products to sum.
+    pub(crate) fn partial(&self) -> bool {
+        self.partial
+    }
+
+    /// Grid indices of the `a` and `b` blocks that output block `block` multiplies.
+    fn operand_blocks(&self, block: usize) -> (Vec<usize>, Vec<usize>) {
+        let g = self.chunks.grid_index(block);
+        let g = g.slice();
+        let (k, rest) = if self.partial {
+            (g[0], &g[1..])
+        } else {
+            (0, g)
+        };
+        let ax = &self.axes;
+        let (batch, rest) = rest.split_at(ax.batch);
+        let (fa, fb) = rest.split_at(ax.a_free.len());
+        let mut kidx = vec![0; self.k_grid.len()];
+        let mut r = k;
+        for (i, &n) in kidx.iter_mut().zip(&self.k_grid).rev() {
+            *i = r % n;
+            r /= n;
+        }
+        let mut ia = vec![0; self.inputs[0].chunks().ndim()];
+        let mut ib = vec![0; self.inputs[1].chunks().ndim()];
+        ia[..ax.batch].copy_from_slice(batch);
+        ib[..ax.batch].copy_from_slice(batch);
+        for (&i, &v) in ax.a_free.iter().zip(fa).chain(ax.a_con.iter().zip(&kidx)) {
+            ia[i] = v;
+        }
+        for (&i, &v) in ax.b_free.iter().zip(fb).chain(ax.b_con.iter().zip(&kidx)) {
+            ib[i] = v;
+        }
+        (ia, ib)
+    }
+}
+
+/// `v` with axes `order` viewed as a stack of matrices `(batch, rows, cols)`, where the first
+/// `batch` axes of `order` are the stack, then the next `split` make the rows; copied only when
+/// the axes are not already in that order in memory.
+fn as_matrices<'a, T: Element>(
+    v: ArrayViewD<'a, T>,
+    order: &[usize],
+    batch: usize,
+    split: usize,
+) -> CowArray<'a, T, Ix3> {
+    let p = v.permuted_axes(order.to_vec());
+    let s = p.shape();
+    let nb: usize = s[..batch].iter().product();
+    let rows: usize = s[batch..batch + split].iter().product();
+    let cols: usize = s[batch + split..].iter().product();
+    let shape = (nb, rows, cols);
+    if p.is_standard_layout() {
+        let m = p.into_shape_with_order(shape);
+        CowArray::from(m.expect("a standard-layout view reshapes in place"))
+    } else {
+        let m = p
+            .as_standard_layout()
+            .into_owned()
+            .into_shape_with_order(shape);
+        CowArray::from(m.expect("the same number of elements"))
+    }
+}
+
+impl<T: Element + LinalgScalar> Node for Contract<T> {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn chunks(&self) -> &Chunks {
+        &self.chunks
+    }
+    fn inputs(&self) -> &[NodeRef] {
+        &self.inputs
+    }
+    fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
+        let (ia, ib) = self.operand_blocks(block);
+        deps.push(BlockRef {
+            input: 0,
+            block: self.inputs[0].chunks().linear_index(&ia),
+        });
+        deps.push(BlockRef {
+            input: 1,
+            block: self.inputs[1].chunks().linear_index(&ib),
+        });
+    }
+    fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
+        let ax = &self.axes;
+        let batch: Vec<usize> = (0..ax.batch).collect();
+        let a_order: Vec<usize> = batch
+            .iter()
+            .chain(&ax.a_free)
+            .chain(&ax.a_con)
+            .copied()
+            .collect();
+        let b_order: Vec<usize> = batch
+            .iter()
+            .chain(&ax.b_con)
+            .chain(&ax.b_free)
+            .copied()
+            .collect();
+        let a = as_matrices(
+            block_of::<T>(&inputs[0]).view(),
+            &a_order,
+            ax.batch,
+            ax.a_free.len(),
+        );
+        let b = as_matrices(
+            block_of::<T>(&inputs[1]).view(),
+            &b_order,
+            ax.batch,
+            ax.b_con.len(),
+        );
+        let (nb, m, n) = (a.shape()[0], a.shape()[1], b.shape()[2]);
+        let mut c = ndarray::Array3::<T>::zeros((nb, m, n));
+        for i in 0..nb {
+            general_mat_mul(
+                T::one(),
+                &a.index_axis(Axis(0), i),
+                &b.index_axis(Axis(0), i),
+                T::zero(),
+                &mut c.index_axis_mut(Axis(0), i),
+            );
+        }
+        let c = c
+            .into_dyn()
+            .into_shape_with_order(self.chunks.block_shape(block))
+            .expect("the output block has batch × rows × cols elements");
+        Ok(owned(c))
+    }
+}

@@ -1,0 +1,388 @@
+//! Taking elements by position: slicing (with steps), index selection, padding and rolling.
+//!
+//! Each axis of the result maps every output position to the input position it copies, or to
+//! nothing (a fill value, for constant padding). An output block then reads the input blocks
+//! its positions fall in, and copies runs of positions that advance by a constant step inside
+//! one input block with one strided assignment each:
+//!
+//! ```text
+//!   input axis   |  0  1  2 |  3  4  5 |  6  7  8 |      s![7..0;-2] on ndarray's rule:
+//!   output       [  7  5 ][ 3  1 ]                       positions 7, 5, 3, 1
+//!   runs         block 2: 7 (len 1)   block 1: 5, 3 (step -2)   block 0: 1
+//! ```
+//!
+//! Output chunks are chosen by the operation (a slice keeps one output block per input block
+//! it touches, so a block taken whole is shared without a copy).
+
+use std::marker::PhantomData;
+use std::ops::Range;
+use std::sync::Arc;
+
+use ndarray::{ArrayD, Slice};
+
+use super::block::{Element, block_of, owned, region};
+use super::{BlockRef, Node, NodeRef};
+use crate::chunks::{Chunks, for_each_combination};
+use crate::error::Result;
+use crate::scheduler::Value;
+
+/// For one axis: the input position that each output position copies.
+#[derive(Clone, Debug)]
+pub(crate) enum AxisMap {
+    /// `first, first + step, ...` (`len` positions), as a slice takes them.
+    Range {
+        first: usize,
+        step: isize,
+        len: usize,
+    },
+    /// An explicit list; `None` takes the fill value.
+    List(Arc<[Option<usize>]>),
+}
+
+impl AxisMap {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            AxisMap::Range { len, .. } => *len,
+            AxisMap::List(l) => l.len(),
+        }
+    }
+
+    fn get(&self, p: usize) -> Option<usize> {
+        match self {
+            AxisMap::Range { first, step, .. } => {
+                Some((*first as isize + p as isize * *step) as usize)
+            }
+            AxisMap::List(l) => l[p],
+        }
+    }
+}
+
+/// An axis of the result: an axis of the take (one per input axis), or a new axis of length 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OutAxis {
+    Input(usize),
+    New,
+}
+
+/// A run of output positions on one axis, copied from one input block with one step (or filled).
+#[derive(Debug)]
+struct Run {
+    /// Output positions, relative to the output block.
+    to: Range<usize>,
+    /// The input block along this axis and the slice of it, or `None` to fill.
+    from: Option<(usize, Slice)>,
+}
+
+/// A run being built: its first output position, the input block with its first local index
+/// and step (or `None` to fill), and its length.
+struct Open {
+    to: usize,
+    from: Option<(usize, usize, isize)>,
+    n: usize,
+}
+
+impl Open {
+    /// Whether input position `next` (block, local index; `None` to fill) continues the run.
+    fn extend(&mut self, next: Option<(usize, usize)>) -> bool {
+        let ok = match (&mut self.from, next) {
+            (None, None) => true,
+            (Some((b, f, step)), Some((nb, local))) if *b == nb => {
+                if self.n == 1 && local != *f {
+                    *step = local as isize - *f as isize;
+                    true
+                } else {
+                    self.n > 1 && local as isize == *f as isize + self.n as isize * *step
+                }
+            }
+            _ => false,
+        };
+        self.n += usize::from(ok);
+        ok
+    }
+
+    fn close(self) -> Run {
+        let n = self.n as isize;
+        let from = self.from.map(|(b, f, step)| {
+            let f = f as isize;
+            let slice = if self.n == 1 {
+                Slice::new(f, Some(f + 1), 1)
+            } else if step > 0 {
+                Slice::new(f, Some(f + (n - 1) * step + 1), step)
+            } else {
+                // ndarray walks a negative step from the end of the range.
+                Slice::new(f + (n - 1) * step, Some(f + 1), step)
+            };
+            (b, slice)
+        });
+        Run {
+            to: self.to..self.to + self.n,
+            from,
+        }
+    }
+}
+
+/// Builds a run list for output range `r` of `map` over input axis `axis` of `src`.
+fn runs(map: &AxisMap, src: &Chunks, axis: usize, r: Range<usize>) -> Vec<Run> {
+    let starts = src.starts(axis);
+    let mut out: Vec<Run> = Vec::new();
+    let mut cur: Option<Open> = None;
+    let mut block = 0;
+    for p in r.clone() {
+        let next = map.get(p).map(|i| {
+            if !(starts[block]..starts[block + 1]).contains(&i) {
+                block = src.locate(axis, i);
+            }
+            (block, i - starts[block])
+        });
+        if cur.as_mut().is_some_and(|c| c.extend(next)) {
+            continue;
+        }
+        out.extend(cur.take().map(Open::close));
+        cur = Some(Open {
+            to: p - r.start,
+            from: next.map(|(b, l)| (b, l, 1)),
+            n: 1,
+        });
+    }
+    out.extend(cur.map(Open::close));
+    out
+}
+
+/// Output chunk sizes for `map` (which has no fill positions) over input axis `axis`: one chunk
+/// per maximal stretch of output positions inside one input block, as a slice keeps them.
+pub(crate) fn chunk_counts(map: &AxisMap, src: &Chunks, axis: usize) -> Vec<usize> {
+    let n = map.len();
+    if n == 0 {
+        return vec![0];
+    }
+    let starts = src.starts(axis);
+    let mut out = Vec::new();
+    let mut p = 0;
+    while p < n {
+        let i = map.get(p).expect("a slice has no fill positions");
+        let b = src.locate(axis, i);
+        let k = match map {
+            AxisMap::Range { step, .. } if *step > 0 => {
+                (starts[b + 1] - 1 - i) / *step as usize + 1
+            }
+            AxisMap::Range { step, .. } => (i - starts[b]) / step.unsigned_abs() + 1,
+            AxisMap::List(_) => {
+                let mut k = 1;
+                while p + k < n
+                    && map
+                        .get(p + k)
+                        .is_some_and(|j| (starts[b]..starts[b + 1]).contains(&j))
+                {
+                    k += 1;
+                }
+                k
+            }
+        };
+        let k = k.min(n - p);
+        out.push(k);
+        p += k;
+    }
+    out
+}
+
+/// Takes elements of the input by position on every axis (see the module docs).
+pub(crate) struct Take<T> {
+    name: &'static str,
+    inputs: [NodeRef; 1],
+    maps: Vec<AxisMap>,
+    /// Chunk sizes of the take, one list per input axis.
+    take_chunks: Chunks,
+    /// The axes of the result; input axes left out must have length 1 and are dropped.
+    layout: Vec<OutAxis>,
+    chunks: Chunks,
+    fill: T,
+    one_to_one: bool,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T: Element> Take<T> {
+    /// `sizes` are the output chunk sizes per input axis (adding up to each map's length).
+    pub(crate) fn new(
+        name: &'static str,
+        input: NodeRef,
+        maps: Vec<AxisMap>,
+        sizes: Vec<Vec<usize>>,
+        layout: Vec<OutAxis>,
+        fill: T,
+    ) -> Take<T> {
+        let take_shape: Vec<usize> = maps.iter().map(AxisMap::len).collect();
+        let take_chunks = Chunks::from_valid(take_shape, sizes);
+        let (shape, out_sizes) = layout
+            .iter()
+            .map(|a| match *a {
+                OutAxis::Input(i) => (take_chunks.shape()[i], take_chunks.sizes()[i].clone()),
+                OutAxis::New => (1, vec![1]),
+            })
+            .unzip();
+        let chunks = Chunks::from_valid(shape, out_sizes);
+        let src = input.chunks().clone();
+        // One-to-one if every output chunk reads at most one input block on every axis, and no
+        // two output chunks read the same one.
+        let one_to_one = maps.iter().enumerate().all(|(axis, map)| {
+            let starts = take_chunks.starts(axis);
+            let mut seen = vec![false; src.grid_shape()[axis]];
+            starts.windows(2).all(|w| {
+                let blocks = blocks_read(map, &src, axis, w[0]..w[1]);
+                match blocks.as_slice() {
+                    [] => true,
+                    [b] => !std::mem::replace(&mut seen[*b], true),
+                    _ => false,
+                }
+            })
+        });
+        Take {
+            name,
+            inputs: [input],
+            maps,
+            take_chunks,
+            layout,
+            chunks,
+            fill,
+            one_to_one,
+            _t: PhantomData,
+        }
+    }
+
+    /// The block of the take that output block `block` is.
+    fn take_block(&self, block: usize) -> usize {
+        let g = self.chunks.grid_index(block);
+        let mut idx = vec![0; self.maps.len()];
+        for (k, a) in self.layout.iter().enumerate() {
+            if let OutAxis::Input(i) = a {
+                idx[*i] = g[k];
+            }
+        }
+        self.take_chunks.linear_index(&idx)
+    }
+
+    fn axis_runs(&self, tb: usize) -> Vec<Vec<Run>> {
+        let src = self.inputs[0].chunks();
+        self.take_chunks
+            .block_ranges(tb)
+            .into_iter()
+            .enumerate()
+            .map(|(axis, r)| runs(&self.maps[axis], src, axis, r))
+            .collect()
+    }
+}
+
+/// The input blocks along `axis` that output positions `r` read, ascending.
+fn blocks_read(map: &AxisMap, src: &Chunks, axis: usize, r: Range<usize>) -> Vec<usize> {
+    let mut blocks: Vec<usize> = runs(map, src, axis, r)
+        .into_iter()
+        .filter_map(|run| run.from.map(|(b, _)| b))
+        .collect();
+    blocks.sort_unstable();
+    blocks.dedup();
+    blocks
+}
+
+impl<T: Element> Node for Take<T> {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn chunks(&self) -> &Chunks {
+        &self.chunks
+    }
+    fn inputs(&self) -> &[NodeRef] {
+        &self.inputs
+    }
+    fn one_to_one(&self, _input: usize) -> bool {
+        self.one_to_one
+    }
+    fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
+        let tb = self.take_block(block);
+        let src = self.inputs[0].chunks();
+        let per_axis: Vec<Vec<usize>> = self
+            .take_chunks
+            .block_ranges(tb)
+            .into_iter()
+            .enumerate()
+            .map(|(axis, r)| blocks_read(&self.maps[axis], src, axis, r))
+            .collect();
+        let mut idx = vec![0; per_axis.len()];
+        for_each_combination(&per_axis, |bs| {
+            for (i, b) in idx.iter_mut().zip(bs) {
+                *i = **b;
+            }
+            deps.push(BlockRef {
+                input: 0,
+                block: src.linear_index(&idx),
+            });
+        });
+    }
+    fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
+        let tb = self.take_block(block);
+        let runs = self.axis_runs(tb);
+        let identity_layout = self.layout.len() == self.maps.len()
+            && self
+                .layout
+                .iter()
+                .enumerate()
+                .all(|(k, a)| *a == OutAxis::Input(k));
+        // A block taken as one contiguous region of one input block: share it.
+        if identity_layout
+            && inputs.len() == 1
+            && runs
+                .iter()
+                .all(|r| r.len() == 1 && r[0].from.as_ref().is_some_and(|(_, s)| s.step == 1))
+        {
+            let ranges = runs
+                .iter()
+                .map(|r| {
+                    let s = &r[0].from.as_ref().expect("checked above").1;
+                    s.start as usize..s.end.expect("runs have an end") as usize
+                })
+                .collect();
+            return Ok(region::<T>(&inputs[0], ranges));
+        }
+        let mut out = ArrayD::from_elem(self.take_chunks.block_shape(tb), self.fill.clone());
+        // Position of each input block along each axis in the list of blocks read (the order
+        // of `block_inputs`), to find a run's value.
+        let per_axis: Vec<Vec<usize>> = runs
+            .iter()
+            .map(|rs| {
+                let mut b: Vec<usize> = rs
+                    .iter()
+                    .filter_map(|r| r.from.as_ref().map(|f| f.0))
+                    .collect();
+                b.sort_unstable();
+                b.dedup();
+                b
+            })
+            .collect();
+        let mut strides = vec![1; per_axis.len()];
+        for a in (0..per_axis.len().saturating_sub(1)).rev() {
+            strides[a] = strides[a + 1] * per_axis[a + 1].len();
+        }
+        for_each_combination(&runs, |rs| {
+            let mut value = 0;
+            for (a, r) in rs.iter().enumerate() {
+                let Some((b, _)) = &r.from else { return };
+                value += strides[a] * per_axis[a].binary_search(b).expect("a block read");
+            }
+            let src = block_of::<T>(&inputs[value]).view();
+            let src = src.slice_each_axis(|ax| {
+                rs[ax.axis.index()]
+                    .from
+                    .as_ref()
+                    .expect("fill runs return above")
+                    .1
+            });
+            out.slice_each_axis_mut(|ax| Slice::from(rs[ax.axis.index()].to.clone()))
+                .assign(&src);
+        });
+        if identity_layout {
+            return Ok(owned(out));
+        }
+        let out = out
+            .into_shape_with_order(self.chunks.block_shape(block))
+            .expect("dropped and new axes have length 1");
+        Ok(owned(out))
+    }
+}

@@ -1,0 +1,521 @@
+//! Slicing, reshaping, joining and linear algebra against plain ndarray on the whole array
+//! (numpy's rules where ndarray has no equivalent), over random shapes (empty axes and 0-d
+//! included), random chunkings and random arguments.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chunkwise::{Array, Boundary, Error, concatenate, stack, where_};
+use ndarray::{ArrayD, Axis, IxDyn, SliceInfoElem, s};
+use proptest::prelude::*;
+
+use common::{assert_array_eq, chunking, data, pad_whole, seeded_chunks, shape};
+
+/// A small deterministic generator for arguments drawn inside a test body.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        if n == 0 {
+            0
+        } else {
+            (self.0 >> 33) as usize % n
+        }
+    }
+}
+
+fn case() -> impl Strategy<Value = (ArrayD<f64>, Vec<Vec<usize>>, u64)> {
+    shape().prop_flat_map(|sh| {
+        let d = data(&sh, 7);
+        (Just(d), chunking(sh), any::<u64>())
+    })
+}
+
+/// A random slice entry for an axis of length `len`, valid by ndarray's rules.
+fn slice_elem(len: usize, r: &mut Lcg) -> SliceInfoElem {
+    let n = len as isize;
+    let bound = |r: &mut Lcg| {
+        let i = r.next(len + 1) as isize;
+        if r.next(2) == 0 { i } else { i - n }
+    };
+    if len > 0 && r.next(5) == 0 {
+        return SliceInfoElem::Index(bound(r).clamp(-n, n - 1));
+    }
+    let start = bound(r);
+    let end = if r.next(3) == 0 { None } else { Some(bound(r)) };
+    let step = [1, 1, 2, 3, -1, -2, -3][r.next(7)];
+    SliceInfoElem::Slice { start, end, step }
+}
+
+fn ndarray_slice(a: &ArrayD<f64>, elems: &[SliceInfoElem]) -> ArrayD<f64> {
+    a.slice(elems).to_owned()
+}
+
+/// The prime factors of `n`, with repeats.
+fn factors(mut n: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut p = 2;
+    while n > 1 {
+        while n.is_multiple_of(p) {
+            out.push(p);
+            n /= p;
+        }
+        p += 1;
+    }
+    out
+}
+
+/// A random shape with `len` elements.
+fn reshape_target(len: usize, r: &mut Lcg) -> Vec<usize> {
+    let ndim = r.next(5);
+    if len == 0 {
+        let mut s: Vec<usize> = (0..ndim.max(1)).map(|_| r.next(4)).collect();
+        let z = r.next(s.len());
+        s[z] = 0;
+        return s;
+    }
+    let mut s = vec![1; ndim.max(1)];
+    for f in factors(len) {
+        let k = r.next(s.len());
+        s[k] *= f;
+    }
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    #[test]
+    fn slices_match_ndarray((a, chunks, seed) in case()) {
+        let mut r = Lcg(seed);
+        let mut elems: Vec<SliceInfoElem> = a.shape().iter().map(|&n| slice_elem(n, &mut r)).collect();
+        if r.next(4) == 0 {
+            let at = r.next(elems.len() + 1);
+            elems.insert(at, SliceInfoElem::NewAxis);
+        }
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        let y = x.slice(elems.as_slice()).unwrap();
+        assert_array_eq(&y, &ndarray_slice(&a, &elems));
+        // A slice of a slice.
+        let elems2: Vec<SliceInfoElem> = y.shape().iter().map(|&n| slice_elem(n, &mut r)).collect();
+        let expected = ndarray_slice(&ndarray_slice(&a, &elems), &elems2);
+        assert_array_eq(&y.slice(elems2.as_slice()).unwrap(), &expected);
+    }
+
+    #[test]
+    fn index_axis_and_select_match_ndarray((a, chunks, seed) in case()) {
+        prop_assume!(a.ndim() > 0);
+        let mut r = Lcg(seed);
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        let axis = r.next(a.ndim());
+        let len = a.shape()[axis];
+        if len > 0 {
+            let i = r.next(len);
+            assert_array_eq(&x.index_axis(Axis(axis), i).unwrap(), &a.index_axis(Axis(axis), i).to_owned());
+        }
+        let n = r.next(2 * len + 2);
+        let idx: Vec<usize> = if len == 0 { Vec::new() } else { (0..n).map(|_| r.next(len)).collect() };
+        assert_array_eq(&x.select(Axis(axis), &idx).unwrap(), &a.select(Axis(axis), &idx));
+    }
+
+    #[test]
+    fn masks_match_a_filter((a, chunks, seed) in case()) {
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        let mut r = Lcg(seed);
+        let keep = ArrayD::from_shape_fn(a.raw_dim(), |_| r.next(3) == 0);
+        let m = Array::from_ndarray(keep.clone(), seeded_chunks(a.shape(), seed)).unwrap();
+        let got = x.mask(&m).unwrap();
+        let expected: Vec<f64> = a.iter().zip(keep.iter()).filter(|(_, k)| **k).map(|(v, _)| *v).collect();
+        assert_array_eq(&got, &ArrayD::from_shape_vec(IxDyn(&[expected.len()]), expected).unwrap());
+    }
+
+    #[test]
+    fn axis_permutations_match_ndarray((a, chunks, seed) in case()) {
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        let mut r = Lcg(seed);
+        assert_array_eq(&x.transpose(), &a.t().to_owned());
+        let mut perm: Vec<usize> = (0..a.ndim()).collect();
+        for i in (1..perm.len()).rev() {
+            perm.swap(i, r.next(i + 1));
+        }
+        assert_array_eq(&x.permuted_axes(&perm).unwrap(), &a.clone().permuted_axes(perm.clone()));
+        if a.ndim() > 0 {
+            let (p, q) = (r.next(a.ndim()), r.next(a.ndim()));
+            let mut e = a.clone();
+            e.swap_axes(p, q);
+            assert_array_eq(&x.swap_axes(p, q).unwrap(), &e);
+        }
+        let at = r.next(a.ndim() + 1);
+        let inserted = x.insert_axis(Axis(at)).unwrap();
+        assert_array_eq(&inserted, &a.clone().insert_axis(Axis(at)));
+        assert_array_eq(&inserted.remove_axis(Axis(at)).unwrap(), &a);
+    }
+
+    #[test]
+    fn reshapes_match_row_major_order((a, chunks, seed) in case()) {
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        let mut r = Lcg(seed);
+        let to = reshape_target(a.len(), &mut r);
+        let flat: Vec<f64> = a.iter().copied().collect();
+        let expected = ArrayD::from_shape_vec(IxDyn(&to), flat).unwrap();
+        let y = x.reshape(&to).unwrap();
+        assert_array_eq(&y, &expected);
+        // And back.
+        assert_array_eq(&y.reshape(a.shape()).unwrap(), &a);
+    }
+
+    #[test]
+    fn broadcast_to_matches_ndarray((a, chunks, seed) in case()) {
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        let mut r = Lcg(seed);
+        let mut to: Vec<usize> = (0..r.next(3)).map(|_| r.next(4)).collect();
+        to.extend(a.shape().iter().map(|&n| if n == 1 { r.next(4) } else { n }));
+        let expected = a.broadcast(IxDyn(&to)).unwrap().to_owned();
+        assert_array_eq(&x.broadcast_to(&to).unwrap(), &expected);
+    }
+
+    #[test]
+    fn concatenate_and_stack_match_ndarray((a, chunks, seed) in case()) {
+        prop_assume!(a.ndim() > 0);
+        let mut r = Lcg(seed);
+        let axis = r.next(a.ndim());
+        let mut parts = vec![a.clone()];
+        for k in 0..r.next(3) {
+            let mut sh = a.shape().to_vec();
+            sh[axis] = r.next(4);
+            parts.push(data(&sh, k as u64));
+        }
+        let xs: Vec<Array<f64>> = parts
+            .iter()
+            .enumerate()
+            .map(|(k, p)| {
+                let c = if k == 0 { chunks.clone() } else { seeded_chunks(p.shape(), seed + k as u64) };
+                Array::from_ndarray(p.clone(), c).unwrap()
+            })
+            .collect();
+        let refs: Vec<&Array<f64>> = xs.iter().collect();
+        let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
+        let expected = ndarray::concatenate(Axis(axis), &views).unwrap();
+        assert_array_eq(&concatenate(Axis(axis), &refs).unwrap(), &expected);
+        let same: Vec<Array<f64>> = (0..3)
+            .map(|k| Array::from_ndarray(a.mapv(|v| v + k as f64), seeded_chunks(a.shape(), seed ^ k)).unwrap())
+            .collect();
+        let refs: Vec<&Array<f64>> = same.iter().collect();
+        let at = r.next(a.ndim() + 1);
+        let views: Vec<ArrayD<f64>> = (0..3).map(|k| a.mapv(|v| v + k as f64)).collect();
+        let views: Vec<_> = views.iter().map(|v| v.view()).collect();
+        assert_array_eq(&stack(Axis(at), &refs).unwrap(), &ndarray::stack(Axis(at), &views).unwrap());
+    }
+
+    #[test]
+    fn pad_matches_numpy_pad((a, chunks, seed) in case()) {
+        let a = a.mapv(|v| (v * 8.0) as i64);
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        let mut r = Lcg(seed);
+        let width: Vec<(usize, usize)> = a.shape().iter().map(|_| (r.next(6), r.next(6))).collect();
+        let mode = [Boundary::Reflect, Boundary::Mirror, Boundary::Periodic, Boundary::Nearest, Boundary::Constant(-7)][r.next(5)].clone();
+        let padded = x.pad(width.clone(), mode.clone());
+        let empty_padded = a.shape().iter().zip(&width).any(|(&n, &(lo, hi))| n == 0 && lo + hi > 0);
+        if empty_padded && !matches!(mode, Boundary::Constant(_)) {
+            let unsupported = matches!(padded, Err(Error::UnsupportedBoundary { op: "pad", .. }));
+            prop_assert!(unsupported);
+        } else {
+            let modes = vec![mode; a.ndim()];
+            assert_array_eq(&padded.unwrap(), &pad_whole(&a, &width, &modes));
+        }
+    }
+
+    #[test]
+    fn roll_where_and_clip_match_numpy((a, chunks, seed) in case()) {
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        let mut r = Lcg(seed);
+        if a.ndim() > 0 {
+            let axis = r.next(a.ndim());
+            let len = a.shape()[axis];
+            let shift = r.next(3 * len + 1) as isize - len as isize;
+            let idx: Vec<usize> = (0..len)
+                .map(|p| (p as isize - shift).rem_euclid(len as isize) as usize)
+                .collect();
+            assert_array_eq(&x.roll(shift, Axis(axis)).unwrap(), &a.select(Axis(axis), &idx));
+        }
+        let c = x.map(|v| v > 0.5);
+        let other = Array::from_ndarray(ndarray::arr0(-1.0).into_dyn(), Vec::<Vec<usize>>::new()).unwrap();
+        let expected = a.mapv(|v| if v > 0.5 { v } else { -1.0 });
+        assert_array_eq(&where_(&c, &x, &other).unwrap(), &expected);
+        assert_array_eq(&x.clip(-1.0, 2.0), &a.mapv(|v| v.clamp(-1.0, 2.0)));
+    }
+
+    #[test]
+    fn rechunks_between_any_chunkings_keep_the_values((a, chunks, seed) in case()) {
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        let to = seeded_chunks(a.shape(), seed);
+        assert_array_eq(&x.rechunk(to).unwrap(), &a);
+    }
+}
+
+/// Integer-valued matrices, so that every sum is exact whatever its order.
+fn int_matrix(rows: usize, cols: usize, seed: u64) -> ArrayD<f64> {
+    data(&[rows, cols], seed).mapv(|v| (v * 8.0).round())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(80))]
+
+    #[test]
+    fn matrix_products_match_ndarray_dot(m in 0usize..7, k in 0usize..7, n in 0usize..7, seed in any::<u64>()) {
+        let a = int_matrix(m, k, seed);
+        let b = int_matrix(k, n, seed + 1);
+        let x = Array::from_ndarray(a.clone(), seeded_chunks(&[m, k], seed)).unwrap();
+        let y = Array::from_ndarray(b.clone(), seeded_chunks(&[k, n], seed + 2)).unwrap();
+        let a2 = a.clone().into_dimensionality::<ndarray::Ix2>().unwrap();
+        let b2 = b.clone().into_dimensionality::<ndarray::Ix2>().unwrap();
+        let expected = a2.dot(&b2).into_dyn();
+        assert_array_eq(&x.dot(&y).unwrap(), &expected);
+        assert_array_eq(&x.matmul(&y).unwrap(), &expected);
+        assert_array_eq(&x.tensordot(&y, 1).unwrap(), &expected);
+        // Transposed operands: contract axis 0 of x.t() (i.e. x's axis 1) with axis 0 of y.
+        assert_array_eq(&x.transpose().tensordot(&y, ([0], [0])).unwrap(), &expected);
+        // Matrix-vector, vector-matrix, vector-vector.
+        let v = data(&[k], seed + 3).mapv(|v| (v * 8.0).round());
+        let vx = Array::from_ndarray(v.clone(), seeded_chunks(&[k], seed + 4)).unwrap();
+        let v1 = v.clone().into_dimensionality::<ndarray::Ix1>().unwrap();
+        assert_array_eq(&x.dot(&vx).unwrap(), &a2.dot(&v1).into_dyn());
+        assert_array_eq(&x.matmul(&vx).unwrap(), &a2.dot(&v1).into_dyn());
+        assert_array_eq(&vx.dot(&y).unwrap(), &v1.dot(&b2).into_dyn());
+        assert_array_eq(&vx.matmul(&vx).unwrap(), &ndarray::arr0(v1.dot(&v1)).into_dyn());
+    }
+
+    #[test]
+    fn batched_matmul_broadcasts_the_stack(b1 in 0usize..3, b2 in 1usize..4, m in 1usize..5, k in 0usize..5, n in 1usize..5, seed in any::<u64>()) {
+        // (b2, m, k) @ (b1?, 1 or b2, k, n): the left stack broadcasts against the right.
+        let a = data(&[b2, m, k], seed).mapv(|v| (v * 8.0).round());
+        let right_stack = if b1 == 0 { vec![b2] } else { vec![b1, 1] };
+        let mut bs = right_stack.clone();
+        bs.extend([k, n]);
+        let b = data(&bs, seed + 1).mapv(|v| (v * 8.0).round());
+        let x = Array::from_ndarray(a.clone(), seeded_chunks(a.shape(), seed)).unwrap();
+        let y = Array::from_ndarray(b.clone(), seeded_chunks(b.shape(), seed + 2)).unwrap();
+        let got = x.matmul(&y).unwrap();
+        let outer = if b1 == 0 { 1 } else { b1 };
+        let mut shape = if b1 == 0 { vec![b2] } else { vec![b1, b2] };
+        shape.extend([m, n]);
+        let mut expected = ArrayD::<f64>::zeros(IxDyn(&shape));
+        for o in 0..outer {
+            for i in 0..b2 {
+                let am = a.index_axis(Axis(0), i).into_dimensionality::<ndarray::Ix2>().unwrap();
+                let bm = if b1 == 0 { b.index_axis(Axis(0), i).to_owned() } else { b.index_axis(Axis(0), o).index_axis(Axis(0), 0).to_owned() };
+                let prod = am.dot(&bm.into_dimensionality::<ndarray::Ix2>().unwrap());
+                let mut dst = if b1 == 0 { expected.index_axis_mut(Axis(0), i) } else { expected.index_axis_mut(Axis(0), o).into_subview(i) };
+                dst.assign(&prod.into_dyn());
+            }
+        }
+        assert_array_eq(&got, &expected);
+    }
+
+    #[test]
+    fn tensordot_matches_a_loop(seed in any::<u64>()) {
+        let mut r = Lcg(seed);
+        let (p, q, t) = (r.next(4) + 1, r.next(4), r.next(3) + 1);
+        let a = data(&[p, q, t], seed).mapv(|v| (v * 8.0).round());
+        let b = data(&[t, 2, q], seed + 1).mapv(|v| (v * 8.0).round());
+        let x = Array::from_ndarray(a.clone(), seeded_chunks(a.shape(), seed)).unwrap();
+        let y = Array::from_ndarray(b.clone(), seeded_chunks(b.shape(), seed + 1)).unwrap();
+        let got = x.tensordot(&y, ([1, 2], [2, 0])).unwrap();
+        let expected = ArrayD::from_shape_fn(IxDyn(&[p, 2]), |i| {
+            let mut s = 0.0;
+            for j in 0..q {
+                for k in 0..t {
+                    s += a[[i[0], j, k]] * b[[k, i[1], j]];
+                }
+            }
+            s
+        });
+        assert_array_eq(&got, &expected);
+    }
+}
+
+trait IntoSubview<'a> {
+    fn into_subview(self, i: usize) -> ndarray::ArrayViewMutD<'a, f64>;
+}
+
+impl<'a> IntoSubview<'a> for ndarray::ArrayViewMutD<'a, f64> {
+    fn into_subview(self, i: usize) -> ndarray::ArrayViewMutD<'a, f64> {
+        self.index_axis_move(Axis(0), i)
+    }
+}
+
+#[test]
+fn a_slice_touching_three_of_a_million_blocks_computes_three() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let x = Array::<i64>::from_fn(&[1_000_000], &[1], move |i| {
+        counter.fetch_add(1, Ordering::Relaxed);
+        i[0] as i64
+    })
+    .unwrap();
+    let y = x.slice(s![500_000..500_003]).unwrap();
+    assert_eq!(y.num_tasks(), 3);
+    assert_eq!(
+        y.compute().unwrap().into_raw_vec_and_offset().0,
+        vec![500_000, 500_001, 500_002]
+    );
+    assert_eq!(calls.load(Ordering::Relaxed), 3);
+}
+
+#[test]
+fn a_slice_inside_one_block_is_fused_with_its_source() {
+    let x = Array::<f64>::ones(&[100, 100], [10, 10]).unwrap();
+    // 2 x 3 blocks touched; each slice block reads one source block and runs in its task.
+    assert_eq!(x.slice(s![5..15, 25..55]).unwrap().num_tasks(), 2 * 4);
+    assert_eq!(x.slice(s![5..15;3, 20..50]).unwrap().num_tasks(), 2 * 3);
+}
+
+#[test]
+fn rows_to_columns_rechunk_goes_through_intermediate_chunks() {
+    // dask issue 417: (1, 100) -> (100, 1) blocks on a 100 x 100 array.
+    let x = Array::<f64>::ones(&[100, 100], [1, 100]).unwrap();
+    let y = x.rechunk([100, 1]).unwrap();
+    assert_eq!(y.chunks(), &[vec![100], vec![1; 100]]);
+    // 100 source blocks, 100 intermediate (10 x 10) blocks and 100 output blocks; a direct
+    // rechunk would have 100 tasks of 100 inputs each.
+    assert_eq!(y.num_tasks(), 300);
+    assert_eq!(
+        y.compute().unwrap(),
+        ndarray::Array2::ones((100, 100)).into_dyn()
+    );
+    // Between near chunkings, one step.
+    let z = x.rechunk([2, 50]).unwrap();
+    assert_eq!(z.num_tasks(), 100 + 100);
+}
+
+#[test]
+fn shape_and_index_errors_name_the_values() {
+    let x = Array::<f64>::zeros(&[4, 6], [2, 3]).unwrap();
+    assert_eq!(
+        x.slice(s![4, ..]).unwrap_err(),
+        Error::IndexOutOfRange {
+            op: "slice",
+            axis: 0,
+            index: 4,
+            len: 4
+        }
+    );
+    let zero_step = [
+        SliceInfoElem::from(..),
+        SliceInfoElem::Slice {
+            start: 1,
+            end: None,
+            step: 0,
+        },
+    ];
+    assert_eq!(
+        x.slice(zero_step.as_slice()).unwrap_err(),
+        Error::ZeroStep { axis: 1 }
+    );
+    assert_eq!(
+        x.slice(s![..]).unwrap_err(),
+        Error::RankMismatch {
+            op: "slice",
+            given: 1,
+            ndim: 2
+        }
+    );
+    assert_eq!(
+        x.select(Axis(1), &[0, 9]).unwrap_err(),
+        Error::IndexOutOfRange {
+            op: "select",
+            axis: 1,
+            index: 9,
+            len: 6
+        }
+    );
+    assert!(matches!(
+        x.index_axis(Axis(2), 0),
+        Err(Error::AxisOutOfRange { axis: 2, .. })
+    ));
+    let e = x.reshape(&[5, 5]).unwrap_err();
+    assert_eq!(
+        e,
+        Error::ReshapeSize {
+            from: vec![4, 6],
+            to: vec![5, 5]
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "reshape: cannot reshape shape [4, 6] (24 elements) into shape [5, 5] (25 elements)"
+    );
+    assert!(matches!(
+        x.permuted_axes(&[1, 1]),
+        Err(Error::InvalidAxes { .. })
+    ));
+    assert_eq!(
+        x.remove_axis(Axis(0)).unwrap_err(),
+        Error::RemoveAxis { axis: 0, len: 4 }
+    );
+    assert!(matches!(
+        x.broadcast_to(&[4, 7]),
+        Err(Error::IncompatibleShapes {
+            op: "broadcast_to",
+            ..
+        })
+    ));
+    let wrong = Array::<bool>::full(&[4, 5], [2, 2], true).unwrap();
+    assert_eq!(
+        x.mask(&wrong).unwrap_err(),
+        Error::IncompatibleShapes {
+            op: "mask",
+            left: vec![4, 6],
+            right: vec![4, 5]
+        }
+    );
+    let y = Array::<f64>::zeros(&[5, 2], [2, 2]).unwrap();
+    let e = x.matmul(&y).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "matmul: axis 1 of shape [4, 6] has length 6, but axis 0 of shape [5, 2] has length 5"
+    );
+    assert!(matches!(
+        x.dot(&y),
+        Err(Error::ContractionMismatch { op: "dot", .. })
+    ));
+    let s3 = Array::<f64>::zeros(&[2, 2, 2], [1, 1, 1]).unwrap();
+    assert!(matches!(
+        s3.dot(&s3),
+        Err(Error::UnsupportedRank {
+            op: "dot",
+            ndim: 3,
+            ..
+        })
+    ));
+    assert!(matches!(
+        x.tensordot(&y, ([0, 1], [0])),
+        Err(Error::InvalidAxes { .. })
+    ));
+    assert!(matches!(
+        concatenate::<f64>(Axis(0), &[]),
+        Err(Error::NoArrays { op: "concatenate" })
+    ));
+    assert!(matches!(
+        concatenate(Axis(1), &[&x, &y]),
+        Err(Error::IncompatibleShapes { .. })
+    ));
+    assert!(matches!(
+        stack(Axis(3), &[&x, &x]),
+        Err(Error::AxisOutOfRange { .. })
+    ));
+    assert!(matches!(
+        x.pad(1, Boundary::None),
+        Err(Error::UnsupportedBoundary { op: "pad", .. })
+    ));
+    assert!(matches!(
+        x.roll(1, Axis(2)),
+        Err(Error::AxisOutOfRange { .. })
+    ));
+}
