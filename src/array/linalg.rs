@@ -7,7 +7,7 @@ use super::Array;
 use crate::chunks::{Chunks, refine_axis};
 use crate::error::{Error, Result};
 use crate::expr::block::Element;
-use crate::expr::linalg::{Axes, Contract};
+use crate::expr::linalg::{Axes, Contract, SumPartials};
 
 /// The axes a [`Array::tensordot`] contracts: a number `n` (the last `n` axes of the left
 /// operand with the first `n` of the right, numpy's `axes=n`), or a pair of axis lists.
@@ -283,8 +283,13 @@ impl<T: Element + LinalgScalar> Array<T> {
         let a = self.rechunk(Chunks::new(self.shape(), ca)?)?;
         let b = other.rechunk(Chunks::new(other.shape(), cb)?)?;
         let product = Contract::<T>::new(op, a.node.clone(), b.node.clone(), axes);
-        let summed = product.partial();
-        let p = Array::from_node(product);
-        if summed { p.sum_axis(Axis(0)) } else { Ok(p) }
+        let mut partial = product.partial();
+        let mut out = Array::from_node(product);
+        while partial {
+            let level = SumPartials::<T>::new(out.node.clone());
+            partial = !level.is_last();
+            out = Array::from_node(level);
+        }
+        Ok(out)
     }
 }

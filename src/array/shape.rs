@@ -8,7 +8,7 @@ use crate::chunks::Chunks;
 use crate::chunks::reshape::plan_reshape;
 use crate::error::{Error, Result};
 use crate::expr::BlockRef;
-use crate::expr::block::{Element, block_of, owned, reshaped};
+use crate::expr::block::{Element, block_of, owned, permuted_copy, reshaped};
 use crate::expr::gather::Gather;
 use crate::expr::source::Full;
 
@@ -19,7 +19,7 @@ const BROADCAST_BLOCK: usize = 1 << 20;
 impl<T: Element> Array<T> {
     /// The array with its axes reversed (a matrix transpose for 2-D), blocks included.
     ///
-    /// Each block is transposed by one copy into standard layout, in its own task.
+    /// Each block is transposed by one cache-tiled copy into standard layout, in its own task.
     ///
     /// # Examples
     ///
@@ -98,8 +98,7 @@ impl<T: Element> Array<T> {
             }),
             kernel: Box::new(move |_, inputs| {
                 let v = block_of::<T>(&inputs[0]).view();
-                let t = v.permuted_axes(perm.clone());
-                Ok(owned(t.as_standard_layout().into_owned()))
+                Ok(owned(permuted_copy(v, &perm)))
             }),
             one_to_one: true,
         }))

@@ -111,3 +111,34 @@ pub(crate) fn reshaped<T: Element>(v: Value, shape: IxDyn) -> Value {
             .expect("a reshape keeps the number of elements"),
     )
 }
+
+/// Side of the square tiles a transposing copy moves at a time: a tile of the source and of the
+/// destination stay in the first-level cache together.
+const TILE: usize = 32;
+
+/// `v` with its axes permuted (output axis `k` is input axis `perm[k]`), copied into standard
+/// layout. When the input's last (contiguous) axis moves, the copy goes tile by tile over that
+/// axis and the output's last one, so that both sides are read and written a cache line at a
+/// time rather than one element per line.
+pub(crate) fn permuted_copy<T: Element>(v: ArrayViewD<'_, T>, perm: &[usize]) -> ArrayD<T> {
+    let n = perm.len();
+    let p = v.permuted_axes(perm.to_vec());
+    let hot = perm.iter().position(|&a| a + 1 == n);
+    let Some(hot) = hot.filter(|&h| h + 1 != n) else {
+        return p.as_standard_layout().into_owned();
+    };
+    let mut out = ArrayD::from_elem(p.raw_dim(), T::default());
+    let (rows, cols) = (p.shape()[hot], p.shape()[n - 1]);
+    for i in (0..rows).step_by(TILE) {
+        for j in (0..cols).step_by(TILE) {
+            let pick = |axis: usize| match axis {
+                a if a == hot => Slice::from(i..(i + TILE).min(rows)),
+                a if a + 1 == n => Slice::from(j..(j + TILE).min(cols)),
+                _ => Slice::from(..),
+            };
+            out.slice_each_axis_mut(|ax| pick(ax.axis.index()))
+                .assign(&p.slice_each_axis(|ax| pick(ax.axis.index())));
+        }
+    }
+    out
+}

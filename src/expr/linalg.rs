@@ -8,9 +8,11 @@
 //! ```
 //!
 //! [`Contract`] makes the partial products, with the block-combination index `k` as a leading
-//! axis of length-1 blocks; the caller sums that axis with the reduction machinery. Each block
-//! product is one `general_mat_mul` (matrixmultiply) per batch element, after viewing each
-//! block as a matrix: free axes by contracted axes.
+//! axis of length-1 blocks; [`SumPartials`] levels add them up, `SPLIT_EVERY` at a time, into
+//! the first partial of each group (which the task owns, so no block is allocated), the last
+//! level dropping the `k` axis. Each block product is one `general_mat_mul` (matrixmultiply)
+//! per batch element, after viewing each block as a matrix: free axes by contracted axes. A 2-D
+//! block is handed over with its strides as they are, never copied.
 
 use std::marker::PhantomData;
 
@@ -19,7 +21,9 @@ use ndarray::LinalgScalar;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayViewD, Axis, CowArray, Ix3};
 
-use super::block::{Element, block_of, owned};
+use std::sync::Arc;
+
+use super::block::{Block, Element, block_of, owned, reshaped};
 use super::{BlockRef, Node, NodeRef};
 use crate::chunks::Chunks;
 use crate::error::Result;
@@ -127,12 +131,26 @@ fn as_matrices<'a, T: Element>(
     batch: usize,
     split: usize,
 ) -> CowArray<'a, T, Ix3> {
-    let p = v.permuted_axes(order.to_vec());
+    let mut p = v.permuted_axes(order.to_vec());
+    let groups = [batch, split, order.len() - batch - split];
     let s = p.shape();
-    let nb: usize = s[..batch].iter().product();
-    let rows: usize = s[batch..batch + split].iter().product();
-    let cols: usize = s[batch + split..].iter().product();
-    let shape = (nb, rows, cols);
+    let shape = (
+        s[..batch].iter().product(),
+        s[batch..batch + split].iter().product(),
+        s[batch + split..].iter().product(),
+    );
+    // Groups of at most one axis need no reshape: a missing axis becomes one of length 1, and
+    // the strides stay as they are (matrixmultiply takes any strides).
+    if groups.iter().all(|&g| g <= 1) {
+        let mut at = 0;
+        for g in groups {
+            if g == 0 {
+                p.insert_axis_inplace(Axis(at));
+            }
+            at += 1;
+        }
+        return CowArray::from(p.into_dimensionality::<Ix3>().expect("three axes"));
+    }
     if p.is_standard_layout() {
         let m = p.into_shape_with_order(shape);
         CowArray::from(m.expect("a standard-layout view reshapes in place"))
@@ -209,5 +227,96 @@ impl<T: Element + LinalgScalar> Node for Contract<T> {
             .into_shape_with_order(self.chunks.block_shape(block))
             .expect("the output block has batch × rows × cols elements");
         Ok(owned(c))
+    }
+}
+
+/// Number of partial products one task of [`SumPartials`] adds.
+pub(crate) const SPLIT_EVERY: usize = 4;
+
+/// One level of the sum over the leading partial-products axis: groups of [`SPLIT_EVERY`]
+/// blocks along it are added; the level that leaves one group drops the axis.
+pub(crate) struct SumPartials<T> {
+    inputs: [NodeRef; 1],
+    chunks: Chunks,
+    last: bool,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T: Element + LinalgScalar> SumPartials<T> {
+    pub(crate) fn new(input: NodeRef) -> SumPartials<T> {
+        let c = input.chunks();
+        let groups = c.shape()[0].div_ceil(SPLIT_EVERY);
+        let last = groups == 1;
+        let (mut shape, mut sizes) = (c.shape().to_vec(), c.sizes().to_vec());
+        if last {
+            shape.remove(0);
+            sizes.remove(0);
+        } else {
+            shape[0] = groups;
+            sizes[0] = vec![1; groups];
+        }
+        SumPartials {
+            chunks: Chunks::from_valid(shape, sizes),
+            inputs: [input],
+            last,
+            _t: PhantomData,
+        }
+    }
+
+    /// Whether this level leaves the sum (the leading axis is gone).
+    pub(crate) fn is_last(&self) -> bool {
+        self.last
+    }
+}
+
+impl<T: Element + LinalgScalar> Node for SumPartials<T> {
+    fn name(&self) -> &str {
+        "sum_partials"
+    }
+    fn chunks(&self) -> &Chunks {
+        &self.chunks
+    }
+    fn inputs(&self) -> &[NodeRef] {
+        &self.inputs
+    }
+    fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
+        let src = self.inputs[0].chunks();
+        let g = self.chunks.grid_index(block);
+        let (group, rest) = if self.last {
+            (0, g.slice())
+        } else {
+            (g[0], &g.slice()[1..])
+        };
+        let mut idx = Vec::with_capacity(src.ndim());
+        idx.push(0);
+        idx.extend_from_slice(rest);
+        let n = src.shape()[0];
+        for k in group * SPLIT_EVERY..((group + 1) * SPLIT_EVERY).min(n) {
+            idx[0] = k;
+            deps.push(BlockRef {
+                input: 0,
+                block: src.linear_index(&idx),
+            });
+        }
+    }
+    fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
+        let mut values = inputs.drain(..);
+        let first = values.next().expect("a group has a partial product");
+        let mut acc = reshaped::<T>(first, self.chunks.block_shape(block));
+        let sum = Arc::get_mut(&mut acc)
+            .and_then(|v| v.downcast_mut::<Block<T>>())
+            .and_then(|b| match b {
+                Block::Owned(a) => Some(a),
+                Block::Region { .. } => None,
+            })
+            .expect("reshaped gives a fresh owned block");
+        for v in values {
+            let v = block_of::<T>(&v).view();
+            let v = v
+                .to_shape(sum.raw_dim())
+                .expect("partials of one output block have its size");
+            sum.zip_mut_with(&v, |a, b| *a = *a + *b);
+        }
+        Ok(acc)
     }
 }
