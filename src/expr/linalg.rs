@@ -142,12 +142,10 @@ fn as_matrices<'a, T: Element>(
     // Groups of at most one axis need no reshape: a missing axis becomes one of length 1, and
     // the strides stay as they are (matrixmultiply takes any strides).
     if groups.iter().all(|&g| g <= 1) {
-        let mut at = 0;
-        for g in groups {
+        for (at, g) in groups.into_iter().enumerate() {
             if g == 0 {
                 p.insert_axis_inplace(Axis(at));
             }
-            at += 1;
         }
         return CowArray::from(p.into_dimensionality::<Ix3>().expect("three axes"));
     }
