@@ -151,6 +151,20 @@ proptest! {
             e.swap_axes(p, q);
             assert_array_eq(&x.swap_axes(p, q).unwrap(), &e);
         }
+        // Reductions of a transposed array reduce the untransposed one, then permute.
+        let t = x.permuted_axes(&perm).unwrap();
+        let et = a.clone().permuted_axes(perm.clone());
+        let axes: Vec<usize> = (0..a.ndim()).filter(|_| r.next(2) == 0).collect();
+        let mut expected = et.clone();
+        for &ax in axes.iter().rev() {
+            expected = expected.sum_axis(Axis(ax));
+        }
+        assert_array_eq(&t.sum_axes(&axes, false).unwrap(), &expected);
+        let mut kept = expected.clone();
+        for &ax in &axes {
+            kept.insert_axis_inplace(Axis(ax));
+        }
+        assert_array_eq(&t.sum_axes(&axes, true).unwrap(), &kept);
         let at = r.next(a.ndim() + 1);
         let inserted = x.insert_axis(Axis(at)).unwrap();
         assert_array_eq(&inserted, &a.clone().insert_axis(Axis(at)));

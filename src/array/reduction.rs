@@ -20,12 +20,14 @@ use crate::expr::reduction::{
 pub const DEFAULT_SPLIT_EVERY: usize = 4;
 
 /// Folds `view` over `axes` (sorted, distinct) into states, keeping the reduced axes with
-/// length 1: `add` folds an element into a state, `merge` two states.
+/// length 1: `add` folds an element into a state, `run` a contiguous slice of elements (as
+/// `add` would, perhaps faster), `merge` two states.
 fn fold_axes<T, A>(
     view: ArrayViewD<'_, T>,
     axes: &[usize],
     init: &A,
     add: impl Fn(&A, &T) -> A,
+    run: &dyn Fn(&A, &[T]) -> A,
     merge: impl Fn(&A, &A) -> A,
 ) -> ArrayD<A>
 where
@@ -34,9 +36,26 @@ where
     let Some((&last, rest)) = axes.split_last() else {
         return view.map(|x| add(init, x));
     };
-    let mut r = view.fold_axis(Axis(last), init.clone(), |acc, x| add(acc, x));
+    // Along a contiguous axis, fold each lane on its own (one pass along memory); along any
+    // other, add whole subviews into a row of states (ndarray's fold_axis), which also walks
+    // memory in order.
+    let contiguous = |strides: &[isize], shape: &[usize], a: usize| strides[a] == 1 && shape[a] > 1;
+    let mut r = if contiguous(view.strides(), view.shape(), last) {
+        view.map_axis(Axis(last), |lane| match lane.as_slice() {
+            Some(s) => run(init, s),
+            None => lane.iter().fold(init.clone(), |acc, x| add(&acc, x)),
+        })
+    } else {
+        view.fold_axis(Axis(last), init.clone(), |acc, x| add(acc, x))
+    };
     for &a in rest.iter().rev() {
-        r = r.fold_axis(Axis(a), init.clone(), |acc, x| merge(acc, x));
+        r = if contiguous(r.strides(), r.shape(), a) {
+            r.map_axis(Axis(a), |lane| {
+                lane.iter().fold(init.clone(), |acc, x| merge(&acc, x))
+            })
+        } else {
+            r.fold_axis(Axis(a), init.clone(), |acc, x| merge(acc, x))
+        };
     }
     for &a in axes {
         r.insert_axis_inplace(Axis(a));
@@ -357,16 +376,39 @@ impl<T: Element> Array<T> {
         MF: Fn(&A, &A) -> A + Copy + Send + Sync + 'static,
     {
         let axes = self.check_axes(op, axes)?;
+        if let Some(perm) = self.node.permutation() {
+            // A fold does not care where an element sits: reduce the untransposed input over
+            // the same axes, then put the kept axes in the transposed order.
+            let perm = perm.to_vec();
+            let input = Array::<T>::from_node_ref(self.node.inputs()[0].clone());
+            let mapped: Vec<usize> = axes.iter().map(|&a| perm[a]).collect();
+            let r = input.fold_reduction(op, &mapped, keepdims, init, add, merge, run, finish)?;
+            if keepdims {
+                return r.permuted_axes(&perm);
+            }
+            let kept: Vec<usize> = (0..perm.len())
+                .filter(|k| !axes.contains(k))
+                .map(|k| perm[k])
+                .collect();
+            let mut order = kept.clone();
+            order.sort_unstable();
+            let q: Vec<usize> = kept
+                .iter()
+                .map(|a| order.binary_search(a).expect("a kept axis"))
+                .collect();
+            return r.permuted_axes(&q);
+        }
         let first = init.clone();
         let run: RunFn<T, A> = match run {
             Some(f) => Arc::new(f),
             None => Arc::new(move |a: &A, s: &[T]| s.iter().fold(a.clone(), |acc, x| add(&acc, x))),
         };
+        let lane_run = run.clone();
         self.tree_reduction(
             &axes,
             keepdims,
             DEFAULT_SPLIT_EVERY,
-            Arc::new(move |b, axes, _| fold_axes(b, axes, &first, add, merge)),
+            Arc::new(move |b, axes, _| fold_axes(b, axes, &first, add, &*lane_run, merge)),
             Arc::new(merge),
             Arc::new(finish),
             Some((init, run)),

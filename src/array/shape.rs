@@ -1,15 +1,15 @@
 //! Changing the shape: transposes, new and removed axes, reshape and broadcast.
 
 use ndarray::Axis;
-use ndarray::Dimension as _;
 
 use super::Array;
 use crate::chunks::Chunks;
 use crate::chunks::reshape::plan_reshape;
 use crate::error::{Error, Result};
 use crate::expr::BlockRef;
-use crate::expr::block::{Element, block_of, owned, permuted_copy, reshaped};
+use crate::expr::block::{Element, block_of, owned, reshaped};
 use crate::expr::gather::Gather;
+use crate::expr::permute::Permute;
 use crate::expr::source::Full;
 
 /// Blocks of at most this many elements along broadcast axes (unless the input's blocks are
@@ -73,35 +73,10 @@ impl<T: Element> Array<T> {
         if axes.iter().enumerate().all(|(k, &a)| k == a) {
             return Ok(self.clone());
         }
-        let src = self.chunk_layout().clone();
-        let perm = axes.to_vec();
-        let chunks = Chunks::from_valid(
-            perm.iter().map(|&a| src.shape()[a]).collect(),
-            perm.iter().map(|&a| src.sizes()[a].clone()).collect(),
-        );
-        let out = chunks.clone();
-        let deps_perm = perm.clone();
-        Ok(Array::from_node(Gather {
-            name: "transpose",
-            chunks,
-            inputs: vec![self.node.clone()],
-            deps: Box::new(move |b, deps| {
-                let g = out.grid_index(b);
-                let mut idx = vec![0; g.ndim()];
-                for (k, &a) in deps_perm.iter().enumerate() {
-                    idx[a] = g[k];
-                }
-                deps.push(BlockRef {
-                    input: 0,
-                    block: src.linear_index(&idx),
-                });
-            }),
-            kernel: Box::new(move |_, inputs| {
-                let v = block_of::<T>(&inputs[0]).view();
-                Ok(owned(permuted_copy(v, &perm)))
-            }),
-            one_to_one: true,
-        }))
+        Ok(Array::from_node(Permute::<T>::new(
+            self.node.clone(),
+            axes.to_vec(),
+        )))
     }
 
     /// The array with axes `a` and `b` swapped.

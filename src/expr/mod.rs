@@ -11,6 +11,7 @@ pub(crate) mod elementwise;
 pub(crate) mod gather;
 pub(crate) mod linalg;
 pub(crate) mod overlap;
+pub(crate) mod permute;
 pub(crate) mod rechunk;
 pub(crate) mod reduction;
 pub(crate) mod scan;
@@ -65,6 +66,12 @@ pub(crate) trait Node: Send + Sync + 'static {
 
     /// The node as an elementwise expression, if it is one (see [`elementwise`]).
     fn elementwise(&self) -> Option<&dyn elementwise::ElemNode> {
+        None
+    }
+
+    /// The axis permutation this node applies to its one input, if it is a transpose (output
+    /// axis `k` is input axis `perm[k]`).
+    fn permutation(&self) -> Option<&[usize]> {
         None
     }
 
