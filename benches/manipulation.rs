@@ -4,8 +4,10 @@
 //! - matmul of two 4096 x 4096 f64 matrices in 1024 x 1024 blocks, against ndarray's
 //!   single-threaded `dot` (matrixmultiply) on the whole matrices, and against 1024-row bands
 //!   multiplied in parallel with rayon. Target: at least 1.7x faster than the serial `dot`.
-//! - rechunk of an 8192 x 8192 f64 array from (8192 x 64) to (64 x 8192) blocks, against a
-//!   plain copy of the whole array (the memory traffic any rechunk must pay at least once).
+//! - rechunk of an 8192 x 8192 f64 array from (8192 x 64) to (64 x 8192) blocks, planned (at
+//!   most 32 blocks per task, through square blocks) and direct (each row block gathers all 128
+//!   column blocks), against a plain copy of the whole array (the memory traffic any rechunk
+//!   must pay at least once).
 //!   `cargo run --release --example rechunk` prints its task count and peak memory.
 //! - transpose then `sum_axis(0)` of 8192 x 8192 in 1024 x 1024 blocks, against ndarray's
 //!   `a.t().sum_axis(Axis(0))` and a rayon version.
@@ -68,6 +70,10 @@ fn rechunk(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("chunkwise_threads2", |b| {
         b.iter(|| black_box(y.compute_with(&pool).unwrap()))
+    });
+    let direct = x.rechunk_with_fan_in([64, 8192], usize::MAX).unwrap();
+    g.bench_function("chunkwise_direct_threads2", |b| {
+        b.iter(|| black_box(direct.compute_with(&pool).unwrap()))
     });
     g.bench_function("ndarray_copy_serial", |b| {
         b.iter(|| black_box(a.to_owned()))

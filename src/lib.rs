@@ -28,13 +28,14 @@
 //! - `scheduler`: the executor over an opaque task graph, on a rayon pool, and the public
 //!   [`Graph`] of user closures (the counterpart of `dask.delayed`). No array knowledge.
 //! - [`chunks`]: geometry: [`Chunks`], block indices and ranges, ghost-cell [`Depth`] and
-//!   [`Boundary`] arithmetic. Pure functions.
+//!   [`Boundary`] arithmetic, rechunk plans, reshape plans. Pure functions.
 //! - `expr`: lazy expression nodes, one file per operation family (sources, blockwise,
-//!   elementwise, rechunk, overlap, reduction, scan).
+//!   elementwise, rechunk, overlap, reduction, scan, take (slicing, padding, rolling), permute,
+//!   gather (block relabelling: reshape, concatenate, broadcast, mask), linalg).
 //! - `optimize`: passes over a computation's plan (fusion, culling), in a stated order.
 //! - `graph`: lowering an expression DAG to the task graph, and evaluating fused blocks.
 //! - `array`: the typed, user-facing [`Array`], split by concern (creation, elementwise,
-//!   operators, overlap, reductions, output).
+//!   operators, overlap, reductions, slicing, shape, join, linalg, output).
 //! - [`ndfilters`]: parallel image filters through ghost cells.
 //!
 //! Design notes for the scheduler live in `src/scheduler/README.md`.
@@ -53,6 +54,10 @@
 //! let column_max = smooth.max_axis(Axis(0))?.compute()?;
 //! assert!((mean - 0.5).abs() < 0.05);
 //! assert_eq!(column_max.shape(), &[512]);
+//! // Slicing reads only the blocks it touches; products are blocked matrix multiplies.
+//! let corner = smooth.slice(ndarray::s![..100, ..100;-1])?;
+//! let gram = corner.transpose().matmul(&corner)?;
+//! assert_eq!(gram.shape(), &[100, 100]);
 //! # Ok::<(), chunkwise::Error>(())
 //! ```
 #![forbid(unsafe_code)]

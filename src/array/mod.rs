@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, IxDyn};
 
-use crate::chunks::plan::plan_rechunk;
+use crate::chunks::plan::{MAX_FAN_IN, plan_rechunk};
 use crate::chunks::{Chunks, IntoChunks};
 use crate::error::Result;
 use crate::expr::block::{Element, block_of};
@@ -230,12 +230,42 @@ impl<T: Element> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn rechunk(&self, chunks: impl IntoChunks) -> Result<Array<T>> {
+        self.rechunk_with_fan_in(chunks, MAX_FAN_IN)
+    }
+
+    /// [`Array::rechunk`] with another bound on the input blocks one task gathers:
+    /// `usize::MAX` rechunks in one step.
+    ///
+    /// Each intermediate step copies the data once more. When the input blocks are cheap to
+    /// keep (views of an array in memory) and large, a direct rechunk can be faster than the
+    /// planned one: `examples/rechunk` measures both.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::rechunk`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::<f64>::ones(&[100, 100], [1, 100])?;
+    /// // 100 source blocks, then 100 tasks that each gather a piece of all 100.
+    /// assert_eq!(x.rechunk_with_fan_in([100, 1], usize::MAX)?.num_tasks(), 200);
+    /// // Bounded: through (10, 10) blocks.
+    /// assert_eq!(x.rechunk_with_fan_in([100, 1], 10)?.num_tasks(), 300);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn rechunk_with_fan_in(
+        &self,
+        chunks: impl IntoChunks,
+        max_fan_in: usize,
+    ) -> Result<Array<T>> {
         let chunks = chunks.into_chunks(self.shape())?;
         if &chunks == self.node.chunks() {
             return Ok(self.clone());
         }
         let mut node = self.node.clone();
-        for step in plan_rechunk(self.node.chunks(), &chunks) {
+        for step in plan_rechunk(self.node.chunks(), &chunks, max_fan_in) {
             node = rechunk_fn::<T>()(node, step);
         }
         Ok(Array::from_node_ref(node))

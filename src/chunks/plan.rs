@@ -17,7 +17,7 @@
 
 use super::Chunks;
 
-/// The most input blocks one task of a planned rechunk gathers (when a plan of at most
+/// The most input blocks one task of a rechunk gathers by default (when a plan of at most
 /// [`MAX_STEPS`] steps can keep to it).
 pub(crate) const MAX_FAN_IN: usize = 32;
 /// The most rechunk steps a plan takes.
@@ -38,9 +38,10 @@ pub(crate) fn fan_in(old: &Chunks, new: &Chunks) -> usize {
     (0..old.ndim()).map(|a| axis_fan_in(old, new, a)).product()
 }
 
-/// The chunkings to rechunk through, in order, ending with `new`.
-pub(crate) fn plan_rechunk(old: &Chunks, new: &Chunks) -> Vec<Chunks> {
-    if old.shape().contains(&0) || fan_in(old, new) <= MAX_FAN_IN {
+/// The chunkings to rechunk through, in order, ending with `new`, each step gathering at most
+/// `max_fan_in` blocks where [`MAX_STEPS`] steps can.
+pub(crate) fn plan_rechunk(old: &Chunks, new: &Chunks, max_fan_in: usize) -> Vec<Chunks> {
+    if old.shape().contains(&0) || fan_in(old, new) <= max_fan_in {
         return vec![new.clone()];
     }
     let mut best: Option<(usize, Vec<Chunks>)> = None;
@@ -55,7 +56,7 @@ pub(crate) fn plan_rechunk(old: &Chunks, new: &Chunks) -> Vec<Chunks> {
             .map(|(a, b)| fan_in(a, b))
             .max()
             .expect("a plan has a step");
-        if worst <= MAX_FAN_IN {
+        if worst <= max_fan_in {
             return plan;
         }
         if best.as_ref().is_none_or(|(w, _)| worst < *w) {

@@ -123,13 +123,13 @@ fn rows_to_columns_plans_go_through_square_blocks() {
     // dask issue 417's case, and the benchmark's.
     let old = Chunks::regular(&[100, 100], &[1, 100]).unwrap();
     let new = Chunks::regular(&[100, 100], &[100, 1]).unwrap();
-    let plan = plan::plan_rechunk(&old, &new);
+    let plan = plan::plan_rechunk(&old, &new, plan::MAX_FAN_IN);
     assert_eq!(plan.len(), 2);
     assert_eq!(plan[0].sizes(), &[vec![10; 10], vec![10; 10]]);
     assert_eq!(plan[1], new);
     let old = Chunks::regular(&[8192, 8192], &[8192, 64]).unwrap();
     let new = Chunks::regular(&[8192, 8192], &[64, 8192]).unwrap();
-    let plan = plan::plan_rechunk(&old, &new);
+    let plan = plan::plan_rechunk(&old, &new, plan::MAX_FAN_IN);
     assert_eq!(plan.len(), 2);
     assert!(plan::fan_in(&old, &plan[0]) <= plan::MAX_FAN_IN);
     assert!(plan::fan_in(&plan[0], &new) <= plan::MAX_FAN_IN);
@@ -154,7 +154,7 @@ proptest! {
         let new_sizes = shape.iter().map(|&n| axis_sizes(n, pick(n))).collect();
         let old = Chunks::new(&shape, old_sizes).unwrap();
         let new = Chunks::new(&shape, new_sizes).unwrap();
-        let plan = plan::plan_rechunk(&old, &new);
+        let plan = plan::plan_rechunk(&old, &new, plan::MAX_FAN_IN);
         prop_assert_eq!(plan.last(), Some(&new));
         prop_assert!(plan.len() <= plan::MAX_STEPS);
         let mut from = &old;
