@@ -216,6 +216,45 @@ pub enum Error {
         /// The contracted axis of the right operand.
         right_axis: usize,
     },
+    /// A file or directory could not be read or written.
+    #[error("{op} {path}: {message}")]
+    Io {
+        /// What was being done ("open", "write", ...).
+        op: &'static str,
+        /// The file or directory.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+    /// A stored array whose element type is not the one asked for.
+    #[error("{path}: the stored element type is {stored}, but {requested} was asked for")]
+    DtypeMismatch {
+        /// The store or file.
+        path: String,
+        /// The element type in the file (Zarr or numpy spelling).
+        stored: String,
+        /// The element type asked for.
+        requested: String,
+    },
+    /// A stored array that cannot be read: bad metadata or a header that is not understood.
+    #[error("{path}: {message}")]
+    BadStore {
+        /// The store or file.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A chunk of a Zarr array that cannot be read or written (corrupt, truncated, or a failed
+    /// write).
+    #[error("{path}: chunk {key}: {message}")]
+    Chunk {
+        /// The store.
+        path: String,
+        /// The chunk's key in the store (e.g. `c/0/3`).
+        key: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A reduction with no identity (min, max, argmin, ...) over no elements.
     #[error("{op} of an empty array (or lane) has no value")]
     EmptyReduction {

@@ -68,6 +68,7 @@ pub mod chunks;
 mod error;
 mod expr;
 mod graph;
+pub mod io;
 pub mod ndfilters;
 mod optimize;
 mod random;

@@ -89,6 +89,11 @@ impl<T: Element> Array<T> {
         }
     }
 
+    /// The expression node this array is a handle to.
+    pub(crate) fn node(&self) -> &NodeRef {
+        &self.node
+    }
+
     pub(crate) fn from_node_ref(node: NodeRef) -> Array<T> {
         Array {
             node,

@@ -1,0 +1,588 @@
+//! Zarr stores, read and written in parallel, one task per chunk (built on the `zarrs` crate).
+//!
+//! - [`Array::from_zarr`] opens a Zarr v3 (or v2) array: its blocks are the store's chunks, and
+//!   each is read by its own task only if the computation needs it.
+//!   [`Array::from_zarr_with_chunks`] cuts it into other blocks.
+//! - [`Array::to_zarr`] writes an array as a Zarr v3 array (chunk shape, compression, fill
+//!   value, attributes in [`ZarrOptions`]); [`store`] writes several in one graph.
+//!
+//! Each chunk is written to a temporary file and renamed into place, so a crash, a panic in a
+//! task or a failed write leaves every chunk either old or new, never torn. A missing chunk
+//! reads as the fill value; a corrupt one is an error naming its key.
+
+mod fs;
+
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ndarray::{ArrayD, IxDyn, Slice};
+use zarrs::array::codec::{GzipCodec, ZstdCodec};
+use zarrs::array::{ArrayBuilder, CodecOptions, DataType, ElementOwned, data_type};
+use zarrs::filesystem::FilesystemStore;
+
+use super::{Sinks, done, io_error, run_sink};
+use crate::array::Array;
+use crate::chunks::Chunks;
+use crate::error::{Error, Result};
+use crate::expr::block::{Element, block_of, owned};
+use crate::expr::{BlockRef, Node, NodeRef};
+use crate::scheduler::{Scheduler, Value};
+use fs::AtomicStore;
+
+/// Element types that Zarr stores hold: the numeric types and `bool`.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::io::zarr::ZarrElement;
+/// assert_eq!(<f32 as ZarrElement>::NAME, "float32");
+/// assert_eq!(<bool as ZarrElement>::NAME, "bool");
+/// ```
+pub trait ZarrElement: Element + Copy + ElementOwned + zarrs::array::Element {
+    /// The Zarr v3 name of the data type.
+    const NAME: &'static str;
+    /// The Zarr data type.
+    fn data_type() -> DataType;
+    /// This value as a Zarr fill value.
+    fn fill_value(self) -> zarrs::array::FillValue;
+}
+
+macro_rules! zarr_elements {
+    ($($t:ty => $name:literal, $f:ident;)*) => {$(
+        impl ZarrElement for $t {
+            const NAME: &'static str = $name;
+            fn data_type() -> DataType {
+                data_type::$f()
+            }
+            fn fill_value(self) -> zarrs::array::FillValue {
+                self.into()
+            }
+        }
+    )*};
+}
+
+zarr_elements! {
+    bool => "bool", bool;
+    i8 => "int8", int8;
+    i16 => "int16", int16;
+    i32 => "int32", int32;
+    i64 => "int64", int64;
+    u8 => "uint8", uint8;
+    u16 => "uint16", uint16;
+    u32 => "uint32", uint32;
+    u64 => "uint64", uint64;
+    f32 => "float32", float32;
+    f64 => "float64", float64;
+}
+
+/// How chunks are compressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    /// Raw little-endian bytes.
+    None,
+    /// Zstandard at `level` (1 fast to 22 small; 3 is zstd's default), as zarr-python's default.
+    Zstd {
+        /// Compression level.
+        level: i32,
+    },
+    /// gzip at `level` (0 to 9).
+    Gzip {
+        /// Compression level.
+        level: u32,
+    },
+}
+
+/// How [`Array::to_zarr`] lays out the store.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::io::zarr::{Compression, ZarrOptions};
+/// let o = ZarrOptions::<f32>::default()
+///     .chunks(&[256, 256])
+///     .compression(Compression::Zstd { level: 3 })
+///     .fill_value(f32::NAN)
+///     .attribute("units", "kelvin");
+/// assert_eq!(o.chunk_shape(), Some(&[256usize, 256][..]));
+/// ```
+#[derive(Clone, Debug)]
+pub struct ZarrOptions<T> {
+    chunks: Option<Vec<usize>>,
+    compression: Compression,
+    fill_value: T,
+    attributes: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<T: Default> Default for ZarrOptions<T> {
+    /// The array's own block shape, zstd level 3, `T::default()` as fill value, no attributes.
+    fn default() -> Self {
+        ZarrOptions {
+            chunks: None,
+            compression: Compression::Zstd { level: 3 },
+            fill_value: T::default(),
+            attributes: serde_json::Map::new(),
+        }
+    }
+}
+
+impl<T> ZarrOptions<T> {
+    /// The store's chunk shape (the array is rechunked to it); by default the array's largest
+    /// block on each axis.
+    pub fn chunks(mut self, shape: &[usize]) -> Self {
+        self.chunks = Some(shape.to_vec());
+        self
+    }
+
+    /// The chunk shape, if one was set.
+    pub fn chunk_shape(&self) -> Option<&[usize]> {
+        self.chunks.as_deref()
+    }
+
+    /// The compression of each chunk.
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// The value that missing chunks read as (and that all-fill chunks are not stored for).
+    pub fn fill_value(mut self, value: T) -> Self {
+        self.fill_value = value;
+        self
+    }
+
+    /// Adds a user attribute, stored in the array's metadata.
+    pub fn attribute(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.attributes.insert(key.to_string(), value.into());
+        self
+    }
+}
+
+fn path_string(path: &Path) -> String {
+    path.display().to_string()
+}
+
+fn bad_store(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::BadStore {
+        path: path_string(path),
+        message: e.to_string(),
+    }
+}
+
+/// One task's codec work stays on its own thread: the parallelism is across chunks.
+fn codec_options() -> CodecOptions {
+    CodecOptions::default().with_concurrent_target(1)
+}
+
+type ReadArray = zarrs::array::Array<FilesystemStore>;
+
+/// Reads the chunks of a Zarr array, one block per chunk.
+struct ZarrSource<T> {
+    path: PathBuf,
+    array: Arc<ReadArray>,
+    chunks: Chunks,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T: ZarrElement> Node for ZarrSource<T> {
+    fn name(&self) -> &str {
+        "from_zarr"
+    }
+    fn chunks(&self) -> &Chunks {
+        &self.chunks
+    }
+    fn compute(&self, block: usize, _inputs: &mut Vec<Value>) -> Result<Value> {
+        let shape = self.chunks.block_shape(block);
+        if shape.size() == 0 {
+            return Ok(owned(ArrayD::<T>::from_elem(shape, T::default())));
+        }
+        let idx: Vec<u64> = self
+            .chunks
+            .grid_index(block)
+            .slice()
+            .iter()
+            .map(|&i| i as u64)
+            .collect();
+        let chunk_error = |message: String| Error::Chunk {
+            path: path_string(&self.path),
+            key: self.array.chunk_key(&idx).to_string(),
+            message,
+        };
+        let full: Vec<usize> = self
+            .array
+            .chunk_shape_usize(&idx)
+            .map_err(|e| chunk_error(e.to_string()))?;
+        let data: Vec<T> = self
+            .array
+            .retrieve_chunk_opt(&idx, &codec_options())
+            .map_err(|e| chunk_error(e.to_string()))?;
+        let a =
+            ArrayD::from_shape_vec(IxDyn(&full), data).map_err(|e| chunk_error(e.to_string()))?;
+        // An edge chunk is stored whole; the block is its part inside the array.
+        if a.shape() == shape.slice() {
+            return Ok(owned(a));
+        }
+        let part = a.slice_each_axis(|ax| Slice::from(0..shape[ax.axis.index()]));
+        Ok(owned(part.to_owned()))
+    }
+}
+
+use ndarray::Dimension as _;
+
+impl<T: ZarrElement> Array<T> {
+    /// The Zarr array at `path` (a directory holding `zarr.json`, or a v2 `.zarray`), lazily:
+    /// its blocks are the store's chunks, each read by its own task only when needed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadStore`] if there is no readable array at `path`; [`Error::DtypeMismatch`]
+    /// naming both types if the store does not hold `T`. A corrupt chunk is an [`Error::Chunk`]
+    /// at compute, naming its key; a missing chunk reads as the fill value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// use chunkwise::io::zarr::ZarrOptions;
+    /// let dir = std::env::temp_dir().join(format!("chunkwise-doc-from-zarr-{}", std::process::id()));
+    /// let x = Array::<f64>::from_fn(&[6, 4], [4, 4], |i| (i[0] * 4 + i[1]) as f64)?;
+    /// x.to_zarr(&dir, ZarrOptions::default())?;
+    /// let y = Array::<f64>::from_zarr(&dir)?;
+    /// assert_eq!(y.chunks(), &[vec![4, 2], vec![4]]);
+    /// assert_eq!(y.compute()?, x.compute()?);
+    /// assert!(Array::<i32>::from_zarr(&dir).is_err()); // stored as float64
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn from_zarr(path: impl AsRef<Path>) -> Result<Array<T>> {
+        let path = path.as_ref().to_path_buf();
+        let store = FilesystemStore::new(&path).map_err(|e| bad_store(&path, e))?;
+        let array =
+            zarrs::array::Array::open(Arc::new(store), "/").map_err(|e| bad_store(&path, e))?;
+        if <T as zarrs::array::Element>::validate_data_type(array.data_type()).is_err() {
+            return Err(Error::DtypeMismatch {
+                path: path_string(&path),
+                stored: array.data_type().to_string(),
+                requested: T::NAME.to_string(),
+            });
+        }
+        let shape: Vec<usize> = array.shape().iter().map(|&n| n as usize).collect();
+        let grid = array.chunk_grid_shape().to_vec();
+        let mut sizes = Vec::with_capacity(shape.len());
+        for (axis, &len) in shape.iter().enumerate() {
+            if len == 0 {
+                sizes.push(vec![0]);
+                continue;
+            }
+            let mut axis_sizes = Vec::with_capacity(grid[axis] as usize);
+            let mut idx = vec![0u64; shape.len()];
+            for i in 0..grid[axis] {
+                idx[axis] = i;
+                let s = array
+                    .chunk_subset_bounded(&idx)
+                    .map_err(|e| bad_store(&path, e))?;
+                axis_sizes.push(s.shape()[axis] as usize);
+            }
+            sizes.push(axis_sizes);
+        }
+        let chunks = Chunks::new(&shape, sizes)?;
+        Ok(Array::from_node(ZarrSource::<T> {
+            path,
+            array: Arc::new(array),
+            chunks,
+            _t: PhantomData,
+        }))
+    }
+
+    /// [`Array::from_zarr`] cut into other blocks (each reads the chunks it overlaps).
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::from_zarr`] and [`Array::rechunk`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// use chunkwise::io::zarr::ZarrOptions;
+    /// let dir = std::env::temp_dir().join(format!("chunkwise-doc-zarr-chunks-{}", std::process::id()));
+    /// Array::<u8>::ones(&[10], [2])?.to_zarr(&dir, ZarrOptions::default())?;
+    /// let y = Array::<u8>::from_zarr_with_chunks(&dir, [5])?;
+    /// assert_eq!(y.chunks(), &[vec![5, 5]]);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn from_zarr_with_chunks(
+        path: impl AsRef<Path>,
+        chunks: impl crate::IntoChunks,
+    ) -> Result<Array<T>> {
+        Array::from_zarr(path)?.rechunk(chunks)
+    }
+
+    /// Computes the array into a Zarr v3 store at `path` (created, or overwritten) on the
+    /// default scheduler. See [`Array::to_zarr_with`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::to_zarr_with`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// use chunkwise::io::zarr::{Compression, ZarrOptions};
+    /// let dir = std::env::temp_dir().join(format!("chunkwise-doc-to-zarr-{}", std::process::id()));
+    /// let x = Array::<f32>::random(&[100, 100], [50, 50], 1)?;
+    /// x.to_zarr(&dir, ZarrOptions::default().chunks(&[25, 100]).compression(Compression::None))?;
+    /// let back = Array::<f32>::from_zarr(&dir)?;
+    /// assert_eq!(back.chunks(), &[vec![25; 4], vec![100]]);
+    /// assert_eq!(back.compute()?, x.compute()?);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn to_zarr(&self, path: impl AsRef<Path>, options: ZarrOptions<T>) -> Result<()> {
+        self.to_zarr_with(path, options, &Scheduler::global()?)
+    }
+
+    /// Computes the array into a Zarr v3 store at `path` on `scheduler`: each block is written
+    /// as one chunk by its own task as soon as it is computed, then freed.
+    ///
+    /// The array is first rechunked to the store's chunk shape if its blocks differ. A store
+    /// already at `path` with the same shape, chunk shape and element type is overwritten chunk
+    /// by chunk (each chunk old or new if the computation fails); any other content at `path`
+    /// is removed first.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] or [`Error::BadStore`] if the store cannot be made, [`Error::Chunk`] naming
+    /// a chunk that could not be written, and every error of computing the array.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{Array, Scheduler};
+    /// use chunkwise::io::zarr::ZarrOptions;
+    /// let dir = std::env::temp_dir().join(format!("chunkwise-doc-to-zarr-with-{}", std::process::id()));
+    /// Array::<i64>::ones(&[8, 8], [4, 4])?.to_zarr_with(&dir, ZarrOptions::default(), &Scheduler::threads(2))?;
+    /// assert_eq!(Array::<i64>::from_zarr(&dir)?.sum().compute_scalar()?, 64);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn to_zarr_with(
+        &self,
+        path: impl AsRef<Path>,
+        options: ZarrOptions<T>,
+        scheduler: &Scheduler,
+    ) -> Result<()> {
+        let sink = self.zarr_sink(path.as_ref(), options)?;
+        run_sink(&sink.node, scheduler)
+    }
+
+    /// The write of this array to a Zarr store at `path`, to run with others in one graph by
+    /// [`store`]. The store's metadata is written now; its chunks when the graph runs.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::to_zarr_with`], for making the store.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// use chunkwise::io::zarr::ZarrOptions;
+    /// let dir = std::env::temp_dir().join(format!("chunkwise-doc-zarr-sink-{}", std::process::id()));
+    /// let w = Array::<u16>::full(&[3], [2], 7)?.zarr_sink(&dir, ZarrOptions::default())?;
+    /// assert_eq!(w.num_chunks(), 2);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn zarr_sink(&self, path: impl AsRef<Path>, options: ZarrOptions<T>) -> Result<ZarrSink> {
+        let path = path.as_ref().to_path_buf();
+        let chunk_shape: Vec<usize> = match &options.chunks {
+            Some(c) => {
+                if c.len() != self.ndim() {
+                    return Err(Error::RankMismatch {
+                        op: "to_zarr",
+                        given: c.len(),
+                        ndim: self.ndim(),
+                    });
+                }
+                if let Some(axis) = c.iter().position(|&n| n == 0) {
+                    return Err(Error::ZeroChunk {
+                        axis,
+                        len: self.shape()[axis],
+                    });
+                }
+                c.clone()
+            }
+            None => self
+                .chunks()
+                .iter()
+                .map(|s| s.iter().copied().max().unwrap_or(1).max(1))
+                .collect(),
+        };
+        let x = self.rechunk(chunk_shape.as_slice())?;
+        let shape: Vec<u64> = self.shape().iter().map(|&n| n as u64).collect();
+        let chunk_u64: Vec<u64> = chunk_shape.iter().map(|&n| n as u64).collect();
+        let mut builder = ArrayBuilder::new(
+            shape.clone(),
+            chunk_u64.clone(),
+            T::data_type(),
+            options.fill_value.fill_value(),
+        );
+        match options.compression {
+            Compression::None => {}
+            Compression::Zstd { level } => {
+                builder.bytes_to_bytes_codecs(vec![Arc::new(ZstdCodec::new(level, false))]);
+            }
+            Compression::Gzip { level } => {
+                let gzip = GzipCodec::new(level).map_err(|e| bad_store(&path, e))?;
+                builder.bytes_to_bytes_codecs(vec![Arc::new(gzip)]);
+            }
+        }
+        builder.attributes(options.attributes.clone());
+        // Keep an existing array of the same layout, so that a failed write leaves each chunk
+        // old or new; remove anything else.
+        let same_layout = FilesystemStore::new(&path)
+            .ok()
+            .and_then(|s| zarrs::array::Array::open(Arc::new(s), "/").ok())
+            .is_some_and(|old| {
+                old.shape() == shape.as_slice()
+                    && old.data_type() == &T::data_type()
+                    && old
+                        .chunk_shape(&vec![0; shape.len()])
+                        .ok()
+                        .map(|c| c.iter().map(|n| n.get()).collect::<Vec<u64>>())
+                        == Some(chunk_u64.clone())
+            });
+        if !same_layout && path.exists() {
+            std::fs::remove_dir_all(&path).map_err(|e| io_error("remove", &path, &e))?;
+        }
+        std::fs::create_dir_all(&path).map_err(|e| io_error("create", &path, &e))?;
+        let store = Arc::new(AtomicStore::new(path.clone()));
+        let array = builder.build(store, "/").map_err(|e| bad_store(&path, e))?;
+        array.store_metadata().map_err(|e| bad_store(&path, e))?;
+        let num_chunks = x.num_blocks();
+        let node: NodeRef = Arc::new(ZarrWrite::<T> {
+            inputs: [x.node().clone()],
+            chunks: x.chunk_layout().clone(),
+            path,
+            array: Arc::new(array),
+            fill: options.fill_value,
+        });
+        Ok(ZarrSink { node, num_chunks })
+    }
+}
+
+/// A pending write of one array to a Zarr store (see [`Array::zarr_sink`] and [`store`]).
+#[derive(Clone)]
+pub struct ZarrSink {
+    node: NodeRef,
+    num_chunks: usize,
+}
+
+impl ZarrSink {
+    /// Number of chunks (and write tasks) of this write.
+    pub fn num_chunks(&self) -> usize {
+        self.num_chunks
+    }
+}
+
+impl std::fmt::Debug for ZarrSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ZarrSink({} chunks)", self.num_chunks)
+    }
+}
+
+/// Runs several writes as one graph on `scheduler`, as dask's `da.store`: arrays that share
+/// inputs compute them once, and all chunks of all stores are written in parallel.
+///
+/// # Errors
+///
+/// The first error of any task; every chunk written so far is whole.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, Scheduler};
+/// use chunkwise::io::zarr::{ZarrOptions, store};
+/// let base = std::env::temp_dir().join(format!("chunkwise-doc-store-{}", std::process::id()));
+/// let x = Array::<f64>::random(&[64, 64], [16, 16], 3)?;
+/// let mean = x.mean_axis(ndarray::Axis(0))?;
+/// let sinks = [
+///     x.zarr_sink(base.join("x"), ZarrOptions::default())?,
+///     mean.zarr_sink(base.join("mean"), ZarrOptions::default())?,
+/// ];
+/// store(&sinks, &Scheduler::threads(2))?;
+/// assert_eq!(Array::<f64>::from_zarr(base.join("mean"))?.shape(), &[64]);
+/// # std::fs::remove_dir_all(&base).unwrap();
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn store(sinks: &[ZarrSink], scheduler: &Scheduler) -> Result<()> {
+    let root: NodeRef = Arc::new(Sinks::new(sinks.iter().map(|s| s.node.clone()).collect()));
+    run_sink(&root, scheduler)
+}
+
+/// Writes each block of its input as one chunk.
+struct ZarrWrite<T> {
+    inputs: [NodeRef; 1],
+    chunks: Chunks,
+    path: PathBuf,
+    array: Arc<zarrs::array::Array<AtomicStore>>,
+    fill: T,
+}
+
+impl<T: ZarrElement> Node for ZarrWrite<T> {
+    fn name(&self) -> &str {
+        "to_zarr"
+    }
+    fn chunks(&self) -> &Chunks {
+        &self.chunks
+    }
+    fn inputs(&self) -> &[NodeRef] {
+        &self.inputs
+    }
+    fn one_to_one(&self, _input: usize) -> bool {
+        true
+    }
+    fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
+        deps.push(BlockRef { input: 0, block });
+    }
+    fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
+        let shape = self.chunks.block_shape(block);
+        if shape.size() == 0 {
+            return Ok(done());
+        }
+        let idx: Vec<u64> = self
+            .chunks
+            .grid_index(block)
+            .slice()
+            .iter()
+            .map(|&i| i as u64)
+            .collect();
+        let chunk_error = |message: String| Error::Chunk {
+            path: path_string(&self.path),
+            key: self.array.chunk_key(&idx).to_string(),
+            message,
+        };
+        let full = self
+            .array
+            .chunk_shape_usize(&idx)
+            .map_err(|e| chunk_error(e.to_string()))?;
+        let view = block_of::<T>(&inputs[0]).view();
+        // An edge chunk is stored whole, padded with the fill value.
+        let elements: Vec<T> = if view.shape() == full.as_slice() {
+            view.iter().copied().collect()
+        } else {
+            let mut padded = ArrayD::from_elem(IxDyn(&full), self.fill);
+            padded
+                .slice_each_axis_mut(|ax| Slice::from(0..shape[ax.axis.index()]))
+                .assign(&view);
+            padded.into_raw_vec_and_offset().0
+        };
+        self.array
+            .store_chunk_opt(&idx, elements, &codec_options())
+            .map_err(|e| chunk_error(e.to_string()))?;
+        Ok(done())
+    }
+}
