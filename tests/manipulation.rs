@@ -401,7 +401,7 @@ fn rows_to_columns_rechunk_goes_through_intermediate_chunks() {
     assert_eq!(y.num_tasks(), 300);
     assert_eq!(
         y.compute().unwrap(),
-        ndarray::Array2::ones((100, 100)).into_dyn()
+        ndarray::Array2::<f64>::ones((100, 100)).into_dyn()
     );
     // Between near chunkings, one step.
     let z = x.rechunk([2, 50]).unwrap();

@@ -208,7 +208,7 @@ fn empty_array_semantics_follow_numpy() {
     // Along the non-empty axis the lanes are empty; along the empty axis there are no lanes.
     assert_eq!(
         e.sum_axis(Axis(0)).unwrap().compute().unwrap(),
-        ArrayD::zeros(IxDyn(&[3]))
+        ArrayD::<f64>::zeros(IxDyn(&[3]))
     );
     assert_eq!(
         e.max_axis(Axis(1)).unwrap().compute().unwrap().shape(),

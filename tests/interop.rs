@@ -1,0 +1,131 @@
+//! Interoperability with zarr-python, dask and numpy, through `scripts/zarr_interop.py`.
+//!
+//! Needs `python3` with `zarr` (3.x), `numcodecs`, `dask` and `numpy`; `.ci/run` installs them
+//! and sets `CHUNKWISE_REQUIRE_PYTHON=1`, under which a missing Python is a failure. Elsewhere
+//! the test says it was skipped.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chunkwise::io::zarr::{Compression, ZarrElement, ZarrOptions};
+use chunkwise::{Array, Scheduler};
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/zarr_interop.py")
+}
+
+fn python_ready() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import zarr, numcodecs, dask, numpy"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var("CHUNKWISE_REQUIRE_PYTHON").is_err(),
+            "CHUNKWISE_REQUIRE_PYTHON is set, but python3 cannot import zarr, numcodecs, dask, numpy"
+        );
+        eprintln!("skipped: python3 with zarr, numcodecs, dask and numpy is not available");
+    }
+    ok
+}
+
+fn run(mode: &str, dir: &Path) {
+    let out = Command::new("python3")
+        .arg(script())
+        .arg(mode)
+        .arg(dir)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "zarr_interop.py {mode} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// value(i, j, k) = 100 i + 10 j + k, as in the script.
+fn value(idx: &[usize]) -> i64 {
+    idx.iter()
+        .zip([100, 10, 1])
+        .map(|(&i, w)| i as i64 * w)
+        .sum()
+}
+
+fn make<T: ZarrElement>(shape: &[usize], chunks: &[usize], f: fn(i64) -> T) -> Array<T> {
+    Array::from_fn(shape, chunks, move |i| f(value(i))).unwrap()
+}
+
+fn check_read<T: ZarrElement + PartialEq + std::fmt::Debug>(
+    got: Array<T>,
+    shape: &[usize],
+    f: fn(i64) -> T,
+) {
+    let expected = ndarray::ArrayD::from_shape_fn(shape, |i| f(value(i.slice())));
+    use ndarray::Dimension as _;
+    assert_eq!(got.compute().unwrap(), expected);
+}
+
+#[test]
+fn zarr_python_dask_and_numpy_read_ours_and_we_read_theirs() {
+    if !python_ready() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("chunkwise-interop-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let s = Scheduler::threads(2);
+    let zstd = ZarrOptions::default();
+    make::<f64>(&[7, 6, 5], &[3, 4, 5], |v| v as f64)
+        .to_zarr_with(dir.join("f64_zstd"), zstd.clone(), &s)
+        .unwrap();
+    make::<i32>(&[9, 4], &[4, 4], |v| v as i32)
+        .to_zarr_with(
+            dir.join("i32_raw"),
+            ZarrOptions::default().compression(Compression::None),
+            &s,
+        )
+        .unwrap();
+    make::<bool>(&[5, 5], &[2, 5], |v| v % 3 == 0)
+        .to_zarr_with(
+            dir.join("bool_gzip"),
+            ZarrOptions::default().compression(Compression::Gzip { level: 6 }),
+            &s,
+        )
+        .unwrap();
+    make::<u16>(&[10], &[3], |v| v as u16)
+        .to_zarr_with(dir.join("u16_zstd"), ZarrOptions::default(), &s)
+        .unwrap();
+    make::<f32>(&[6, 7], &[4, 4], |v| v as f32)
+        .to_npy(dir.join("f32.npy"))
+        .unwrap();
+    run("check", &dir);
+
+    let theirs = dir.join("theirs");
+    std::fs::create_dir_all(&theirs).unwrap();
+    run("write", &theirs);
+    check_read(
+        Array::<f32>::from_zarr(theirs.join("v3_f32")).unwrap(),
+        &[11, 7, 3],
+        |v| v as f32,
+    );
+    let v2 = Array::<i64>::from_zarr(theirs.join("v2_i64_blosc")).unwrap();
+    assert_eq!(v2.chunks(), &[vec![5, 4], vec![3, 3, 2]]);
+    check_read(v2, &[9, 8], |v| v);
+    check_read(
+        Array::<u8>::from_zarr(theirs.join("v2_u8_zstd")).unwrap(),
+        &[6, 5],
+        |v| v as u8,
+    );
+    check_read(
+        Array::<f64>::from_npy(theirs.join("f64.npy"), [2, 4, 3]).unwrap(),
+        &[5, 4, 3],
+        |v| v as f64,
+    );
+    check_read(
+        Array::<bool>::from_npy(theirs.join("bool.npy"), [5]).unwrap(),
+        &[13],
+        |v| v % 3 == 0,
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

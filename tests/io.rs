@@ -1,0 +1,371 @@
+//! Zarr and `.npy`: round trips against the array written, lazy reads, and faults (a panic in
+//! the middle of a write, a corrupt chunk, a wrong element type).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chunkwise::io::zarr::{Compression, ZarrElement, ZarrOptions, store};
+use chunkwise::{Array, Error, Scheduler};
+use ndarray::{ArrayD, Dimension, IxDyn, s};
+use proptest::prelude::*;
+
+use common::{chunking, data, shape};
+
+/// A fresh directory under the system's temporary directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let p =
+            std::env::temp_dir().join(format!("chunkwise-test-{name}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The chunk files of a Zarr v3 store (default key encoding: `c/i/j`).
+fn chunk_files(store: &Path) -> Vec<PathBuf> {
+    fn walk(p: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(p).unwrap() {
+            let e = e.unwrap().path();
+            if e.is_dir() {
+                walk(&e, out);
+            } else {
+                out.push(e);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let c = store.join("c");
+    if c.exists() {
+        walk(&c, &mut out);
+    }
+    out.sort();
+    out
+}
+
+fn round_trip<T: ZarrElement + chunkwise::io::npy::NpyElement + PartialEq + std::fmt::Debug>(
+    a: ArrayD<T>,
+    chunks: Vec<Vec<usize>>,
+    dir: &TempDir,
+) {
+    let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+    for (i, compression) in [
+        Compression::None,
+        Compression::Zstd { level: 3 },
+        Compression::Gzip { level: 5 },
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let p = dir.path(&format!("z{i}"));
+        x.to_zarr_with(
+            &p,
+            ZarrOptions::default().compression(compression),
+            &Scheduler::threads(2),
+        )
+        .unwrap();
+        let back = Array::<T>::from_zarr(&p).unwrap();
+        assert_eq!(back.shape(), a.shape());
+        assert_eq!(back.compute().unwrap(), a, "{compression:?}");
+    }
+    let p = dir.path("a.npy");
+    x.to_npy(&p).unwrap();
+    let back = Array::<T>::from_npy(&p, x.chunk_layout().clone()).unwrap();
+    assert_eq!(back.compute().unwrap(), a);
+}
+
+#[test]
+fn every_element_type_round_trips_with_partial_edge_chunks() {
+    let dir = TempDir::new("types");
+    let shape = [7, 5];
+    let chunks = vec![vec![3, 3, 1], vec![2, 2, 1]];
+    let f = |i: &[usize]| (i[0] * 5 + i[1]) as u8;
+    let idx = |d: IxDyn| f(d.slice());
+    round_trip(
+        ArrayD::from_shape_fn(IxDyn(&shape), |d| idx(d) as f32 * 0.5),
+        chunks.clone(),
+        &dir,
+    );
+    round_trip(
+        ArrayD::from_shape_fn(IxDyn(&shape), |d| idx(d) as f64 - 3.25),
+        chunks.clone(),
+        &dir,
+    );
+    round_trip(
+        ArrayD::from_shape_fn(IxDyn(&shape), |d| idx(d) as i32 - 20),
+        chunks.clone(),
+        &dir,
+    );
+    round_trip(
+        ArrayD::from_shape_fn(IxDyn(&shape), |d| (idx(d) as i64) << 40),
+        chunks.clone(),
+        &dir,
+    );
+    round_trip(
+        ArrayD::from_shape_fn(IxDyn(&shape), idx),
+        chunks.clone(),
+        &dir,
+    );
+    round_trip(
+        ArrayD::from_shape_fn(IxDyn(&shape), |d| idx(d) as u16 * 1000),
+        chunks.clone(),
+        &dir,
+    );
+    round_trip(
+        ArrayD::from_shape_fn(IxDyn(&shape), |d| idx(d) % 3 == 0),
+        chunks.clone(),
+        &dir,
+    );
+    round_trip(
+        ArrayD::from_shape_fn(IxDyn(&shape), |d| idx(d) as i8 - 17),
+        chunks.clone(),
+        &dir,
+    );
+    round_trip(
+        ArrayD::from_shape_fn(IxDyn(&shape), |d| idx(d) as u64 * 7),
+        chunks,
+        &dir,
+    );
+}
+
+#[test]
+fn zero_dimensional_and_empty_arrays_round_trip() {
+    let dir = TempDir::new("edge");
+    round_trip(ndarray::arr0(2.5f64).into_dyn(), vec![], &dir);
+    round_trip(
+        ArrayD::<f64>::zeros(IxDyn(&[0, 4])),
+        vec![vec![0], vec![2, 2]],
+        &dir,
+    );
+    round_trip(
+        ArrayD::<i32>::zeros(IxDyn(&[3, 0, 2])),
+        vec![vec![2, 1], vec![0], vec![2]],
+        &dir,
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    #[test]
+    fn random_shapes_and_chunkings_round_trip(
+        (a, chunks, store_chunks) in shape().prop_flat_map(|sh| {
+            let d = data(&sh, 3);
+            let store = proptest::collection::vec(1usize..5, sh.len());
+            (Just(d), chunking(sh), store)
+        })
+    ) {
+        let dir = TempDir::new("prop");
+        let x = Array::from_ndarray(a.clone(), chunks.clone()).unwrap();
+        let p = dir.path("z");
+        x.to_zarr(&p, ZarrOptions::default().chunks(&store_chunks)).unwrap();
+        let back = Array::<f64>::from_zarr(&p).unwrap();
+        prop_assert_eq!(back.compute().unwrap(), a.clone());
+        // Read in the writer's blocks, and as .npy.
+        let back = Array::<f64>::from_zarr_with_chunks(&p, chunks.clone()).unwrap();
+        prop_assert_eq!(back.compute().unwrap(), a.clone());
+        let n = dir.path("a.npy");
+        x.to_npy(&n).unwrap();
+        let back = Array::<f64>::from_npy(&n, chunks).unwrap();
+        prop_assert_eq!(back.compute().unwrap(), a);
+    }
+}
+
+#[test]
+fn a_slice_reads_only_the_chunks_it_touches() {
+    let dir = TempDir::new("lazy");
+    let p = dir.path("z");
+    let x = Array::<f64>::from_fn(&[40, 40], [10, 10], |i| (i[0] * 40 + i[1]) as f64).unwrap();
+    x.to_zarr(&p, ZarrOptions::default()).unwrap();
+    let files = chunk_files(&p);
+    assert_eq!(files.len(), 16);
+    // Corrupt every chunk but the two that rows 10..20, columns 12..28 touch... and c/1/2.
+    let keep = [p.join("c/1/1"), p.join("c/1/2")];
+    for f in &files {
+        if !keep.contains(f) {
+            std::fs::write(f, b"not zstd").unwrap();
+        }
+    }
+    let y = Array::<f64>::from_zarr(&p).unwrap();
+    let part = y.slice(s![10..20, 12..28]).unwrap();
+    assert_eq!(part.num_tasks(), 2);
+    assert_eq!(
+        part.compute().unwrap(),
+        x.compute()
+            .unwrap()
+            .slice(s![10..20, 12..28])
+            .to_owned()
+            .into_dyn()
+    );
+    // Reading everything meets a corrupt chunk, named by its key.
+    let err = y.compute_with(&Scheduler::synchronous()).unwrap_err();
+    match err {
+        Error::Chunk { key, path, .. } => {
+            assert_eq!(key, "c/0/0");
+            assert!(path.ends_with("z"));
+        }
+        other => panic!("expected a chunk error, got {other}"),
+    }
+}
+
+#[test]
+fn a_missing_chunk_reads_as_the_fill_value() {
+    let dir = TempDir::new("missing");
+    let p = dir.path("z");
+    let x = Array::<i32>::full(&[4, 4], [2, 2], 5).unwrap();
+    x.to_zarr(&p, ZarrOptions::default().fill_value(-1))
+        .unwrap();
+    std::fs::remove_file(p.join("c/1/0")).unwrap();
+    let got = Array::<i32>::from_zarr(&p).unwrap().compute().unwrap();
+    let mut expected = ArrayD::from_elem(IxDyn(&[4, 4]), 5);
+    expected.slice_mut(s![2..4, 0..2]).fill(-1);
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn a_panic_in_the_middle_of_a_write_leaves_each_chunk_old_or_new() {
+    let dir = TempDir::new("panic");
+    let p = dir.path("z");
+    let old = Array::<f64>::full(&[60, 60], [10, 10], 1.0).unwrap();
+    old.to_zarr(&p, ZarrOptions::default()).unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let new = old.map_blocks(move |b| {
+        if c.fetch_add(1, Ordering::SeqCst) == 17 {
+            panic!("disk on fire");
+        }
+        b.mapv(|_| 2.0)
+    });
+    let err = new
+        .to_zarr_with(&p, ZarrOptions::default(), &Scheduler::threads(2))
+        .unwrap_err();
+    assert!(matches!(err, Error::TaskPanicked { .. }), "{err}");
+    let back = Array::<f64>::from_zarr(&p).unwrap().compute().unwrap();
+    let mut olds = 0;
+    let mut news = 0;
+    for bi in 0..6 {
+        for bj in 0..6 {
+            let block = back.slice(s![bi * 10..bi * 10 + 10, bj * 10..bj * 10 + 10]);
+            if block.iter().all(|&v| v == 1.0) {
+                olds += 1;
+            } else if block.iter().all(|&v| v == 2.0) {
+                news += 1;
+            } else {
+                panic!("chunk ({bi}, {bj}) is torn");
+            }
+        }
+    }
+    assert_eq!(olds + news, 36);
+    assert!(olds >= 1, "the panicking block kept its old chunk");
+    // No temporary files are left behind.
+    assert!(
+        chunk_files(&p)
+            .iter()
+            .all(|f| !f.to_string_lossy().ends_with(".tmp"))
+    );
+}
+
+#[test]
+fn wrong_element_types_and_bad_paths_are_errors_naming_both() {
+    let dir = TempDir::new("dtype");
+    let p = dir.path("z");
+    Array::<f64>::zeros(&[3], [2])
+        .unwrap()
+        .to_zarr(&p, ZarrOptions::default())
+        .unwrap();
+    let e = Array::<i32>::from_zarr(&p).unwrap_err();
+    match &e {
+        Error::DtypeMismatch {
+            stored, requested, ..
+        } => {
+            // The Zarr v3 name, then numpy's.
+            assert_eq!(stored, "float64 / <f8");
+            assert_eq!(requested, "int32");
+        }
+        other => panic!("expected a dtype error, got {other}"),
+    }
+    let n = dir.path("a.npy");
+    Array::<u16>::zeros(&[3], [2]).unwrap().to_npy(&n).unwrap();
+    assert_eq!(
+        Array::<f32>::from_npy(&n, [3]).unwrap_err(),
+        Error::DtypeMismatch {
+            path: n.display().to_string(),
+            stored: "<u2".into(),
+            requested: "<f4".into()
+        }
+    );
+    assert!(matches!(
+        Array::<f64>::from_zarr(dir.path("nothing")),
+        Err(Error::BadStore { .. })
+    ));
+    assert!(matches!(
+        Array::<f64>::from_npy(dir.path("none.npy"), [1]),
+        Err(Error::Io { op: "open", .. })
+    ));
+    std::fs::write(dir.path("bad.npy"), b"hello").unwrap();
+    assert!(matches!(
+        Array::<f64>::from_npy(dir.path("bad.npy"), [1]),
+        Err(Error::BadStore { .. })
+    ));
+}
+
+#[test]
+fn store_writes_several_arrays_in_one_graph_computing_shared_inputs_once() {
+    let dir = TempDir::new("store");
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let x = Array::<f64>::from_fn(&[20, 20], [5, 5], move |i| {
+        c.fetch_add(1, Ordering::Relaxed);
+        (i[0] + i[1]) as f64
+    })
+    .unwrap();
+    let doubled = &x * 2.0;
+    let sinks = [
+        x.zarr_sink(dir.path("x"), ZarrOptions::default()).unwrap(),
+        doubled
+            .zarr_sink(dir.path("d"), ZarrOptions::default())
+            .unwrap(),
+    ];
+    store(&sinks, &Scheduler::threads(2)).unwrap();
+    assert_eq!(calls.load(Ordering::Relaxed), 400, "each element made once");
+    let back = Array::<f64>::from_zarr(dir.path("d"))
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(back, doubled.compute().unwrap());
+}
+
+#[test]
+fn attributes_and_fill_value_reach_the_metadata() {
+    let dir = TempDir::new("meta");
+    let p = dir.path("z");
+    Array::<f32>::zeros(&[4], [2])
+        .unwrap()
+        .to_zarr(
+            &p,
+            ZarrOptions::default()
+                .fill_value(f32::NAN)
+                .attribute("units", "m"),
+        )
+        .unwrap();
+    let meta: String = std::fs::read_to_string(p.join("zarr.json")).unwrap();
+    assert!(meta.contains("\"units\""), "{meta}");
+    assert!(meta.contains("NaN"), "{meta}");
+    assert!(meta.contains("\"zstd\""), "{meta}");
+}
