@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chunkwise::io::zarr::{Compression, ZarrElement, ZarrOptions, store};
-use chunkwise::{Array, Error, Scheduler};
+use chunkwise::{Array, Boundary, Error, Scheduler, ndfilters};
 use ndarray::{ArrayD, Dimension, IxDyn, s};
 use proptest::prelude::*;
 
@@ -368,4 +368,54 @@ fn attributes_and_fill_value_reach_the_metadata() {
     assert!(meta.contains("\"units\""), "{meta}");
     assert!(meta.contains("NaN"), "{meta}");
     assert!(meta.contains("\"zstd\""), "{meta}");
+}
+
+#[test]
+fn ghost_cells_over_stored_arrays_match_the_in_memory_result() {
+    let dir = TempDir::new("overlap");
+    let a = ArrayD::from_shape_fn(IxDyn(&[23, 17, 9]), |d| {
+        let i = d.slice();
+        ((i[0] * 31 + i[1] * 7 + i[2]) % 13) as f64
+    });
+    let x = Array::from_ndarray(a, [8, 6, 4]).unwrap();
+    let raw = dir.path("raw");
+    let zstd = dir.path("zstd");
+    let npy = dir.path("a.npy");
+    x.to_zarr(&raw, ZarrOptions::default().compression(Compression::None))
+        .unwrap();
+    x.to_zarr(&zstd, ZarrOptions::default()).unwrap();
+    x.to_npy(&npy).unwrap();
+    let stored = [
+        Array::<f64>::from_zarr(&raw).unwrap(),
+        Array::<f64>::from_zarr(&zstd).unwrap(),
+        Array::<f64>::from_npy(&npy, [8, 6, 4]).unwrap(),
+    ];
+    for boundary in [
+        Boundary::Reflect,
+        Boundary::Mirror,
+        Boundary::Periodic,
+        Boundary::Nearest,
+        Boundary::Constant(-1.0),
+        Boundary::None,
+    ] {
+        let expected = x.overlap(2, boundary.clone()).unwrap().compute().unwrap();
+        // Filters take every rule but None.
+        let filtered = ndfilters::uniform_filter(&x, 3, boundary.clone())
+            .ok()
+            .map(|f| f.compute().unwrap());
+        for s in &stored {
+            let got = s.overlap(2, boundary.clone()).unwrap();
+            assert_eq!(got.compute().unwrap(), expected, "{boundary:?}");
+            if let Some(filtered) = &filtered {
+                let f = ndfilters::uniform_filter(s, 3, boundary.clone()).unwrap();
+                assert_eq!(&f.compute().unwrap(), filtered, "{boundary:?}");
+            }
+        }
+    }
+    // Uncompressed chunks and .npy are read piece by piece inside each padded block's task:
+    // one task per block, and no source tasks to keep alive.
+    let padded = |s: &Array<f64>| s.overlap(1, Boundary::Reflect).unwrap().num_tasks();
+    assert_eq!(padded(&stored[0]), x.num_blocks());
+    assert_eq!(padded(&stored[2]), x.num_blocks());
+    assert_eq!(padded(&stored[1]), 2 * x.num_blocks());
 }

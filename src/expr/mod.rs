@@ -104,6 +104,19 @@ pub(crate) trait Node: Send + Sync + 'static {
         unreachable!("stream is called only on nodes that stream")
     }
 
+    /// Whether [`Node::read_region`] can read any part of any block directly (a stored array
+    /// whose chunks can be read in part). A reader that needs only parts of its input blocks
+    /// (ghost cells) then reads just those inside its own task, instead of keeping whole
+    /// neighbour blocks alive until all their readers have run.
+    fn reads_regions(&self) -> bool {
+        false
+    }
+
+    /// Reads `ranges` (relative to block `block`) as a block value of that shape.
+    fn read_region(&self, _block: usize, _ranges: &[std::ops::Range<usize>]) -> Result<Value> {
+        unreachable!("read_region is called only on nodes that read regions")
+    }
+
     /// A [`WriteInto`] for this node's element type, as `Arc<dyn WriteInto<T>>`, if the node
     /// can write a block straight into the result's memory instead of making it first.
     fn writer(&self) -> Option<&(dyn Any + Send + Sync)> {

@@ -3,6 +3,9 @@
 //!
 //! Each padded block is assembled in one task with one copy, from slices of every input block
 //! it overlaps: its neighbours (up to 3^d of them), or more when the depth exceeds a block.
+//! When the input is stored (it [reads regions](super::Node::reads_regions)), the task reads
+//! just those slices itself: no neighbour block is kept alive for other readers, so memory
+//! stays at a few padded blocks per thread whatever the grid.
 
 use std::marker::PhantomData;
 
@@ -87,6 +90,10 @@ impl<T: Element> Node for Overlap<T> {
         &self.inputs
     }
     fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
+        if self.inputs[0].reads_regions() {
+            // Each piece is read from the store inside this task (see `compute`).
+            return;
+        }
         let src = self.inputs[0].chunks();
         for_each_combination(&self.plan(block).blocks, |bs| {
             let grid: Vec<usize> = bs.iter().map(|&&b| b).collect();
@@ -105,7 +112,13 @@ impl<T: Element> Node for Overlap<T> {
         for a in (0..plan.blocks.len().saturating_sub(1)).rev() {
             strides[a] = strides[a + 1] * plan.blocks[a + 1].len();
         }
+        let input = &self.inputs[0];
+        let direct = input.reads_regions();
+        let mut failed = None;
         for_each_combination(&plan.runs, |runs| {
+            if failed.is_some() {
+                return;
+            }
             let mut dst = out.view_mut();
             for (axis, run) in runs.iter().enumerate() {
                 dst.slice_axis_inplace(ndarray::Axis(axis), Slice::from(run.out.clone()));
@@ -122,6 +135,33 @@ impl<T: Element> Node for Overlap<T> {
                 dst.fill(c);
                 return;
             }
+            let slice = |axis: usize| match &runs[axis].src {
+                Source::Block { slice, .. } => *slice,
+                Source::Constant => unreachable!("constant runs return above"),
+            };
+            if direct {
+                // Read just this piece of the neighbour, then walk it with the run's step.
+                let mut grid = Vec::with_capacity(runs.len());
+                let mut ranges = Vec::with_capacity(runs.len());
+                for run in runs.iter() {
+                    let Source::Block { block, slice } = run.src else {
+                        unreachable!()
+                    };
+                    grid.push(block);
+                    let end = slice.end.expect("runs have an end") as usize;
+                    ranges.push(slice.start as usize..end);
+                }
+                match input.read_region(input.chunks().linear_index(&grid), &ranges) {
+                    Ok(v) => {
+                        let piece = block_of::<T>(&v).view();
+                        let piece = piece
+                            .slice_each_axis(|ax| Slice::new(0, None, slice(ax.axis.index()).step));
+                        dst.assign(&piece);
+                    }
+                    Err(e) => failed = Some(e),
+                }
+                return;
+            }
             let mut pos = 0;
             for (axis, run) in runs.iter().enumerate() {
                 let Source::Block { block, .. } = run.src else {
@@ -133,12 +173,12 @@ impl<T: Element> Node for Overlap<T> {
                 pos += k * strides[axis];
             }
             let src = block_of::<T>(&inputs[pos]).view();
-            let src = src.slice_each_axis(|ax| match &runs[ax.axis.index()].src {
-                Source::Block { slice, .. } => *slice,
-                Source::Constant => unreachable!(),
-            });
+            let src = src.slice_each_axis(|ax| slice(ax.axis.index()));
             dst.assign(&src);
         });
+        if let Some(e) = failed {
+            return Err(e);
+        }
         Ok(owned(out))
     }
 }

@@ -1,7 +1,8 @@
 //! `.npy` files (numpy's format, version 1.0 to 3.0), read and written block by block.
 //!
 //! [`Array::from_npy`] reads only the header when the array is built; each block's task then
-//! reads its own bytes with positioned reads, so the file is never loaded whole.
+//! reads its own bytes with positioned reads, so the file is never loaded whole (and ghost cells
+//! read just the neighbours' cells they need).
 //! [`Array::to_npy`] writes each block's bytes at their place in a temporary file as soon as
 //! the block is computed, and renames the file into place when every block is written.
 //!
@@ -12,12 +13,12 @@
 
 use std::fs::File;
 use std::marker::PhantomData;
+use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ndarray::ArrayD;
-use ndarray::Dimension as _;
+use ndarray::{ArrayD, IxDyn};
 
 use super::{done, io_error, run_sink, temp_path};
 use crate::array::Array;
@@ -181,12 +182,14 @@ fn header_bytes<T: NpyElement>(shape: &[usize]) -> Vec<u8> {
     out
 }
 
-/// For block `block` of `chunks` in a row-major array of `shape`: calls `f(element offset in
-/// the array, element offset in the block, run length)` for each run of the block that is
+/// For the region `ranges` of a row-major array of `shape`: calls `f(element offset in the
+/// array, element offset in the region, run length)` for each run of the region that is
 /// contiguous in the file.
-fn for_each_file_run(chunks: &Chunks, block: usize, mut f: impl FnMut(usize, usize, usize)) {
-    let shape = chunks.shape();
-    let ranges = chunks.block_ranges(block);
+fn for_each_file_run(
+    shape: &[usize],
+    ranges: &[Range<usize>],
+    mut f: impl FnMut(usize, usize, usize),
+) {
     let n = shape.len();
     if n == 0 {
         f(0, 0, 1);
@@ -236,11 +239,31 @@ impl<T: NpyElement> Node for NpySource<T> {
     fn chunks(&self) -> &Chunks {
         &self.chunks
     }
+    fn reads_regions(&self) -> bool {
+        true
+    }
+    fn read_region(&self, block: usize, ranges: &[Range<usize>]) -> Result<Value> {
+        let global: Vec<Range<usize>> = self
+            .chunks
+            .block_ranges(block)
+            .iter()
+            .zip(ranges)
+            .map(|(s, r)| s.start + r.start..s.start + r.end)
+            .collect();
+        self.read(&global)
+    }
     fn compute(&self, block: usize, _inputs: &mut Vec<Value>) -> Result<Value> {
-        let shape = self.chunks.block_shape(block);
-        let mut bytes = vec![0u8; shape.size() * T::SIZE];
+        self.read(&self.chunks.block_ranges(block))
+    }
+}
+
+impl<T: NpyElement> NpySource<T> {
+    /// Reads the region `ranges` of the array.
+    fn read(&self, ranges: &[Range<usize>]) -> Result<Value> {
+        let shape: Vec<usize> = ranges.iter().map(|r| r.len()).collect();
+        let mut bytes = vec![0u8; shape.iter().product::<usize>() * T::SIZE];
         let mut failed = None;
-        for_each_file_run(&self.chunks, block, |offset, at, len| {
+        for_each_file_run(self.chunks.shape(), ranges, |offset, at, len| {
             if failed.is_some() {
                 return;
             }
@@ -254,7 +277,7 @@ impl<T: NpyElement> Node for NpySource<T> {
             return Err(e);
         }
         let data: Vec<T> = bytes.chunks_exact(T::SIZE).map(T::read).collect();
-        let a = ArrayD::from_shape_vec(shape, data).expect("one element per cell");
+        let a = ArrayD::from_shape_vec(IxDyn(&shape), data).expect("one element per cell");
         Ok(owned(a))
     }
 }
@@ -423,7 +446,8 @@ impl<T: NpyElement> Node for NpyWrite<T> {
             v.write(out);
         }
         let mut result = Ok(());
-        for_each_file_run(&self.chunks, block, |offset, at, len| {
+        let ranges = self.chunks.block_ranges(block);
+        for_each_file_run(self.chunks.shape(), &ranges, |offset, at, len| {
             if result.is_err() {
                 return;
             }
@@ -440,6 +464,8 @@ impl<T: NpyElement> Node for NpyWrite<T> {
 
 #[cfg(test)]
 mod test {
+    use ndarray::Dimension as _;
+
     use super::*;
 
     #[test]
@@ -465,13 +491,17 @@ mod test {
         let mut seen = [0u8; 4 * 5 * 6];
         for b in 0..chunks.num_blocks() {
             let mut at_expected = 0;
-            for_each_file_run(&chunks, b, |offset, at, len| {
-                assert_eq!(at, at_expected);
-                at_expected += len;
-                for s in &mut seen[offset..offset + len] {
-                    *s += 1;
-                }
-            });
+            for_each_file_run(
+                chunks.shape(),
+                &chunks.block_ranges(b),
+                |offset, at, len| {
+                    assert_eq!(at, at_expected);
+                    at_expected += len;
+                    for s in &mut seen[offset..offset + len] {
+                        *s += 1;
+                    }
+                },
+            );
             assert_eq!(at_expected, chunks.block_shape(b).size());
         }
         assert!(seen.iter().all(|&s| s == 1));

@@ -6,6 +6,11 @@
 //! - [`Array::to_zarr`] writes an array as a Zarr v3 array (chunk shape, compression, fill
 //!   value, attributes in [`ZarrOptions`]); [`store`] writes several in one graph.
 //!
+//! Ghost cells over an uncompressed store read just the cells they need from each neighbour
+//! chunk, inside the task that pads a block, so a `map_overlap` pipeline keeps only a few padded
+//! blocks per thread in memory. (A compressed chunk must be decoded whole, so there the
+//! neighbour blocks are read once and shared instead.)
+//!
 //! Each chunk is written to a temporary file and renamed into place, so a crash, a panic in a
 //! task or a failed write leaves every chunk either old or new, never torn. A missing chunk
 //! reads as the fill value; a corrupt one is an error naming its key.
@@ -13,12 +18,13 @@
 mod fs;
 
 use std::marker::PhantomData;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ndarray::{ArrayD, IxDyn, Slice};
 use zarrs::array::codec::{GzipCodec, ZstdCodec};
-use zarrs::array::{ArrayBuilder, CodecOptions, DataType, ElementOwned, data_type};
+use zarrs::array::{ArrayBuilder, ArraySubset, CodecOptions, DataType, ElementOwned, data_type};
 use zarrs::filesystem::FilesystemStore;
 
 use super::{Sinks, done, io_error, run_sink};
@@ -181,6 +187,8 @@ struct ZarrSource<T> {
     path: PathBuf,
     array: Arc<ReadArray>,
     chunks: Chunks,
+    /// Whether parts of a chunk can be read without decoding it whole (no compression).
+    partial: bool,
     _t: PhantomData<fn() -> T>,
 }
 
@@ -190,6 +198,28 @@ impl<T: ZarrElement> Node for ZarrSource<T> {
     }
     fn chunks(&self) -> &Chunks {
         &self.chunks
+    }
+    fn reads_regions(&self) -> bool {
+        self.partial
+    }
+    fn read_region(&self, block: usize, ranges: &[Range<usize>]) -> Result<Value> {
+        let start = self.chunks.block_ranges(block);
+        let subset: Vec<Range<u64>> = start
+            .iter()
+            .zip(ranges)
+            .map(|(s, r)| (s.start + r.start) as u64..(s.start + r.end) as u64)
+            .collect();
+        let shape: Vec<usize> = ranges.iter().map(|r| r.len()).collect();
+        let data: Vec<T> = self
+            .array
+            .retrieve_array_subset_opt(&ArraySubset::new_with_ranges(&subset), &codec_options())
+            .map_err(|e| Error::Chunk {
+                path: path_string(&self.path),
+                key: format!("region {subset:?}"),
+                message: e.to_string(),
+            })?;
+        let a = ArrayD::from_shape_vec(IxDyn(&shape), data).expect("one element per cell");
+        Ok(owned(a))
     }
     fn compute(&self, block: usize, _inputs: &mut Vec<Value>) -> Result<Value> {
         let shape = self.chunks.block_shape(block);
@@ -286,10 +316,14 @@ impl<T: ZarrElement> Array<T> {
             sizes.push(axis_sizes);
         }
         let chunks = Chunks::new(&shape, sizes)?;
+        let codecs = array.codecs();
+        let partial =
+            codecs.bytes_to_bytes_codecs().is_empty() && codecs.array_to_array_codecs().is_empty();
         Ok(Array::from_node(ZarrSource::<T> {
             path,
             array: Arc::new(array),
             chunks,
+            partial,
             _t: PhantomData,
         }))
     }
