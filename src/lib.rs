@@ -37,6 +37,8 @@
 //! - `array`: the typed, user-facing [`Array`], split by concern (creation, elementwise,
 //!   operators, overlap, reductions, slicing, shape, join, linalg, output).
 //! - [`ndfilters`]: parallel image filters through ghost cells.
+//! - [`io`]: arrays on disk: Zarr stores (feature `zarr`, on by default) and `.npy` files,
+//!   read and written one task per chunk, every write atomic.
 //!
 //! Design notes for the scheduler live in `src/scheduler/README.md`.
 //!

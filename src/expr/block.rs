@@ -142,3 +142,23 @@ pub(crate) fn permuted_copy<T: Element>(v: ArrayViewD<'_, T>, perm: &[usize]) ->
     }
     out
 }
+
+/// The elements of `v` in row-major order, copied a row (a run along the last axis) at a time:
+/// an element-by-element walk of a strided view is several times slower.
+pub(crate) fn row_major_vec<T: Clone>(v: &ArrayViewD<'_, T>) -> Vec<T> {
+    if let Some(s) = v.as_slice() {
+        return s.to_vec();
+    }
+    let mut out = Vec::with_capacity(v.len());
+    if v.ndim() == 0 {
+        out.extend(v.iter().cloned());
+        return out;
+    }
+    for row in v.rows() {
+        match row.as_slice() {
+            Some(s) => out.extend_from_slice(s),
+            None => out.extend(row.iter().cloned()),
+        }
+    }
+    out
+}

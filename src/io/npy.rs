@@ -24,7 +24,7 @@ use super::{done, io_error, run_sink, temp_path};
 use crate::array::Array;
 use crate::chunks::{Chunks, IntoChunks, for_each_combination};
 use crate::error::{Error, Result};
-use crate::expr::block::{Element, block_of, owned};
+use crate::expr::block::{Element, block_of, owned, row_major_vec};
 use crate::expr::{BlockRef, Node, NodeRef};
 use crate::scheduler::{Scheduler, Value};
 
@@ -442,7 +442,8 @@ impl<T: NpyElement> Node for NpyWrite<T> {
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
         let view = block_of::<T>(&inputs[0]).view();
         let mut bytes = vec![0u8; view.len() * T::SIZE];
-        for (v, out) in view.iter().zip(bytes.chunks_exact_mut(T::SIZE)) {
+        let values = row_major_vec(&view);
+        for (v, out) in values.iter().zip(bytes.chunks_exact_mut(T::SIZE)) {
             v.write(out);
         }
         let mut result = Ok(());

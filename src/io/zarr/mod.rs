@@ -31,7 +31,7 @@ use super::{Sinks, done, io_error, run_sink};
 use crate::array::Array;
 use crate::chunks::Chunks;
 use crate::error::{Error, Result};
-use crate::expr::block::{Element, block_of, owned};
+use crate::expr::block::{Element, block_of, owned, row_major_vec};
 use crate::expr::{BlockRef, Node, NodeRef};
 use crate::scheduler::{Scheduler, Value};
 use fs::AtomicStore;
@@ -606,7 +606,7 @@ impl<T: ZarrElement> Node for ZarrWrite<T> {
         let view = block_of::<T>(&inputs[0]).view();
         // An edge chunk is stored whole, padded with the fill value.
         let elements: Vec<T> = if view.shape() == full.as_slice() {
-            view.iter().copied().collect()
+            row_major_vec(&view)
         } else {
             let mut padded = ArrayD::from_elem(IxDyn(&full), self.fill);
             padded
