@@ -2,7 +2,9 @@
 //! building included. The target is at most 1 µs per block end to end.
 //!
 //! Baselines in the same run: serial ndarray on the whole array (no per-block work at all), and
-//! a bare rayon scope that spawns one empty task per block (dispatch cost alone).
+//! a bare rayon scope that spawns one empty task per block (dispatch cost alone). The same
+//! computation profiled (`compute_profiled`) and with a progress bar shows what diagnostics
+//! cost; the target for the profile is at most 10% over the unprofiled run.
 //!
 //! `cargo bench --bench overhead`
 
@@ -29,6 +31,28 @@ fn overhead(c: &mut Criterion) {
             |a| {
                 let x = Array::from_ndarray(a, [1]).unwrap();
                 black_box((&x + 1.0).compute_with(&pool).unwrap())
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    // Diagnostics: target at most 10% slower than the unprofiled run above.
+    g.bench_function("chunkwise_compute_profiled", |b| {
+        b.iter_batched(
+            || data.clone(),
+            |a| {
+                let x = Array::from_ndarray(a, [1]).unwrap();
+                black_box((&x + 1.0).compute_profiled(&pool).unwrap())
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    let progress = pool.with_progress();
+    g.bench_function("chunkwise_with_progress", |b| {
+        b.iter_batched(
+            || data.clone(),
+            |a| {
+                let x = Array::from_ndarray(a, [1]).unwrap();
+                black_box((&x + 1.0).compute_with(&progress).unwrap())
             },
             BatchSize::LargeInput,
         )

@@ -37,6 +37,8 @@
 //! - `array`: the typed, user-facing [`Array`], split by concern (creation, elementwise,
 //!   operators, overlap, reductions, slicing, shape, join, linalg, output).
 //! - [`ndfilters`]: parallel image filters through ghost cells.
+//! - [`diag`]: profiles, plans and graph pictures; progress bars and callbacks live on the
+//!   [`Scheduler`].
 //! - [`io`]: arrays on disk: Zarr stores (feature `zarr`, on by default) and `.npy` files,
 //!   read and written one task per chunk, every write atomic.
 //!
@@ -67,6 +69,7 @@
 
 mod array;
 pub mod chunks;
+pub mod diag;
 mod error;
 mod expr;
 mod graph;
@@ -82,4 +85,6 @@ pub use chunks::{Boundary, Chunks, Depth, IntoBoundaries, IntoChunks, IntoDepth}
 pub use error::{Error, Result};
 pub use expr::block::Element;
 pub use random::RandomElement;
-pub use scheduler::{Delayed, Graph, Inputs, NUM_THREADS_ENV, Scheduler, TaskRef};
+pub use scheduler::{
+    Callback, Delayed, Graph, Inputs, NUM_THREADS_ENV, Scheduler, TaskInfo, TaskRef,
+};

@@ -162,3 +162,25 @@ pub(crate) fn row_major_vec<T: Clone>(v: &ArrayViewD<'_, T>) -> Vec<T> {
     }
     out
 }
+
+/// Bytes of the elements a block value shows (a region counts its own cells), for blocks of
+/// numbers and `bool`; 0 for other values. For progress and profiles only.
+pub(crate) fn value_bytes(v: &Value) -> usize {
+    fn of<T: Element>(v: &Value) -> Option<usize> {
+        v.downcast_ref::<Block<T>>()
+            .map(|b| b.view().len() * std::mem::size_of::<T>())
+    }
+    of::<f64>(v)
+        .or_else(|| of::<f32>(v))
+        .or_else(|| of::<i64>(v))
+        .or_else(|| of::<i32>(v))
+        .or_else(|| of::<u64>(v))
+        .or_else(|| of::<u32>(v))
+        .or_else(|| of::<i16>(v))
+        .or_else(|| of::<u16>(v))
+        .or_else(|| of::<i8>(v))
+        .or_else(|| of::<u8>(v))
+        .or_else(|| of::<bool>(v))
+        .or_else(|| of::<usize>(v))
+        .unwrap_or(0)
+}

@@ -83,6 +83,7 @@ impl Plan {
         write: impl Fn(&dyn Node, usize, &mut Vec<Value>) -> Result<()> + Send + Sync + 'a,
     ) -> TaskGraph<'a> {
         let mut graph = TaskGraph::new();
+        graph.measure = Some(crate::expr::block::value_bytes);
         let fused = Arc::new(Fused {
             nodes: std::mem::take(&mut self.nodes),
             input_ids: std::mem::take(&mut self.input_ids),
@@ -108,7 +109,7 @@ impl Plan {
                 Box::new(move |b, inputs| f.eval_task(n, b, inputs).map(Some))
             };
             let layer = graph.add_layer(
-                node.name(),
+                fused.chain_name(n),
                 node.chunks().grid_shape().to_vec(),
                 Work::Shared(work),
             );
@@ -140,6 +141,25 @@ thread_local! {
 }
 
 impl Fused {
+    /// The name of node `n`'s tasks: the nodes fused into them and then its own, joined by `+`
+    /// (`overlap+map_blocks+reduce_chunk`), so that profiles show what a task does.
+    fn chain_name(&self, n: usize) -> String {
+        fn visit(f: &Fused, n: usize, names: &mut Vec<String>) {
+            for &i in &f.input_ids[n] {
+                if f.inline[i] {
+                    visit(f, i, names);
+                }
+            }
+            let name = f.nodes[n].name();
+            if names.last().is_none_or(|l| l != name) {
+                names.push(name.to_string());
+            }
+        }
+        let mut names = Vec::new();
+        visit(self, n, &mut names);
+        names.join("+")
+    }
+
     /// The tasks that block `b` of node `n` reads, looking through fused nodes; in the order
     /// that [`Fused::eval`] consumes them.
     fn collect_deps(&self, n: usize, b: usize, tasks: &[Vec<TaskId>], deps: &mut Vec<TaskId>) {

@@ -2,8 +2,10 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
+use super::observe::{Callback, TaskInfo};
 use super::task::{Layer, TaskGraph, TaskId, Value, task_name};
 use crate::error::{Error, Result, panic_message};
 
@@ -22,6 +24,8 @@ pub(super) struct Exec<'a> {
     layers: Vec<Layer<'a>>,
     failed: AtomicBool,
     error: Mutex<Option<Error>>,
+    callbacks: Arc<[Arc<dyn Callback>]>,
+    measure: fn(&Value) -> usize,
 }
 
 /// The work queue of one parallel run.
@@ -56,7 +60,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl<'a> Exec<'a> {
-    pub(super) fn new(graph: TaskGraph<'a>, keep: &[TaskId]) -> Self {
+    pub(super) fn new(
+        graph: TaskGraph<'a>,
+        keep: &[TaskId],
+        callbacks: Arc<[Arc<dyn Callback>]>,
+    ) -> Self {
         let n = graph.len();
         let mut counts = vec![0u32; n + 1];
         for &d in &graph.deps {
@@ -102,6 +110,8 @@ impl<'a> Exec<'a> {
             layers: graph.layers,
             failed: AtomicBool::new(false),
             error: Mutex::new(None),
+            callbacks,
+            measure: graph.measure.unwrap_or(|_| 0),
         }
     }
 
@@ -115,20 +125,64 @@ impl<'a> Exec<'a> {
     /// Runs `first`, then keeps running one newly ready dependent on this thread (so a chain
     /// stays on the core that has its data in cache) and hands the others to `spawn`.
     pub(super) fn run(&self, first: TaskId, spawn: &mut dyn FnMut(TaskId)) {
+        let observed = !self.callbacks.is_empty();
+        // With callbacks, one clock reading per task: a task starts when the previous one on
+        // this worker ended.
+        let mut clock = observed.then(Instant::now);
+        let worker = rayon::current_thread_index().unwrap_or(0);
         let mut id = first;
         loop {
             if self.failed.load(Ordering::Relaxed) {
                 return;
             }
             let t = id as usize;
+            let mut freed = 0;
             let mut inputs: Vec<Value> = self.deps
                 [self.dep_start[t] as usize..self.dep_start[t + 1] as usize]
                 .iter()
-                .map(|&d| self.take_input(d))
+                .map(|&d| {
+                    let (v, last) = self.take_input(d);
+                    if observed && last {
+                        freed += (self.measure)(&v);
+                    }
+                    v
+                })
                 .collect();
-            let (layer, block) = self.keys[t];
-            let layer = &self.layers[layer as usize];
-            match catch_unwind(AssertUnwindSafe(|| layer.run(block, &mut inputs))) {
+            let (layer_id, block) = self.keys[t];
+            let layer = &self.layers[layer_id as usize];
+            let mut info = clock.map(|start| TaskInfo {
+                id: t,
+                layer: layer_id as usize,
+                op: &layer.name,
+                block,
+                grid: &layer.grid,
+                worker,
+                start,
+                end: None,
+                bytes: 0,
+                freed,
+            });
+            if let Some(info) = &info {
+                self.callbacks.iter().for_each(|c| c.on_task_start(info));
+            }
+            #[cfg(feature = "tracing")]
+            let span = tracing::trace_span!("task", op = %layer.name, block).entered();
+            let result = catch_unwind(AssertUnwindSafe(|| layer.run(block, &mut inputs)));
+            #[cfg(feature = "tracing")]
+            drop(span);
+            if let Some(info) = &mut info {
+                let end = Instant::now();
+                clock = Some(end);
+                info.end = Some(end);
+                if let Ok(Ok(Some(v))) = &result {
+                    info.bytes = (self.measure)(v);
+                }
+                let ok = matches!(result, Ok(Ok(_)));
+                self.callbacks
+                    .iter()
+                    .for_each(|c| c.on_task_finish(info, ok));
+            }
+            match result {
                 Ok(Ok(value)) => {
                     drop(inputs);
                     if let Some(value) = value {
@@ -165,15 +219,20 @@ impl<'a> Exec<'a> {
     }
 
     /// The value of finished task `d` for one of its readers; the last reader takes it out.
-    fn take_input(&self, d: TaskId) -> Value {
+    /// Also says whether this reader was the last.
+    fn take_input(&self, d: TaskId) -> (Value, bool) {
         let mut slot = lock(&self.values[d as usize]);
         slot.readers -= 1;
-        if slot.readers == 0 {
+        let last = slot.readers == 0;
+        let v = if last {
             slot.value.take()
         } else {
             slot.value.clone()
-        }
-        .expect("a dependency has finished before its reader starts")
+        };
+        (
+            v.expect("a dependency has finished before its reader starts"),
+            last,
+        )
     }
 
     fn fail(&self, e: Error) {

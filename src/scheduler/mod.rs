@@ -19,12 +19,14 @@
 
 mod delayed;
 mod executor;
+mod observe;
 pub(crate) mod task;
 
 use std::sync::{Arc, OnceLock};
 
 pub use delayed::{Delayed, Graph, Inputs, TaskRef};
 use executor::Exec;
+pub use observe::{Callback, TaskInfo};
 pub(crate) use task::{TaskGraph, TaskId, Value};
 
 use crate::error::{Error, Result};
@@ -51,6 +53,7 @@ use crate::error::{Error, Result};
 #[derive(Clone)]
 pub struct Scheduler {
     kind: Kind,
+    callbacks: Arc<[Arc<dyn Callback>]>,
 }
 
 #[derive(Clone)]
@@ -115,6 +118,7 @@ impl Scheduler {
             })?;
         Ok(Scheduler {
             kind: Kind::Pool(Arc::new(pool)),
+            callbacks: Arc::new([]),
         })
     }
 
@@ -130,6 +134,7 @@ impl Scheduler {
     pub fn synchronous() -> Scheduler {
         Scheduler {
             kind: Kind::Synchronous,
+            callbacks: Arc::new([]),
         }
     }
 
@@ -177,14 +182,74 @@ impl Scheduler {
 
     /// Runs `graph` and returns the values of the tasks in `keep`, or the first error.
     pub(crate) fn execute<'a>(&self, graph: TaskGraph<'a>, keep: &[TaskId]) -> Result<Vec<Value>> {
-        let exec = Exec::new(graph, keep);
+        #[cfg(feature = "tracing")]
+        let _span = tracing::debug_span!("compute", tasks = graph.len()).entered();
+        self.callbacks.iter().for_each(|c| c.on_start(graph.len()));
+        let exec = Exec::new(graph, keep, self.callbacks.clone());
         match &self.kind {
             Kind::Synchronous => exec.run_synchronous(),
             // `install` from inside one of this pool's own tasks runs in place, and the scope
             // then helps with other work while it waits: a nested compute never deadlocks.
             Kind::Pool(pool) => pool.install(|| exec.run_parallel(pool.current_num_threads())),
         }
-        exec.finish(keep)
+        let result = exec.finish(keep);
+        self.callbacks
+            .iter()
+            .for_each(|c| c.on_finish(result.is_ok()));
+        result
+    }
+
+    /// This scheduler (the same threads) with `callback` called around every computation and
+    /// task it runs, after any it already had.
+    ///
+    /// # Examples
+    ///
+    /// See [`Callback`].
+    ///
+    /// ```
+    /// use chunkwise::{Callback, Scheduler};
+    /// struct Quiet;
+    /// impl Callback for Quiet {}
+    /// let s = Scheduler::threads(2).with_callback(Quiet);
+    /// assert_eq!(s.num_threads(), 2);
+    /// ```
+    pub fn with_callback(&self, callback: impl Callback + 'static) -> Scheduler {
+        let mut callbacks: Vec<Arc<dyn Callback>> = self.callbacks.to_vec();
+        callbacks.push(Arc::new(callback));
+        Scheduler {
+            kind: self.kind.clone(),
+            callbacks: callbacks.into(),
+        }
+    }
+
+    /// This scheduler with a progress bar on stderr (tasks done of total, rate, time left) for
+    /// every computation that runs longer than about a second. Nothing is drawn when stderr is
+    /// not a terminal; [`Scheduler::with_progress_always`] draws anyway.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{Array, Scheduler};
+    /// let s = Scheduler::threads(2).with_progress();
+    /// let total = Array::<f64>::ones(&[1000, 1000], [100, 100])?.sum().compute_with(&s)?;
+    /// assert_eq!(total[[]], 1e6);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn with_progress(&self) -> Scheduler {
+        self.with_callback(observe::Progress::new(false))
+    }
+
+    /// [`Scheduler::with_progress`], drawn on stderr even when it is not a terminal (a log file,
+    /// a CI console).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = chunkwise::Scheduler::synchronous().with_progress_always();
+    /// assert_eq!(s.num_threads(), 1);
+    /// ```
+    pub fn with_progress_always(&self) -> Scheduler {
+        self.with_callback(observe::Progress::new(true))
     }
 }
 

@@ -63,6 +63,8 @@ pub(crate) struct TaskGraph<'a> {
     pub(crate) deps: Vec<TaskId>,
     /// Layer and linear block index of each task.
     pub(crate) keys: Vec<(u32, usize)>,
+    /// The size in bytes of a task's value, for callbacks (see [`super::TaskInfo::bytes`]).
+    pub(crate) measure: Option<fn(&Value) -> usize>,
 }
 
 impl<'a> TaskGraph<'a> {
@@ -72,6 +74,7 @@ impl<'a> TaskGraph<'a> {
             dep_start: vec![0],
             deps: Vec::new(),
             keys: Vec::new(),
+            measure: None,
         }
     }
 

@@ -1,0 +1,155 @@
+//! Pictures of a computation: the plan as text, the task graph as Graphviz DOT.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::array::Array;
+use crate::expr::block::Element;
+use crate::graph::{Plan, UNUSED};
+
+/// Graphs with more tasks than this are drawn one box per operation.
+const MAX_DRAWN_TASKS: usize = 300;
+
+/// A fill colour for operation `op`, the same in every picture.
+fn colour(op: &str) -> &'static str {
+    const PALETTE: [&str; 10] = [
+        "#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
+        "#d9d9d9", "#bc80bd",
+    ];
+    let h = op
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    PALETTE[h as usize % PALETTE.len()]
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+impl<T: Element> Array<T> {
+    /// The plan of this array's computation as text, like a query plan: one line per operation
+    /// in the order they run, with its shape, blocks and tasks, and what fusion and culling did.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::<f64>::ones(&[100, 100], [10, 10])?;
+    /// let y = (&x * 2.0).slice(ndarray::s![..15, ..])?;
+    /// let plan = y.explain();
+    /// assert!(plan.contains("20 tasks"), "{plan}");
+    /// assert!(plan.contains("fused into"), "{plan}");
+    /// assert!(plan.contains("culled"), "{plan}");
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn explain(&self) -> String {
+        let plan = Plan::new(self.node());
+        let mut consumer = vec![None; plan.nodes.len()];
+        for (c, inputs) in plan.input_ids.iter().enumerate() {
+            for &i in inputs {
+                consumer[i] = Some(c);
+            }
+        }
+        let mut out = format!(
+            "{} operations, {} tasks after fusion and culling\n",
+            plan.nodes.len(),
+            plan.num_tasks()
+        );
+        for (n, node) in plan.nodes.iter().enumerate() {
+            let c = node.chunks();
+            let used = plan.tasks[n].iter().filter(|&&t| t != UNUSED).count();
+            let blocks = c.num_blocks();
+            let _ = write!(
+                out,
+                "#{n:<3} {:<16} shape {:?}, {} blocks {:?}",
+                node.name(),
+                c.shape(),
+                blocks,
+                c.grid_shape()
+            );
+            if !plan.input_ids[n].is_empty() {
+                let inputs: Vec<String> =
+                    plan.input_ids[n].iter().map(|i| format!("#{i}")).collect();
+                let _ = write!(out, ", reads {}", inputs.join(" "));
+            }
+            if plan.inline[n] {
+                let into = consumer[n].map_or_else(String::new, |c| format!("#{c}"));
+                let _ = write!(out, ": fused into {into}");
+            } else {
+                let _ = write!(out, ": {used} tasks");
+            }
+            if used < blocks {
+                let _ = write!(out, " ({} blocks culled)", blocks - used);
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The task graph of this array's computation in Graphviz DOT, for `dot -Tsvg`: one box per
+    /// task, labelled with its operation and block index and coloured by operation, with an
+    /// arrow from each input. Graphs of more than 300 tasks are summarised: one box per
+    /// operation, with its number of tasks, and arrows labelled with the number of task edges.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::<f64>::ones(&[4, 4], [2, 2])?;
+    /// let dot = (&x + 1.0).sum().to_dot();
+    /// assert!(dot.starts_with("digraph chunkwise {"));
+    /// assert!(dot.contains("reduce_chunk"));
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn to_dot(&self) -> String {
+        let graph = Plan::new(self.node()).lower(|_, _, _| Ok(()));
+        let mut out = String::from(
+            "digraph chunkwise {\n  rankdir=LR;\n  node [shape=box, style=filled, fontname=\"Helvetica\"];\n",
+        );
+        let n = graph.len();
+        if n <= MAX_DRAWN_TASKS {
+            for t in 0..n {
+                let (layer, block) = graph.keys[t];
+                let l = &graph.layers[layer as usize];
+                let name = crate::scheduler::task::task_name(&graph.layers, (layer, block));
+                let label = name.replacen(&l.name, &format!("{}\\n", l.name), 1);
+                let _ = writeln!(
+                    out,
+                    "  t{t} [label=\"{}\", fillcolor=\"{}\"];",
+                    escape(&label).replace("\\\\n", "\\n"),
+                    colour(&l.name)
+                );
+            }
+            for t in 0..n {
+                for d in graph.deps_of(t as u32) {
+                    let _ = writeln!(out, "  t{d} -> t{t};");
+                }
+            }
+        } else {
+            let mut counts = vec![0usize; graph.layers.len()];
+            let mut edges: BTreeMap<(u32, u32), usize> = BTreeMap::new();
+            for t in 0..n {
+                let layer = graph.keys[t].0;
+                counts[layer as usize] += 1;
+                for &d in graph.deps_of(t as u32) {
+                    *edges.entry((graph.keys[d as usize].0, layer)).or_default() += 1;
+                }
+            }
+            for (i, l) in graph.layers.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "  l{i} [label=\"{}\\n{} tasks, grid {:?}\", fillcolor=\"{}\"];",
+                    escape(&l.name),
+                    counts[i],
+                    l.grid,
+                    colour(&l.name)
+                );
+            }
+            for ((a, b), k) in edges {
+                let _ = writeln!(out, "  l{a} -> l{b} [label=\"{k}\"];");
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+}

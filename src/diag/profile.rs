@@ -1,0 +1,349 @@
+//! Task profiles: what ran where and when, as dask's `Profiler`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::error::Result;
+use crate::io::io_error;
+use crate::scheduler::{Callback, TaskInfo};
+
+/// One task of a profiled computation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskRecord {
+    /// The operation and block index, e.g. `overlap[1, 2]`.
+    pub name: String,
+    /// The operation alone.
+    pub op: String,
+    /// The worker thread that ran it (`0..threads`).
+    pub worker: usize,
+    /// Start, from the start of the computation.
+    pub start: Duration,
+    /// End, from the start of the computation.
+    pub end: Duration,
+    /// Bytes of the block it kept for its readers (0 when it wrote into the result).
+    pub bytes: usize,
+    /// Bytes of inputs it was the last reader of.
+    pub freed: usize,
+    /// Whether it succeeded.
+    pub ok: bool,
+}
+
+/// The tasks of one computation, from [`Array::compute_profiled`](crate::Array::compute_profiled).
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, Scheduler};
+/// let x = Array::<f64>::random(&[400, 400], [100, 100], 1)?;
+/// let (y, profile) = (&x + 1.0).sum_axis(ndarray::Axis(0))?.compute_profiled(&Scheduler::threads(2))?;
+/// assert_eq!(y.shape(), &[400]);
+/// assert_eq!(profile.tasks().len(), (&x + 1.0).sum_axis(ndarray::Axis(0))?.num_tasks());
+/// let summary = profile.summary();
+/// assert!(summary.to_string().contains("reduce_chunk"));
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Profile {
+    tasks: Vec<TaskRecord>,
+    wall: Duration,
+    workers: usize,
+}
+
+impl Profile {
+    /// Every task that ran, in order of start.
+    pub fn tasks(&self) -> &[TaskRecord] {
+        &self.tasks
+    }
+
+    /// Time from the start of the computation to its end.
+    pub fn wall_time(&self) -> Duration {
+        self.wall
+    }
+
+    /// Number of worker threads of the scheduler.
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
+    /// Time per operation, busy fraction per worker and the peak bytes of blocks held.
+    ///
+    /// # Examples
+    ///
+    /// See [`Profile`].
+    pub fn summary(&self) -> Summary {
+        let mut ops: BTreeMap<&str, (usize, Duration)> = BTreeMap::new();
+        let mut busy = vec![Duration::ZERO; self.workers.max(1)];
+        for t in &self.tasks {
+            let e = ops.entry(&t.op).or_default();
+            e.0 += 1;
+            e.1 += t.end - t.start;
+            if let Some(b) = busy.get_mut(t.worker) {
+                *b += t.end - t.start;
+            }
+        }
+        // Blocks held: a task's block from its end, until its last reader frees it.
+        let mut events: Vec<(Duration, i64)> = Vec::with_capacity(self.tasks.len() * 2);
+        for t in &self.tasks {
+            events.push((t.end, t.bytes as i64 - t.freed as i64));
+        }
+        events.sort_by_key(|e| e.0);
+        let (mut held, mut peak) = (0i64, 0i64);
+        for (_, d) in events {
+            held += d;
+            peak = peak.max(held);
+        }
+        let wall = self.wall.as_secs_f64().max(1e-12);
+        let mut by_time: Vec<OpTime> = ops
+            .into_iter()
+            .map(|(op, (tasks, time))| OpTime {
+                op: op.to_string(),
+                tasks,
+                time,
+            })
+            .collect();
+        by_time.sort_by_key(|o| std::cmp::Reverse(o.time));
+        Summary {
+            wall: self.wall,
+            ops: by_time,
+            idle: busy
+                .iter()
+                .map(|b| (1.0 - b.as_secs_f64() / wall).clamp(0.0, 1.0))
+                .collect(),
+            peak_bytes: peak.max(0) as usize,
+        }
+    }
+
+    /// Writes the profile as Chrome's Trace Event JSON (one complete event per task, one track
+    /// per worker), which <https://ui.perfetto.dev> and `chrome://tracing` open.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) if the file cannot be written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{Array, Scheduler};
+    /// let (_, profile) = Array::<f64>::ones(&[10, 10], [5, 5])?.compute_profiled(&Scheduler::threads(2))?;
+    /// let path = std::env::temp_dir().join(format!("chunkwise-doc-trace-{}.json", std::process::id()));
+    /// profile.write_chrome_trace(&path)?;
+    /// assert!(std::fs::read_to_string(&path).unwrap().contains("\"ph\":\"X\""));
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn write_chrome_trace(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let mut out = String::from("{\"traceEvents\":[\n");
+        for w in 0..self.workers.max(1) {
+            out.push_str(&format!(
+                "{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":{w},\"args\":{{\"name\":\"worker {w}\"}}}},\n"
+            ));
+        }
+        for (i, t) in self.tasks.iter().enumerate() {
+            let sep = if i + 1 == self.tasks.len() { "" } else { "," };
+            out.push_str(&format!(
+                "{{\"name\":{},\"cat\":{},\"ph\":\"X\",\"pid\":1,\"tid\":{},\"ts\":{:.3},\"dur\":{:.3},\"args\":{{\"bytes\":{},\"ok\":{}}}}}{sep}\n",
+                json_string(&t.name),
+                json_string(&t.op),
+                t.worker,
+                t.start.as_secs_f64() * 1e6,
+                (t.end - t.start).as_secs_f64() * 1e6,
+                t.bytes,
+                t.ok,
+            ));
+        }
+        out.push_str("],\"displayTimeUnit\":\"ms\"}\n");
+        std::fs::File::create(path)
+            .and_then(|mut f| f.write_all(out.as_bytes()))
+            .map_err(|e| io_error("write", path, &e))
+    }
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Time spent in one operation's tasks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpTime {
+    /// The operation.
+    pub op: String,
+    /// Its number of tasks.
+    pub tasks: usize,
+    /// Their total time, on all workers.
+    pub time: Duration,
+}
+
+/// A [`Profile`] in brief; its `Display` is a small table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// Time from start to end.
+    pub wall: Duration,
+    /// Time per operation, most first.
+    pub ops: Vec<OpTime>,
+    /// Per worker, the fraction of the wall time it ran no task.
+    pub idle: Vec<f64>,
+    /// The most bytes of blocks held between tasks at any time (blocks of numbers and `bool`).
+    pub peak_bytes: usize,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "wall time {:.3} s", self.wall.as_secs_f64())?;
+        writeln!(
+            f,
+            "{:<32} {:>8} {:>12} {:>7}",
+            "operation", "tasks", "time (s)", "share"
+        )?;
+        let total: f64 = self.ops.iter().map(|o| o.time.as_secs_f64()).sum();
+        for o in &self.ops {
+            writeln!(
+                f,
+                "{:<32} {:>8} {:>12.3} {:>6.1}%",
+                o.op,
+                o.tasks,
+                o.time.as_secs_f64(),
+                100.0 * o.time.as_secs_f64() / total.max(1e-12)
+            )?;
+        }
+        let idle: Vec<String> = self
+            .idle
+            .iter()
+            .map(|i| format!("{:.0}%", i * 100.0))
+            .collect();
+        writeln!(f, "idle per worker: {}", idle.join(" "))?;
+        write!(
+            f,
+            "peak blocks held: {:.1} MiB",
+            self.peak_bytes as f64 / (1 << 20) as f64
+        )
+    }
+}
+
+/// One task as recorded, names left for the end.
+struct Raw {
+    op: usize,
+    block: usize,
+    worker: usize,
+    start: Instant,
+    end: Instant,
+    bytes: usize,
+    freed: usize,
+    ok: bool,
+}
+
+/// One worker's records, and the name and grid of each operation it saw first.
+#[derive(Default)]
+struct Log {
+    records: Vec<Raw>,
+    ops: Vec<Option<(String, Vec<usize>)>>,
+}
+
+/// Records tasks into per-worker logs: one uncontended lock and one push per task, no
+/// allocation beyond the log's growth; names are made at the end.
+pub(crate) struct Recorder {
+    started: Instant,
+    logs: Vec<Mutex<Log>>,
+}
+
+impl Recorder {
+    pub(crate) fn new(workers: usize, started: Instant) -> Recorder {
+        Recorder {
+            started,
+            logs: (0..workers.max(1))
+                .map(|_| Mutex::new(Log::default()))
+                .collect(),
+        }
+    }
+
+    /// The profile of the computation recorded, taking the records out.
+    pub(crate) fn profile(&self, wall: Duration) -> Profile {
+        let logs: Vec<Log> = self
+            .logs
+            .iter()
+            .map(|l| std::mem::take(&mut *l.lock().unwrap_or_else(|e| e.into_inner())))
+            .collect();
+        let mut names: Vec<Option<(String, Vec<usize>)>> = Vec::new();
+        for log in &logs {
+            for (id, op) in log.ops.iter().enumerate() {
+                if let Some(op) = op {
+                    if names.len() <= id {
+                        names.resize(id + 1, None);
+                    }
+                    names[id].get_or_insert_with(|| op.clone());
+                }
+            }
+        }
+        let mut tasks: Vec<TaskRecord> = logs
+            .into_iter()
+            .flat_map(|l| l.records)
+            .map(|r| {
+                let (op, grid) = names[r.op].clone().expect("an operation seen by a worker");
+                let mut index = vec![0; grid.len()];
+                let mut rest = r.block;
+                for (i, &n) in grid.iter().enumerate().rev() {
+                    if n > 0 {
+                        index[i] = rest % n;
+                        rest /= n;
+                    }
+                }
+                TaskRecord {
+                    name: format!("{op}{index:?}"),
+                    op,
+                    worker: r.worker,
+                    start: r.start.saturating_duration_since(self.started),
+                    end: r.end.saturating_duration_since(self.started),
+                    bytes: r.bytes,
+                    freed: r.freed,
+                    ok: r.ok,
+                }
+            })
+            .collect();
+        tasks.sort_by_key(|t| t.start);
+        Profile {
+            tasks,
+            wall,
+            workers: self.logs.len(),
+        }
+    }
+}
+
+impl Callback for Recorder {
+    fn on_task_finish(&self, task: &TaskInfo<'_>, ok: bool) {
+        let mut log = self.logs[task.worker % self.logs.len()]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let op = task.layer;
+        if log.ops.get(op).is_none_or(Option::is_none) {
+            if log.ops.len() <= op {
+                log.ops.resize(op + 1, None);
+            }
+            log.ops[op] = Some((task.op.to_string(), task.grid.to_vec()));
+        }
+        log.records.push(Raw {
+            op,
+            block: task.block,
+            worker: task.worker % self.logs.len(),
+            start: task.start,
+            end: task.end.unwrap_or(task.start),
+            bytes: task.bytes,
+            freed: task.freed,
+            ok,
+        });
+    }
+}
