@@ -3,6 +3,7 @@
 //! Needs `python3` with `zarr` (3.x), `numcodecs`, `dask` and `numpy`; `.ci/run` installs them
 //! and sets `CHUNKWISE_REQUIRE_PYTHON=1`, under which a missing Python is a failure. Elsewhere
 //! the test says it was skipped.
+#![cfg(feature = "zarr")]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

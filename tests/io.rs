@@ -1,5 +1,6 @@
 //! Zarr and `.npy`: round trips against the array written, lazy reads, and faults (a panic in
 //! the middle of a write, a corrupt chunk, a wrong element type).
+#![cfg(feature = "zarr")]
 
 mod common;
 

@@ -23,12 +23,12 @@ pub use profile::{OpTime, Profile, Summary, TaskRecord};
 use crate::array::Array;
 use crate::error::Result;
 use crate::expr::block::Element;
-use crate::scheduler::Scheduler;
+use crate::scheduler::{Recording, Scheduler};
 
 impl<T: Element> Array<T> {
     /// Computes the array on `scheduler` and records every task: see [`Profile`].
     ///
-    /// Recording costs one clock reading and one uncontended lock per task.
+    /// Recording costs one clock reading and one push onto the worker's own list per task.
     ///
     /// # Errors
     ///
@@ -43,13 +43,15 @@ impl<T: Element> Array<T> {
     /// assert_eq!(y[[0, 0]], 2.0);
     /// assert_eq!(profile.tasks().len(), 4);
     /// // The source is fused into the map: each task makes its block of ones and maps it.
-    /// assert!(profile.tasks().iter().all(|t| t.op == "full+map" && t.ok));
+    /// assert!(profile.tasks().iter().all(|t| &*t.op == "full+map" && t.ok));
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn compute_profiled(&self, scheduler: &Scheduler) -> Result<(ArrayD<T>, Profile)> {
+        let recording = Arc::new(Recording::default());
         let started = Instant::now();
-        let recorder = Arc::new(profile::Recorder::new(scheduler.num_threads(), started));
-        let out = self.compute_with(&scheduler.with_callback(recorder.clone()))?;
-        Ok((out, recorder.profile(started.elapsed())))
+        let out = self.compute_with(&scheduler.with_recording(recording.clone()))?;
+        let wall = started.elapsed();
+        let profile = Profile::from_recording(&recording, started, wall, scheduler.num_threads());
+        Ok((out, profile))
     }
 }

@@ -4,20 +4,23 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::error::Result;
 use crate::io::io_error;
-use crate::scheduler::{Callback, TaskInfo};
+use crate::scheduler::{LayerName, RawRecord, Recording};
 
 /// One task of a profiled computation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TaskRecord {
-    /// The operation and block index, e.g. `overlap[1, 2]`.
-    pub name: String,
-    /// The operation alone.
-    pub op: String,
+    /// What the task does: its operation, after the operations fused into it, joined by `+`
+    /// (`overlap+map_blocks+reduce_chunk`). Shared by all the operation's records.
+    pub op: Arc<str>,
+    /// The block's linear index in the operation's grid.
+    pub block: usize,
+    /// The operation's grid of blocks (shared).
+    pub grid: Arc<[usize]>,
     /// The worker thread that ran it (`0..threads`).
     pub worker: usize,
     /// Start, from the start of the computation.
@@ -30,6 +33,26 @@ pub struct TaskRecord {
     pub freed: usize,
     /// Whether it succeeded.
     pub ok: bool,
+}
+
+impl TaskRecord {
+    /// The block's index in the operation's grid.
+    pub fn block_index(&self) -> Vec<usize> {
+        let mut index = vec![0; self.grid.len()];
+        let mut rest = self.block;
+        for (i, &n) in self.grid.iter().enumerate().rev() {
+            if n > 0 {
+                index[i] = rest % n;
+                rest /= n;
+            }
+        }
+        index
+    }
+
+    /// `op[i, j]`: the operation and the block index.
+    pub fn name(&self) -> String {
+        format!("{}{:?}", self.op, self.block_index())
+    }
 }
 
 /// The tasks of one computation, from [`Array::compute_profiled`](crate::Array::compute_profiled).
@@ -46,17 +69,63 @@ pub struct TaskRecord {
 /// assert!(summary.to_string().contains("reduce_chunk"));
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Profile {
-    tasks: Vec<TaskRecord>,
+    /// Each worker's records, in order of start.
+    raw: Vec<Vec<RawRecord>>,
+    layers: Vec<LayerName>,
+    started: Instant,
     wall: Duration,
-    workers: usize,
+    /// The records with their names, made on first use.
+    tasks: OnceLock<Vec<TaskRecord>>,
 }
 
 impl Profile {
-    /// Every task that ran, in order of start.
+    /// The profile recorded in `recording`, for a computation that started at `started`.
+    pub(crate) fn from_recording(
+        recording: &Recording,
+        started: Instant,
+        wall: Duration,
+        workers: usize,
+    ) -> Profile {
+        let mut logs =
+            std::mem::take(&mut *recording.logs.lock().unwrap_or_else(|e| e.into_inner()));
+        logs.sort_by_key(|(w, _)| *w);
+        let mut raw: Vec<Vec<RawRecord>> = logs.into_iter().map(|(_, l)| l).collect();
+        raw.resize(workers.max(raw.len()).max(1), Vec::new());
+        let layers =
+            std::mem::take(&mut *recording.layers.lock().unwrap_or_else(|e| e.into_inner()));
+        Profile {
+            raw,
+            layers,
+            started,
+            wall,
+            tasks: OnceLock::new(),
+        }
+    }
+
+    /// Every task that ran, worker by worker, each worker's in order of start.
     pub fn tasks(&self) -> &[TaskRecord] {
-        &self.tasks
+        self.tasks.get_or_init(|| {
+            let mut out = Vec::with_capacity(self.raw.iter().map(Vec::len).sum());
+            for (worker, log) in self.raw.iter().enumerate() {
+                out.extend(log.iter().map(|r| {
+                    let (op, grid) = self.layers[r.layer as usize].clone();
+                    TaskRecord {
+                        op,
+                        block: r.block,
+                        grid,
+                        worker,
+                        start: r.start.saturating_duration_since(self.started),
+                        end: r.end.saturating_duration_since(self.started),
+                        bytes: r.bytes,
+                        freed: r.freed,
+                        ok: r.ok,
+                    }
+                }));
+            }
+            out
+        })
     }
 
     /// Time from the start of the computation to its end.
@@ -66,7 +135,7 @@ impl Profile {
 
     /// Number of worker threads of the scheduler.
     pub fn workers(&self) -> usize {
-        self.workers
+        self.raw.len()
     }
 
     /// Time per operation, busy fraction per worker and the peak bytes of blocks held.
@@ -76,9 +145,9 @@ impl Profile {
     /// See [`Profile`].
     pub fn summary(&self) -> Summary {
         let mut ops: BTreeMap<&str, (usize, Duration)> = BTreeMap::new();
-        let mut busy = vec![Duration::ZERO; self.workers.max(1)];
-        for t in &self.tasks {
-            let e = ops.entry(&t.op).or_default();
+        let mut busy = vec![Duration::ZERO; self.workers()];
+        for t in self.tasks() {
+            let e = ops.entry(&*t.op).or_default();
             e.0 += 1;
             e.1 += t.end - t.start;
             if let Some(b) = busy.get_mut(t.worker) {
@@ -86,8 +155,8 @@ impl Profile {
             }
         }
         // Blocks held: a task's block from its end, until its last reader frees it.
-        let mut events: Vec<(Duration, i64)> = Vec::with_capacity(self.tasks.len() * 2);
-        for t in &self.tasks {
+        let mut events: Vec<(Duration, i64)> = Vec::with_capacity(self.tasks().len());
+        for t in self.tasks() {
             events.push((t.end, t.bytes as i64 - t.freed as i64));
         }
         events.sort_by_key(|e| e.0);
@@ -138,16 +207,17 @@ impl Profile {
     pub fn write_chrome_trace(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         let mut out = String::from("{\"traceEvents\":[\n");
-        for w in 0..self.workers.max(1) {
+        for w in 0..self.workers() {
             out.push_str(&format!(
                 "{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":{w},\"args\":{{\"name\":\"worker {w}\"}}}},\n"
             ));
         }
-        for (i, t) in self.tasks.iter().enumerate() {
-            let sep = if i + 1 == self.tasks.len() { "" } else { "," };
+        let tasks = self.tasks();
+        for (i, t) in tasks.iter().enumerate() {
+            let sep = if i + 1 == tasks.len() { "" } else { "," };
             out.push_str(&format!(
                 "{{\"name\":{},\"cat\":{},\"ph\":\"X\",\"pid\":1,\"tid\":{},\"ts\":{:.3},\"dur\":{:.3},\"args\":{{\"bytes\":{},\"ok\":{}}}}}{sep}\n",
-                json_string(&t.name),
+                json_string(&t.name()),
                 json_string(&t.op),
                 t.worker,
                 t.start.as_secs_f64() * 1e6,
@@ -232,118 +302,5 @@ impl fmt::Display for Summary {
             "peak blocks held: {:.1} MiB",
             self.peak_bytes as f64 / (1 << 20) as f64
         )
-    }
-}
-
-/// One task as recorded, names left for the end.
-struct Raw {
-    op: usize,
-    block: usize,
-    worker: usize,
-    start: Instant,
-    end: Instant,
-    bytes: usize,
-    freed: usize,
-    ok: bool,
-}
-
-/// One worker's records, and the name and grid of each operation it saw first.
-#[derive(Default)]
-struct Log {
-    records: Vec<Raw>,
-    ops: Vec<Option<(String, Vec<usize>)>>,
-}
-
-/// Records tasks into per-worker logs: one uncontended lock and one push per task, no
-/// allocation beyond the log's growth; names are made at the end.
-pub(crate) struct Recorder {
-    started: Instant,
-    logs: Vec<Mutex<Log>>,
-}
-
-impl Recorder {
-    pub(crate) fn new(workers: usize, started: Instant) -> Recorder {
-        Recorder {
-            started,
-            logs: (0..workers.max(1))
-                .map(|_| Mutex::new(Log::default()))
-                .collect(),
-        }
-    }
-
-    /// The profile of the computation recorded, taking the records out.
-    pub(crate) fn profile(&self, wall: Duration) -> Profile {
-        let logs: Vec<Log> = self
-            .logs
-            .iter()
-            .map(|l| std::mem::take(&mut *l.lock().unwrap_or_else(|e| e.into_inner())))
-            .collect();
-        let mut names: Vec<Option<(String, Vec<usize>)>> = Vec::new();
-        for log in &logs {
-            for (id, op) in log.ops.iter().enumerate() {
-                if let Some(op) = op {
-                    if names.len() <= id {
-                        names.resize(id + 1, None);
-                    }
-                    names[id].get_or_insert_with(|| op.clone());
-                }
-            }
-        }
-        let mut tasks: Vec<TaskRecord> = logs
-            .into_iter()
-            .flat_map(|l| l.records)
-            .map(|r| {
-                let (op, grid) = names[r.op].clone().expect("an operation seen by a worker");
-                let mut index = vec![0; grid.len()];
-                let mut rest = r.block;
-                for (i, &n) in grid.iter().enumerate().rev() {
-                    if n > 0 {
-                        index[i] = rest % n;
-                        rest /= n;
-                    }
-                }
-                TaskRecord {
-                    name: format!("{op}{index:?}"),
-                    op,
-                    worker: r.worker,
-                    start: r.start.saturating_duration_since(self.started),
-                    end: r.end.saturating_duration_since(self.started),
-                    bytes: r.bytes,
-                    freed: r.freed,
-                    ok: r.ok,
-                }
-            })
-            .collect();
-        tasks.sort_by_key(|t| t.start);
-        Profile {
-            tasks,
-            wall,
-            workers: self.logs.len(),
-        }
-    }
-}
-
-impl Callback for Recorder {
-    fn on_task_finish(&self, task: &TaskInfo<'_>, ok: bool) {
-        let mut log = self.logs[task.worker % self.logs.len()]
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let op = task.layer;
-        if log.ops.get(op).is_none_or(Option::is_none) {
-            if log.ops.len() <= op {
-                log.ops.resize(op + 1, None);
-            }
-            log.ops[op] = Some((task.op.to_string(), task.grid.to_vec()));
-        }
-        log.records.push(Raw {
-            op,
-            block: task.block,
-            worker: task.worker % self.logs.len(),
-            start: task.start,
-            end: task.end.unwrap_or(task.start),
-            bytes: task.bytes,
-            freed: task.freed,
-            ok,
-        });
     }
 }

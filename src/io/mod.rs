@@ -14,9 +14,8 @@ pub mod zarr;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::chunks::Chunks;
 use crate::error::{Error, Result};
-use crate::expr::{BlockRef, Node, NodeRef};
+use crate::expr::NodeRef;
 use crate::graph::Plan;
 use crate::scheduler::{Scheduler, Value};
 
@@ -30,54 +29,6 @@ pub(crate) fn run_sink(root: &NodeRef, scheduler: &Scheduler) -> Result<()> {
 /// The value a write task leaves: nothing.
 pub(crate) fn done() -> Value {
     std::sync::Arc::new(())
-}
-
-/// Several sinks run as one graph: block `b` is one block of one of them (dask's `store` of
-/// several arrays at once). Each sink is read block for block, so it fuses into these tasks.
-pub(crate) struct Sinks {
-    inputs: Vec<NodeRef>,
-    /// For each block: the sink and its block.
-    blocks: Vec<(usize, usize)>,
-    chunks: Chunks,
-}
-
-impl Sinks {
-    pub(crate) fn new(inputs: Vec<NodeRef>) -> Sinks {
-        let blocks: Vec<(usize, usize)> = inputs
-            .iter()
-            .enumerate()
-            .flat_map(|(i, n)| (0..n.chunks().num_blocks()).map(move |b| (i, b)))
-            .collect();
-        let chunks = Chunks::from_valid(vec![blocks.len()], vec![vec![1; blocks.len()]]);
-        Sinks {
-            inputs,
-            blocks,
-            chunks,
-        }
-    }
-}
-
-impl Node for Sinks {
-    fn name(&self) -> &str {
-        "store"
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
-    }
-    fn one_to_one(&self, _input: usize) -> bool {
-        true
-    }
-    fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
-        if let Some(&(input, block)) = self.blocks.get(block) {
-            deps.push(BlockRef { input, block });
-        }
-    }
-    fn compute(&self, _block: usize, _inputs: &mut Vec<Value>) -> Result<Value> {
-        Ok(done())
-    }
 }
 
 /// An [`Error::Io`] for `op` on `path`.
@@ -98,15 +49,4 @@ pub(crate) fn temp_path(path: &Path) -> std::path::PathBuf {
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
     path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()))
-}
-
-/// Writes `bytes` to `path` through a temporary file renamed into place: readers see the old
-/// file or the new one, never a torn one. The temporary file is removed if anything fails.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = temp_path(path);
-    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use super::observe::{Callback, TaskInfo};
+use super::observe::{Callback, RawRecord, Recording, TaskInfo};
 use super::task::{Layer, TaskGraph, TaskId, Value, task_name};
 use crate::error::{Error, Result, panic_message};
 
@@ -25,7 +25,16 @@ pub(super) struct Exec<'a> {
     failed: AtomicBool,
     error: Mutex<Option<Error>>,
     callbacks: Arc<[Arc<dyn Callback>]>,
+    recording: Option<Arc<Recording>>,
     measure: fn(&Value) -> usize,
+}
+
+/// What one worker keeps while it runs tasks: its index, the end of its last task (the start of
+/// its next one), and, when recording, its records, handed over once when it stops.
+struct Local {
+    worker: usize,
+    clock: Option<Instant>,
+    log: Vec<RawRecord>,
 }
 
 /// The work queue of one parallel run.
@@ -64,6 +73,7 @@ impl<'a> Exec<'a> {
         graph: TaskGraph<'a>,
         keep: &[TaskId],
         callbacks: Arc<[Arc<dyn Callback>]>,
+        recording: Option<Arc<Recording>>,
     ) -> Self {
         let n = graph.len();
         let mut counts = vec![0u32; n + 1];
@@ -111,6 +121,7 @@ impl<'a> Exec<'a> {
             failed: AtomicBool::new(false),
             error: Mutex::new(None),
             callbacks,
+            recording,
             measure: graph.measure.unwrap_or(|_| 0),
         }
     }
@@ -124,12 +135,33 @@ impl<'a> Exec<'a> {
 
     /// Runs `first`, then keeps running one newly ready dependent on this thread (so a chain
     /// stays on the core that has its data in cache) and hands the others to `spawn`.
-    pub(super) fn run(&self, first: TaskId, spawn: &mut dyn FnMut(TaskId)) {
-        let observed = !self.callbacks.is_empty();
-        // With callbacks, one clock reading per task: a task starts when the previous one on
-        // this worker ended.
-        let mut clock = observed.then(Instant::now);
-        let worker = rayon::current_thread_index().unwrap_or(0);
+    fn local(&self) -> Local {
+        let observed = !self.callbacks.is_empty() || self.recording.is_some();
+        // Room for a fair share of the records up front: growing the list would copy it.
+        let share = if self.recording.is_some() {
+            let threads = rayon::current_num_threads().max(1);
+            self.keys.len() / threads + self.keys.len() / (4 * threads) + 16
+        } else {
+            0
+        };
+        Local {
+            worker: rayon::current_thread_index().unwrap_or(0),
+            clock: observed.then(Instant::now),
+            log: Vec::with_capacity(share),
+        }
+    }
+
+    /// Hands a worker's records over to the recording.
+    fn flush(&self, local: Local) {
+        if let Some(r) = &self.recording {
+            lock(&r.logs).push((local.worker, local.log));
+        }
+    }
+
+    fn run(&self, first: TaskId, spawn: &mut dyn FnMut(TaskId), local: &mut Local) {
+        // With callbacks or a recording, one clock reading per task: a task starts when the
+        // previous one on this worker ended.
+        let observed = local.clock.is_some();
         let mut id = first;
         loop {
             if self.failed.load(Ordering::Relaxed) {
@@ -150,13 +182,13 @@ impl<'a> Exec<'a> {
                 .collect();
             let (layer_id, block) = self.keys[t];
             let layer = &self.layers[layer_id as usize];
-            let mut info = clock.map(|start| TaskInfo {
+            let mut info = local.clock.map(|start| TaskInfo {
                 id: t,
                 layer: layer_id as usize,
                 op: &layer.name,
                 block,
                 grid: &layer.grid,
-                worker,
+                worker: local.worker,
                 start,
                 end: None,
                 bytes: 0,
@@ -172,12 +204,23 @@ impl<'a> Exec<'a> {
             drop(span);
             if let Some(info) = &mut info {
                 let end = Instant::now();
-                clock = Some(end);
+                local.clock = Some(end);
                 info.end = Some(end);
                 if let Ok(Ok(Some(v))) = &result {
                     info.bytes = (self.measure)(v);
                 }
                 let ok = matches!(result, Ok(Ok(_)));
+                if self.recording.is_some() {
+                    local.log.push(RawRecord {
+                        layer: layer_id,
+                        block,
+                        start: info.start,
+                        end,
+                        bytes: info.bytes,
+                        freed: info.freed,
+                        ok,
+                    });
+                }
                 self.callbacks
                     .iter()
                     .for_each(|c| c.on_task_finish(info, ok));
@@ -265,13 +308,16 @@ impl<'a> Exec<'a> {
     pub(super) fn run_synchronous(&self) {
         let mut stack: Vec<TaskId> = Vec::new();
         let mut spawned: Vec<TaskId> = Vec::new();
+        let mut local = self.local();
+        local.worker = 0;
         for root in self.roots() {
             stack.push(root);
             while let Some(t) = stack.pop() {
-                self.run(t, &mut |r| spawned.push(r));
+                self.run(t, &mut |r| spawned.push(r), &mut local);
                 stack.extend(spawned.drain(..).rev());
             }
         }
+        self.flush(local);
     }
 
     /// Runs every task on `threads` workers of the calling rayon pool.
@@ -302,6 +348,12 @@ impl<'a> Exec<'a> {
     }
 
     fn worker(&self, work: &Work) {
+        let mut local = self.local();
+        self.worker_loop(work, &mut local);
+        self.flush(local);
+    }
+
+    fn worker_loop(&self, work: &Work, local: &mut Local) {
         let mut push = |r: TaskId| {
             let mut ready = lock(&work.ready);
             ready.push(r);
@@ -327,7 +379,7 @@ impl<'a> Exec<'a> {
             // sees nothing ready and nobody busy knows that nothing more can come.
             work.busy.fetch_add(1, Ordering::SeqCst);
             if let Some(t) = pop() {
-                self.run(t, &mut push);
+                self.run(t, &mut push, local);
                 work.busy.fetch_sub(1, Ordering::SeqCst);
                 continue;
             }
@@ -337,12 +389,12 @@ impl<'a> Exec<'a> {
                 for &root in &work.roots[first..last] {
                     // Ready tasks first: finish what was started before the next root.
                     while let Some(t) = pop() {
-                        self.run(t, &mut push);
+                        self.run(t, &mut push, local);
                     }
                     if self.failed.load(Ordering::Relaxed) {
                         break;
                     }
-                    self.run(root, &mut push);
+                    self.run(root, &mut push, local);
                 }
                 work.busy.fetch_sub(1, Ordering::SeqCst);
                 continue;

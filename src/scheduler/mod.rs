@@ -27,6 +27,7 @@ use std::sync::{Arc, OnceLock};
 pub use delayed::{Delayed, Graph, Inputs, TaskRef};
 use executor::Exec;
 pub use observe::{Callback, TaskInfo};
+pub(crate) use observe::{LayerName, RawRecord, Recording};
 pub(crate) use task::{TaskGraph, TaskId, Value};
 
 use crate::error::{Error, Result};
@@ -54,6 +55,8 @@ use crate::error::{Error, Result};
 pub struct Scheduler {
     kind: Kind,
     callbacks: Arc<[Arc<dyn Callback>]>,
+    /// Where to keep a record of every task, for a profile.
+    recording: Option<Arc<Recording>>,
 }
 
 #[derive(Clone)]
@@ -119,6 +122,7 @@ impl Scheduler {
         Ok(Scheduler {
             kind: Kind::Pool(Arc::new(pool)),
             callbacks: Arc::new([]),
+            recording: None,
         })
     }
 
@@ -135,6 +139,7 @@ impl Scheduler {
         Scheduler {
             kind: Kind::Synchronous,
             callbacks: Arc::new([]),
+            recording: None,
         }
     }
 
@@ -185,7 +190,17 @@ impl Scheduler {
         #[cfg(feature = "tracing")]
         let _span = tracing::debug_span!("compute", tasks = graph.len()).entered();
         self.callbacks.iter().for_each(|c| c.on_start(graph.len()));
-        let exec = Exec::new(graph, keep, self.callbacks.clone());
+        if let Some(r) = &self.recording {
+            let layers = graph
+                .layers
+                .iter()
+                .map(|l| (Arc::from(l.name.as_str()), Arc::from(l.grid.as_slice())))
+                .collect();
+            *r.layers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = layers;
+        }
+        let exec = Exec::new(graph, keep, self.callbacks.clone(), self.recording.clone());
         match &self.kind {
             Kind::Synchronous => exec.run_synchronous(),
             // `install` from inside one of this pool's own tasks runs in place, and the scope
@@ -219,6 +234,16 @@ impl Scheduler {
         Scheduler {
             kind: self.kind.clone(),
             callbacks: callbacks.into(),
+            recording: self.recording.clone(),
+        }
+    }
+
+    /// This scheduler, keeping a record of every task it runs in `recording`.
+    pub(crate) fn with_recording(&self, recording: Arc<Recording>) -> Scheduler {
+        Scheduler {
+            kind: self.kind.clone(),
+            callbacks: self.callbacks.clone(),
+            recording: Some(recording),
         }
     }
 

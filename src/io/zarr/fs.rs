@@ -5,13 +5,13 @@
 //! is then renamed over it (rename is atomic within a filesystem): readers see the old chunk or
 //! the new one.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use zarrs::storage::{
     Bytes, OffsetBytesIterator, StorageError, StoreKey, StorePrefix, WritableStorageTraits,
 };
 
-use crate::io::write_atomic;
+use crate::io::temp_path;
 
 pub(super) struct AtomicStore {
     root: PathBuf,
@@ -67,4 +67,15 @@ impl WritableStorageTraits for AtomicStore {
     fn supports_set_partial(&self) -> bool {
         false
     }
+}
+
+/// Writes `bytes` to `path` through a temporary file renamed into place: readers see the old
+/// file or the new one, never a torn one. The temporary file is removed if anything fails.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = temp_path(path);
+    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
