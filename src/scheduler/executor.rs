@@ -412,6 +412,10 @@ impl<'a> Exec<'a> {
                     .wake
                     .wait_timeout(ready, std::time::Duration::from_millis(1))
                     .unwrap_or_else(PoisonError::into_inner);
+                // Time spent waiting is idle, not part of the next task.
+                if local.clock.is_some() {
+                    local.clock = Some(Instant::now());
+                }
             }
         }
     }
