@@ -47,8 +47,8 @@ impl<T: Element> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn compute_profiled(&self, scheduler: &Scheduler) -> Result<(ArrayD<T>, Profile)> {
-        let recording = Arc::new(Recording::default());
         let started = Instant::now();
+        let recording = Arc::new(Recording::new(started));
         let out = self.compute_with(&scheduler.with_recording(recording.clone()))?;
         let wall = started.elapsed();
         let profile = Profile::from_recording(&recording, started, wall, scheduler.num_threads());

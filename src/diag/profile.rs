@@ -75,6 +75,8 @@ pub struct Profile {
     raw: Vec<Vec<RawRecord>>,
     layers: Vec<LayerName>,
     started: Instant,
+    /// The instant the records' times count from.
+    base: Instant,
     wall: Duration,
     /// The records with their names, made on first use.
     tasks: OnceLock<Vec<TaskRecord>>,
@@ -99,6 +101,7 @@ impl Profile {
             raw,
             layers,
             started,
+            base: recording.base,
             wall,
             tasks: OnceLock::new(),
         }
@@ -116,8 +119,10 @@ impl Profile {
                         block: r.block,
                         grid,
                         worker,
-                        start: r.start.saturating_duration_since(self.started),
-                        end: r.end.saturating_duration_since(self.started),
+                        start: (self.base + Duration::from_nanos(r.start))
+                            .saturating_duration_since(self.started),
+                        end: (self.base + Duration::from_nanos(r.end))
+                            .saturating_duration_since(self.started),
                         bytes: r.bytes,
                         freed: r.freed,
                         ok: r.ok,

@@ -210,12 +210,13 @@ impl<'a> Exec<'a> {
                     info.bytes = (self.measure)(v);
                 }
                 let ok = matches!(result, Ok(Ok(_)));
-                if self.recording.is_some() {
+                if let Some(r) = &self.recording {
+                    let since = |t: Instant| t.saturating_duration_since(r.base).as_nanos() as u64;
                     local.log.push(RawRecord {
                         layer: layer_id,
                         block,
-                        start: info.start,
-                        end,
+                        start: since(info.start),
+                        end: since(end),
                         bytes: info.bytes,
                         freed: info.freed,
                         ok,

@@ -17,8 +17,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub(crate) struct RawRecord {
     pub(crate) layer: u32,
     pub(crate) block: usize,
-    pub(crate) start: Instant,
-    pub(crate) end: Instant,
+    /// Nanoseconds from the recording's base.
+    pub(crate) start: u64,
+    pub(crate) end: u64,
     pub(crate) bytes: usize,
     pub(crate) freed: usize,
     pub(crate) ok: bool,
@@ -26,12 +27,23 @@ pub(crate) struct RawRecord {
 
 /// Task records of a computation, gathered without locks: each worker keeps its own and hands
 /// them over once, when it stops. Cheaper than a [`Callback`], for profiles.
-#[derive(Default)]
 pub(crate) struct Recording {
+    /// The instant record times count from.
+    pub(crate) base: Instant,
     /// Each worker's index and its records, in order of start.
     pub(crate) logs: Mutex<Vec<(usize, Vec<RawRecord>)>>,
     /// Each layer's name and grid, filled in when the computation starts.
     pub(crate) layers: Mutex<Vec<LayerName>>,
+}
+
+impl Recording {
+    pub(crate) fn new(base: Instant) -> Recording {
+        Recording {
+            base,
+            logs: Mutex::default(),
+            layers: Mutex::default(),
+        }
+    }
 }
 
 /// A layer's name and grid of blocks, shared by its task records.
