@@ -6,7 +6,7 @@ use ndarray::Axis;
 use ndarray::Dimension as _;
 
 use super::Array;
-use crate::chunks::{Boundary, Chunks, IntoDepth, refine_axis};
+use crate::chunks::{Boundary, Chunks, IntoDepth, refine_axis, regular_sizes};
 use crate::error::{Error, Result};
 use crate::expr::BlockRef;
 use crate::expr::block::Element;
@@ -224,19 +224,11 @@ impl<T: Element> Array<T> {
                 .max()
                 .unwrap_or(0)
                 .max(1);
-            let mut sizes = Vec::new();
-            let edge = |n: usize, sizes: &mut Vec<usize>| {
-                let (q, r) = (n / block, n % block);
-                sizes.extend(std::iter::repeat_n(block, q));
-                if r > 0 {
-                    sizes.push(r);
-                }
-            };
-            edge(lo, &mut sizes);
+            let mut sizes = regular_sizes(lo, block);
             if len > 0 {
                 sizes.extend_from_slice(&self.chunks()[axis]);
             }
-            edge(hi, &mut sizes);
+            sizes.extend(regular_sizes(hi, block));
             out = out.take_along("pad", axis, AxisMap::List(map), sizes, fill.clone())?;
         }
         Ok(out)

@@ -229,16 +229,6 @@ impl<T: Element + LinalgScalar> Array<T> {
         };
         let a = full(&a, &sa[na - 2..])?;
         let b = full(&b, &sb[nb - 2..])?;
-        // Both stacks cut alike.
-        let mut ca = a.chunks().to_vec();
-        let mut cb = b.chunks().to_vec();
-        for k in 0..nbatch {
-            let common = refine_axis(&ca[k], &cb[k]);
-            ca[k] = common.clone();
-            cb[k] = common;
-        }
-        let a = a.rechunk(ca)?;
-        let b = b.rechunk(cb)?;
         let mut out = a.contract(
             op,
             &b,
@@ -260,7 +250,7 @@ impl<T: Element + LinalgScalar> Array<T> {
     }
 
     /// The product over `axes` (checked for range and repeats by the caller), with the
-    /// contracted axes cut alike in both operands, summed over contracted blocks.
+    /// contracted and batch axes cut alike in both operands, summed over contracted blocks.
     fn contract(&self, op: &'static str, other: &Array<T>, axes: Axes) -> Result<Array<T>> {
         for (&i, &j) in axes.a_con.iter().zip(&axes.b_con) {
             if self.shape()[i] != other.shape()[j] {
@@ -275,7 +265,10 @@ impl<T: Element + LinalgScalar> Array<T> {
         }
         let mut ca = self.chunks().to_vec();
         let mut cb = other.chunks().to_vec();
-        for (&i, &j) in axes.a_con.iter().zip(&axes.b_con) {
+        // Contracted and batch axes cut alike in both operands.
+        let batch = (0..axes.batch).map(|k| (k, k));
+        let pairs = axes.a_con.iter().copied().zip(axes.b_con.iter().copied());
+        for (i, j) in pairs.chain(batch) {
             let common = refine_axis(&ca[i], &cb[j]);
             ca[i] = common.clone();
             cb[j] = common;

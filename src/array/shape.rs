@@ -3,8 +3,8 @@
 use ndarray::Axis;
 
 use super::Array;
-use crate::chunks::Chunks;
 use crate::chunks::reshape::plan_reshape;
+use crate::chunks::{Chunks, regular_sizes};
 use crate::error::{Error, Result};
 use crate::expr::BlockRef;
 use crate::expr::block::{Element, block_of, owned, reshaped};
@@ -287,7 +287,10 @@ impl<T: Element> Array<T> {
             sizes[k] = if stretched(k) {
                 let c = room.clamp(1, shape[k].max(1));
                 room = (room / c).max(1);
-                Chunks::regular(&[shape[k]], &[c])?.sizes()[0].clone()
+                match shape[k] {
+                    0 => vec![0],
+                    n => regular_sizes(n, c),
+                }
             } else {
                 src.sizes()[k - off].clone()
             };

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use ndarray::{ArrayD, Axis, IxDyn, SliceArg, SliceInfoElem};
 
 use super::Array;
-use crate::chunks::Chunks;
+use crate::chunks::{Chunks, regular_sizes};
 use crate::error::{Error, Result};
 use crate::expr::block::{Element, block_of, owned};
 use crate::expr::gather::Gather;
@@ -207,7 +207,10 @@ impl<T: Element> Array<T> {
             .unwrap_or(1)
             .max(1);
         let list: Arc<[Option<usize>]> = indices.iter().map(|&i| Some(i)).collect();
-        let axis_sizes = Chunks::regular(&[indices.len()], &[block])?.sizes()[0].clone();
+        let axis_sizes = match indices.len() {
+            0 => vec![0],
+            n => regular_sizes(n, block),
+        };
         self.take_along(
             "select",
             axis,
@@ -261,23 +264,22 @@ impl<T: Element> Array<T> {
                 ArrayD::from_elem(vec![1], b.iter().filter(|&&v| v).count())
             })?
             .compute()?;
-        let blocks: Vec<usize> = (0..counts.len())
-            .filter(|&b| counts.as_slice().expect("standard layout")[b] > 0)
-            .collect();
-        let sizes: Vec<usize> = blocks
+        // The blocks that select something, and how much.
+        let (blocks, sizes): (Vec<usize>, Vec<usize>) = counts
             .iter()
-            .map(|&b| counts.as_slice().expect("standard layout")[b])
-            .collect();
+            .copied()
+            .enumerate()
+            .filter(|&(_, n)| n > 0)
+            .unzip();
         let total = sizes.iter().sum();
         let chunks = Chunks::new(&[total], vec![sizes])?;
         let nodes: Vec<NodeRef> = vec![x.node.clone(), mask.node.clone()];
-        let deps_blocks = blocks.clone();
         Ok(Array::from_node(Gather {
             name: "mask",
             chunks,
             inputs: nodes,
             deps: Box::new(move |b, deps| {
-                if let Some(&i) = deps_blocks.get(b) {
+                if let Some(&i) = blocks.get(b) {
                     deps.push(BlockRef { input: 0, block: i });
                     deps.push(BlockRef { input: 1, block: i });
                 }

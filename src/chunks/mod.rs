@@ -134,11 +134,7 @@ impl Chunks {
             if b == 0 {
                 return Err(Error::ZeroChunk { axis, len });
             }
-            let mut s = vec![b; len / b];
-            if len % b != 0 {
-                s.push(len % b);
-            }
-            sizes.push(s);
+            sizes.push(regular_sizes(len, b));
         }
         Ok(Self::from_valid(shape.to_vec(), sizes))
     }
@@ -385,6 +381,16 @@ impl IntoChunks for &Chunks {
 
 /// The shape that `a` and `b` broadcast to, as numpy: axes aligned from the right, a length of 1
 /// stretches to the other's length.
+/// Blocks of `size` (at least 1) along an axis of length `len`, the last one smaller if need
+/// be; no blocks for an empty axis.
+pub(crate) fn regular_sizes(len: usize, size: usize) -> Vec<usize> {
+    let mut s = vec![size; len / size];
+    if !len.is_multiple_of(size) {
+        s.push(len % size);
+    }
+    s
+}
+
 pub(crate) fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
     let n = a.len().max(b.len());
     let get = |s: &[usize], i: usize| {

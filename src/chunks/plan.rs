@@ -15,7 +15,7 @@
 //! output block) within [`MAX_FAN_IN`]. Each intermediate block is no larger than the larger of
 //! an old and a new block on each axis, so memory stays bounded too.
 
-use super::Chunks;
+use super::{Chunks, regular_sizes};
 
 /// The most input blocks one task of a rechunk gathers by default (when a plan of at most
 /// [`MAX_STEPS`] steps can keep to it).
@@ -80,16 +80,8 @@ fn interpolate(old: &Chunks, new: &Chunks, t: f64) -> Chunks {
             // A multiple of the smaller size, so that the pieces of that side line up.
             let unit = o.min(n).round().max(1.0);
             let size = ((size / unit).round().max(1.0) * unit) as usize;
-            regular_axis(len, size.clamp(1, len))
+            regular_sizes(len, size.clamp(1, len))
         })
         .collect();
     Chunks::from_valid(old.shape().to_vec(), sizes)
-}
-
-fn regular_axis(len: usize, size: usize) -> Vec<usize> {
-    let mut s = vec![size; len / size];
-    if !len.is_multiple_of(size) {
-        s.push(len % size);
-    }
-    s
 }

@@ -14,7 +14,7 @@
 //! When the input is not cut that way it is rechunked first: the group's other axes whole, its
 //! first axis cut at multiples that line up, keeping about as many elements per block.
 
-use super::Chunks;
+use super::{Chunks, regular_sizes};
 
 /// How to reshape an array with non-zero size: the input chunks it needs, the output chunks,
 /// and, for each input axis, the output axis whose block index it takes (or `None`: block 0).
@@ -66,12 +66,7 @@ pub(crate) fn plan_reshape(old: &Chunks, to: &[usize]) -> ReshapePlan {
             let before: usize = (i0..i)
                 .map(|a| old.sizes()[a].iter().copied().max().unwrap_or(1))
                 .product();
-            let size = (before / r_in / unit).max(1) * unit;
-            let mut cuts = vec![size; from[i0] / size];
-            if !from[i0].is_multiple_of(size) {
-                cuts.push(from[i0] % size);
-            }
-            cuts
+            regular_sizes(from[i0], (before / r_in / unit).max(1) * unit)
         };
         out_sizes[j0] = cuts.iter().map(|c| c * r_in / r_out).collect();
         in_sizes[i0] = cuts;

@@ -38,15 +38,7 @@ pub struct TaskRecord {
 impl TaskRecord {
     /// The block's index in the operation's grid.
     pub fn block_index(&self) -> Vec<usize> {
-        let mut index = vec![0; self.grid.len()];
-        let mut rest = self.block;
-        for (i, &n) in self.grid.iter().enumerate().rev() {
-            if n > 0 {
-                index[i] = rest % n;
-                rest /= n;
-            }
-        }
-        index
+        crate::scheduler::task::block_index(&self.grid, self.block)
     }
 
     /// `op[i, j]`: the operation and the block index.

@@ -273,9 +273,14 @@ impl<T: Element> Take<T> {
 
 /// The input blocks along `axis` that output positions `r` read, ascending.
 fn blocks_read(map: &AxisMap, src: &Chunks, axis: usize, r: Range<usize>) -> Vec<usize> {
-    let mut blocks: Vec<usize> = runs(map, src, axis, r)
-        .into_iter()
-        .filter_map(|run| run.from.map(|(b, _)| b))
+    blocks_of(&runs(map, src, axis, r))
+}
+
+/// The distinct input blocks that `runs` copy from, ascending.
+fn blocks_of(runs: &[Run]) -> Vec<usize> {
+    let mut blocks: Vec<usize> = runs
+        .iter()
+        .filter_map(|run| run.from.as_ref().map(|f| f.0))
         .collect();
     blocks.sort_unstable();
     blocks.dedup();
@@ -344,18 +349,7 @@ impl<T: Element> Node for Take<T> {
         let mut out = ArrayD::from_elem(self.take_chunks.block_shape(tb), self.fill.clone());
         // Position of each input block along each axis in the list of blocks read (the order
         // of `block_inputs`), to find a run's value.
-        let per_axis: Vec<Vec<usize>> = runs
-            .iter()
-            .map(|rs| {
-                let mut b: Vec<usize> = rs
-                    .iter()
-                    .filter_map(|r| r.from.as_ref().map(|f| f.0))
-                    .collect();
-                b.sort_unstable();
-                b.dedup();
-                b
-            })
-            .collect();
+        let per_axis: Vec<Vec<usize>> = runs.iter().map(|rs| blocks_of(rs)).collect();
         let mut strides = vec![1; per_axis.len()];
         for a in (0..per_axis.len().saturating_sub(1)).rev() {
             strides[a] = strides[a + 1] * per_axis[a + 1].len();

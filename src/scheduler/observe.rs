@@ -82,15 +82,7 @@ impl TaskInfo<'_> {
 
     /// The block's index in the operation's grid of blocks.
     pub fn block_index(&self) -> Vec<usize> {
-        let mut index = vec![0; self.grid.len()];
-        let mut rest = self.block;
-        for (i, &n) in self.grid.iter().enumerate().rev() {
-            if n > 0 {
-                index[i] = rest % n;
-                rest /= n;
-            }
-        }
-        index
+        super::task::block_index(self.grid, self.block)
     }
 
     /// `op[i, j]`: the operation and the block index.

@@ -157,17 +157,22 @@ impl<'a> TaskGraph<'a> {
 /// The name of a task, `layer[i, j]`, from its layer and linear block index.
 pub(crate) fn task_name(layers: &[Layer<'_>], (layer, block): (u32, usize)) -> String {
     let layer = &layers[layer as usize];
-    let mut index = vec![0; layer.grid.len()];
+    if layer.grid.is_empty() {
+        layer.name.clone()
+    } else {
+        format!("{}{:?}", layer.name, block_index(&layer.grid, block))
+    }
+}
+
+/// The grid index of linear (row-major) block `block` in a grid of shape `grid`.
+pub(crate) fn block_index(grid: &[usize], block: usize) -> Vec<usize> {
+    let mut index = vec![0; grid.len()];
     let mut rest = block;
-    for (i, &n) in layer.grid.iter().enumerate().rev() {
+    for (i, &n) in grid.iter().enumerate().rev() {
         if n > 0 {
             index[i] = rest % n;
             rest /= n;
         }
     }
-    if layer.grid.is_empty() {
-        layer.name.clone()
-    } else {
-        format!("{}{:?}", layer.name, index)
-    }
+    index
 }

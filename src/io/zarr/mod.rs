@@ -22,6 +22,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use ndarray::Dimension as _;
 use ndarray::{ArrayD, IxDyn, Slice};
 use zarrs::array::codec::{GzipCodec, ZstdCodec};
 use zarrs::array::{ArrayBuilder, ArraySubset, CodecOptions, DataType, ElementOwned, data_type};
@@ -175,6 +176,30 @@ fn bad_store(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// The store's indices of block `block` of `chunks` (whose blocks are the store's chunks).
+fn chunk_indices(chunks: &Chunks, block: usize) -> Vec<u64> {
+    chunks
+        .grid_index(block)
+        .slice()
+        .iter()
+        .map(|&i| i as u64)
+        .collect()
+}
+
+/// An [`Error::Chunk`] naming chunk `idx` of the array at `path`.
+fn chunk_error<S: ?Sized>(
+    path: &Path,
+    array: &zarrs::array::Array<S>,
+    idx: &[u64],
+    message: String,
+) -> Error {
+    Error::Chunk {
+        path: path_string(path),
+        key: array.chunk_key(idx).to_string(),
+        message,
+    }
+}
+
 /// One task's codec work stays on its own thread: the parallelism is across chunks.
 fn codec_options() -> CodecOptions {
     CodecOptions::default().with_concurrent_target(1)
@@ -226,18 +251,8 @@ impl<T: ZarrElement> Node for ZarrSource<T> {
         if shape.size() == 0 {
             return Ok(owned(ArrayD::<T>::from_elem(shape, T::default())));
         }
-        let idx: Vec<u64> = self
-            .chunks
-            .grid_index(block)
-            .slice()
-            .iter()
-            .map(|&i| i as u64)
-            .collect();
-        let chunk_error = |message: String| Error::Chunk {
-            path: path_string(&self.path),
-            key: self.array.chunk_key(&idx).to_string(),
-            message,
-        };
+        let idx = chunk_indices(&self.chunks, block);
+        let chunk_error = |e: String| chunk_error(&self.path, &self.array, &idx, e);
         let full: Vec<usize> = self
             .array
             .chunk_shape_usize(&idx)
@@ -256,8 +271,6 @@ impl<T: ZarrElement> Node for ZarrSource<T> {
         Ok(owned(part.to_owned()))
     }
 }
-
-use ndarray::Dimension as _;
 
 impl<T: ZarrElement> Array<T> {
     /// The Zarr array at `path` (a directory holding `zarr.json`, or a v2 `.zarray`), lazily:
@@ -587,18 +600,8 @@ impl<T: ZarrElement> Node for ZarrWrite<T> {
         if shape.size() == 0 {
             return Ok(done());
         }
-        let idx: Vec<u64> = self
-            .chunks
-            .grid_index(block)
-            .slice()
-            .iter()
-            .map(|&i| i as u64)
-            .collect();
-        let chunk_error = |message: String| Error::Chunk {
-            path: path_string(&self.path),
-            key: self.array.chunk_key(&idx).to_string(),
-            message,
-        };
+        let idx = chunk_indices(&self.chunks, block);
+        let chunk_error = |e: String| chunk_error(&self.path, &self.array, &idx, e);
         let full = self
             .array
             .chunk_shape_usize(&idx)
