@@ -2,7 +2,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use super::observe::{Callback, RawRecord, Recording, TaskInfo};
@@ -48,10 +48,9 @@ struct Work {
     ready: Mutex<Vec<TaskId>>,
     /// The length of `ready`, read without the lock to skip an empty stack.
     ready_len: AtomicUsize,
-    /// Workers holding or looking for a task.
-    busy: AtomicUsize,
-    /// Wakes idle workers when tasks become ready or all is done.
-    wake: Condvar,
+    /// Workers in (running tasks or looking for one); at most `threads`.
+    active: AtomicUsize,
+    threads: usize,
 }
 
 /// A task's output, with the count of readers (plus one per request to keep it) that have not
@@ -321,12 +320,19 @@ impl<'a> Exec<'a> {
         self.flush(local);
     }
 
-    /// Runs every task on `threads` workers of the calling rayon pool.
+    /// Runs every task on up to `threads` workers of the calling rayon pool, returning when all
+    /// have run (or the run failed).
     ///
     /// Workers share one ordered cursor over the roots and one stack of ready tasks, and always
     /// take a ready task before starting a new root: every worker advances the same front
     /// through the roots, in order, and partial results are consumed as soon as they can be
     /// (dask's "finish what you started"), so the blocks alive at once stay few.
+    ///
+    /// **No worker ever blocks.** A worker that finds nothing to run leaves (its rayon job
+    /// returns), and whoever makes a task ready while fewer than `threads` workers are in
+    /// starts another. The only wait is rayon's own, at the end of the scope, and rayon waits by
+    /// running other jobs; since no job waits on anything but its own nested computations, a
+    /// compute nested in a task, on any pool, cannot deadlock (see the README's "Nesting").
     pub(super) fn run_parallel(&self, threads: usize) {
         let roots = self.roots();
         // Many tiny roots are claimed in batches, so that the shared cursor is not a contended
@@ -338,86 +344,95 @@ impl<'a> Exec<'a> {
             next_root: AtomicUsize::new(0),
             ready: Mutex::new(Vec::new()),
             ready_len: AtomicUsize::new(0),
-            busy: AtomicUsize::new(0),
-            wake: Condvar::new(),
+            active: AtomicUsize::new(0),
+            threads,
         };
-        rayon::scope(|s| {
-            for _ in 0..threads {
-                s.spawn(|_| self.worker(&work));
-            }
-        });
+        rayon::scope(|s| self.spawn_workers(s, &work));
     }
 
-    fn worker(&self, work: &Work) {
+    /// Starts workers until `threads` are in.
+    fn spawn_workers<'s>(&'s self, s: &rayon::Scope<'s>, work: &'s Work) {
+        while work.enter() {
+            s.spawn(move |s| self.worker(s, work));
+        }
+    }
+
+    fn worker<'s>(&'s self, s: &rayon::Scope<'s>, work: &'s Work) {
         let mut local = self.local();
-        self.worker_loop(work, &mut local);
+        loop {
+            self.worker_loop(s, work, &mut local);
+            // Leave, then look again: a task pushed after this worker last looked, by a worker
+            // that saw it still in (so started nobody), must not be left behind.
+            work.active.fetch_sub(1, Ordering::SeqCst);
+            if self.failed.load(Ordering::SeqCst) || !work.has_work() || !work.enter() {
+                break;
+            }
+        }
         self.flush(local);
     }
 
-    fn worker_loop(&self, work: &Work, local: &mut Local) {
+    /// Runs tasks until nothing is ready and no root is left to start.
+    fn worker_loop<'s>(&'s self, s: &rayon::Scope<'s>, work: &'s Work, local: &mut Local) {
         let mut push = |r: TaskId| {
             let mut ready = lock(&work.ready);
             ready.push(r);
             work.ready_len.store(ready.len(), Ordering::SeqCst);
             drop(ready);
-            work.wake.notify_one();
-        };
-        let pop = || {
-            if work.ready_len.load(Ordering::SeqCst) == 0 {
-                return None;
+            if work.active.load(Ordering::SeqCst) < work.threads {
+                self.spawn_workers(s, work);
             }
-            let mut ready = lock(&work.ready);
-            let t = ready.pop();
-            work.ready_len.store(ready.len(), Ordering::SeqCst);
-            t
         };
         loop {
             if self.failed.load(Ordering::Relaxed) {
-                work.wake.notify_all();
                 return;
             }
-            // Announce this worker as busy before looking for work, so that an idle worker that
-            // sees nothing ready and nobody busy knows that nothing more can come.
-            work.busy.fetch_add(1, Ordering::SeqCst);
-            if let Some(t) = pop() {
+            if let Some(t) = work.pop() {
                 self.run(t, &mut push, local);
-                work.busy.fetch_sub(1, Ordering::SeqCst);
                 continue;
             }
             let first = work.next_root.fetch_add(work.batch, Ordering::SeqCst);
-            if first < work.roots.len() {
-                let last = (first + work.batch).min(work.roots.len());
-                for &root in &work.roots[first..last] {
-                    // Ready tasks first: finish what was started before the next root.
-                    while let Some(t) = pop() {
-                        self.run(t, &mut push, local);
-                    }
-                    if self.failed.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    self.run(root, &mut push, local);
-                }
-                work.busy.fetch_sub(1, Ordering::SeqCst);
-                continue;
+            if first >= work.roots.len() {
+                return;
             }
-            let ready = lock(&work.ready);
-            work.busy.fetch_sub(1, Ordering::SeqCst);
-            if ready.is_empty() {
-                if work.busy.load(Ordering::SeqCst) == 0 {
-                    // Roots exhausted, nothing ready, nobody running: all done.
-                    work.wake.notify_all();
+            let last = (first + work.batch).min(work.roots.len());
+            for &root in &work.roots[first..last] {
+                // Ready tasks first: finish what was started before the next root.
+                while let Some(t) = work.pop() {
+                    self.run(t, &mut push, local);
+                }
+                if self.failed.load(Ordering::Relaxed) {
                     return;
                 }
-                // Someone is still running and may make tasks ready: wait for them.
-                let _ = work
-                    .wake
-                    .wait_timeout(ready, std::time::Duration::from_millis(1))
-                    .unwrap_or_else(PoisonError::into_inner);
-                // Time spent waiting is idle, not part of the next task.
-                if local.clock.is_some() {
-                    local.clock = Some(Instant::now());
-                }
+                self.run(root, &mut push, local);
             }
         }
+    }
+}
+
+impl Work {
+    /// Takes a worker place if fewer than `threads` are taken.
+    fn enter(&self) -> bool {
+        self.active
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |a| {
+                (a < self.threads).then_some(a + 1)
+            })
+            .is_ok()
+    }
+
+    /// Whether a task is ready or a root is left to start.
+    fn has_work(&self) -> bool {
+        self.ready_len.load(Ordering::SeqCst) > 0
+            || self.next_root.load(Ordering::SeqCst) < self.roots.len()
+    }
+
+    /// The most recently readied task.
+    fn pop(&self) -> Option<TaskId> {
+        if self.ready_len.load(Ordering::SeqCst) == 0 {
+            return None;
+        }
+        let mut ready = lock(&self.ready);
+        let t = ready.pop();
+        self.ready_len.store(ready.len(), Ordering::SeqCst);
+        t
     }
 }

@@ -11,7 +11,9 @@
 //!   next, and pushes the others onto the computation's ready stack. Workers take ready tasks
 //!   (last in, first out) before new roots, and roots in order from one shared cursor: a branch
 //!   is finished, and its partial results combined, before new branches start. The workers are
-//!   jobs on a rayon pool (work stealing across computations, nesting).
+//!   jobs on a rayon pool that never block: a worker with nothing to run leaves, and one is
+//!   started again when a task becomes ready, so computes nested in tasks, on any pool, cannot
+//!   deadlock.
 //! - **Prompt release.** Each value counts its readers; the last reader takes it out of the
 //!   graph, so an intermediate block is freed as soon as its last consumer has run.
 //! - **Failure.** A panic or an `Err` in a task is recorded (the first one wins), every task not
@@ -203,8 +205,9 @@ impl Scheduler {
         let exec = Exec::new(graph, keep, self.callbacks.clone(), self.recording.clone());
         match &self.kind {
             Kind::Synchronous => exec.run_synchronous(),
-            // `install` from inside one of this pool's own tasks runs in place, and the scope
-            // then helps with other work while it waits: a nested compute never deadlocks.
+            // `install` runs in place on one of this pool's own threads, and waits by running
+            // other jobs of its pool on a thread of another pool. Either way the wait can only
+            // run executor workers, which never block: a nested compute never deadlocks.
             Kind::Pool(pool) => pool.install(|| exec.run_parallel(pool.current_num_threads())),
         }
         let result = exec.finish(keep);
