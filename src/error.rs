@@ -293,6 +293,28 @@ pub enum Error {
         /// Number of blocks per axis of the declared output chunks.
         found: Vec<usize>,
     },
+    /// A task needs more memory than the scheduler's limit
+    /// ([`Scheduler::with_memory_limit`](crate::Scheduler::with_memory_limit)): found when the
+    /// plan is checked, before any task runs (`held` is then 0), or while it runs, when the
+    /// values kept for readers leave no room for the next task even with nothing else running.
+    #[error(
+        "{op}{block:?} would need about {projected} bytes, over the memory limit of {limit} bytes{}: {advice}",
+        if *held > 0 { format!(" ({held} bytes held by blocks waiting for their readers)") } else { String::new() }
+    )]
+    OverMemoryBudget {
+        /// The operation (its task name).
+        op: String,
+        /// The block index of the task.
+        block: Vec<usize>,
+        /// The projected bytes: inputs, output and scratch of the task, plus `held`.
+        projected: usize,
+        /// The limit.
+        limit: usize,
+        /// Bytes held by other tasks' values when the task could not start.
+        held: usize,
+        /// What would fit: a smaller block shape, or a larger limit.
+        advice: String,
+    },
     /// A task panicked; the rest of the graph was cancelled.
     #[error("task {task} panicked: {message}")]
     TaskPanicked {

@@ -27,6 +27,7 @@ impl<T: Element> Array<T> {
         writer: Option<Box<dyn Any + Send + Sync>>,
     ) -> Array<U> {
         Array::from_node(Blockwise {
+            elem_size: std::mem::size_of::<U>(),
             name: name.to_string(),
             axes: vec![(0..chunks.ndim()).map(Some).collect()],
             chunks,
@@ -159,6 +160,7 @@ impl<T: Element> Array<T> {
         });
         axes.truncate(2);
         Ok(Array::from_node(Blockwise {
+            elem_size: std::mem::size_of::<U>(),
             name: "zip_with".into(),
             chunks: aligned.chunks,
             inputs,

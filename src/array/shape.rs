@@ -215,6 +215,7 @@ impl<T: Element> Array<T> {
         let follows = plan.follows;
         let chunks = out.clone();
         Ok(Array::from_node(Gather {
+            elem_size: std::mem::size_of::<T>(),
             name: "reshape",
             chunks,
             inputs: vec![input.node.clone()],
@@ -300,6 +301,7 @@ impl<T: Element> Array<T> {
         let kernel_chunks = chunks.clone();
         let target = shape.to_vec();
         Ok(Array::from_node(Gather {
+            elem_size: std::mem::size_of::<T>(),
             name: "broadcast_to",
             chunks,
             inputs: vec![self.node.clone()],
@@ -336,6 +338,7 @@ impl<T: Element> Array<T> {
     fn relabel(&self, name: &'static str, chunks: Chunks) -> Array<T> {
         let out = chunks.clone();
         Array::from_node(Gather {
+            elem_size: std::mem::size_of::<T>(),
             name,
             chunks,
             inputs: vec![self.node.clone()],

@@ -275,6 +275,7 @@ impl<T: Element> Array<T> {
         let chunks = Chunks::new(&[total], vec![sizes])?;
         let nodes: Vec<NodeRef> = vec![x.node.clone(), mask.node.clone()];
         Ok(Array::from_node(Gather {
+            elem_size: std::mem::size_of::<T>(),
             name: "mask",
             chunks,
             inputs: nodes,

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use crate::array::Array;
 use crate::expr::block::Element;
 use crate::graph::{Plan, UNUSED};
+use crate::scheduler::Projection;
 
 /// Graphs with more tasks than this are drawn one box per operation.
 const MAX_DRAWN_TASKS: usize = 300;
@@ -22,13 +23,32 @@ fn colour(op: &str) -> &'static str {
     PALETTE[h as usize % PALETTE.len()]
 }
 
+/// A byte count for people: `800 B`, `1.5 KiB`, `64.0 MiB`.
+fn bytes(n: usize) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
 fn escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 impl<T: Element> Array<T> {
     /// The plan of this array's computation as text, like a query plan: one line per operation
-    /// in the order they run, with its shape, blocks and tasks, and what fusion and culling did.
+    /// in the order they run, with its shape, blocks and tasks, what fusion and culling did, and
+    /// the projected memory of its largest task (the blocks it reads, makes and fuses; see
+    /// [`Scheduler::with_memory_limit`](crate::Scheduler::with_memory_limit)). A last line
+    /// projects the peak of the whole run on one thread, depth first: each further thread adds
+    /// about one more task's worth.
     ///
     /// # Examples
     ///
@@ -40,6 +60,10 @@ impl<T: Element> Array<T> {
     /// assert!(plan.contains("20 tasks"), "{plan}");
     /// assert!(plan.contains("fused into"), "{plan}");
     /// assert!(plan.contains("culled"), "{plan}");
+    /// // Each slice task makes a 10 x 10 block of ones, doubles it and cuts its slice from it:
+    /// // three blocks of 800 bytes.
+    /// assert!(plan.contains("2.3 KiB per task"), "{plan}");
+    /// assert!(plan.contains("projected peak"), "{plan}");
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn explain(&self) -> String {
@@ -55,6 +79,16 @@ impl<T: Element> Array<T> {
             plan.nodes.len(),
             plan.num_tasks()
         );
+        // Project the memory of the lowered graph: one figure per layer (a node with tasks).
+        let graph = Plan::new(self.node()).lower(|_, _, _| Ok(()));
+        let projection = Projection::of(&graph);
+        let mut layer_peak = vec![0usize; graph.layers.len()];
+        for (t, &(layer, _)) in graph.keys.iter().enumerate() {
+            let p = &mut layer_peak[layer as usize];
+            *p = (*p).max(projection.peak[t]);
+        }
+        let run_peak = projection.sequential_peak(&graph, &[]);
+        let mut layers = layer_peak.into_iter();
         for (n, node) in plan.nodes.iter().enumerate() {
             let c = node.chunks();
             let used = plan.tasks[n].iter().filter(|&&t| t != UNUSED).count();
@@ -76,13 +110,19 @@ impl<T: Element> Array<T> {
                 let into = consumer[n].map_or_else(String::new, |c| format!("#{c}"));
                 let _ = write!(out, ": fused into {into}");
             } else {
-                let _ = write!(out, ": {used} tasks");
+                let peak = layers.next().unwrap_or(0);
+                let _ = write!(out, ": {used} tasks, {} per task", bytes(peak));
             }
             if used < blocks {
                 let _ = write!(out, " ({} blocks culled)", blocks - used);
             }
             out.push('\n');
         }
+        let _ = writeln!(
+            out,
+            "projected peak: {} on one thread (blocks held for readers plus the running task)",
+            bytes(run_peak)
+        );
         out
     }
 

@@ -25,11 +25,16 @@ pub(crate) struct Blockwise {
     /// `None` for a broadcast axis of length 1 (always its block 0).
     pub(crate) axes: Vec<Vec<Option<usize>>>,
     pub(crate) kernel: Kernel,
+    /// The bytes of one output element (see [`Node::elem_size`]).
+    pub(crate) elem_size: usize,
     /// An `Arc<dyn WriteInto<U>>` that computes a block straight into the result, if any.
     pub(crate) writer: Option<Box<dyn Any + Send + Sync>>,
 }
 
 impl Node for Blockwise {
+    fn elem_size(&self) -> usize {
+        self.elem_size
+    }
     fn name(&self) -> &str {
         &self.name
     }

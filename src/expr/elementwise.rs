@@ -269,6 +269,9 @@ impl<U: Element> ElemNode for Elementwise<U> {
 }
 
 impl<U: Element> Node for Elementwise<U> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<U>()
+    }
     fn name(&self) -> &str {
         self.name
     }

@@ -21,12 +21,17 @@ pub(crate) struct Gather {
     pub(crate) inputs: Vec<NodeRef>,
     pub(crate) deps: DepsFn,
     pub(crate) kernel: BlockFn,
+    /// The bytes of one output element (see [`Node::elem_size`]).
+    pub(crate) elem_size: usize,
     /// Whether each input block is read by at most one output block (see
     /// [`Node::one_to_one`]).
     pub(crate) one_to_one: bool,
 }
 
 impl Node for Gather {
+    fn elem_size(&self) -> usize {
+        self.elem_size
+    }
     fn name(&self) -> &str {
         self.name
     }

@@ -162,6 +162,9 @@ fn as_matrices<'a, T: Element>(
 }
 
 impl<T: Element + LinalgScalar> Node for Contract<T> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<T>()
+    }
     fn name(&self) -> &str {
         self.name
     }
@@ -268,6 +271,9 @@ impl<T: Element + LinalgScalar> SumPartials<T> {
 }
 
 impl<T: Element + LinalgScalar> Node for SumPartials<T> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<T>()
+    }
     fn name(&self) -> &str {
         "sum_partials"
     }

@@ -49,6 +49,10 @@ pub(crate) trait Node: Send + Sync + 'static {
     /// The chunks of this node's output.
     fn chunks(&self) -> &Chunks;
 
+    /// The bytes of one element of this node's blocks, for memory projections; 0 for a node
+    /// whose tasks keep no block (a write to disk).
+    fn elem_size(&self) -> usize;
+
     /// The nodes this one reads.
     fn inputs(&self) -> &[NodeRef] {
         &[]

@@ -80,6 +80,9 @@ impl<T: Element> Overlap<T> {
 use ndarray::Dimension as _;
 
 impl<T: Element> Node for Overlap<T> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<T>()
+    }
     fn name(&self) -> &str {
         "overlap"
     }
@@ -223,6 +226,9 @@ impl<T: Element> Trim<T> {
 }
 
 impl<T: Element> Node for Trim<T> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<T>()
+    }
     fn name(&self) -> &str {
         "trim"
     }

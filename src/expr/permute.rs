@@ -38,6 +38,9 @@ impl<T: Element> Permute<T> {
 }
 
 impl<T: Element> Node for Permute<T> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<T>()
+    }
     fn name(&self) -> &str {
         "transpose"
     }

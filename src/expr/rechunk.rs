@@ -97,6 +97,9 @@ fn axis_pieces(src: &Chunks, axis: usize, r: Range<usize>) -> Vec<Piece> {
 }
 
 impl<T: Element> Node for Rechunk<T> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<T>()
+    }
     fn name(&self) -> &str {
         "rechunk"
     }

@@ -91,6 +91,9 @@ impl<T: Element, A: Element> ReduceChunk<T, A> {
 }
 
 impl<T: Element, A: Element> Node for ReduceChunk<T, A> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<A>()
+    }
     fn name(&self) -> &str {
         "reduce_chunk"
     }
@@ -157,6 +160,9 @@ impl<A: Element> Combine<A> {
 }
 
 impl<A: Element> Node for Combine<A> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<A>()
+    }
     fn name(&self) -> &str {
         "combine"
     }
@@ -235,6 +241,9 @@ impl<A: Element, R: Element> Aggregate<A, R> {
 }
 
 impl<A: Element, R: Element> Node for Aggregate<A, R> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<R>()
+    }
     fn name(&self) -> &str {
         "aggregate"
     }

@@ -55,6 +55,9 @@ impl<T: Element + Copy> ScanCarry<T> {
 }
 
 impl<T: Element + Copy> Node for ScanCarry<T> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<T>()
+    }
     fn name(&self) -> &str {
         "scan_carry"
     }

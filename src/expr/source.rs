@@ -23,6 +23,9 @@ pub(crate) struct FromNdarray<T> {
 }
 
 impl<T: Element> Node for FromNdarray<T> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<T>()
+    }
     fn name(&self) -> &str {
         "from_ndarray"
     }
@@ -41,6 +44,9 @@ pub(crate) struct Full<T> {
 }
 
 impl<T: Element> Node for Full<T> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<T>()
+    }
     fn name(&self) -> &str {
         "full"
     }
@@ -65,6 +71,9 @@ pub(crate) struct FromFn<T> {
 }
 
 impl<T: Element> Node for FromFn<T> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<T>()
+    }
     fn name(&self) -> &str {
         "from_fn"
     }
@@ -97,6 +106,9 @@ pub(crate) struct Random<T> {
 }
 
 impl<T: RandomElement> Node for Random<T> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<T>()
+    }
     fn name(&self) -> &str {
         "random"
     }

@@ -288,6 +288,9 @@ fn blocks_of(runs: &[Run]) -> Vec<usize> {
 }
 
 impl<T: Element> Node for Take<T> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<T>()
+    }
     fn name(&self) -> &str {
         self.name
     }

@@ -24,7 +24,7 @@ use crate::expr::elementwise::{Pending, Stream};
 use crate::expr::{BlockRef, Node, NodeRef, SELF};
 use crate::optimize;
 use crate::scheduler::task::{LayerFn, Work};
-use crate::scheduler::{TaskGraph, TaskId, Value};
+use crate::scheduler::{TaskBytes, TaskGraph, TaskId, Value};
 
 /// Marks a block that the output needs but that has no task yet.
 pub(crate) const NEEDED: TaskId = TaskId::MAX - 1;
@@ -113,6 +113,10 @@ impl Plan {
                 node.chunks().grid_shape().to_vec(),
                 Work::Shared(work),
             );
+            let f = fused.clone();
+            let l = &mut graph.layers[layer as usize];
+            l.bytes = Some(Box::new(move |b| f.task_bytes(n, b, n == root)));
+            l.chunk = fused.largest_chunk(n);
             for b in 0..self.tasks[n].len() {
                 if self.tasks[n][b] == UNUSED {
                     continue;
@@ -124,6 +128,11 @@ impl Plan {
         }
         graph
     }
+}
+
+/// The bytes of block `b` of `node`.
+fn block_bytes(node: &dyn Node, b: usize) -> usize {
+    node.chunks().block_shape(b).size() * node.elem_size()
 }
 
 struct Fused {
@@ -158,6 +167,81 @@ impl Fused {
         let mut names = Vec::new();
         visit(self, n, &mut names);
         names.join("+")
+    }
+
+    /// The projected bytes of the task of block `b` of node `n` (see [`TaskBytes`]): its block,
+    /// kept for readers (a root's is written into the result, so it is scratch unless the root
+    /// writes straight there), and every block of a fused node that it makes on the way.
+    fn task_bytes(&self, n: usize, b: usize, root: bool) -> TaskBytes {
+        let node = &self.nodes[n];
+        let own = block_bytes(&**node, b);
+        let mut scratch = 0;
+        self.fused_bytes(n, b, &mut scratch);
+        if !root {
+            TaskBytes { out: own, scratch }
+        } else if node.writer().is_some() {
+            TaskBytes { out: 0, scratch }
+        } else {
+            TaskBytes {
+                out: 0,
+                scratch: scratch + own,
+            }
+        }
+    }
+
+    /// The largest block shape among node `n` and the nodes fused into its tasks: the chunks
+    /// that rechunking would shrink when its tasks need too much memory (a reduction's own
+    /// blocks are tiny; the blocks it reads are not).
+    fn largest_chunk(&self, n: usize) -> Vec<usize> {
+        let largest = |m: usize| -> Vec<usize> {
+            let c = self.nodes[m].chunks();
+            c.sizes()
+                .iter()
+                .map(|s| s.iter().copied().max().unwrap_or(0))
+                .collect()
+        };
+        let bytes =
+            |m: usize, shape: &[usize]| shape.iter().product::<usize>() * self.nodes[m].elem_size();
+        let mut best = largest(n);
+        let mut best_bytes = bytes(n, &best);
+        let mut stack: Vec<usize> = self.input_ids[n].clone();
+        while let Some(m) = stack.pop() {
+            if !self.inline[m] {
+                continue;
+            }
+            let shape = largest(m);
+            if bytes(m, &shape) > best_bytes {
+                best_bytes = bytes(m, &shape);
+                best = shape;
+            }
+            stack.extend_from_slice(&self.input_ids[m]);
+        }
+        best
+    }
+
+    /// Adds to `acc` the blocks of fused nodes that block `b` of node `n` makes. Elementwise
+    /// steps read as expressions, and sources read as streams, are evaluated run by run and
+    /// make no block.
+    fn fused_bytes(&self, n: usize, b: usize, acc: &mut usize) {
+        let node = &self.nodes[n];
+        let mut refs = Vec::new();
+        node.block_inputs(b, &mut refs);
+        for BlockRef { input, block } in refs {
+            if input == SELF {
+                continue;
+            }
+            let m = self.input_ids[n][input];
+            if !self.inline[m] {
+                continue;
+            }
+            let producer = &*self.nodes[m];
+            let runs = (node.reads_pending() && producer.elementwise().is_some())
+                || (node.reads_streams() && producer.streams());
+            if !runs {
+                *acc += block_bytes(producer, block);
+            }
+            self.fused_bytes(m, block, acc);
+        }
     }
 
     /// The tasks that block `b` of node `n` reads, looking through fused nodes; in the order

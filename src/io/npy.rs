@@ -233,6 +233,9 @@ struct NpySource<T> {
 }
 
 impl<T: NpyElement> Node for NpySource<T> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<T>()
+    }
     fn name(&self) -> &str {
         "from_npy"
     }
@@ -424,6 +427,9 @@ struct NpyWrite<T> {
 }
 
 impl<T: NpyElement> Node for NpyWrite<T> {
+    fn elem_size(&self) -> usize {
+        0
+    }
     fn name(&self) -> &str {
         "to_npy"
     }

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
+use super::budget::{Admit, Budget, over_budget_in};
 use super::observe::{Callback, RawRecord, Recording, TaskInfo};
 use super::task::{Layer, TaskGraph, TaskId, Value, task_name};
 use crate::error::{Error, Result, panic_message};
@@ -27,6 +28,8 @@ pub(super) struct Exec<'a> {
     callbacks: Arc<[Arc<dyn Callback>]>,
     recording: Option<Arc<Recording>>,
     measure: fn(&Value) -> usize,
+    /// The memory limit and the bytes held, when the scheduler has one.
+    budget: Option<Budget>,
 }
 
 /// What one worker keeps while it runs tasks: its index, the end of its last task (the start of
@@ -73,6 +76,7 @@ impl<'a> Exec<'a> {
         keep: &[TaskId],
         callbacks: Arc<[Arc<dyn Callback>]>,
         recording: Option<Arc<Recording>>,
+        budget: Option<Budget>,
     ) -> Self {
         let n = graph.len();
         let mut counts = vec![0u32; n + 1];
@@ -122,6 +126,7 @@ impl<'a> Exec<'a> {
             callbacks,
             recording,
             measure: graph.measure.unwrap_or(|_| 0),
+            budget,
         }
     }
 
@@ -168,6 +173,7 @@ impl<'a> Exec<'a> {
             }
             let t = id as usize;
             let mut freed = 0;
+            let mut released = 0;
             let mut inputs: Vec<Value> = self.deps
                 [self.dep_start[t] as usize..self.dep_start[t + 1] as usize]
                 .iter()
@@ -175,6 +181,9 @@ impl<'a> Exec<'a> {
                     let (v, last) = self.take_input(d);
                     if observed && last {
                         freed += (self.measure)(&v);
+                    }
+                    if last && let Some(b) = &self.budget {
+                        released += b.out_of(d);
                     }
                     v
                 })
@@ -225,16 +234,24 @@ impl<'a> Exec<'a> {
                     .iter()
                     .for_each(|c| c.on_task_finish(info, ok));
             }
-            match result {
-                Ok(Ok(value)) => {
-                    drop(inputs);
+            drop(inputs);
+            let mut kept = false;
+            let result = result.map(|r| {
+                r.map(|value| {
                     if let Some(value) = value {
                         let mut slot = lock(&self.values[t]);
                         if slot.readers > 0 {
                             slot.value = Some(value);
+                            kept = true;
                         }
                     }
-                }
+                })
+            });
+            if let Some(b) = &self.budget {
+                b.finished(id, kept, released);
+            }
+            match result {
+                Ok(Ok(_)) => {}
                 Ok(Err(e)) => return self.fail(e),
                 Err(payload) => {
                     return self.fail(Error::TaskPanicked {
@@ -255,8 +272,33 @@ impl<'a> Exec<'a> {
                 }
             }
             match next {
-                Some(n) => id = n,
-                None => return,
+                Some(n) if self.admit(n, false) => id = n,
+                // Not now: another worker (or this one) runs it when memory is freed.
+                Some(n) if !self.failed.load(Ordering::Relaxed) => return spawn(n),
+                _ => return,
+            }
+        }
+    }
+
+    /// Whether task `t` may start now under the memory budget (always, without one); reserves
+    /// its bytes if so. A task that cannot fit even with nothing running fails the run.
+    fn admit(&self, t: TaskId, root: bool) -> bool {
+        let Some(b) = &self.budget else {
+            return true;
+        };
+        match b.admit(t, root) {
+            Admit::Yes => true,
+            Admit::Later => false,
+            Admit::Never { projected, held } => {
+                let key = self.keys[t as usize];
+                self.fail(over_budget_in(
+                    &self.layers,
+                    key,
+                    projected,
+                    b.limit(),
+                    held,
+                ));
+                false
             }
         }
     }
@@ -311,10 +353,19 @@ impl<'a> Exec<'a> {
         let mut local = self.local();
         local.worker = 0;
         for root in self.roots() {
+            if !self.admit(root, true) {
+                break;
+            }
             stack.push(root);
             while let Some(t) = stack.pop() {
+                if t != root && !self.admit(t, false) {
+                    break;
+                }
                 self.run(t, &mut |r| spawned.push(r), &mut local);
                 stack.extend(spawned.drain(..).rev());
+            }
+            if self.failed.load(Ordering::Relaxed) {
+                break;
             }
         }
         self.flush(local);
@@ -337,7 +388,11 @@ impl<'a> Exec<'a> {
         let roots = self.roots();
         // Many tiny roots are claimed in batches, so that the shared cursor is not a contended
         // cache line; a few big ones one at a time, keeping the front narrow.
-        let batch = (roots.len() / (threads * 256)).clamp(1, 256);
+        let batch = if self.budget.is_some() {
+            1 // each root is admitted on its own
+        } else {
+            (roots.len() / (threads * 256)).clamp(1, 256)
+        };
         let work = Work {
             roots,
             batch,
@@ -364,7 +419,14 @@ impl<'a> Exec<'a> {
             // Leave, then look again: a task pushed after this worker last looked, by a worker
             // that saw it still in (so started nobody), must not be left behind.
             work.active.fetch_sub(1, Ordering::SeqCst);
-            if self.failed.load(Ordering::SeqCst) || !work.has_work() || !work.enter() {
+            // Under a memory budget, work left while tasks run waits for them to free memory;
+            // the workers running them look again when they end.
+            let waiting_for_memory = self.budget.as_ref().is_some_and(|b| !b.idle());
+            if self.failed.load(Ordering::SeqCst)
+                || !work.has_work()
+                || waiting_for_memory
+                || !work.enter()
+            {
                 break;
             }
         }
@@ -386,18 +448,20 @@ impl<'a> Exec<'a> {
             if self.failed.load(Ordering::Relaxed) {
                 return;
             }
-            if let Some(t) = work.pop() {
+            if let Some(t) = self.pop(work) {
                 self.run(t, &mut push, local);
                 continue;
             }
-            let first = work.next_root.fetch_add(work.batch, Ordering::SeqCst);
-            if first >= work.roots.len() {
-                return;
+            if work.has_ready() && self.budget.is_some() {
+                return; // ready tasks wait for memory; new roots would only take more
             }
+            let Some(first) = self.claim_roots(work) else {
+                return;
+            };
             let last = (first + work.batch).min(work.roots.len());
             for &root in &work.roots[first..last] {
                 // Ready tasks first: finish what was started before the next root.
-                while let Some(t) = work.pop() {
+                while let Some(t) = self.pop(work) {
                     self.run(t, &mut push, local);
                 }
                 if self.failed.load(Ordering::Relaxed) {
@@ -409,7 +473,54 @@ impl<'a> Exec<'a> {
     }
 }
 
+impl Exec<'_> {
+    /// The most recently readied task, if it may start now.
+    fn pop(&self, work: &Work) -> Option<TaskId> {
+        if self.budget.is_none() {
+            return work.pop();
+        }
+        if !work.has_ready() {
+            return None;
+        }
+        let mut ready = lock(&work.ready);
+        let &t = ready.last()?;
+        if !self.admit(t, false) {
+            return None;
+        }
+        ready.pop();
+        work.ready_len.store(ready.len(), Ordering::SeqCst);
+        Some(t)
+    }
+
+    /// Claims the next batch of roots, admitted under the memory budget; their first index.
+    fn claim_roots(&self, work: &Work) -> Option<usize> {
+        let Some(b) = &self.budget else {
+            let first = work.next_root.fetch_add(work.batch, Ordering::SeqCst);
+            return (first < work.roots.len()).then_some(first);
+        };
+        loop {
+            let i = work.next_root.load(Ordering::SeqCst);
+            let &root = work.roots.get(i)?;
+            if !self.admit(root, true) {
+                return None;
+            }
+            match work
+                .next_root
+                .compare_exchange(i, i + 1, Ordering::SeqCst, Ordering::SeqCst)
+            {
+                Ok(_) => return Some(i),
+                // Another worker took it: give the reservation back and look again.
+                Err(_) => b.unreserve(root),
+            }
+        }
+    }
+}
+
 impl Work {
+    fn has_ready(&self) -> bool {
+        self.ready_len.load(Ordering::SeqCst) > 0
+    }
+
     /// Takes a worker place if fewer than `threads` are taken.
     fn enter(&self) -> bool {
         self.active

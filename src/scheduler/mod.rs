@@ -19,6 +19,7 @@
 //! - **Failure.** A panic or an `Err` in a task is recorded (the first one wins), every task not
 //!   yet started is skipped, and the error is returned. The pool is unaffected.
 
+mod budget;
 mod delayed;
 mod executor;
 mod observe;
@@ -26,6 +27,7 @@ pub(crate) mod task;
 
 use std::sync::{Arc, OnceLock};
 
+pub(crate) use budget::{Projection, TaskBytes};
 pub use delayed::{Delayed, Graph, Inputs, TaskRef};
 use executor::Exec;
 pub use observe::{Callback, TaskInfo};
@@ -59,6 +61,8 @@ pub struct Scheduler {
     callbacks: Arc<[Arc<dyn Callback>]>,
     /// Where to keep a record of every task, for a profile.
     recording: Option<Arc<Recording>>,
+    /// The most bytes a computation may hold at once, if limited.
+    memory_limit: Option<usize>,
 }
 
 #[derive(Clone)]
@@ -125,6 +129,7 @@ impl Scheduler {
             kind: Kind::Pool(Arc::new(pool)),
             callbacks: Arc::new([]),
             recording: None,
+            memory_limit: None,
         })
     }
 
@@ -142,6 +147,7 @@ impl Scheduler {
             kind: Kind::Synchronous,
             callbacks: Arc::new([]),
             recording: None,
+            memory_limit: None,
         }
     }
 
@@ -191,6 +197,11 @@ impl Scheduler {
     pub(crate) fn execute<'a>(&self, graph: TaskGraph<'a>, keep: &[TaskId]) -> Result<Vec<Value>> {
         #[cfg(feature = "tracing")]
         let _span = tracing::debug_span!("compute", tasks = graph.len()).entered();
+        // Refuse a plan with a task too big for the limit before anything runs.
+        let budget = self
+            .memory_limit
+            .map(|limit| budget::Budget::plan(&graph, limit))
+            .transpose()?;
         self.callbacks.iter().for_each(|c| c.on_start(graph.len()));
         if let Some(r) = &self.recording {
             let layers = graph
@@ -202,7 +213,13 @@ impl Scheduler {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner) = layers;
         }
-        let exec = Exec::new(graph, keep, self.callbacks.clone(), self.recording.clone());
+        let exec = Exec::new(
+            graph,
+            keep,
+            self.callbacks.clone(),
+            self.recording.clone(),
+            budget,
+        );
         match &self.kind {
             Kind::Synchronous => exec.run_synchronous(),
             // `install` runs in place on one of this pool's own threads, and waits by running
@@ -215,6 +232,60 @@ impl Scheduler {
             .iter()
             .for_each(|c| c.on_finish(result.is_ok()));
         result
+    }
+
+    /// This scheduler (the same threads), keeping each computation within about `bytes` of
+    /// memory for its blocks.
+    ///
+    /// Planning projects each task's peak from the chunk shapes and element sizes: the blocks
+    /// it reads, the block it makes, and what it allocates meanwhile (fused steps, ghost-cell
+    /// padding). A plan in which one task alone would exceed the limit is refused before any
+    /// task runs, with [`Error::OverMemoryBudget`] naming the task and a block shape that
+    /// would fit. Otherwise new blocks start only while the bytes held (blocks waiting for
+    /// their readers, plus what running tasks reserved) leave room for them and for one task
+    /// after them, so the run stays under the limit; if the held blocks alone leave no room
+    /// even with nothing running, the run stops with the same error rather than swapping.
+    ///
+    /// The result array of `compute` is not counted: it is the caller's, allocated up front.
+    /// [`Array::explain`](crate::Array::explain) shows the projections.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{Array, Error, Scheduler};
+    ///
+    /// // A mean over 64 blocks of 1 MiB each, holding at most 4 MiB of blocks at once.
+    /// let x = Array::<f64>::random(&[4096, 2048], [512, 256], 7)?;
+    /// let small = Scheduler::threads(2).with_memory_limit(4 << 20);
+    /// let mean = x.mean().compute_with(&small)?[[]];
+    /// assert!((mean - 0.5).abs() < 1e-3);
+    ///
+    /// // A limit below one task is an error before anything runs, with advice: a block function
+    /// // reads a 1 MiB block and makes another.
+    /// let tiny = Scheduler::threads(2).with_memory_limit(1 << 20);
+    /// let roots = x.map_blocks(|b| b.mapv(f64::sqrt)).sum();
+    /// let err = roots.compute_with(&tiny).unwrap_err();
+    /// assert!(matches!(err, Error::OverMemoryBudget { .. }));
+    /// assert!(err.to_string().contains("rechunk to blocks of about"));
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn with_memory_limit(&self, bytes: usize) -> Scheduler {
+        Scheduler {
+            memory_limit: Some(bytes),
+            ..self.clone()
+        }
+    }
+
+    /// The memory limit set by [`Scheduler::with_memory_limit`], if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = chunkwise::Scheduler::synchronous().with_memory_limit(1 << 30);
+    /// assert_eq!(s.memory_limit(), Some(1 << 30));
+    /// ```
+    pub fn memory_limit(&self) -> Option<usize> {
+        self.memory_limit
     }
 
     /// This scheduler (the same threads) with `callback` called around every computation and
@@ -238,6 +309,7 @@ impl Scheduler {
             kind: self.kind.clone(),
             callbacks: callbacks.into(),
             recording: self.recording.clone(),
+            memory_limit: self.memory_limit,
         }
     }
 
@@ -247,6 +319,7 @@ impl Scheduler {
             kind: self.kind.clone(),
             callbacks: self.callbacks.clone(),
             recording: Some(recording),
+            memory_limit: self.memory_limit,
         }
     }
 

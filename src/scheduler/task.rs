@@ -7,6 +7,7 @@
 use std::any::Any;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::budget::BytesFn;
 use crate::error::Result;
 
 /// A task's output: any shareable value. Blocks travel between tasks behind this `Arc`, never copied.
@@ -33,6 +34,10 @@ pub(crate) struct Layer<'a> {
     pub(crate) name: String,
     pub(crate) grid: Vec<usize>,
     pub(crate) work: Work<'a>,
+    /// Projected bytes of each task, for memory budgets; `None` counts nothing.
+    pub(crate) bytes: Option<BytesFn<'a>>,
+    /// The largest block shape, for advice on rechunking when a task needs too much memory.
+    pub(crate) chunk: Vec<usize>,
 }
 
 impl Layer<'_> {
@@ -89,6 +94,8 @@ impl<'a> TaskGraph<'a> {
             name: name.into(),
             grid,
             work,
+            bytes: None,
+            chunk: Vec::new(),
         });
         (self.layers.len() - 1) as u32
     }

@@ -218,6 +218,9 @@ struct ZarrSource<T> {
 }
 
 impl<T: ZarrElement> Node for ZarrSource<T> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<T>()
+    }
     fn name(&self) -> &str {
         "from_zarr"
     }
@@ -580,6 +583,9 @@ struct ZarrWrite<T> {
 }
 
 impl<T: ZarrElement> Node for ZarrWrite<T> {
+    fn elem_size(&self) -> usize {
+        0
+    }
     fn name(&self) -> &str {
         "to_zarr"
     }
@@ -650,6 +656,9 @@ impl Sinks {
 }
 
 impl Node for Sinks {
+    fn elem_size(&self) -> usize {
+        0
+    }
     fn name(&self) -> &str {
         "store"
     }

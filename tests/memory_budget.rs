@@ -1,0 +1,187 @@
+//! `Scheduler::with_memory_limit`: the same answers under a limit of a few blocks, a profile
+//! whose peak never passes the limit, a plan refused before any task runs, and a run whose held
+//! blocks leave no room stopped with an error.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chunkwise::{Array, Boundary, Callback, Error, Scheduler, TaskInfo};
+use ndarray::{ArrayD, s};
+
+/// Bytes of one 64 x 64 block of f64.
+const BLOCK: usize = 64 * 64 * 8;
+
+/// Counts tasks started.
+#[derive(Clone, Default)]
+struct Started(Arc<AtomicUsize>);
+
+impl Callback for Started {
+    fn on_task_start(&self, _task: &TaskInfo<'_>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn schedulers() -> Vec<Scheduler> {
+    vec![
+        Scheduler::synchronous(),
+        Scheduler::threads(1),
+        Scheduler::threads(2),
+        Scheduler::threads(4),
+    ]
+}
+
+/// A 3 x 3 box sum of generated blocks through map_overlap: each task reads a block and its
+/// neighbours' edges.
+fn box_sum(x: &Array<f64>) -> Array<f64> {
+    x.map_overlap(1, Boundary::Reflect, |b| {
+        let (n, m) = (b.shape()[0], b.shape()[1]);
+        let mut out = ArrayD::zeros(b.raw_dim());
+        for i in 1..n - 1 {
+            for j in 1..m - 1 {
+                out[[i, j]] = b.slice(s![i - 1..i + 2, j - 1..j + 2]).sum();
+            }
+        }
+        out
+    })
+    .unwrap()
+}
+
+fn generated() -> Array<f64> {
+    // 16 x 4 blocks of 64 x 64, made inside their tasks.
+    Array::<f64>::from_fn(&[1024, 256], [64, 64], |i| {
+        ((i[0] * 7 + i[1] * 3) % 17) as f64
+    })
+    .unwrap()
+}
+
+#[test]
+fn map_overlap_under_a_limit_of_a_few_blocks() {
+    let x = generated();
+    let y = box_sum(&x);
+    let want = y.compute_with(&Scheduler::synchronous()).unwrap();
+    let (_, free) = y.compute_profiled(&Scheduler::threads(2)).unwrap();
+    let unlimited = free.summary().peak_bytes;
+    // One task reads 9 blocks and makes padded ones: about 12 blocks. The generated blocks wait
+    // for all their neighbours' readers, about two block rows. A limit of 16 of the 64 blocks.
+    let limit = 16 * BLOCK;
+    for s in schedulers() {
+        let limited = s.with_memory_limit(limit);
+        let (got, profile) = y.compute_profiled(&limited).unwrap();
+        assert_eq!(got, want, "{s:?}");
+        let peak = profile.summary().peak_bytes;
+        assert!(peak <= limit, "{s:?}: peak {peak} over the limit {limit}");
+        assert!(peak > 0, "{s:?}: the profile measured blocks");
+    }
+    assert!(
+        unlimited > 0,
+        "an unlimited run holds blocks too ({unlimited} bytes)"
+    );
+}
+
+#[test]
+fn reductions_under_a_limit_of_a_few_blocks() {
+    let x = Array::<f64>::random(&[2048, 512], [128, 64], 3).unwrap();
+    let blocks = 16 * 8;
+    let limit = 6 * 128 * 64 * 8;
+    let sum_axis = (&x * 2.0).sum_axis(ndarray::Axis(0)).unwrap();
+    let want_axis = sum_axis.compute_with(&Scheduler::synchronous()).unwrap();
+    let want_mean = x.mean().compute_with(&Scheduler::synchronous()).unwrap();
+    for s in schedulers() {
+        let limited = s.with_memory_limit(limit);
+        let (got, profile) = sum_axis.compute_profiled(&limited).unwrap();
+        assert_eq!(got, want_axis, "{s:?}");
+        assert!(profile.summary().peak_bytes <= limit, "{s:?}");
+        assert!(profile.tasks().len() >= blocks);
+        let (mean, profile) = x.mean().compute_profiled(&limited).unwrap();
+        assert_eq!(mean, want_mean, "{s:?}");
+        assert!(profile.summary().peak_bytes <= limit, "{s:?}");
+    }
+}
+
+#[test]
+fn a_limit_below_one_task_is_refused_before_anything_runs() {
+    let x = generated();
+    let y = box_sum(&x);
+    for s in schedulers() {
+        let started = Started::default();
+        let limited = s.with_memory_limit(BLOCK).with_callback(started.clone());
+        let err = y.compute_with(&limited).unwrap_err();
+        match &err {
+            Error::OverMemoryBudget {
+                op,
+                projected,
+                limit,
+                held,
+                ..
+            } => {
+                assert!(op.contains("map_blocks") || op.contains("overlap"), "{op}");
+                assert!(*projected > BLOCK, "{projected}");
+                assert_eq!(*limit, BLOCK);
+                assert_eq!(*held, 0);
+            }
+            other => panic!("{s:?}: expected OverMemoryBudget, got {other:?}"),
+        }
+        let message = err.to_string();
+        assert!(message.contains("rechunk to blocks of about"), "{message}");
+        assert_eq!(started.0.load(Ordering::SeqCst), 0, "{s:?}: a task ran");
+    }
+}
+
+#[test]
+fn the_advised_rechunk_fits() {
+    // One column of 16 blocks, so that the blocks held between tasks (a neighbour above and
+    // below) stay few whatever the block size: only the task itself must shrink.
+    let x = Array::<f64>::from_fn(&[1024, 64], [64, 64], |i| (i[0] % 13 + i[1]) as f64).unwrap();
+    let limit = 3 * BLOCK;
+    let err = box_sum(&x)
+        .compute_with(&Scheduler::synchronous().with_memory_limit(limit))
+        .unwrap_err();
+    let message = err.to_string();
+    // "rechunk to blocks of about [a, b] (now [64, 64])"
+    let advised: Vec<usize> = message
+        .split("about [")
+        .nth(1)
+        .and_then(|r| r.split(']').next())
+        .unwrap_or_else(|| panic!("no advice in {message}"))
+        .split(", ")
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert!(advised.iter().product::<usize>() < 64 * 64, "{message}");
+    // The same data made in the advised blocks.
+    let x2 = Array::<f64>::from_fn(&[1024, 64], advised.as_slice(), |i| {
+        (i[0] % 13 + i[1]) as f64
+    })
+    .unwrap();
+    let y = box_sum(&x2);
+    let want = box_sum(&x).compute_with(&Scheduler::synchronous()).unwrap();
+    for s in schedulers() {
+        let got = y.compute_with(&s.with_memory_limit(limit)).unwrap();
+        assert_eq!(got, want, "{s:?}");
+    }
+}
+
+#[test]
+fn held_blocks_that_leave_no_room_stop_the_run() {
+    // Block i of x + reversed x reads blocks i and 15 - i of x: in root order the first half of
+    // x must all be held before the first sum can run, 8 blocks, more than the limit allows.
+    let x = Array::<f64>::from_fn(&[16 * 4096], [4096], |i| i[0] as f64).unwrap();
+    let y = &x + &x.slice(s![..;-1]).unwrap();
+    let block = 4096 * 8;
+    for s in schedulers() {
+        let limited = s.with_memory_limit(5 * block);
+        match y.compute_with(&limited) {
+            Err(Error::OverMemoryBudget { held, .. }) => assert!(held > 0, "{s:?}"),
+            other => panic!("{s:?}: expected an error, got {other:?}"),
+        }
+        // With room for the held half, it runs.
+        let got = y.compute_with(&s.with_memory_limit(12 * block)).unwrap();
+        assert!(got.iter().all(|&v| v == (16 * 4096 - 1) as f64), "{s:?}");
+    }
+}
+
+#[test]
+fn explain_shows_projected_memory() {
+    let plan = box_sum(&generated()).explain();
+    assert!(plan.contains("per task"), "{plan}");
+    assert!(plan.contains("projected peak"), "{plan}");
+}
