@@ -30,6 +30,8 @@ pub(super) struct Exec<'a> {
     measure: fn(&Value) -> usize,
     /// The memory limit and the bytes held, when the scheduler has one.
     budget: Option<Budget>,
+    /// Tasks run, counted per worker and added up when each stops.
+    ran: AtomicUsize,
 }
 
 /// What one worker keeps while it runs tasks: its index, the end of its last task (the start of
@@ -38,6 +40,8 @@ struct Local {
     worker: usize,
     clock: Option<Instant>,
     log: Vec<RawRecord>,
+    /// Tasks this worker has run, added to [`Exec::ran`] when it stops.
+    ran: usize,
 }
 
 /// The work queue of one parallel run.
@@ -127,6 +131,7 @@ impl<'a> Exec<'a> {
             recording,
             measure: graph.measure.unwrap_or(|_| 0),
             budget,
+            ran: AtomicUsize::new(0),
         }
     }
 
@@ -152,11 +157,13 @@ impl<'a> Exec<'a> {
             worker: rayon::current_thread_index().unwrap_or(0),
             clock: observed.then(Instant::now),
             log: Vec::with_capacity(share),
+            ran: 0,
         }
     }
 
     /// Hands a worker's records over to the recording.
     fn flush(&self, local: Local) {
+        self.ran.fetch_add(local.ran, Ordering::Relaxed);
         if let Some(r) = &self.recording {
             lock(&r.logs).push((local.worker, local.log));
         }
@@ -235,6 +242,7 @@ impl<'a> Exec<'a> {
                     .for_each(|c| c.on_task_finish(info, ok));
             }
             drop(inputs);
+            local.ran += 1;
             let mut kept = false;
             let result = result.map(|r| {
                 r.map(|value| {
@@ -337,6 +345,13 @@ impl<'a> Exec<'a> {
         {
             return Err(e);
         }
+        // A run without an error has run every task: a task left behind would leave its part
+        // of the result unwritten, a wrong answer rather than an error.
+        assert_eq!(
+            self.ran.into_inner(),
+            self.keys.len(),
+            "the executor ended without running every task"
+        );
         Ok(keep
             .iter()
             .map(|&k| {
