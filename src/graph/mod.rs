@@ -189,9 +189,9 @@ impl Fused {
         }
     }
 
-    /// The largest block shape among node `n` and the nodes fused into its tasks: the chunks
-    /// that rechunking would shrink when its tasks need too much memory (a reduction's own
-    /// blocks are tiny; the blocks it reads are not).
+    /// The block shape to shrink when node `n`'s tasks need too much memory: the largest among
+    /// the blocks its tasks start from (the nodes they read, and fused sources), not the blocks
+    /// they make on the way (a reduction's are tiny, ghost-cell padding is not the user's).
     fn largest_chunk(&self, n: usize) -> Vec<usize> {
         let largest = |m: usize| -> Vec<usize> {
             let c = self.nodes[m].chunks();
@@ -202,21 +202,30 @@ impl Fused {
         };
         let bytes =
             |m: usize, shape: &[usize]| shape.iter().product::<usize>() * self.nodes[m].elem_size();
-        let mut best = largest(n);
-        let mut best_bytes = bytes(n, &best);
-        let mut stack: Vec<usize> = self.input_ids[n].clone();
+        let mut best: Option<(usize, Vec<usize>)> = None;
+        let mut stack: Vec<usize> = vec![n];
         while let Some(m) = stack.pop() {
-            if !self.inline[m] {
-                continue;
+            let fused_inputs: Vec<usize> = self.input_ids[m]
+                .iter()
+                .copied()
+                .filter(|&i| self.inline[i])
+                .collect();
+            // A source of the task: read from another task, or fused with nothing before it.
+            let sources = self.input_ids[m]
+                .iter()
+                .copied()
+                .filter(|&i| !self.inline[i]);
+            let own_source = (m != n && self.input_ids[m].is_empty()).then_some(m);
+            for leaf in sources.chain(own_source) {
+                let shape = largest(leaf);
+                let b = bytes(leaf, &shape);
+                if best.as_ref().is_none_or(|(bb, _)| b > *bb) {
+                    best = Some((b, shape));
+                }
             }
-            let shape = largest(m);
-            if bytes(m, &shape) > best_bytes {
-                best_bytes = bytes(m, &shape);
-                best = shape;
-            }
-            stack.extend_from_slice(&self.input_ids[m]);
+            stack.extend(fused_inputs);
         }
-        best
+        best.map_or_else(|| largest(n), |(_, shape)| shape)
     }
 
     /// Adds to `acc` the blocks of fused nodes that block `b` of node `n` makes. Elementwise
