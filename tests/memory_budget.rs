@@ -5,7 +5,10 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+mod common;
+
 use chunkwise::{Array, Boundary, Callback, Error, Scheduler, TaskInfo};
+use common::schedulers;
 use ndarray::{ArrayD, s};
 
 /// Bytes of one 64 x 64 block of f64.
@@ -19,15 +22,6 @@ impl Callback for Started {
     fn on_task_start(&self, _task: &TaskInfo<'_>) {
         self.0.fetch_add(1, Ordering::SeqCst);
     }
-}
-
-fn schedulers() -> Vec<Scheduler> {
-    vec![
-        Scheduler::synchronous(),
-        Scheduler::threads(1),
-        Scheduler::threads(2),
-        Scheduler::threads(4),
-    ]
 }
 
 /// A 3 x 3 box sum of generated blocks through map_overlap: each task reads a block and its

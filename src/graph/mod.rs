@@ -203,27 +203,27 @@ impl Fused {
         let bytes =
             |m: usize, shape: &[usize]| shape.iter().product::<usize>() * self.nodes[m].elem_size();
         let mut best: Option<(usize, Vec<usize>)> = None;
+        let mut consider = |m: usize| {
+            let shape = largest(m);
+            let b = bytes(m, &shape);
+            if best.as_ref().is_none_or(|(bb, _)| b > *bb) {
+                best = Some((b, shape));
+            }
+        };
+        // Walk the nodes fused into the task; the sources are the nodes it reads from other
+        // tasks, and fused nodes with no inputs of their own.
         let mut stack: Vec<usize> = vec![n];
         while let Some(m) = stack.pop() {
-            let fused_inputs: Vec<usize> = self.input_ids[m]
-                .iter()
-                .copied()
-                .filter(|&i| self.inline[i])
-                .collect();
-            // A source of the task: read from another task, or fused with nothing before it.
-            let sources = self.input_ids[m]
-                .iter()
-                .copied()
-                .filter(|&i| !self.inline[i]);
-            let own_source = (m != n && self.input_ids[m].is_empty()).then_some(m);
-            for leaf in sources.chain(own_source) {
-                let shape = largest(leaf);
-                let b = bytes(leaf, &shape);
-                if best.as_ref().is_none_or(|(bb, _)| b > *bb) {
-                    best = Some((b, shape));
+            if m != n && self.input_ids[m].is_empty() {
+                consider(m);
+            }
+            for &i in &self.input_ids[m] {
+                if self.inline[i] {
+                    stack.push(i);
+                } else {
+                    consider(i);
                 }
             }
-            stack.extend(fused_inputs);
         }
         best.map_or_else(|| largest(n), |(_, shape)| shape)
     }
@@ -233,9 +233,9 @@ impl Fused {
     /// make no block.
     fn fused_bytes(&self, n: usize, b: usize, acc: &mut usize) {
         let node = &self.nodes[n];
-        let mut refs = Vec::new();
+        let mut refs = SPARE.with_borrow_mut(|(r, _)| r.pop().unwrap_or_default());
         node.block_inputs(b, &mut refs);
-        for BlockRef { input, block } in refs {
+        for &BlockRef { input, block } in &refs {
             if input == SELF {
                 continue;
             }
@@ -251,6 +251,8 @@ impl Fused {
             }
             self.fused_bytes(m, block, acc);
         }
+        refs.clear();
+        SPARE.with_borrow_mut(|(r, _)| r.push(refs));
     }
 
     /// The tasks that block `b` of node `n` reads, looking through fused nodes; in the order

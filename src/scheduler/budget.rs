@@ -27,7 +27,9 @@ pub(crate) type BytesFn<'a> = Box<dyn Fn(usize) -> TaskBytes + Send + Sync + 'a>
 pub(crate) struct Projection {
     /// Bytes kept by each task for its readers.
     pub(crate) out: Vec<usize>,
-    /// Peak of each task while it runs: its inputs, its output and its scratch.
+    /// Bytes each task adds while it runs: its output and its scratch.
+    pub(crate) reserve: Vec<usize>,
+    /// Peak of each task while it runs: its inputs plus its reserve.
     pub(crate) peak: Vec<usize>,
 }
 
@@ -35,6 +37,7 @@ impl Projection {
     pub(crate) fn of(graph: &TaskGraph<'_>) -> Projection {
         let n = graph.len();
         let mut out = Vec::with_capacity(n);
+        let mut reserve = Vec::with_capacity(n);
         let mut peak = Vec::with_capacity(n);
         for t in 0..n {
             let (layer, block) = graph.keys[t];
@@ -48,9 +51,10 @@ impl Projection {
                 .map(|&d| out[d as usize])
                 .sum();
             out.push(b.out);
+            reserve.push(b.out + b.scratch);
             peak.push(inputs + b.out + b.scratch);
         }
-        Projection { out, peak }
+        Projection { out, reserve, peak }
     }
 
     /// The peak of the bytes held when the graph runs on one thread, depth first, in the
@@ -68,12 +72,7 @@ impl Projection {
         let (mut held, mut peak) = (0usize, 0usize);
         for_each_in_synchronous_order(graph, |t| {
             let t = t as usize;
-            let inputs: usize = graph
-                .deps_of(t as TaskId)
-                .iter()
-                .map(|&d| self.out[d as usize])
-                .sum();
-            peak = peak.max(held + self.peak[t] - inputs);
+            peak = peak.max(held + self.reserve[t]);
             held += if readers[t] > 0 { self.out[t] } else { 0 };
             for &d in graph.deps_of(t as TaskId) {
                 readers[d as usize] -= 1;
@@ -156,20 +155,23 @@ impl Budget {
         if let Some(t) = (0..graph.len()).max_by_key(|&t| p.peak[t])
             && p.peak[t] > limit
         {
-            return Err(over_budget(graph, t, p.peak[t], limit, 0));
+            return Err(over_budget(
+                &graph.layers,
+                graph.keys[t],
+                p.peak[t],
+                limit,
+                0,
+            ));
         }
-        let reserve: Vec<usize> = (0..graph.len())
-            .map(|t| p.peak[t] - inputs(graph, &p.out, t))
-            .collect();
         let headroom = (0..graph.len())
             .filter(|&t| graph.dep_start[t] != graph.dep_start[t + 1])
-            .map(|t| reserve[t])
+            .map(|t| p.reserve[t])
             .max()
             .unwrap_or(0);
         Ok(Budget {
             limit,
             out: p.out,
-            reserve,
+            reserve: p.reserve,
             headroom,
             held: AtomicUsize::new(0),
             in_flight: AtomicUsize::new(0),
@@ -235,27 +237,9 @@ impl Budget {
     }
 }
 
-fn inputs(graph: &TaskGraph<'_>, out: &[usize], t: usize) -> usize {
-    graph
-        .deps_of(t as TaskId)
-        .iter()
-        .map(|&d| out[d as usize])
-        .sum()
-}
-
-/// [`Error::OverMemoryBudget`] for task `t`, with a block shape that would fit.
+/// [`Error::OverMemoryBudget`] for the task of `key` among `layers`, with a block shape that
+/// would fit.
 pub(super) fn over_budget(
-    graph: &TaskGraph<'_>,
-    t: usize,
-    projected: usize,
-    limit: usize,
-    held: usize,
-) -> Error {
-    over_budget_in(&graph.layers, graph.keys[t], projected, limit, held)
-}
-
-/// [`Error::OverMemoryBudget`] for the task of `key` among `layers`.
-pub(super) fn over_budget_in(
     layers: &[Layer<'_>],
     (layer, block): (u32, usize),
     projected: usize,

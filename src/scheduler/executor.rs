@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use super::budget::{Admit, Budget, over_budget_in};
+use super::budget::{Admit, Budget, over_budget};
 use super::observe::{Callback, RawRecord, Recording, TaskInfo};
 use super::task::{Layer, TaskGraph, TaskId, Value, task_name};
 use crate::error::{Error, Result, panic_message};
@@ -243,30 +243,23 @@ impl<'a> Exec<'a> {
             }
             drop(inputs);
             local.ran += 1;
-            let mut kept = false;
-            let result = result.map(|r| {
-                r.map(|value| {
-                    if let Some(value) = value {
-                        let mut slot = lock(&self.values[t]);
-                        if slot.readers > 0 {
-                            slot.value = Some(value);
-                            kept = true;
-                        }
-                    }
-                })
-            });
+            // Keep the value for its readers, or turn the failure into the run's error.
+            let (kept, failure) = match result {
+                Ok(Ok(value)) => (self.keep(t, value), None),
+                Ok(Err(e)) => (false, Some(e)),
+                Err(payload) => (
+                    false,
+                    Some(Error::TaskPanicked {
+                        task: task_name(&self.layers, self.keys[t]),
+                        message: panic_message(&*payload),
+                    }),
+                ),
+            };
             if let Some(b) = &self.budget {
                 b.finished(id, kept, released);
             }
-            match result {
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => return self.fail(e),
-                Err(payload) => {
-                    return self.fail(Error::TaskPanicked {
-                        task: task_name(&self.layers, self.keys[t]),
-                        message: panic_message(&*payload),
-                    });
-                }
+            if let Some(e) = failure {
+                return self.fail(e);
             }
             let mut next = None;
             let readers = &self.dependents
@@ -299,16 +292,23 @@ impl<'a> Exec<'a> {
             Admit::Later => false,
             Admit::Never { projected, held } => {
                 let key = self.keys[t as usize];
-                self.fail(over_budget_in(
-                    &self.layers,
-                    key,
-                    projected,
-                    b.limit(),
-                    held,
-                ));
+                self.fail(over_budget(&self.layers, key, projected, b.limit(), held));
                 false
             }
         }
+    }
+
+    /// Stores the value of task `t` if anything will read it; says whether it did.
+    fn keep(&self, t: usize, value: Option<Value>) -> bool {
+        let Some(value) = value else {
+            return false;
+        };
+        let mut slot = lock(&self.values[t]);
+        if slot.readers == 0 {
+            return false;
+        }
+        slot.value = Some(value);
+        true
     }
 
     /// The value of finished task `d` for one of its readers; the last reader takes it out.
@@ -491,20 +491,7 @@ impl<'a> Exec<'a> {
 impl Exec<'_> {
     /// The most recently readied task, if it may start now.
     fn pop(&self, work: &Work) -> Option<TaskId> {
-        if self.budget.is_none() {
-            return work.pop();
-        }
-        if !work.has_ready() {
-            return None;
-        }
-        let mut ready = lock(&work.ready);
-        let &t = ready.last()?;
-        if !self.admit(t, false) {
-            return None;
-        }
-        ready.pop();
-        work.ready_len.store(ready.len(), Ordering::SeqCst);
-        Some(t)
+        work.pop_if(|t| self.admit(t, false))
     }
 
     /// Claims the next batch of roots, admitted under the memory budget; their first index.
@@ -547,18 +534,21 @@ impl Work {
 
     /// Whether a task is ready or a root is left to start.
     fn has_work(&self) -> bool {
-        self.ready_len.load(Ordering::SeqCst) > 0
-            || self.next_root.load(Ordering::SeqCst) < self.roots.len()
+        self.has_ready() || self.next_root.load(Ordering::SeqCst) < self.roots.len()
     }
 
-    /// The most recently readied task.
-    fn pop(&self) -> Option<TaskId> {
-        if self.ready_len.load(Ordering::SeqCst) == 0 {
+    /// The most recently readied task, if `ok` lets it start (it reserves what it needs then).
+    fn pop_if(&self, ok: impl FnOnce(TaskId) -> bool) -> Option<TaskId> {
+        if !self.has_ready() {
             return None;
         }
         let mut ready = lock(&self.ready);
-        let t = ready.pop();
+        let &t = ready.last()?;
+        if !ok(t) {
+            return None;
+        }
+        ready.pop();
         self.ready_len.store(ready.len(), Ordering::SeqCst);
-        t
+        Some(t)
     }
 }
