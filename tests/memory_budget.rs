@@ -195,3 +195,29 @@ fn explain_shows_projected_memory() {
     assert!(plan.contains("per task"), "{plan}");
     assert!(plan.contains("projected peak"), "{plan}");
 }
+
+#[test]
+fn a_panic_under_a_limit_is_an_error_and_the_next_run_is_right() {
+    // A fault in one block under a limit: the error comes back, the pool keeps working, and a
+    // run after it on the same scheduler (fresh reservations) gives the right answer.
+    let x = generated();
+    let want = box_sum(&x).compute_with(&Scheduler::synchronous()).unwrap();
+    let faulty = box_sum(&x).map_blocks_indexed(|idx, b| {
+        if idx == [5, 2] {
+            panic!("injected under a limit");
+        }
+        b.to_owned()
+    });
+    for s in schedulers() {
+        let limited = s.with_memory_limit(20 * BLOCK);
+        for _ in 0..2 {
+            match faulty.compute_with(&limited) {
+                Err(Error::TaskPanicked { message, .. }) => {
+                    assert!(message.contains("injected under a limit"), "{message}")
+                }
+                other => panic!("{s:?}: expected a panic error, got {other:?}"),
+            }
+            assert_eq!(box_sum(&x).compute_with(&limited).unwrap(), want, "{s:?}");
+        }
+    }
+}
