@@ -82,11 +82,17 @@ impl Profile {
         wall: Duration,
         workers: usize,
     ) -> Profile {
-        let mut logs =
-            std::mem::take(&mut *recording.logs.lock().unwrap_or_else(|e| e.into_inner()));
-        logs.sort_by_key(|(w, _)| *w);
-        let mut raw: Vec<Vec<RawRecord>> = logs.into_iter().map(|(_, l)| l).collect();
-        raw.resize(workers.max(raw.len()).max(1), Vec::new());
+        let logs = std::mem::take(&mut *recording.logs.lock().unwrap_or_else(|e| e.into_inner()));
+        // A worker thread hands over one log each time it leaves the computation, and it may
+        // join again later: merge its logs into one track, in order of start.
+        let threads = logs.iter().map(|(w, _)| w + 1).max().unwrap_or(0);
+        let mut raw: Vec<Vec<RawRecord>> = vec![Vec::new(); workers.max(threads).max(1)];
+        for (w, log) in logs {
+            raw[w].extend(log);
+        }
+        for log in &mut raw {
+            log.sort_by_key(|r| r.start);
+        }
         let layers =
             std::mem::take(&mut *recording.layers.lock().unwrap_or_else(|e| e.into_inner()));
         Profile {
@@ -299,5 +305,45 @@ impl fmt::Display for Summary {
             "peak blocks held: {:.1} MiB",
             self.peak_bytes as f64 / (1 << 20) as f64
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(start: u64) -> RawRecord {
+        RawRecord {
+            layer: 0,
+            block: start as usize,
+            start,
+            end: start + 1,
+            bytes: 0,
+            freed: 0,
+            ok: true,
+        }
+    }
+
+    /// A thread that left and joined again hands over more than one log: they make one track.
+    #[test]
+    fn logs_of_one_worker_make_one_track_in_order_of_start() {
+        let base = Instant::now();
+        let recording = Recording::new(base);
+        *recording.logs.lock().unwrap() = vec![
+            (1, vec![record(2)]),
+            (0, vec![record(5), record(7)]),
+            (0, vec![record(1), record(6)]),
+        ];
+        *recording.layers.lock().unwrap() = vec![(Arc::from("op"), Arc::from([1usize; 1]))];
+        let p = Profile::from_recording(&recording, base, Duration::from_secs(1), 2);
+        assert_eq!(p.workers(), 2);
+        let track0: Vec<usize> = p
+            .tasks()
+            .iter()
+            .filter(|t| t.worker == 0)
+            .map(|t| t.block)
+            .collect();
+        assert_eq!(track0, [1, 5, 6, 7]);
+        assert_eq!(p.summary().idle.len(), 2);
     }
 }

@@ -142,21 +142,31 @@ impl<'a> Exec<'a> {
             .collect()
     }
 
-    /// Runs `first`, then keeps running one newly ready dependent on this thread (so a chain
-    /// stays on the core that has its data in cache) and hands the others to `spawn`.
+    /// A worker's state as it joins the computation. A thread that joins again takes back the
+    /// records it handed over when it last left, so that each thread reserves room once.
     fn local(&self) -> Local {
+        let worker = rayon::current_thread_index().unwrap_or(0);
         let observed = !self.callbacks.is_empty() || self.recording.is_some();
-        // Room for a fair share of the records up front: growing the list would copy it.
-        let share = if self.recording.is_some() {
-            let threads = rayon::current_num_threads().max(1);
-            self.keys.len() / threads + self.keys.len() / (4 * threads) + 16
-        } else {
-            0
+        let log = match &self.recording {
+            None => Vec::new(),
+            Some(r) => {
+                let mut logs = lock(&r.logs);
+                match logs.iter().position(|(w, _)| *w == worker) {
+                    Some(i) => logs.swap_remove(i).1,
+                    None => {
+                        // Room for a fair share of the records up front: growing the list
+                        // would copy it.
+                        let threads = rayon::current_num_threads().max(1);
+                        let share = self.keys.len() / threads + self.keys.len() / (4 * threads);
+                        Vec::with_capacity(share + 16)
+                    }
+                }
+            }
         };
         Local {
-            worker: rayon::current_thread_index().unwrap_or(0),
+            worker,
             clock: observed.then(Instant::now),
-            log: Vec::with_capacity(share),
+            log,
             ran: 0,
         }
     }
@@ -169,6 +179,8 @@ impl<'a> Exec<'a> {
         }
     }
 
+    /// Runs `first`, then keeps running one newly ready dependent on this thread (so a chain
+    /// stays on the core that has its data in cache) and hands the others to `spawn`.
     fn run(&self, first: TaskId, spawn: &mut dyn FnMut(TaskId), local: &mut Local) {
         // With callbacks or a recording, one clock reading per task: a task starts when the
         // previous one on this worker ended.

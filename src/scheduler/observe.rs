@@ -25,12 +25,15 @@ pub(crate) struct RawRecord {
     pub(crate) ok: bool,
 }
 
-/// Task records of a computation, gathered without locks: each worker keeps its own and hands
-/// them over once, when it stops. Cheaper than a [`Callback`], for profiles.
+/// Task records of a computation, gathered without locks while tasks run: each worker keeps its
+/// own and hands them over when it leaves (taking them back if it joins again). Cheaper than a
+/// [`Callback`], for profiles.
 pub(crate) struct Recording {
     /// The instant record times count from.
     pub(crate) base: Instant,
-    /// Each worker's index and its records, in order of start.
+    /// Worker indices and their records, each log in order of start. A thread has more than
+    /// one log only when it ran workers of this computation nested in each other (a task that
+    /// waits on a nested compute may pick up a worker of the outer one).
     pub(crate) logs: Mutex<Vec<(usize, Vec<RawRecord>)>>,
     /// Each layer's name and grid, filled in when the computation starts.
     pub(crate) layers: Mutex<Vec<LayerName>>,
