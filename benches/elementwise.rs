@@ -4,7 +4,8 @@
 //!
 //! Two chunkwise forms: one `map` with the whole formula (one loop per element, like the rayon
 //! version), and the operator chain `(&x * &x + 1.0).map(f64::sqrt)`, which fuses into one task
-//! per block and one pass over memory, but runs one cache-resident loop per operator.
+//! per block and one pass over memory: the product is written straight into the result, and
+//! `+ 1` and `sqrt` are applied there in place, one cache-resident loop per operator.
 //!
 //! `cargo bench --bench elementwise`
 

@@ -4,7 +4,7 @@ mod common;
 
 use chunkwise::Array;
 use common::assert_array_eq;
-use ndarray::{Array2, array};
+use ndarray::{Array2, Zip, array};
 
 #[test]
 fn elementwise_chains_fuse_into_one_task_per_block() {
@@ -66,4 +66,63 @@ fn a_million_blocks_build_quickly() {
     assert_eq!(y.num_blocks(), 1_000_000);
     assert_eq!(y.num_tasks(), 1_000_000);
     assert_eq!(y.compute().unwrap().sum(), 2_000_000.0);
+}
+
+/// Fused steps compute a pending operand of their own type in place, in the output, and read
+/// others through buffers: every mix of pending and computed operands, of the output's type and
+/// not, over blocks longer than one run of the evaluator and not a multiple of it.
+#[test]
+fn fused_chains_with_every_mix_of_operand_types_match_ndarray() {
+    let e = Array2::from_shape_fn((150, 131), |(i, j)| ((i * 131 + j) % 97) as f64 - 40.0);
+    let ei = e.mapv(|v| v as i64);
+    let x = Array::from_ndarray(e.clone(), &[70, 131]).unwrap();
+    let xt = Array::from_ndarray(e.t().to_owned(), &[131, 70])
+        .unwrap()
+        .transpose();
+    let xi = x.map(|v| v as i64);
+    // map over a pending operand of the same type, then of another type
+    let same = (&x * &x + 1.0).map(f64::abs);
+    let other = xi.map(|v| (v * 3) as f64 + 0.5);
+    // zip: pending a of the output type; pending b of the output type; both; neither; mixed
+    let a_pending = (&x + 2.0).zip_with(&x, |a, b| a * b).unwrap();
+    let b_pending = x.zip_with(&(&x - 2.0), |a, b| a - b).unwrap();
+    let both = (&x + 1.0)
+        .zip_with(&(&xt * 2.0), |a, b| a / (b.abs() + 1.0))
+        .unwrap();
+    let mixed = xi.zip_with(&(&x * 0.5), |a, b| a as f64 + b).unwrap();
+    let to_int = (&x * 2.0)
+        .zip_with(&(&x + 1.0), |a, b| (a - b) as i64)
+        .unwrap();
+    assert_array_eq(&same, &e.mapv(|v| (v * v + 1.0).abs()).into_dyn());
+    assert_array_eq(&other, &ei.mapv(|v| (v * 3) as f64 + 0.5).into_dyn());
+    assert_array_eq(&a_pending, &((&e + 2.0) * &e).into_dyn());
+    assert_array_eq(&b_pending, &(&e - (&e - 2.0)).into_dyn());
+    assert_array_eq(
+        &both,
+        &Zip::from(&e)
+            .and(&e)
+            .map_collect(|&a, &b| (a + 1.0) / ((b * 2.0).abs() + 1.0))
+            .into_dyn(),
+    );
+    assert_array_eq(
+        &mixed,
+        &Zip::from(&ei)
+            .and(&e)
+            .map_collect(|&a, &b| a as f64 + b * 0.5)
+            .into_dyn(),
+    );
+    assert_array_eq(
+        &to_int,
+        &Zip::from(&e)
+            .map_collect(|&v| (v * 2.0 - (v + 1.0)) as i64)
+            .into_dyn(),
+    );
+    // The pending operands were fused, so the in-place paths ran.
+    let plans = [&same, &other, &a_pending, &b_pending, &both, &mixed]
+        .map(|y| y.explain())
+        .into_iter()
+        .chain([to_int.explain()]);
+    for plan in plans {
+        assert!(plan.contains("fused into"), "{plan}");
+    }
 }
