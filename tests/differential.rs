@@ -153,3 +153,18 @@ proptest! {
         prop_assert_eq!(y.compute().unwrap(), reference);
     }
 }
+
+/// Blocks of size 0 between others on leading axes (dask allows `(2, 0, 0, 2)`): each result
+/// row still lands in its own block's rows.
+#[test]
+fn blocks_of_size_zero_between_others_compute_right() {
+    let e = ndarray::Array3::from_shape_fn((4, 5, 3), |(i, j, k)| (i * 100 + j * 10 + k) as f64);
+    let sizes = vec![vec![2, 0, 0, 2], vec![0, 2, 0, 3], vec![1, 0, 2]];
+    let c = chunkwise::Chunks::new(&[4, 5, 3], sizes).unwrap();
+    let x = Array::from_ndarray(e.clone(), c).unwrap();
+    assert_array_eq(&(&x + 1.0), &(&e + 1.0).into_dyn());
+    assert_array_eq(
+        &x.map_blocks(|b| b.mapv(|v| v * 2.0)),
+        &(&e * 2.0).into_dyn(),
+    );
+}

@@ -30,7 +30,7 @@ use crate::expr::block::{Element, block_of};
 use crate::expr::blockwise::rechunk_fn;
 use crate::expr::{Node, NodeRef, WriteInto};
 use crate::graph::Plan;
-use crate::scheduler::Scheduler;
+use crate::scheduler::{Scheduler, Value};
 use output::{Segments, take_rows, write_rows};
 
 /// A lazy n-dimensional array cut into blocks, each an `ndarray` array.
@@ -321,14 +321,14 @@ impl<T: Element> Array<T> {
         let flat = out
             .as_slice_mut()
             .expect("a new array is contiguous and in standard order");
-        let mut segments = Segments::new(flat, &chunks);
+        let mut segments = scheduler.plan(|planner| Segments::new(flat, &chunks, planner));
         let slots = segments.per_block();
         let writer: Option<Arc<dyn WriteInto<T>>> = self
             .node
             .writer()
             .and_then(|w| w.downcast_ref::<Arc<dyn WriteInto<T>>>())
             .cloned();
-        let graph = plan.lower(move |node, b, inputs| {
+        let write = move |node: &dyn Node, b, inputs: &mut Vec<Value>| {
             let rows = take_rows(&slots[b]);
             match &writer {
                 Some(w) => w.write_into(b, inputs, rows),
@@ -338,7 +338,8 @@ impl<T: Element> Array<T> {
                     Ok(())
                 }
             }
-        });
+        };
+        let graph = scheduler.plan(|planner| plan.lower(planner, write));
         scheduler.execute(graph, &[])?;
         Ok(out)
     }

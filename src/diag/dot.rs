@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::array::Array;
 use crate::expr::block::Element;
 use crate::graph::{Plan, UNUSED};
-use crate::scheduler::Projection;
+use crate::scheduler::{Planner, Projection};
 
 /// Graphs with more tasks than this are drawn one box per operation.
 const MAX_DRAWN_TASKS: usize = 300;
@@ -80,7 +80,7 @@ impl<T: Element> Array<T> {
             plan.num_tasks()
         );
         // Project the memory of the lowered graph: one figure per layer (a node with tasks).
-        let graph = Plan::new(self.node()).lower(|_, _, _| Ok(()));
+        let graph = Plan::new(self.node()).lower(Planner::SERIAL, |_, _, _| Ok(()));
         let projection = Projection::of(&graph);
         let mut layer_peak = vec![0usize; graph.layers.len()];
         for (t, &(layer, _)) in graph.keys.iter().enumerate() {
@@ -142,7 +142,7 @@ impl<T: Element> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn to_dot(&self) -> String {
-        let graph = Plan::new(self.node()).lower(|_, _, _| Ok(()));
+        let graph = Plan::new(self.node()).lower(Planner::SERIAL, |_, _, _| Ok(()));
         let mut out = String::from(
             "digraph chunkwise {\n  rankdir=LR;\n  node [shape=box, style=filled, fontname=\"Helvetica\"];\n",
         );

@@ -24,7 +24,7 @@ use crate::expr::elementwise::{Pending, Stream};
 use crate::expr::{BlockRef, Node, NodeRef, SELF};
 use crate::optimize;
 use crate::scheduler::task::{LayerFn, Work};
-use crate::scheduler::{TaskBytes, TaskGraph, TaskId, Value};
+use crate::scheduler::{Planner, TaskBytes, TaskGraph, TaskId, Value};
 
 /// Marks a block that the output needs but that has no task yet.
 pub(crate) const NEEDED: TaskId = TaskId::MAX - 1;
@@ -78,10 +78,17 @@ impl Plan {
     /// tasks gather the values of the root's input blocks (in `block_inputs` order) and hand
     /// them to `write` (root node, block index, inputs), which computes the block and stores it
     /// where the caller wants it; they keep nothing.
+    ///
+    /// A layer's task ids are given out in block order first; then the dependencies of its
+    /// blocks, which read only earlier layers and earlier blocks of their own, are found in
+    /// ranges of blocks split by `planner` (in parallel on a scheduler's pool).
     pub(crate) fn lower<'a>(
         mut self,
+        planner: Planner,
         write: impl Fn(&dyn Node, usize, &mut Vec<Value>) -> Result<()> + Send + Sync + 'a,
     ) -> TaskGraph<'a> {
+        /// Blocks per range when finding dependencies in parallel.
+        const GRAIN: usize = 8192;
         let mut graph = TaskGraph::new();
         graph.measure = Some(crate::expr::block::value_bytes);
         let fused = Arc::new(Fused {
@@ -91,7 +98,6 @@ impl Plan {
         });
         let root = fused.nodes.len() - 1;
         let mut write = Some(write);
-        let mut deps = Vec::new();
         for n in 0..fused.nodes.len() {
             if fused.inline[n] {
                 continue;
@@ -117,14 +123,25 @@ impl Plan {
             let l = &mut graph.layers[layer as usize];
             l.bytes = Some(Box::new(move |b| f.task_bytes(n, b, n == root)));
             l.chunk = fused.largest_chunk(n);
-            for b in 0..self.tasks[n].len() {
-                if self.tasks[n][b] == UNUSED {
-                    continue;
+            let first = graph.len() as TaskId;
+            let mut blocks = Vec::new();
+            for (b, t) in self.tasks[n].iter_mut().enumerate() {
+                if *t != UNUSED {
+                    *t = first + blocks.len() as TaskId;
+                    blocks.push(b);
                 }
-                deps.clear();
-                fused.collect_deps(n, b, &self.tasks, &mut deps);
-                self.tasks[n][b] = graph.add_task(layer, b, deps.iter().copied());
             }
+            let tasks = &self.tasks;
+            let parts = planner.map_ranges(blocks.len(), GRAIN, |range| {
+                let mut deps = Vec::new();
+                let mut ends = Vec::with_capacity(range.len());
+                for &b in &blocks[range] {
+                    fused.collect_deps(n, b, tasks, &mut deps);
+                    ends.push(deps.len());
+                }
+                (deps, ends)
+            });
+            graph.add_tasks(layer, &blocks, parts);
         }
         graph
     }
@@ -258,7 +275,7 @@ impl Fused {
     /// The tasks that block `b` of node `n` reads, looking through fused nodes; in the order
     /// that [`Fused::eval`] consumes them.
     fn collect_deps(&self, n: usize, b: usize, tasks: &[Vec<TaskId>], deps: &mut Vec<TaskId>) {
-        // Called once per task while lowering, which is serial: reuse the buffers.
+        // Called once per task while lowering: reuse the (thread's) buffers.
         let mut refs = SPARE.with_borrow_mut(|(r, _)| r.pop().unwrap_or_default());
         self.nodes[n].block_inputs(b, &mut refs);
         for &BlockRef { input, block } in &refs {
@@ -388,4 +405,35 @@ fn toposort(root: &NodeRef) -> (Vec<NodeRef>, Vec<Vec<usize>>) {
         .map(|n| n.inputs().iter().map(|i| index[&key(i)]).collect())
         .collect();
     (order, input_ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Array, Boundary, Scheduler};
+
+    /// Lowering in parallel ranges builds the same task graph as lowering serially: the same
+    /// tasks, keys and dependencies in the same order, for layers that read neighbours (ghost
+    /// cells) and that combine (a reduction tree).
+    #[test]
+    fn parallel_lowering_builds_the_serial_graph() {
+        let x = Array::<f64>::ones(&[180, 200], [1, 2]).unwrap();
+        let ghost = x
+            .map_overlap([1, 2], Boundary::Reflect, |b| b.to_owned())
+            .unwrap();
+        let y = (&ghost * 2.0).sum_axis(ndarray::Axis(0)).unwrap();
+        let pool = Scheduler::threads(4);
+        let serial = Plan::new(y.node()).lower(Planner::SERIAL, |_, _, _| Ok(()));
+        let parallel = pool.plan(|p| Plan::new(y.node()).lower(p, |_, _, _| Ok(())));
+        assert!(
+            serial.len() > 4 * 8192,
+            "large enough to split: {}",
+            serial.len()
+        );
+        assert_eq!(serial.keys, parallel.keys);
+        assert_eq!(serial.dep_start, parallel.dep_start);
+        assert_eq!(serial.deps, parallel.deps);
+        let expected = ndarray::Array1::<f64>::from_elem(200, 360.0).into_dyn();
+        assert_eq!(y.compute_with(&pool).unwrap(), expected);
+    }
 }

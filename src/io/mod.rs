@@ -21,7 +21,9 @@ use crate::scheduler::{Scheduler, Value};
 
 /// Runs `root`, whose blocks do their work as a side effect (writes), keeping nothing.
 pub(crate) fn run_sink(root: &NodeRef, scheduler: &Scheduler) -> Result<()> {
-    let graph = Plan::new(root).lower(|node, b, inputs| node.compute(b, inputs).map(drop));
+    let plan = Plan::new(root);
+    let graph = scheduler
+        .plan(|planner| plan.lower(planner, |node, b, inputs| node.compute(b, inputs).map(drop)));
     scheduler.execute(graph, &[])?;
     Ok(())
 }

@@ -193,6 +193,17 @@ impl Scheduler {
         }
     }
 
+    /// Runs the planning step `f` on this scheduler's threads: `f` gets the [`Planner`] to
+    /// split its loops with (serial on the synchronous scheduler and on one thread).
+    pub(crate) fn plan<R: Send>(&self, f: impl FnOnce(Planner) -> R + Send) -> R {
+        match &self.kind {
+            Kind::Pool(pool) if pool.current_num_threads() > 1 => {
+                pool.install(|| f(Planner { parallel: true }))
+            }
+            _ => f(Planner { parallel: false }),
+        }
+    }
+
     /// Runs `graph` and returns the values of the tasks in `keep`, or the first error.
     pub(crate) fn execute<'a>(&self, graph: TaskGraph<'a>, keep: &[TaskId]) -> Result<Vec<Value>> {
         #[cfg(feature = "tracing")]
@@ -351,6 +362,54 @@ impl Scheduler {
     /// ```
     pub fn with_progress_always(&self) -> Scheduler {
         self.with_callback(observe::Progress::new(true))
+    }
+}
+
+/// How planning (lowering, cutting the result into blocks' rows) splits its loops over blocks:
+/// on the scheduler's pool, in a few ranges per thread, or serially.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Planner {
+    parallel: bool,
+}
+
+impl Planner {
+    /// The serial planner, for planning that no computation runs (`explain`, pictures).
+    pub(crate) const SERIAL: Planner = Planner { parallel: false };
+
+    /// Calls `f` on consecutive ranges covering `0..n` and returns the results in order. The
+    /// ranges run in parallel when this planner is and there are at least `grain` items per
+    /// range to share; each range is long enough that splitting costs nothing in comparison.
+    pub(crate) fn map_ranges<R: Send>(
+        self,
+        n: usize,
+        grain: usize,
+        f: impl Fn(std::ops::Range<usize>) -> R + Sync,
+    ) -> Vec<R> {
+        use rayon::prelude::*;
+        let parts = if self.parallel {
+            (n / grain.max(1)).min(4 * rayon::current_num_threads())
+        } else {
+            1
+        };
+        if parts <= 1 {
+            return vec![f(0..n)];
+        }
+        let range = |i: usize| i * n / parts..(i + 1) * n / parts;
+        (0..parts).into_par_iter().map(|i| f(range(i))).collect()
+    }
+
+    /// `f` of each item, in order; in parallel when this planner is.
+    pub(crate) fn map_each<I: Send, R: Send>(
+        self,
+        items: Vec<I>,
+        f: impl Fn(I) -> R + Sync + Send,
+    ) -> Vec<R> {
+        use rayon::prelude::*;
+        if self.parallel && items.len() > 1 {
+            items.into_par_iter().map(f).collect()
+        } else {
+            items.into_iter().map(f).collect()
+        }
     }
 }
 

@@ -120,6 +120,42 @@ impl<'a> TaskGraph<'a> {
         id
     }
 
+    /// Adds the tasks of `blocks` of `layer`, in order, with the dependencies found in `parts`:
+    /// consecutive ranges of `blocks`, each with its dependencies laid end to end and where
+    /// each block's end; every dependency must come before its task.
+    pub(crate) fn add_tasks(
+        &mut self,
+        layer: u32,
+        blocks: &[usize],
+        parts: Vec<(Vec<TaskId>, Vec<usize>)>,
+    ) {
+        let first = self.len();
+        self.keys.reserve(blocks.len());
+        self.dep_start.reserve(blocks.len());
+        self.keys.extend(blocks.iter().map(|&b| (layer, b)));
+        for (deps, ends) in parts {
+            let base = self.deps.len();
+            let mut start = 0;
+            for end in ends {
+                let id = self.dep_start.len() - 1;
+                for &d in &deps[start..end] {
+                    assert!(
+                        (d as usize) < id,
+                        "task {id} depends on task {d}, which was not added before it"
+                    );
+                }
+                self.dep_start.push((base + end) as u32);
+                start = end;
+            }
+            self.deps.extend_from_slice(&deps);
+        }
+        assert_eq!(
+            self.dep_start.len() - 1,
+            first + blocks.len(),
+            "one range per block"
+        );
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.keys.len()
     }

@@ -81,7 +81,14 @@ pub(crate) fn axis_chunks(len: usize) -> BoxedStrategy<Vec<usize>> {
         edges.dedup();
         edges.windows(2).map(|w| w[1] - w[0]).collect()
     });
-    prop_oneof![regular, irregular].boxed()
+    // Blocks of size 0 among the others, as dask allows: `(2, 0, 3)`.
+    let with_empty = proptest::collection::vec(0..=len, 0..len).prop_map(move |cuts| {
+        let mut edges: Vec<usize> = cuts;
+        edges.extend([0, len]);
+        edges.sort_unstable();
+        edges.windows(2).map(|w| w[1] - w[0]).collect()
+    });
+    prop_oneof![4 => regular, 4 => irregular, 1 => with_empty].boxed()
 }
 
 pub(crate) fn chunking(shape: Vec<usize>) -> BoxedStrategy<Vec<Vec<usize>>> {
