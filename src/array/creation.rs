@@ -9,7 +9,7 @@ use num_traits::{One, Zero};
 use super::Array;
 use crate::chunks::IntoChunks;
 use crate::error::Result;
-use crate::expr::block::{Element, owned};
+use crate::expr::block::Element;
 use crate::expr::source::{FromFn, FromNdarray, Full, Random};
 use crate::random::RandomElement;
 
@@ -44,11 +44,7 @@ impl<T: Element> Array<T> {
         chunks: impl IntoChunks,
     ) -> Result<Array<T>> {
         let chunks = chunks.into_chunks(a.shape())?;
-        Ok(Array::from_node(FromNdarray::<T> {
-            chunks,
-            data: owned(a.into_dyn()),
-            _t: PhantomData,
-        }))
+        Ok(Array::from_node(FromNdarray::new(chunks, a.into_dyn())))
     }
 
     /// An array of `shape` filled with `value`; its blocks are made inside tasks.

@@ -29,8 +29,9 @@ impl<T: Clone + Default + Send + Sync + 'static> Element for T {}
 /// One block of an array of `T`.
 pub(crate) enum Block<T> {
     Owned(ArrayD<T>),
-    /// A region of `base`, a `Block::Owned` that other tasks may share: a block taken whole or
-    /// cut out of a bigger one (e.g. by rechunking into smaller blocks) costs no copy.
+    /// A region of `base` (a `Block::Owned`, or a whole-block `Region` of one: see
+    /// [`handles`]) that other tasks may share: a block taken whole or cut out of a bigger one
+    /// (e.g. by rechunking into smaller blocks) costs no copy.
     Region {
         base: Value,
         ranges: Vec<Range<usize>>,
@@ -42,10 +43,9 @@ impl<T: Element> Block<T> {
         match self {
             Block::Owned(a) => a.view(),
             Block::Region { base, ranges } => {
-                let Block::Owned(a) = block_of::<T>(base) else {
-                    unreachable!("a region's base is an owned block")
-                };
-                a.slice_each_axis(|ax| Slice::from(ranges[ax.axis.index()].clone()))
+                let mut v = block_of::<T>(base).view();
+                v.slice_each_axis_inplace(|ax| Slice::from(ranges[ax.axis.index()].clone()));
+                v
             }
         }
     }
@@ -93,6 +93,34 @@ pub(crate) fn region<T: Element>(v: &Value, ranges: Vec<Range<usize>>) -> Value 
             })
         }
     }
+}
+
+/// `n` handles to the owned block value `v`: whole-block regions of it, each with its own
+/// reference count.
+///
+/// Every region cut from a block clones the `Arc` it is cut from. When many small tasks on
+/// several threads cut regions from one array (`from_ndarray` with small blocks), one shared
+/// count would bounce between their cores on every clone and drop; giving each thread its own
+/// handle keeps each count on one core. A cache line of allocation is left between handles, so
+/// that their counts do not share one.
+pub(crate) fn handles<T: Element>(v: &Value, n: usize) -> Vec<Value> {
+    let full: Vec<Range<usize>> = block_of::<T>(v)
+        .view()
+        .shape()
+        .iter()
+        .map(|&k| 0..k)
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    let mut spacers = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.push(Arc::new(Block::<T>::Region {
+            base: v.clone(),
+            ranges: full.clone(),
+        }) as Value);
+        // A cache line's worth of allocation between consecutive handles.
+        spacers.push([0u8; 128].to_vec());
+    }
+    out
 }
 
 /// Block value `v` with its elements (row-major) laid out in `shape`, which has as many
@@ -183,4 +211,36 @@ pub(crate) fn value_bytes(v: &Value) -> usize {
         .or_else(|| of::<bool>(v))
         .or_else(|| of::<usize>(v))
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each handle is the whole block, with its own count; regions cut from a handle, directly
+    /// or by `region`, see the right part of the data.
+    #[test]
+    fn handles_and_their_regions_view_the_shared_data() {
+        let a = ndarray::Array2::from_shape_fn((4, 5), |(i, j)| (i * 5 + j) as i32).into_dyn();
+        let data = owned(a.clone());
+        let hs = handles::<i32>(&data, 3);
+        assert_eq!(Arc::strong_count(&data), 4);
+        for h in &hs {
+            assert_eq!(block_of::<i32>(h).view(), a.view());
+            let cut: Value = Arc::new(Block::<i32>::Region {
+                base: h.clone(),
+                ranges: vec![1..3, 2..5],
+            });
+            let expected =
+                a.slice_each_axis(|ax| Slice::from([1..3, 2..5][ax.axis.index()].clone()));
+            assert_eq!(block_of::<i32>(&cut).view(), expected);
+            let inner = region::<i32>(&cut, vec![1..2, 0..2]);
+            assert_eq!(
+                block_of::<i32>(&inner).view(),
+                a.slice_each_axis(|ax| Slice::from([2..3, 2..4][ax.axis.index()].clone()))
+            );
+        }
+        drop(hs);
+        assert_eq!(Arc::strong_count(&data), 1);
+    }
 }

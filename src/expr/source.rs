@@ -7,7 +7,7 @@ use std::sync::Arc;
 use ndarray::ArrayD;
 
 use super::Node;
-use super::block::{Element, owned, region};
+use super::block::{Block, Element, handles, owned};
 use super::elementwise::RUN;
 use crate::chunks::Chunks;
 use crate::error::Result;
@@ -16,10 +16,22 @@ use crate::scheduler::Value;
 
 /// Blocks cut out of an array already in memory: each block is a view of it, no copy.
 pub(crate) struct FromNdarray<T> {
-    pub(crate) chunks: Chunks,
-    /// The whole array, as an owned block value.
-    pub(crate) data: Value,
-    pub(crate) _t: PhantomData<fn() -> T>,
+    chunks: Chunks,
+    /// Handles to the whole array (an owned block value), one per worker thread: see
+    /// [`handles`].
+    handles: Vec<Value>,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T: Element> FromNdarray<T> {
+    pub(crate) fn new(chunks: Chunks, data: ArrayD<T>) -> Self {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        FromNdarray {
+            chunks,
+            handles: handles::<T>(&owned(data), threads.clamp(1, 256)),
+            _t: PhantomData,
+        }
+    }
 }
 
 impl<T: Element> Node for FromNdarray<T> {
@@ -33,7 +45,17 @@ impl<T: Element> Node for FromNdarray<T> {
         &self.chunks
     }
     fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
-        Ok(region::<T>(&self.data, self.chunks.block_ranges(block)))
+        let thread = rayon::current_thread_index().unwrap_or(0);
+        let data = &self.handles[thread % self.handles.len()];
+        let ranges = self.chunks.block_ranges(block);
+        if self.chunks.num_blocks() == 1 {
+            return Ok(data.clone());
+        }
+        // Not `region`, which would cut from the array itself, through the shared count.
+        Ok(Arc::new(Block::<T>::Region {
+            base: data.clone(),
+            ranges,
+        }))
     }
 }
 
