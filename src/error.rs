@@ -349,6 +349,31 @@ pub enum Error {
         /// What was expected.
         reason: &'static str,
     },
+    /// MPI could not be used: not initialised as chunkwise needs, already finalised, or an
+    /// element type that cannot cross ranks (feature `mpi`).
+    #[error("MPI: {message}")]
+    Mpi {
+        /// What went wrong.
+        message: String,
+    },
+    /// The ranks of a cluster built different graphs for one compute: every rank must run the
+    /// same program on the same shapes (feature `mpi`).
+    #[error(
+        "rank {rank} built a different graph from rank 0: every rank must build the same graph \
+         (same operations, shapes and chunks) and compute it in the same order"
+    )]
+    GraphMismatch {
+        /// The first rank whose graph differs from rank 0's.
+        rank: usize,
+    },
+    /// A task failed on a rank of a cluster; every rank returns this (feature `mpi`).
+    #[error("on rank {rank}: {message}")]
+    OnRank {
+        /// The first rank on which a task failed.
+        rank: usize,
+        /// That rank's error, which names the operation and block.
+        message: String,
+    },
     /// The operating system refused to start the worker threads.
     #[error("could not start a pool of {threads} worker threads: {message}")]
     ThreadPool {

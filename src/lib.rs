@@ -39,6 +39,7 @@
 //! - [`ndfilters`]: parallel image filters through ghost cells.
 //! - [`diag`]: profiles, plans and graph pictures; progress bars and callbacks live on the
 //!   [`Scheduler`].
+//! - `dist` (feature `mpi`): the same graphs across the ranks of an MPI job.
 //! - [`io`]: arrays on disk: Zarr stores (feature `zarr`, on by default) and `.npy` files,
 //!   read and written one task per chunk, every write atomic.
 //!
@@ -70,6 +71,8 @@
 mod array;
 pub mod chunks;
 pub mod diag;
+#[cfg(feature = "mpi")]
+pub mod dist;
 mod error;
 mod expr;
 mod graph;

@@ -314,8 +314,52 @@ impl<T: Element> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn compute_with(&self, scheduler: &Scheduler) -> Result<ArrayD<T>> {
+        #[cfg(feature = "mpi")]
+        if let Some(ranks) = scheduler.ranks() {
+            return crate::dist::compute(self, scheduler, ranks);
+        }
+        self.compute_blocks(scheduler, |_| true)
+    }
+
+    /// Computes the array on `scheduler` and keeps the result in memory, cut into the same
+    /// blocks: later graphs built on the returned array start from the computed blocks instead
+    /// of recomputing them, as dask's `persist`.
+    ///
+    /// Under a cluster scheduler (feature `mpi`) every rank keeps the whole result for now.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::compute_with`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{Array, Scheduler};
+    /// let s = Scheduler::threads(2);
+    /// let x = Array::<f64>::random(&[100, 100], [50, 50], 1)?;
+    /// let mut u = x.map_blocks(|b| b.mapv(|v| v * 2.0)).persist_with(&s)?;
+    /// assert_eq!(u.chunks(), x.chunks());
+    /// for _ in 0..3 {
+    ///     u = (&u * 0.5).persist_with(&s)?; // each step starts from the last one's blocks
+    /// }
+    /// let expected = x.compute_with(&s)?.mapv(|v| v * 2.0 * 0.125);
+    /// assert_eq!(u.compute_with(&s)?, expected);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn persist_with(&self, scheduler: &Scheduler) -> Result<Array<T>> {
         let chunks = self.node.chunks().clone();
-        let plan = Plan::new(&self.node);
+        Array::from_ndarray(self.compute_with(scheduler)?, chunks)
+    }
+
+    /// The whole result array, with the blocks for which `wanted` holds computed on
+    /// `scheduler`'s threads and the others left at `T::default()`.
+    pub(crate) fn compute_blocks(
+        &self,
+        scheduler: &Scheduler,
+        wanted: impl Fn(usize) -> bool,
+    ) -> Result<ArrayD<T>> {
+        let chunks = self.node.chunks().clone();
+        let plan = Plan::new_for(&self.node, wanted);
         // Zero for numbers: the allocator hands out zeroed pages, so this costs no pass.
         let mut out = ArrayD::from_elem(IxDyn(chunks.shape()), T::default());
         let flat = out

@@ -15,6 +15,7 @@ use crate::expr::block::Element;
 use crate::expr::reduction::{
     Aggregate, AggregateFn, ChunkFn, Combine, CombineFn, ReduceChunk, RunFn,
 };
+use crate::scheduler::Scheduler;
 
 /// dask's default fan-in of the combine tree, per reduced axis.
 pub const DEFAULT_SPLIT_EVERY: usize = 4;
@@ -429,12 +430,31 @@ impl<T: Element> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn compute_scalar(&self) -> Result<T> {
+        self.compute_scalar_with(&Scheduler::global()?)
+    }
+
+    /// The value of a 0-d array (a whole-array reduction), computed on `scheduler`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotScalar`] if the array is not 0-d; the errors of [`Array::compute_with`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{Array, Scheduler};
+    /// let x = Array::<f64>::ones(&[10, 10], [3, 3])?;
+    /// assert_eq!(x.mean().compute_scalar_with(&Scheduler::threads(2))?, 1.0);
+    /// assert!(x.compute_scalar_with(&Scheduler::synchronous()).is_err()); // not 0-d
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn compute_scalar_with(&self, scheduler: &Scheduler) -> Result<T> {
         if self.ndim() != 0 {
             return Err(Error::NotScalar {
                 shape: self.shape().to_vec(),
             });
         }
-        let a = self.compute()?;
+        let a = self.compute_with(scheduler)?;
         Ok(a.first().cloned().expect("a 0-d array has one element"))
     }
 }

@@ -46,6 +46,12 @@ pub(crate) struct Plan {
 impl Plan {
     /// Plans the computation of all blocks of `root`.
     pub(crate) fn new(root: &NodeRef) -> Plan {
+        Plan::new_for(root, |_| true)
+    }
+
+    /// Plans the computation of the blocks of `root` for which `wanted` holds, and of what they
+    /// need.
+    pub(crate) fn new_for(root: &NodeRef, wanted: impl Fn(usize) -> bool) -> Plan {
         let (nodes, input_ids) = toposort(root);
         let mut plan = Plan {
             inline: vec![false; nodes.len()],
@@ -57,7 +63,11 @@ impl Plan {
             input_ids,
         };
         let root = plan.root();
-        plan.tasks[root].fill(NEEDED);
+        for (b, t) in plan.tasks[root].iter_mut().enumerate() {
+            if wanted(b) {
+                *t = NEEDED;
+            }
+        }
         optimize::run(&mut plan);
         plan
     }
@@ -377,7 +387,7 @@ fn guard<R>(node: &dyn Node, b: usize, f: impl FnOnce() -> Result<R>) -> Result<
 }
 
 /// The nodes reachable from `root`, each after its inputs, and the positions of their inputs.
-fn toposort(root: &NodeRef) -> (Vec<NodeRef>, Vec<Vec<usize>>) {
+pub(crate) fn toposort(root: &NodeRef) -> (Vec<NodeRef>, Vec<Vec<usize>>) {
     fn key(n: &NodeRef) -> *const () {
         Arc::as_ptr(n) as *const ()
     }

@@ -21,6 +21,14 @@ use crate::scheduler::{Scheduler, Value};
 
 /// Runs `root`, whose blocks do their work as a side effect (writes), keeping nothing.
 pub(crate) fn run_sink(root: &NodeRef, scheduler: &Scheduler) -> Result<()> {
+    #[cfg(feature = "mpi")]
+    if scheduler.ranks().is_some() {
+        return Err(Error::Mpi {
+            message: "writing a store under a cluster scheduler is not supported yet: compute \
+                      the array with it, then write it from one rank with a local scheduler"
+                .into(),
+        });
+    }
     let plan = Plan::new(root);
     let graph = scheduler
         .plan(|planner| plan.lower(planner, |node, b, inputs| node.compute(b, inputs).map(drop)));

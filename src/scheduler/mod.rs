@@ -69,6 +69,19 @@ pub struct Scheduler {
 enum Kind {
     Synchronous,
     Pool(Arc<rayon::ThreadPool>),
+    /// One rank of a cluster: a pool here, and a place among the ranks (feature `mpi`).
+    #[cfg(feature = "mpi")]
+    Ranks(Arc<Ranks>),
+}
+
+/// This process's place in a cluster of ranks, and its pool of threads (feature `mpi`).
+#[cfg(feature = "mpi")]
+pub(crate) struct Ranks {
+    pub(crate) pool: Arc<rayon::ThreadPool>,
+    pub(crate) rank: usize,
+    pub(crate) size: usize,
+    /// False once the `Cluster` that made this scheduler has been dropped (MPI finalised).
+    pub(crate) alive: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -76,6 +89,14 @@ impl std::fmt::Debug for Scheduler {
         match &self.kind {
             Kind::Synchronous => f.write_str("Scheduler::synchronous()"),
             Kind::Pool(p) => write!(f, "Scheduler::threads({})", p.current_num_threads()),
+            #[cfg(feature = "mpi")]
+            Kind::Ranks(r) => write!(
+                f,
+                "cluster.scheduler({}) on rank {} of {}",
+                r.pool.current_num_threads(),
+                r.rank,
+                r.size
+            ),
         }
     }
 }
@@ -187,17 +208,55 @@ impl Scheduler {
     /// assert_eq!(chunkwise::Scheduler::threads(3).num_threads(), 3);
     /// ```
     pub fn num_threads(&self) -> usize {
+        self.pool().map_or(1, |p| p.current_num_threads())
+    }
+
+    /// The pool this scheduler runs tasks on, if not synchronous.
+    fn pool(&self) -> Option<&rayon::ThreadPool> {
         match &self.kind {
-            Kind::Synchronous => 1,
-            Kind::Pool(p) => p.current_num_threads(),
+            Kind::Synchronous => None,
+            Kind::Pool(p) => Some(p),
+            #[cfg(feature = "mpi")]
+            Kind::Ranks(r) => Some(&r.pool),
+        }
+    }
+
+    /// A scheduler for one rank of a cluster, running its share on `threads` threads.
+    #[cfg(feature = "mpi")]
+    pub(crate) fn on_ranks(
+        threads: usize,
+        rank: usize,
+        size: usize,
+        alive: Arc<std::sync::atomic::AtomicBool>,
+    ) -> Result<Scheduler> {
+        let Kind::Pool(pool) = Scheduler::try_threads(threads)?.kind else {
+            unreachable!("try_threads makes a pool")
+        };
+        Ok(Scheduler {
+            kind: Kind::Ranks(Arc::new(Ranks {
+                pool,
+                rank,
+                size,
+                alive,
+            })),
+            ..Scheduler::synchronous()
+        })
+    }
+
+    /// The cluster place of a rank's scheduler.
+    #[cfg(feature = "mpi")]
+    pub(crate) fn ranks(&self) -> Option<&Ranks> {
+        match &self.kind {
+            Kind::Ranks(r) => Some(r),
+            _ => None,
         }
     }
 
     /// Runs the planning step `f` on this scheduler's threads: `f` gets the [`Planner`] to
     /// split its loops with (serial on the synchronous scheduler and on one thread).
     pub(crate) fn plan<R: Send>(&self, f: impl FnOnce(Planner) -> R + Send) -> R {
-        match &self.kind {
-            Kind::Pool(pool) if pool.current_num_threads() > 1 => {
+        match self.pool() {
+            Some(pool) if pool.current_num_threads() > 1 => {
                 pool.install(|| f(Planner { parallel: true }))
             }
             _ => f(Planner { parallel: false }),
@@ -231,12 +290,12 @@ impl Scheduler {
             self.recording.clone(),
             budget,
         );
-        match &self.kind {
-            Kind::Synchronous => exec.run_synchronous(),
+        match self.pool() {
+            None => exec.run_synchronous(),
             // `install` runs in place on one of this pool's own threads, and waits by running
             // other jobs of its pool on a thread of another pool. Either way the wait can only
             // run executor workers, which never block: a nested compute never deadlocks.
-            Kind::Pool(pool) => pool.install(|| exec.run_parallel(pool.current_num_threads())),
+            Some(pool) => pool.install(|| exec.run_parallel(pool.current_num_threads())),
         }
         let result = exec.finish(keep);
         self.callbacks

@@ -1,0 +1,215 @@
+//! Elements on the wire: the little-endian bytes of the element types that cross ranks.
+//!
+//! The array layers are generic over any [`Element`]; only plain numbers and `bool` have a byte
+//! form that every rank reads the same. Each function dispatches on the element's type once per
+//! call; monomorphised, the type tests fold away and each loop is a plain copy.
+
+use std::any::{Any, TypeId};
+
+use crate::expr::block::Element;
+
+/// Runs `$body` with `$t` bound to `T` when `T` is one of the wire types, with `$n` its bytes.
+macro_rules! for_wire_type {
+    ($T:ty, |$t:ident, $n:ident| $body:block, $otherwise:expr) => {{
+        macro_rules! arm {
+            ($ty:ty) => {
+                if TypeId::of::<$T>() == TypeId::of::<$ty>() {
+                    #[allow(dead_code)]
+                    type $t = $ty;
+                    let $n = std::mem::size_of::<$ty>();
+                    return $body;
+                }
+            };
+        }
+        arm!(f64);
+        arm!(f32);
+        arm!(i64);
+        arm!(i32);
+        arm!(i16);
+        arm!(i8);
+        arm!(u64);
+        arm!(u32);
+        arm!(u16);
+        arm!(u8);
+        arm!(usize);
+        arm!(isize);
+        arm!(bool);
+        $otherwise
+    }};
+}
+
+/// Little-endian bytes of numbers and `bool`.
+trait Bytes: Sized {
+    fn put(&self, out: &mut Vec<u8>);
+    fn get(bytes: &[u8]) -> Self;
+}
+
+macro_rules! bytes_of_number {
+    ($($t:ty),*) => {$(
+        impl Bytes for $t {
+            fn put(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            fn get(bytes: &[u8]) -> Self {
+                <$t>::from_le_bytes(bytes.try_into().expect("one element's bytes"))
+            }
+        }
+    )*};
+}
+bytes_of_number!(f64, f32, i64, i32, i16, i8, u64, u32, u16, u8);
+
+// `usize` and `isize` travel as 64 bits, whatever each rank's pointer width.
+impl Bytes for usize {
+    fn put(&self, out: &mut Vec<u8>) {
+        (*self as u64).put(out);
+    }
+    fn get(bytes: &[u8]) -> Self {
+        u64::get(bytes) as usize
+    }
+}
+
+impl Bytes for isize {
+    fn put(&self, out: &mut Vec<u8>) {
+        (*self as i64).put(out);
+    }
+    fn get(bytes: &[u8]) -> Self {
+        i64::get(bytes) as isize
+    }
+}
+
+impl Bytes for bool {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.push(u8::from(*self));
+    }
+    fn get(bytes: &[u8]) -> Self {
+        bytes[0] != 0
+    }
+}
+
+/// Bytes per element on the wire, or `None` when `T` cannot cross ranks.
+pub(super) fn width<T: Element>() -> Option<usize> {
+    fn width_of<T: Element>() -> Option<usize> {
+        for_wire_type!(
+            T,
+            |W, n| {
+                Some(
+                    if TypeId::of::<W>() == TypeId::of::<usize>()
+                        || TypeId::of::<W>() == TypeId::of::<isize>()
+                    {
+                        8
+                    } else {
+                        n
+                    },
+                )
+            },
+            None
+        )
+    }
+    width_of::<T>()
+}
+
+/// Appends the bytes of `values` to `out`. `T` must have a [`width`].
+pub(super) fn encode<'v, T: Element>(values: impl Iterator<Item = &'v T>, out: &mut Vec<u8>) {
+    fn put_all<'v, T: Element, W: Bytes + 'static>(
+        values: impl Iterator<Item = &'v T>,
+        out: &mut Vec<u8>,
+    ) {
+        for v in values {
+            (v as &dyn Any)
+                .downcast_ref::<W>()
+                .expect("the element type was matched")
+                .put(out);
+        }
+    }
+    fn go<'v, T: Element>(values: impl Iterator<Item = &'v T>, out: &mut Vec<u8>) {
+        for_wire_type!(
+            T,
+            |W, _n| { put_all::<T, W>(values, out) },
+            unreachable!("encode is called only for wire types")
+        )
+    }
+    go(values, out)
+}
+
+/// Reads elements from `bytes` into `dst`, in order; returns the bytes read. `T` must have a
+/// [`width`].
+pub(super) fn decode<'v, T: Element>(bytes: &[u8], dst: impl Iterator<Item = &'v mut T>) -> usize {
+    fn get_all<'v, T: Element, W: Bytes + 'static>(
+        bytes: &[u8],
+        width: usize,
+        dst: impl Iterator<Item = &'v mut T>,
+    ) -> usize {
+        let mut at = 0;
+        for d in dst {
+            *(d as &mut dyn Any)
+                .downcast_mut::<W>()
+                .expect("the element type was matched") = W::get(&bytes[at..at + width]);
+            at += width;
+        }
+        at
+    }
+    let width = width::<T>().expect("decode is called only for wire types");
+    fn go<'v, T: Element>(
+        bytes: &[u8],
+        width: usize,
+        dst: impl Iterator<Item = &'v mut T>,
+    ) -> usize {
+        for_wire_type!(
+            T,
+            |W, _n| { get_all::<T, W>(bytes, width, dst) },
+            unreachable!("decode is called only for wire types")
+        )
+    }
+    go(bytes, width, dst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip<T: Element + PartialEq + std::fmt::Debug>(values: Vec<T>) {
+        let w = width::<T>().unwrap();
+        let mut bytes = Vec::new();
+        encode(values.iter(), &mut bytes);
+        assert_eq!(bytes.len(), values.len() * w);
+        let mut back = vec![T::default(); values.len()];
+        assert_eq!(decode(&bytes, back.iter_mut()), bytes.len());
+        assert_eq!(back, values);
+    }
+
+    #[test]
+    fn every_wire_type_round_trips_and_others_have_no_width() {
+        round_trip(
+            vec![
+                1.5f64,
+                -0.0,
+                f64::NAN.copysign(-1.0),
+                f64::INFINITY,
+                f64::MIN_POSITIVE / 2.0,
+            ]
+            .into_iter()
+            .map(f64::to_bits)
+            .collect::<Vec<u64>>(),
+        );
+        round_trip(vec![1.5f32, -2.25]);
+        round_trip(vec![i64::MIN, 0, i64::MAX]);
+        round_trip(vec![-3i32, 7]);
+        round_trip(vec![-3i16, 7]);
+        round_trip(vec![-3i8, 7]);
+        round_trip(vec![u32::MAX, 1]);
+        round_trip(vec![u16::MAX, 1]);
+        round_trip(vec![u8::MAX, 1]);
+        round_trip(vec![usize::MAX, 3]);
+        round_trip(vec![isize::MIN, 3]);
+        round_trip(vec![true, false, true]);
+        // f64 bit patterns survive, NaN payloads included.
+        let nan = f64::from_bits(0x7ff8_dead_beef_0001);
+        let mut bytes = Vec::new();
+        encode([nan].iter(), &mut bytes);
+        let mut back = [0.0f64];
+        decode(&bytes, back.iter_mut());
+        assert_eq!(back[0].to_bits(), nan.to_bits());
+        assert_eq!(width::<String>(), None);
+        assert_eq!(width::<(f64, f64)>(), None);
+    }
+}

@@ -1,0 +1,247 @@
+//! Distributed computes under `mpirun -n 1..4` (feature `mpi`), against one process.
+//!
+//! Not the test harness: run as a test, this program launches itself under `mpirun` with 1, 2,
+//! 3 and 4 ranks (each under a watchdog, so a hang fails instead of stalling CI) and passes when
+//! every launch exits cleanly. Launched, each rank computes every case on the cluster scheduler
+//! and on `Scheduler::synchronous()` in its own process, and requires the two bit for bit.
+//!
+//! Without `mpirun` the test is skipped with a message, unless `CHUNKWISE_REQUIRE_MPI` is set
+//! (as CI does), which makes a missing MPI a failure.
+
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use chunkwise::dist::Cluster;
+use chunkwise::{Array, Boundary, Error, Scheduler, concatenate, ndfilters};
+use ndarray::{ArrayD, Axis};
+
+/// Set in the environment of the ranks this program launches.
+const RANK_ENV: &str = "CHUNKWISE_MPI_TEST_RANK";
+const WATCHDOG: Duration = Duration::from_secs(180);
+
+fn main() -> ExitCode {
+    if std::env::var_os(RANK_ENV).is_some() {
+        return match run_rank() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("rank failed: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    launch()
+}
+
+/// Runs this program under `mpirun` with 1 to 4 ranks.
+fn launch() -> ExitCode {
+    let found = Command::new("mpirun")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        if std::env::var_os("CHUNKWISE_REQUIRE_MPI").is_some() {
+            eprintln!("CHUNKWISE_REQUIRE_MPI is set, but mpirun is not installed");
+            return ExitCode::FAILURE;
+        }
+        eprintln!("mpirun not found: skipping the distributed tests (install OpenMPI to run them)");
+        return ExitCode::SUCCESS;
+    }
+    let me = std::env::current_exe().expect("the test's own path");
+    for ranks in 1..=4 {
+        let started = Instant::now();
+        let mut child = Command::new("mpirun")
+            .args(["-n", &ranks.to_string(), "--oversubscribe"])
+            .arg(&me)
+            .env(RANK_ENV, "1")
+            // OpenMPI refuses root without these; CI machines run as root.
+            .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+            .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+            .spawn()
+            .expect("mpirun starts");
+        let status = loop {
+            if let Some(s) = child.try_wait().expect("mpirun's status") {
+                break Some(s);
+            }
+            if started.elapsed() > WATCHDOG {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        match status {
+            Some(s) if s.success() => {
+                println!("mpirun -n {ranks}: ok in {:.1?}", started.elapsed());
+            }
+            Some(s) => {
+                eprintln!("mpirun -n {ranks} failed: {s}");
+                return ExitCode::FAILURE;
+            }
+            None => {
+                eprintln!("mpirun -n {ranks} hung for {WATCHDOG:?}: killed");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Fails with `what` unless the two results are equal bit for bit.
+fn same_bits<T: PartialEq + std::fmt::Debug + Clone>(
+    what: &str,
+    got: &ArrayD<T>,
+    expected: &ArrayD<T>,
+    bits: impl Fn(&T) -> u64,
+) -> Result<(), String> {
+    if got.shape() != expected.shape() {
+        return Err(format!(
+            "{what}: shape {:?}, expected {:?}",
+            got.shape(),
+            expected.shape()
+        ));
+    }
+    for (i, (a, b)) in got.iter().zip(expected).enumerate() {
+        if bits(a) != bits(b) {
+            return Err(format!(
+                "{what}: element {i} is {a:?}, expected {b:?} bit for bit"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check(what: &str, x: &Array<f64>, cluster: &Scheduler, one: &Scheduler) -> Result<(), String> {
+    let got = x
+        .compute_with(cluster)
+        .map_err(|e| format!("{what}: {e}"))?;
+    let expected = x.compute_with(one).map_err(|e| format!("{what}: {e}"))?;
+    same_bits(what, &got, &expected, |v| v.to_bits())
+}
+
+fn run_rank() -> Result<(), String> {
+    let cluster = Cluster::init().map_err(|e| e.to_string())?;
+    let (rank, size) = (cluster.rank(), cluster.size());
+    let s = cluster.scheduler(2);
+    let one = Scheduler::synchronous();
+    let e = |e: Error| e.to_string();
+
+    let x = Array::<f64>::random(&[97, 64], [13, 16], 3).map_err(e)?;
+    let y = Array::<f64>::random(&[97, 64], [20, 9], 4).map_err(e)?;
+    check(
+        "elementwise chain",
+        &((&x * &x + 1.0).map(f64::sqrt)),
+        &s,
+        &one,
+    )?;
+    check("zip of two chunkings", &(&x * &y - &x), &s, &one)?;
+    for boundary in [
+        Boundary::Reflect,
+        Boundary::Periodic,
+        Boundary::Nearest,
+        Boundary::Constant(0.5),
+        Boundary::None,
+    ] {
+        let smoothed = x
+            .map_overlap([2, 1], boundary.clone(), |b| b.mapv(|v| v * 0.5) + b.sum())
+            .map_err(e)?;
+        check(&format!("map_overlap {boundary:?}"), &smoothed, &s, &one)?;
+    }
+    let g = ndfilters::gaussian_filter(&x, 1.5, Boundary::Reflect).map_err(e)?;
+    check("gaussian_filter", &g, &s, &one)?;
+    check("sum", &x.sum(), &s, &one)?;
+    check("mean", &x.mean(), &s, &one)?;
+    check("var", &x.var(1.0), &s, &one)?;
+    check("sum_axis", &x.sum_axis(Axis(0)).map_err(e)?, &s, &one)?;
+    check("max_axis", &x.max_axis(Axis(1)).map_err(e)?, &s, &one)?;
+    check("cumsum", &x.cumsum(Axis(0)).map_err(e)?, &s, &one)?;
+    check(
+        "slice",
+        &x.slice(ndarray::s![5..90;3, ..;-2]).map_err(e)?,
+        &s,
+        &one,
+    )?;
+    check("rechunk", &x.rechunk([30, 7]).map_err(e)?, &s, &one)?;
+    check(
+        "concatenate",
+        &concatenate(Axis(1), &[&x, &y]).map_err(e)?,
+        &s,
+        &one,
+    )?;
+    check("matmul", &x.transpose().matmul(&y).map_err(e)?, &s, &one)?;
+    let am = x.argmax();
+    same_bits(
+        "argmax",
+        &am.compute_with(&s).map_err(e)?,
+        &am.compute_with(&one).map_err(e)?,
+        |&v| v as u64,
+    )?;
+    let mask = x.map(|v| v > 0.5);
+    same_bits(
+        "bool mask",
+        &mask.compute_with(&s).map_err(e)?,
+        &mask.compute_with(&one).map_err(e)?,
+        |&v| u64::from(v),
+    )?;
+    let scalar = x.mean().compute_scalar_with(&s).map_err(e)?;
+    if scalar.to_bits() != x.mean().compute_scalar_with(&one).map_err(e)?.to_bits() {
+        return Err("compute_scalar_with differs".into());
+    }
+
+    // Persist, then more steps from the persisted blocks: three steps of a stencil.
+    let mut u = x.persist_with(&s).map_err(e)?;
+    let mut v = x.clone();
+    for _ in 0..3 {
+        let step = |a: &Array<f64>| {
+            a.map_overlap(1, Boundary::Nearest, |b| {
+                b.mapv(|t| t * 0.25) + b.mean().unwrap()
+            })
+        };
+        u = step(&u).map_err(e)?.persist_with(&s).map_err(e)?;
+        v = step(&v).map_err(e)?;
+    }
+    same_bits(
+        "persist then steps",
+        &u.compute_with(&s).map_err(e)?,
+        &v.compute_with(&one).map_err(e)?,
+        |t| t.to_bits(),
+    )?;
+
+    // A panic on one rank is an error on every rank, naming that rank; the next compute runs.
+    let bad_rank = 1.min(size - 1);
+    let boom = x.map(move |v| {
+        if rank == bad_rank {
+            panic!("boom on purpose");
+        }
+        v
+    });
+    match boom.compute_with(&s) {
+        Err(Error::OnRank { rank: r, message }) if r == bad_rank && message.contains("boom") => {}
+        other => return Err(format!("a panic on rank {bad_rank} gave {other:?}")),
+    }
+    check("after a failure", &(&x + 1.0), &s, &one)?;
+
+    // A rank that builds a different graph: an error on every rank, no hang.
+    if size > 1 {
+        let odd = if rank == size - 1 {
+            &x + 1.0
+        } else {
+            x.clone()
+        };
+        match odd.compute_with(&s) {
+            Err(Error::GraphMismatch { rank: r }) if r == size - 1 => {}
+            other => return Err(format!("a graph mismatch gave {other:?}")),
+        }
+        check("after a mismatch", &(&x * 3.0), &s, &one)?;
+    }
+
+    // Elements without a byte form cannot cross ranks: a clear error, the same everywhere.
+    let names = x.map(|v| format!("{v:.2}"));
+    match names.compute_with(&s) {
+        Err(Error::Mpi { message }) if message.contains("cannot cross ranks") => {}
+        other => return Err(format!("strings gave {other:?}")),
+    }
+    println!("rank {rank} of {size}: every case bit-identical to one process");
+    Ok(())
+}
