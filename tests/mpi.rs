@@ -208,6 +208,43 @@ fn run_rank() -> Result<(), String> {
         |t| t.to_bits(),
     )?;
 
+    // Hand-overs follow the geometry: an elementwise chain moves nothing; a 3 x 3 ghost-cell
+    // step moves each source block to the other ranks owning a neighbour of it, once each.
+    let chain = (&x * 2.0 + 1.0).map(f64::sqrt);
+    chain.compute_with(&s).map_err(e)?;
+    let stats = s.comm_stats().ok_or("a cluster scheduler has stats")?;
+    if stats.blocks != 0 || stats.bytes != 0 {
+        return Err(format!("an elementwise chain sent {stats:?}"));
+    }
+    let grid = Array::<f64>::random(&[64, 64], [16, 16], 9).map_err(e)?;
+    let ghosts = grid
+        .map_overlap(1, Boundary::Reflect, |b| b.mapv(|v| v + 1.0))
+        .map_err(e)?;
+    check("map_overlap on a 4 x 4 grid", &ghosts, &s, &one)?;
+    let owner = |i: usize, j: usize| (i * 4 + j) * size / 16;
+    let mut expected = 0u64;
+    for (i, j) in (0..4).flat_map(|i| (0..4).map(move |j| (i, j))) {
+        if owner(i, j) != rank {
+            continue;
+        }
+        let mut readers: Vec<usize> = (i.saturating_sub(1)..(i + 2).min(4))
+            .flat_map(|a| (j.saturating_sub(1)..(j + 2).min(4)).map(move |b| (a, b)))
+            .map(|(a, b)| owner(a, b))
+            .filter(|&r| r != rank)
+            .collect();
+        readers.sort_unstable();
+        readers.dedup();
+        expected += readers.len() as u64;
+    }
+    let stats = s.comm_stats().ok_or("a cluster scheduler has stats")?;
+    // Each block: its task id (8 bytes), type and rank (2), two axis lengths (16), 256 f64.
+    let per_block = 8 + 2 + 16 + 16 * 16 * 8;
+    if stats.blocks != expected || stats.bytes != expected * per_block {
+        return Err(format!(
+            "rank {rank} sent {stats:?} for the ghost cells, expected {expected} blocks"
+        ));
+    }
+
     // A panic on one rank is an error on every rank, naming that rank; the next compute runs.
     let bad_rank = 1.min(size - 1);
     let boom = x.map(move |v| {

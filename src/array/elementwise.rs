@@ -28,6 +28,7 @@ impl<T: Element> Array<T> {
     ) -> Array<U> {
         Array::from_node(Blockwise {
             elem_size: std::mem::size_of::<U>(),
+            elem_type: std::any::TypeId::of::<U>(),
             name: name.to_string(),
             axes: vec![(0..chunks.ndim()).map(Some).collect()],
             chunks,
@@ -161,6 +162,7 @@ impl<T: Element> Array<T> {
         axes.truncate(2);
         Ok(Array::from_node(Blockwise {
             elem_size: std::mem::size_of::<U>(),
+            elem_type: std::any::TypeId::of::<U>(),
             name: "zip_with".into(),
             chunks: aligned.chunks,
             inputs,

@@ -90,6 +90,7 @@ pub fn concatenate<T: Element>(axis: Axis, arrays: &[&Array<T>]) -> Result<Array
     let srcs: Vec<Chunks> = inputs.iter().map(|n| n.chunks().clone()).collect();
     Ok(Array::from_node(Gather {
         elem_size: std::mem::size_of::<T>(),
+        elem_type: std::any::TypeId::of::<T>(),
         name: op,
         chunks,
         inputs,

@@ -30,7 +30,7 @@ use crate::expr::block::{Element, block_of};
 use crate::expr::blockwise::rechunk_fn;
 use crate::expr::{Node, NodeRef, WriteInto};
 use crate::graph::Plan;
-use crate::scheduler::{Scheduler, Value};
+use crate::scheduler::{Scheduler, TaskGraph, Value};
 use output::{Segments, take_rows, write_rows};
 
 /// A lazy n-dimensional array cut into blocks, each an `ndarray` array.
@@ -358,6 +358,19 @@ impl<T: Element> Array<T> {
         scheduler: &Scheduler,
         wanted: impl Fn(usize) -> bool,
     ) -> Result<ArrayD<T>> {
+        self.compute_graph(scheduler, wanted, |graph| {
+            scheduler.execute(graph, &[]).map(drop)
+        })
+    }
+
+    /// The result array, into which `run` runs the task graph of the blocks for which `wanted`
+    /// holds (its root tasks write their blocks in place).
+    pub(crate) fn compute_graph(
+        &self,
+        scheduler: &Scheduler,
+        wanted: impl Fn(usize) -> bool,
+        run: impl FnOnce(TaskGraph<'_>) -> Result<()>,
+    ) -> Result<ArrayD<T>> {
         let chunks = self.node.chunks().clone();
         let plan = Plan::new_for(&self.node, wanted);
         // Zero for numbers: the allocator hands out zeroed pages, so this costs no pass.
@@ -384,7 +397,7 @@ impl<T: Element> Array<T> {
             }
         };
         let graph = scheduler.plan(|planner| plan.lower(planner, write));
-        scheduler.execute(graph, &[])?;
+        run(graph)?;
         Ok(out)
     }
 }

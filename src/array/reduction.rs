@@ -840,6 +840,7 @@ impl<T: Element + Copy> Array<T> {
         });
         Ok(Array::from_node(crate::expr::blockwise::Blockwise {
             elem_size: std::mem::size_of::<T>(),
+            elem_type: std::any::TypeId::of::<T>(),
             name: op_name.to_string(),
             chunks: local.node.chunks().clone(),
             inputs: vec![local.node.clone(), carry],

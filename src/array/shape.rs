@@ -216,6 +216,7 @@ impl<T: Element> Array<T> {
         let chunks = out.clone();
         Ok(Array::from_node(Gather {
             elem_size: std::mem::size_of::<T>(),
+            elem_type: std::any::TypeId::of::<T>(),
             name: "reshape",
             chunks,
             inputs: vec![input.node.clone()],
@@ -302,6 +303,7 @@ impl<T: Element> Array<T> {
         let target = shape.to_vec();
         Ok(Array::from_node(Gather {
             elem_size: std::mem::size_of::<T>(),
+            elem_type: std::any::TypeId::of::<T>(),
             name: "broadcast_to",
             chunks,
             inputs: vec![self.node.clone()],
@@ -339,6 +341,7 @@ impl<T: Element> Array<T> {
         let out = chunks.clone();
         Array::from_node(Gather {
             elem_size: std::mem::size_of::<T>(),
+            elem_type: std::any::TypeId::of::<T>(),
             name,
             chunks,
             inputs: vec![self.node.clone()],

@@ -276,6 +276,7 @@ impl<T: Element> Array<T> {
         let nodes: Vec<NodeRef> = vec![x.node.clone(), mask.node.clone()];
         Ok(Array::from_node(Gather {
             elem_size: std::mem::size_of::<T>(),
+            elem_type: std::any::TypeId::of::<T>(),
             name: "mask",
             chunks,
             inputs: nodes,

@@ -1,31 +1,32 @@
 //! The same array graphs on many processes, over MPI (feature `mpi`).
 //!
 //! Every rank runs the same program (SPMD), builds the same graph, and calls `compute_with` on
-//! its [`Cluster::scheduler`]. Each rank then computes the result blocks it owns, on its own
-//! work-stealing pool, and the ranks exchange the finished blocks so that every rank returns
-//! the whole result:
+//! its [`Cluster::scheduler`]. Every rank lowers the whole graph and places every task the same
+//! way (`stages.rs`), so each knows, without asking, what every rank runs and which blocks
+//! must move:
 //!
 //! ```text
-//!   result blocks  0 1 2 3 | 4 5 6 7 | 8 9 10 11     owners: contiguous runs of blocks
-//!   rank           0       | 1       | 2             (neighbours mostly share a rank)
+//!   blocks   0 1 2 3 | 4 5 6 7 | 8 9 10 11     owner computes: contiguous runs of blocks,
+//!   rank     0       | 1       | 2             so neighbours mostly share a rank
 //!
-//!   1. every rank: fingerprint of the graph, gathered; a mismatch is an Err everywhere
-//!   2. every rank: its own blocks, and what they need, on its own threads
-//!   3. every rank: ok or the error, gathered; any error is an Err everywhere
-//!   4. every rank: its blocks' bytes, gathered (in rounds under MPI's 32-bit counts)
+//!   1. fingerprint of the graph, gathered; a mismatch is an Err on every rank
+//!   2. stage 0 on every rank's pool -> outcome gathered -> blocks handed over (all-to-all)
+//!      stage 1 ...                      (an error anywhere is an Err on every rank here)
+//!   3. the result blocks gathered, so that every rank returns the whole result
 //! ```
 //!
 //! Results are bit-identical to one process: a block is computed by the same code from the
 //! same inputs wherever it runs, and reduction trees are defined by block index.
+//! [`Scheduler::comm_stats`] tells what a rank handed over.
 //!
-//! **What this version does not do yet** (issue 12): intermediate blocks are not exchanged. A
-//! rank computes whatever its own result blocks need, so ghost cells are computed again by each
-//! rank that needs them (whole neighbour blocks, not halos), and a reduction to one block runs on
-//! the rank that owns that block. Elementwise work and `map_blocks`/`map_overlap` over blocks
-//! spread over the ranks; reductions do not. `persist_with` keeps the whole result on every
-//! rank, and stores (`to_zarr`) are refused under a cluster scheduler.
+//! **Not yet** (issue 12): ghost cells hand over whole neighbour blocks, not just the halo
+//! slabs, and a slice hands over whole blocks; values that are not blocks of numbers (some
+//! reductions' partial states) are computed again on each rank that reads them rather than
+//! sent; `persist_with` keeps the whole result on every rank; stores cannot be written under a
+//! cluster scheduler; `compute_profiled` does not yet merge the ranks' traces.
 #![forbid(unsafe_code)]
 
+mod stages;
 mod wire;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -171,6 +172,39 @@ impl Cluster {
     }
 }
 
+/// What one rank sent to the others during its scheduler's last compute, in blocks handed
+/// over between stages (the final gather of the result, which every rank receives whole, is not
+/// counted).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CommStats {
+    /// Bytes sent, headers included.
+    pub bytes: u64,
+    /// Blocks sent (one per block and destination rank).
+    pub blocks: u64,
+}
+
+impl Scheduler {
+    /// What this rank sent to other ranks during this scheduler's last compute; `None` for a
+    /// scheduler that is not a cluster's (feature `mpi`).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use chunkwise::{Array, Boundary, dist::Cluster};
+    /// let cluster = Cluster::init()?;
+    /// let s = cluster.scheduler(2);
+    /// let x = Array::<f64>::random(&[4000, 4000], [1000, 1000], 1)?;
+    /// x.map_overlap(1, Boundary::Reflect, |b| b.to_owned())?.compute_with(&s)?;
+    /// println!("rank {} sent {:?}", cluster.rank(), s.comm_stats());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn comm_stats(&self) -> Option<CommStats> {
+        let ranks = self.ranks()?;
+        let (bytes, blocks) = *ranks.sent.lock().unwrap_or_else(|e| e.into_inner());
+        Some(CommStats { bytes, blocks })
+    }
+}
+
 impl std::fmt::Debug for Cluster {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -180,12 +214,6 @@ impl std::fmt::Debug for Cluster {
             self.size()
         )
     }
-}
-
-/// The rank that owns result block `b` of `blocks`: contiguous runs of blocks, in row-major
-/// order, so that neighbours mostly share a rank.
-fn owner(b: usize, blocks: usize, ranks: usize) -> usize {
-    (b as u128 * ranks as u128 / blocks.max(1) as u128) as usize
 }
 
 /// The most bytes one rank sends per round of a gather: MPI's counts and displacements are
@@ -222,30 +250,30 @@ pub(crate) fn compute<T: Element>(
         return Err(Error::GraphMismatch { rank: other });
     }
 
-    // 2. This rank's blocks.
+    // 2. This rank's share of the tasks, in stages, handing blocks over between them. An
+    //    error on any rank is an error on every rank (`OnRank`).
     let chunks = array.node().chunks().clone();
     let blocks = chunks.num_blocks();
-    let local = array.compute_blocks(scheduler, |b| owner(b, blocks, size) == rank);
+    let mut root_owner = vec![0usize; blocks];
+    let mut out = array.compute_graph(
+        scheduler,
+        |_| true,
+        |graph| {
+            let placement = stages::Placement::new(&graph, size);
+            let root_layer = graph.layers.len() as u32 - 1;
+            for (t, &(l, b)) in graph.keys.iter().enumerate() {
+                if l == root_layer {
+                    root_owner[b] = placement.owner[t] as usize;
+                }
+            }
+            let sent = stages::run(graph, &placement, scheduler, &world, rank)?;
+            *ranks.sent.lock().unwrap_or_else(|e| e.into_inner()) = (sent.bytes, sent.blocks);
+            Ok(())
+        },
+    )?;
 
-    // 3. Everyone's outcome: one error is everyone's error.
-    let failed = gather_u64(&world, u64::from(local.is_err()), size);
-    if let Some(first) = failed.iter().position(|&f| f != 0) {
-        let message = match &local {
-            Err(e) => e.to_string(),
-            Ok(_) => String::new(),
-        };
-        let messages = gather_bytes(&world, message.as_bytes(), size);
-        return Err(Error::OnRank {
-            rank: first,
-            message: String::from_utf8_lossy(&messages[first]).into_owned(),
-        });
-    }
-    let mut out = local?;
-
-    // 4. Everyone's blocks.
-    let mine: Vec<usize> = (0..blocks)
-        .filter(|&b| owner(b, blocks, size) == rank)
-        .collect();
+    // 3. Everyone's result blocks.
+    let mine: Vec<usize> = (0..blocks).filter(|&b| root_owner[b] == rank).collect();
     let mut bytes = Vec::with_capacity(
         mine.iter()
             .map(|&b| chunks.block_shape(b).size())
@@ -264,7 +292,7 @@ pub(crate) fn compute<T: Element>(
             continue;
         }
         let mut at = 0;
-        for b in (0..blocks).filter(|&b| owner(b, blocks, size) == r) {
+        for b in (0..blocks).filter(|&b| root_owner[b] == r) {
             let ranges = chunks.block_ranges(b);
             let mut block =
                 out.slice_each_axis_mut(|ax| Slice::from(ranges[ax.axis.index()].clone()));
@@ -323,7 +351,7 @@ fn gather_bytes(world: &SimpleCommunicator, bytes: &[u8], size: usize) -> Vec<Ve
             })
             .collect();
         let total: usize = counts.iter().map(|&c| c as usize).sum();
-        let mut buf = vec![0u8; total];
+        let mut buf = vec![0u8; total + 1]; // never empty: see `stages::exchange`
         let from = (round * round_len).min(bytes.len());
         let mine = &bytes[from..from + piece(bytes.len())];
         {

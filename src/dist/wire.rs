@@ -213,3 +213,69 @@ mod tests {
         assert_eq!(width::<(f64, f64)>(), None);
     }
 }
+
+/// Blocks on the wire: `[type tag][rank][each axis length as u64][elements]`, for the blocks a
+/// rank hands to another between stages.
+pub(super) mod blocks {
+    use std::any::TypeId;
+
+    use ndarray::{ArrayD, IxDyn};
+
+    use super::{Bytes, decode, encode};
+    use crate::expr::block::{Block, owned};
+    use crate::scheduler::Value;
+
+    macro_rules! tagged {
+        ($($tag:literal => $t:ty),* $(,)?) => {
+            /// Whether blocks of elements of type `t` can cross ranks.
+            pub(crate) fn crosses(t: TypeId) -> bool {
+                $(t == TypeId::of::<$t>())||*
+            }
+
+            /// Appends block value `v`; `false` (nothing written) if it is not a block of a
+            /// type that crosses ranks.
+            pub(crate) fn put(v: &Value, out: &mut Vec<u8>) -> bool {
+                $(
+                    if let Some(b) = v.downcast_ref::<Block<$t>>() {
+                        let view = b.view();
+                        out.push($tag);
+                        out.push(view.ndim() as u8);
+                        for &n in view.shape() {
+                            (n as u64).put(out);
+                        }
+                        encode(view.iter(), out);
+                        return true;
+                    }
+                )*
+                false
+            }
+
+            /// The block value at the start of `bytes`, and the bytes it took.
+            pub(crate) fn get(bytes: &[u8]) -> (Value, usize) {
+                let (tag, ndim) = (bytes[0], bytes[1] as usize);
+                let mut at = 2;
+                let shape: Vec<usize> = (0..ndim)
+                    .map(|_| {
+                        at += 8;
+                        u64::get(&bytes[at - 8..at]) as usize
+                    })
+                    .collect();
+                match tag {
+                    $(
+                        $tag => {
+                            let mut a = ArrayD::<$t>::default(IxDyn(&shape));
+                            at += decode(&bytes[at..], a.iter_mut());
+                            (owned(a), at)
+                        }
+                    )*
+                    _ => unreachable!("blocks are tagged by put"),
+                }
+            }
+        };
+    }
+
+    tagged! {
+        0 => f64, 1 => f32, 2 => i64, 3 => i32, 4 => i16, 5 => i8, 6 => u64, 7 => u32,
+        8 => u16, 9 => u8, 10 => usize, 11 => isize, 12 => bool,
+    }
+}

@@ -27,6 +27,8 @@ pub(crate) struct Blockwise {
     pub(crate) kernel: Kernel,
     /// The bytes of one output element (see [`Node::elem_size`]).
     pub(crate) elem_size: usize,
+    /// The type of the output's elements (see [`Node::elem_type`]).
+    pub(crate) elem_type: std::any::TypeId,
     /// An `Arc<dyn WriteInto<U>>` that computes a block straight into the result, if any.
     pub(crate) writer: Option<Box<dyn Any + Send + Sync>>,
 }
@@ -34,6 +36,9 @@ pub(crate) struct Blockwise {
 impl Node for Blockwise {
     fn elem_size(&self) -> usize {
         self.elem_size
+    }
+    fn elem_type(&self) -> std::any::TypeId {
+        self.elem_type
     }
     fn name(&self) -> &str {
         &self.name

@@ -353,6 +353,9 @@ impl<U: Element> Node for Elementwise<U> {
     fn elem_size(&self) -> usize {
         std::mem::size_of::<U>()
     }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<U>()
+    }
     fn name(&self) -> &str {
         self.name
     }

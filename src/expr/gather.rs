@@ -23,6 +23,8 @@ pub(crate) struct Gather {
     pub(crate) kernel: BlockFn,
     /// The bytes of one output element (see [`Node::elem_size`]).
     pub(crate) elem_size: usize,
+    /// The type of the output's elements (see [`Node::elem_type`]).
+    pub(crate) elem_type: std::any::TypeId,
     /// Whether each input block is read by at most one output block (see
     /// [`Node::one_to_one`]).
     pub(crate) one_to_one: bool,
@@ -31,6 +33,9 @@ pub(crate) struct Gather {
 impl Node for Gather {
     fn elem_size(&self) -> usize {
         self.elem_size
+    }
+    fn elem_type(&self) -> std::any::TypeId {
+        self.elem_type
     }
     fn name(&self) -> &str {
         self.name

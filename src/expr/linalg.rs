@@ -165,6 +165,9 @@ impl<T: Element + LinalgScalar> Node for Contract<T> {
     fn elem_size(&self) -> usize {
         std::mem::size_of::<T>()
     }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<T>()
+    }
     fn name(&self) -> &str {
         self.name
     }
@@ -273,6 +276,9 @@ impl<T: Element + LinalgScalar> SumPartials<T> {
 impl<T: Element + LinalgScalar> Node for SumPartials<T> {
     fn elem_size(&self) -> usize {
         std::mem::size_of::<T>()
+    }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<T>()
     }
     fn name(&self) -> &str {
         "sum_partials"

@@ -53,6 +53,10 @@ pub(crate) trait Node: Send + Sync + 'static {
     /// whose tasks keep no block (a write to disk).
     fn elem_size(&self) -> usize;
 
+    /// The type of the elements of this node's blocks (`()` for a node whose tasks keep no
+    /// block), for distributed runs: which blocks can cross ranks.
+    fn elem_type(&self) -> std::any::TypeId;
+
     /// The nodes this one reads.
     fn inputs(&self) -> &[NodeRef] {
         &[]

@@ -83,6 +83,9 @@ impl<T: Element> Node for Overlap<T> {
     fn elem_size(&self) -> usize {
         std::mem::size_of::<T>()
     }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<T>()
+    }
     fn name(&self) -> &str {
         "overlap"
     }
@@ -228,6 +231,9 @@ impl<T: Element> Trim<T> {
 impl<T: Element> Node for Trim<T> {
     fn elem_size(&self) -> usize {
         std::mem::size_of::<T>()
+    }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<T>()
     }
     fn name(&self) -> &str {
         "trim"

@@ -94,6 +94,9 @@ impl<T: Element, A: Element> Node for ReduceChunk<T, A> {
     fn elem_size(&self) -> usize {
         std::mem::size_of::<A>()
     }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<A>()
+    }
     fn name(&self) -> &str {
         "reduce_chunk"
     }
@@ -162,6 +165,9 @@ impl<A: Element> Combine<A> {
 impl<A: Element> Node for Combine<A> {
     fn elem_size(&self) -> usize {
         std::mem::size_of::<A>()
+    }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<A>()
     }
     fn name(&self) -> &str {
         "combine"
@@ -243,6 +249,9 @@ impl<A: Element, R: Element> Aggregate<A, R> {
 impl<A: Element, R: Element> Node for Aggregate<A, R> {
     fn elem_size(&self) -> usize {
         std::mem::size_of::<R>()
+    }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<R>()
     }
     fn name(&self) -> &str {
         "aggregate"

@@ -58,6 +58,9 @@ impl<T: Element + Copy> Node for ScanCarry<T> {
     fn elem_size(&self) -> usize {
         std::mem::size_of::<T>()
     }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<T>()
+    }
     fn name(&self) -> &str {
         "scan_carry"
     }

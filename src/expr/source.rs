@@ -38,6 +38,9 @@ impl<T: Element> Node for FromNdarray<T> {
     fn elem_size(&self) -> usize {
         std::mem::size_of::<T>()
     }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<T>()
+    }
     fn name(&self) -> &str {
         "from_ndarray"
     }
@@ -69,6 +72,9 @@ impl<T: Element> Node for Full<T> {
     fn elem_size(&self) -> usize {
         std::mem::size_of::<T>()
     }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<T>()
+    }
     fn name(&self) -> &str {
         "full"
     }
@@ -95,6 +101,9 @@ pub(crate) struct FromFn<T> {
 impl<T: Element> Node for FromFn<T> {
     fn elem_size(&self) -> usize {
         std::mem::size_of::<T>()
+    }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<T>()
     }
     fn name(&self) -> &str {
         "from_fn"
@@ -130,6 +139,9 @@ pub(crate) struct Random<T> {
 impl<T: RandomElement> Node for Random<T> {
     fn elem_size(&self) -> usize {
         std::mem::size_of::<T>()
+    }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<T>()
     }
     fn name(&self) -> &str {
         "random"

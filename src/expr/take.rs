@@ -291,6 +291,9 @@ impl<T: Element> Node for Take<T> {
     fn elem_size(&self) -> usize {
         std::mem::size_of::<T>()
     }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<T>()
+    }
     fn name(&self) -> &str {
         self.name
     }

@@ -133,6 +133,7 @@ impl Plan {
             let l = &mut graph.layers[layer as usize];
             l.bytes = Some(Box::new(move |b| f.task_bytes(n, b, n == root)));
             l.chunk = fused.largest_chunk(n);
+            l.elem = (n != root).then(|| node.elem_type());
             let first = graph.len() as TaskId;
             let mut blocks = Vec::new();
             for (b, t) in self.tasks[n].iter_mut().enumerate() {

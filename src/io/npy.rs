@@ -236,6 +236,9 @@ impl<T: NpyElement> Node for NpySource<T> {
     fn elem_size(&self) -> usize {
         std::mem::size_of::<T>()
     }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<T>()
+    }
     fn name(&self) -> &str {
         "from_npy"
     }
@@ -429,6 +432,9 @@ struct NpyWrite<T> {
 impl<T: NpyElement> Node for NpyWrite<T> {
     fn elem_size(&self) -> usize {
         0
+    }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<()>()
     }
     fn name(&self) -> &str {
         "to_npy"

@@ -82,6 +82,8 @@ pub(crate) struct Ranks {
     pub(crate) size: usize,
     /// False once the `Cluster` that made this scheduler has been dropped (MPI finalised).
     pub(crate) alive: Arc<std::sync::atomic::AtomicBool>,
+    /// Bytes and blocks this rank handed to others in its last compute.
+    pub(crate) sent: std::sync::Mutex<(u64, u64)>,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -238,6 +240,7 @@ impl Scheduler {
                 rank,
                 size,
                 alive,
+                sent: std::sync::Mutex::new((0, 0)),
             })),
             ..Scheduler::synchronous()
         })

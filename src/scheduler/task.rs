@@ -38,6 +38,9 @@ pub(crate) struct Layer<'a> {
     pub(crate) bytes: Option<BytesFn<'a>>,
     /// The largest block shape, for advice on rechunking when a task needs too much memory.
     pub(crate) chunk: Vec<usize>,
+    /// The element type of the blocks its tasks make, when they make blocks: whether they can
+    /// cross ranks in a distributed run.
+    pub(crate) elem: Option<std::any::TypeId>,
 }
 
 impl Layer<'_> {
@@ -96,6 +99,7 @@ impl<'a> TaskGraph<'a> {
             work,
             bytes: None,
             chunk: Vec::new(),
+            elem: None,
         });
         (self.layers.len() - 1) as u32
     }

@@ -221,6 +221,9 @@ impl<T: ZarrElement> Node for ZarrSource<T> {
     fn elem_size(&self) -> usize {
         std::mem::size_of::<T>()
     }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<T>()
+    }
     fn name(&self) -> &str {
         "from_zarr"
     }
@@ -586,6 +589,9 @@ impl<T: ZarrElement> Node for ZarrWrite<T> {
     fn elem_size(&self) -> usize {
         0
     }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<()>()
+    }
     fn name(&self) -> &str {
         "to_zarr"
     }
@@ -658,6 +664,9 @@ impl Sinks {
 impl Node for Sinks {
     fn elem_size(&self) -> usize {
         0
+    }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<()>()
     }
     fn name(&self) -> &str {
         "store"
