@@ -325,7 +325,9 @@ impl<T: Element> Array<T> {
     /// blocks: later graphs built on the returned array start from the computed blocks instead
     /// of recomputing them, as dask's `persist`.
     ///
-    /// Under a cluster scheduler (feature `mpi`) every rank keeps the whole result for now.
+    /// Under a cluster scheduler (feature `mpi`) each block stays on the rank that computed it;
+    /// graphs built on the result run their tasks on those blocks' ranks, and must be computed
+    /// with that cluster's scheduler.
     ///
     /// # Errors
     ///
@@ -347,6 +349,10 @@ impl<T: Element> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn persist_with(&self, scheduler: &Scheduler) -> Result<Array<T>> {
+        #[cfg(feature = "mpi")]
+        if let Some(ranks) = scheduler.ranks() {
+            return crate::dist::persist(self, scheduler, ranks);
+        }
         let chunks = self.node.chunks().clone();
         Array::from_ndarray(self.compute_with(scheduler)?, chunks)
     }

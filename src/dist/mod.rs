@@ -31,8 +31,8 @@ mod wire;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::rc::Rc;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use mpi::datatype::PartitionMut;
 use mpi::topology::SimpleCommunicator;
@@ -43,8 +43,10 @@ use crate::array::Array;
 use crate::error::{Error, Result};
 use crate::expr::NodeRef;
 use crate::expr::block::Element;
+use crate::expr::source::Persisted;
+use crate::graph::Plan;
 use crate::graph::toposort;
-use crate::scheduler::{Ranks, Scheduler};
+use crate::scheduler::{Ranks, Scheduler, TaskGraph, Value};
 
 /// The processes of one MPI job, seen from one of them.
 ///
@@ -228,27 +230,10 @@ pub(crate) fn compute<T: Element>(
     scheduler: &Scheduler,
     ranks: &Ranks,
 ) -> Result<ArrayD<T>> {
-    if !ranks.alive.load(Ordering::SeqCst) {
-        return Err(Error::Mpi {
-            message: "the Cluster that made this scheduler was dropped, and MPI with it".into(),
-        });
-    }
-    let Some(width) = wire::width::<T>() else {
-        return Err(Error::Mpi {
-            message: format!(
-                "elements of type {} cannot cross ranks: only numbers and bool can",
-                std::any::type_name::<T>()
-            ),
-        });
-    };
-    let world = SimpleCommunicator::world();
-    let (rank, size) = (ranks.rank, ranks.size);
-
     // 1. The same graph on every rank, or an error on every rank.
-    let prints = gather_u64(&world, fingerprint(array.node()), size);
-    if let Some(other) = prints.iter().position(|&p| p != prints[0]) {
-        return Err(Error::GraphMismatch { rank: other });
-    }
+    let world = check(array, ranks)?;
+    let width = wire::width::<T>().expect("checked");
+    let (rank, size) = (ranks.rank, ranks.size);
 
     // 2. This rank's share of the tasks, in stages, handing blocks over between them. An
     //    error on any rank is an error on every rank (`OnRank`).
@@ -260,12 +245,7 @@ pub(crate) fn compute<T: Element>(
         |_| true,
         |graph| {
             let placement = stages::Placement::new(&graph, size);
-            let root_layer = graph.layers.len() as u32 - 1;
-            for (t, &(l, b)) in graph.keys.iter().enumerate() {
-                if l == root_layer {
-                    root_owner[b] = placement.owner[t] as usize;
-                }
-            }
+            root_owner = root_owners(&graph, &placement, blocks);
             let sent = stages::run(graph, &placement, scheduler, &world, rank)?;
             *ranks.sent.lock().unwrap_or_else(|e| e.into_inner()) = (sent.bytes, sent.blocks);
             Ok(())
@@ -283,7 +263,14 @@ pub(crate) fn compute<T: Element>(
     for &b in &mine {
         let ranges = chunks.block_ranges(b);
         let block = out.slice_each_axis(|ax| Slice::from(ranges[ax.axis.index()].clone()));
-        wire::encode(block.iter(), &mut bytes);
+        if block.ndim() == 0 {
+            wire::encode(block.iter(), &mut bytes);
+        } else {
+            // Row by row: a block is a strided region of the result.
+            for row in block.rows() {
+                wire::encode(row.iter(), &mut bytes);
+            }
+        }
     }
     let all = gather_bytes(&world, &bytes, size);
     drop(bytes);
@@ -296,11 +283,86 @@ pub(crate) fn compute<T: Element>(
             let ranges = chunks.block_ranges(b);
             let mut block =
                 out.slice_each_axis_mut(|ax| Slice::from(ranges[ax.axis.index()].clone()));
-            at += wire::decode(&theirs[at..], block.iter_mut());
+            if block.ndim() == 0 {
+                at += wire::decode(&theirs[at..], block.iter_mut());
+            } else {
+                for mut row in block.rows_mut() {
+                    at += wire::decode(&theirs[at..], row.iter_mut());
+                }
+            }
         }
         debug_assert_eq!(at, theirs.len(), "rank {r} sent its blocks' bytes exactly");
     }
     Ok(out)
+}
+
+/// `array` computed across the ranks of `scheduler`, each block kept on the rank that made it.
+pub(crate) fn persist<T: Element>(
+    array: &Array<T>,
+    scheduler: &Scheduler,
+    ranks: &Ranks,
+) -> Result<Array<T>> {
+    let world = check(array, ranks)?;
+    let chunks = array.node().chunks().clone();
+    let blocks = chunks.num_blocks();
+    let kept: Vec<Mutex<Option<Value>>> = (0..blocks).map(|_| Mutex::new(None)).collect();
+    let plan = Plan::new(array.node());
+    let graph = scheduler.plan(|planner| {
+        plan.lower(planner, |node, b, inputs| {
+            let v = node.compute(b, inputs)?;
+            *kept[b].lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
+            Ok(())
+        })
+    });
+    let placement = stages::Placement::new(&graph, ranks.size);
+    let homes = root_owners(&graph, &placement, blocks);
+    let sent = stages::run(graph, &placement, scheduler, &world, ranks.rank)?;
+    *ranks.sent.lock().unwrap_or_else(|e| e.into_inner()) = (sent.bytes, sent.blocks);
+    Ok(Array::from_node(Persisted::<T> {
+        chunks,
+        blocks: kept
+            .into_iter()
+            .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect(),
+        homes,
+        _t: std::marker::PhantomData,
+    }))
+}
+
+/// The rank that computes each block of the result (the root layer, the graph's last).
+fn root_owners(graph: &TaskGraph<'_>, placement: &stages::Placement, blocks: usize) -> Vec<usize> {
+    let mut owners = vec![0usize; blocks];
+    let root_layer = graph.layers.len() as u32 - 1;
+    for (t, &(l, b)) in graph.keys.iter().enumerate() {
+        if l == root_layer {
+            owners[b] = placement.owner[t] as usize;
+        }
+    }
+    owners
+}
+
+/// Checks that this compute can run across the ranks, and that every rank built the same
+/// graph; the world communicator to run it on.
+fn check<T: Element>(array: &Array<T>, ranks: &Ranks) -> Result<SimpleCommunicator> {
+    if !ranks.alive.load(Ordering::SeqCst) {
+        return Err(Error::Mpi {
+            message: "the Cluster that made this scheduler was dropped, and MPI with it".into(),
+        });
+    }
+    if wire::width::<T>().is_none() {
+        return Err(Error::Mpi {
+            message: format!(
+                "elements of type {} cannot cross ranks: only numbers and bool can",
+                std::any::type_name::<T>()
+            ),
+        });
+    }
+    let world = SimpleCommunicator::world();
+    let prints = gather_u64(&world, fingerprint(array.node()), ranks.size);
+    if let Some(other) = prints.iter().position(|&p| p != prints[0]) {
+        return Err(Error::GraphMismatch { rank: other });
+    }
+    Ok(world)
 }
 
 use ndarray::Dimension as _;

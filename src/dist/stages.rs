@@ -7,7 +7,8 @@
 //!   blocks: elementwise, ghost cells, block functions) gives block `b` of `n` to rank
 //!   `b * ranks / n`: contiguous runs, so neighbours mostly share a rank and a chain of steps
 //!   never moves data. A layer with a different grid (a reduction's combine steps, rechunking)
-//!   runs each task where most of its inputs are.
+//!   runs each task where most of its inputs are. Blocks persisted on a cluster stay on the
+//!   rank that made them, and their tasks run there.
 //! - **Blocks of numbers cross; other values are recomputed.** A block of numbers or `bool`
 //!   that a task on another rank reads is sent there. A value that cannot cross (a reduction's
 //!   partial state of another type) is computed again by each rank that reads it.
@@ -64,7 +65,10 @@ impl Placement {
         for t in 0..n {
             let deps = graph.deps_of(t as TaskId);
             let (block, blocks) = (graph.keys[t].1, blocks_of(t));
-            owner[t] = if deps.is_empty() || deps.iter().any(|&d| blocks_of(d as usize) == blocks) {
+            let home = graph.layers[graph.keys[t].0 as usize].home.as_ref();
+            owner[t] = if let Some(home) = home {
+                home(block) as u32
+            } else if deps.is_empty() || deps.iter().any(|&d| blocks_of(d as usize) == blocks) {
                 contiguous(block, blocks, ranks) as u32
             } else {
                 votes.fill(0);

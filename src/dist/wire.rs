@@ -40,15 +40,34 @@ macro_rules! for_wire_type {
 
 /// Little-endian bytes of numbers and `bool`.
 trait Bytes: Sized {
-    fn put(&self, out: &mut Vec<u8>);
+    /// Bytes per element.
+    const WIDTH: usize;
+    /// Writes the element's bytes into `dst`, `WIDTH` long.
+    fn write(&self, dst: &mut [u8]);
     fn get(bytes: &[u8]) -> Self;
+    fn put(&self, out: &mut Vec<u8>) {
+        let at = out.len();
+        out.resize(at + Self::WIDTH, 0);
+        self.write(&mut out[at..]);
+    }
+}
+
+/// Appends the bytes of `values` (`n` of them) to `out`: one resize, then a plain loop that
+/// the compiler turns into wide copies.
+fn put_many<'v, W: Bytes + 'v>(values: impl Iterator<Item = &'v W>, n: usize, out: &mut Vec<u8>) {
+    let at = out.len();
+    out.resize(at + n * W::WIDTH, 0);
+    for (dst, v) in out[at..].chunks_exact_mut(W::WIDTH).zip(values) {
+        v.write(dst);
+    }
 }
 
 macro_rules! bytes_of_number {
     ($($t:ty),*) => {$(
         impl Bytes for $t {
-            fn put(&self, out: &mut Vec<u8>) {
-                out.extend_from_slice(&self.to_le_bytes());
+            const WIDTH: usize = std::mem::size_of::<$t>();
+            fn write(&self, dst: &mut [u8]) {
+                dst.copy_from_slice(&self.to_le_bytes());
             }
             fn get(bytes: &[u8]) -> Self {
                 <$t>::from_le_bytes(bytes.try_into().expect("one element's bytes"))
@@ -60,8 +79,9 @@ bytes_of_number!(f64, f32, i64, i32, i16, i8, u64, u32, u16, u8);
 
 // `usize` and `isize` travel as 64 bits, whatever each rank's pointer width.
 impl Bytes for usize {
-    fn put(&self, out: &mut Vec<u8>) {
-        (*self as u64).put(out);
+    const WIDTH: usize = 8;
+    fn write(&self, dst: &mut [u8]) {
+        (*self as u64).write(dst);
     }
     fn get(bytes: &[u8]) -> Self {
         u64::get(bytes) as usize
@@ -69,8 +89,9 @@ impl Bytes for usize {
 }
 
 impl Bytes for isize {
-    fn put(&self, out: &mut Vec<u8>) {
-        (*self as i64).put(out);
+    const WIDTH: usize = 8;
+    fn write(&self, dst: &mut [u8]) {
+        (*self as i64).write(dst);
     }
     fn get(bytes: &[u8]) -> Self {
         i64::get(bytes) as isize
@@ -78,8 +99,9 @@ impl Bytes for isize {
 }
 
 impl Bytes for bool {
-    fn put(&self, out: &mut Vec<u8>) {
-        out.push(u8::from(*self));
+    const WIDTH: usize = 1;
+    fn write(&self, dst: &mut [u8]) {
+        dst[0] = u8::from(*self);
     }
     fn get(bytes: &[u8]) -> Self {
         bytes[0] != 0
@@ -109,7 +131,10 @@ pub(super) fn width<T: Element>() -> Option<usize> {
 }
 
 /// Appends the bytes of `values` to `out`. `T` must have a [`width`].
-pub(super) fn encode<'v, T: Element>(values: impl Iterator<Item = &'v T>, out: &mut Vec<u8>) {
+pub(super) fn encode<'v, T: Element>(
+    values: impl ExactSizeIterator<Item = &'v T>,
+    out: &mut Vec<u8>,
+) {
     fn put_all<'v, T: Element, W: Bytes + 'static>(
         values: impl Iterator<Item = &'v T>,
         out: &mut Vec<u8>,
@@ -121,7 +146,7 @@ pub(super) fn encode<'v, T: Element>(values: impl Iterator<Item = &'v T>, out: &
                 .put(out);
         }
     }
-    fn go<'v, T: Element>(values: impl Iterator<Item = &'v T>, out: &mut Vec<u8>) {
+    fn go<'v, T: Element>(values: impl ExactSizeIterator<Item = &'v T>, out: &mut Vec<u8>) {
         for_wire_type!(
             T,
             |W, _n| { put_all::<T, W>(values, out) },
@@ -221,7 +246,7 @@ pub(super) mod blocks {
 
     use ndarray::{ArrayD, IxDyn};
 
-    use super::{Bytes, decode, encode};
+    use super::{Bytes, put_many};
     use crate::expr::block::{Block, owned};
     use crate::scheduler::Value;
 
@@ -243,7 +268,16 @@ pub(super) mod blocks {
                         for &n in view.shape() {
                             (n as u64).put(out);
                         }
-                        encode(view.iter(), out);
+                        match view.as_slice() {
+                            Some(s) => put_many(s.iter(), s.len(), out),
+                            // Row by row: a region of a bigger block (ghost cells trimmed).
+                            None if view.ndim() > 0 => {
+                                for row in view.rows() {
+                                    put_many(row.iter(), row.len(), out);
+                                }
+                            }
+                            None => put_many(view.iter(), view.len(), out),
+                        }
                         return true;
                     }
                 )*
@@ -263,9 +297,15 @@ pub(super) mod blocks {
                 match tag {
                     $(
                         $tag => {
-                            let mut a = ArrayD::<$t>::default(IxDyn(&shape));
-                            at += decode(&bytes[at..], a.iter_mut());
-                            (owned(a), at)
+                            let n: usize = shape.iter().product();
+                            let w = <$t as Bytes>::WIDTH;
+                            let data: Vec<$t> = bytes[at..at + n * w]
+                                .chunks_exact(w)
+                                .map(<$t as Bytes>::get)
+                                .collect();
+                            let a = ArrayD::from_shape_vec(IxDyn(&shape), data)
+                                .expect("the shape's element count was read");
+                            (owned(a), at + n * w)
                         }
                     )*
                     _ => unreachable!("blocks are tagged by put"),

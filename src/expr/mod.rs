@@ -95,6 +95,13 @@ pub(crate) trait Node: Send + Sync + 'static {
         false
     }
 
+    /// The rank where each block of this node lives, for blocks kept on one rank of a cluster
+    /// (`persist_with` on a cluster scheduler); `None` for blocks that any rank can make. A node
+    /// with homes is never fused into its reader, so that its tasks run where its blocks are.
+    fn home(&self, _block: usize) -> Option<usize> {
+        None
+    }
+
     /// Whether this node reads an input that streams ([`Node::stream`]) run by run, rather than
     /// as a computed block.
     fn reads_streams(&self) -> bool {

@@ -176,3 +176,45 @@ impl<T: RandomElement> Node for Random<T> {
         Ok(owned(a))
     }
 }
+
+/// Blocks computed once and kept, each on the rank of a cluster that made it
+/// (`persist_with` on a cluster scheduler).
+#[cfg(feature = "mpi")]
+pub(crate) struct Persisted<T> {
+    pub(crate) chunks: Chunks,
+    /// The blocks this rank holds; `None` for those that live on other ranks.
+    pub(crate) blocks: Vec<Option<Value>>,
+    /// The rank that holds each block.
+    pub(crate) homes: Vec<usize>,
+    pub(crate) _t: PhantomData<fn() -> T>,
+}
+
+#[cfg(feature = "mpi")]
+impl<T: Element> Node for Persisted<T> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<T>()
+    }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<T>()
+    }
+    fn name(&self) -> &str {
+        "persisted"
+    }
+    fn chunks(&self) -> &Chunks {
+        &self.chunks
+    }
+    fn home(&self, block: usize) -> Option<usize> {
+        Some(self.homes[block])
+    }
+    fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
+        self.blocks[block]
+            .clone()
+            .ok_or_else(|| crate::error::Error::Mpi {
+                message: format!(
+                    "block {block} of a persisted array lives on rank {}: compute arrays \
+                     persisted on a cluster with that cluster's scheduler",
+                    self.homes[block]
+                ),
+            })
+    }
+}

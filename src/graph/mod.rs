@@ -134,6 +134,10 @@ impl Plan {
             l.bytes = Some(Box::new(move |b| f.task_bytes(n, b, n == root)));
             l.chunk = fused.largest_chunk(n);
             l.elem = (n != root).then(|| node.elem_type());
+            if node.home(0).is_some() {
+                let node = node.clone();
+                l.home = Some(Box::new(move |b| node.home(b).unwrap_or(0)));
+            }
             let first = graph.len() as TaskId;
             let mut blocks = Vec::new();
             for (b, t) in self.tasks[n].iter_mut().enumerate() {

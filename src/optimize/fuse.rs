@@ -24,6 +24,7 @@ pub(crate) fn fuse_one_to_one(plan: &mut Plan) {
         plan.inline[m] = m != root
             && matches!(consumer[m], Some(Some(_)))
             && one_to_one[m]
-            && !plan.nodes[m].chained();
+            && !plan.nodes[m].chained()
+            && plan.nodes[m].home(0).is_none();
     }
 }

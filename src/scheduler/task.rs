@@ -41,6 +41,8 @@ pub(crate) struct Layer<'a> {
     /// The element type of the blocks its tasks make, when they make blocks: whether they can
     /// cross ranks in a distributed run.
     pub(crate) elem: Option<std::any::TypeId>,
+    /// The rank each block must run on, for blocks kept on one rank of a cluster.
+    pub(crate) home: Option<Box<dyn Fn(usize) -> usize + Send + Sync + 'a>>,
 }
 
 impl Layer<'_> {
@@ -100,6 +102,7 @@ impl<'a> TaskGraph<'a> {
             bytes: None,
             chunk: Vec::new(),
             elem: None,
+            home: None,
         });
         (self.layers.len() - 1) as u32
     }
