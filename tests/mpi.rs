@@ -54,7 +54,12 @@ fn launch() -> ExitCode {
         let mut child = Command::new("mpirun")
             .args(["-n", &ranks.to_string(), "--oversubscribe"])
             .arg(&me)
-            .env(RANK_ENV, "1")
+            // A directory all ranks share, for the store test.
+            .env(
+                RANK_ENV,
+                std::env::temp_dir()
+                    .join(format!("chunkwise-mpi-test-{}-{ranks}", std::process::id())),
+            )
             // OpenMPI refuses root without these; CI machines run as root.
             .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
             .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
@@ -283,11 +288,31 @@ fn run_rank() -> Result<(), String> {
         check("after a mismatch", &(&x * 3.0), &s, &one)?;
     }
 
+    // A store written by every rank's share, metadata once: whole and equal to one process's
+    // result, read back on every rank, locally and across the ranks.
+    let dir = std::path::PathBuf::from(std::env::var_os(RANK_ENV).ok_or("the launcher's dir")?);
+    let stored = (&x * 3.0 + &y).rechunk([30, 32]).map_err(e)?;
+    stored
+        .to_zarr_with(&dir, chunkwise::io::zarr::ZarrOptions::default(), &s)
+        .map_err(e)?;
+    let back = Array::<f64>::from_zarr(&dir).map_err(e)?;
+    same_bits(
+        "to_zarr_with, read back locally",
+        &back.compute_with(&one).map_err(e)?,
+        &stored.compute_with(&one).map_err(e)?,
+        |t| t.to_bits(),
+    )?;
+    check("from_zarr across the ranks", &(&back * 2.0), &s, &one)?;
     // Elements without a byte form cannot cross ranks: a clear error, the same everywhere.
     let names = x.map(|v| format!("{v:.2}"));
     match names.compute_with(&s) {
         Err(Error::Mpi { message }) if message.contains("cannot cross ranks") => {}
         other => return Err(format!("strings gave {other:?}")),
+    }
+    // The last collective: every rank is done with the store.
+    check("last", &(&x - 1.0), &s, &one)?;
+    if rank == 0 {
+        std::fs::remove_dir_all(&dir).map_err(|err| err.to_string())?;
     }
     println!("rank {rank} of {size}: every case bit-identical to one process");
     Ok(())

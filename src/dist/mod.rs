@@ -22,8 +22,12 @@
 //! **Not yet** (issue 12): ghost cells hand over whole neighbour blocks, not just the halo
 //! slabs, and a slice hands over whole blocks; values that are not blocks of numbers (some
 //! reductions' partial states) are computed again on each rank that reads them rather than
-//! sent; `persist_with` keeps the whole result on every rank; stores cannot be written under a
-//! cluster scheduler; `compute_profiled` does not yet merge the ranks' traces.
+//! sent; `compute_profiled` does not yet merge the ranks' traces.
+//!
+//! Also across the ranks: `persist_with` (each block stays on the rank that made it; later
+//! graphs run their tasks there), `to_zarr_with` (rank 0 writes the metadata, each rank its own
+//! chunks; every rank returns once the store is whole) and `from_zarr` (each chunk read by the
+//! rank that owns it).
 #![forbid(unsafe_code)]
 
 mod stages;
@@ -344,11 +348,6 @@ fn root_owners(graph: &TaskGraph<'_>, placement: &stages::Placement, blocks: usi
 /// Checks that this compute can run across the ranks, and that every rank built the same
 /// graph; the world communicator to run it on.
 fn check<T: Element>(array: &Array<T>, ranks: &Ranks) -> Result<SimpleCommunicator> {
-    if !ranks.alive.load(Ordering::SeqCst) {
-        return Err(Error::Mpi {
-            message: "the Cluster that made this scheduler was dropped, and MPI with it".into(),
-        });
-    }
     if wire::width::<T>().is_none() {
         return Err(Error::Mpi {
             message: format!(
@@ -357,12 +356,54 @@ fn check<T: Element>(array: &Array<T>, ranks: &Ranks) -> Result<SimpleCommunicat
             ),
         });
     }
+    check_graph(array.node(), ranks)
+}
+
+/// Checks that MPI is still up and that every rank built the same graph as this one.
+fn check_graph(root: &NodeRef, ranks: &Ranks) -> Result<SimpleCommunicator> {
+    if !ranks.alive.load(Ordering::SeqCst) {
+        return Err(Error::Mpi {
+            message: "the Cluster that made this scheduler was dropped, and MPI with it".into(),
+        });
+    }
     let world = SimpleCommunicator::world();
-    let prints = gather_u64(&world, fingerprint(array.node()), ranks.size);
+    let prints = gather_u64(&world, fingerprint(root), ranks.size);
     if let Some(other) = prints.iter().position(|&p| p != prints[0]) {
         return Err(Error::GraphMismatch { rank: other });
     }
     Ok(world)
+}
+
+/// Runs `root`, whose tasks write (to a store), across the ranks: each rank runs the writes of
+/// the blocks it owns, and returns once every rank has finished.
+pub(crate) fn run_sink(root: &NodeRef, scheduler: &Scheduler, ranks: &Ranks) -> Result<()> {
+    let world = check_graph(root, ranks)?;
+    let plan = Plan::new(root);
+    let graph = scheduler
+        .plan(|planner| plan.lower(planner, |node, b, inputs| node.compute(b, inputs).map(drop)));
+    let placement = stages::Placement::new(&graph, ranks.size);
+    let sent = stages::run(graph, &placement, scheduler, &world, ranks.rank)?;
+    *ranks.sent.lock().unwrap_or_else(|e| e.into_inner()) = (sent.bytes, sent.blocks);
+    Ok(())
+}
+
+/// `result` on every rank: this rank's if every rank succeeded, else the first failing rank's
+/// error, as [`Error::OnRank`], on every rank.
+pub(crate) fn agree<R>(ranks: &Ranks, result: Result<R>) -> Result<R> {
+    agree_on(&SimpleCommunicator::world(), ranks.size, result)
+}
+
+fn agree_on<R>(world: &SimpleCommunicator, size: usize, result: Result<R>) -> Result<R> {
+    let failed = gather_u64(world, u64::from(result.is_err()), size);
+    let Some(first) = failed.iter().position(|&f| f != 0) else {
+        return result;
+    };
+    let message = result.err().map(|e| e.to_string()).unwrap_or_default();
+    let messages = gather_bytes(world, message.as_bytes(), size);
+    Err(Error::OnRank {
+        rank: first,
+        message: String::from_utf8_lossy(&messages[first]).into_owned(),
+    })
 }
 
 use ndarray::Dimension as _;

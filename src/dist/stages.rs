@@ -24,9 +24,9 @@ use mpi::datatype::{Partition, PartitionMut};
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 
+use super::gather_u64;
 use super::wire::blocks;
-use super::{gather_bytes, gather_u64};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::scheduler::task::{LayerFn, Work};
 use crate::scheduler::{Scheduler, TaskGraph, TaskId, Value};
 
@@ -263,15 +263,7 @@ pub(super) fn run(
             }
         }
         // 2. Everyone's outcome.
-        let failed = gather_u64(world, u64::from(outcome.is_err()), size);
-        if let Some(first) = failed.iter().position(|&f| f != 0) {
-            let message = outcome.err().map(|e| e.to_string()).unwrap_or_default();
-            let messages = gather_bytes(world, message.as_bytes(), size);
-            return Err(Error::OnRank {
-                rank: first,
-                message: String::from_utf8_lossy(&messages[first]).into_owned(),
-            });
-        }
+        let outcome = super::agree_on(world, size, outcome);
         let values = outcome?;
         // 3. Hand over the blocks other ranks read; keep what this rank reads later.
         let mut out: Vec<Vec<u8>> = vec![Vec::new(); size];

@@ -22,12 +22,8 @@ use crate::scheduler::{Scheduler, Value};
 /// Runs `root`, whose blocks do their work as a side effect (writes), keeping nothing.
 pub(crate) fn run_sink(root: &NodeRef, scheduler: &Scheduler) -> Result<()> {
     #[cfg(feature = "mpi")]
-    if scheduler.ranks().is_some() {
-        return Err(Error::Mpi {
-            message: "writing a store under a cluster scheduler is not supported yet: compute \
-                      the array with it, then write it from one rank with a local scheduler"
-                .into(),
-        });
+    if let Some(ranks) = scheduler.ranks() {
+        return crate::dist::run_sink(root, scheduler, ranks);
     }
     let plan = Plan::new(root);
     let graph = scheduler

@@ -400,6 +400,10 @@ impl<T: ZarrElement> Array<T> {
     /// Computes the array into a Zarr v3 store at `path` on `scheduler`: each block is written
     /// as one chunk by its own task as soon as it is computed, then freed.
     ///
+    /// On a cluster's scheduler (feature `mpi`), rank 0 writes the metadata, each rank writes
+    /// the chunks it owns straight to the shared file system, and every rank returns once the
+    /// whole store is written (or with the same error).
+    ///
     /// The array is first rechunked to the store's chunk shape if its blocks differ. A store
     /// already at `path` with the same shape, chunk shape and element type is overwritten chunk
     /// by chunk (each chunk old or new if the computation fails); any other content at `path`
@@ -427,6 +431,21 @@ impl<T: ZarrElement> Array<T> {
         options: ZarrOptions<T>,
         scheduler: &Scheduler,
     ) -> Result<()> {
+        #[cfg(feature = "mpi")]
+        if let Some(ranks) = scheduler.ranks() {
+            // On a cluster, rank 0 makes the store; the others then find it as it should be,
+            // and each rank writes the chunks it owns.
+            use crate::dist::agree;
+            let path = path.as_ref();
+            let sink = if ranks.rank == 0 {
+                let sink = agree(ranks, self.zarr_sink(path, options))?;
+                agree(ranks, Ok(sink))?
+            } else {
+                agree(ranks, Ok(()))?;
+                agree(ranks, self.zarr_sink(path, options))?
+            };
+            return run_sink(&sink.node, scheduler);
+        }
         let sink = self.zarr_sink(path.as_ref(), options)?;
         run_sink(&sink.node, scheduler)
     }
