@@ -6,8 +6,10 @@
 //! mpirun -n 4 target/release/examples/heat_mpi          # or: srun -n 4 ...
 //! ```
 //!
-//! Every rank prints the same checksum, which equals one process's (rank 0 checks it against
-//! a local run when the grid is small enough, `-- 512` or less).
+//! Every rank prints its time per step, the bytes it sent per step (the halo rows and columns
+//! its neighbours read, nothing else) and the same checksum, which equals one process's (rank 0
+//! checks it against a local run, bit for bit, when the grid is `-- 512` or smaller).
+//! `THREADS_PER_RANK` sets each rank's threads (default: one per core).
 
 use std::time::Instant;
 
@@ -35,7 +37,8 @@ fn step(padded: ArrayViewD<'_, f64>) -> ArrayD<f64> {
     out.into_dyn()
 }
 
-fn run(grid: usize, scheduler: &Scheduler) -> chunkwise::Result<(ArrayD<f64>, f64)> {
+/// The result, the time per step, and the bytes this rank sent in the last step.
+fn run(grid: usize, scheduler: &Scheduler) -> chunkwise::Result<(ArrayD<f64>, f64, u64)> {
     // A hot square in a cold plate.
     let init = Array2::from_shape_fn((grid, grid), |(i, j)| {
         let hot = (grid / 3..2 * grid / 3).contains(&i) && (grid / 3..2 * grid / 3).contains(&j);
@@ -50,7 +53,8 @@ fn run(grid: usize, scheduler: &Scheduler) -> chunkwise::Result<(ArrayD<f64>, f6
             .persist_with(scheduler)?;
     }
     let per_step = started.elapsed().as_secs_f64() / STEPS as f64;
-    Ok((u.compute_with(scheduler)?, per_step))
+    let sent = scheduler.comm_stats().map_or(0, |c| c.bytes);
+    Ok((u.compute_with(scheduler)?, per_step, sent))
 }
 
 fn main() -> chunkwise::Result<()> {
@@ -64,16 +68,17 @@ fn main() -> chunkwise::Result<()> {
         .and_then(|t| t.parse().ok())
         .unwrap_or(0);
     let scheduler = cluster.scheduler(threads);
-    let (u, per_step) = run(grid, &scheduler)?;
+    let (u, per_step, sent) = run(grid, &scheduler)?;
     let checksum: f64 = u.iter().sum();
     println!(
-        "rank {} of {}: {grid} x {grid}, {STEPS} steps, {:.2} ms per step, heat {checksum:.6}",
+        "rank {} of {}: {grid} x {grid}, {STEPS} steps, {:.2} ms per step, {sent} bytes sent \
+         per step (halos), heat {checksum:.6}",
         cluster.rank(),
         cluster.size(),
         per_step * 1e3
     );
     if cluster.rank() == 0 && grid <= 512 {
-        let (local, _) = run(grid, &Scheduler::threads(0))?;
+        let (local, _, _) = run(grid, &Scheduler::threads(0))?;
         let same = local
             .iter()
             .zip(&u)

@@ -12,6 +12,9 @@
 //! - **Blocks of numbers cross; other values are recomputed.** A block of numbers or `bool`
 //!   that a task on another rank reads is sent there. A value that cannot cross (a reduction's
 //!   partial state of another type) is computed again by each rank that reads it.
+//! - **Only what is read crosses.** When every task of a rank that reads a block declared the
+//!   part it reads (ghost cells: `Node::input_region`), only that part is sent, as a window of
+//!   the block; otherwise the whole block.
 //! - **Stages.** A task's stage on a rank is the number of hand-overs on its longest path of
 //!   inputs. All ranks run stage 0 on their pools, hand over the blocks that later stages on
 //!   other ranks read (one all-to-all exchange), run stage 1, and so on. Between stages every
@@ -19,6 +22,7 @@
 //!   point, never leaving one waiting.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use mpi::datatype::{Partition, PartitionMut};
 use mpi::topology::SimpleCommunicator;
@@ -159,6 +163,39 @@ impl Placement {
     }
 }
 
+impl Placement {
+    /// The part of task `t`'s block that rank `r`'s tasks read, when all of them declared one
+    /// (ghost cells: the halo); `None` when some read it all.
+    fn region_for(&self, graph: &TaskGraph<'_>, t: TaskId, r: usize) -> Option<Vec<Range<usize>>> {
+        let mut union: Option<Vec<Range<usize>>> = None;
+        let mut regions = Vec::new();
+        for &x in self.readers(t) {
+            if !self.runs[r][x as usize] {
+                continue;
+            }
+            let (l, b) = graph.keys[x as usize];
+            let f = graph.layers[l as usize].regions.as_ref()?;
+            regions.clear();
+            f(b, &mut regions);
+            for (p, &d) in graph.deps_of(x).iter().enumerate() {
+                if d != t {
+                    continue;
+                }
+                let region = regions.get(p)?.as_ref()?;
+                union = Some(match union {
+                    None => region.clone(),
+                    Some(u) => u
+                        .iter()
+                        .zip(region)
+                        .map(|(a, b)| a.start.min(b.start)..a.end.max(b.end))
+                        .collect(),
+                });
+            }
+        }
+        union
+    }
+}
+
 /// Bytes and messages one rank sent in one compute.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Sent {
@@ -269,11 +306,12 @@ pub(super) fn run(
         let mut out: Vec<Vec<u8>> = vec![Vec::new(); size];
         for (&t, v) in keep.iter().zip(values) {
             for r in placement.destinations(t) {
-                (t as u64)
-                    .to_le_bytes()
-                    .iter()
-                    .for_each(|&b| out[r].push(b));
-                let ok = blocks::put(&v, &mut out[r]);
+                out[r].extend_from_slice(&(t as u64).to_le_bytes());
+                // Only the part the readers there need, when they said (ghost cells).
+                let ok = match placement.region_for(&graph, t, r) {
+                    Some(region) => blocks::put_window(&v, &region, &mut out[r]),
+                    None => blocks::put(&v, &mut out[r]),
+                };
                 debug_assert!(ok, "only blocks that cross are handed over");
                 sent.blocks += 1;
             }

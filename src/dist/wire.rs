@@ -244,9 +244,15 @@ mod tests {
 pub(super) mod blocks {
     use std::any::TypeId;
 
-    use ndarray::{ArrayD, IxDyn};
+    use std::ops::Range;
+    use std::sync::Arc;
+
+    use ndarray::{ArrayD, IxDyn, Slice};
 
     use super::{Bytes, put_many};
+
+    /// Marks a window of a block, in the type tag.
+    const WINDOW: u8 = 0x80;
     use crate::expr::block::{Block, owned};
     use crate::scheduler::Value;
 
@@ -284,28 +290,69 @@ pub(super) mod blocks {
                 false
             }
 
-            /// The block value at the start of `bytes`, and the bytes it took.
+            /// Appends the part `ranges` of block value `v`, as a window of the block; `false`
+            /// (nothing written) if it is not a block of a type that crosses ranks.
+            pub(crate) fn put_window(v: &Value, ranges: &[Range<usize>], out: &mut Vec<u8>) -> bool {
+                $(
+                    if let Some(b) = v.downcast_ref::<Block<$t>>() {
+                        let view = b.view();
+                        out.push($tag | WINDOW);
+                        out.push(view.ndim() as u8);
+                        for &n in view.shape() {
+                            (n as u64).put(out);
+                        }
+                        for r in ranges {
+                            (r.start as u64).put(out);
+                        }
+                        for r in ranges {
+                            (r.len() as u64).put(out);
+                        }
+                        let part = view.slice_each_axis(|ax| Slice::from(ranges[ax.axis.index()].clone()));
+                        if part.ndim() == 0 {
+                            put_many(part.iter(), part.len(), out);
+                        } else {
+                            for row in part.rows() {
+                                put_many(row.iter(), row.len(), out);
+                            }
+                        }
+                        return true;
+                    }
+                )*
+                false
+            }
+
+            /// The block value at the start of `bytes` (a whole block, or a
+            /// [`Block::Window`]), and the bytes it took.
             pub(crate) fn get(bytes: &[u8]) -> (Value, usize) {
                 let (tag, ndim) = (bytes[0], bytes[1] as usize);
                 let mut at = 2;
-                let shape: Vec<usize> = (0..ndim)
-                    .map(|_| {
-                        at += 8;
-                        u64::get(&bytes[at - 8..at]) as usize
-                    })
-                    .collect();
-                match tag {
+                let mut dims = |k: usize| -> Vec<usize> {
+                    (0..k)
+                        .map(|_| {
+                            at += 8;
+                            u64::get(&bytes[at - 8..at]) as usize
+                        })
+                        .collect()
+                };
+                let shape = dims(ndim);
+                let window = (tag & WINDOW != 0).then(|| (dims(ndim), dims(ndim)));
+                let part = window.as_ref().map_or(&shape, |(_, w)| w).clone();
+                match tag & !WINDOW {
                     $(
                         $tag => {
-                            let n: usize = shape.iter().product();
+                            let n: usize = part.iter().product();
                             let w = <$t as Bytes>::WIDTH;
                             let data: Vec<$t> = bytes[at..at + n * w]
                                 .chunks_exact(w)
                                 .map(<$t as Bytes>::get)
                                 .collect();
-                            let a = ArrayD::from_shape_vec(IxDyn(&shape), data)
+                            let a = ArrayD::from_shape_vec(IxDyn(&part), data)
                                 .expect("the shape's element count was read");
-                            (owned(a), at + n * w)
+                            let v: Value = match window {
+                                None => owned(a),
+                                Some((origin, _)) => Arc::new(Block::Window { data: a, origin, shape }),
+                            };
+                            (v, at + n * w)
                         }
                     )*
                     _ => unreachable!("blocks are tagged by put"),

@@ -36,6 +36,18 @@ pub(crate) enum Block<T> {
         base: Value,
         ranges: Vec<Range<usize>>,
     },
+    /// Only the part `origin..origin + data.shape()` of a block of shape `shape`: what a rank
+    /// of a cluster receives of another's block when its readers need only that part (ghost
+    /// cells). Only readers that declared the region ([`Node::input_region`]) get one, and
+    /// they read it through [`Block::view_of`].
+    ///
+    /// [`Node::input_region`]: super::Node::input_region
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    Window {
+        data: ArrayD<T>,
+        origin: Vec<usize>,
+        shape: Vec<usize>,
+    },
 }
 
 impl<T: Element> Block<T> {
@@ -47,6 +59,33 @@ impl<T: Element> Block<T> {
                 v.slice_each_axis_inplace(|ax| Slice::from(ranges[ax.axis.index()].clone()));
                 v
             }
+            Block::Window { shape, origin, .. } => unreachable!(
+                "a window at {origin:?} of a {shape:?} block is read only through view_of"
+            ),
+        }
+    }
+
+    /// The cells `slices` (absolute within the block, with explicit ends) of this block: for
+    /// readers that may be handed a [`Block::Window`] holding just the cells they read.
+    pub(crate) fn view_of(&self, slices: &[Slice]) -> ArrayViewD<'_, T> {
+        let (mut view, origin) = match self {
+            Block::Window { data, origin, .. } => (data.view(), origin.as_slice()),
+            _ => (self.view(), &[][..]),
+        };
+        view.slice_each_axis_inplace(|ax| {
+            let a = ax.axis.index();
+            let s = slices[a];
+            let o = origin.get(a).copied().unwrap_or(0) as isize;
+            Slice::new(s.start - o, s.end.map(|e| e - o), s.step)
+        });
+        view
+    }
+
+    /// Number of elements this block holds.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Block::Window { data, .. } => data.len(),
+            _ => self.view().len(),
         }
     }
 }
@@ -92,6 +131,7 @@ pub(crate) fn region<T: Element>(v: &Value, ranges: Vec<Range<usize>>) -> Value 
                 ranges,
             })
         }
+        Block::Window { .. } => unreachable!("windows go only to readers that declared them"),
     }
 }
 
@@ -196,7 +236,7 @@ pub(crate) fn row_major_vec<T: Clone>(v: &ArrayViewD<'_, T>) -> Vec<T> {
 pub(crate) fn value_bytes(v: &Value) -> usize {
     fn of<T: Element>(v: &Value) -> Option<usize> {
         v.downcast_ref::<Block<T>>()
-            .map(|b| b.view().len() * std::mem::size_of::<T>())
+            .map(|b| b.len() * std::mem::size_of::<T>())
     }
     of::<f64>(v)
         .or_else(|| of::<f32>(v))

@@ -317,7 +317,7 @@ impl<T: Element + LinalgScalar> Node for SumPartials<T> {
             .and_then(|v| v.downcast_mut::<Block<T>>())
             .and_then(|b| match b {
                 Block::Owned(a) => Some(a),
-                Block::Region { .. } => None,
+                Block::Region { .. } | Block::Window { .. } => None,
             })
             .expect("reshaped gives a fresh owned block");
         for v in values {

@@ -95,6 +95,14 @@ pub(crate) trait Node: Send + Sync + 'static {
         false
     }
 
+    /// The part of its `k`-th input block (in [`Node::block_inputs`] order) that block `block`
+    /// reads, as ranges relative to that input block; `None` when it reads all of it. A node
+    /// that gives regions must accept, as that input, a block holding only the region
+    /// ([`Block::Window`](block::Block::Window)): on a cluster, only the region crosses ranks.
+    fn input_region(&self, _block: usize, _k: usize) -> Option<Vec<std::ops::Range<usize>>> {
+        None
+    }
+
     /// The rank where each block of this node lives, for blocks kept on one rank of a cluster
     /// (`persist_with` on a cluster scheduler); `None` for blocks that any rank can make. A node
     /// with homes is never fused into its reader, so that its tasks run where its blocks are.

@@ -109,6 +109,40 @@ impl<T: Element> Node for Overlap<T> {
             });
         });
     }
+    fn input_region(&self, block: usize, k: usize) -> Option<Vec<std::ops::Range<usize>>> {
+        if self.inputs[0].reads_regions() {
+            return None; // no input blocks: pieces are read inside the task
+        }
+        let plan = self.plan(block);
+        // The k-th combination of per-axis blocks, row-major, as `block_inputs` lists them.
+        let mut rest = k;
+        let mut chosen = vec![0usize; plan.blocks.len()];
+        for axis in (0..plan.blocks.len()).rev() {
+            let n = plan.blocks[axis].len();
+            chosen[axis] = plan.blocks[axis][rest % n];
+            rest /= n;
+        }
+        // Per axis, the cells of that block that some run reads.
+        let ranges = plan
+            .runs
+            .iter()
+            .zip(&chosen)
+            .map(|(runs, &b)| {
+                let mut lo = usize::MAX;
+                let mut hi = 0;
+                for run in runs {
+                    if let Source::Block { block, slice } = run.src
+                        && block == b
+                    {
+                        lo = lo.min(slice.start as usize);
+                        hi = hi.max(slice.end.expect("runs have an end") as usize);
+                    }
+                }
+                lo.min(hi)..hi
+            })
+            .collect();
+        Some(ranges)
+    }
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
         let plan = self.plan(block);
         let fill = T::default();
@@ -178,8 +212,8 @@ impl<T: Element> Node for Overlap<T> {
                     .expect("planned block");
                 pos += k * strides[axis];
             }
-            let src = block_of::<T>(&inputs[pos]).view();
-            let src = src.slice_each_axis(|ax| slice(ax.axis.index()));
+            let slices: Vec<Slice> = (0..runs.len()).map(slice).collect();
+            let src = block_of::<T>(&inputs[pos]).view_of(&slices);
             dst.assign(&src);
         });
         if let Some(e) = failed {

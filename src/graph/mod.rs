@@ -16,6 +16,7 @@
 use ndarray::Dimension as _;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
@@ -134,6 +135,8 @@ impl Plan {
             l.bytes = Some(Box::new(move |b| f.task_bytes(n, b, n == root)));
             l.chunk = fused.largest_chunk(n);
             l.elem = (n != root).then(|| node.elem_type());
+            let f = fused.clone();
+            l.regions = Some(Box::new(move |b, out| f.collect_regions(n, b, out)));
             if node.home(0).is_some() {
                 let node = node.clone();
                 l.home = Some(Box::new(move |b| node.home(b).unwrap_or(0)));
@@ -309,6 +312,26 @@ impl Fused {
         }
         refs.clear();
         SPARE.with_borrow_mut(|(r, _)| r.push(refs));
+    }
+
+    /// The part of each task dependency of block `b` of node `n` that it reads (`None`: all of
+    /// it), in the order of [`Fused::collect_deps`]. Blocks read through a fused node are read
+    /// by that node, which makes its whole block from them.
+    fn collect_regions(&self, n: usize, b: usize, out: &mut Vec<Option<Vec<Range<usize>>>>) {
+        let mut refs = Vec::new();
+        self.nodes[n].block_inputs(b, &mut refs);
+        for (k, &BlockRef { input, block }) in refs.iter().enumerate() {
+            if input == SELF {
+                out.push(None);
+                continue;
+            }
+            let m = self.input_ids[n][input];
+            if self.inline[m] {
+                self.collect_regions(m, block, out);
+            } else {
+                out.push(self.nodes[n].input_region(b, k));
+            }
+        }
     }
 
     /// Evaluates block `b` of node `n` from the values of the task's dependencies.

@@ -43,7 +43,14 @@ pub(crate) struct Layer<'a> {
     pub(crate) elem: Option<std::any::TypeId>,
     /// The rank each block must run on, for blocks kept on one rank of a cluster.
     pub(crate) home: Option<Box<dyn Fn(usize) -> usize + Send + Sync + 'a>>,
+    /// The part of each dependency a task reads (`None`: all), in dependency order: on a
+    /// cluster, only that part crosses ranks.
+    pub(crate) regions: Option<RegionsFn<'a>>,
 }
+
+/// See [`Layer::regions`].
+pub(crate) type RegionsFn<'a> =
+    Box<dyn Fn(usize, &mut Vec<Option<Vec<std::ops::Range<usize>>>>) + Send + Sync + 'a>;
 
 impl Layer<'_> {
     /// Runs the task of block `block` of this layer.
@@ -103,6 +110,7 @@ impl<'a> TaskGraph<'a> {
             chunk: Vec::new(),
             elem: None,
             home: None,
+            regions: None,
         });
         (self.layers.len() - 1) as u32
     }
