@@ -257,6 +257,9 @@ pub(crate) fn compute<T: Element>(
     )?;
 
     // 3. Everyone's result blocks.
+    if size == 1 {
+        return Ok(out);
+    }
     let mine: Vec<usize> = (0..blocks).filter(|&b| root_owner[b] == rank).collect();
     let mut bytes = Vec::with_capacity(
         mine.iter()
@@ -278,10 +281,8 @@ pub(crate) fn compute<T: Element>(
     }
     let all = gather_bytes(&world, &bytes, size);
     drop(bytes);
-    for (r, theirs) in all.iter().enumerate() {
-        if r == rank {
-            continue;
-        }
+    for r in (0..size).filter(|&r| r != rank) {
+        let theirs = &all[r];
         let mut at = 0;
         for b in (0..blocks).filter(|&b| root_owner[b] == r) {
             let ranges = chunks.block_ranges(b);
@@ -430,21 +431,38 @@ fn gather_u64(world: &SimpleCommunicator, value: u64, size: usize) -> Vec<u64> {
 }
 
 /// `bytes` from every rank, in rank order, in rounds of at most [`round_len`] bytes per rank.
-fn gather_bytes(world: &SimpleCommunicator, bytes: &[u8], size: usize) -> Vec<Vec<u8>> {
-    let lens = gather_u64(world, bytes.len() as u64, size);
+fn gather_bytes(world: &SimpleCommunicator, bytes: &[u8], size: usize) -> Gathered {
+    let lens: Vec<usize> = gather_u64(world, bytes.len() as u64, size)
+        .into_iter()
+        .map(|n| n as usize)
+        .collect();
+    let mut starts = Vec::with_capacity(size + 1);
+    starts.push(0);
+    for &n in &lens {
+        starts.push(starts[starts.len() - 1] + n);
+    }
+    // One spare byte: never empty (see `stages::exchange`).
+    let mut all = vec![0u8; starts[size] + 1];
     let round_len = round_len(size);
     let rounds = lens
         .iter()
-        .map(|&n| (n as usize).div_ceil(round_len))
+        .map(|&n| n.div_ceil(round_len))
         .max()
         .unwrap_or(0);
-    let mut all: Vec<Vec<u8>> = lens
-        .iter()
-        .map(|&n| Vec::with_capacity(n as usize))
-        .collect();
+    if rounds == 1 {
+        // Straight into place: the whole gather fits MPI's counts.
+        let counts: Vec<i32> = lens.iter().map(|&n| n as i32).collect();
+        let displs: Vec<i32> = starts[..size].iter().map(|&d| d as i32).collect();
+        let mut partition = PartitionMut::new(&mut all[..], &counts[..], &displs[..]);
+        world.all_gather_varcount_into(bytes, &mut partition);
+        return Gathered { all, starts };
+    }
     for round in 0..rounds {
-        let piece = |n: usize| (n.min((round + 1) * round_len)).saturating_sub(round * round_len);
-        let counts: Vec<i32> = lens.iter().map(|&n| piece(n as usize) as i32).collect();
+        let piece = |n: usize| {
+            n.min((round + 1) * round_len)
+                .saturating_sub(round * round_len)
+        };
+        let counts: Vec<i32> = lens.iter().map(|&n| piece(n) as i32).collect();
         let displs: Vec<i32> = counts
             .iter()
             .scan(0i32, |acc, &c| {
@@ -454,17 +472,32 @@ fn gather_bytes(world: &SimpleCommunicator, bytes: &[u8], size: usize) -> Vec<Ve
             })
             .collect();
         let total: usize = counts.iter().map(|&c| c as usize).sum();
-        let mut buf = vec![0u8; total + 1]; // never empty: see `stages::exchange`
+        let mut buf = vec![0u8; total + 1];
         let from = (round * round_len).min(bytes.len());
         let mine = &bytes[from..from + piece(bytes.len())];
         {
             let mut partition = PartitionMut::new(&mut buf[..], &counts[..], &displs[..]);
             world.all_gather_varcount_into(mine, &mut partition);
         }
-        for (r, v) in all.iter_mut().enumerate() {
-            let d = displs[r] as usize;
-            v.extend_from_slice(&buf[d..d + counts[r] as usize]);
+        for r in 0..size {
+            let (d, n) = (displs[r] as usize, counts[r] as usize);
+            let at = starts[r] + round * round_len;
+            all[at..at + n].copy_from_slice(&buf[d..d + n]);
         }
     }
-    all
+    Gathered { all, starts }
+}
+
+/// Bytes gathered from every rank, laid end to end in rank order.
+struct Gathered {
+    all: Vec<u8>,
+    starts: Vec<usize>,
+}
+
+impl std::ops::Index<usize> for Gathered {
+    type Output = [u8];
+    /// The bytes rank `r` sent.
+    fn index(&self, r: usize) -> &[u8] {
+        &self.all[self.starts[r]..self.starts[r + 1]]
+    }
 }

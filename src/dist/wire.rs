@@ -164,14 +164,16 @@ pub(super) fn decode<'v, T: Element>(bytes: &[u8], dst: impl Iterator<Item = &'v
         width: usize,
         dst: impl Iterator<Item = &'v mut T>,
     ) -> usize {
-        let mut at = 0;
-        for d in dst {
+        debug_assert_eq!(width, W::WIDTH);
+        let mut n = 0;
+        // Zipped with exact chunks: no bounds check per element.
+        for (d, b) in dst.zip(bytes.chunks_exact(W::WIDTH)) {
             *(d as &mut dyn Any)
                 .downcast_mut::<W>()
-                .expect("the element type was matched") = W::get(&bytes[at..at + width]);
-            at += width;
+                .expect("the element type was matched") = W::get(b);
+            n += 1;
         }
-        at
+        n * W::WIDTH
     }
     let width = width::<T>().expect("decode is called only for wire types");
     fn go<'v, T: Element>(
