@@ -1,5 +1,7 @@
 //! A Gaussian filter across the ranks of an MPI job, timed: σ 3 on 4096² in 1024² blocks and
-//! σ 2 on 256³ in 64³ blocks, each the whole result on every rank, best of three.
+//! σ 2 on 256³ in 64³ blocks, each the whole result on every rank, best of three; then the
+//! per-block cost across ranks: the sum of a million one-element blocks, graph building
+//! included. `scripts/gauss_dask_distributed.py` times dask.distributed on the same filters.
 //!
 //! ```sh
 //! cargo build --release --features mpi --example gauss_mpi
@@ -45,6 +47,18 @@ fn main() -> chunkwise::Result<()> {
         s.num_threads(),
         t2 * 1e3,
         t3 * 1e3
+    );
+    let ones = ndarray::Array1::<f64>::ones(1_000_000);
+    let per_block = best_of_three(|| {
+        let x = Array::from_ndarray(ones.clone(), [1])?;
+        let total = x.sum().compute_scalar_with(&s)?;
+        assert_eq!(total, 1e6);
+        Ok(())
+    })?;
+    println!(
+        "rank {}: sum of 1,000,000 one-element blocks {:.2} µs per block",
+        cluster.rank(),
+        per_block
     );
     if cluster.size() == 1 {
         // The baseline: one process, its own pool, no cluster.

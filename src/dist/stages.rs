@@ -151,15 +151,10 @@ impl Placement {
     }
 
     /// The ranks other than its owner that read task `t`'s value without running `t`.
-    fn destinations(&self, t: TaskId) -> Vec<usize> {
-        let mut to: Vec<usize> = (0..self.runs.len())
-            .filter(|&r| {
-                !self.runs[r][t as usize]
-                    && self.readers(t).iter().any(|&x| self.runs[r][x as usize])
-            })
-            .collect();
-        to.dedup();
-        to
+    fn destinations(&self, t: TaskId) -> impl Iterator<Item = usize> + '_ {
+        (0..self.runs.len()).filter(move |&r| {
+            !self.runs[r][t as usize] && self.readers(t).iter().any(|&x| self.runs[r][x as usize])
+        })
     }
 }
 
@@ -232,15 +227,18 @@ pub(super) fn run(
         }
     }
     let mut sent = Sent::default();
+    const NONE: TaskId = TaskId::MAX;
+    let mut local: Vec<TaskId> = vec![NONE; n];
     for (s, tasks) in by_stage.iter().enumerate() {
         // 1. This stage's tasks, reading earlier stages' values and blocks handed over.
         let mut inputs: Vec<TaskId> = Vec::new();
-        let mut local: HashMap<TaskId, TaskId> = HashMap::new();
+        // Each task's id in this stage's graph (`NONE` if it is not in it).
+        local.fill(NONE);
         for &t in tasks {
             for &d in graph.deps_of(t) {
                 let this_stage = runs[d as usize] && stage[d as usize] as usize == s;
-                if !this_stage && !local.contains_key(&d) {
-                    local.insert(d, inputs.len() as TaskId);
+                if !this_stage && local[d as usize] == NONE {
+                    local[d as usize] = inputs.len() as TaskId;
                     inputs.push(d);
                 }
             }
@@ -248,7 +246,7 @@ pub(super) fn run(
         let keep: Vec<TaskId> = tasks
             .iter()
             .copied()
-            .filter(|&t| !placement.destinations(t).is_empty() || read_after(t, s))
+            .filter(|&t| placement.destinations(t).next().is_some() || read_after(t, s))
             .collect();
         let outcome = if tasks.is_empty() {
             Ok(Vec::new())
@@ -286,11 +284,15 @@ pub(super) fn run(
                         Work::Shared(Box::new(move |b, inputs| f(b, inputs))),
                     )
                 });
-                let deps: Vec<TaskId> = graph.deps_of(t).iter().map(|d| local[d]).collect();
+                let deps: Vec<TaskId> = graph
+                    .deps_of(t)
+                    .iter()
+                    .map(|&d| local[d as usize])
+                    .collect();
                 let id = part.add_task(layer, b, deps);
-                local.insert(t, id);
+                local[t as usize] = id;
             }
-            let keep_local: Vec<TaskId> = keep.iter().map(|t| local[t]).collect();
+            let keep_local: Vec<TaskId> = keep.iter().map(|&t| local[t as usize]).collect();
             scheduler.execute(part, &keep_local)
         };
         // Inputs read by no later task of this rank are freed.
