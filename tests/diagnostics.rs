@@ -120,8 +120,13 @@ fn the_chrome_trace_is_json_with_one_complete_event_per_task() {
         assert!(e["tid"].as_u64().unwrap() < 2);
         assert!(e["name"].as_str().unwrap().contains('['));
     }
-    let tracks = events.iter().filter(|e| e["ph"] == "M").count();
+    let tracks = events.iter().filter(|e| e["name"] == "thread_name").count();
     assert_eq!(tracks, 2, "one named track per worker");
+    let processes = events
+        .iter()
+        .filter(|e| e["name"] == "process_name")
+        .count();
+    assert_eq!(processes, 1, "one process outside a cluster");
 }
 
 #[test]

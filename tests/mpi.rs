@@ -21,13 +21,14 @@ const WATCHDOG: Duration = Duration::from_secs(180);
 
 fn main() -> ExitCode {
     if std::env::var_os(RANK_ENV).is_some() {
-        return match run_rank() {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("rank failed: {e}");
-                ExitCode::FAILURE
-            }
-        };
+        let cluster = Cluster::init().expect("MPI initialises");
+        if let Err(e) = run_rank(&cluster) {
+            eprintln!("rank {} failed: {e}", cluster.rank());
+            // Leave without finalising MPI, which would wait for the other ranks: mpirun then
+            // stops the whole job at once.
+            std::process::exit(1);
+        }
+        return ExitCode::SUCCESS;
     }
     launch()
 }
@@ -125,8 +126,7 @@ fn check(what: &str, x: &Array<f64>, cluster: &Scheduler, one: &Scheduler) -> Re
     same_bits(what, &got, &expected, |v| v.to_bits())
 }
 
-fn run_rank() -> Result<(), String> {
-    let cluster = Cluster::init().map_err(|e| e.to_string())?;
+fn run_rank(cluster: &Cluster) -> Result<(), String> {
     let (rank, size) = (cluster.rank(), cluster.size());
     let s = cluster.scheduler(2);
     let one = Scheduler::synchronous();
@@ -279,6 +279,40 @@ fn run_rank() -> Result<(), String> {
     if stats.blocks != halos || stats.bytes != bytes {
         return Err(format!(
             "rank {rank} sent {stats:?} for the ghost cells, expected {halos} halos in {bytes} bytes"
+        ));
+    }
+
+    // A profile on a cluster: one trace with a process per rank, and every rank's traffic.
+    let (out, profile) = ghosts.compute_profiled(&s).map_err(e)?;
+    same_bits(
+        "compute_profiled",
+        &out,
+        &ghosts.compute_with(&one).map_err(e)?,
+        |t| t.to_bits(),
+    )?;
+    let traffic = profile.traffic();
+    let mine = s.comm_stats().ok_or("a cluster scheduler has stats")?;
+    if traffic.len() != size || traffic[rank].bytes != mine.bytes {
+        return Err(format!("traffic {traffic:?} against this rank's {mine:?}"));
+    }
+    let trace =
+        std::env::temp_dir().join(format!("chunkwise-mpi-trace-{}.json", std::process::id()));
+    profile.write_chrome_trace(&trace).map_err(e)?;
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&trace).map_err(|err| err.to_string())?)
+            .map_err(|err| err.to_string())?;
+    std::fs::remove_file(&trace).map_err(|err| err.to_string())?;
+    let events = json["traceEvents"].as_array().ok_or("trace events")?;
+    let processes = events
+        .iter()
+        .filter(|ev| ev["name"] == "process_name")
+        .count();
+    let ranks_with_tasks = (1..=size)
+        .filter(|&pid| events.iter().any(|ev| ev["ph"] == "X" && ev["pid"] == pid))
+        .count();
+    if processes != size || ranks_with_tasks != size {
+        return Err(format!(
+            "the trace has {processes} processes and tasks from {ranks_with_tasks} of {size} ranks"
         ));
     }
 

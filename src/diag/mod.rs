@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use ndarray::ArrayD;
 
-pub use profile::{OpTime, Profile, Summary, TaskRecord};
+pub use profile::{OpTime, Profile, RankTraffic, Summary, TaskRecord};
 
 use crate::array::Array;
 use crate::error::Result;
@@ -51,7 +51,13 @@ impl<T: Element> Array<T> {
         let recording = Arc::new(Recording::new(started));
         let out = self.compute_with(&scheduler.with_recording(recording.clone()))?;
         let wall = started.elapsed();
-        let profile = Profile::from_recording(&recording, started, wall, scheduler.num_threads());
+        #[allow(unused_mut)]
+        let mut profile =
+            Profile::from_recording(&recording, started, wall, scheduler.num_threads());
+        #[cfg(feature = "mpi")]
+        if let Some(ranks) = scheduler.ranks() {
+            crate::dist::merge_profile(&mut profile, ranks);
+        }
         Ok((out, profile))
     }
 }

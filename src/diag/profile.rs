@@ -72,6 +72,34 @@ pub struct Profile {
     wall: Duration,
     /// The records with their names, made on first use.
     tasks: OnceLock<Vec<TaskRecord>>,
+    /// This process's rank in a cluster (0 outside one).
+    rank: usize,
+    /// The other ranks' trace events (a compute on a cluster's scheduler), as JSON objects.
+    other_ranks: Vec<String>,
+    /// What each rank sent to the others (a compute on a cluster's scheduler).
+    traffic: Vec<RankTraffic>,
+}
+
+/// What one rank of a cluster sent to the others during a profiled compute.
+///
+/// # Examples
+///
+/// Outside a cluster a profile has none:
+///
+/// ```
+/// use chunkwise::{Array, Scheduler};
+/// let (_, profile) = Array::<f64>::ones(&[4], [2])?.compute_profiled(&Scheduler::threads(2))?;
+/// assert!(profile.traffic().is_empty());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RankTraffic {
+    /// The rank.
+    pub rank: usize,
+    /// Bytes it sent to other ranks (blocks handed over between stages).
+    pub bytes: u64,
+    /// Blocks (or block windows) it sent, one per block and destination.
+    pub blocks: u64,
 }
 
 impl Profile {
@@ -102,7 +130,34 @@ impl Profile {
             base: recording.base,
             wall,
             tasks: OnceLock::new(),
+            rank: 0,
+            other_ranks: Vec::new(),
+            traffic: Vec::new(),
         }
+    }
+
+    /// Adds what the other ranks of a cluster recorded: their trace events (`other_ranks`,
+    /// JSON objects) and every rank's traffic.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub(crate) fn add_ranks(
+        &mut self,
+        rank: usize,
+        other_ranks: Vec<String>,
+        traffic: Vec<RankTraffic>,
+    ) {
+        self.rank = rank;
+        self.other_ranks = other_ranks;
+        self.traffic = traffic;
+    }
+
+    /// What each rank of a cluster sent to the others, for a compute on a cluster's scheduler
+    /// (feature `mpi`); empty otherwise.
+    ///
+    /// # Examples
+    ///
+    /// See [`RankTraffic`].
+    pub fn traffic(&self) -> &[RankTraffic] {
+        &self.traffic
     }
 
     /// Every task that ran, worker by worker, each worker's in order of start.
@@ -209,17 +264,34 @@ impl Profile {
     /// ```
     pub fn write_chrome_trace(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let mut out = String::from("{\"traceEvents\":[\n");
+        let mut events = vec![self.trace_events()];
+        events.extend(self.other_ranks.iter().cloned());
+        let out = format!(
+            "{{\"traceEvents\":[\n{}\n],\"displayTimeUnit\":\"ms\"}}\n",
+            events.join(",\n")
+        );
+        std::fs::File::create(path)
+            .and_then(|mut f| f.write_all(out.as_bytes()))
+            .map_err(|e| io_error("write", path, &e))
+    }
+
+    /// This process's trace events, as JSON objects separated by commas: one process (its rank)
+    /// with a named track per worker, and a complete event per task.
+    pub(crate) fn trace_events(&self) -> String {
+        let pid = self.rank + 1;
+        let mut out = Vec::with_capacity(self.workers() + self.tasks().len() + 1);
+        out.push(format!(
+            "{{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":{pid},\"args\":{{\"name\":\"rank {}\"}}}}",
+            self.rank
+        ));
         for w in 0..self.workers() {
-            out.push_str(&format!(
-                "{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":{w},\"args\":{{\"name\":\"worker {w}\"}}}},\n"
+            out.push(format!(
+                "{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":{pid},\"tid\":{w},\"args\":{{\"name\":\"worker {w}\"}}}}"
             ));
         }
-        let tasks = self.tasks();
-        for (i, t) in tasks.iter().enumerate() {
-            let sep = if i + 1 == tasks.len() { "" } else { "," };
-            out.push_str(&format!(
-                "{{\"name\":{},\"cat\":{},\"ph\":\"X\",\"pid\":1,\"tid\":{},\"ts\":{:.3},\"dur\":{:.3},\"args\":{{\"bytes\":{},\"ok\":{}}}}}{sep}\n",
+        for t in self.tasks() {
+            out.push(format!(
+                "{{\"name\":{},\"cat\":{},\"ph\":\"X\",\"pid\":{pid},\"tid\":{},\"ts\":{:.3},\"dur\":{:.3},\"args\":{{\"bytes\":{},\"ok\":{}}}}}",
                 json_string(&t.name()),
                 json_string(&t.op),
                 t.worker,
@@ -229,10 +301,7 @@ impl Profile {
                 t.ok,
             ));
         }
-        out.push_str("],\"displayTimeUnit\":\"ms\"}\n");
-        std::fs::File::create(path)
-            .and_then(|mut f| f.write_all(out.as_bytes()))
-            .map_err(|e| io_error("write", path, &e))
+        out.join(",\n")
     }
 }
 

@@ -22,12 +22,13 @@
 //! **Not yet** (issue 12): ghost cells hand over whole neighbour blocks, not just the halo
 //! slabs, and a slice hands over whole blocks; values that are not blocks of numbers (some
 //! reductions' partial states) are computed again on each rank that reads them rather than
-//! sent; `compute_profiled` does not yet merge the ranks' traces.
+//! sent.
 //!
 //! Also across the ranks: `persist_with` (each block stays on the rank that made it; later
 //! graphs run their tasks there), `to_zarr_with` (rank 0 writes the metadata, each rank its own
 //! chunks; every rank returns once the store is whole) and `from_zarr` (each chunk read by the
-//! rank that owns it).
+//! rank that owns it). `compute_profiled` returns, on every rank, a profile whose Chrome trace
+//! has a process per rank, and what each rank sent (`Profile::traffic`).
 #![forbid(unsafe_code)]
 
 mod stages;
@@ -405,6 +406,29 @@ fn agree_on<R>(world: &SimpleCommunicator, size: usize, result: Result<R>) -> Re
         rank: first,
         message: String::from_utf8_lossy(&messages[first]).into_owned(),
     })
+}
+
+/// Adds the other ranks' trace events and every rank's traffic to this rank's profile of the
+/// compute that every rank just ran (a collective: every rank calls it).
+pub(crate) fn merge_profile(profile: &mut crate::diag::Profile, ranks: &Ranks) {
+    let world = SimpleCommunicator::world();
+    profile.add_ranks(ranks.rank, Vec::new(), Vec::new());
+    let events = gather_bytes(&world, profile.trace_events().as_bytes(), ranks.size);
+    let (bytes, blocks) = *ranks.sent.lock().unwrap_or_else(|e| e.into_inner());
+    let bytes = gather_u64(&world, bytes, ranks.size);
+    let blocks = gather_u64(&world, blocks, ranks.size);
+    let others = (0..ranks.size)
+        .filter(|&r| r != ranks.rank && !events[r].is_empty())
+        .map(|r| String::from_utf8_lossy(&events[r]).into_owned())
+        .collect();
+    let traffic = (0..ranks.size)
+        .map(|rank| crate::diag::RankTraffic {
+            rank,
+            bytes: bytes[rank],
+            blocks: blocks[rank],
+        })
+        .collect();
+    profile.add_ranks(ranks.rank, others, traffic);
 }
 
 use ndarray::Dimension as _;

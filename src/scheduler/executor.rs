@@ -32,6 +32,9 @@ pub(super) struct Exec<'a> {
     budget: Option<Budget>,
     /// Tasks run, counted per worker and added up when each stops.
     ran: AtomicUsize,
+    /// Where this graph's layers start in the recording's list (several graphs may share
+    /// one recording: the stages of a distributed compute).
+    layer_base: u32,
 }
 
 /// What one worker keeps while it runs tasks: its index, the end of its last task (the start of
@@ -81,6 +84,7 @@ impl<'a> Exec<'a> {
         callbacks: Arc<[Arc<dyn Callback>]>,
         recording: Option<Arc<Recording>>,
         budget: Option<Budget>,
+        layer_base: u32,
     ) -> Self {
         let n = graph.len();
         let mut counts = vec![0u32; n + 1];
@@ -132,6 +136,7 @@ impl<'a> Exec<'a> {
             measure: graph.measure.unwrap_or(|_| 0),
             budget,
             ran: AtomicUsize::new(0),
+            layer_base,
         }
     }
 
@@ -240,7 +245,7 @@ impl<'a> Exec<'a> {
                 if let Some(r) = &self.recording {
                     let since = |t: Instant| t.saturating_duration_since(r.base).as_nanos() as u64;
                     local.log.push(RawRecord {
-                        layer: layer_id,
+                        layer: self.layer_base + layer_id,
                         block,
                         start: since(info.start),
                         end: since(end),

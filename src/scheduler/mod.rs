@@ -276,22 +276,32 @@ impl Scheduler {
             .map(|limit| budget::Budget::plan(&graph, limit))
             .transpose()?;
         self.callbacks.iter().for_each(|c| c.on_start(graph.len()));
-        if let Some(r) = &self.recording {
-            let layers = graph
-                .layers
-                .iter()
-                .map(|l| (Arc::from(l.name.as_str()), Arc::from(l.grid.as_slice())))
-                .collect();
-            *r.layers
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = layers;
-        }
+        // A recording may hear of several graphs (a distributed compute runs one per stage):
+        // each adds its layers after the others'.
+        let layer_base = match &self.recording {
+            Some(r) => {
+                let mut layers = r
+                    .layers
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let base = layers.len() as u32;
+                layers.extend(
+                    graph
+                        .layers
+                        .iter()
+                        .map(|l| (Arc::from(l.name.as_str()), Arc::from(l.grid.as_slice()))),
+                );
+                base
+            }
+            None => 0,
+        };
         let exec = Exec::new(
             graph,
             keep,
             self.callbacks.clone(),
             self.recording.clone(),
             budget,
+            layer_base,
         );
         match self.pool() {
             None => exec.run_synchronous(),
