@@ -282,6 +282,32 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
         ));
     }
 
+    // A slice read on another rank sends only the sliced part: rows 20..24 of persisted 16 x 16
+    // blocks (kept on their ranks), added to a persisted 4 x 64 array, whose block b lives on
+    // rank b * ranks / 4, where the sums run.
+    let kept = grid.persist_with(&s).map_err(e)?;
+    let other = Array::<f64>::random(&[4, 64], [4, 16], 5).map_err(e)?;
+    let other_kept = other.persist_with(&s).map_err(e)?;
+    let band = kept.slice(ndarray::s![20..24, ..]).map_err(e)?;
+    let summed = &band + &other_kept;
+    same_bits(
+        "a slice read on other ranks",
+        &summed.compute_with(&s).map_err(e)?,
+        &(&grid.slice(ndarray::s![20..24, ..]).map_err(e)? + &other)
+            .compute_with(&one)
+            .map_err(e)?,
+        |t| t.to_bits(),
+    )?;
+    let windows = (0..4)
+        .filter(|&b| (4 + b) * size / 16 == rank && b * size / 4 != rank)
+        .count() as u64;
+    let stats = s.comm_stats().ok_or("a cluster scheduler has stats")?;
+    if stats.blocks != windows || stats.bytes != windows * (8 + 2 + 48 + 4 * 16 * 8) {
+        return Err(format!(
+            "rank {rank} sent {stats:?} for a slice, expected {windows} windows of 4 x 16"
+        ));
+    }
+
     // A profile on a cluster: one trace with a process per rank, and every rank's traffic.
     let (out, profile) = ghosts.compute_profiled(&s).map_err(e)?;
     same_bits(

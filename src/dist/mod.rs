@@ -19,10 +19,10 @@
 //! same inputs wherever it runs, and reduction trees are defined by block index.
 //! [`Scheduler::comm_stats`] tells what a rank handed over.
 //!
-//! **Not yet** (issue 12): ghost cells hand over whole neighbour blocks, not just the halo
-//! slabs, and a slice hands over whole blocks; values that are not blocks of numbers (some
-//! reductions' partial states) are computed again on each rank that reads them rather than
-//! sent.
+//! Only what is read crosses: ghost cells send the halo their neighbours read, a slice the
+//! sliced part (`Node::input_region`). **Not yet** (issue 12): values that are not blocks of
+//! numbers (some reductions' partial states) are computed again on each rank that reads them
+//! rather than sent.
 //!
 //! Also across the ranks: `persist_with` (each block stays on the rank that made it; later
 //! graphs run their tasks there), `to_zarr_with` (rank 0 writes the metadata, each rank its own

@@ -327,6 +327,36 @@ impl<T: Element> Node for Take<T> {
             });
         });
     }
+    fn input_region(&self, block: usize, k: usize) -> Option<Vec<Range<usize>>> {
+        let runs = self.axis_runs(self.take_block(block));
+        let per_axis: Vec<Vec<usize>> = runs.iter().map(|rs| blocks_of(rs)).collect();
+        // The k-th combination of per-axis blocks, row-major, as `block_inputs` lists them.
+        let mut rest = k;
+        let mut chosen = vec![0usize; per_axis.len()];
+        for axis in (0..per_axis.len()).rev() {
+            let n = per_axis[axis].len();
+            chosen[axis] = per_axis[axis][rest % n];
+            rest /= n;
+        }
+        // Per axis, the cells of that block some run copies.
+        let ranges = runs
+            .iter()
+            .zip(&chosen)
+            .map(|(rs, &b)| {
+                let (mut lo, mut hi) = (usize::MAX, 0);
+                for r in rs {
+                    if let Some((rb, slice)) = &r.from
+                        && *rb == b
+                    {
+                        lo = lo.min(slice.start as usize);
+                        hi = hi.max(slice.end.expect("runs have an end") as usize);
+                    }
+                }
+                lo.min(hi)..hi
+            })
+            .collect();
+        Some(ranges)
+    }
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
         let tb = self.take_block(block);
         let runs = self.axis_runs(tb);
@@ -366,14 +396,11 @@ impl<T: Element> Node for Take<T> {
                 let Some((b, _)) = &r.from else { return };
                 value += strides[a] * per_axis[a].binary_search(b).expect("a block read");
             }
-            let src = block_of::<T>(&inputs[value]).view();
-            let src = src.slice_each_axis(|ax| {
-                rs[ax.axis.index()]
-                    .from
-                    .as_ref()
-                    .expect("fill runs return above")
-                    .1
-            });
+            let slices: Vec<Slice> = rs
+                .iter()
+                .map(|r| r.from.as_ref().expect("fill runs return above").1)
+                .collect();
+            let src = block_of::<T>(&inputs[value]).view_of(&slices);
             out.slice_each_axis_mut(|ax| Slice::from(rs[ax.axis.index()].to.clone()))
                 .assign(&src);
         });
