@@ -155,6 +155,30 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
     }
     let g = ndfilters::gaussian_filter(&x, 1.5, Boundary::Reflect).map_err(e)?;
     check("gaussian_filter", &g, &s, &one)?;
+    let filters = [
+        (
+            "uniform_filter",
+            ndfilters::uniform_filter(&x, 5, Boundary::Nearest),
+        ),
+        (
+            "median_filter",
+            ndfilters::median_filter(&x, 3, Boundary::Reflect),
+        ),
+        (
+            "maximum_filter",
+            ndfilters::maximum_filter(&x, 4, Boundary::Periodic),
+        ),
+        ("sobel", ndfilters::sobel(&x, 1, Boundary::Reflect)),
+        ("laplace", ndfilters::laplace(&x, Boundary::Constant(0.0))),
+    ];
+    for (name, filtered) in filters {
+        check(name, &filtered.map_err(e)?, &s, &one)?;
+    }
+    // MPI is initialised once per process: a second Cluster is a clear error.
+    match Cluster::init() {
+        Err(Error::Mpi { message }) if message.contains("already initialised") => {}
+        other => return Err(format!("a second Cluster::init gave {other:?}")),
+    }
     check("sum", &x.sum(), &s, &one)?;
     check("mean", &x.mean(), &s, &one)?;
     check("var", &x.var(1.0), &s, &one)?;
