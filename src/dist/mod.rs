@@ -101,7 +101,8 @@ impl Cluster {
     ///
     /// [`Error::Mpi`] if MPI was already initialised in this process (by another `Cluster`,
     /// one since dropped, or the program itself), or if the MPI library cannot give full thread
-    /// support (`MPI_THREAD_MULTIPLE`).
+    /// support (`MPI_THREAD_MULTIPLE`); [`Error::InvalidEnv`] if [`MESSAGE_BYTES_ENV`] is set
+    /// but not a positive number.
     ///
     /// # Examples
     ///
@@ -111,6 +112,18 @@ impl Cluster {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn init() -> Result<Cluster> {
+        if let Ok(v) = std::env::var(MESSAGE_BYTES_ENV) {
+            match v.trim().parse::<usize>() {
+                Ok(n) if n > 0 => MESSAGE_CAP.store(n, Ordering::Relaxed),
+                _ => {
+                    return Err(Error::InvalidEnv {
+                        name: MESSAGE_BYTES_ENV,
+                        value: v,
+                        reason: "expected a positive number of bytes",
+                    });
+                }
+            }
+        }
         let (universe, level) = mpi::initialize_with_threading(mpi::Threading::Multiple)
             .ok_or_else(|| Error::Mpi {
                 message: "MPI was already initialised in this process; make one Cluster at the \
@@ -223,10 +236,20 @@ impl std::fmt::Debug for Cluster {
     }
 }
 
-/// The most bytes one rank sends per round of a gather: MPI's counts and displacements are
-/// 32-bit, and a round's displacements span every rank's piece.
+/// The environment variable that caps the bytes a rank sends to one rank in one MPI call
+/// (default: 1 GiB, and what keeps MPI's 32-bit counts in range); larger hand-overs and
+/// gathers go in several rounds. It must be the same on every rank (`mpirun -x`).
+pub const MESSAGE_BYTES_ENV: &str = "CHUNKWISE_MPI_MESSAGE_BYTES";
+
+/// The cap read from [`MESSAGE_BYTES_ENV`] by [`Cluster::init`].
+static MESSAGE_CAP: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1 << 30);
+
+/// The most bytes one rank sends per round of a gather or exchange: MPI's counts and
+/// displacements are 32-bit, and a round's displacements span every rank's piece.
 fn round_len(size: usize) -> usize {
-    (i32::MAX as usize / size.max(1)).min(1 << 30)
+    (i32::MAX as usize / size.max(1))
+        .min(MESSAGE_CAP.load(Ordering::Relaxed))
+        .max(1)
 }
 
 /// `array` computed across the ranks of `scheduler`: the whole result on every rank.
@@ -505,6 +528,9 @@ fn gather_bytes(world: &SimpleCommunicator, bytes: &[u8], size: usize) -> Gather
         }
         for r in 0..size {
             let (d, n) = (displs[r] as usize, counts[r] as usize);
+            if n == 0 {
+                continue; // rank r sent all it had in earlier rounds
+            }
             let at = starts[r] + round * round_len;
             all[at..at + n].copy_from_slice(&buf[d..d + n]);
         }
