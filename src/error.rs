@@ -112,6 +112,18 @@ pub enum Error {
         /// The size given.
         size: usize,
     },
+    /// A numeric parameter that cannot be used (NaN, infinite, negative, out of range).
+    #[error("{op}: {name} = {value} is not valid; expected {expected}")]
+    InvalidParameter {
+        /// The operation.
+        op: &'static str,
+        /// The parameter.
+        name: &'static str,
+        /// The value given, as text.
+        value: String,
+        /// What would be valid.
+        expected: &'static str,
+    },
     /// An axis that the array does not have.
     #[error("{op}: axis {axis} is out of range for an array of {ndim} axes")]
     AxisOutOfRange {

@@ -174,3 +174,133 @@ fn bad_filter_arguments_are_errors() {
         Err(Error::BoundaryRank { .. })
     ));
 }
+
+/// Every numeric parameter of every filter, driven with NaN, infinities, negatives, zero and
+/// huge values: each call is an `Err` naming the value, or a result equal to the same filter
+/// on one block (the oracle), never a panic. Nothing proportional to a parameter may be
+/// allocated before it is checked, which the memory-limited run below makes an abort.
+#[test]
+fn bad_numbers_are_errors_or_right_never_panics() {
+    let x = Array::<f64>::random(&[9, 7], [4, 3], 5).unwrap();
+    let whole = x.rechunk([9, 7]).unwrap();
+    let floats = [
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        -1.0,
+        -0.0,
+        0.0,
+        0.5,
+        1e15,
+        f64::MAX,
+    ];
+    let sizes = [0usize, 1, 2, 3, 7, 100, usize::MAX / 2, usize::MAX];
+    type Filter = Box<dyn Fn(&Array<f64>) -> chunkwise::Result<Array<f64>>>;
+    let mut cases: Vec<(String, Filter)> = Vec::new();
+    for &s in &floats {
+        cases.push((
+            format!("gaussian_filter sigma {s}"),
+            Box::new(move |a| ndfilters::gaussian_filter(a, s, Boundary::Reflect)),
+        ));
+        cases.push((
+            format!("gaussian_filter_axes sigma [0, {s}]"),
+            Box::new(move |a| {
+                ndfilters::gaussian_filter_axes(a, &[0.0, s], 4.0, Boundary::Nearest)
+            }),
+        ));
+        cases.push((
+            format!("gaussian_filter_axes truncate {s}"),
+            Box::new(move |a| {
+                ndfilters::gaussian_filter_axes(a, &[1.0, 1.0], s, Boundary::Nearest)
+            }),
+        ));
+    }
+    for &n in &sizes {
+        cases.push((
+            format!("uniform_filter size {n}"),
+            Box::new(move |a| ndfilters::uniform_filter(a, n, Boundary::Reflect)),
+        ));
+        cases.push((
+            format!("minimum_filter size {n}"),
+            Box::new(move |a| ndfilters::minimum_filter(a, n, Boundary::Nearest)),
+        ));
+        cases.push((
+            format!("maximum_filter size {n}"),
+            Box::new(move |a| ndfilters::maximum_filter(a, n, Boundary::Nearest)),
+        ));
+        cases.push((
+            format!("median_filter size {n}"),
+            Box::new(move |a| ndfilters::median_filter(a, n, Boundary::Reflect)),
+        ));
+        cases.push((
+            format!("sobel axis {n}"),
+            Box::new(move |a| ndfilters::sobel(a, n, Boundary::Reflect)),
+        ));
+    }
+    for (name, f) in &cases {
+        let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            f(&x).and_then(|y| y.compute_with(&Scheduler::threads(2)))
+        }));
+        let got = got.unwrap_or_else(|_| panic!("{name}: panicked"));
+        match got {
+            Err(e) => {
+                // The error names what was wrong.
+                let text = e.to_string();
+                assert!(
+                    matches!(
+                        e,
+                        Error::InvalidParameter { .. }
+                            | Error::DepthTooLarge { .. }
+                            | Error::UnsupportedSize { .. }
+                            | Error::AxisOutOfRange { .. }
+                    ),
+                    "{name}: {text}"
+                );
+            }
+            Ok(y) => {
+                let oracle = f(&whole).and_then(|w| w.compute_with(&Scheduler::synchronous()));
+                let oracle = oracle.unwrap_or_else(|e| panic!("{name}: one block failed: {e}"));
+                assert_eq!(y.shape(), oracle.shape(), "{name}");
+                for (a, b) in y.iter().zip(&oracle) {
+                    assert!(
+                        (a - b).abs() <= 1e-12 * b.abs().max(1.0),
+                        "{name}: {a} != {b}"
+                    );
+                }
+            }
+        }
+    }
+    // The classes the issue named: a NaN or negative sigma is an error, not the input back.
+    assert!(matches!(
+        ndfilters::gaussian_filter(&x, f64::NAN, Boundary::Reflect),
+        Err(Error::InvalidParameter { name: "sigma", .. })
+    ));
+    assert!(matches!(
+        ndfilters::gaussian_filter(&x, -1.0, Boundary::Reflect),
+        Err(Error::InvalidParameter { name: "sigma", .. })
+    ));
+    assert!(matches!(
+        ndfilters::gaussian_filter(&x, 1e15, Boundary::Reflect),
+        Err(Error::DepthTooLarge { .. })
+    ));
+}
+
+/// The test above again, in a child process limited to 4 GiB of address space: an allocation
+/// proportional to a huge parameter aborts the child (which no `catch_unwind` can catch) instead
+/// of swapping, and this test fails with the child's output.
+#[test]
+fn bad_numbers_never_abort_under_a_memory_limit() {
+    let me = std::env::current_exe().unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 4194304 && exec \"$0\" --exact bad_numbers_are_errors_or_right_never_panics --test-threads 1")
+        .arg(&me)
+        .output()
+        .expect("sh runs");
+    assert!(
+        out.status.success(),
+        "the filters under a 4 GiB address-space limit: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

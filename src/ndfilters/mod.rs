@@ -114,8 +114,10 @@ fn gaussian_weights<T: Float>(sigma: f64, radius: usize) -> Vec<T> {
 ///
 /// # Errors
 ///
-/// [`Error::UnsupportedBoundary`] for [`Boundary::None`]; [`Error::DepthTooLarge`] for a kernel
-/// radius larger than an axis; [`Error::BoundaryRank`] for a boundary list of the wrong length.
+/// [`Error::InvalidParameter`] for a `sigma` that is NaN, infinite or negative (and, for
+/// [`gaussian_filter_axes`], such a `truncate`); [`Error::UnsupportedBoundary`] for
+/// [`Boundary::None`]; [`Error::DepthTooLarge`] for a kernel radius larger than an axis, found
+/// before any kernel is made; [`Error::BoundaryRank`] for a boundary list of the wrong length.
 ///
 /// # Examples
 ///
@@ -165,12 +167,37 @@ pub fn gaussian_filter_axes<T: Float + Element>(
             depth: sigmas.iter().map(|_| (0, 0)).collect(),
         });
     }
+    let op = "gaussian_filter";
+    let truncate = truncate.to_f64().unwrap_or(f64::NAN);
+    if !(truncate.is_finite() && truncate >= 0.0) {
+        return Err(invalid(op, "truncate", truncate, "a finite number >= 0"));
+    }
+    // Every parameter is checked, and every radius against its axis, before any kernel is
+    // made: a kernel's length is proportional to sigma.
+    let mut radii = vec![None; x.ndim()];
+    for (axis, &s) in sigmas.iter().enumerate() {
+        let s = s.to_f64().unwrap_or(f64::NAN);
+        if !(s.is_finite() && s >= 0.0) {
+            return Err(invalid(op, "sigma", s, "a finite number >= 0"));
+        }
+        if s > 1e-15 {
+            let radius = (truncate * s + 0.5).floor();
+            let len = x.shape()[axis];
+            if radius > len as f64 {
+                let r = radius.min(usize::MAX as f64) as usize;
+                return Err(Error::DepthTooLarge {
+                    axis,
+                    depth: (r, r),
+                    len,
+                });
+            }
+            radii[axis] = Some((s, radius as usize));
+        }
+    }
     let mut passes = Vec::new();
     let mut depth = vec![(0, 0); x.ndim()];
-    for (axis, &s) in sigmas.iter().enumerate() {
-        let s = s.to_f64().unwrap_or(0.0);
-        if s > 1e-15 {
-            let radius = (truncate.to_f64().unwrap_or(4.0) * s + 0.5) as usize;
+    for (axis, r) in radii.into_iter().enumerate() {
+        if let Some((s, radius)) = r {
             depth[axis] = (radius, radius);
             passes.push((axis, gaussian_weights::<T>(s, radius)));
         }
@@ -190,11 +217,33 @@ fn window(size: usize) -> (usize, usize) {
     (size / 2, size - 1 - size / 2)
 }
 
-fn check_size(op: &'static str, size: usize) -> Result<()> {
+/// Checks a filter size against the array before anything proportional to it is made: at
+/// least 1, and a window no wider than each axis allows.
+fn check_size<T: Element>(x: &Array<T>, op: &'static str, size: usize) -> Result<()> {
     if size == 0 {
         return Err(Error::UnsupportedSize { op, size });
     }
+    let (lo, hi) = window(size);
+    for (axis, &len) in x.shape().iter().enumerate() {
+        if lo > len || hi > len {
+            return Err(Error::DepthTooLarge {
+                axis,
+                depth: (lo, hi),
+                len,
+            });
+        }
+    }
     Ok(())
+}
+
+/// An [`Error::InvalidParameter`] for the float `value` of `name`.
+fn invalid(op: &'static str, name: &'static str, value: f64, expected: &'static str) -> Error {
+    Error::InvalidParameter {
+        op,
+        name,
+        value: value.to_string(),
+        expected,
+    }
 }
 
 /// Mean over a box of `size` cells per axis, as scipy's `uniform_filter(x, size, mode=...)`.
@@ -217,7 +266,7 @@ pub fn uniform_filter<T: Float + Element>(
     size: usize,
     boundary: impl IntoBoundaries<T>,
 ) -> Result<Array<T>> {
-    check_size("uniform_filter", size)?;
+    check_size(x, "uniform_filter", size)?;
     let w = vec![T::one() / cast(size as f64); size];
     let passes: Vec<(usize, Vec<T>)> = (0..x.ndim()).map(|a| (a, w.clone())).collect();
     filter(
@@ -236,7 +285,7 @@ fn extreme_filter<T: Float + Element>(
     boundary: impl IntoBoundaries<T>,
     pick: fn(T, T) -> T,
 ) -> Result<Array<T>> {
-    check_size(op, size)?;
+    check_size(x, op, size)?;
     let ndim = x.ndim();
     filter(
         x,
@@ -327,7 +376,7 @@ pub fn median_filter<T: Float + Element>(
     size: usize,
     boundary: impl IntoBoundaries<T>,
 ) -> Result<Array<T>> {
-    check_size("median_filter", size)?;
+    check_size(x, "median_filter", size)?;
     filter(
         x,
         "median_filter",
