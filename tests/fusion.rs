@@ -2,7 +2,7 @@
 
 mod common;
 
-use chunkwise::Array;
+use chunkwise::{Array, Scheduler};
 use common::assert_array_eq;
 use ndarray::{Array2, Zip, array};
 
@@ -125,4 +125,69 @@ fn fused_chains_with_every_mix_of_operand_types_match_ndarray() {
     for plan in plans {
         assert!(plan.contains("fused into"), "{plan}");
     }
+}
+
+/// `chunkwise::compute` of several arrays: each equals its own compute, on every scheduler, and
+/// an input they share runs once per block, not once per array.
+#[test]
+fn computing_several_arrays_shares_their_inputs() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let runs = Arc::new(AtomicUsize::new(0));
+    let counter = runs.clone();
+    let x = Array::<f64>::random(&[60, 40], [20, 10], 3).unwrap();
+    let shared = x.map_blocks(move |b| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        b.mapv(|v| v * 10.0)
+    });
+    let mean = shared.mean();
+    let std = shared.std(1.0);
+    let big = shared
+        .map(|v| u32::from(v > 5.0))
+        .sum_axis(ndarray::Axis(0))
+        .unwrap();
+    for s in common::schedulers() {
+        runs.store(0, Ordering::SeqCst);
+        let (m, d, b) = chunkwise::compute((&mean, &std, &big), s).unwrap();
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            x.num_blocks(),
+            "once per block, {s:?}"
+        );
+        assert_eq!(m, mean.compute_with(s).unwrap());
+        assert_eq!(d, std.compute_with(s).unwrap());
+        assert_eq!(b, big.compute_with(s).unwrap());
+    }
+    // Eight arrays of six element types: 0-d, empty, the same array twice, blocks of bool.
+    let e = Array::<i32>::zeros(&[0, 3], [2, 2]).unwrap();
+    let r = chunkwise::compute(
+        (
+            &x,
+            &x.sum(),
+            &x.map(|v| v > 0.5),
+            &x.argmax(),
+            &e,
+            &x.map(|v| v as f32),
+            &x,
+            &x.map(|v| (v * 100.0) as u8),
+        ),
+        &Scheduler::threads(2),
+    )
+    .unwrap();
+    let whole = x.compute().unwrap();
+    assert_eq!(r.0, whole);
+    assert_eq!(r.1, x.sum().compute().unwrap());
+    assert_eq!(r.2, whole.mapv(|v| v > 0.5));
+    assert_eq!(r.3, x.argmax().compute().unwrap());
+    assert_eq!(r.4.shape(), &[0, 3]);
+    assert_eq!(r.5, whole.mapv(|v| v as f32));
+    assert_eq!(r.6, whole);
+    assert_eq!(r.7, whole.mapv(|v| (v * 100.0) as u8));
+    // A panic in one array's task is the Err of the whole compute.
+    let bad = x.map(|v| if v > 0.9 { panic!("too big") } else { v });
+    let err = chunkwise::compute((&mean, &bad), &Scheduler::threads(2)).unwrap_err();
+    assert!(
+        matches!(err, chunkwise::Error::TaskPanicked { .. }),
+        "{err}"
+    );
 }

@@ -7,6 +7,7 @@ mod creation;
 mod elementwise;
 mod join;
 mod linalg;
+mod multi;
 mod ops;
 pub(crate) mod output;
 mod overlap;
@@ -16,6 +17,7 @@ mod slicing;
 
 pub use join::{concatenate, stack, where_};
 pub use linalg::ContractAxes;
+pub use multi::{ComputeMany, compute};
 
 use std::fmt;
 use std::marker::PhantomData;

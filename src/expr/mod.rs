@@ -9,6 +9,7 @@ pub(crate) mod block;
 pub(crate) mod blockwise;
 pub(crate) mod elementwise;
 pub(crate) mod gather;
+pub(crate) mod group;
 pub(crate) mod linalg;
 pub(crate) mod overlap;
 pub(crate) mod permute;

@@ -33,6 +33,7 @@ use crate::array::Array;
 use crate::chunks::Chunks;
 use crate::error::{Error, Result};
 use crate::expr::block::{Element, block_of, owned, row_major_vec};
+use crate::expr::group::Group;
 use crate::expr::{BlockRef, Node, NodeRef};
 use crate::scheduler::{Scheduler, Value};
 use fs::AtomicStore;
@@ -591,7 +592,10 @@ impl std::fmt::Debug for ZarrSink {
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn store(sinks: &[ZarrSink], scheduler: &Scheduler) -> Result<()> {
-    let root: NodeRef = Arc::new(Sinks::new(sinks.iter().map(|s| s.node.clone()).collect()));
+    let root: NodeRef = Arc::new(Group::new(
+        "store",
+        sinks.iter().map(|s| s.node.clone()).collect(),
+    ));
     run_sink(&root, scheduler)
 }
 
@@ -651,60 +655,6 @@ impl<T: ZarrElement> Node for ZarrWrite<T> {
         self.array
             .store_chunk_opt(&idx, elements, &codec_options())
             .map_err(|e| chunk_error(e.to_string()))?;
-        Ok(done())
-    }
-}
-
-/// Several sinks run as one graph: block `b` is one block of one of them (dask's `store` of
-/// several arrays at once). Each sink is read block for block, so it fuses into these tasks.
-pub(crate) struct Sinks {
-    inputs: Vec<NodeRef>,
-    /// For each block: the sink and its block.
-    blocks: Vec<(usize, usize)>,
-    chunks: Chunks,
-}
-
-impl Sinks {
-    pub(crate) fn new(inputs: Vec<NodeRef>) -> Sinks {
-        let blocks: Vec<(usize, usize)> = inputs
-            .iter()
-            .enumerate()
-            .flat_map(|(i, n)| (0..n.chunks().num_blocks()).map(move |b| (i, b)))
-            .collect();
-        let chunks = Chunks::from_valid(vec![blocks.len()], vec![vec![1; blocks.len()]]);
-        Sinks {
-            inputs,
-            blocks,
-            chunks,
-        }
-    }
-}
-
-impl Node for Sinks {
-    fn elem_size(&self) -> usize {
-        0
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<()>()
-    }
-    fn name(&self) -> &str {
-        "store"
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
-    }
-    fn one_to_one(&self, _input: usize) -> bool {
-        true
-    }
-    fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
-        if let Some(&(input, block)) = self.blocks.get(block) {
-            deps.push(BlockRef { input, block });
-        }
-    }
-    fn compute(&self, _block: usize, _inputs: &mut Vec<Value>) -> Result<Value> {
         Ok(done())
     }
 }

@@ -1,0 +1,130 @@
+//! Several arrays computed in one graph, as `dask.compute(a, b)`: inputs they share are
+//! computed once, and every result block is written straight into its own array.
+
+use std::sync::Arc;
+
+use ndarray::{ArrayD, IxDyn};
+
+use super::Array;
+use super::output::{Segments, take_rows, write_rows};
+use crate::error::Result;
+use crate::expr::block::{Element, block_of};
+use crate::expr::group::Group;
+use crate::expr::{Node, NodeRef};
+use crate::graph::Plan;
+use crate::scheduler::{Scheduler, Value};
+
+/// Writes one input's finished block `j`, whose value is `values[0]`, into its result.
+type Writer<'s> = Box<dyn Fn(usize, &mut Vec<Value>) -> Result<()> + Send + Sync + 's>;
+
+/// Arrays that [`compute`] can compute together: tuples of 1 to 8 `&Array`s of any element
+/// types.
+pub trait ComputeMany {
+    /// The results: a tuple of `ArrayD`s of the arrays' element types.
+    type Output;
+
+    /// Computes the arrays in one graph on `scheduler`.
+    ///
+    /// # Errors
+    ///
+    /// The first error of any task, as [`Array::compute_with`].
+    fn compute_many(self, scheduler: &Scheduler) -> Result<Self::Output>;
+}
+
+/// Computes several arrays in one graph, as `dask.compute(a, b, c)`: an input they share (the
+/// data a mean and a standard deviation both read) is computed once, not once per array.
+/// Returns a tuple of `ArrayD`s, each of its array's element type (tuples of 1 to 8).
+///
+/// # Errors
+///
+/// The first error of any task, as [`Array::compute_with`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, Scheduler};
+/// use ndarray::Axis;
+///
+/// let x = Array::<f64>::random(&[400, 300], [100, 100], 7)?;
+/// let y = x.map(|v| v * 10.0); // read by all three: generated once per block
+/// let above = y.map(|v| u32::from(v > 5.0)).sum_axis(Axis(0))?;
+/// let (mean, std, big) =
+///     chunkwise::compute((&y.mean(), &y.std(0.0), &above), &Scheduler::threads(2))?;
+/// assert!((mean[[]] - 5.0).abs() < 0.1);
+/// assert!(std[[]] > 2.0);
+/// assert_eq!(big.shape(), &[300]);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn compute<C: ComputeMany>(arrays: C, scheduler: &Scheduler) -> Result<C::Output> {
+    arrays.compute_many(scheduler)
+}
+
+/// Runs the group of `nodes` on `scheduler`, handing each finished block to its writer.
+fn run_group(nodes: Vec<NodeRef>, writers: &[Writer<'_>], scheduler: &Scheduler) -> Result<()> {
+    let group = Arc::new(Group::new("compute", nodes));
+    let root: NodeRef = group.clone();
+    let plan = Plan::new(&root);
+    let write = move |_: &dyn Node, b: usize, values: &mut Vec<Value>| {
+        let (k, j) = group.blocks[b];
+        writers[k](j, values)
+    };
+    let graph = scheduler.plan(|planner| plan.lower(planner, write));
+    scheduler.execute(graph, &[]).map(drop)
+}
+
+/// A writer of blocks into `slots`, the row segments of one result.
+fn writer<'s, T: Element>(slots: &'s [std::sync::Mutex<Option<&'s mut [&mut [T]]>>]) -> Writer<'s> {
+    Box::new(move |j, values: &mut Vec<Value>| {
+        let rows = take_rows(&slots[j]);
+        write_rows(block_of::<T>(&values[0]).view(), rows, T::clone);
+        Ok(())
+    })
+}
+
+macro_rules! compute_many {
+    ($($T:ident $a:ident $out:ident $seg:ident $slots:ident),+) => {
+        impl<$($T: Element),+> ComputeMany for ($(&Array<$T>,)+) {
+            type Output = ($(ArrayD<$T>,)+);
+
+            fn compute_many(self, scheduler: &Scheduler) -> Result<Self::Output> {
+                let ($($a,)+) = self;
+                #[cfg(feature = "mpi")]
+                if scheduler.ranks().is_some() {
+                    // Across ranks, one after the other (every rank gets every result).
+                    return Ok(($($a.compute_with(scheduler)?,)+));
+                }
+                $(
+                    let mut $out = ArrayD::<$T>::from_elem(IxDyn($a.shape()), $T::default());
+                )+
+                {
+                    $(
+                        let flat = $out
+                            .as_slice_mut()
+                            .expect("a new array is contiguous and in standard order");
+                        let mut $seg = scheduler
+                            .plan(|planner| Segments::new(flat, $a.chunk_layout(), planner));
+                        let $slots = $seg.per_block();
+                    )+
+                    let writers = [$(writer::<$T>(&$slots)),+];
+                    run_group(vec![$($a.node().clone()),+], &writers, scheduler)?;
+                }
+                Ok(($($out,)+))
+            }
+        }
+    };
+}
+
+compute_many!(A a oa sa la);
+compute_many!(A a oa sa la, B b ob sb lb);
+compute_many!(A a oa sa la, B b ob sb lb, C c oc sc lc);
+compute_many!(A a oa sa la, B b ob sb lb, C c oc sc lc, D d od sd ld);
+compute_many!(A a oa sa la, B b ob sb lb, C c oc sc lc, D d od sd ld, E e oe se le);
+compute_many!(A a oa sa la, B b ob sb lb, C c oc sc lc, D d od sd ld, E e oe se le, F f of sf lf);
+compute_many!(
+    A a oa sa la, B b ob sb lb, C c oc sc lc, D d od sd ld, E e oe se le, F f of sf lf,
+    G g og sg lg
+);
+compute_many!(
+    A a oa sa la, B b ob sb lb, C c oc sc lc, D d od sd ld, E e oe se le, F f of sf lf,
+    G g og sg lg, H h oh sh lh
+);

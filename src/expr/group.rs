@@ -1,0 +1,63 @@
+//! Several arrays' blocks as one node, the root of a graph that computes (or stores) them all.
+
+use std::sync::Arc;
+
+use super::{BlockRef, Node, NodeRef};
+use crate::chunks::Chunks;
+use crate::error::Result;
+use crate::scheduler::Value;
+
+/// The blocks of several arrays as one node: block `b` is block `blocks[b].1` of input
+/// `blocks[b].0`. Each input is read once per block, so it is computed inside these tasks,
+/// which the caller's write (to results, to stores) finishes; they keep nothing.
+pub(crate) struct Group {
+    name: &'static str,
+    inputs: Vec<NodeRef>,
+    pub(crate) blocks: Vec<(usize, usize)>,
+    chunks: Chunks,
+}
+
+impl Group {
+    pub(crate) fn new(name: &'static str, inputs: Vec<NodeRef>) -> Group {
+        let blocks: Vec<(usize, usize)> = inputs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, n)| (0..n.chunks().num_blocks()).map(move |b| (i, b)))
+            .collect();
+        let chunks = Chunks::from_valid(vec![blocks.len()], vec![vec![1; blocks.len()]]);
+        Group {
+            name,
+            inputs,
+            blocks,
+            chunks,
+        }
+    }
+}
+
+impl Node for Group {
+    fn elem_size(&self) -> usize {
+        0
+    }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<()>()
+    }
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn chunks(&self) -> &Chunks {
+        &self.chunks
+    }
+    fn inputs(&self) -> &[NodeRef] {
+        &self.inputs
+    }
+    fn one_to_one(&self, _input: usize) -> bool {
+        true
+    }
+    fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
+        let (input, block) = self.blocks[block];
+        deps.push(BlockRef { input, block });
+    }
+    fn compute(&self, _block: usize, _inputs: &mut Vec<Value>) -> Result<Value> {
+        Ok(Arc::new(())) // nothing is kept
+    }
+}
