@@ -165,6 +165,36 @@ impl Plan {
     }
 }
 
+/// The name of a chain of fused steps: `a+b+c`; a chain that repeats one pattern as
+/// `pattern (xN)`; anything longer than [`NAME_CAP`] cut short with the number of steps, so that
+/// profiles and plans stay readable however deep the fusion goes.
+fn summarise(names: &[String]) -> String {
+    let n = names.len();
+    for period in 1..=n / 2 {
+        if n.is_multiple_of(period) && names.chunks(period).all(|c| c == &names[..period]) {
+            return format!("{} (x{})", names[..period].join("+"), n / period);
+        }
+    }
+    let joined = names.join("+");
+    if joined.len() <= NAME_CAP {
+        return joined;
+    }
+    let mut kept = String::new();
+    for name in names {
+        if kept.len() + name.len() + 1 > NAME_CAP - 16 {
+            break;
+        }
+        if !kept.is_empty() {
+            kept.push('+');
+        }
+        kept.push_str(name);
+    }
+    format!("{kept}+... ({n} steps)")
+}
+
+/// The longest name of a chain of fused steps.
+const NAME_CAP: usize = 120;
+
 /// The bytes of block `b` of `node`.
 fn block_bytes(node: &dyn Node, b: usize) -> usize {
     node.chunks().block_shape(b).size() * node.elem_size()
@@ -201,7 +231,7 @@ impl Fused {
         }
         let mut names = Vec::new();
         visit(self, n, &mut names);
-        names.join("+")
+        summarise(&names)
     }
 
     /// The projected bytes of the task of block `b` of node `n` (see [`TaskBytes`]): its block,
@@ -449,6 +479,25 @@ pub(crate) fn toposort(root: &NodeRef) -> (Vec<NodeRef>, Vec<Vec<usize>>) {
 mod tests {
     use super::*;
     use crate::{Array, Boundary, Scheduler};
+
+    #[test]
+    fn fused_names_summarise_repeats_and_stay_short() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            summarise(&names(&["overlap", "map_blocks"])),
+            "overlap+map_blocks"
+        );
+        let stacked: Vec<&str> = (0..64).flat_map(|_| ["overlap", "map_blocks"]).collect();
+        assert_eq!(summarise(&names(&stacked)), "overlap+map_blocks (x64)");
+        assert_eq!(summarise(&names(&["take"; 5])), "take (x5)");
+        let long: Vec<String> = (0..100).map(|i| format!("step{i}")).collect();
+        let s = summarise(&long);
+        assert!(s.len() <= NAME_CAP, "{s}");
+        assert!(
+            s.starts_with("step0+step1+") && s.ends_with("(100 steps)"),
+            "{s}"
+        );
+    }
 
     /// Lowering in parallel ranges builds the same task graph as lowering serially: the same
     /// tasks, keys and dependencies in the same order, for layers that read neighbours (ghost

@@ -204,9 +204,15 @@ impl Progress {
     pub(super) fn new(always: bool) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
         let style = ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} tasks  {per_sec}  {elapsed_precise} elapsed, ETA {eta}",
+            "{bar:40} {pos}/{len} tasks  {rate}  {elapsed_precise} elapsed, ETA {eta}",
         )
-        .expect("a valid template");
+        .expect("a valid template")
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = w.write_str(&rate(state.per_sec()));
+            },
+        );
         bar.set_style(style);
         Progress {
             always,
@@ -262,12 +268,34 @@ impl Callback for Progress {
     fn on_finish(&self, _ok: bool) {
         self.bar.set_position(self.done());
         self.bar.finish();
+        if self.shown.load(Ordering::Relaxed) && !self.bar.is_hidden() {
+            // Leave the finished bar on its own line: what is printed next starts below it.
+            eprintln!();
+        }
+    }
+}
+
+/// Tasks per second, as a progress bar shows them: three significant figures at most.
+fn rate(per_sec: f64) -> String {
+    match per_sec {
+        r if !r.is_finite() => "- tasks/s".to_string(),
+        r if r >= 100.0 => format!("{r:.0} tasks/s"),
+        r if r >= 10.0 => format!("{r:.1} tasks/s"),
+        r => format!("{r:.2} tasks/s"),
     }
 }
 
 #[cfg(test)]
 mod test {
     use super::*;
+
+    #[test]
+    fn the_rate_has_no_more_digits_than_it_means() {
+        assert_eq!(rate(123456.789), "123457 tasks/s");
+        assert_eq!(rate(42.4242), "42.4 tasks/s");
+        assert_eq!(rate(0.123456), "0.12 tasks/s");
+        assert_eq!(rate(f64::INFINITY), "- tasks/s");
+    }
 
     #[test]
     fn the_progress_bar_counts_every_task_of_every_worker() {
