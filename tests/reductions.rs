@@ -379,3 +379,31 @@ fn a_reduction_over_many_blocks_holds_few_at_once() {
     // O(threads x split_every), here at most 2 x 4 blocks, against 400 in all.
     assert!(peak_blocks <= 2 * 4, "{peak_blocks} blocks alive at once");
 }
+
+/// `moments` gives what `mean` and `var` merge: count, mean and squared deviations, per axis or
+/// for the whole array, equal to ndarray's mean and variance.
+#[test]
+fn moments_match_ndarrays_mean_and_variance() {
+    let e = ndarray::Array2::from_shape_fn((37, 23), |(i, j)| ((i * 7 + j * 13) % 29) as f64 - 9.5);
+    let x = chunkwise::Array::from_ndarray(e.clone(), vec![vec![10, 10, 17], vec![5, 18]]).unwrap();
+    for s in common::schedulers() {
+        let m = x.moments().compute_scalar_with(s).unwrap();
+        assert_eq!(m.n, 37.0 * 23.0);
+        assert!((m.mean - e.mean().unwrap()).abs() < 1e-12);
+        assert!((m.var(1.0) - e.var(1.0)).abs() < 1e-9);
+        let per_column = x
+            .moments_axis(ndarray::Axis(0))
+            .unwrap()
+            .compute_with(s)
+            .unwrap();
+        let expected = e.var_axis(ndarray::Axis(0), 0.0);
+        for (got, want) in per_column.iter().zip(&expected) {
+            assert_eq!(got.n, 37.0);
+            assert!(
+                (got.var(0.0) - want).abs() < 1e-9,
+                "{} != {want}",
+                got.var(0.0)
+            );
+        }
+    }
+}

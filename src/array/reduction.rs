@@ -115,7 +115,19 @@ impl<T: Float> Moments<T> {
         }
     }
 
-    fn var(&self, ddof: T) -> T {
+    /// The variance with `ddof` delta degrees of freedom (NaN for `n <= ddof`), as
+    /// [`Array::var`] computes it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0, 4.0], [3])?;
+    /// let m = x.moments().compute_scalar()?;
+    /// assert_eq!(m.var(0.0), 1.25);
+    /// assert_eq!(m.var(1.0), x.var(1.0).compute_scalar()?);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn var(&self, ddof: T) -> T {
         let d = self.n - ddof;
         if d <= T::zero() {
             T::nan()
@@ -501,7 +513,7 @@ macro_rules! reductions {
             /// use chunkwise::Array;
             /// use ndarray::Axis;
             /// let x = Array::from_ndarray(ndarray::array![[3.0f64, 1.0, 4.0], [1.0, 5.0, 9.0]], [1, 2])?;
-            /// # let ddof = 1.0f64; let _ = ddof;
+            $(#[doc = concat!("let ", stringify!($arg), " = 1.0; // delta degrees of freedom, as numpy's")])*
             #[doc = concat!("assert_eq!(x.", stringify!($axis), "(Axis(1)", $(", ", stringify!($arg),)* ")?.shape(), &[2]);")]
             /// # Ok::<(), chunkwise::Error>(())
             /// ```
@@ -520,7 +532,7 @@ macro_rules! reductions {
             /// ```
             /// use chunkwise::Array;
             /// let x = Array::from_ndarray(ndarray::array![[3.0f64, 1.0, 4.0], [1.0, 5.0, 9.0]], [1, 2])?;
-            /// # let ddof = 1.0f64; let _ = ddof;
+            $(#[doc = concat!("let ", stringify!($arg), " = 1.0; // delta degrees of freedom, as numpy's")])*
             #[doc = concat!("assert_eq!(x.", stringify!($axes), "(&[0, 1], true", $(", ", stringify!($arg),)* ")?.shape(), &[1, 1]);")]
             /// # Ok::<(), chunkwise::Error>(())
             /// ```
@@ -576,6 +588,13 @@ reductions! {
     var, var_axis, var_axes -> T where [T: Float] (ddof: T)
     example "assert!((x.var(1.0).compute_scalar()? - 8.966666666666665).abs() < 1e-12);"
     = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), |a, b| a.merge(b), Some(moments_run), move |a| Ok(a.var(ddof)));
+
+    /// Count, mean and sum of squared deviations in one pass ([`Moments`]), from which
+    /// [`Moments::var`] gives the variance with any `ddof`: the partial results that
+    /// [`Array::mean`] and [`Array::var`] merge, for a caller who wants several of them at once.
+    moments, moments_axis, moments_axes -> Moments<T> where [T: Float] ()
+    example "let m = x.moments().compute_scalar()?; assert_eq!(m.n, 6.0); assert!((m.mean - 23.0 / 6.0).abs() < 1e-12); assert!((m.var(1.0) - 8.966666666666665).abs() < 1e-12);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), |a, b| a.merge(b), Some(moments_run), |a| Ok(*a));
 
     /// Standard deviation with `ddof` delta degrees of freedom: the square root of
     /// [`Array::var`].

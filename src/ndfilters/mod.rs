@@ -133,8 +133,24 @@ pub fn gaussian_filter<T: Float + Element>(
     sigma: T,
     boundary: impl IntoBoundaries<T>,
 ) -> Result<Array<T>> {
-    gaussian_filter_axes(x, &vec![sigma; x.ndim()], cast(4.0), boundary)
+    gaussian_filter_axes(x, &vec![sigma; x.ndim()], cast(DEFAULT_TRUNCATE), boundary)
 }
+
+/// The Gaussian filters' default truncation, in standard deviations: scipy's `truncate=4.0`,
+/// for [`gaussian_filter_axes`] when only the sigmas should differ.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, Boundary, ndfilters};
+/// let x = Array::<f64>::random(&[40, 40], [20, 20], 1)?;
+/// let a = ndfilters::gaussian_filter(&x, 2.0, Boundary::Reflect)?.compute()?;
+/// let b = ndfilters::gaussian_filter_axes(&x, &[2.0, 2.0], ndfilters::DEFAULT_TRUNCATE, Boundary::Reflect)?
+///     .compute()?;
+/// assert_eq!(a, b);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub const DEFAULT_TRUNCATE: f64 = 4.0;
 
 /// Gaussian filter with one `sigma` per axis and a `truncate` (kernel radius
 /// `round(truncate * sigma)` per axis); an axis with `sigma` 0 is not filtered. As scipy's
