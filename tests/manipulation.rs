@@ -513,15 +513,15 @@ fn shape_and_index_errors_name_the_values() {
         Err(Error::InvalidAxes { .. })
     ));
     assert!(matches!(
-        concatenate::<f64>(Axis(0), &[]),
+        concatenate(Axis(0), Vec::<Array<f64>>::new()),
         Err(Error::NoArrays { op: "concatenate" })
     ));
     assert!(matches!(
-        concatenate(Axis(1), &[&x, &y]),
+        concatenate(Axis(1), [&x, &y]),
         Err(Error::IncompatibleShapes { .. })
     ));
     assert!(matches!(
-        stack(Axis(3), &[&x, &x]),
+        stack(Axis(3), [&x, &x]),
         Err(Error::AxisOutOfRange { .. })
     ));
     assert!(matches!(

@@ -207,7 +207,7 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
     check("rechunk", &x.rechunk([30, 7]).map_err(e)?, &s, &one)?;
     check(
         "concatenate",
-        &concatenate(Axis(1), &[&x, &y]).map_err(e)?,
+        &concatenate(Axis(1), [&x, &y]).map_err(e)?,
         &s,
         &one,
     )?;

@@ -13,7 +13,8 @@ use crate::expr::block::Element;
 use crate::expr::gather::Gather;
 use crate::expr::take::AxisMap;
 
-/// The arrays joined along `axis`, which must exist in all of them; the other axes must have
+/// The arrays (any iterator of arrays or references: see [`AsArray`]) joined along `axis`,
+/// which must exist in all of them; the other axes must have
 /// equal lengths (numpy's `concatenate`).
 ///
 /// Blocks are shared, not copied: along `axis` the result has the blocks of each array in
@@ -37,7 +38,47 @@ use crate::expr::take::AxisMap;
 /// assert_eq!(c.compute()?, array![[1, 2], [3, 4], [5, 6]].into_dyn());
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
-pub fn concatenate<T: Element>(axis: Axis, arrays: &[&Array<T>]) -> Result<Array<T>> {
+pub fn concatenate<T: Element>(
+    axis: Axis,
+    arrays: impl IntoIterator<Item = impl AsArray<T>>,
+) -> Result<Array<T>> {
+    let items: Vec<_> = arrays.into_iter().collect();
+    let arrays: Vec<&Array<T>> = items.iter().map(AsArray::as_array).collect();
+    concatenate_refs(axis, &arrays)
+}
+
+/// An array or a reference to one: what [`concatenate`] and [`stack`] take any iterator of
+/// (`&[&a, &b]`, `vec![a, b]`, `arrays.iter()`, `(0..n).map(|i| make(i))`).
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, AsArray, stack};
+/// let planes: Vec<Array<f64>> = (0..4).map(|i| Array::full(&[8, 8], [4, 4], i as f64)).collect::<Result<_, _>>()?;
+/// let volume = stack(ndarray::Axis(0), &planes)?; // a slice of arrays
+/// let again = stack(ndarray::Axis(0), planes.iter().rev())?; // an iterator of references
+/// assert_eq!(volume.shape(), again.shape());
+/// assert_eq!(planes[1].as_array().shape(), &[8, 8]);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub trait AsArray<T: Element> {
+    /// The array.
+    fn as_array(&self) -> &Array<T>;
+}
+
+impl<T: Element> AsArray<T> for Array<T> {
+    fn as_array(&self) -> &Array<T> {
+        self
+    }
+}
+
+impl<T: Element, A: AsArray<T> + ?Sized> AsArray<T> for &A {
+    fn as_array(&self) -> &Array<T> {
+        (**self).as_array()
+    }
+}
+
+fn concatenate_refs<T: Element>(axis: Axis, arrays: &[&Array<T>]) -> Result<Array<T>> {
     let op = "concatenate";
     let first = arrays.first().ok_or(Error::NoArrays { op })?;
     let axis = first.check_axis(op, axis.index())?;
@@ -126,7 +167,12 @@ pub fn concatenate<T: Element>(axis: Axis, arrays: &[&Array<T>]) -> Result<Array
 /// assert_eq!(stack(Axis(1), &[&a, &b])?.compute()?, array![[1, 4], [2, 5], [3, 6]].into_dyn());
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
-pub fn stack<T: Element>(axis: Axis, arrays: &[&Array<T>]) -> Result<Array<T>> {
+pub fn stack<T: Element>(
+    axis: Axis,
+    arrays: impl IntoIterator<Item = impl AsArray<T>>,
+) -> Result<Array<T>> {
+    let items: Vec<_> = arrays.into_iter().collect();
+    let arrays: Vec<&Array<T>> = items.iter().map(AsArray::as_array).collect();
     let op = "stack";
     let first = arrays.first().ok_or(Error::NoArrays { op })?;
     if let Some(a) = arrays.iter().find(|a| a.shape() != first.shape()) {
@@ -140,8 +186,7 @@ pub fn stack<T: Element>(axis: Axis, arrays: &[&Array<T>]) -> Result<Array<T>> {
         .iter()
         .map(|a| a.insert_axis(axis))
         .collect::<Result<Vec<_>>>()?;
-    let refs: Vec<&Array<T>> = expanded.iter().collect();
-    concatenate(axis, &refs)
+    concatenate(axis, &expanded)
 }
 
 /// Elements of `a` where `cond` is true and of `b` elsewhere, broadcasting all three (numpy's

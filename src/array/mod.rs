@@ -15,7 +15,7 @@ pub(crate) mod reduction;
 mod shape;
 mod slicing;
 
-pub use join::{concatenate, stack, where_};
+pub use join::{AsArray, concatenate, stack, where_};
 pub use linalg::ContractAxes;
 pub use multi::{ComputeMany, compute};
 
