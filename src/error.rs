@@ -49,7 +49,10 @@ pub enum Error {
         len: usize,
     },
     /// Two shapes that cannot be broadcast together (or must be equal and are not).
-    #[error("{op}: shapes {left:?} and {right:?} are incompatible")]
+    #[error(
+        "{op}: shapes {left:?} and {right:?} are incompatible{}",
+        shape_hint(left, right)
+    )]
     IncompatibleShapes {
         /// The operation that needed them compatible.
         op: &'static str,
@@ -408,4 +411,30 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     } else {
         "non-string panic payload".to_string()
     }
+}
+
+/// A hint for shapes that fail to broadcast only because the smaller one lines up with the
+/// larger one's leading axes rather than its trailing ones (numpy's rules align the ends):
+/// the usual result of a reduction without `keepdims`.
+fn shape_hint(left: &[usize], right: &[usize]) -> String {
+    let (big, small) = if left.len() >= right.len() {
+        (left, right)
+    } else {
+        (right, left)
+    };
+    let n = small.len();
+    let trailing_fit = big[big.len() - n..]
+        .iter()
+        .zip(small)
+        .all(|(&b, &s)| b == s || b == 1 || s == 1);
+    if n == 0 || n == big.len() || trailing_fit || big[..n] != *small {
+        return String::new();
+    }
+    let axes: Vec<String> = (n..big.len()).map(|k| format!("Axis({k})")).collect();
+    format!(
+        "; shapes line up from the last axis, and {small:?} matches the leading axes of \
+         {big:?}: give it trailing axes of length 1 (insert_axis({}), or keepdims on the \
+         reduction that made it)",
+        axes.join(", then ")
+    )
 }

@@ -143,3 +143,46 @@ fn arrays_are_send_sync_and_cheap_to_clone() {
     let h = std::thread::spawn(move || (&y * 2.0).compute().unwrap());
     assert_eq!(h.join().unwrap().sum(), 8.0);
 }
+
+/// A broadcast that fails because the smaller array lines up with the leading axes (a
+/// reduction without keepdims) says how to fix it; other mismatches carry no such hint.
+#[test]
+fn broadcast_errors_suggest_keepdims_or_insert_axis() {
+    let x = chunkwise::Array::<f64>::ones(&[100, 60], [50, 20]).unwrap();
+    let row_means = x.mean_axis(ndarray::Axis(1)).unwrap(); // shape [100]
+    let err = x.zip_with(&row_means, |a, b| a - b).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("[100, 60]") && text.contains("[100]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("insert_axis(Axis(1))") && text.contains("keepdims"),
+        "{text}"
+    );
+    // The suggestion works.
+    let kept = x.mean_axes(&[1], true).unwrap();
+    assert_eq!(
+        x.zip_with(&kept, |a, b| a - b)
+            .unwrap()
+            .compute()
+            .unwrap()
+            .sum(),
+        0.0
+    );
+    let fixed = row_means.insert_axis(ndarray::Axis(1)).unwrap();
+    assert!(x.zip_with(&fixed, |a, b| a - b).is_ok());
+    // Two axes short: both named, in the order to insert them.
+    let y = chunkwise::Array::<f64>::ones(&[4, 5, 6], [2, 5, 3]).unwrap();
+    let first = y.sum_axes(&[1, 2], false).unwrap();
+    let text = y.zip_with(&first, |a, b| a + b).unwrap_err().to_string();
+    assert!(
+        text.contains("insert_axis(Axis(1), then Axis(2))"),
+        "{text}"
+    );
+    // Shapes that are simply different get no hint.
+    let a = chunkwise::Array::<f64>::ones(&[3], [3]).unwrap();
+    let b = chunkwise::Array::<f64>::ones(&[4], [4]).unwrap();
+    let text = a.zip_with(&b, |p, q| p + q).unwrap_err().to_string();
+    assert!(!text.contains("insert_axis"), "{text}");
+}
