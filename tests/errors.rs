@@ -59,7 +59,9 @@ fn incompatible_shapes_name_both() {
     );
     assert_eq!(
         err.to_string(),
-        "zip_with: shapes [3, 4] and [3] are incompatible"
+        "zip_with: shapes [3, 4] and [3] are incompatible; shapes line up from the last axis, \
+         and [3] matches the leading axes of [3, 4]: give it trailing axes of length 1 \
+         (insert_axis(Axis(1)), or keepdims on the reduction that made it)"
     );
 }
 
