@@ -188,3 +188,23 @@ fn broadcast_errors_suggest_keepdims_or_insert_axis() {
     let text = a.zip_with(&b, |p, q| p + q).unwrap_err().to_string();
     assert!(!text.contains("insert_axis"), "{text}");
 }
+
+/// `compute_as` gives fixed-dimension arrays, and a wrong rank is an error before any task
+/// runs (the block function here would panic).
+#[test]
+fn compute_as_checks_the_rank_before_running() {
+    let e = ndarray::Array3::from_shape_fn((4, 3, 5), |(i, j, k)| (i * 15 + j * 5 + k) as i64);
+    let x = Array::from_ndarray(e.clone(), [2, 2, 2]).unwrap();
+    let s = Scheduler::threads(2);
+    assert_eq!(x.compute_as::<ndarray::Ix3>(&s).unwrap(), e);
+    assert_eq!(x.compute_as::<IxDyn>(&s).unwrap(), e.clone().into_dyn());
+    let boom = x.map(|_| -> i64 { panic!("must not run") });
+    assert_eq!(
+        boom.compute_as::<ndarray::Ix2>(&s).unwrap_err(),
+        Error::RankMismatch {
+            op: "compute_as",
+            given: 2,
+            ndim: 3
+        }
+    );
+}

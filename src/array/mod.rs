@@ -323,6 +323,45 @@ impl<T: Element> Array<T> {
         self.compute_blocks(scheduler, |_| true)
     }
 
+    /// Computes the array on `scheduler` into an array of the fixed dimension `D` (`Ix2` for
+    /// an `Array2`, ...), for code that knows the rank: no `into_dimensionality` afterwards.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RankMismatch`](crate::Error::RankMismatch) if the array has another number of
+    /// axes than `D` (checked before anything runs), and the errors of
+    /// [`Array::compute_with`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{Array, Scheduler};
+    /// use ndarray::{Array2, Ix1, Ix2};
+    /// let x = Array::<f64>::ones(&[4, 6], [2, 3])?;
+    /// let m: Array2<f64> = (&x * 2.0).compute_as::<Ix2>(&Scheduler::threads(2))?;
+    /// assert_eq!(m[(3, 5)], 2.0);
+    /// assert!(x.compute_as::<Ix1>(&Scheduler::threads(2)).is_err()); // two axes, not one
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn compute_as<D: ndarray::Dimension>(
+        &self,
+        scheduler: &Scheduler,
+    ) -> Result<ndarray::Array<T, D>> {
+        if let Some(n) = D::NDIM
+            && n != self.ndim()
+        {
+            return Err(crate::Error::RankMismatch {
+                op: "compute_as",
+                given: n,
+                ndim: self.ndim(),
+            });
+        }
+        let out = self.compute_with(scheduler)?;
+        Ok(out
+            .into_dimensionality::<D>()
+            .expect("the number of axes was checked"))
+    }
+
     /// Computes the array on `scheduler` and keeps the result in memory, cut into the same
     /// blocks: later graphs built on the returned array start from the computed blocks instead
     /// of recomputing them, as dask's `persist`.
