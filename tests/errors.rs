@@ -208,3 +208,33 @@ fn compute_as_checks_the_rank_before_running() {
         }
     );
 }
+
+/// Typed block closures: the same results as their dynamic forms, and a wrong rank an error.
+#[test]
+fn typed_block_closures_match_the_dynamic_ones() {
+    use chunkwise::Boundary;
+    use ndarray::{ArrayView2, Ix2, Ix3};
+    let e = ndarray::Array2::from_shape_fn((9, 7), |(i, j)| (i * 7 + j) as f64);
+    let x = Array::from_ndarray(e, [4, 3]).unwrap();
+    let typed = x
+        .map_overlap_as::<Ix2, _, _>(1, Boundary::Reflect, |b: ArrayView2<f64>| {
+            b.mapv(|v| v * 2.0) + b[(0, 0)]
+        })
+        .unwrap();
+    let dynamic = x
+        .map_overlap(1, Boundary::Reflect, |b| b.mapv(|v| v * 2.0) + b[[0, 0]])
+        .unwrap();
+    assert_eq!(typed.compute().unwrap(), dynamic.compute().unwrap());
+    let blocks = x
+        .map_blocks_as::<Ix2, _, _>(|b: ArrayView2<f64>| b.t().t().to_owned())
+        .unwrap();
+    assert_eq!(blocks.compute().unwrap(), x.compute().unwrap());
+    assert!(matches!(
+        x.map_overlap_as::<Ix3, _, _>(1, Boundary::Reflect, |b| b.to_owned()),
+        Err(Error::RankMismatch {
+            op: "map_overlap_as",
+            given: 3,
+            ndim: 2
+        })
+    ));
+}

@@ -195,6 +195,42 @@ impl<T: Element> Array<T> {
         self.map_blocks_impl("map_blocks", self.node.chunks().clone(), move |_, b| f(b))
     }
 
+    /// [`Array::map_blocks`] for a closure written for arrays of a known rank: it receives an
+    /// `ArrayView2` (for `D = Ix2`), `ArrayView3`, ... and returns an array of that rank.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RankMismatch`](crate::Error::RankMismatch) if the array has another number of
+    /// axes than `D`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// use ndarray::{ArrayView2, Axis, Ix1, Ix2};
+    /// let x = Array::<f64>::ones(&[6, 4], [3, 2])?;
+    /// // Each block's rows, cumulatively summed: a 2-D function of 2-D blocks.
+    /// let y = x.map_blocks_as::<Ix2, _, _>(|b: ArrayView2<f64>| {
+    ///     let mut out = b.to_owned();
+    ///     out.accumulate_axis_inplace(Axis(1), |&prev, cur| *cur += prev);
+    ///     out
+    /// })?;
+    /// assert_eq!(y.compute()?[[0, 1]], 2.0); // second column of its block
+    /// assert!(x.map_blocks_as::<Ix1, _, _>(|b| b.to_owned()).is_err());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn map_blocks_as<D, U, F>(&self, f: F) -> Result<Array<U>>
+    where
+        D: ndarray::Dimension,
+        U: Element,
+        F: Fn(ndarray::ArrayView<'_, T, D>) -> ndarray::Array<U, D> + Send + Sync + 'static,
+    {
+        self.check_rank::<D>("map_blocks_as")?;
+        Ok(self.map_blocks(move |b| {
+            f(b.into_dimensionality::<D>().expect("the rank was checked")).into_dyn()
+        }))
+    }
+
     /// Like [`Array::map_blocks`], but `f` also receives the block's grid index.
     ///
     /// # Examples

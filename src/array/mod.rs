@@ -347,15 +347,7 @@ impl<T: Element> Array<T> {
         &self,
         scheduler: &Scheduler,
     ) -> Result<ndarray::Array<T, D>> {
-        if let Some(n) = D::NDIM
-            && n != self.ndim()
-        {
-            return Err(crate::Error::RankMismatch {
-                op: "compute_as",
-                given: n,
-                ndim: self.ndim(),
-            });
-        }
+        self.check_rank::<D>("compute_as")?;
         let out = self.compute_with(scheduler)?;
         Ok(out
             .into_dimensionality::<D>()

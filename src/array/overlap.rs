@@ -172,6 +172,65 @@ impl<T: Element> Array<T> {
         mapped.trim_cuts(cuts)
     }
 
+    /// [`Array::map_overlap`] for a closure written for arrays of a known rank: it receives an
+    /// `ArrayView2` (for `D = Ix2`), `ArrayView3`, ... and returns an array of the same rank, so
+    /// a stencil needs no `into_dimensionality`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RankMismatch`](crate::Error::RankMismatch) if the array has another number of
+    /// axes than `D`, and the errors of [`Array::map_overlap`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{Array, Boundary};
+    /// use ndarray::{ArrayView2, Ix2, s};
+    ///
+    /// // A 5-point Laplacian on a padded block, written for 2-D views.
+    /// let laplace = |u: ArrayView2<f64>| {
+    ///     let mut out = u.to_owned();
+    ///     let (n, m) = u.dim();
+    ///     let lap = &u.slice(s![..n - 2, 1..m - 1]) + &u.slice(s![2.., 1..m - 1])
+    ///         + u.slice(s![1..n - 1, ..m - 2]) + u.slice(s![1..n - 1, 2..])
+    ///         - &u.slice(s![1..n - 1, 1..m - 1]) * 4.0;
+    ///     out.slice_mut(s![1..n - 1, 1..m - 1]).assign(&lap);
+    ///     out
+    /// };
+    /// let x = Array::from_ndarray(ndarray::Array2::from_elem((8, 8), 1.0), [4, 4])?;
+    /// let y = x.map_overlap_as::<Ix2, _, _>(1, Boundary::Nearest, laplace)?.compute()?;
+    /// assert!(y.iter().all(|&v| v == 0.0)); // a constant field has no curvature
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn map_overlap_as<D, U, F>(
+        &self,
+        depth: impl IntoDepth,
+        boundary: impl IntoBoundaries<T>,
+        f: F,
+    ) -> Result<Array<U>>
+    where
+        D: ndarray::Dimension,
+        U: Element,
+        F: Fn(ndarray::ArrayView<'_, T, D>) -> ndarray::Array<U, D> + Send + Sync + 'static,
+    {
+        self.check_rank::<D>("map_overlap_as")?;
+        self.map_overlap(depth, boundary, move |b| {
+            f(b.into_dimensionality::<D>().expect("the rank was checked")).into_dyn()
+        })
+    }
+
+    /// An error unless this array has as many axes as `D` (any number for `IxDyn`).
+    pub(crate) fn check_rank<D: ndarray::Dimension>(&self, op: &'static str) -> Result<()> {
+        match D::NDIM {
+            Some(n) if n != self.ndim() => Err(crate::Error::RankMismatch {
+                op,
+                given: n,
+                ndim: self.ndim(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Like [`Array::map_overlap`], but `f` returns the block without its padding directly
     /// (what most filters compute), which saves the trim and a copy. `f` also receives the
     /// block's grid index.
