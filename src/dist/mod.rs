@@ -272,10 +272,7 @@ pub(crate) fn compute<T: Element>(
         scheduler,
         |_| true,
         |graph| {
-            let placement = stages::Placement::new(&graph, size);
-            root_owner = root_owners(&graph, &placement, blocks);
-            let sent = stages::run(graph, &placement, scheduler, &world, rank)?;
-            *ranks.sent.lock().unwrap_or_else(|e| e.into_inner()) = (sent.bytes, sent.blocks);
+            root_owner = run_across(graph, scheduler, ranks, &world)?;
             Ok(())
         },
     )?;
@@ -294,14 +291,7 @@ pub(crate) fn compute<T: Element>(
     for &b in &mine {
         let ranges = chunks.block_ranges(b);
         let block = out.slice_each_axis(|ax| Slice::from(ranges[ax.axis.index()].clone()));
-        if block.ndim() == 0 {
-            wire::encode(block.iter(), &mut bytes);
-        } else {
-            // Row by row: a block is a strided region of the result.
-            for row in block.rows() {
-                wire::encode(row.iter(), &mut bytes);
-            }
-        }
+        wire::encode_view(block, &mut bytes);
     }
     let all = gather_bytes(&world, &bytes, size);
     drop(bytes);
@@ -310,15 +300,8 @@ pub(crate) fn compute<T: Element>(
         let mut at = 0;
         for b in (0..blocks).filter(|&b| root_owner[b] == r) {
             let ranges = chunks.block_ranges(b);
-            let mut block =
-                out.slice_each_axis_mut(|ax| Slice::from(ranges[ax.axis.index()].clone()));
-            if block.ndim() == 0 {
-                at += wire::decode(&theirs[at..], block.iter_mut());
-            } else {
-                for mut row in block.rows_mut() {
-                    at += wire::decode(&theirs[at..], row.iter_mut());
-                }
-            }
+            let block = out.slice_each_axis_mut(|ax| Slice::from(ranges[ax.axis.index()].clone()));
+            at += wire::decode_view(&theirs[at..], block);
         }
         debug_assert_eq!(at, theirs.len(), "rank {r} sent its blocks' bytes exactly");
     }
@@ -343,10 +326,7 @@ pub(crate) fn persist<T: Element>(
             Ok(())
         })
     });
-    let placement = stages::Placement::new(&graph, ranks.size);
-    let homes = root_owners(&graph, &placement, blocks);
-    let sent = stages::run(graph, &placement, scheduler, &world, ranks.rank)?;
-    *ranks.sent.lock().unwrap_or_else(|e| e.into_inner()) = (sent.bytes, sent.blocks);
+    let homes = run_across(graph, scheduler, ranks, &world)?;
     Ok(Array::from_node(Persisted::<T> {
         chunks,
         blocks: kept
@@ -358,16 +338,27 @@ pub(crate) fn persist<T: Element>(
     }))
 }
 
-/// The rank that computes each block of the result (the root layer, the graph's last).
-fn root_owners(graph: &TaskGraph<'_>, placement: &stages::Placement, blocks: usize) -> Vec<usize> {
-    let mut owners = vec![0usize; blocks];
+/// Places `graph` on the ranks and runs this rank's share of it in stages (see `stages.rs`),
+/// keeping what it sent for [`Scheduler::comm_stats`]; the rank that computed each block of
+/// the result (the root layer, the graph's last).
+fn run_across(
+    graph: TaskGraph<'_>,
+    scheduler: &Scheduler,
+    ranks: &Ranks,
+    world: &SimpleCommunicator,
+) -> Result<Vec<usize>> {
+    let placement = stages::Placement::new(&graph, ranks.size);
     let root_layer = graph.layers.len() as u32 - 1;
+    let mut owners = Vec::new();
     for (t, &(l, b)) in graph.keys.iter().enumerate() {
         if l == root_layer {
+            owners.resize(owners.len().max(b + 1), 0);
             owners[b] = placement.owner[t] as usize;
         }
     }
-    owners
+    let sent = stages::run(graph, &placement, scheduler, world, ranks.rank)?;
+    *ranks.sent.lock().unwrap_or_else(|e| e.into_inner()) = (sent.bytes, sent.blocks);
+    Ok(owners)
 }
 
 /// Checks that this compute can run across the ranks, and that every rank built the same
@@ -406,10 +397,7 @@ pub(crate) fn run_sink(root: &NodeRef, scheduler: &Scheduler, ranks: &Ranks) -> 
     let plan = Plan::new(root);
     let graph = scheduler
         .plan(|planner| plan.lower(planner, |node, b, inputs| node.compute(b, inputs).map(drop)));
-    let placement = stages::Placement::new(&graph, ranks.size);
-    let sent = stages::run(graph, &placement, scheduler, &world, ranks.rank)?;
-    *ranks.sent.lock().unwrap_or_else(|e| e.into_inner()) = (sent.bytes, sent.blocks);
-    Ok(())
+    run_across(graph, scheduler, ranks, &world).map(drop)
 }
 
 /// `result` on every rank: this rank's if every rank succeeded, else the first failing rank's

@@ -28,8 +28,8 @@ use mpi::datatype::{Partition, PartitionMut};
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 
-use super::gather_u64;
 use super::wire::blocks;
+use super::{CommStats, gather_u64};
 use crate::error::Result;
 use crate::scheduler::task::{LayerFn, Work};
 use crate::scheduler::{Scheduler, TaskGraph, TaskId, Value};
@@ -191,13 +191,6 @@ impl Placement {
     }
 }
 
-/// Bytes and messages one rank sent in one compute.
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Sent {
-    pub(super) bytes: u64,
-    pub(super) blocks: u64,
-}
-
 /// Runs this rank's share of `graph` in stages, handing blocks over between them; returns
 /// what it sent.
 pub(super) fn run(
@@ -206,7 +199,7 @@ pub(super) fn run(
     scheduler: &Scheduler,
     world: &SimpleCommunicator,
     rank: usize,
-) -> Result<Sent> {
+) -> Result<CommStats> {
     let size = placement.runs.len();
     let runs = &placement.runs[rank];
     let stage = &placement.stage[rank];
@@ -226,7 +219,7 @@ pub(super) fn run(
             by_stage[stage[t] as usize].push(t as TaskId);
         }
     }
-    let mut sent = Sent::default();
+    let mut sent = CommStats::default();
     const NONE: TaskId = TaskId::MAX;
     let mut local: Vec<TaskId> = vec![NONE; n];
     for (s, tasks) in by_stage.iter().enumerate() {
@@ -310,10 +303,8 @@ pub(super) fn run(
             for r in placement.destinations(t) {
                 out[r].extend_from_slice(&(t as u64).to_le_bytes());
                 // Only the part the readers there need, when they said (ghost cells).
-                let ok = match placement.region_for(&graph, t, r) {
-                    Some(region) => blocks::put_window(&v, &region, &mut out[r]),
-                    None => blocks::put(&v, &mut out[r]),
-                };
+                let region = placement.region_for(&graph, t, r);
+                let ok = blocks::put(&v, region.as_deref(), &mut out[r]);
                 debug_assert!(ok, "only blocks that cross are handed over");
                 sent.blocks += 1;
             }

@@ -6,6 +6,8 @@
 
 use std::any::{Any, TypeId};
 
+use ndarray::{ArrayViewD, ArrayViewMutD};
+
 use crate::expr::block::Element;
 
 /// Runs `$body` with `$t` bound to `T` when `T` is one of the wire types, with `$n` its bytes.
@@ -190,6 +192,30 @@ pub(super) fn decode<'v, T: Element>(bytes: &[u8], dst: impl Iterator<Item = &'v
     go(bytes, width, dst)
 }
 
+/// Appends the bytes of `view`'s elements in row-major order, a row at a time (a block of the
+/// result is a strided region of it).
+pub(super) fn encode_view<T: Element>(view: ArrayViewD<'_, T>, out: &mut Vec<u8>) {
+    if view.ndim() == 0 {
+        encode(view.iter(), out);
+    } else {
+        for row in view.rows() {
+            encode(row.iter(), out);
+        }
+    }
+}
+
+/// Reads `view`'s elements, row-major, from `bytes`; the bytes read.
+pub(super) fn decode_view<T: Element>(bytes: &[u8], mut view: ArrayViewMutD<'_, T>) -> usize {
+    if view.ndim() == 0 {
+        return decode(bytes, view.iter_mut());
+    }
+    let mut at = 0;
+    for mut row in view.rows_mut() {
+        at += decode(&bytes[at..], row.iter_mut());
+    }
+    at
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +284,20 @@ pub(super) mod blocks {
     use crate::expr::block::{Block, owned};
     use crate::scheduler::Value;
 
+    /// Appends `view`'s elements, row-major: one copy when contiguous, else row by row (a
+    /// region of a bigger block, a window).
+    fn put_elements<W: Bytes>(view: ndarray::ArrayViewD<'_, W>, out: &mut Vec<u8>) {
+        match view.as_slice() {
+            Some(s) => put_many(s.iter(), s.len(), out),
+            None if view.ndim() > 0 => {
+                for row in view.rows() {
+                    put_many(row.iter(), row.len(), out);
+                }
+            }
+            None => put_many(view.iter(), view.len(), out),
+        }
+    }
+
     macro_rules! tagged {
         ($($tag:literal => $t:ty),* $(,)?) => {
             /// Whether blocks of elements of type `t` can cross ranks.
@@ -265,58 +305,32 @@ pub(super) mod blocks {
                 $(t == TypeId::of::<$t>())||*
             }
 
-            /// Appends block value `v`; `false` (nothing written) if it is not a block of a
-            /// type that crosses ranks.
-            pub(crate) fn put(v: &Value, out: &mut Vec<u8>) -> bool {
+            /// Appends block value `v`, or with `window` only that part of it (a
+            /// [`Block::Window`] on arrival); `false` (nothing written) if it is not a block of
+            /// a type that crosses ranks.
+            pub(crate) fn put(v: &Value, window: Option<&[Range<usize>]>, out: &mut Vec<u8>) -> bool {
                 $(
                     if let Some(b) = v.downcast_ref::<Block<$t>>() {
                         let view = b.view();
-                        out.push($tag);
+                        out.push(if window.is_some() { $tag | WINDOW } else { $tag });
                         out.push(view.ndim() as u8);
                         for &n in view.shape() {
                             (n as u64).put(out);
                         }
-                        match view.as_slice() {
-                            Some(s) => put_many(s.iter(), s.len(), out),
-                            // Row by row: a region of a bigger block (ghost cells trimmed).
-                            None if view.ndim() > 0 => {
-                                for row in view.rows() {
-                                    put_many(row.iter(), row.len(), out);
-                                }
-                            }
-                            None => put_many(view.iter(), view.len(), out),
-                        }
-                        return true;
-                    }
-                )*
-                false
-            }
-
-            /// Appends the part `ranges` of block value `v`, as a window of the block; `false`
-            /// (nothing written) if it is not a block of a type that crosses ranks.
-            pub(crate) fn put_window(v: &Value, ranges: &[Range<usize>], out: &mut Vec<u8>) -> bool {
-                $(
-                    if let Some(b) = v.downcast_ref::<Block<$t>>() {
-                        let view = b.view();
-                        out.push($tag | WINDOW);
-                        out.push(view.ndim() as u8);
-                        for &n in view.shape() {
-                            (n as u64).put(out);
-                        }
+                        let Some(ranges) = window else {
+                            put_elements(view, out);
+                            return true;
+                        };
                         for r in ranges {
                             (r.start as u64).put(out);
                         }
                         for r in ranges {
                             (r.len() as u64).put(out);
                         }
-                        let part = view.slice_each_axis(|ax| Slice::from(ranges[ax.axis.index()].clone()));
-                        if part.ndim() == 0 {
-                            put_many(part.iter(), part.len(), out);
-                        } else {
-                            for row in part.rows() {
-                                put_many(row.iter(), row.len(), out);
-                            }
-                        }
+                        put_elements(
+                            view.slice_each_axis(|ax| Slice::from(ranges[ax.axis.index()].clone())),
+                            out,
+                        );
                         return true;
                     }
                 )*

@@ -192,6 +192,25 @@ fn pending_into<T: Element, U: Element>(
     true
 }
 
+/// Runs `f` on the elements `off..off + len` of `expr`: read in place when it is a leaf holding
+/// a computed block, else evaluated into a scratch buffer.
+fn with_run<S: Element>(
+    expr: &dyn ElemExpr<S>,
+    leaves: &[Value],
+    off: usize,
+    len: usize,
+    f: impl FnOnce(&[S]),
+) {
+    let mut f = Some(f);
+    let mut call = |xs: &[S]| (f.take().expect("called once"))(xs);
+    if with_leaf_slice(expr, leaves, off, len, &mut call).is_none() {
+        with_scratch::<S, _>(len, |t| {
+            expr.eval_run(leaves, off, t);
+            call(t);
+        });
+    }
+}
+
 /// `f(inner)`, element by element.
 pub(crate) struct MapExpr<T, F> {
     pub(crate) inner: Arc<dyn ElemExpr<T>>,
@@ -200,14 +219,6 @@ pub(crate) struct MapExpr<T, F> {
 
 impl<T: Element, U: Element, F: Fn(T) -> U + Send + Sync> ElemExpr<U> for MapExpr<T, F> {
     fn eval_run(&self, leaves: &[Value], off: usize, out: &mut [U]) {
-        let direct = with_leaf_slice(&*self.inner, leaves, off, out.len(), |src| {
-            for (o, x) in out.iter_mut().zip(src) {
-                *o = (self.f)(x.clone());
-            }
-        });
-        if direct.is_some() {
-            return;
-        }
         if pending_into(&*self.inner, leaves, off, out) {
             for o in out.iter_mut() {
                 *o = (self.f)(as_same::<U, T>(o).clone());
@@ -215,9 +226,8 @@ impl<T: Element, U: Element, F: Fn(T) -> U + Send + Sync> ElemExpr<U> for MapExp
             return;
         }
         for (k, chunk) in out.chunks_mut(RUN).enumerate() {
-            with_scratch::<T, _>(chunk.len(), |t| {
-                self.inner.eval_run(leaves, off + k * RUN, t);
-                for (o, x) in chunk.iter_mut().zip(t.iter()) {
+            with_run(&*self.inner, leaves, off + k * RUN, chunk.len(), |xs| {
+                for (o, x) in chunk.iter_mut().zip(xs) {
                     *o = (self.f)(x.clone());
                 }
             });
@@ -257,31 +267,19 @@ impl<A: Element, B: Element, U: Element, F: Fn(A, B) -> U + Send + Sync> ElemExp
             // A pending operand of the output's type is computed in place, the other read in
             // place or through a buffer, and the step applied where the first one lies.
             if pending_into(&*self.a, leaves, at, chunk) {
-                let step = |out: &mut [U], ys: &[B]| {
-                    for (o, y) in out.iter_mut().zip(ys) {
+                with_run(&*self.b, leaves, at, n, |ys| {
+                    for (o, y) in chunk.iter_mut().zip(ys) {
                         *o = (self.f)(as_same::<U, A>(o).clone(), y.clone());
                     }
-                };
-                if with_leaf_slice(&*self.b, leaves, at, n, |ys| step(&mut *chunk, ys)).is_none() {
-                    with_scratch::<B, _>(n, |tb| {
-                        self.b.eval_run(leaves, at, tb);
-                        step(chunk, tb);
-                    });
-                }
+                });
                 continue;
             }
             if pending_into(&*self.b, leaves, at, chunk) {
-                let step = |out: &mut [U], xs: &[A]| {
-                    for (o, x) in out.iter_mut().zip(xs) {
+                with_run(&*self.a, leaves, at, n, |xs| {
+                    for (o, x) in chunk.iter_mut().zip(xs) {
                         *o = (self.f)(x.clone(), as_same::<U, B>(o).clone());
                     }
-                };
-                if with_leaf_slice(&*self.a, leaves, at, n, |xs| step(&mut *chunk, xs)).is_none() {
-                    with_scratch::<A, _>(n, |ta| {
-                        self.a.eval_run(leaves, at, ta);
-                        step(chunk, ta);
-                    });
-                }
+                });
                 continue;
             }
             with_scratch::<A, _>(n, |ta| {
