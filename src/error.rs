@@ -48,6 +48,15 @@ pub enum Error {
         /// The axis length.
         len: usize,
     },
+    /// A shape or chunking too large to address on this machine: more elements or blocks than
+    /// a `usize` counts, or block lists that cannot be allocated.
+    #[error("shape {shape:?} has more {what} than this machine can address")]
+    TooLarge {
+        /// The shape.
+        shape: Vec<usize>,
+        /// What there are too many of: `"elements"` or `"blocks"`.
+        what: &'static str,
+    },
     /// Two shapes that cannot be broadcast together (or must be equal and are not).
     #[error(
         "{op}: shapes {left:?} and {right:?} are incompatible{}",

@@ -38,6 +38,43 @@ fn chunk_specs_that_do_not_fit_are_errors() {
 }
 
 #[test]
+fn shapes_and_chunkings_too_large_to_address_are_errors_not_aborts() {
+    let big = 1usize << 40;
+    // 2^80 elements do not fit a usize.
+    assert_eq!(
+        Array::<f64>::zeros(&[big, big], [big, big]).unwrap_err(),
+        Error::TooLarge {
+            shape: vec![big, big],
+            what: "elements"
+        }
+    );
+    // No elements at all, but 2^62 blocks of one: the block list alone cannot be made.
+    let e = Array::<f64>::zeros(&[0, 1 << 62], [1, 1]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "shape [0, {}] has more blocks than this machine can address",
+            1usize << 62
+        )
+    );
+    // Explicit sizes whose sum overflows say so instead of wrapping.
+    assert!(matches!(
+        chunkwise::Chunks::new(&[5], vec![vec![usize::MAX, 6]]),
+        Err(Error::ChunksSum {
+            sum: usize::MAX,
+            ..
+        })
+    ));
+    // A large but addressable lazy array is fine.
+    assert_eq!(
+        Array::<u8>::zeros(&[1 << 20, 1 << 20], [1 << 10, 1 << 10])
+            .unwrap()
+            .num_blocks(),
+        1 << 20
+    );
+}
+
+#[test]
 fn zero_block_size_is_fine_on_an_empty_axis() {
     let x = Array::<f64>::zeros(&[0, 3], [0, 2]).unwrap();
     assert_eq!(x.chunks(), &[vec![0], vec![2, 1]]);

@@ -290,17 +290,5 @@ fn bad_numbers_are_errors_or_right_never_panics() {
 /// of swapping, and this test fails with the child's output.
 #[test]
 fn bad_numbers_never_abort_under_a_memory_limit() {
-    let me = std::env::current_exe().unwrap();
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -v 4194304 && exec \"$0\" --exact bad_numbers_are_errors_or_right_never_panics --test-threads 1")
-        .arg(&me)
-        .output()
-        .expect("sh runs");
-    assert!(
-        out.status.success(),
-        "the filters under a 4 GiB address-space limit: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::run_under_memory_limit("bad_numbers_are_errors_or_right_never_panics");
 }

@@ -85,14 +85,15 @@ impl Chunks {
                 chunks_ndim: sizes.len(),
             });
         }
+        check_elements(shape)?;
         let mut sizes = sizes;
         for (axis, (s, &len)) in sizes.iter_mut().zip(shape).enumerate() {
-            let sum: usize = s.iter().sum();
-            if sum != len {
+            let sum = s.iter().try_fold(0usize, |acc, &n| acc.checked_add(n));
+            if sum != Some(len) {
                 return Err(Error::ChunksSum {
                     axis,
                     chunks: s.clone(),
-                    sum,
+                    sum: sum.unwrap_or(usize::MAX),
                     len,
                 });
             }
@@ -100,6 +101,7 @@ impl Chunks {
                 s.push(0);
             }
         }
+        check_blocks(shape, sizes.iter().map(Vec::len))?;
         Ok(Self::from_valid(shape.to_vec(), sizes))
     }
 
@@ -125,16 +127,33 @@ impl Chunks {
                 chunks_ndim: block.len(),
             });
         }
+        check_elements(shape)?;
+        if let Some(axis) = (0..shape.len()).find(|&a| block[a] == 0 && shape[a] > 0) {
+            return Err(Error::ZeroChunk {
+                axis,
+                len: shape[axis],
+            });
+        }
+        // Count the blocks before making a list of them: the shape may come from a file.
+        let grid = shape
+            .iter()
+            .zip(block)
+            .map(|(&len, &b)| len.div_ceil(b.max(1)).max(1));
+        check_blocks(shape, grid)?;
         let mut sizes = Vec::with_capacity(shape.len());
-        for (axis, (&b, &len)) in block.iter().zip(shape).enumerate() {
+        for (&b, &len) in block.iter().zip(shape) {
             if len == 0 {
                 sizes.push(vec![0]);
                 continue;
             }
-            if b == 0 {
-                return Err(Error::ZeroChunk { axis, len });
+            let mut s = Vec::new();
+            s.try_reserve_exact(len.div_ceil(b))
+                .map_err(|_| too_large(shape, "blocks"))?;
+            s.resize(len / b, b);
+            if !len.is_multiple_of(b) {
+                s.push(len % b);
             }
-            sizes.push(regular_sizes(len, b));
+            sizes.push(s);
         }
         Ok(Self::from_valid(shape.to_vec(), sizes))
     }
@@ -282,6 +301,34 @@ impl Chunks {
         let starts = &self.0.starts[axis];
         starts.partition_point(|&s| s <= pos) - 1
     }
+}
+
+fn too_large(shape: &[usize], what: &'static str) -> Error {
+    Error::TooLarge {
+        shape: shape.to_vec(),
+        what,
+    }
+}
+
+/// An error unless the number of elements of `shape` fits a `usize`.
+fn check_elements(shape: &[usize]) -> Result<()> {
+    match shape.iter().try_fold(1usize, |acc, &n| acc.checked_mul(n)) {
+        Some(_) => Ok(()),
+        None => Err(too_large(shape, "elements")),
+    }
+}
+
+/// An error unless the number of blocks, `grid` per axis, fits a `usize`, and each axis's
+/// block list (one `usize` per block, in [`Chunks`]) can be allocated.
+fn check_blocks(shape: &[usize], grid: impl Iterator<Item = usize>) -> Result<()> {
+    let mut total = 1usize;
+    for n in grid {
+        total = total
+            .checked_mul(n)
+            .filter(|_| n <= isize::MAX as usize / (2 * std::mem::size_of::<usize>()))
+            .ok_or_else(|| too_large(shape, "blocks"))?;
+    }
+    Ok(())
 }
 
 /// Anything that describes how to cut an array into blocks.

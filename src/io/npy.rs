@@ -121,6 +121,17 @@ fn read_header(path: &Path, file: &File) -> Result<Header> {
             ));
         }
     };
+    // The length is read from the file: check it against the file before allocating it.
+    let file_len = file
+        .metadata()
+        .map_err(|e| io_error("stat", path, &e))?
+        .len();
+    if (start + len) as u64 > file_len {
+        return Err(bad(
+            path,
+            format!("header length {len} runs past the end of the file ({file_len} bytes)"),
+        ));
+    }
     let mut text = vec![0u8; len];
     file.read_exact_at(&mut text, start as u64)
         .map_err(|e| io_error("read", path, &e))?;
@@ -333,14 +344,28 @@ impl<T: NpyElement> Array<T> {
             .metadata()
             .map_err(|e| io_error("stat", &path, &e))?
             .len();
-        let need = header.data_offset + (header.shape.iter().product::<usize>() * T::SIZE) as u64;
+        let shape = &header.shape;
+        let need = shape
+            .iter()
+            .try_fold(T::SIZE as u64, |acc, &n| acc.checked_mul(n as u64))
+            .and_then(|n| n.checked_add(header.data_offset))
+            .ok_or_else(|| {
+                bad(
+                    &path,
+                    format!("shape {shape:?} has more bytes than can be addressed"),
+                )
+            })?;
         if len < need {
             return Err(bad(
                 &path,
-                format!("file has {len} bytes, its header needs {need}"),
+                format!("file has {len} bytes, its shape {shape:?} needs {need}"),
             ));
         }
-        let chunks = chunks.into_chunks(&header.shape)?;
+        // A shape too large for the blocks asked for comes from the file: name it.
+        let chunks = chunks.into_chunks(shape).map_err(|e| match e {
+            Error::TooLarge { .. } => bad(&path, e.to_string()),
+            e => e,
+        })?;
         Ok(Array::from_node(NpySource::<T> {
             path,
             file: Arc::new(file),

@@ -208,3 +208,29 @@ pub(crate) fn seeded_chunks(shape: &[usize], seed: u64) -> Vec<Vec<usize>> {
         })
         .collect()
 }
+
+/// Set in a child process that runs a test under [`run_under_memory_limit`].
+pub(crate) const MEMORY_LIMITED_CHILD: &str = "CHUNKWISE_MEMORY_LIMITED_CHILD";
+
+/// Runs the test `name` of this test binary in a child process limited to 4 GiB of address
+/// space (with [`MEMORY_LIMITED_CHILD`] set), and fails with the child's output unless it
+/// passes. An allocation sized by a bad parameter or a hostile file then fails instead of
+/// succeeding by overcommit, and aborts the child (which no `catch_unwind` can catch).
+pub(crate) fn run_under_memory_limit(name: &str) {
+    let me = std::env::current_exe().unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 4194304 && exec \"$0\" --exact \"$1\" --test-threads 1 --nocapture")
+        .arg(&me)
+        .arg(name)
+        .env(MEMORY_LIMITED_CHILD, "1")
+        .output()
+        .expect("sh runs");
+    assert!(
+        out.status.success(),
+        "{name} under a 4 GiB address-space limit: {}\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -260,23 +260,134 @@ impl<T: ZarrElement> Node for ZarrSource<T> {
         }
         let idx = chunk_indices(&self.chunks, block);
         let chunk_error = |e: String| chunk_error(&self.path, &self.array, &idx, e);
-        let full: Vec<usize> = self
+        let stored: Vec<u64> = self
             .array
-            .chunk_shape_usize(&idx)
-            .map_err(|e| chunk_error(e.to_string()))?;
-        let data: Vec<T> = self
-            .array
-            .retrieve_chunk_opt(&idx, &codec_options())
-            .map_err(|e| chunk_error(e.to_string()))?;
-        let a =
-            ArrayD::from_shape_vec(IxDyn(&full), data).map_err(|e| chunk_error(e.to_string()))?;
-        // An edge chunk is stored whole; the block is its part inside the array.
-        if a.shape() == shape.slice() {
-            return Ok(owned(a));
+            .chunk_shape(&idx)
+            .map_err(|e| chunk_error(e.to_string()))?
+            .iter()
+            .map(|n| n.get())
+            .collect();
+        let data: Vec<T> = if stored
+            .iter()
+            .zip(shape.slice())
+            .all(|(&c, &n)| c == n as u64)
+        {
+            self.check_decoded(&stored).map_err(chunk_error)?;
+            self.array.retrieve_chunk_opt(&idx, &codec_options())
+        } else {
+            // An edge chunk (or one longer than the array) is stored whole; the block is its
+            // part inside the array. Uncompressed, only that part is read.
+            if !self.partial {
+                self.check_decoded(&stored).map_err(chunk_error)?;
+            }
+            let part: Vec<Range<u64>> = shape.slice().iter().map(|&n| 0..n as u64).collect();
+            self.array.retrieve_chunk_subset_opt(
+                &idx,
+                &ArraySubset::new_with_ranges(&part),
+                &codec_options(),
+            )
         }
-        let part = a.slice_each_axis(|ax| Slice::from(0..shape[ax.axis.index()]));
-        Ok(owned(part.to_owned()))
+        .map_err(|e| chunk_error(e.to_string()))?;
+        let a = ArrayD::from_shape_vec(shape, data).map_err(|e| chunk_error(e.to_string()))?;
+        Ok(owned(a))
     }
+}
+
+impl<T: ZarrElement> ZarrSource<T> {
+    /// An error unless a chunk of shape `stored`, decoded whole, can be allocated: the shape
+    /// comes from the store's metadata, and an allocation that fails inside the codecs would
+    /// abort the process.
+    fn check_decoded(&self, stored: &[u64]) -> std::result::Result<(), String> {
+        let bytes = stored
+            .iter()
+            .try_fold(std::mem::size_of::<T>() as u64, |acc, &n| {
+                acc.checked_mul(n)
+            })
+            .and_then(|b| usize::try_from(b).ok())
+            .filter(|&b| b <= isize::MAX as usize);
+        let too_big = || format!("a chunk of shape {stored:?} is too large to decode in memory");
+        let bytes = bytes.ok_or_else(too_big)?;
+        let mut probe: Vec<u8> = Vec::new();
+        probe.try_reserve_exact(bytes).map_err(|_| too_big())
+    }
+}
+
+/// The blocks of the store's chunk grid. Every size comes from the store's metadata, so each is
+/// checked before anything proportional to it is made; an absurd one is an error naming the
+/// store and the value.
+fn store_chunks(path: &Path, array: &ReadArray) -> Result<Chunks> {
+    let shape = array
+        .shape()
+        .iter()
+        .map(|&n| usize::try_from(n))
+        .collect::<std::result::Result<Vec<usize>, _>>()
+        .map_err(|_| {
+            bad_store(
+                path,
+                format!("shape {:?} does not fit this machine", array.shape()),
+            )
+        })?;
+    let origin = vec![0u64; shape.len()];
+    let first: Vec<u64> = array
+        .chunk_shape(&origin)
+        .map_err(|e| bad_store(path, e))?
+        .iter()
+        .map(|n| n.get())
+        .collect();
+    let layout = |e: Error| bad_store(path, format!("shape {shape:?}, chunk shape {first:?}: {e}"));
+    let regular = match array.metadata() {
+        zarrs::metadata::ArrayMetadata::V2(_) => true,
+        zarrs::metadata::ArrayMetadata::V3(m) => m.chunk_grid.name() == "regular",
+    };
+    if regular {
+        // A chunk longer than its axis is one block of the axis's length.
+        let block: Vec<usize> = first
+            .iter()
+            .zip(&shape)
+            .map(|(&c, &len)| usize::try_from(c).map_or(len, |c| c.min(len)))
+            .collect();
+        return Chunks::regular(&shape, &block).map_err(layout);
+    }
+    // Another grid: ask for each chunk's extent, once the grid is known to be addressable.
+    let grid: Vec<usize> = array
+        .chunk_grid_shape()
+        .iter()
+        .map(|&n| usize::try_from(n).unwrap_or(usize::MAX))
+        .collect();
+    if grid
+        .iter()
+        .try_fold(1usize, |acc, &n| acc.checked_mul(n))
+        .is_none()
+    {
+        return Err(bad_store(
+            path,
+            format!("a grid of {grid:?} chunks is too many to address"),
+        ));
+    }
+    let mut sizes = Vec::with_capacity(shape.len());
+    for (axis, &len) in shape.iter().enumerate() {
+        if len == 0 {
+            sizes.push(vec![0]);
+            continue;
+        }
+        let mut axis_sizes = Vec::new();
+        axis_sizes.try_reserve_exact(grid[axis]).map_err(|_| {
+            bad_store(
+                path,
+                format!("{} chunks on axis {axis} cannot be listed", grid[axis]),
+            )
+        })?;
+        let mut idx = vec![0u64; shape.len()];
+        for i in 0..grid[axis] {
+            idx[axis] = i as u64;
+            let s = array
+                .chunk_subset_bounded(&idx)
+                .map_err(|e| bad_store(path, e))?;
+            axis_sizes.push(s.shape()[axis] as usize);
+        }
+        sizes.push(axis_sizes);
+    }
+    Chunks::new(&shape, sizes).map_err(layout)
 }
 
 impl<T: ZarrElement> Array<T> {
@@ -316,26 +427,7 @@ impl<T: ZarrElement> Array<T> {
                 requested: T::NAME.to_string(),
             });
         }
-        let shape: Vec<usize> = array.shape().iter().map(|&n| n as usize).collect();
-        let grid = array.chunk_grid_shape().to_vec();
-        let mut sizes = Vec::with_capacity(shape.len());
-        for (axis, &len) in shape.iter().enumerate() {
-            if len == 0 {
-                sizes.push(vec![0]);
-                continue;
-            }
-            let mut axis_sizes = Vec::with_capacity(grid[axis] as usize);
-            let mut idx = vec![0u64; shape.len()];
-            for i in 0..grid[axis] {
-                idx[axis] = i;
-                let s = array
-                    .chunk_subset_bounded(&idx)
-                    .map_err(|e| bad_store(&path, e))?;
-                axis_sizes.push(s.shape()[axis] as usize);
-            }
-            sizes.push(axis_sizes);
-        }
-        let chunks = Chunks::new(&shape, sizes)?;
+        let chunks = store_chunks(&path, &array)?;
         let codecs = array.codecs();
         let partial =
             codecs.bytes_to_bytes_codecs().is_empty() && codecs.array_to_array_codecs().is_empty();

@@ -1,0 +1,209 @@
+//! Metadata read from disk is input too: Zarr and `.npy` headers whose sizes are absurd (a chunk
+//! shape of 10^15 for a 4-element array, a grid of 10^24 chunks, a shape whose element count
+//! overflows) must give an `Err` naming the file and the value, never an abort. The checks run
+//! in a child process under a 4 GiB address-space limit, where an allocation sized by a file
+//! would abort the child and fail the test.
+#![cfg(feature = "zarr")]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use chunkwise::{Array, Error, Scheduler};
+
+/// A fresh directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let p = std::env::temp_dir().join(format!(
+            "chunkwise-hostile-{name}-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Writes a Zarr v3 array's `zarr.json` with the given shape, chunk shape and codecs (and no
+/// chunks: each reads as the fill value).
+fn zarr_json(dir: &Path, name: &str, shape: &str, chunk: &str, compressed: bool) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::create_dir_all(&p).unwrap();
+    let codecs = if compressed {
+        r#"[{"name":"bytes","configuration":{"endian":"little"}},{"name":"zstd","configuration":{"level":3,"checksum":false}}]"#
+    } else {
+        r#"[{"name":"bytes","configuration":{"endian":"little"}}]"#
+    };
+    let text = format!(
+        r#"{{"zarr_format":3,"node_type":"array","shape":{shape},"data_type":"float64",
+        "chunk_grid":{{"name":"regular","configuration":{{"chunk_shape":{chunk}}}}},
+        "chunk_key_encoding":{{"name":"default","configuration":{{"separator":"/"}}}},
+        "fill_value":0.0,"codecs":{codecs}}}"#
+    );
+    std::fs::write(p.join("zarr.json"), text).unwrap();
+    p
+}
+
+/// A `.npy` file of `<f8` with a hand-written header and `data_bytes` bytes of data.
+fn npy(dir: &Path, name: &str, shape: &str, data_bytes: usize) -> PathBuf {
+    let p = dir.join(name);
+    let dict = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': {shape}, }}\n");
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(dict.as_bytes());
+    bytes.extend(std::iter::repeat_n(0u8, data_bytes));
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// Opens and computes `open`'s array: it must be an `Err` whose message names `file` and
+/// `value`, or the right answer `expected` (the sum of the array), and never panic.
+fn check(what: &str, open: impl Fn() -> chunkwise::Result<Array<f64>>, file: &Path, value: &str) {
+    let run = || -> chunkwise::Result<f64> {
+        let x = open()?;
+        x.sum().compute_scalar_with(&Scheduler::threads(2))
+    };
+    let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+        .unwrap_or_else(|_| panic!("{what}: panicked"));
+    match got {
+        Err(e) => {
+            let text = e.to_string();
+            assert!(
+                text.contains(&file.display().to_string()),
+                "{what}: the error does not name the file: {text}"
+            );
+            assert!(
+                text.contains(value),
+                "{what}: the error does not name {value}: {text}"
+            );
+            assert!(
+                matches!(e, Error::BadStore { .. } | Error::Chunk { .. }),
+                "{what}: {e:?}"
+            );
+        }
+        Ok(sum) => panic!("{what}: opened and summed to {sum}, expected an error"),
+    }
+}
+
+fn open_each_hostile_file() {
+    let dir = TempDir::new("sizes");
+    let d = &dir.0;
+
+    // A 4-element array whose one chunk claims 10^15 elements, compressed (decoded whole) and
+    // not (read in part).
+    for compressed in [true, false] {
+        let p = zarr_json(
+            d,
+            &format!("huge-chunk-{compressed}"),
+            "[4]",
+            "[1000000000000000]",
+            compressed,
+        );
+        if compressed {
+            check(
+                "zarr chunk 10^15, zstd",
+                || Array::<f64>::from_zarr(&p),
+                &p,
+                "1000000000000000",
+            );
+        } else {
+            // Read in part, only the 4 cells the array has: the right answer.
+            let x = Array::<f64>::from_zarr(&p).unwrap();
+            assert_eq!(x.sum().compute_scalar().unwrap(), 0.0);
+        }
+    }
+    let e12 = "1000000000000";
+    let cases = [
+        // A grid of 10^24 chunks.
+        (
+            "grid-1e24",
+            format!("[{e12},{e12}]"),
+            "[1,1]".to_string(),
+            e12,
+        ),
+        // 10^18 chunks on one axis: fits a usize, but not the per-axis block list.
+        (
+            "grid-1e18",
+            "[1000000000000000000]".into(),
+            "[1]".into(),
+            "1000000000000000000",
+        ),
+        // A shape whose element count overflows, in one chunk.
+        (
+            "elements-1e24",
+            format!("[{e12},{e12}]"),
+            format!("[{e12},{e12}]"),
+            e12,
+        ),
+        // A plausible lazy array of 10^12 elements, in one chunk: opening is fine (nothing is
+        // read), decoding the chunk is the error.
+        (
+            "chunk-1e12",
+            "[1000000,1000000]".into(),
+            "[1000000,1000000]".into(),
+            "1000000",
+        ),
+    ];
+    for (name, shape, chunk, value) in &cases {
+        let p = zarr_json(d, name, shape, chunk, true);
+        check(name, || Array::<f64>::from_zarr(&p), &p, value);
+    }
+
+    // .npy: an element count that overflows, and one that needs more bytes than the file has.
+    let p = npy(d, "overflow.npy", "(4294967296, 4294967296, 4294967296)", 0);
+    check(
+        "npy 2^96 elements",
+        || Array::<f64>::from_npy(&p, [1, 1, 1]),
+        &p,
+        "4294967296",
+    );
+    let p = npy(d, "short.npy", "(1000000000000000,)", 64);
+    check(
+        "npy 10^15 elements in 64 bytes",
+        || Array::<f64>::from_npy(&p, [1000]),
+        &p,
+        "1000000000000000",
+    );
+    // An empty axis beside a huge one: no bytes are needed, but 10^18 blocks are.
+    let p = npy(d, "empty-huge.npy", "(0, 1000000000000000000)", 0);
+    check(
+        "npy (0, 10^18) in blocks of 1",
+        || Array::<f64>::from_npy(&p, [1, 1]),
+        &p,
+        "1000000000000000000",
+    );
+    // A header length larger than the file.
+    let p = d.join("long-header.npy");
+    let mut bytes = b"\x93NUMPY\x02\x00".to_vec();
+    bytes.extend_from_slice(&u32::MAX.to_le_bytes());
+    bytes.extend_from_slice(b"{'descr': '<f8'");
+    std::fs::write(&p, bytes).unwrap();
+    check(
+        "npy header of 4 GiB",
+        || Array::<f64>::from_npy(&p, [1]),
+        &p,
+        "4294967295",
+    );
+}
+
+/// Runs itself in a child process under a 4 GiB address-space limit, so that an allocation
+/// sized by a file fails instead of succeeding by overcommit (and then aborts the child).
+#[test]
+fn absurd_sizes_in_files_are_errors_naming_the_file_and_the_value() {
+    if std::env::var_os(common::MEMORY_LIMITED_CHILD).is_some() {
+        open_each_hostile_file();
+    } else {
+        common::run_under_memory_limit(
+            "absurd_sizes_in_files_are_errors_naming_the_file_and_the_value",
+        );
+    }
+}
