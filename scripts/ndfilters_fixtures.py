@@ -18,6 +18,12 @@ MODES = ["reflect", "mirror", "nearest", "wrap", "constant"]
 CVAL = 0.7
 
 
+def skew(ndim):
+    """An even-shaped, lopsided footprint: cell k (row-major) is in unless k % 3 == 1."""
+    shape = (2, 3) if ndim == 2 else (2, 2, 3)
+    return np.arange(np.prod(shape)).reshape(shape) % 3 != 1
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(20261126)
@@ -38,6 +44,21 @@ def main():
                 ("minimum", size, lambda x, m, p: ndimage.minimum_filter(x, int(p), mode=m, cval=CVAL)),
                 ("maximum", size, lambda x, m, p: ndimage.maximum_filter(x, int(p), mode=m, cval=CVAL)),
             ]
+        # One size per axis (scipy's size=(1, 3, ...)) and footprints: a cross, and an
+        # even-shaped lopsided one (the same in tests/ndfilters.rs).
+        sizes = (1, 3) if a.ndim == 2 else (3, 1, 2)
+        sizes_param = "x".join(map(str, sizes))
+        cases.append(("uniform", sizes_param, lambda x, m, p: ndimage.uniform_filter(x, sizes, mode=m, cval=CVAL)))
+        footprints = {
+            sizes_param: None,
+            "cross": ndimage.generate_binary_structure(a.ndim, 1),
+            "skew": skew(a.ndim),
+        }
+        for param, fp in footprints.items():
+            kw = {"size": sizes} if fp is None else {"footprint": fp}
+            for filt, fn in [("median", ndimage.median_filter), ("minimum", ndimage.minimum_filter),
+                             ("maximum", ndimage.maximum_filter)]:
+                cases.append((filt, param, lambda x, m, p, fn=fn, kw=kw: fn(x, mode=m, cval=CVAL, **kw)))
         for axis in range(a.ndim):
             cases.append(("sobel", axis, lambda x, m, p: ndimage.sobel(x, int(p), mode=m, cval=CVAL)))
         cases.append(("laplace", 0, lambda x, m, p: ndimage.laplace(x, mode=m, cval=CVAL)))

@@ -83,7 +83,9 @@ mod random;
 mod scheduler;
 
 pub use array::reduction::{DEFAULT_SPLIT_EVERY, Moments};
-pub use array::{Array, AsArray, ComputeMany, ContractAxes, compute, concatenate, stack, where_};
+pub use array::{
+    Array, AsArray, ComputeMany, ContractAxes, IntoAxis, compute, concatenate, stack, where_,
+};
 pub use chunks::{Boundary, Chunks, Depth, IntoBoundaries, IntoChunks, IntoDepth};
 pub use error::{Error, Result};
 pub use expr::block::Element;

@@ -533,3 +533,55 @@ fn shape_and_index_errors_name_the_values() {
         Err(Error::AxisOutOfRange { .. })
     ));
 }
+
+/// Every function that takes one axis takes `Axis(k)` and plain `k` alike, with the same
+/// result, and the same error for an axis the array does not have.
+#[test]
+fn axes_are_named_alike_by_number_or_by_axis() {
+    use chunkwise::{Boundary, ndfilters};
+    let whole = data(&[4, 5, 3], 11);
+    let x = Array::from_ndarray(whole.clone(), [3, 2, 2]).unwrap();
+    let same = |name: &str, a: chunkwise::Result<Array<f64>>, b: chunkwise::Result<Array<f64>>| {
+        let (a, b) = (a.unwrap().compute().unwrap(), b.unwrap().compute().unwrap());
+        assert_eq!(a, b, "{name}");
+    };
+    for k in 0..3 {
+        same("sum_axis", x.sum_axis(k), x.sum_axis(Axis(k)));
+        same("mean_axis", x.mean_axis(k), x.mean_axis(Axis(k)));
+        same("var_axis", x.var_axis(k, 1.0), x.var_axis(Axis(k), 1.0));
+        same("nanmax_axis", x.nanmax_axis(k), x.nanmax_axis(Axis(k)));
+        same("cumsum", x.cumsum(k), x.cumsum(Axis(k)));
+        same("cumprod", x.cumprod(k), x.cumprod(Axis(k)));
+        same("index_axis", x.index_axis(k, 1), x.index_axis(Axis(k), 1));
+        same("select", x.select(k, &[0, 2]), x.select(Axis(k), &[0, 2]));
+        same("insert_axis", x.insert_axis(k), x.insert_axis(Axis(k)));
+        same("roll", x.roll(2, k), x.roll(2, Axis(k)));
+        same(
+            "swap_axes",
+            x.swap_axes(k, 2),
+            x.swap_axes(Axis(k), Axis(2)),
+        );
+        same(
+            "concatenate",
+            concatenate(k, [&x, &x]),
+            concatenate(Axis(k), [&x, &x]),
+        );
+        same("stack", stack(k, [&x, &x]), stack(Axis(k), [&x, &x]));
+        same(
+            "sobel",
+            ndfilters::sobel(&x, k, Boundary::Reflect),
+            ndfilters::sobel(&x, Axis(k), Boundary::Reflect),
+        );
+        let (a, b) = (x.argmax_axis(k).unwrap(), x.argmax_axis(Axis(k)).unwrap());
+        assert_eq!(a.compute().unwrap(), b.compute().unwrap());
+        // Against ndarray on the whole array, once per spelling.
+        assert_array_eq(&x.sum_axis(k).unwrap(), &whole.sum_axis(Axis(k)));
+    }
+    let one = x.insert_axis(1).unwrap();
+    same("remove_axis", one.remove_axis(1), one.remove_axis(Axis(1)));
+    assert_eq!(x.sum_axis(3).unwrap_err(), x.sum_axis(Axis(3)).unwrap_err());
+    assert!(matches!(
+        x.swap_axes(0, 7),
+        Err(Error::AxisOutOfRange { axis: 7, .. })
+    ));
+}

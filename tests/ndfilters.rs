@@ -65,6 +65,42 @@ fn chunkings(shape: &[usize]) -> Vec<Vec<Vec<usize>>> {
     ]
 }
 
+/// Per-axis sizes written `1x3`.
+fn sizes(param: &str) -> Vec<usize> {
+    param.split('x').map(|n| n.parse().unwrap()).collect()
+}
+
+/// The neighbourhood a fixture names: a size (`3`), sizes per axis (`1x3`), or a footprint made
+/// as `scripts/ndfilters_fixtures.py` makes it (`cross`, `skew`).
+fn window(param: &str, ndim: usize) -> ndfilters::Window {
+    use ndfilters::IntoWindow;
+    match param {
+        "cross" => {
+            let f = ArrayD::from_shape_fn(IxDyn(&vec![3; ndim]), |i| {
+                ndarray::Dimension::slice(&i)
+                    .iter()
+                    .filter(|&&k| k != 1)
+                    .count()
+                    <= 1
+            });
+            (&f).into_window(ndim)
+        }
+        "skew" => {
+            let shape: &[usize] = if ndim == 2 { &[2, 3] } else { &[2, 2, 3] };
+            let f = ArrayD::from_shape_vec(
+                IxDyn(shape),
+                (0..shape.iter().product())
+                    .map(|k: usize| k % 3 != 1)
+                    .collect(),
+            )
+            .unwrap();
+            (&f).into_window(ndim)
+        }
+        p if p.contains('x') => sizes(p).into_window(ndim),
+        p => p.parse::<usize>().unwrap().into_window(ndim),
+    }
+}
+
 fn run(
     filter: &str,
     param: &str,
@@ -74,10 +110,11 @@ fn run(
     let size = || param.parse::<usize>().unwrap();
     match filter {
         "gaussian" => ndfilters::gaussian_filter(x, param.parse().unwrap(), b),
+        "uniform" if param.contains('x') => ndfilters::uniform_filter(x, sizes(param), b),
         "uniform" => ndfilters::uniform_filter(x, size(), b),
-        "median" => ndfilters::median_filter(x, size(), b),
-        "minimum" => ndfilters::minimum_filter(x, size(), b),
-        "maximum" => ndfilters::maximum_filter(x, size(), b),
+        "median" => ndfilters::median_filter(x, window(param, x.ndim()), b),
+        "minimum" => ndfilters::minimum_filter(x, window(param, x.ndim()), b),
+        "maximum" => ndfilters::maximum_filter(x, window(param, x.ndim()), b),
         "sobel" => ndfilters::sobel(x, size(), b),
         "laplace" => ndfilters::laplace(x, b),
         other => panic!("unknown filter {other}"),
@@ -114,7 +151,7 @@ fn every_filter_and_mode_matches_scipy_whatever_the_chunking() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 125 * 5);
+    assert_eq!(checked, 225 * 5);
 }
 
 #[test]
@@ -151,11 +188,44 @@ fn bad_filter_arguments_are_errors() {
     );
     assert_eq!(
         ndfilters::uniform_filter(&x, 0, Boundary::Reflect).unwrap_err(),
-        Error::UnsupportedSize {
+        Error::InvalidParameter {
             op: "uniform_filter",
-            size: 0
+            name: "size",
+            value: "[0, 0]".into(),
+            expected: "extents of at least 1"
         }
     );
+    // One size per axis, of another length than the axes.
+    assert_eq!(
+        ndfilters::median_filter(&x, [3, 3, 3], Boundary::Reflect)
+            .unwrap_err()
+            .to_string(),
+        "median_filter: size = [3, 3, 3] is not valid; expected one extent per axis of the array"
+    );
+    // Footprints of another rank, or selecting nothing.
+    let flat = ndarray::array![true, true];
+    assert!(matches!(
+        ndfilters::minimum_filter(&x, &flat, Boundary::Reflect),
+        Err(Error::InvalidParameter {
+            name: "footprint",
+            ..
+        })
+    ));
+    let empty = ndarray::Array2::from_elem((3, 3), false);
+    assert!(matches!(
+        ndfilters::maximum_filter(&x, &empty, Boundary::Reflect),
+        Err(Error::InvalidParameter {
+            name: "footprint",
+            expected: "a footprint with at least one true cell",
+            ..
+        })
+    ));
+    // A footprint wider than an axis allows.
+    let wide = ndarray::Array2::from_elem((1, 13), true);
+    assert!(matches!(
+        ndfilters::median_filter(&x, &wide, Boundary::Reflect),
+        Err(Error::DepthTooLarge { axis: 1, .. })
+    ));
     assert_eq!(
         ndfilters::sobel(&x, 2, Boundary::Reflect).unwrap_err(),
         Error::AxisOutOfRange {
@@ -231,6 +301,14 @@ fn bad_numbers_are_errors_or_right_never_panics() {
         cases.push((
             format!("median_filter size {n}"),
             Box::new(move |a| ndfilters::median_filter(a, n, Boundary::Reflect)),
+        ));
+        cases.push((
+            format!("median_filter size [1, {n}]"),
+            Box::new(move |a| ndfilters::median_filter(a, [1, n], Boundary::Reflect)),
+        ));
+        cases.push((
+            format!("uniform_filter size [{n}, 1]"),
+            Box::new(move |a| ndfilters::uniform_filter(a, [n, 1], Boundary::Mirror)),
         ));
         cases.push((
             format!("sobel axis {n}"),

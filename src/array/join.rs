@@ -1,8 +1,8 @@
 //! Joining and rearranging: `concatenate`, `stack`, `pad`, `roll`, `where_`, `clip`.
 
+use super::IntoAxis;
 use std::sync::Arc;
 
-use ndarray::Axis;
 use ndarray::Dimension as _;
 
 use super::Array;
@@ -39,12 +39,12 @@ use crate::expr::take::AxisMap;
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn concatenate<T: Element>(
-    axis: Axis,
+    axis: impl IntoAxis,
     arrays: impl IntoIterator<Item = impl AsArray<T>>,
 ) -> Result<Array<T>> {
     let items: Vec<_> = arrays.into_iter().collect();
     let arrays: Vec<&Array<T>> = items.iter().map(AsArray::as_array).collect();
-    concatenate_refs(axis, &arrays)
+    concatenate_refs(axis.axis_index(), &arrays)
 }
 
 /// An array or a reference to one: what [`concatenate`] and [`stack`] take any iterator of
@@ -78,10 +78,10 @@ impl<T: Element, A: AsArray<T> + ?Sized> AsArray<T> for &A {
     }
 }
 
-fn concatenate_refs<T: Element>(axis: Axis, arrays: &[&Array<T>]) -> Result<Array<T>> {
+fn concatenate_refs<T: Element>(axis: usize, arrays: &[&Array<T>]) -> Result<Array<T>> {
     let op = "concatenate";
     let first = arrays.first().ok_or(Error::NoArrays { op })?;
-    let axis = first.check_axis(op, axis.index())?;
+    let axis = first.check_axis(op, axis)?;
     for a in &arrays[1..] {
         let fits = a.ndim() == first.ndim()
             && (0..a.ndim()).all(|k| k == axis || a.shape()[k] == first.shape()[k]);
@@ -168,9 +168,10 @@ fn concatenate_refs<T: Element>(axis: Axis, arrays: &[&Array<T>]) -> Result<Arra
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn stack<T: Element>(
-    axis: Axis,
+    axis: impl IntoAxis,
     arrays: impl IntoIterator<Item = impl AsArray<T>>,
 ) -> Result<Array<T>> {
+    let axis = axis.axis_index();
     let items: Vec<_> = arrays.into_iter().collect();
     let arrays: Vec<&Array<T>> = items.iter().map(AsArray::as_array).collect();
     let op = "stack";
@@ -299,8 +300,8 @@ impl<T: Element> Array<T> {
     /// assert_eq!(x.roll(-1, Axis(0))?.compute()?, array![2, 3, 4, 5, 1].into_dyn());
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn roll(&self, shift: isize, axis: Axis) -> Result<Array<T>> {
-        let axis = self.check_axis("roll", axis.index())?;
+    pub fn roll(&self, shift: isize, axis: impl IntoAxis) -> Result<Array<T>> {
+        let axis = self.check_axis("roll", axis.axis_index())?;
         let len = self.shape()[axis];
         if len == 0 || shift.rem_euclid(len as isize) == 0 {
             return Ok(self.clone());

@@ -3,6 +3,7 @@
 //! `impl Array` is split by concern: creation, elementwise and blockwise operations, operators.
 #![forbid(unsafe_code)]
 
+mod axis;
 mod creation;
 mod elementwise;
 mod join;
@@ -15,6 +16,7 @@ pub(crate) mod reduction;
 mod shape;
 mod slicing;
 
+pub use axis::IntoAxis;
 pub use join::{AsArray, concatenate, stack, where_};
 pub use linalg::ContractAxes;
 pub use multi::{ComputeMany, compute};

@@ -4,6 +4,7 @@
 //! one element, a merge of two states and a final step; [`Array::reduction`] builds the tree
 //! from them. Partial states are merged in a tree with fan-in `split_every` per reduced axis.
 
+use super::IntoAxis;
 use std::sync::Arc;
 
 use ndarray::{ArrayD, ArrayViewD, Axis};
@@ -517,8 +518,8 @@ macro_rules! reductions {
             #[doc = concat!("assert_eq!(x.", stringify!($axis), "(Axis(1)", $(", ", stringify!($arg),)* ")?.shape(), &[2]);")]
             /// # Ok::<(), chunkwise::Error>(())
             /// ```
-            pub fn $axis(&self, axis: Axis, $($arg: $argty),*) -> Result<Array<$R>> {
-                self.$axes(&[axis.index()], false, $($arg),*)
+            pub fn $axis(&self, axis: impl IntoAxis, $($arg: $argty),*) -> Result<Array<$R>> {
+                self.$axes(&[axis.axis_index()], false, $($arg),*)
             }
 
             #[doc = concat!("[`Array::", stringify!($name), "`] over a set of axes, dropped or kept with length 1 (`keepdims`).")]
@@ -801,8 +802,8 @@ impl<T: Element + PartialOrd + Copy> Array<T> {
     /// assert_eq!(x.argmin_axis(Axis(1))?.compute()?, ndarray::array![1, 0].into_dyn());
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn argmin_axis(&self, axis: Axis) -> Result<Array<usize>> {
-        self.arg_reduction("argmin_axis", Some(axis.index()), true)
+    pub fn argmin_axis(&self, axis: impl IntoAxis) -> Result<Array<usize>> {
+        self.arg_reduction("argmin_axis", Some(axis.axis_index()), true)
     }
 
     /// Index along `axis` of the largest element of each lane.
@@ -819,8 +820,8 @@ impl<T: Element + PartialOrd + Copy> Array<T> {
     /// assert_eq!(x.argmax_axis(Axis(0))?.compute()?, ndarray::array![0, 1, 1].into_dyn());
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn argmax_axis(&self, axis: Axis) -> Result<Array<usize>> {
-        self.arg_reduction("argmax_axis", Some(axis.index()), false)
+    pub fn argmax_axis(&self, axis: impl IntoAxis) -> Result<Array<usize>> {
+        self.arg_reduction("argmax_axis", Some(axis.axis_index()), false)
     }
 }
 
@@ -828,11 +829,11 @@ impl<T: Element + Copy> Array<T> {
     fn scan(
         &self,
         op_name: &'static str,
-        axis: Axis,
+        axis: impl IntoAxis,
         identity: T,
         op: fn(T, T) -> T,
     ) -> Result<Array<T>> {
-        let k = self.check_axes(op_name, &[axis.index()])?[0];
+        let k = self.check_axes(op_name, &[axis.axis_index()])?[0];
         let local = self.map_blocks(move |b| {
             let mut a = b.to_owned();
             a.accumulate_axis_inplace(Axis(k), |&prev, cur| *cur = op(prev, *cur));
@@ -887,7 +888,7 @@ impl<T: Element + Copy> Array<T> {
     /// assert_eq!(x.cumsum(Axis(0))?.compute()?, array![[1, 2, 3], [5, 7, 9]].into_dyn());
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn cumsum(&self, axis: Axis) -> Result<Array<T>>
+    pub fn cumsum(&self, axis: impl IntoAxis) -> Result<Array<T>>
     where
         T: Zero,
     {
@@ -909,7 +910,7 @@ impl<T: Element + Copy> Array<T> {
     /// assert_eq!(x.cumprod(Axis(0))?.compute()?, array![1, 2, 6, 24, 120].into_dyn());
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn cumprod(&self, axis: Axis) -> Result<Array<T>>
+    pub fn cumprod(&self, axis: impl IntoAxis) -> Result<Array<T>>
     where
         T: One,
     {

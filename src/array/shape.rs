@@ -1,6 +1,6 @@
 //! Changing the shape: transposes, new and removed axes, reshape and broadcast.
 
-use ndarray::Axis;
+use super::IntoAxis;
 
 use super::Array;
 use crate::chunks::reshape::plan_reshape;
@@ -96,9 +96,9 @@ impl<T: Element> Array<T> {
     /// assert_eq!(x.swap_axes(0, 2)?.compute()?, b.into_dyn());
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn swap_axes(&self, a: usize, b: usize) -> Result<Array<T>> {
-        let a = self.check_axis("swap_axes", a)?;
-        let b = self.check_axis("swap_axes", b)?;
+    pub fn swap_axes(&self, a: impl IntoAxis, b: impl IntoAxis) -> Result<Array<T>> {
+        let a = self.check_axis("swap_axes", a.axis_index())?;
+        let b = self.check_axis("swap_axes", b.axis_index())?;
         let mut perm: Vec<usize> = (0..self.ndim()).collect();
         perm.swap(a, b);
         self.permuted_axes(&perm)
@@ -121,8 +121,8 @@ impl<T: Element> Array<T> {
     /// assert_eq!(y.compute()?, ndarray::array![[1], [2], [3]].into_dyn());
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn insert_axis(&self, axis: Axis) -> Result<Array<T>> {
-        let axis = axis.index();
+    pub fn insert_axis(&self, axis: impl IntoAxis) -> Result<Array<T>> {
+        let axis = axis.axis_index();
         if axis > self.ndim() {
             return Err(Error::AxisOutOfRange {
                 op: "insert_axis",
@@ -153,8 +153,8 @@ impl<T: Element> Array<T> {
     /// assert!(x.remove_axis(Axis(1)).is_err());
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn remove_axis(&self, axis: Axis) -> Result<Array<T>> {
-        let axis = self.check_axis("remove_axis", axis.index())?;
+    pub fn remove_axis(&self, axis: impl IntoAxis) -> Result<Array<T>> {
+        let axis = self.check_axis("remove_axis", axis.axis_index())?;
         let len = self.shape()[axis];
         if len != 1 {
             return Err(Error::RemoveAxis { axis, len });

@@ -1,8 +1,9 @@
 //! Slicing and indexing: `slice`, `index_axis`, `select`, `mask`.
 
+use super::IntoAxis;
 use std::sync::Arc;
 
-use ndarray::{ArrayD, Axis, IxDyn, SliceArg, SliceInfoElem};
+use ndarray::{ArrayD, IxDyn, SliceArg, SliceInfoElem};
 
 use super::Array;
 use crate::chunks::{Chunks, regular_sizes};
@@ -151,9 +152,9 @@ impl<T: Element> Array<T> {
     /// assert!(x.index_axis(Axis(1), 5).is_err());
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn index_axis(&self, axis: Axis, index: usize) -> Result<Array<T>> {
+    pub fn index_axis(&self, axis: impl IntoAxis, index: usize) -> Result<Array<T>> {
         let ndim = self.ndim();
-        let axis = self.check_axis("index_axis", axis.index())?;
+        let axis = self.check_axis("index_axis", axis.axis_index())?;
         let len = self.shape()[axis];
         if index >= len {
             return Err(Error::IndexOutOfRange {
@@ -189,8 +190,8 @@ impl<T: Element> Array<T> {
     /// assert_eq!(y.compute()?, a.select(Axis(0), &[4, 0, 0, 2]).into_dyn());
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn select(&self, axis: Axis, indices: &[usize]) -> Result<Array<T>> {
-        let axis = self.check_axis("select", axis.index())?;
+    pub fn select(&self, axis: impl IntoAxis, indices: &[usize]) -> Result<Array<T>> {
+        let axis = self.check_axis("select", axis.axis_index())?;
         let len = self.shape()[axis];
         if let Some(&bad) = indices.iter().find(|&&i| i >= len) {
             return Err(Error::IndexOutOfRange {

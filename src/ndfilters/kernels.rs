@@ -2,7 +2,7 @@
 //! return the block without them. The padding holds the boundary rule (or the neighbours'
 //! cells), so the kernels themselves never look past their input.
 
-use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
+use ndarray::{ArrayD, ArrayViewD, Axis, Dimension, IxDyn, Slice};
 use num_traits::Float;
 
 use crate::expr::block::Element;
@@ -175,24 +175,59 @@ pub(crate) fn separable<T: Float + Element>(
     cur.unwrap_or_else(|| padded.to_owned())
 }
 
-/// The median (the element of rank `count / 2`, as scipy) of each `size`-wide box.
-pub(crate) fn median_valid<T: Float + Element>(
+/// For each cell of the "valid" output of a window of shape `window` sliding over `padded`:
+/// gathers the padded cells at `offsets` (the window's cells to use, as linear offsets from its
+/// first corner in the standard-layout padded array; see [`window_offsets`]) into a scratch
+/// buffer and reduces them with `reduce`.
+pub(crate) fn window_valid<T: Element + Copy>(
     padded: ArrayViewD<'_, T>,
-    size: usize,
+    window: &[usize],
+    offsets: &[usize],
+    mut reduce: impl FnMut(&mut [T]) -> T,
 ) -> ArrayD<T> {
-    let out_shape: Vec<usize> = padded.shape().iter().map(|&n| n + 1 - size).collect();
-    let count = size.pow(padded.ndim() as u32);
-    let mut window: Vec<T> = Vec::with_capacity(count);
+    let padded = padded.as_standard_layout();
+    let src = padded.as_slice().expect("standard layout");
+    let shape = padded.shape();
+    let out_shape: Vec<usize> = shape.iter().zip(window).map(|(&n, &w)| n + 1 - w).collect();
+    let strides = row_major_strides(shape);
+    let mut scratch: Vec<T> = Vec::with_capacity(offsets.len());
     ArrayD::from_shape_fn(IxDyn(&out_shape), |idx| {
-        window.clear();
-        let view = padded.slice_each_axis(|ax| {
-            let i = idx[ax.axis.index()];
-            Slice::from(i..i + size)
-        });
-        window.extend(view.iter().copied());
-        let (_, m, _) = window.select_nth_unstable_by(count / 2, |a, b| {
-            a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal)
-        });
-        *m
+        let base: usize = idx.slice().iter().zip(&strides).map(|(i, s)| i * s).sum();
+        scratch.clear();
+        scratch.extend(offsets.iter().map(|&o| src[base + o]));
+        reduce(&mut scratch)
     })
+}
+
+/// The linear offsets, in a standard-layout array of `shape`, of the cells of a window of
+/// `footprint`'s shape (whole, if `None`) that the footprint selects.
+pub(crate) fn window_offsets(
+    shape: &[usize],
+    window: &[usize],
+    footprint: Option<&ArrayD<bool>>,
+) -> Vec<usize> {
+    let strides = row_major_strides(shape);
+    let cells = ndarray::indices(IxDyn(window)).into_iter();
+    cells
+        .filter(|idx| footprint.is_none_or(|f| f[idx.slice()]))
+        .map(|idx| idx.slice().iter().zip(&strides).map(|(i, s)| i * s).sum())
+        .collect()
+}
+
+fn row_major_strides(shape: &[usize]) -> Vec<usize> {
+    let mut strides = vec![1; shape.len()];
+    for a in (0..shape.len().saturating_sub(1)).rev() {
+        strides[a] = strides[a + 1] * shape[a + 1];
+    }
+    strides
+}
+
+/// The element of rank `rank` (0 the smallest) of `values`, NaN ordered as scipy's sort puts it
+/// (last).
+pub(crate) fn rank_of<T: Float>(values: &mut [T], rank: usize) -> T {
+    let (_, m, _) = values.select_nth_unstable_by(rank, |a, b| {
+        a.partial_cmp(b)
+            .unwrap_or_else(|| a.is_nan().cmp(&b.is_nan()))
+    });
+    *m
 }

@@ -28,6 +28,9 @@
 //! ```
 
 mod kernels;
+mod window;
+
+pub use window::{IntoSizes, IntoWindow, Window};
 
 use ndarray::{ArrayD, ArrayViewD, Axis, Slice};
 use num_traits::Float;
@@ -36,7 +39,9 @@ use crate::array::Array;
 use crate::chunks::{Boundary, Chunks, IntoBoundaries};
 use crate::error::{Error, Result};
 use crate::expr::block::Element;
-use kernels::{Outside, correlate1d_valid, extreme1d_valid, median_valid, separable};
+use kernels::{
+    Outside, correlate1d_valid, extreme1d_valid, rank_of, separable, window_offsets, window_valid,
+};
 
 /// Runs `kernel` on every block padded by `depth` under `boundary`, giving it the block's
 /// constant-boundary bookkeeping.
@@ -233,14 +238,17 @@ fn window(size: usize) -> (usize, usize) {
     (size / 2, size - 1 - size / 2)
 }
 
-/// Checks a filter size against the array before anything proportional to it is made: at
-/// least 1, and a window no wider than each axis allows.
-fn check_size<T: Element>(x: &Array<T>, op: &'static str, size: usize) -> Result<()> {
-    if size == 0 {
-        return Err(Error::UnsupportedSize { op, size });
-    }
-    let (lo, hi) = window(size);
-    for (axis, &len) in x.shape().iter().enumerate() {
+/// Checks a filter's window against the array before anything proportional to it is made: one
+/// extent per axis, each at least 1 and no wider than its axis allows. Gives the window and
+/// the ghost-cell depth it needs.
+fn check_window<T: Element>(
+    x: &Array<T>,
+    op: &'static str,
+    window_spec: impl IntoWindow,
+) -> Result<(Window, Vec<(usize, usize)>)> {
+    let w = window_spec.into_window(x.ndim()).checked(op, x.ndim())?;
+    let depth: Vec<(usize, usize)> = w.shape().iter().map(|&n| window(n)).collect();
+    for (axis, (&(lo, hi), &len)) in depth.iter().zip(x.shape()).enumerate() {
         if lo > len || hi > len {
             return Err(Error::DepthTooLarge {
                 axis,
@@ -249,7 +257,7 @@ fn check_size<T: Element>(x: &Array<T>, op: &'static str, size: usize) -> Result
             });
         }
     }
-    Ok(())
+    Ok((w, depth))
 }
 
 /// An [`Error::InvalidParameter`] for the float `value` of `name`.
@@ -262,11 +270,13 @@ fn invalid(op: &'static str, name: &'static str, value: f64, expected: &'static 
     }
 }
 
-/// Mean over a box of `size` cells per axis, as scipy's `uniform_filter(x, size, mode=...)`.
+/// Mean over a box of `size` cells per axis, as scipy's `uniform_filter(x, size, mode=...)`:
+/// `size` is one size for every axis or one per axis (see [`IntoSizes`]).
 ///
 /// # Errors
 ///
-/// As [`gaussian_filter`], and [`Error::UnsupportedSize`] for a size of 0.
+/// As [`gaussian_filter`], and [`Error::InvalidParameter`] for a size of 0 or a list of sizes
+/// of another length than the number of axes.
 ///
 /// # Examples
 ///
@@ -279,16 +289,22 @@ fn invalid(op: &'static str, name: &'static str, value: f64, expected: &'static 
 /// ```
 pub fn uniform_filter<T: Float + Element>(
     x: &Array<T>,
-    size: usize,
+    size: impl IntoSizes,
     boundary: impl IntoBoundaries<T>,
 ) -> Result<Array<T>> {
-    check_size(x, "uniform_filter", size)?;
-    let w = vec![T::one() / cast(size as f64); size];
-    let passes: Vec<(usize, Vec<T>)> = (0..x.ndim()).map(|a| (a, w.clone())).collect();
+    let (w, depth) = check_window(x, "uniform_filter", size)?;
+    // As scipy, an axis of size 1 is not filtered.
+    let passes: Vec<(usize, Vec<T>)> = w
+        .shape()
+        .iter()
+        .enumerate()
+        .filter(|&(_, &n)| n > 1)
+        .map(|(axis, &n)| (axis, vec![T::one() / cast(n as f64); n]))
+        .collect();
     filter(
         x,
         "uniform_filter",
-        vec![window(size); x.ndim()],
+        depth,
         boundary,
         move |padded, outside| separable(padded, &passes, outside),
     )
@@ -297,35 +313,54 @@ pub fn uniform_filter<T: Float + Element>(
 fn extreme_filter<T: Float + Element>(
     x: &Array<T>,
     op: &'static str,
-    size: usize,
+    size: impl IntoWindow,
     boundary: impl IntoBoundaries<T>,
     pick: fn(T, T) -> T,
 ) -> Result<Array<T>> {
-    check_size(x, op, size)?;
-    let ndim = x.ndim();
-    filter(
-        x,
-        op,
-        vec![window(size); ndim],
-        boundary,
-        move |padded, outside| {
-            let mut cur: Option<ArrayD<T>> = None;
-            for axis in 0..ndim {
-                let input = cur.as_ref().map_or_else(|| padded.view(), |c| c.view());
-                let mut next = extreme1d_valid(input, axis, size, pick);
-                kernels::refill_outside(&mut next, &(axis + 1..ndim).collect::<Vec<_>>(), outside);
-                cur = Some(next);
-            }
-            cur.unwrap_or_else(|| padded.to_owned())
-        },
-    )
+    let (w, depth) = check_window(x, op, size)?;
+    if let Some(footprint) = w.footprint().cloned() {
+        // Not separable: the extreme over the footprint's cells of the padded block, padded
+        // once, as scipy does.
+        let shape = w.shape().to_vec();
+        return filter(x, op, depth, boundary, move |padded, _| {
+            let offsets = window_offsets(padded.shape(), &shape, Some(&footprint));
+            window_valid(padded, &shape, &offsets, |v| {
+                v.iter()
+                    .copied()
+                    .reduce(pick)
+                    .expect("a footprint has a cell")
+            })
+        });
+    }
+    // A box: one 1-D pass per axis longer than 1, as scipy (which pads each pass anew).
+    let axes: Vec<(usize, usize)> = w
+        .shape()
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|&(_, n)| n > 1)
+        .collect();
+    filter(x, op, depth, boundary, move |padded, outside| {
+        let mut cur: Option<ArrayD<T>> = None;
+        for (k, &(axis, n)) in axes.iter().enumerate() {
+            let input = cur.as_ref().map_or_else(|| padded.view(), |c| c.view());
+            let mut next = extreme1d_valid(input, axis, n, pick);
+            let later: Vec<usize> = axes[k + 1..].iter().map(|&(a, _)| a).collect();
+            kernels::refill_outside(&mut next, &later, outside);
+            cur = Some(next);
+        }
+        cur.unwrap_or_else(|| padded.to_owned())
+    })
 }
 
-/// Minimum over a box of `size` cells per axis, as scipy's `minimum_filter(x, size, mode=...)`.
+/// Minimum over a neighbourhood, as scipy's `minimum_filter(x, size, mode=...)`: `size` is a
+/// box of one size, one size per axis, or a footprint (`&` a boolean array, as scipy's
+/// `footprint=`); see [`IntoWindow`].
 ///
 /// # Errors
 ///
-/// As [`uniform_filter`].
+/// As [`uniform_filter`], and [`Error::InvalidParameter`] for a footprint of another number
+/// of axes or with no true cell.
 ///
 /// # Examples
 ///
@@ -334,11 +369,15 @@ fn extreme_filter<T: Float + Element>(
 /// let x = Array::from_ndarray(ndarray::array![5.0, 3.0, 4.0, 1.0, 2.0], [2])?;
 /// let y = ndfilters::minimum_filter(&x, 3, Boundary::Nearest)?.compute()?;
 /// assert_eq!(y, ndarray::array![3.0, 3.0, 1.0, 1.0, 1.0].into_dyn());
+/// // The two neighbours only, not the cell itself.
+/// let ends = ndarray::array![true, false, true];
+/// let z = ndfilters::minimum_filter(&x, &ends, Boundary::Nearest)?.compute()?;
+/// assert_eq!(z, ndarray::array![3.0, 4.0, 1.0, 2.0, 1.0].into_dyn());
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn minimum_filter<T: Float + Element>(
     x: &Array<T>,
-    size: usize,
+    size: impl IntoWindow,
     boundary: impl IntoBoundaries<T>,
 ) -> Result<Array<T>> {
     extreme_filter(x, "minimum_filter", size, boundary, |a, b| {
@@ -346,11 +385,12 @@ pub fn minimum_filter<T: Float + Element>(
     })
 }
 
-/// Maximum over a box of `size` cells per axis, as scipy's `maximum_filter(x, size, mode=...)`.
+/// Maximum over a neighbourhood, as scipy's `maximum_filter(x, size, mode=...)`; `size` as
+/// in [`minimum_filter`].
 ///
 /// # Errors
 ///
-/// As [`uniform_filter`].
+/// As [`minimum_filter`].
 ///
 /// # Examples
 ///
@@ -363,7 +403,7 @@ pub fn minimum_filter<T: Float + Element>(
 /// ```
 pub fn maximum_filter<T: Float + Element>(
     x: &Array<T>,
-    size: usize,
+    size: impl IntoWindow,
     boundary: impl IntoBoundaries<T>,
 ) -> Result<Array<T>> {
     extreme_filter(x, "maximum_filter", size, boundary, |a, b| {
@@ -371,12 +411,12 @@ pub fn maximum_filter<T: Float + Element>(
     })
 }
 
-/// Median over a box of `size` cells per axis (the element of rank `count / 2` of the box,
-/// as scipy's `median_filter(x, size, mode=...)`).
+/// Median over a neighbourhood (the element of rank `count / 2` of its `count` cells, as
+/// scipy's `median_filter(x, size, mode=...)`); `size` as in [`minimum_filter`].
 ///
 /// # Errors
 ///
-/// As [`uniform_filter`].
+/// As [`minimum_filter`].
 ///
 /// # Examples
 ///
@@ -389,17 +429,15 @@ pub fn maximum_filter<T: Float + Element>(
 /// ```
 pub fn median_filter<T: Float + Element>(
     x: &Array<T>,
-    size: usize,
+    size: impl IntoWindow,
     boundary: impl IntoBoundaries<T>,
 ) -> Result<Array<T>> {
-    check_size(x, "median_filter", size)?;
-    filter(
-        x,
-        "median_filter",
-        vec![window(size); x.ndim()],
-        boundary,
-        move |padded, _| median_valid(padded, size),
-    )
+    let (w, depth) = check_window(x, "median_filter", size)?;
+    let rank = w.cells() / 2;
+    filter(x, "median_filter", depth, boundary, move |padded, _| {
+        let offsets = window_offsets(padded.shape(), w.shape(), w.footprint());
+        window_valid(padded, w.shape(), &offsets, |v| rank_of(v, rank))
+    })
 }
 
 /// Sobel derivative along `axis`: `[-1, 0, 1]` along it, then `[1, 2, 1]` along every other
@@ -420,9 +458,10 @@ pub fn median_filter<T: Float + Element>(
 /// ```
 pub fn sobel<T: Float + Element>(
     x: &Array<T>,
-    axis: usize,
+    axis: impl crate::IntoAxis,
     boundary: impl IntoBoundaries<T>,
 ) -> Result<Array<T>> {
+    let axis = axis.axis_index();
     if axis >= x.ndim() {
         return Err(Error::AxisOutOfRange {
             op: "sobel",
