@@ -305,6 +305,21 @@ pub enum Error {
         /// Shape returned.
         found: Vec<usize>,
     },
+    /// A block function of [`Array::map_overlap`](crate::Array::map_overlap) returned its block
+    /// without the ghost cells, or one of
+    /// [`Array::map_overlap_interior`](crate::Array::map_overlap_interior) with them: the two
+    /// take opposite conventions, and the message names the other.
+    #[error("{op} block {block:?}: {}", ghost_hint(op, expected, found))]
+    GhostCellsShape {
+        /// `"map_overlap"` or `"map_overlap_interior"`.
+        op: &'static str,
+        /// Grid index of the block.
+        block: Vec<usize>,
+        /// The shape the function must return.
+        expected: Vec<usize>,
+        /// The shape it returned.
+        found: Vec<usize>,
+    },
     /// Declared output chunks whose block grid does not match the input's.
     #[error(
         "{op}: output chunks have a block grid of {found:?}, but the input's grid is {expected:?}"
@@ -410,6 +425,23 @@ pub enum Error {
 
 /// `Result` with [`Error`] as the error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a `map_overlap` or `map_overlap_interior` block had the other's shape.
+fn ghost_hint(op: &str, expected: &[usize], found: &[usize]) -> String {
+    if op == "map_overlap" {
+        format!(
+            "the function returned the block without its ghost cells ({found:?}); map_overlap's \
+             function returns the padded block ({expected:?}), which map_overlap then trims. \
+             To return the unpadded block, use map_overlap_interior"
+        )
+    } else {
+        format!(
+            "the function returned the block with its ghost cells ({found:?}); {op}'s function \
+             returns the block without them ({expected:?}). To return the padded block, use \
+             map_overlap"
+        )
+    }
+}
 
 /// Renders a panic payload as text, for [`Error::TaskPanicked`].
 pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {

@@ -103,11 +103,44 @@ fn incompatible_shapes_name_both() {
 }
 
 #[test]
-#[should_panic(expected = "add: zip_with: shapes [3, 4] and [3] are incompatible")]
+#[should_panic(expected = "add: shapes [3, 4] and [3] are incompatible")]
 fn operators_panic_with_both_shapes() {
     let x = Array::<f64>::zeros(&[3, 4], [2, 2]).unwrap();
     let y = Array::<f64>::zeros(&[3], [2]).unwrap();
     let _ = &x + &y;
+}
+
+#[test]
+fn each_operator_has_a_checked_form_that_the_panic_names() {
+    let x = Array::<f64>::full(&[3, 4], [2, 2], 6.0).unwrap();
+    let row = Array::<f64>::full(&[4], [3], 2.0).unwrap();
+    let col = Array::<f64>::zeros(&[3], [2]).unwrap();
+    type Checked = fn(&Array<f64>, &Array<f64>) -> chunkwise::Result<Array<f64>>;
+    type Operator = fn(&Array<f64>, &Array<f64>) -> Array<f64>;
+    let forms: [(&str, Checked, Operator, f64); 4] = [
+        ("add", Array::try_add, |a, b| a + b, 8.0),
+        ("sub", Array::try_sub, |a, b| a - b, 4.0),
+        ("mul", Array::try_mul, |a, b| a * b, 12.0),
+        ("div", Array::try_div, |a, b| a / b, 3.0),
+    ];
+    for (name, checked, operator, value) in forms {
+        // Where the operator works, the checked form gives the same.
+        let y = checked(&x, &row).unwrap().compute().unwrap();
+        assert!(y.iter().all(|&v| v == value), "{name}");
+        assert_eq!(y, operator(&x, &row).compute().unwrap());
+        // Where it panics, the checked form is an Err naming the operation and both shapes,
+        // and the panic message says where to find it.
+        let e = checked(&x, &col).unwrap_err();
+        assert!(
+            matches!(e, Error::IncompatibleShapes { op, .. } if op == name),
+            "{e}"
+        );
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| operator(&x, &col)))
+            .unwrap_err();
+        let text = panic.downcast_ref::<String>().unwrap();
+        assert!(text.starts_with(&e.to_string()), "{text}");
+        assert!(text.contains(&format!("Array::try_{name}")), "{text}");
+    }
 }
 
 #[test]
@@ -125,6 +158,52 @@ fn a_block_of_the_wrong_shape_is_an_error_at_compute() {
             found: vec![1]
         }
     );
+}
+
+#[test]
+fn map_overlap_and_its_interior_form_name_each_other_when_given_the_others_shape() {
+    use chunkwise::Boundary;
+    let x = Array::from_ndarray(ndarray::Array2::<f64>::zeros((6, 4)), [3, 4]).unwrap();
+    let sync = Scheduler::synchronous();
+    // map_overlap's function returns the block without its padding.
+    let trimmed = x
+        .map_overlap(1, Boundary::Reflect, |b| {
+            b.slice(ndarray::s![1..4, 1..5]).to_owned().into_dyn()
+        })
+        .unwrap();
+    let e = trimmed.compute_with(&sync).unwrap_err();
+    assert_eq!(
+        e,
+        Error::GhostCellsShape {
+            op: "map_overlap",
+            block: vec![0, 0],
+            expected: vec![5, 6],
+            found: vec![3, 4]
+        }
+    );
+    let text = e.to_string();
+    assert!(text.starts_with("map_overlap block [0, 0]: the function returned the block without its ghost cells ([3, 4])"), "{text}");
+    assert!(text.ends_with("use map_overlap_interior"), "{text}");
+    // map_overlap_interior's function returns the padded block.
+    let padded = x
+        .map_overlap_interior(1, Boundary::Reflect, |_, b| b.to_owned())
+        .unwrap();
+    let e = padded.compute_with(&sync).unwrap_err();
+    assert!(
+        matches!(&e, Error::GhostCellsShape { op: "map_overlap_interior", found, .. } if found == &vec![5, 6]),
+        "{e}"
+    );
+    assert!(e.to_string().ends_with("use map_overlap"), "{e}");
+    // Any other wrong shape is a plain BlockShape, under the operation's own name.
+    let odd = x
+        .map_overlap(1, Boundary::Reflect, |b| {
+            b.slice(ndarray::s![..1, ..]).to_owned().into_dyn()
+        })
+        .unwrap();
+    assert!(matches!(
+        odd.compute_with(&sync).unwrap_err(),
+        Error::BlockShape { op, found, .. } if op == "map_overlap" && found == vec![1, 6]
+    ));
 }
 
 #[test]

@@ -107,8 +107,23 @@ impl<T: Element> Array<T> {
         U: Element,
         F: Fn(T, T2) -> U + Send + Sync + 'static,
     {
+        self.zip_named("zip_with", other, f)
+    }
+
+    /// [`Array::zip_with`], its shape errors naming `op` (an operator's checked form).
+    pub(crate) fn zip_named<T2, U, F>(
+        &self,
+        op: &'static str,
+        other: &Array<T2>,
+        f: F,
+    ) -> Result<Array<U>>
+    where
+        T2: Element,
+        U: Element,
+        F: Fn(T, T2) -> U + Send + Sync + 'static,
+    {
         let aligned = align(
-            "zip_with",
+            op,
             &[
                 (self.node.clone(), rechunk_fn::<T>()),
                 (other.node.clone(), rechunk_fn::<T2>()),
@@ -293,17 +308,36 @@ impl<T: Element> Array<T> {
         U: Element,
         F: Fn(&[usize], ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
     {
+        self.map_blocks_checked(name, out, f, move |block, expected, found| {
+            Error::BlockShape {
+                op: name.to_string(),
+                block: block.to_vec(),
+                expected: expected.to_vec(),
+                found: found.to_vec(),
+            }
+        })
+    }
+
+    /// Applies `f` to each block, as `map_blocks`, into blocks of `out`; a block of another
+    /// shape is the error `wrong(grid index, expected shape, shape returned)`.
+    pub(crate) fn map_blocks_checked<U, F, W>(
+        &self,
+        name: &'static str,
+        out: Chunks,
+        f: F,
+        wrong: W,
+    ) -> Array<U>
+    where
+        U: Element,
+        F: Fn(&[usize], ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
+        W: Fn(&[usize], &[usize], &[usize]) -> Error + Send + Sync + 'static,
+    {
         let grid = out.clone();
         let kernel: Kernel = Box::new(move |block, shape, inputs| {
             let idx = grid.grid_index(block);
             let result = f(idx.slice(), block_of::<T>(&inputs[0]).view());
             if result.shape() != shape.slice() {
-                return Err(Error::BlockShape {
-                    op: name.to_string(),
-                    block: idx.slice().to_vec(),
-                    expected: shape.slice().to_vec(),
-                    found: result.shape().to_vec(),
-                });
+                return Err(wrong(idx.slice(), shape.slice(), result.shape()));
             }
             Ok(owned(result))
         });

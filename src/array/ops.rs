@@ -1,7 +1,9 @@
 //! Arithmetic operators: `+ - * /` between arrays and with scalars, and unary `-`.
 //!
 //! Between arrays, shapes broadcast as numpy; incompatible shapes panic with a message naming
-//! both, as ndarray's operators do ([`Array::zip_with`] returns an `Err` instead).
+//! both, as ndarray's operators do. Each operator has a checked form beside it that returns an
+//! `Err` instead ([`Array::try_add`], [`Array::try_sub`], [`Array::try_mul`],
+//! [`Array::try_div`]), and the panic message names it.
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -11,20 +13,31 @@ use super::Array;
 use crate::expr::block::Element;
 
 macro_rules! binary_op {
-    ($Trait:ident, $method:ident, $op:tt, $name:literal) => {
-        /// Elementwise, with numpy broadcasting.
-        ///
-        /// # Panics
-        ///
-        /// If the shapes cannot be broadcast together.
-        impl<'a, 'b, T> $Trait<&'b Array<T>> for &'a Array<T>
+    ($Trait:ident, $method:ident, $checked:ident, $op:tt, $name:literal) => {
+        impl<T> Array<T>
         where
             T: Element + $Trait<Output = T>,
         {
-            type Output = Array<T>;
-            fn $method(self, rhs: &'b Array<T>) -> Array<T> {
-                self.zip_with(rhs, |a, b| a $op b)
-                    .unwrap_or_else(|e| panic!("{}: {e}", $name))
+            #[doc = concat!("`self ", stringify!($op), " rhs` elementwise, with numpy broadcasting: the `", stringify!($op), "` operator, returning an `Err` where the operator panics.")]
+            ///
+            /// # Errors
+            ///
+            /// [`Error::IncompatibleShapes`](crate::Error::IncompatibleShapes) naming both
+            /// shapes if they cannot be broadcast together.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use chunkwise::Array;
+            /// let x = Array::<f64>::ones(&[3, 4], [2, 2])?;
+            /// let row = Array::<f64>::ones(&[4], [2])?;
+            #[doc = concat!("assert_eq!(x.", stringify!($checked), "(&row)?.shape(), &[3, 4]);")]
+            /// let col = Array::<f64>::ones(&[3], [2])?;
+            #[doc = concat!("assert!(x.", stringify!($checked), "(&col).is_err()); // `&x ", stringify!($op), " &col` would panic")]
+            /// # Ok::<(), chunkwise::Error>(())
+            /// ```
+            pub fn $checked(&self, rhs: &Array<T>) -> crate::Result<Array<T>> {
+                self.zip_named($name, rhs, |a, b| a $op b)
             }
         }
 
@@ -32,7 +45,26 @@ macro_rules! binary_op {
         ///
         /// # Panics
         ///
-        /// If the shapes cannot be broadcast together.
+        /// If the shapes cannot be broadcast together (the checked forms, such as
+        /// [`Array::try_add`], return an `Err` instead).
+        impl<'a, 'b, T> $Trait<&'b Array<T>> for &'a Array<T>
+        where
+            T: Element + $Trait<Output = T>,
+        {
+            type Output = Array<T>;
+            fn $method(self, rhs: &'b Array<T>) -> Array<T> {
+                self.$checked(rhs).unwrap_or_else(|e| {
+                    panic!("{e} (Array::{} returns an Err instead)", stringify!($checked))
+                })
+            }
+        }
+
+        /// Elementwise, with numpy broadcasting.
+        ///
+        /// # Panics
+        ///
+        /// If the shapes cannot be broadcast together (the checked forms, such as
+        /// [`Array::try_add`], return an `Err` instead).
         impl<T> $Trait<Array<T>> for Array<T>
         where
             T: Element + $Trait<Output = T>,
@@ -47,7 +79,8 @@ macro_rules! binary_op {
         ///
         /// # Panics
         ///
-        /// If the shapes cannot be broadcast together.
+        /// If the shapes cannot be broadcast together (the checked forms, such as
+        /// [`Array::try_add`], return an `Err` instead).
         impl<'b, T> $Trait<&'b Array<T>> for Array<T>
         where
             T: Element + $Trait<Output = T>,
@@ -62,7 +95,8 @@ macro_rules! binary_op {
         ///
         /// # Panics
         ///
-        /// If the shapes cannot be broadcast together.
+        /// If the shapes cannot be broadcast together (the checked forms, such as
+        /// [`Array::try_add`], return an `Err` instead).
         impl<'a, T> $Trait<Array<T>> for &'a Array<T>
         where
             T: Element + $Trait<Output = T>,
@@ -97,10 +131,10 @@ macro_rules! binary_op {
     };
 }
 
-binary_op!(Add, add, +, "add");
-binary_op!(Sub, sub, -, "sub");
-binary_op!(Mul, mul, *, "mul");
-binary_op!(Div, div, /, "div");
+binary_op!(Add, add, try_add, +, "add");
+binary_op!(Sub, sub, try_sub, -, "sub");
+binary_op!(Mul, mul, try_mul, *, "mul");
+binary_op!(Div, div, try_div, /, "div");
 
 macro_rules! scalar_lhs {
     ($($t:ty),*) => {$(

@@ -1,10 +1,10 @@
 //! Ghost cells: `overlap`, `trim` and `map_overlap`.
 
-use ndarray::{ArrayD, ArrayViewD};
+use ndarray::{ArrayD, ArrayViewD, Dimension};
 
 use super::Array;
-use crate::chunks::Boundary;
 use crate::chunks::ghost::{Depth, IntoBoundaries, IntoDepth, check_depth};
+use crate::chunks::{Boundary, Chunks};
 use crate::error::{Error, Result};
 use crate::expr::block::Element;
 use crate::expr::overlap::{Overlap, Trim};
@@ -132,7 +132,9 @@ impl<T: Element> Array<T> {
     ///
     /// # Errors
     ///
-    /// As [`Array::overlap`]. At compute, [`Error::BlockShape`] if `f` changes a block's shape.
+    /// As [`Array::overlap`]. At compute, [`Error::GhostCellsShape`] if `f` returns the block
+    /// without its padding (which [`Array::map_overlap_interior`] is for), and
+    /// [`Error::BlockShape`] if it returns another shape.
     ///
     /// # Examples
     ///
@@ -168,7 +170,17 @@ impl<T: Element> Array<T> {
         let overlap = Overlap::new(self.node.clone(), depth, boundaries);
         // Cut exactly the padding each block got.
         let cuts = overlap.pads();
-        let mapped = Array::<T>::from_node(overlap).map_blocks(f);
+        let padded = Array::<T>::from_node(overlap);
+        let unpadded = self.chunk_layout().clone();
+        let layout = padded.chunk_layout().clone();
+        let mapped = padded.map_blocks_checked(
+            "map_overlap",
+            layout,
+            move |_, b| f(b),
+            move |idx, expected, found| {
+                ghost_shape_error("map_overlap", &unpadded, idx, expected, found)
+            },
+        );
         mapped.trim_cuts(cuts)
     }
 
@@ -237,7 +249,8 @@ impl<T: Element> Array<T> {
     ///
     /// # Errors
     ///
-    /// As [`Array::overlap`]. At compute, [`Error::BlockShape`] if `f` returns a block of
+    /// As [`Array::overlap`]. At compute, [`Error::GhostCellsShape`] if `f` returns the padded
+    /// block (which [`Array::map_overlap`] is for), and [`Error::BlockShape`] if it returns
     /// another shape than the unpadded block.
     ///
     /// # Examples
@@ -267,6 +280,45 @@ impl<T: Element> Array<T> {
     {
         let (depth, boundaries) = self.ghost_args(depth, boundary)?;
         let padded = Array::<T>::from_node(Overlap::new(self.node.clone(), depth, boundaries));
-        padded.map_blocks_with_chunks(self.chunks().to_vec(), f)
+        let layout = padded.chunk_layout().clone();
+        let wrong = move |idx: &[usize], expected: &[usize], found: &[usize]| {
+            ghost_shape_error("map_overlap_interior", &layout, idx, expected, found)
+        };
+        Ok(padded.map_blocks_checked(
+            "map_overlap_interior",
+            self.chunk_layout().clone(),
+            f,
+            wrong,
+        ))
+    }
+}
+
+/// The error for a block function of `op` that returned `found` where `expected` was due: a
+/// [`Error::GhostCellsShape`] when `found` is block `idx` of `other` (the other convention's
+/// shape: unpadded for `map_overlap`, padded for `map_overlap_interior`), else
+/// [`Error::BlockShape`].
+fn ghost_shape_error(
+    op: &'static str,
+    other: &Chunks,
+    idx: &[usize],
+    expected: &[usize],
+    found: &[usize],
+) -> Error {
+    let block = idx.to_vec();
+    let (expected, found) = (expected.to_vec(), found.to_vec());
+    if other.block_shape(other.linear_index(idx)).slice() == found.as_slice() {
+        Error::GhostCellsShape {
+            op,
+            block,
+            expected,
+            found,
+        }
+    } else {
+        Error::BlockShape {
+            op: op.to_string(),
+            block,
+            expected,
+            found,
+        }
     }
 }
