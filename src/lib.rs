@@ -86,7 +86,7 @@ pub use array::reduction::{DEFAULT_SPLIT_EVERY, Moments};
 pub use array::{
     Array, AsArray, ComputeMany, ContractAxes, IntoAxis, compute, concatenate, stack, where_,
 };
-pub use chunks::{Boundary, Chunks, Depth, IntoBoundaries, IntoChunks, IntoDepth};
+pub use chunks::{Boundary, ChunkSpec, Chunks, Depth, IntoBoundaries, IntoChunks, IntoDepth};
 pub use error::{Error, Result};
 pub use expr::block::Element;
 pub use random::RandomElement;

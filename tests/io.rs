@@ -420,3 +420,40 @@ fn ghost_cells_over_stored_arrays_match_the_in_memory_result() {
     assert_eq!(padded(&stored[2]), x.num_blocks());
     assert_eq!(padded(&stored[1]), 2 * x.num_blocks());
 }
+
+#[test]
+fn store_chunks_take_every_chunk_spec_and_must_be_a_regular_grid() {
+    let dir = TempDir::new("chunk-specs");
+    let x = Array::<i32>::from_fn(&[10, 6], [10, 6], |i| (i[0] * 6 + i[1]) as i32).unwrap();
+    let whole = x.compute().unwrap();
+    let local = vec![4, 3]; // borrowed from a local, as a caller's own Vec
+    let specs: Vec<(&str, ZarrOptions<i32>)> = vec![
+        ("shape", ZarrOptions::default().chunks(&local)),
+        ("same", ZarrOptions::default().chunks(4)),
+        (
+            "sizes",
+            ZarrOptions::default().chunks(vec![vec![4, 4, 2], vec![3, 3]]),
+        ),
+        (
+            "chunks",
+            ZarrOptions::default().chunks(chunkwise::Chunks::regular(&[10, 6], &[4, 3]).unwrap()),
+        ),
+    ];
+    for (name, options) in specs {
+        let p = dir.path(name);
+        x.to_zarr(&p, options).unwrap();
+        let back = Array::<i32>::from_zarr(&p).unwrap();
+        assert_eq!(back.chunks()[0], vec![4, 4, 2], "{name}");
+        assert_eq!(back.compute().unwrap(), whole, "{name}");
+    }
+    // Blocks that no regular grid holds: an error naming them, and nothing written.
+    let p = dir.path("irregular");
+    let e = x
+        .to_zarr(&p, ZarrOptions::default().chunks(vec![vec![2, 8], vec![6]]))
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidParameter { op: "to_zarr", name: "chunks", value, .. } if value == "[[2, 8], [6]]"),
+        "{e}"
+    );
+    assert!(!p.exists());
+}

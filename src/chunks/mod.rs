@@ -331,7 +331,106 @@ fn check_blocks(shape: &[usize], grid: impl Iterator<Item = usize>) -> Result<()
     Ok(())
 }
 
-/// Anything that describes how to cut an array into blocks.
+/// How to cut an array into blocks, before the array's shape is known: what every function
+/// that takes chunks accepts (through [`IntoChunks`]), owned, so that it can be kept (as
+/// [`ZarrOptions`](crate::io::zarr::ZarrOptions) keeps a store's chunking).
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{ChunkSpec, IntoChunks};
+/// let spec = ChunkSpec::from(&[4, 3]);
+/// assert_eq!(spec, ChunkSpec::Shape(vec![4, 3]));
+/// assert_eq!(spec.into_chunks(&[10, 6])?.sizes(), &[vec![4, 4, 2], vec![3, 3]]);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChunkSpec {
+    /// A block shape, the last block on an axis possibly smaller (dask's `chunks=(4, 3)`).
+    Shape(Vec<usize>),
+    /// The same block size on every axis (dask's `chunks=4`).
+    Same(usize),
+    /// Explicit block sizes per axis (dask's `chunks=((3, 3, 4), (1, 5))`).
+    Sizes(Vec<Vec<usize>>),
+    /// Chunks already made, checked against the shape.
+    Chunks(Chunks),
+}
+
+impl ChunkSpec {
+    /// The chunks of an array of shape `shape`.
+    fn resolve(self, shape: &[usize]) -> Result<Chunks> {
+        match self {
+            ChunkSpec::Shape(block) => Chunks::regular(shape, &block),
+            ChunkSpec::Same(n) => Chunks::regular(shape, &vec![n; shape.len()]),
+            ChunkSpec::Sizes(sizes) => Chunks::new(shape, sizes),
+            ChunkSpec::Chunks(c) if c.shape() == shape => Ok(c),
+            ChunkSpec::Chunks(c) => Chunks::new(shape, c.sizes().to_vec()),
+        }
+    }
+}
+
+impl From<&[usize]> for ChunkSpec {
+    fn from(block: &[usize]) -> Self {
+        ChunkSpec::Shape(block.to_vec())
+    }
+}
+
+impl<const N: usize> From<[usize; N]> for ChunkSpec {
+    fn from(block: [usize; N]) -> Self {
+        ChunkSpec::Shape(block.to_vec())
+    }
+}
+
+impl<const N: usize> From<&[usize; N]> for ChunkSpec {
+    fn from(block: &[usize; N]) -> Self {
+        ChunkSpec::Shape(block.to_vec())
+    }
+}
+
+impl From<Vec<usize>> for ChunkSpec {
+    fn from(block: Vec<usize>) -> Self {
+        ChunkSpec::Shape(block)
+    }
+}
+
+impl From<&Vec<usize>> for ChunkSpec {
+    fn from(block: &Vec<usize>) -> Self {
+        ChunkSpec::Shape(block.clone())
+    }
+}
+
+impl From<usize> for ChunkSpec {
+    fn from(n: usize) -> Self {
+        ChunkSpec::Same(n)
+    }
+}
+
+impl From<Vec<Vec<usize>>> for ChunkSpec {
+    fn from(sizes: Vec<Vec<usize>>) -> Self {
+        ChunkSpec::Sizes(sizes)
+    }
+}
+
+impl From<&[Vec<usize>]> for ChunkSpec {
+    fn from(sizes: &[Vec<usize>]) -> Self {
+        ChunkSpec::Sizes(sizes.to_vec())
+    }
+}
+
+impl From<Chunks> for ChunkSpec {
+    fn from(chunks: Chunks) -> Self {
+        ChunkSpec::Chunks(chunks)
+    }
+}
+
+impl From<&Chunks> for ChunkSpec {
+    fn from(chunks: &Chunks) -> Self {
+        ChunkSpec::Chunks(chunks.clone())
+    }
+}
+
+/// Anything that describes how to cut an array into blocks: every [`ChunkSpec`], and what
+/// converts into one.
 ///
 /// - `&[usize]`, `[usize; N]`, `Vec<usize>`: a block shape (the last block on an axis may be
 ///   smaller), like dask's `chunks=(4, 3)`;
@@ -353,78 +452,18 @@ fn check_blocks(shape: &[usize], grid: impl Iterator<Item = usize>) -> Result<()
 /// assert_eq!(c.sizes(), &[vec![4, 4, 2]]);
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
-pub trait IntoChunks {
+pub trait IntoChunks: Into<ChunkSpec> {
     /// The chunks of an array of shape `shape`.
     ///
     /// # Errors
     ///
     /// As [`Chunks::new`] and [`Chunks::regular`].
-    fn into_chunks(self, shape: &[usize]) -> Result<Chunks>;
-}
-
-impl IntoChunks for &[usize] {
     fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
-        Chunks::regular(shape, self)
+        self.into().resolve(shape)
     }
 }
 
-impl<const N: usize> IntoChunks for [usize; N] {
-    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
-        Chunks::regular(shape, &self)
-    }
-}
-
-impl<const N: usize> IntoChunks for &[usize; N] {
-    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
-        Chunks::regular(shape, self)
-    }
-}
-
-impl IntoChunks for Vec<usize> {
-    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
-        Chunks::regular(shape, &self)
-    }
-}
-
-impl IntoChunks for &Vec<usize> {
-    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
-        Chunks::regular(shape, self)
-    }
-}
-
-impl IntoChunks for usize {
-    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
-        Chunks::regular(shape, &vec![self; shape.len()])
-    }
-}
-
-impl IntoChunks for Vec<Vec<usize>> {
-    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
-        Chunks::new(shape, self)
-    }
-}
-
-impl IntoChunks for &[Vec<usize>] {
-    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
-        Chunks::new(shape, self.to_vec())
-    }
-}
-
-impl IntoChunks for Chunks {
-    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
-        if self.shape() == shape {
-            Ok(self)
-        } else {
-            Chunks::new(shape, self.sizes().to_vec())
-        }
-    }
-}
-
-impl IntoChunks for &Chunks {
-    fn into_chunks(self, shape: &[usize]) -> Result<Chunks> {
-        self.clone().into_chunks(shape)
-    }
-}
+impl<C: Into<ChunkSpec>> IntoChunks for C {}
 
 /// The shape that `a` and `b` broadcast to, as numpy: axes aligned from the right, a length of 1
 /// stretches to the other's length.

@@ -30,7 +30,7 @@ use zarrs::filesystem::FilesystemStore;
 
 use super::{done, io_error, run_sink};
 use crate::array::Array;
-use crate::chunks::Chunks;
+use crate::chunks::{Chunks, IntoChunks};
 use crate::error::{Error, Result};
 use crate::expr::block::{Element, block_of, owned, row_major_vec};
 use crate::expr::group::Group;
@@ -107,16 +107,17 @@ pub enum Compression {
 ///
 /// ```
 /// use chunkwise::io::zarr::{Compression, ZarrOptions};
+/// use chunkwise::ChunkSpec;
 /// let o = ZarrOptions::<f32>::default()
-///     .chunks(&[256, 256])
+///     .chunks([256, 256])
 ///     .compression(Compression::Zstd { level: 3 })
 ///     .fill_value(f32::NAN)
 ///     .attribute("units", "kelvin");
-/// assert_eq!(o.chunk_shape(), Some(&[256usize, 256][..]));
+/// assert_eq!(o.chunk_spec(), Some(&ChunkSpec::Shape(vec![256, 256])));
 /// ```
 #[derive(Clone, Debug)]
 pub struct ZarrOptions<T> {
-    chunks: Option<Vec<usize>>,
+    chunks: Option<crate::ChunkSpec>,
     compression: Compression,
     fill_value: T,
     attributes: serde_json::Map<String, serde_json::Value>,
@@ -135,16 +136,34 @@ impl<T: Default> Default for ZarrOptions<T> {
 }
 
 impl<T> ZarrOptions<T> {
-    /// The store's chunk shape (the array is rechunked to it); by default the array's largest
-    /// block on each axis.
-    pub fn chunks(mut self, shape: &[usize]) -> Self {
-        self.chunks = Some(shape.to_vec());
+    /// The store's chunking, in any form that [`IntoChunks`](crate::IntoChunks) takes (a
+    /// block shape `[256, 256]`, one size for every axis, explicit sizes, a [`Chunks`]): the
+    /// array is rechunked to it. Zarr's chunk grid is regular, so explicit sizes must be equal
+    /// blocks with the last on each axis possibly smaller. By default the array's largest block
+    /// on each axis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// use chunkwise::io::zarr::ZarrOptions;
+    /// let dir = std::env::temp_dir().join(format!("chunkwise-doc-zarr-chunks-opt-{}", std::process::id()));
+    /// let x = Array::<u8>::zeros(&[10, 10], [10, 10])?;
+    /// x.to_zarr(&dir, ZarrOptions::default().chunks(4))?; // 4 x 4 chunks
+    /// assert_eq!(Array::<u8>::from_zarr(&dir)?.chunks(), &[vec![4, 4, 2], vec![4, 4, 2]]);
+    /// // Not a regular grid: an error naming the sizes.
+    /// assert!(x.to_zarr(&dir, ZarrOptions::default().chunks(vec![vec![3, 7], vec![10]])).is_err());
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn chunks(mut self, chunks: impl crate::IntoChunks) -> Self {
+        self.chunks = Some(chunks.into());
         self
     }
 
-    /// The chunk shape, if one was set.
-    pub fn chunk_shape(&self) -> Option<&[usize]> {
-        self.chunks.as_deref()
+    /// The chunking, if one was set.
+    pub fn chunk_spec(&self) -> Option<&crate::ChunkSpec> {
+        self.chunks.as_ref()
     }
 
     /// The compression of each chunk.
@@ -479,7 +498,7 @@ impl<T: ZarrElement> Array<T> {
     /// use chunkwise::io::zarr::{Compression, ZarrOptions};
     /// let dir = std::env::temp_dir().join(format!("chunkwise-doc-to-zarr-{}", std::process::id()));
     /// let x = Array::<f32>::random(&[100, 100], [50, 50], 1)?;
-    /// x.to_zarr(&dir, ZarrOptions::default().chunks(&[25, 100]).compression(Compression::None))?;
+    /// x.to_zarr(&dir, ZarrOptions::default().chunks([25, 100]).compression(Compression::None))?;
     /// let back = Array::<f32>::from_zarr(&dir)?;
     /// assert_eq!(back.chunks(), &[vec![25; 4], vec![100]]);
     /// assert_eq!(back.compute()?, x.compute()?);
@@ -563,23 +582,8 @@ impl<T: ZarrElement> Array<T> {
     /// ```
     pub fn zarr_sink(&self, path: impl AsRef<Path>, options: ZarrOptions<T>) -> Result<ZarrSink> {
         let path = path.as_ref().to_path_buf();
-        let chunk_shape: Vec<usize> = match &options.chunks {
-            Some(c) => {
-                if c.len() != self.ndim() {
-                    return Err(Error::RankMismatch {
-                        op: "to_zarr",
-                        given: c.len(),
-                        ndim: self.ndim(),
-                    });
-                }
-                if let Some(axis) = c.iter().position(|&n| n == 0) {
-                    return Err(Error::ZeroChunk {
-                        axis,
-                        len: self.shape()[axis],
-                    });
-                }
-                c.clone()
-            }
+        let chunk_shape = match &options.chunks {
+            Some(spec) => store_chunk_shape(spec.clone().into_chunks(self.shape())?)?,
             None => self
                 .chunks()
                 .iter()
@@ -637,6 +641,26 @@ impl<T: ZarrElement> Array<T> {
         });
         Ok(ZarrSink { node, num_chunks })
     }
+}
+
+/// The chunk shape of a Zarr store cut as `chunks`: its first block on each axis (at least 1),
+/// which every block but the last must equal, as Zarr's regular grid has it.
+fn store_chunk_shape(chunks: Chunks) -> Result<Vec<usize>> {
+    let first = |s: &[usize]| s.first().copied().unwrap_or(1).max(1);
+    let regular = chunks.sizes().iter().all(|s| {
+        let n = first(s);
+        s.split_last()
+            .is_none_or(|(last, rest)| rest.iter().all(|&b| b == n) && *last <= n)
+    });
+    if !regular {
+        return Err(Error::InvalidParameter {
+            op: "to_zarr",
+            name: "chunks",
+            value: format!("{:?}", chunks.sizes()),
+            expected: "equal blocks on each axis, the last possibly smaller (Zarr's regular grid)",
+        });
+    }
+    Ok(chunks.sizes().iter().map(|s| first(s)).collect())
 }
 
 /// A pending write of one array to a Zarr store (see [`Array::zarr_sink`] and [`store`]).
