@@ -57,6 +57,32 @@ pub enum Error {
         /// What there are too many of: `"elements"` or `"blocks"`.
         what: &'static str,
     },
+    /// A computed result that cannot be allocated in memory. The lazy array is fine: compute
+    /// a slice of it, reduce it, or stream it to a store instead.
+    #[error(
+        "the result of shape {shape:?} needs {bytes} bytes, which cannot be allocated; compute a \
+         slice or a reduction of it, or write it to a store (to_zarr) block by block"
+    )]
+    ResultTooLarge {
+        /// The shape of the result.
+        shape: Vec<usize>,
+        /// Its size in bytes.
+        bytes: u128,
+    },
+    /// A block too large to allocate in memory (its chunk shape came from a parameter or a
+    /// file), found before anything runs.
+    #[error(
+        "{op}: a block of shape {shape:?} needs {bytes} bytes, which cannot be allocated; \
+         rechunk into smaller blocks"
+    )]
+    BlockTooLarge {
+        /// The operation whose blocks are too large.
+        op: String,
+        /// Its largest block shape.
+        shape: Vec<usize>,
+        /// That block's size in bytes.
+        bytes: u128,
+    },
     /// Two shapes that cannot be broadcast together (or must be equal and are not).
     #[error(
         "{op}: shapes {left:?} and {right:?} are incompatible{}",

@@ -65,6 +65,62 @@ fn shapes_and_chunkings_too_large_to_address_are_errors_not_aborts() {
             ..
         })
     ));
+    // A pad as wide as that is refused before its block list is made.
+    let x = Array::<f64>::ones(&[4], [2]).unwrap();
+    assert!(matches!(
+        x.pad(1usize << 50, chunkwise::Boundary::Reflect),
+        Err(Error::TooLarge { what: "blocks", .. })
+    ));
+    assert!(matches!(
+        x.pad(
+            vec![(usize::MAX - 1, 4)],
+            chunkwise::Boundary::Constant(0.0)
+        ),
+        Err(Error::TooLarge {
+            what: "elements",
+            ..
+        })
+    ));
+    // A lazy array larger than memory is fine to build, slice and reduce; computing it whole is
+    // an error that says so, not an abort.
+    let huge = Array::<f64>::zeros(&[1 << 30, 1 << 30], [1 << 20, 1 << 20]).unwrap();
+    assert_eq!(
+        huge.compute().unwrap_err(),
+        Error::ResultTooLarge {
+            shape: vec![1 << 30, 1 << 30],
+            bytes: 1 << 63
+        }
+    );
+    // Its corner lies in one block of 2^40 elements, which cannot be made either: an error
+    // before anything runs, naming the block.
+    assert_eq!(
+        corner_of(&huge).compute().unwrap_err(),
+        Error::BlockTooLarge {
+            op: "full".into(),
+            shape: vec![1 << 20, 1 << 20],
+            bytes: 1 << 43
+        }
+    );
+    // With a small first block, the corner computes (the huge blocks are never made).
+    let n = (1 << 30) - 2;
+    let uneven = Array::<f64>::zeros(&[1 << 30, 1 << 30], vec![vec![2, n], vec![2, n]]).unwrap();
+    let corner = uneven
+        .slice(ndarray::s![..2, ..1])
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(corner, ArrayD::<f64>::zeros(IxDyn(&[2, 1])));
+    assert!(matches!(
+        chunkwise::compute((&corner_of(&huge), &huge), &Scheduler::threads(2)),
+        Err(Error::ResultTooLarge { .. })
+    ));
+    // 2^40 blocks: a valid chunking, but more blocks than a plan can list; its corner is an
+    // error too, not an abort.
+    let many = Array::<f64>::zeros(&[1 << 30, 1 << 30], [1 << 10, 1 << 10]).unwrap();
+    assert!(matches!(
+        corner_of(&many).compute(),
+        Err(Error::TooLarge { what: "blocks", .. })
+    ));
     // A large but addressable lazy array is fine.
     assert_eq!(
         Array::<u8>::zeros(&[1 << 20, 1 << 20], [1 << 10, 1 << 10])
@@ -72,6 +128,33 @@ fn shapes_and_chunkings_too_large_to_address_are_errors_not_aborts() {
             .num_blocks(),
         1 << 20
     );
+}
+
+fn corner_of(x: &Array<f64>) -> Array<f64> {
+    x.slice(ndarray::s![..1, ..1]).unwrap()
+}
+
+#[test]
+fn a_ddof_that_is_not_a_finite_number_of_at_least_0_is_an_error_at_compute() {
+    let x = Array::from_ndarray(array![[1.0, 2.0], [4.0, 8.0]], [1, 2]).unwrap();
+    let bad = [f64::NAN, f64::INFINITY, -1.0];
+    for ddof in bad {
+        for (op, y) in [
+            ("var", x.var(ddof)),
+            ("std", x.std_axis(0, ddof).unwrap()),
+            ("nanvar", x.nanvar_axes(&[0, 1], false, ddof).unwrap()),
+            ("nanstd", x.nanstd(ddof)),
+        ] {
+            let e = y.compute().unwrap_err();
+            assert!(
+                matches!(&e, Error::InvalidParameter { op: o, name: "ddof", value, .. } if *o == op && *value == ddof.to_string()),
+                "{op} {ddof}: {e}"
+            );
+        }
+    }
+    // ddof 0 and 1 as numpy's.
+    assert_eq!(x.var(0.0).compute_scalar().unwrap(), 7.1875);
+    assert!((x.std(1.0).compute_scalar().unwrap() - (28.75f64 / 3.0).sqrt()).abs() < 1e-12);
 }
 
 #[test]

@@ -86,7 +86,10 @@ fn check(what: &str, open: impl Fn() -> chunkwise::Result<Array<f64>>, file: &Pa
                 "{what}: the error does not name {value}: {text}"
             );
             assert!(
-                matches!(e, Error::BadStore { .. } | Error::Chunk { .. }),
+                matches!(
+                    e,
+                    Error::BadStore { .. } | Error::Chunk { .. } | Error::BlockTooLarge { .. }
+                ),
                 "{what}: {e:?}"
             );
         }

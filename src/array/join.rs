@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ndarray::Dimension as _;
 
 use super::Array;
-use crate::chunks::{Boundary, Chunks, IntoDepth, refine_axis, regular_sizes};
+use crate::chunks::{Boundary, Chunks, IntoDepth, refine_axis, try_regular_sizes};
 use crate::error::{Error, Result};
 use crate::expr::BlockRef;
 use crate::expr::block::Element;
@@ -263,21 +263,46 @@ impl<T: Element> Array<T> {
             if len == 0 && !matches!(mode, Boundary::Constant(_)) {
                 return Err(unsupported());
             }
-            let map: Arc<[Option<usize>]> = (0..lo + len + hi)
-                .map(|p| mode.source(p as isize - lo as isize, len))
-                .collect();
+            // The widths are parameters: check the padded length and the number of its blocks
+            // before anything proportional to them is made.
+            let mut shape = out.shape().to_vec();
+            let total = lo
+                .checked_add(len)
+                .and_then(|n| n.checked_add(hi))
+                .filter(|&n| n <= isize::MAX as usize);
+            shape[axis] = total.unwrap_or(usize::MAX);
+            let total = total.ok_or_else(|| Error::TooLarge {
+                shape: shape.clone(),
+                what: "elements",
+            })?;
+            let rule = match &mode {
+                Boundary::Constant(_) | Boundary::None => Boundary::Constant(()),
+                Boundary::Reflect => Boundary::Reflect,
+                Boundary::Mirror => Boundary::Mirror,
+                Boundary::Nearest => Boundary::Nearest,
+                Boundary::Periodic => Boundary::Periodic,
+            };
+            let map = AxisMap::Pad {
+                lo,
+                len,
+                total,
+                rule,
+            };
             let block = self.chunks()[axis]
                 .iter()
                 .copied()
                 .max()
                 .unwrap_or(0)
                 .max(1);
-            let mut sizes = regular_sizes(lo, block);
+            let mut sizes = try_regular_sizes(&shape, lo, block)?;
             if len > 0 {
                 sizes.extend_from_slice(&self.chunks()[axis]);
             }
-            sizes.extend(regular_sizes(hi, block));
-            out = out.take_along("pad", axis, AxisMap::List(map), sizes, fill.clone())?;
+            sizes.extend(try_regular_sizes(&shape, hi, block)?);
+            let mut all = out.chunks().to_vec();
+            all[axis] = sizes.clone();
+            Chunks::new(&shape, all)?;
+            out = out.take_along("pad", axis, map, sizes, fill.clone())?;
         }
         Ok(out)
     }

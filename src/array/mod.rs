@@ -29,7 +29,7 @@ use ndarray::{ArrayD, IxDyn};
 
 use crate::chunks::plan::{MAX_FAN_IN, plan_rechunk};
 use crate::chunks::{Chunks, IntoChunks};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::expr::block::{Element, block_of};
 use crate::expr::blockwise::rechunk_fn;
 use crate::expr::{Node, NodeRef, WriteInto};
@@ -208,8 +208,15 @@ impl<T: Element> Array<T> {
     /// assert_eq!(((&x + 1.0) * 2.0).map(|v| v - 1.0).num_tasks(), 6);
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the graph has more blocks than memory can list (compute returns that as an
+    /// [`Error::TooLarge`]).
     pub fn num_tasks(&self) -> usize {
-        Plan::new(&self.node).num_tasks()
+        Plan::new(&self.node)
+            .unwrap_or_else(|e| panic!("num_tasks: {e}"))
+            .num_tasks()
     }
 
     /// The same array cut into other blocks.
@@ -413,9 +420,8 @@ impl<T: Element> Array<T> {
         run: impl FnOnce(TaskGraph<'_>) -> Result<()>,
     ) -> Result<ArrayD<T>> {
         let chunks = self.node.chunks().clone();
-        let plan = Plan::new_for(&self.node, wanted);
-        // Zero for numbers: the allocator hands out zeroed pages, so this costs no pass.
-        let mut out = ArrayD::from_elem(IxDyn(chunks.shape()), T::default());
+        let mut out = result_array::<T>(chunks.shape())?;
+        let plan = Plan::new_for(&self.node, wanted)?;
         let flat = out
             .as_slice_mut()
             .expect("a new array is contiguous and in standard order");
@@ -441,4 +447,23 @@ impl<T: Element> Array<T> {
         run(graph)?;
         Ok(out)
     }
+}
+
+/// A new array of `shape` for a computed result, filled with `T::default()`: zero for numbers,
+/// which the allocator hands out as fresh zeroed pages, so this costs no pass.
+///
+/// The result may be larger than memory can hold (a lazy array of any size is fine): that is
+/// found out by a fallible reservation, whose pages are never touched, rather than by an abort
+/// in the allocation.
+pub(crate) fn result_array<T: Element>(shape: &[usize]) -> Result<ArrayD<T>> {
+    let cells = shape.iter().product::<usize>();
+    let mut probe: Vec<T> = Vec::new();
+    if probe.try_reserve_exact(cells).is_err() {
+        return Err(Error::ResultTooLarge {
+            shape: shape.to_vec(),
+            bytes: cells as u128 * std::mem::size_of::<T>() as u128,
+        });
+    }
+    drop(probe);
+    Ok(ArrayD::from_elem(IxDyn(shape), T::default()))
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use ndarray::{ArrayD, IxDyn};
+use ndarray::ArrayD;
 
 use super::Array;
 use super::output::{Segments, take_rows, write_rows};
@@ -63,7 +63,7 @@ pub fn compute<C: ComputeMany>(arrays: C, scheduler: &Scheduler) -> Result<C::Ou
 fn run_group(nodes: Vec<NodeRef>, writers: &[Writer<'_>], scheduler: &Scheduler) -> Result<()> {
     let group = Arc::new(Group::new("compute", nodes));
     let root: NodeRef = group.clone();
-    let plan = Plan::new(&root);
+    let plan = Plan::new(&root)?;
     let write = move |_: &dyn Node, b: usize, values: &mut Vec<Value>| {
         let (k, j) = group.blocks[b];
         writers[k](j, values)
@@ -94,7 +94,7 @@ macro_rules! compute_many {
                     return Ok(($($a.compute_with(scheduler)?,)+));
                 }
                 $(
-                    let mut $out = ArrayD::<$T>::from_elem(IxDyn($a.shape()), $T::default());
+                    let mut $out = super::result_array::<$T>($a.shape())?;
                 )+
                 {
                     $(

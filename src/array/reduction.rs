@@ -168,6 +168,21 @@ fn mean_run<T: Float>(a: &Moments<T>, s: &[T]) -> Moments<T> {
 
 /// Count, mean and squared deviations of a run (two passes over it, which are in cache),
 /// merged into `a`.
+/// `ddof` if it is a finite number of at least 0, else an [`Error::InvalidParameter`] naming
+/// it. Raised when the reduction is computed: the whole-array reductions return their lazy
+/// array directly.
+fn check_ddof<T: Float>(op: &'static str, ddof: T) -> Result<T> {
+    if ddof.is_finite() && ddof >= T::zero() {
+        return Ok(ddof);
+    }
+    Err(Error::InvalidParameter {
+        op,
+        name: "ddof",
+        value: ddof.to_f64().map_or_else(|| "?".into(), |d| d.to_string()),
+        expected: "a finite number >= 0",
+    })
+}
+
 fn moments_run<T: Float>(a: &Moments<T>, s: &[T]) -> Moments<T> {
     if s.is_empty() {
         return *a;
@@ -584,11 +599,12 @@ reductions! {
     = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), |a, b| a.merge(b), Some(mean_run), |a| Ok(if a.n == T::zero() { T::nan() } else { a.mean }));
 
     /// Variance with `ddof` delta degrees of freedom (as ndarray's `var`): the squared
-    /// deviations divided by `n - ddof`; NaN where `n <= ddof`. Accurate for data far from zero
+    /// deviations divided by `n - ddof`; NaN where `n <= ddof`. A `ddof` that is NaN,
+    /// infinite or negative is an [`Error::InvalidParameter`] at compute. Accurate for data far from zero
     /// (Welford within blocks, Chan's formula between them).
     var, var_axis, var_axes -> T where [T: Float] (ddof: T)
     example "assert!((x.var(1.0).compute_scalar()? - 8.966666666666665).abs() < 1e-12);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), |a, b| a.merge(b), Some(moments_run), move |a| Ok(a.var(ddof)));
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), |a, b| a.merge(b), Some(moments_run), move |a| Ok(a.var(check_ddof("var", ddof)?)));
 
     /// Count, mean and sum of squared deviations in one pass ([`Moments`]), from which
     /// [`Moments::var`] gives the variance with any `ddof`: the partial results that
@@ -601,7 +617,7 @@ reductions! {
     /// [`Array::var`].
     std, std_axis, std_axes -> T where [T: Float] (ddof: T)
     example "assert!((x.std(0.0).compute_scalar()? - 2.733536577809454).abs() < 1e-12);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), |a, b| a.merge(b), Some(moments_run), move |a| Ok(a.var(ddof).sqrt()));
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), |a, b| a.merge(b), Some(moments_run), move |a| Ok(a.var(check_ddof("std", ddof)?).sqrt()));
 
     /// Sum, skipping NaN (0 when every element is NaN).
     nansum, nansum_axis, nansum_axes -> T where [T: Float] ()
@@ -617,12 +633,12 @@ reductions! {
     /// Variance skipping NaN, with `ddof` delta degrees of freedom.
     nanvar, nanvar_axis, nanvar_axes -> T where [T: Float] (ddof: T)
     example "assert!((x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanvar(0.0).compute_scalar()? - 1.6875).abs() < 1e-12);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, |a, b| a.merge(b), None, move |a| Ok(a.var(ddof)));
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, |a, b| a.merge(b), None, move |a| Ok(a.var(check_ddof("nanvar", ddof)?)));
 
     /// Standard deviation skipping NaN, with `ddof` delta degrees of freedom.
     nanstd, nanstd_axis, nanstd_axes -> T where [T: Float] (ddof: T)
     example "assert!((x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanstd(0.0).compute_scalar()? - 1.6875f64.sqrt()).abs() < 1e-12);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, |a, b| a.merge(b), None, move |a| Ok(a.var(ddof).sqrt()));
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, |a, b| a.merge(b), None, move |a| Ok(a.var(check_ddof("nanstd", ddof)?).sqrt()));
 
     /// Smallest element, skipping NaN: NaN if every element is NaN, an error
     /// ([`Error::EmptyReduction`]) at compute if there are none.

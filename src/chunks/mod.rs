@@ -146,14 +146,7 @@ impl Chunks {
                 sizes.push(vec![0]);
                 continue;
             }
-            let mut s = Vec::new();
-            s.try_reserve_exact(len.div_ceil(b))
-                .map_err(|_| too_large(shape, "blocks"))?;
-            s.resize(len / b, b);
-            if !len.is_multiple_of(b) {
-                s.push(len % b);
-            }
-            sizes.push(s);
+            sizes.push(try_regular_sizes(shape, len, b)?);
         }
         Ok(Self::from_valid(shape.to_vec(), sizes))
     }
@@ -467,6 +460,19 @@ impl<C: Into<ChunkSpec>> IntoChunks for C {}
 
 /// The shape that `a` and `b` broadcast to, as numpy: axes aligned from the right, a length of 1
 /// stretches to the other's length.
+/// [`regular_sizes`] for a length that may come from a parameter or a file: the list is
+/// allocated fallibly, an [`Error::TooLarge`] naming `shape` if it cannot be.
+pub(crate) fn try_regular_sizes(shape: &[usize], len: usize, size: usize) -> Result<Vec<usize>> {
+    let mut s = Vec::new();
+    s.try_reserve_exact(len.div_ceil(size.max(1)))
+        .map_err(|_| too_large(shape, "blocks"))?;
+    s.resize(len / size, size);
+    if !len.is_multiple_of(size) {
+        s.push(len % size);
+    }
+    Ok(s)
+}
+
 /// Blocks of `size` (at least 1) along an axis of length `len`, the last one smaller if need
 /// be; no blocks for an empty axis.
 pub(crate) fn regular_sizes(len: usize, size: usize) -> Vec<usize> {

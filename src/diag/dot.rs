@@ -67,7 +67,10 @@ impl<T: Element> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn explain(&self) -> String {
-        let plan = Plan::new(self.node());
+        let plan = match Plan::new(self.node()) {
+            Ok(plan) => plan,
+            Err(e) => return format!("cannot be planned: {e}\n"),
+        };
         let mut consumer = vec![None; plan.nodes.len()];
         for (c, inputs) in plan.input_ids.iter().enumerate() {
             for &i in inputs {
@@ -80,7 +83,9 @@ impl<T: Element> Array<T> {
             plan.num_tasks()
         );
         // Project the memory of the lowered graph: one figure per layer (a node with tasks).
-        let graph = Plan::new(self.node()).lower(Planner::SERIAL, |_, _, _| Ok(()));
+        let graph = Plan::new(self.node())
+            .expect("planned above")
+            .lower(Planner::SERIAL, |_, _, _| Ok(()));
         let projection = Projection::of(&graph);
         let mut layer_peak = vec![0usize; graph.layers.len()];
         for (t, &(layer, _)) in graph.keys.iter().enumerate() {
@@ -142,7 +147,10 @@ impl<T: Element> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn to_dot(&self) -> String {
-        let graph = Plan::new(self.node()).lower(Planner::SERIAL, |_, _, _| Ok(()));
+        let graph = match Plan::new(self.node()) {
+            Ok(plan) => plan.lower(Planner::SERIAL, |_, _, _| Ok(())),
+            Err(e) => return format!("digraph chunkwise {{\n  error [label=\"{e}\"];\n}}\n"),
+        };
         let mut out = String::from(
             "digraph chunkwise {\n  rankdir=LR;\n  node [shape=box, style=filled, fontname=\"Helvetica\"];\n",
         );

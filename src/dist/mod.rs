@@ -317,8 +317,8 @@ pub(crate) fn persist<T: Element>(
     let world = check(array, ranks)?;
     let chunks = array.node().chunks().clone();
     let blocks = chunks.num_blocks();
+    let plan = Plan::new(array.node())?;
     let kept: Vec<Mutex<Option<Value>>> = (0..blocks).map(|_| Mutex::new(None)).collect();
-    let plan = Plan::new(array.node());
     let graph = scheduler.plan(|planner| {
         plan.lower(planner, |node, b, inputs| {
             let v = node.compute(b, inputs)?;
@@ -394,7 +394,7 @@ fn check_graph(root: &NodeRef, ranks: &Ranks) -> Result<SimpleCommunicator> {
 /// the blocks it owns, and returns once every rank has finished.
 pub(crate) fn run_sink(root: &NodeRef, scheduler: &Scheduler, ranks: &Ranks) -> Result<()> {
     let world = check_graph(root, ranks)?;
-    let plan = Plan::new(root);
+    let plan = Plan::new(root)?;
     let graph = scheduler
         .plan(|planner| plan.lower(planner, |node, b, inputs| node.compute(b, inputs).map(drop)));
     run_across(graph, scheduler, ranks, &world).map(drop)

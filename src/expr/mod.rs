@@ -47,6 +47,12 @@ pub(crate) trait Node: Send + Sync + 'static {
     /// Operation name, used in task names and error messages.
     fn name(&self) -> &str;
 
+    /// The operation as error messages name it: its name, and for a source read from disk,
+    /// the file.
+    fn describe(&self) -> String {
+        self.name().to_string()
+    }
+
     /// The chunks of this node's output.
     fn chunks(&self) -> &Chunks;
 

@@ -22,7 +22,7 @@ use ndarray::{ArrayD, Slice};
 
 use super::block::{Element, block_of, owned, region};
 use super::{BlockRef, Node, NodeRef};
-use crate::chunks::{Chunks, for_each_combination};
+use crate::chunks::{Boundary, Chunks, for_each_combination};
 use crate::error::Result;
 use crate::scheduler::Value;
 
@@ -37,6 +37,15 @@ pub(crate) enum AxisMap {
     },
     /// An explicit list; `None` takes the fill value.
     List(Arc<[Option<usize>]>),
+    /// An axis of length `len` padded by `lo` positions before it, `total` positions in all,
+    /// the padding read by `rule` (`Constant` takes the fill value): what `pad` takes, without
+    /// a list as long as the padding.
+    Pad {
+        lo: usize,
+        len: usize,
+        total: usize,
+        rule: Boundary<()>,
+    },
 }
 
 impl AxisMap {
@@ -44,6 +53,7 @@ impl AxisMap {
         match self {
             AxisMap::Range { len, .. } => *len,
             AxisMap::List(l) => l.len(),
+            AxisMap::Pad { total, .. } => *total,
         }
     }
 
@@ -53,6 +63,8 @@ impl AxisMap {
                 Some((*first as isize + p as isize * *step) as usize)
             }
             AxisMap::List(l) => l[p],
+            // `p` and `lo` are below `total`, whose length was checked to fit an `isize`.
+            AxisMap::Pad { lo, len, rule, .. } => rule.source(p as isize - *lo as isize, *len),
         }
     }
 }
@@ -166,7 +178,7 @@ pub(crate) fn chunk_counts(map: &AxisMap, src: &Chunks, axis: usize) -> Vec<usiz
                 (starts[b + 1] - 1 - i) / *step as usize + 1
             }
             AxisMap::Range { step, .. } => (i - starts[b]) / step.unsigned_abs() + 1,
-            AxisMap::List(_) => {
+            AxisMap::List(_) | AxisMap::Pad { .. } => {
                 let mut k = 1;
                 while p + k < n
                     && map

@@ -46,20 +46,34 @@ pub(crate) struct Plan {
 
 impl Plan {
     /// Plans the computation of all blocks of `root`.
-    pub(crate) fn new(root: &NodeRef) -> Plan {
+    pub(crate) fn new(root: &NodeRef) -> Result<Plan> {
         Plan::new_for(root, |_| true)
     }
 
     /// Plans the computation of the blocks of `root` for which `wanted` holds, and of what they
     /// need.
-    pub(crate) fn new_for(root: &NodeRef, wanted: impl Fn(usize) -> bool) -> Plan {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooLarge`] if the per-block bookkeeping of a node cannot be allocated (an array
+    /// of more blocks than memory can list, such as 2^40), and [`Error::BlockTooLarge`] if a
+    /// block that must be computed cannot be.
+    pub(crate) fn new_for(root: &NodeRef, wanted: impl Fn(usize) -> bool) -> Result<Plan> {
         let (nodes, input_ids) = toposort(root);
+        let mut tasks = Vec::with_capacity(nodes.len());
+        for n in &nodes {
+            let blocks = n.chunks().num_blocks();
+            let mut t = Vec::new();
+            t.try_reserve_exact(blocks).map_err(|_| Error::TooLarge {
+                shape: n.chunks().shape().to_vec(),
+                what: "blocks",
+            })?;
+            t.resize(blocks, UNUSED);
+            tasks.push(t);
+        }
         let mut plan = Plan {
             inline: vec![false; nodes.len()],
-            tasks: nodes
-                .iter()
-                .map(|n| vec![UNUSED; n.chunks().num_blocks()])
-                .collect(),
+            tasks,
             nodes,
             input_ids,
         };
@@ -70,7 +84,48 @@ impl Plan {
             }
         }
         optimize::run(&mut plan);
-        plan
+        plan.check_block_sizes()?;
+        Ok(plan)
+    }
+
+    /// An error unless every block that runs can be allocated: a block size is a parameter
+    /// (`chunks`) or read from a file, and an allocation that fails inside a task would abort
+    /// the process. One fallible reservation, never touched, per node: of its largest block,
+    /// and only if that fails, of its largest block that runs.
+    fn check_block_sizes(&self) -> Result<()> {
+        let fits = |bytes: u128| {
+            usize::try_from(bytes)
+                .ok()
+                .is_some_and(|b| Vec::<u8>::new().try_reserve_exact(b).is_ok())
+        };
+        let bytes = |elem: usize, shape: &[usize]| {
+            shape
+                .iter()
+                .fold(elem as u128, |acc, &n| acc.saturating_mul(n as u128))
+        };
+        for (n, node) in self.nodes.iter().enumerate() {
+            let chunks = node.chunks();
+            let largest: Vec<usize> = chunks
+                .sizes()
+                .iter()
+                .map(|s| s.iter().copied().max().unwrap_or(0))
+                .collect();
+            if fits(bytes(node.elem_size(), &largest)) {
+                continue;
+            }
+            let used = (0..chunks.num_blocks()).filter(|&b| self.tasks[n][b] != UNUSED);
+            let shape = used
+                .map(|b| chunks.block_shape(b).slice().to_vec())
+                .max_by_key(|s| bytes(node.elem_size(), s));
+            if let Some(shape) = shape.filter(|s| !fits(bytes(node.elem_size(), s))) {
+                return Err(Error::BlockTooLarge {
+                    op: node.describe(),
+                    bytes: bytes(node.elem_size(), &shape),
+                    shape,
+                });
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn root(&self) -> usize {
@@ -510,8 +565,10 @@ mod tests {
             .unwrap();
         let y = (&ghost * 2.0).sum_axis(ndarray::Axis(0)).unwrap();
         let pool = Scheduler::threads(4);
-        let serial = Plan::new(y.node()).lower(Planner::SERIAL, |_, _, _| Ok(()));
-        let parallel = pool.plan(|p| Plan::new(y.node()).lower(p, |_, _, _| Ok(())));
+        let serial = Plan::new(y.node())
+            .unwrap()
+            .lower(Planner::SERIAL, |_, _, _| Ok(()));
+        let parallel = pool.plan(|p| Plan::new(y.node()).unwrap().lower(p, |_, _, _| Ok(())));
         assert!(
             serial.len() > 4 * 8192,
             "large enough to split: {}",

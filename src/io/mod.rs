@@ -25,7 +25,7 @@ pub(crate) fn run_sink(root: &NodeRef, scheduler: &Scheduler) -> Result<()> {
     if let Some(ranks) = scheduler.ranks() {
         return crate::dist::run_sink(root, scheduler, ranks);
     }
-    let plan = Plan::new(root);
+    let plan = Plan::new(root)?;
     let graph = scheduler
         .plan(|planner| plan.lower(planner, |node, b, inputs| node.compute(b, inputs).map(drop)));
     scheduler.execute(graph, &[])?;

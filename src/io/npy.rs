@@ -253,6 +253,9 @@ impl<T: NpyElement> Node for NpySource<T> {
     fn name(&self) -> &str {
         "from_npy"
     }
+    fn describe(&self) -> String {
+        format!("from_npy {}", self.path.display())
+    }
     fn chunks(&self) -> &Chunks {
         &self.chunks
     }

@@ -247,6 +247,9 @@ impl<T: ZarrElement> Node for ZarrSource<T> {
     fn name(&self) -> &str {
         "from_zarr"
     }
+    fn describe(&self) -> String {
+        format!("from_zarr {}", self.path.display())
+    }
     fn chunks(&self) -> &Chunks {
         &self.chunks
     }
