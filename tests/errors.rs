@@ -1,6 +1,8 @@
 //! Bad input is a clear `Error` naming what is wrong; a panic in a user closure is an `Err`.
 
-use chunkwise::{Array, Error, Scheduler};
+mod common;
+
+use chunkwise::{Array, Boundary, Error, Scheduler};
 use ndarray::{Array2, ArrayD, IxDyn, array};
 
 #[test]
@@ -65,11 +67,14 @@ fn shapes_and_chunkings_too_large_to_address_are_errors_not_aborts() {
             ..
         })
     ));
-    // A pad as wide as that is refused before its block list is made.
+    // A pad far wider than the array is a few long blocks, which are refused when they would
+    // have to be made.
     let x = Array::<f64>::ones(&[4], [2]).unwrap();
+    let wide = x.pad(1usize << 50, chunkwise::Boundary::Reflect).unwrap();
+    assert!(wide.num_blocks() <= 2 * 1024 + 2);
     assert!(matches!(
-        x.pad(1usize << 50, chunkwise::Boundary::Reflect),
-        Err(Error::TooLarge { what: "blocks", .. })
+        wide.sum().compute(),
+        Err(Error::BlockTooLarge { .. })
     ));
     assert!(matches!(
         x.pad(
@@ -436,4 +441,82 @@ fn typed_block_closures_match_the_dynamic_ones() {
             ndim: 2
         })
     ));
+}
+
+/// A named operation on an array, for tables of cases.
+type Case = (
+    String,
+    Box<dyn Fn(&Array<f64>) -> chunkwise::Result<Array<f64>>>,
+);
+
+fn case(name: String, f: impl Fn(&Array<f64>) -> chunkwise::Result<Array<f64>> + 'static) -> Case {
+    (name, Box::new(f))
+}
+
+/// Every size-like argument of the array operations, at zero, one past the end, and huge: an
+/// `Err`, or the same answer as on the array in one block, never a panic. Run again in a child
+/// under a memory limit by the test below, so that an allocation sized by an argument aborts
+/// there instead of succeeding by overcommit.
+#[test]
+fn huge_and_edge_arguments_are_errors_or_right_never_panics() {
+    let whole = common::data(&[6, 5], 3);
+    let x = Array::from_ndarray(whole.clone(), [4, 2]).unwrap();
+    let one = Array::from_ndarray(whole, [6, 5]).unwrap();
+    let huge = [0, 1, 5, 6, 7, 64, 1 << 40, usize::MAX / 2, usize::MAX];
+    let mut cases: Vec<Case> = Vec::new();
+    for &n in &huge {
+        cases.extend([
+            case(format!("map_overlap depth {n}"), move |a| {
+                a.map_overlap(n, Boundary::Reflect, |b| b.to_owned())
+            }),
+            case(format!("pad {n}"), move |a| {
+                a.pad(vec![(n, 1), (0, n)], Boundary::Constant(2.0))
+            }),
+            case(format!("pad reflect {n}"), move |a| {
+                a.pad(n, Boundary::Reflect)
+            }),
+            case(format!("rechunk {n}"), move |a| a.rechunk([n, 1])),
+            case(format!("index_axis {n}"), move |a| a.index_axis(1, n)),
+            case(format!("select {n}"), move |a| a.select(0, &[0, n])),
+            case(format!("roll {n}"), move |a| a.roll(n as isize, 0)),
+            case(format!("swap_axes {n}"), move |a| a.swap_axes(n, 0)),
+            case(format!("reshape [{n}, 30]"), move |a| a.reshape(&[n, 30])),
+            case(format!("broadcast_to [{n}, 6, 5]"), move |a| {
+                a.broadcast_to(&[n, 6, 5])
+            }),
+            case(format!("insert_axis {n}"), move |a| a.insert_axis(n)),
+            case(format!("cumsum {n}"), move |a| a.cumsum(n)),
+            case(format!("sum_axes [{n}]"), move |a| a.sum_axes(&[n], true)),
+            case(format!("var ddof {n}"), move |a| {
+                a.var(n as f64).insert_axis(0)?.insert_axis(0)
+            }),
+            case(format!("zeros like [{n}, 5]"), move |_| {
+                Array::zeros(&[n, 5], [4, 2])
+            }),
+            case(format!("full in blocks of {n}"), move |_| {
+                Array::full(&[6, 5], [n, n], 1.5)
+            }),
+        ]);
+    }
+    for (name, f) in &cases {
+        let run = || f(&x).and_then(|y| y.compute_with(&Scheduler::threads(2)).map(|v| (y, v)));
+        let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+            .unwrap_or_else(|_| panic!("{name}: panicked"));
+        let Ok((_, got)) = got else { continue };
+        // Right: the same on the array of one block, on the synchronous scheduler.
+        let oracle = f(&one)
+            .and_then(|y| y.compute_with(&Scheduler::synchronous()))
+            .unwrap_or_else(|e| panic!("{name}: one block failed: {e}"));
+        assert_eq!(got.shape(), oracle.shape(), "{name}");
+        for (a, b) in got.iter().zip(&oracle) {
+            // Reductions sum in another order over several blocks.
+            let close = (a - b).abs() <= 1e-12 * b.abs().max(1.0);
+            assert!(close || (a.is_nan() && b.is_nan()), "{name}: {a} != {b}");
+        }
+    }
+}
+
+#[test]
+fn huge_and_edge_arguments_never_abort_under_a_memory_limit() {
+    common::run_under_memory_limit("huge_and_edge_arguments_are_errors_or_right_never_panics");
 }

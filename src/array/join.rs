@@ -6,6 +6,11 @@ use std::sync::Arc;
 use ndarray::Dimension as _;
 
 use super::Array;
+use super::shape::BROADCAST_BLOCK;
+
+/// At most this many blocks of padding on each side of an axis: a pad far wider than the array
+/// gets longer blocks rather than a block list as long as memory.
+const MAX_PAD_BLOCKS: usize = 1024;
 use crate::chunks::{Boundary, Chunks, IntoDepth, refine_axis, try_regular_sizes};
 use crate::error::{Error, Result};
 use crate::expr::BlockRef;
@@ -221,8 +226,11 @@ impl<T: Element> Array<T> {
     /// does.
     ///
     /// `width` is anything [`IntoDepth`] takes: one width for every axis, one per axis, or
-    /// `(before, after)` pairs. The padding becomes blocks of its own, no larger than the
-    /// array's largest block on that axis; the array's blocks are shared, not copied.
+    /// `(before, after)` pairs. The padding becomes blocks of its own: as long as the array's
+    /// largest block on that axis, or longer (up to the padding's width) while a block stays
+    /// under about a million elements, so that a wide pad of a small array is a few blocks and
+    /// not thousands (and never more than 1024 a side). The array's blocks are shared, not
+    /// copied.
     ///
     /// # Errors
     ///
@@ -288,12 +296,15 @@ impl<T: Element> Array<T> {
                 total,
                 rule,
             };
-            let block = self.chunks()[axis]
-                .iter()
-                .copied()
-                .max()
-                .unwrap_or(0)
-                .max(1);
+            let largest = |s: &[usize]| s.iter().copied().max().unwrap_or(0).max(1);
+            let across: usize = (0..out.ndim())
+                .filter(|&k| k != axis)
+                .map(|k| largest(&out.chunks()[k]))
+                .fold(1, usize::saturating_mul);
+            let wide = lo.max(hi);
+            let block = largest(&self.chunks()[axis])
+                .max((BROADCAST_BLOCK / across).min(wide))
+                .max(wide.div_ceil(MAX_PAD_BLOCKS));
             let mut sizes = try_regular_sizes(&shape, lo, block)?;
             if len > 0 {
                 sizes.extend_from_slice(&self.chunks()[axis]);

@@ -4,7 +4,7 @@ use super::IntoAxis;
 
 use super::Array;
 use crate::chunks::reshape::plan_reshape;
-use crate::chunks::{Chunks, regular_sizes};
+use crate::chunks::{Chunks, try_regular_sizes};
 use crate::error::{Error, Result};
 use crate::expr::BlockRef;
 use crate::expr::block::{Element, block_of, owned, reshaped};
@@ -12,9 +12,9 @@ use crate::expr::gather::Gather;
 use crate::expr::permute::Permute;
 use crate::expr::source::Full;
 
-/// Blocks of at most this many elements along broadcast axes (unless the input's blocks are
+/// Blocks of at most this many elements along broadcast axes and padding (unless the input's blocks are
 /// larger): big enough that per-block costs vanish, small enough to spread over the threads.
-const BROADCAST_BLOCK: usize = 1 << 20;
+pub(crate) const BROADCAST_BLOCK: usize = 1 << 20;
 
 impl<T: Element> Array<T> {
     /// The array with its axes reversed (a matrix transpose for 2-D), blocks included.
@@ -192,7 +192,8 @@ impl<T: Element> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn reshape(&self, shape: &[usize]) -> Result<Array<T>> {
-        if shape.iter().product::<usize>() != self.len() {
+        let len = shape.iter().try_fold(1usize, |n, &k| n.checked_mul(k));
+        if len != Some(self.len()) {
             return Err(Error::ReshapeSize {
                 from: self.shape().to_vec(),
                 to: shape.to_vec(),
@@ -291,13 +292,14 @@ impl<T: Element> Array<T> {
                 room = (room / c).max(1);
                 match shape[k] {
                     0 => vec![0],
-                    n => regular_sizes(n, c),
+                    n => try_regular_sizes(shape, n, c)?,
                 }
             } else {
                 src.sizes()[k - off].clone()
             };
         }
-        let chunks = Chunks::from_valid(shape.to_vec(), sizes);
+        // The target shape is a parameter: Chunks::new checks its element and block counts.
+        let chunks = Chunks::new(shape, sizes)?;
         let out = chunks.clone();
         let kernel_chunks = chunks.clone();
         let target = shape.to_vec();

@@ -57,6 +57,35 @@ impl AxisMap {
         }
     }
 
+    /// Where the stretch of fill positions that `p` starts ends, if `p` is one and the map
+    /// knows the stretch without walking it (the constant padding of a pad).
+    fn fill_until(&self, p: usize) -> Option<usize> {
+        match self {
+            AxisMap::Pad {
+                lo,
+                len,
+                total,
+                rule: Boundary::Constant(()),
+            } => {
+                if p < *lo {
+                    Some(*lo)
+                } else if p >= lo + len {
+                    Some(*total)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether some output positions read input positions that others read too (a pad that
+    /// repeats the edge by a rule): then no output block reads an input block alone.
+    fn repeats(&self) -> bool {
+        matches!(self, AxisMap::Pad { lo, len, total, rule }
+            if *rule != Boundary::Constant(()) && (*lo > 0 || *total > lo + len))
+    }
+
     fn get(&self, p: usize) -> Option<usize> {
         match self {
             AxisMap::Range { first, step, .. } => {
@@ -139,8 +168,27 @@ fn runs(map: &AxisMap, src: &Chunks, axis: usize, r: Range<usize>) -> Vec<Run> {
     let mut out: Vec<Run> = Vec::new();
     let mut cur: Option<Open> = None;
     let mut block = 0;
-    for p in r.clone() {
-        let next = map.get(p).map(|i| {
+    let mut p = r.start;
+    while p < r.end {
+        // A stretch of fill known to the map is one run, however long.
+        if let Some(end) = map.fill_until(p) {
+            let end = end.min(r.end);
+            if let Some(c) = cur.as_mut().filter(|c| c.from.is_none()) {
+                c.n += end - p;
+            } else {
+                out.extend(cur.take().map(Open::close));
+                cur = Some(Open {
+                    to: p - r.start,
+                    from: None,
+                    n: end - p,
+                });
+            }
+            p = end;
+            continue;
+        }
+        let here = p;
+        p += 1;
+        let next = map.get(here).map(|i| {
             if !(starts[block]..starts[block + 1]).contains(&i) {
                 block = src.locate(axis, i);
             }
@@ -151,7 +199,7 @@ fn runs(map: &AxisMap, src: &Chunks, axis: usize, r: Range<usize>) -> Vec<Run> {
         }
         out.extend(cur.take().map(Open::close));
         cur = Some(Open {
-            to: p - r.start,
+            to: here - r.start,
             from: next.map(|(b, l)| (b, l, 1)),
             n: 1,
         });
@@ -236,6 +284,9 @@ impl<T: Element> Take<T> {
         // One-to-one if every output chunk reads at most one input block on every axis, and no
         // two output chunks read the same one.
         let one_to_one = maps.iter().enumerate().all(|(axis, map)| {
+            if map.repeats() {
+                return false;
+            }
             let starts = take_chunks.starts(axis);
             let mut seen = vec![false; src.grid_shape()[axis]];
             starts.windows(2).all(|w| {
@@ -285,7 +336,49 @@ impl<T: Element> Take<T> {
 
 /// The input blocks along `axis` that output positions `r` read, ascending.
 fn blocks_read(map: &AxisMap, src: &Chunks, axis: usize, r: Range<usize>) -> Vec<usize> {
+    if let AxisMap::Pad { lo, len, rule, .. } = map {
+        return pad_blocks_read(src, axis, r, *lo, *len, rule);
+    }
     blocks_of(&runs(map, src, axis, r))
+}
+
+/// [`blocks_read`] for a pad, without walking its padding position by position (a wide pad's
+/// blocks may be far longer than memory): the part of `r` inside the axis reads the blocks it
+/// overlaps; a part in the padding reads nothing (constant), one edge cell (nearest), every
+/// block (a cycling rule over a stretch as long as its period), or what its few positions read.
+fn pad_blocks_read(
+    src: &Chunks,
+    axis: usize,
+    r: Range<usize>,
+    lo: usize,
+    len: usize,
+    rule: &Boundary<()>,
+) -> Vec<usize> {
+    let mut blocks = Vec::new();
+    let locate = |pos: usize| src.locate(axis, pos);
+    let inside = r.start.max(lo)..r.end.min(lo + len);
+    if !inside.is_empty() {
+        blocks.extend(locate(inside.start - lo)..=locate(inside.end - 1 - lo));
+    }
+    let below = r.start..r.end.min(lo);
+    let above = r.start.max(lo + len)..r.end;
+    for part in [below, above] {
+        if part.is_empty() || len == 0 {
+            continue;
+        }
+        match rule {
+            Boundary::Constant(()) | Boundary::None => {}
+            Boundary::Nearest => blocks.push(locate(if part.start < lo { 0 } else { len - 1 })),
+            _ if part.len() >= 2 * len => blocks.extend(0..src.grid_shape()[axis]),
+            _ => blocks.extend(
+                part.filter_map(|p| rule.source(p as isize - lo as isize, len))
+                    .map(locate),
+            ),
+        }
+    }
+    blocks.sort_unstable();
+    blocks.dedup();
+    blocks
 }
 
 /// The distinct input blocks that `runs` copy from, ascending.
@@ -423,5 +516,48 @@ impl<T: Element> Node for Take<T> {
             .into_shape_with_order(self.chunks.block_shape(block))
             .expect("dropped and new axes have length 1");
         Ok(owned(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The blocks a pad reads, found without walking the padding, are exactly those that
+    /// walking it position by position finds: every rule, width, block layout and range.
+    #[test]
+    fn pad_blocks_read_matches_walking_every_position() {
+        let rules = [
+            Boundary::Constant(()),
+            Boundary::Nearest,
+            Boundary::Reflect,
+            Boundary::Mirror,
+            Boundary::Periodic,
+        ];
+        for sizes in [vec![1], vec![3], vec![2, 2, 1], vec![1, 4, 2]] {
+            let len: usize = sizes.iter().sum();
+            let src = Chunks::new(&[len], vec![sizes.clone()]).unwrap();
+            for rule in &rules {
+                for (lo, hi) in [(0, 0), (1, 0), (0, 2), (3, 5), (11, 17)] {
+                    let total = lo + len + hi;
+                    let map = AxisMap::Pad {
+                        lo,
+                        len,
+                        total,
+                        rule: rule.clone(),
+                    };
+                    for a in 0..total {
+                        for b in a..=total {
+                            let walked = blocks_of(&runs(&map, &src, 0, a..b));
+                            let fast = pad_blocks_read(&src, 0, a..b, lo, len, rule);
+                            assert_eq!(
+                                fast, walked,
+                                "{rule:?} {sizes:?} pad ({lo}, {hi}) {a}..{b}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 }
