@@ -370,3 +370,41 @@ fn bad_numbers_are_errors_or_right_never_panics() {
 fn bad_numbers_never_abort_under_a_memory_limit() {
     common::run_under_memory_limit("bad_numbers_are_errors_or_right_never_panics");
 }
+
+/// The size-based filters take integer images too (u8, u16, i32, ...), and give what the same
+/// filter gives on the values as f64.
+#[test]
+fn integer_images_filter_as_their_float_values() {
+    let s = Scheduler::threads(2);
+    let a = ndarray::Array2::from_shape_fn((11, 9), |(i, j)| ((i * 37 + j * 101) % 251) as u16);
+    let x = Array::from_ndarray(a.clone(), [4, 3]).unwrap();
+    let xf = Array::from_ndarray(a.mapv(f64::from), [4, 3]).unwrap();
+    let xi = Array::from_ndarray(a.mapv(i32::from), [5, 2]).unwrap();
+    let as_f64 = |y: ArrayD<u16>| y.mapv(f64::from);
+    for size in [[3, 3], [1, 4]] {
+        let median = ndfilters::median_filter(&x, size, Boundary::Reflect)
+            .unwrap()
+            .compute_with(&s)
+            .unwrap();
+        let medianf = ndfilters::median_filter(&xf, size, Boundary::Reflect)
+            .unwrap()
+            .compute_with(&s)
+            .unwrap();
+        assert_eq!(as_f64(median), medianf);
+        let min = ndfilters::minimum_filter(&x, size, Boundary::Reflect)
+            .unwrap()
+            .compute_with(&s)
+            .unwrap();
+        let minf = ndfilters::minimum_filter(&xf, size, Boundary::Reflect)
+            .unwrap()
+            .compute_with(&s)
+            .unwrap();
+        assert_eq!(as_f64(min), minf);
+        let max = ndfilters::maximum_filter(&xi, size, Boundary::Constant(-1)).unwrap();
+        let maxf = ndfilters::maximum_filter(&xf, size, Boundary::Constant(-1.0)).unwrap();
+        assert_eq!(
+            max.compute_with(&s).unwrap().mapv(f64::from),
+            maxf.compute_with(&s).unwrap()
+        );
+    }
+}

@@ -105,7 +105,7 @@ pub(crate) fn correlate1d_valid<T: Float + Element>(
 }
 
 /// The extreme (`pick(a, b)` keeps the one it prefers) over a window of `size` along `axis`.
-pub(crate) fn extreme1d_valid<T: Float + Element>(
+pub(crate) fn extreme1d_valid<T: Element + Copy>(
     a: ArrayViewD<'_, T>,
     axis: usize,
     size: usize,
@@ -224,10 +224,11 @@ fn row_major_strides(shape: &[usize]) -> Vec<usize> {
 
 /// The element of rank `rank` (0 the smallest) of `values`, NaN ordered as scipy's sort puts it
 /// (last).
-pub(crate) fn rank_of<T: Float>(values: &mut [T], rank: usize) -> T {
+pub(crate) fn rank_of<T: PartialOrd + Copy>(values: &mut [T], rank: usize) -> T {
+    // Only a NaN is unordered with itself.
+    let nan = |v: &T| v.partial_cmp(v).is_none();
     let (_, m, _) = values.select_nth_unstable_by(rank, |a, b| {
-        a.partial_cmp(b)
-            .unwrap_or_else(|| a.is_nan().cmp(&b.is_nan()))
+        a.partial_cmp(b).unwrap_or_else(|| nan(a).cmp(&nan(b)))
     });
     *m
 }

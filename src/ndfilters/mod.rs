@@ -53,11 +53,11 @@ fn filter<T, K>(
     kernel: K,
 ) -> Result<Array<T>>
 where
-    T: Float + Element,
+    T: Element,
     K: Fn(ArrayViewD<'_, T>, &Outside<T>) -> ArrayD<T> + Send + Sync + 'static,
 {
     let boundaries = boundary.into_boundaries(x.ndim())?;
-    if boundaries.contains(&Boundary::None) {
+    if boundaries.iter().any(|b| matches!(b, Boundary::None)) {
         return Err(Error::UnsupportedBoundary {
             op,
             boundary: "None",
@@ -310,14 +310,21 @@ pub fn uniform_filter<T: Float + Element>(
     )
 }
 
-fn extreme_filter<T: Float + Element>(
+/// The extreme (`pick` keeps the one it prefers) over each cell's window; over the window
+/// mirrored through the cell if `reflected` (as a dilation takes its structuring element).
+pub(crate) fn extreme_filter<T: Element + Copy + PartialOrd>(
     x: &Array<T>,
     op: &'static str,
     size: impl IntoWindow,
     boundary: impl IntoBoundaries<T>,
     pick: fn(T, T) -> T,
+    reflected: bool,
 ) -> Result<Array<T>> {
-    let (w, depth) = check_window(x, op, size)?;
+    let (mut w, mut depth) = check_window(x, op, size)?;
+    if reflected {
+        w = w.reflected();
+        depth.iter_mut().for_each(|d| *d = (d.1, d.0));
+    }
     if let Some(footprint) = w.footprint().cloned() {
         // Not separable: the extreme over the footprint's cells of the padded block, padded
         // once, as scipy does.
@@ -353,6 +360,16 @@ fn extreme_filter<T: Float + Element>(
     })
 }
 
+/// The smaller of two values (the first if they are unordered).
+pub(crate) fn smaller<T: PartialOrd>(a: T, b: T) -> T {
+    if b < a { b } else { a }
+}
+
+/// The larger of two values (the first if they are unordered).
+pub(crate) fn larger<T: PartialOrd>(a: T, b: T) -> T {
+    if b > a { b } else { a }
+}
+
 /// Minimum over a neighbourhood, as scipy's `minimum_filter(x, size, mode=...)`: `size` is a
 /// box of one size, one size per axis, or a footprint (`&` a boolean array, as scipy's
 /// `footprint=`); see [`IntoWindow`].
@@ -375,14 +392,12 @@ fn extreme_filter<T: Float + Element>(
 /// assert_eq!(z, ndarray::array![3.0, 4.0, 1.0, 2.0, 1.0].into_dyn());
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
-pub fn minimum_filter<T: Float + Element>(
+pub fn minimum_filter<T: Element + Copy + PartialOrd>(
     x: &Array<T>,
     size: impl IntoWindow,
     boundary: impl IntoBoundaries<T>,
 ) -> Result<Array<T>> {
-    extreme_filter(x, "minimum_filter", size, boundary, |a, b| {
-        if b < a { b } else { a }
-    })
+    extreme_filter(x, "minimum_filter", size, boundary, smaller, false)
 }
 
 /// Maximum over a neighbourhood, as scipy's `maximum_filter(x, size, mode=...)`; `size` as
@@ -401,14 +416,12 @@ pub fn minimum_filter<T: Float + Element>(
 /// assert_eq!(y, ndarray::array![5.0, 5.0, 4.0, 4.0, 2.0].into_dyn());
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
-pub fn maximum_filter<T: Float + Element>(
+pub fn maximum_filter<T: Element + Copy + PartialOrd>(
     x: &Array<T>,
     size: impl IntoWindow,
     boundary: impl IntoBoundaries<T>,
 ) -> Result<Array<T>> {
-    extreme_filter(x, "maximum_filter", size, boundary, |a, b| {
-        if b > a { b } else { a }
-    })
+    extreme_filter(x, "maximum_filter", size, boundary, larger, false)
 }
 
 /// Median over a neighbourhood (the element of rank `count / 2` of its `count` cells, as
@@ -427,7 +440,7 @@ pub fn maximum_filter<T: Float + Element>(
 /// assert_eq!(y, ndarray::array![1.0, 2.0, 8.0, 3.0, 3.0].into_dyn());
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
-pub fn median_filter<T: Float + Element>(
+pub fn median_filter<T: Element + Copy + PartialOrd>(
     x: &Array<T>,
     size: impl IntoWindow,
     boundary: impl IntoBoundaries<T>,

@@ -59,6 +59,18 @@ impl Window {
         }
     }
 
+    /// The window mirrored through its centre cell: the footprint reversed on every axis (a
+    /// box stays a box; its centre moves for an even extent, which the caller's depth says).
+    pub(crate) fn reflected(mut self) -> Window {
+        if let Some(f) = &mut self.footprint {
+            for axis in 0..f.ndim() {
+                f.invert_axis(ndarray::Axis(axis));
+            }
+            *f = f.as_standard_layout().into_owned();
+        }
+        self
+    }
+
     /// The footprint, unless the window is a whole box.
     pub(crate) fn footprint(&self) -> Option<&ArrayD<bool>> {
         self.footprint.as_ref()
