@@ -24,6 +24,12 @@ def skew(ndim):
     return np.arange(np.prod(shape)).reshape(shape) % 3 != 1
 
 
+def weights(ndim):
+    """Even-shaped n-d weights, one of them zero: k - 2 at row-major cell k."""
+    shape = (3, 2) if ndim == 2 else (2, 3, 2)
+    return (np.arange(np.prod(shape)).reshape(shape) - 2).astype(float)
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(20261126)
@@ -61,6 +67,24 @@ def main():
                 cases.append((filt, param, lambda x, m, p, fn=fn, kw=kw: fn(x, mode=m, cval=CVAL, **kw)))
         for axis in range(a.ndim):
             cases.append(("sobel", axis, lambda x, m, p: ndimage.sobel(x, int(p), mode=m, cval=CVAL)))
+            cases.append(("prewitt", axis, lambda x, m, p: ndimage.prewitt(x, int(p), mode=m, cval=CVAL)))
+        # Order statistics, a generic function (the local range), n-d weights.
+        cases += [
+            ("rank", 2, lambda x, m, p: ndimage.rank_filter(x, 2, size=3, mode=m, cval=CVAL)),
+            ("rank", -3, lambda x, m, p: ndimage.rank_filter(x, -3, footprint=skew(x.ndim), mode=m, cval=CVAL)),
+            ("percentile", 30, lambda x, m, p: ndimage.percentile_filter(x, 30, size=3, mode=m, cval=CVAL)),
+            ("percentile", -20, lambda x, m, p: ndimage.percentile_filter(x, -20, footprint=skew(x.ndim), mode=m, cval=CVAL)),
+            ("generic_range", 3, lambda x, m, p: ndimage.generic_filter(x, np.ptp, size=3, mode=m, cval=CVAL)),
+            ("correlate", "w", lambda x, m, p: ndimage.correlate(x, weights(x.ndim), mode=m, cval=CVAL)),
+            ("convolve", "w", lambda x, m, p: ndimage.convolve(x, weights(x.ndim), mode=m, cval=CVAL)),
+        ]
+        # Gaussian derivatives: an order per axis, the gradient magnitude and the Laplacian.
+        orders = ["0x1", "2x1"] if a.ndim == 2 else ["1x0x2"]
+        for o in orders:
+            order = [int(k) for k in o.split("x")]
+            cases.append(("gaussian_order", o, lambda x, m, p, order=order: ndimage.gaussian_filter(x, sigma, order=order, mode=m, cval=CVAL)))
+        cases.append(("gradient_magnitude", sigma, lambda x, m, p: ndimage.gaussian_gradient_magnitude(x, p, mode=m, cval=CVAL)))
+        cases.append(("gaussian_laplace", sigma, lambda x, m, p: ndimage.gaussian_laplace(x, p, mode=m, cval=CVAL)))
         cases.append(("laplace", 0, lambda x, m, p: ndimage.laplace(x, mode=m, cval=CVAL)))
         for filt, param, fn in cases:
             for mode in MODES:

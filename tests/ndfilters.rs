@@ -101,6 +101,14 @@ fn window(param: &str, ndim: usize) -> ndfilters::Window {
     }
 }
 
+/// The weights `scripts/ndfilters_fixtures.py` correlates with: `k - 2` at row-major cell `k`
+/// of a (3, 2) or (2, 3, 2) array.
+fn weights(ndim: usize) -> ArrayD<f64> {
+    let shape: &[usize] = if ndim == 2 { &[3, 2] } else { &[2, 3, 2] };
+    let n: usize = shape.iter().product();
+    ArrayD::from_shape_vec(IxDyn(shape), (0..n).map(|k| k as f64 - 2.0).collect()).unwrap()
+}
+
 fn run(
     filter: &str,
     param: &str,
@@ -116,6 +124,30 @@ fn run(
         "minimum" => ndfilters::minimum_filter(x, window(param, x.ndim()), b),
         "maximum" => ndfilters::maximum_filter(x, window(param, x.ndim()), b),
         "sobel" => ndfilters::sobel(x, size(), b),
+        "prewitt" => ndfilters::prewitt(x, size(), b),
+        "rank" if param == "2" => ndfilters::rank_filter(x, 2, 3, b),
+        "rank" => ndfilters::rank_filter(x, param.parse().unwrap(), window("skew", x.ndim()), b),
+        "percentile" if param == "30" => ndfilters::percentile_filter(x, 30.0, 3, b),
+        "percentile" => {
+            ndfilters::percentile_filter(x, param.parse().unwrap(), window("skew", x.ndim()), b)
+        }
+        "generic_range" => ndfilters::generic_filter(x, size(), b, |v: &mut [f64]| {
+            let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            hi - lo
+        }),
+        "correlate" => ndfilters::correlate(x, &weights(x.ndim()), b),
+        "convolve" => ndfilters::convolve(x, &weights(x.ndim()), b),
+        "gaussian_order" => {
+            // The fixtures' sigma: 2 in 2-D, 1 in 3-D.
+            let n = x.ndim();
+            let sigma = if n == 2 { 2.0 } else { 1.0 };
+            ndfilters::gaussian_derivative(x, &vec![sigma; n], &sizes(param), 4.0, b)
+        }
+        "gradient_magnitude" => {
+            ndfilters::gaussian_gradient_magnitude(x, param.parse().unwrap(), b)
+        }
+        "gaussian_laplace" => ndfilters::gaussian_laplace(x, param.parse().unwrap(), b),
         "laplace" => ndfilters::laplace(x, b),
         other => panic!("unknown filter {other}"),
     }
@@ -151,7 +183,7 @@ fn every_filter_and_mode_matches_scipy_whatever_the_chunking() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 225 * 5);
+    assert_eq!(checked, 355 * 5);
 }
 
 #[test]
@@ -195,6 +227,42 @@ fn bad_filter_arguments_are_errors() {
             expected: "extents of at least 1"
         }
     );
+    // Ranks and percentiles outside the neighbourhood, derivative orders and weights that do
+    // not fit.
+    let bad_rank = ndfilters::rank_filter(&x, 9, 3, Boundary::Reflect).unwrap_err();
+    assert!(
+        matches!(bad_rank, Error::InvalidParameter { name: "rank", .. }),
+        "{bad_rank}"
+    );
+    assert!(ndfilters::rank_filter(&x, -10, 3, Boundary::Reflect).is_err());
+    assert!(ndfilters::rank_filter(&x, -9, 3, Boundary::Reflect).is_ok());
+    for p in [f64::NAN, 100.5, -100.5, f64::INFINITY] {
+        assert!(matches!(
+            ndfilters::percentile_filter(&x, p, 3, Boundary::Reflect),
+            Err(Error::InvalidParameter {
+                name: "percentile",
+                ..
+            })
+        ));
+    }
+    for orders in [&[1][..], &[0, 65]] {
+        assert!(matches!(
+            ndfilters::gaussian_derivative(&x, &[1.0, 1.0], orders, 4.0, Boundary::Reflect),
+            Err(Error::InvalidParameter { name: "order", .. })
+        ));
+    }
+    let flat = ndarray::array![1.0, 2.0].into_dyn();
+    assert!(matches!(
+        ndfilters::correlate(&x, &flat, Boundary::Reflect),
+        Err(Error::InvalidParameter {
+            name: "weights",
+            ..
+        })
+    ));
+    // All-zero weights give zeros, as scipy's.
+    let zeros = ArrayD::<f64>::zeros(IxDyn(&[3, 3]));
+    let y = ndfilters::convolve(&x, &zeros, Boundary::Reflect).unwrap();
+    assert!(y.compute().unwrap().iter().all(|&v| v == 0.0));
     // One size per axis, of another length than the axes.
     assert_eq!(
         ndfilters::median_filter(&x, [3, 3, 3], Boundary::Reflect)

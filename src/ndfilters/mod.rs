@@ -27,8 +27,13 @@
 //! # Ok::<(), chunkwise::Error>(())
 //! ```
 
+mod gaussian;
 mod kernels;
+mod rank;
 mod window;
+
+pub use gaussian::{gaussian_derivative, gaussian_gradient_magnitude, gaussian_laplace};
+pub use rank::{convolve, correlate, generic_filter, percentile_filter, rank_filter};
 
 pub use window::{IntoSizes, IntoWindow, Window};
 
@@ -101,19 +106,6 @@ fn cast<T: Float>(v: f64) -> T {
     T::from(v).expect("a float type holds an f64 value")
 }
 
-/// scipy's 1-D Gaussian kernel: `exp(-x² / 2σ²)` on `-radius..=radius`, normalised to sum 1.
-fn gaussian_weights<T: Float>(sigma: f64, radius: usize) -> Vec<T> {
-    let r = radius as f64;
-    let phi: Vec<f64> = (0..=2 * radius)
-        .map(|i| {
-            let x = i as f64 - r;
-            (-0.5 / (sigma * sigma) * x * x).exp()
-        })
-        .collect();
-    let sum: f64 = phi.iter().sum();
-    phi.into_iter().map(|p| cast(p / sum)).collect()
-}
-
 /// Gaussian filter, `sigma` on every axis, truncated at 4 standard deviations: the kernel
 /// radius is `round(4 * sigma)`, as scipy's `gaussian_filter(x, sigma, mode=...)`.
 ///
@@ -182,47 +174,7 @@ pub fn gaussian_filter_axes<T: Float + Element>(
     truncate: T,
     boundary: impl IntoBoundaries<T>,
 ) -> Result<Array<T>> {
-    if sigmas.len() != x.ndim() {
-        return Err(Error::DepthRank {
-            ndim: x.ndim(),
-            depth: sigmas.iter().map(|_| (0, 0)).collect(),
-        });
-    }
-    let op = "gaussian_filter";
-    let truncate = truncate.to_f64().unwrap_or(f64::NAN);
-    if !(truncate.is_finite() && truncate >= 0.0) {
-        return Err(invalid(op, "truncate", truncate, "a finite number >= 0"));
-    }
-    // Every parameter is checked, and every radius against its axis, before any kernel is
-    // made: a kernel's length is proportional to sigma.
-    let mut radii = vec![None; x.ndim()];
-    for (axis, &s) in sigmas.iter().enumerate() {
-        let s = s.to_f64().unwrap_or(f64::NAN);
-        if !(s.is_finite() && s >= 0.0) {
-            return Err(invalid(op, "sigma", s, "a finite number >= 0"));
-        }
-        if s > 1e-15 {
-            let radius = (truncate * s + 0.5).floor();
-            let len = x.shape()[axis];
-            if radius > len as f64 {
-                let r = radius.min(usize::MAX as f64) as usize;
-                return Err(Error::DepthTooLarge {
-                    axis,
-                    depth: (r, r),
-                    len,
-                });
-            }
-            radii[axis] = Some((s, radius as usize));
-        }
-    }
-    let mut passes = Vec::new();
-    let mut depth = vec![(0, 0); x.ndim()];
-    for (axis, r) in radii.into_iter().enumerate() {
-        if let Some((s, radius)) = r {
-            depth[axis] = (radius, radius);
-            passes.push((axis, gaussian_weights::<T>(s, radius)));
-        }
-    }
+    let (depth, passes) = gaussian::passes(x, "gaussian_filter", sigmas, None, truncate)?;
     filter(
         x,
         "gaussian_filter",
@@ -474,21 +426,56 @@ pub fn sobel<T: Float + Element>(
     axis: impl crate::IntoAxis,
     boundary: impl IntoBoundaries<T>,
 ) -> Result<Array<T>> {
-    let axis = axis.axis_index();
+    derivative(x, "sobel", axis.axis_index(), cast(2.0), boundary)
+}
+
+/// Prewitt derivative along `axis`: `[-1, 0, 1]` along it, then `[1, 1, 1]` along every other
+/// axis, as scipy's `prewitt(x, axis, mode=...)`.
+///
+/// # Errors
+///
+/// As [`sobel`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, Boundary, ndfilters};
+/// let ramp = Array::from_fn(&[4, 5], [2, 2], |i| i[1] as f64)?;
+/// let d = ndfilters::prewitt(&ramp, 1, Boundary::Nearest)?.compute()?;
+/// assert_eq!(d[[1, 2]], 6.0); // slope 1, times 2 (central difference) times 3 (smoothing)
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn prewitt<T: Float + Element>(
+    x: &Array<T>,
+    axis: impl crate::IntoAxis,
+    boundary: impl IntoBoundaries<T>,
+) -> Result<Array<T>> {
+    derivative(x, "prewitt", axis.axis_index(), T::one(), boundary)
+}
+
+/// A central difference `[-1, 0, 1]` along `axis`, smoothed by `[1, centre, 1]` along every
+/// other axis: Sobel's (centre 2) and Prewitt's (centre 1) operators.
+fn derivative<T: Float + Element>(
+    x: &Array<T>,
+    op: &'static str,
+    axis: usize,
+    centre: T,
+    boundary: impl IntoBoundaries<T>,
+) -> Result<Array<T>> {
     if axis >= x.ndim() {
         return Err(Error::AxisOutOfRange {
-            op: "sobel",
+            op,
             axis,
             ndim: x.ndim(),
         });
     }
     let mut passes = vec![(axis, vec![-T::one(), T::zero(), T::one()])];
     for other in (0..x.ndim()).filter(|&a| a != axis) {
-        passes.push((other, vec![T::one(), cast(2.0), T::one()]));
+        passes.push((other, vec![T::one(), centre, T::one()]));
     }
     filter(
         x,
-        "sobel",
+        op,
         vec![(1, 1); x.ndim()],
         boundary,
         move |padded, outside| separable(padded, &passes, outside),
