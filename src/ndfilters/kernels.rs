@@ -137,6 +137,50 @@ pub(crate) fn extreme1d_valid<T: Element + Copy>(
     ArrayD::from_shape_vec(IxDyn(&shape), out).expect("length matches the shape")
 }
 
+/// The mean over a window of `size` along `axis` by a running sum (scipy's
+/// `uniform_filter1d`): each output cell adds the cell entering the window and subtracts the
+/// one leaving it, so the cost per cell does not grow with `size`. Sums are kept in f64.
+pub(crate) fn uniform1d_valid<T: Float + Element>(
+    a: ArrayViewD<'_, T>,
+    axis: usize,
+    size: usize,
+) -> ArrayD<T> {
+    let a = a.as_standard_layout();
+    let shape = a.shape();
+    let n_in = shape[axis];
+    let n_out = n_in + 1 - size;
+    let outer: usize = shape[..axis].iter().product();
+    let inner: usize = shape[axis + 1..].iter().product();
+    let src = a.as_slice().expect("standard layout");
+    let f = |v: T| v.to_f64().unwrap_or(f64::NAN);
+    let scale = 1.0 / size as f64;
+    let mut out = vec![T::zero(); outer * n_out * inner];
+    let mut acc = vec![0.0f64; inner];
+    for o in 0..outer {
+        let row = |i: usize| &src[(o * n_in + i) * inner..][..inner];
+        acc.iter_mut().for_each(|s| *s = 0.0);
+        for i in 0..size {
+            for (s, &v) in acc.iter_mut().zip(row(i)) {
+                *s += f(v);
+            }
+        }
+        for i in 0..n_out {
+            let dst = &mut out[(o * n_out + i) * inner..][..inner];
+            for (d, &s) in dst.iter_mut().zip(&acc) {
+                *d = T::from(s * scale).unwrap_or_else(T::nan);
+            }
+            if i + 1 < n_out {
+                for ((s, &enter), &leave) in acc.iter_mut().zip(row(i + size)).zip(row(i)) {
+                    *s += f(enter) - f(leave);
+                }
+            }
+        }
+    }
+    let mut shape = shape.to_vec();
+    shape[axis] = n_out;
+    ArrayD::from_shape_vec(IxDyn(&shape), out).expect("length matches the shape")
+}
+
 /// Sets the cells of `a` that lie outside the array along each of `axes` back to the constant.
 pub(crate) fn refill_outside<T: Element>(a: &mut ArrayD<T>, axes: &[usize], outside: &Outside<T>) {
     for &axis in axes {
