@@ -78,6 +78,7 @@ mod expr;
 mod graph;
 pub mod io;
 pub mod ndfilters;
+pub mod ndmeasure;
 pub mod ndmorph;
 mod optimize;
 mod random;

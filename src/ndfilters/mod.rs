@@ -253,17 +253,23 @@ pub fn uniform_filter<T: Float + Element>(
         .enumerate()
         .filter(|&(_, n)| n > 1)
         .collect();
-    filter(x, "uniform_filter", depth, boundary, move |padded, outside| {
-        let mut cur: Option<ArrayD<T>> = None;
-        for (k, &(axis, n)) in axes.iter().enumerate() {
-            let input = cur.as_ref().map_or_else(|| padded.view(), |c| c.view());
-            let mut next = kernels::uniform1d_valid(input, axis, n);
-            let later: Vec<usize> = axes[k + 1..].iter().map(|&(a, _)| a).collect();
-            kernels::refill_outside(&mut next, &later, outside);
-            cur = Some(next);
-        }
-        cur.unwrap_or_else(|| padded.to_owned())
-    })
+    filter(
+        x,
+        "uniform_filter",
+        depth,
+        boundary,
+        move |padded, outside| {
+            let mut cur: Option<ArrayD<T>> = None;
+            for (k, &(axis, n)) in axes.iter().enumerate() {
+                let input = cur.as_ref().map_or_else(|| padded.view(), |c| c.view());
+                let mut next = kernels::uniform1d_valid(input, axis, n);
+                let later: Vec<usize> = axes[k + 1..].iter().map(|&(a, _)| a).collect();
+                kernels::refill_outside(&mut next, &later, outside);
+                cur = Some(next);
+            }
+            cur.unwrap_or_else(|| padded.to_owned())
+        },
+    )
 }
 
 /// The extreme (`pick` keeps the one it prefers) over each cell's window; over the window

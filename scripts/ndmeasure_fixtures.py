@@ -1,0 +1,55 @@
+"""Reference measurements of scipy.ndimage for chunkwise's ndmeasure tests.
+
+Optional comparison script: the committed fixtures under tests/data/ndmeasure/ were made with it
+(scipy 1.17.1, numpy 2.4.6); the Rust tests read them and need no Python.
+
+    python3 scripts/ndmeasure_fixtures.py
+
+Writes, per case, the image (raw little-endian f64), the labels (raw <u4) and a JSON file of
+scipy's results for an index list that repeats a label and names one that is absent.
+"""
+import json
+import pathlib
+
+import numpy as np
+from scipy import ndimage
+
+OUT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "data" / "ndmeasure"
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(20261202)
+    for name, shape in {"m2d": (23, 19), "m3d": (9, 8, 7)}.items():
+        image = np.round(rng.standard_normal(shape) * 100) / 8  # exact in binary, with ties
+        labels, n = ndimage.label(rng.random(shape) < 0.45)
+        labels = labels.astype("<u4")
+        index = [1, 2, 3, n, 2, n + 5, 0]
+        image.astype("<f8").tofile(OUT / f"{name}_image.bin")
+        labels.tofile(OUT / f"{name}_labels.bin")
+        lo, hi, at_lo, at_hi = ndimage.extrema(image, labels, index)
+        results = {
+            "shape": list(shape),
+            "index": index,
+            "sum": ndimage.sum_labels(image, labels, index).tolist(),
+            "count": ndimage.sum_labels(np.ones(shape), labels, index).astype(int).tolist(),
+            "mean": ndimage.mean(image, labels, index).tolist(),
+            "variance": ndimage.variance(image, labels, index).tolist(),
+            "standard_deviation": ndimage.standard_deviation(image, labels, index).tolist(),
+            "minimum": np.asarray(ndimage.minimum(image, labels, index)).tolist(),
+            "maximum": np.asarray(ndimage.maximum(image, labels, index)).tolist(),
+            "center_of_mass": [list(c) for c in ndimage.center_of_mass(image, labels, index)],
+            "minimum_position": [list(map(int, p)) for p in at_lo],
+            "maximum_position": [list(map(int, p)) for p in at_hi],
+            "find_objects": [
+                None if s is None else [[r.start, r.stop] for r in s]
+                for s in ndimage.find_objects(labels)
+            ],
+        }
+        text = json.dumps(results).replace("NaN", "null")
+        (OUT / f"{name}.json").write_text(text)
+    print(f"wrote fixtures to {OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,670 @@
+//! Measurements of labelled objects on chunked arrays: the counterpart of `scipy.ndimage`'s
+//! measurement functions and dask-image's `ndmeasure`.
+//!
+//! Given an image and a label array of the same shape (0 for the background, `k` for the
+//! cells of object `k`), each function measures the objects named in `index`: one entry per
+//! index (repeats allowed), equal to scipy's. Each block computes partial results for the
+//! labels it holds; partials merge in a tree (four at a time per axis), so no task holds more
+//! than one block and one partial per label of `index`.
+//!
+//! ```
+//! use chunkwise::{Array, ndmeasure};
+//! let image = Array::from_ndarray(ndarray::array![[1.0, 2.0, 0.0], [3.0, 0.0, 5.0]], [1, 2])?;
+//! let labels = Array::from_ndarray(ndarray::array![[1u32, 1, 0], [2, 0, 2]], [2, 1])?;
+//! let means = ndmeasure::mean(&image, &labels, &[1, 2])?.compute()?;
+//! assert_eq!(means, ndarray::array![1.5, 4.0].into_dyn());
+//! # Ok::<(), chunkwise::Error>(())
+//! ```
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use ndarray::{ArrayD, ArrayViewD, Dimension, IxDyn};
+use num_traits::ToPrimitive;
+
+use crate::array::Array;
+use crate::error::{Error, Result};
+use crate::expr::block::Element;
+
+/// Element types that can be measured: numbers convertible to f64 for sums and means.
+pub trait Measurable: Element + Copy + PartialOrd + ToPrimitive {}
+
+impl<T: Element + Copy + PartialOrd + ToPrimitive> Measurable for T {}
+
+/// Where each label of interest keeps its partial result: `slot[label]`, densely for labels up
+/// to 2^24, else in a map.
+enum Slots {
+    Dense(Vec<u32>),
+    Sparse(HashMap<u32, u32>),
+}
+
+const NO_SLOT: u32 = u32::MAX;
+
+impl Slots {
+    fn get(&self, label: u32) -> Option<usize> {
+        match self {
+            Slots::Dense(v) => v
+                .get(label as usize)
+                .filter(|&&s| s != NO_SLOT)
+                .map(|&s| s as usize),
+            Slots::Sparse(m) => m.get(&label).map(|&s| s as usize),
+        }
+    }
+}
+
+/// The distinct labels of `index` (each with a slot), and for each entry of `index` its slot.
+fn slots(op: &'static str, index: &[u32]) -> Result<(Arc<Slots>, Vec<usize>, usize)> {
+    if index.is_empty() {
+        return Err(Error::InvalidParameter {
+            op,
+            name: "index",
+            value: "[]".into(),
+            expected: "at least one label",
+        });
+    }
+    let mut distinct: HashMap<u32, u32> = HashMap::new();
+    let which: Vec<usize> = index
+        .iter()
+        .map(|&l| {
+            let n = distinct.len() as u32;
+            *distinct.entry(l).or_insert(n) as usize
+        })
+        .collect();
+    let n = distinct.len();
+    let max = index.iter().copied().max().unwrap_or(0);
+    let slots = if max < 1 << 24 {
+        let mut v = vec![NO_SLOT; max as usize + 1];
+        for (&l, &s) in &distinct {
+            v[l as usize] = s;
+        }
+        Slots::Dense(v)
+    } else {
+        Slots::Sparse(distinct)
+    };
+    Ok((Arc::new(slots), which, n))
+}
+
+/// A label's partial statistics: count, mean and M2 (merged with Chan's formula), the plain
+/// sum, the extremes with their row-major positions, and value-weighted coordinate sums.
+#[derive(Clone, Debug, Default)]
+struct Stats<T> {
+    n: u64,
+    mean: f64,
+    m2: f64,
+    sum: f64,
+    min: Option<(T, usize)>,
+    max: Option<(T, usize)>,
+    weighted: Vec<f64>,
+}
+
+/// One [`Stats`] per slot, for the whole array once reduced.
+type Partials<T> = Array<Vec<Stats<T>>>;
+
+/// Which parts of [`Stats`] a measurement needs.
+#[derive(Clone, Copy)]
+struct Needs {
+    moments: bool,
+    extremes: bool,
+    coords: bool,
+}
+
+impl<T: Measurable> Stats<T> {
+    fn merge(&mut self, b: &Stats<T>) {
+        if b.n == 0 {
+            return;
+        }
+        let n = self.n + b.n;
+        let d = b.mean - self.mean;
+        self.mean += d * b.n as f64 / n as f64;
+        self.m2 += b.m2 + d * d * (self.n as f64) * (b.n as f64) / n as f64;
+        self.n = n;
+        self.sum += b.sum;
+        let better = |a: &Option<(T, usize)>, c: &Option<(T, usize)>, less: bool| match (a, c) {
+            (None, _) => *c,
+            (_, None) => *a,
+            (Some((x, i)), Some((y, j))) => {
+                let c_wins = if less { y < x } else { y > x };
+                if c_wins || (y == x && j < i) { *c } else { *a }
+            }
+        };
+        self.min = better(&self.min, &b.min, true);
+        self.max = better(&self.max, &b.max, false);
+        if self.weighted.len() < b.weighted.len() {
+            self.weighted.resize(b.weighted.len(), 0.0);
+        }
+        for (a, c) in self.weighted.iter_mut().zip(&b.weighted) {
+            *a += c;
+        }
+    }
+}
+
+/// Per-label statistics of `input` over `labels` for the distinct labels of `index`, one
+/// [`Stats`] per slot, in one lazy 0-d array.
+fn stats<T: Measurable>(
+    op: &'static str,
+    input: &Array<T>,
+    labels: &Array<u32>,
+    index: &[u32],
+    needs: Needs,
+) -> Result<(Partials<T>, Vec<usize>)> {
+    if input.shape() != labels.shape() {
+        return Err(Error::IncompatibleShapes {
+            op,
+            left: input.shape().to_vec(),
+            right: labels.shape().to_vec(),
+        });
+    }
+    let (slots, which, n) = slots(op, index)?;
+    let shape = input.shape().to_vec();
+    let pairs = input.zip_with(labels, |v, l| (v, l))?;
+    let all: Vec<usize> = (0..shape.len()).collect();
+    let chunk = move |b: ArrayViewD<'_, (T, u32)>, _: &[usize], start: &[usize]| {
+        let mut out: Vec<Stats<T>> = vec![Stats::default(); n];
+        let ndim = b.ndim();
+        let strides: Vec<usize> = (0..ndim).map(|k| shape[k + 1..].iter().product()).collect();
+        let mut add = |v: T, l: u32, idx: Option<&[usize]>| {
+            let Some(s) = slots.get(l) else { return };
+            let st = &mut out[s];
+            let x = v.to_f64().unwrap_or(f64::NAN);
+            st.n += 1;
+            st.sum += x;
+            if needs.moments {
+                let d = x - st.mean;
+                st.mean += d / st.n as f64;
+                st.m2 += d * (x - st.mean);
+            }
+            if let Some(idx) = idx {
+                let pos: usize = (0..ndim).map(|k| (start[k] + idx[k]) * strides[k]).sum();
+                if needs.extremes {
+                    if st.min.is_none_or(|(m, _)| v < m) {
+                        st.min = Some((v, pos));
+                    }
+                    if st.max.is_none_or(|(m, _)| v > m) {
+                        st.max = Some((v, pos));
+                    }
+                }
+                if needs.coords {
+                    st.weighted.resize(ndim, 0.0);
+                    for k in 0..ndim {
+                        st.weighted[k] += x * (start[k] + idx[k]) as f64;
+                    }
+                }
+            }
+        };
+        if needs.extremes || needs.coords {
+            // Raster order within the block, so that the first extreme found is the first in
+            // the whole array's raster order among this block's cells.
+            for (idx, &(v, l)) in b.indexed_iter() {
+                add(v, l, Some(idx.slice()));
+            }
+        } else {
+            for &(v, l) in b.iter() {
+                add(v, l, None);
+            }
+        }
+        let ones = vec![1; ndim];
+        ArrayD::from_elem(IxDyn(&ones), out)
+    };
+    let merge = |a: &Vec<Stats<T>>, b: &Vec<Stats<T>>| {
+        let mut m = a.clone();
+        for (x, y) in m.iter_mut().zip(b) {
+            x.merge(y);
+        }
+        m
+    };
+    let reduced = pairs.reduction(&all, false, 4, chunk, merge, |s| Ok(s.clone()))?;
+    Ok((reduced, which))
+}
+
+/// The measurement `f` of each object of `index`: a lazy 1-D array, one value per entry.
+fn measure<T: Measurable, R: Element>(
+    op: &'static str,
+    (input, labels, index): (&Array<T>, &Array<u32>, &[u32]),
+    needs: Needs,
+    f: impl Fn(&Stats<T>) -> R + Send + Sync + 'static,
+) -> Result<Array<R>> {
+    let (r, which) = stats(op, input, labels, index, needs)?;
+    per_index(r, which, f)
+}
+
+const PLAIN: Needs = Needs {
+    moments: false,
+    extremes: false,
+    coords: false,
+};
+const MOMENTS: Needs = Needs {
+    moments: true,
+    ..PLAIN
+};
+const EXTREMES: Needs = Needs {
+    extremes: true,
+    ..PLAIN
+};
+
+/// A lazy 2-D array of one row of `ndim` values per entry of the index,
+/// `f(stats of the entry's label, axis)` each.
+fn per_index_rows<T: Measurable, R: Element>(
+    reduced: Partials<T>,
+    which: Vec<usize>,
+    ndim: usize,
+    f: impl Fn(&Stats<T>, usize) -> R + Send + Sync + 'static,
+) -> Result<Array<R>> {
+    let n = which.len();
+    reduced
+        .insert_axis(0)?
+        .insert_axis(1)?
+        .map_blocks_with_chunks(vec![vec![n], vec![ndim]], move |_, b| {
+            let s = &b.iter().next().expect("one partial");
+            ArrayD::from_shape_fn(IxDyn(&[n, ndim]), |i| f(&s[which[i[0]]], i[1]))
+        })
+}
+
+/// A lazy 1-D array of `index.len()` values, `f(stats of the entry's label)` each.
+fn per_index<T: Measurable, R: Element>(
+    reduced: Partials<T>,
+    which: Vec<usize>,
+    f: impl Fn(&Stats<T>) -> R + Send + Sync + 'static,
+) -> Result<Array<R>> {
+    let n = which.len();
+    reduced
+        .insert_axis(0)?
+        .map_blocks_with_chunks(vec![vec![n]], move |_, b| {
+            let s = &b.iter().next().expect("one partial");
+            ArrayD::from_shape_fn(IxDyn(&[n]), |i| f(&s[which[i[0]]]))
+        })
+}
+
+/// The sum of `input` over each object of `index`, as scipy's `sum_labels` (`sum`): f64, 0 for
+/// a label with no cells.
+///
+/// # Errors
+///
+/// [`Error::IncompatibleShapes`] if `labels` has another shape than `input`, and
+/// [`Error::InvalidParameter`] for an empty `index`.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![1u16, 2, 3, 4], [2])?;
+/// let l = Array::from_ndarray(ndarray::array![1u32, 2, 1, 0], [3])?;
+/// assert_eq!(ndmeasure::sum(&x, &l, &[1, 2, 7])?.compute()?, ndarray::array![4.0, 2.0, 0.0].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn sum<T: Measurable>(
+    input: &Array<T>,
+    labels: &Array<u32>,
+    index: &[u32],
+) -> Result<Array<f64>> {
+    measure("sum", (input, labels, index), PLAIN, |s| s.sum)
+}
+
+/// The number of cells of each object of `index`.
+///
+/// # Errors
+///
+/// As [`sum`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0, 4.0], [2])?;
+/// let l = Array::from_ndarray(ndarray::array![1u32, 2, 1, 0], [3])?;
+/// assert_eq!(ndmeasure::count(&x, &l, &[0, 1])?.compute()?, ndarray::array![1u64, 2].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn count<T: Measurable>(
+    input: &Array<T>,
+    labels: &Array<u32>,
+    index: &[u32],
+) -> Result<Array<u64>> {
+    measure("count", (input, labels, index), PLAIN, |s| s.n)
+}
+
+/// The mean of `input` over each object of `index`, as scipy's `mean` (NaN for a label with
+/// no cells).
+///
+/// # Errors
+///
+/// As [`sum`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0, 4.0], [2])?;
+/// let l = Array::from_ndarray(ndarray::array![1u32, 2, 1, 0], [3])?;
+/// assert_eq!(ndmeasure::mean(&x, &l, &[1])?.compute()?, ndarray::array![2.0].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn mean<T: Measurable>(
+    input: &Array<T>,
+    labels: &Array<u32>,
+    index: &[u32],
+) -> Result<Array<f64>> {
+    measure("mean", (input, labels, index), MOMENTS, |s| {
+        if s.n == 0 { f64::NAN } else { s.mean }
+    })
+}
+
+/// The variance (divided by the count, as scipy's `variance`) of `input` over each object of
+/// `index`; NaN for a label with no cells.
+///
+/// # Errors
+///
+/// As [`sum`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0, 4.0], [2])?;
+/// let l = Array::from_ndarray(ndarray::array![1u32, 2, 1, 0], [3])?;
+/// assert_eq!(ndmeasure::variance(&x, &l, &[1])?.compute()?, ndarray::array![1.0].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn variance<T: Measurable>(
+    input: &Array<T>,
+    labels: &Array<u32>,
+    index: &[u32],
+) -> Result<Array<f64>> {
+    measure("variance", (input, labels, index), MOMENTS, |s| {
+        if s.n == 0 {
+            f64::NAN
+        } else {
+            s.m2 / s.n as f64
+        }
+    })
+}
+
+/// The standard deviation (the square root of [`variance`]) over each object of `index`.
+///
+/// # Errors
+///
+/// As [`sum`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![1.0, 2.0, 5.0, 4.0], [2])?;
+/// let l = Array::from_ndarray(ndarray::array![1u32, 2, 1, 0], [3])?;
+/// assert_eq!(ndmeasure::standard_deviation(&x, &l, &[1])?.compute()?, ndarray::array![2.0].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn standard_deviation<T: Measurable>(
+    input: &Array<T>,
+    labels: &Array<u32>,
+    index: &[u32],
+) -> Result<Array<f64>> {
+    measure("standard_deviation", (input, labels, index), MOMENTS, |s| {
+        if s.n == 0 {
+            f64::NAN
+        } else {
+            (s.m2 / s.n as f64).sqrt()
+        }
+    })
+}
+
+/// The smallest value of `input` in each object of `index`, as scipy's `minimum` (0 for a
+/// label with no cells, as scipy).
+///
+/// # Errors
+///
+/// As [`sum`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![7i32, 2, 3, 4], [2])?;
+/// let l = Array::from_ndarray(ndarray::array![1u32, 2, 1, 0], [3])?;
+/// assert_eq!(ndmeasure::minimum(&x, &l, &[1, 9])?.compute()?, ndarray::array![3, 0].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn minimum<T: Measurable>(
+    input: &Array<T>,
+    labels: &Array<u32>,
+    index: &[u32],
+) -> Result<Array<T>> {
+    measure("minimum", (input, labels, index), EXTREMES, |s| {
+        s.min.map_or_else(T::default, |m| m.0)
+    })
+}
+
+/// The largest value of `input` in each object of `index`, as scipy's `maximum` (0 for a
+/// label with no cells).
+///
+/// # Errors
+///
+/// As [`sum`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![7i32, 2, 3, 4], [2])?;
+/// let l = Array::from_ndarray(ndarray::array![1u32, 2, 1, 0], [3])?;
+/// assert_eq!(ndmeasure::maximum(&x, &l, &[1])?.compute()?, ndarray::array![7].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn maximum<T: Measurable>(
+    input: &Array<T>,
+    labels: &Array<u32>,
+    index: &[u32],
+) -> Result<Array<T>> {
+    measure("maximum", (input, labels, index), EXTREMES, |s| {
+        s.max.map_or_else(T::default, |m| m.0)
+    })
+}
+
+/// The centre of mass of each object of `index`, weighted by `input`, as scipy's
+/// `center_of_mass`: one row of coordinates per index (NaN for a label with no mass).
+///
+/// # Errors
+///
+/// As [`sum`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![[1.0, 3.0], [0.0, 0.0]], [1, 1])?;
+/// let l = Array::from_ndarray(ndarray::array![[1u32, 1], [0, 0]], [2, 2])?;
+/// let c = ndmeasure::center_of_mass(&x, &l, &[1])?.compute()?;
+/// assert_eq!(c, ndarray::array![[0.0, 0.75]].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn center_of_mass<T: Measurable>(
+    input: &Array<T>,
+    labels: &Array<u32>,
+    index: &[u32],
+) -> Result<Array<f64>> {
+    let coords = Needs {
+        coords: true,
+        ..PLAIN
+    };
+    let (r, which) = stats("center_of_mass", input, labels, index, coords)?;
+    per_index_rows(r, which, input.ndim(), |st, axis| {
+        st.weighted.get(axis).copied().unwrap_or(0.0) / st.sum
+    })
+}
+
+/// The extremes of each object of `index` and where they are, as scipy's `extrema`:
+/// minimums, maximums (1-D, 0 for a label with no cells) and their positions (one row of
+/// coordinates per index, the first in raster order on ties, zeros for a label with no cells).
+///
+/// # Errors
+///
+/// As [`sum`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![[1.0, 9.0], [4.0, 0.5]], [1, 1])?;
+/// let l = Array::from_ndarray(ndarray::array![[1u32, 1], [1, 0]], [2, 2])?;
+/// let (lo, hi, at_lo, at_hi) = ndmeasure::extrema(&x, &l, &[1])?;
+/// assert_eq!((lo.compute()?[[0]], hi.compute()?[[0]]), (1.0, 9.0));
+/// assert_eq!(at_hi.compute()?, ndarray::array![[0usize, 1]].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+#[allow(clippy::type_complexity)]
+pub fn extrema<T: Measurable>(
+    input: &Array<T>,
+    labels: &Array<u32>,
+    index: &[u32],
+) -> Result<(Array<T>, Array<T>, Array<usize>, Array<usize>)> {
+    let (r, which) = stats("extrema", input, labels, index, EXTREMES)?;
+    let lo = per_index(r.clone(), which.clone(), |s| {
+        s.min.map_or_else(T::default, |m| m.0)
+    })?;
+    let hi = per_index(r.clone(), which.clone(), |s| {
+        s.max.map_or_else(T::default, |m| m.0)
+    })?;
+    let shape = input.shape().to_vec();
+    let positions = |pick: fn(&Stats<T>) -> Option<(T, usize)>| {
+        let shape = shape.clone();
+        per_index_rows(r.clone(), which.clone(), shape.len(), move |st, axis| {
+            let pos = pick(st).map_or(0, |m| m.1);
+            let inner: usize = shape[axis + 1..].iter().product();
+            (pos / inner) % shape[axis]
+        })
+    };
+    Ok((lo, hi, positions(|s| s.min)?, positions(|s| s.max)?))
+}
+
+/// The bounding box of each label `1..=max` of `labels`, as scipy's `find_objects`: entry
+/// `k - 1` holds label `k`'s ranges per axis, or `None` if no cell has it. Computes `labels`.
+///
+/// # Errors
+///
+/// The errors of computing `labels`.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let l = Array::from_ndarray(ndarray::array![[0u32, 2, 2], [0, 0, 2]], [1, 2])?;
+/// let boxes = ndmeasure::find_objects(&l)?;
+/// assert_eq!(boxes, vec![None, Some(vec![0..2, 1..3])]);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn find_objects(labels: &Array<u32>) -> Result<Vec<Option<Vec<Range<usize>>>>> {
+    type Boxes = HashMap<u32, Vec<Range<usize>>>;
+    let all: Vec<usize> = (0..labels.ndim()).collect();
+    let chunk = |b: ArrayViewD<'_, u32>, _: &[usize], start: &[usize]| {
+        let mut boxes: Boxes = HashMap::new();
+        for (idx, &l) in b.indexed_iter() {
+            if l == 0 {
+                continue;
+            }
+            let cell: Vec<usize> = (0..b.ndim()).map(|k| start[k] + idx[k]).collect();
+            let e = boxes
+                .entry(l)
+                .or_insert_with(|| cell.iter().map(|&c| c..c + 1).collect());
+            for (r, &c) in e.iter_mut().zip(&cell) {
+                *r = r.start.min(c)..r.end.max(c + 1);
+            }
+        }
+        ArrayD::from_elem(IxDyn(&vec![1; b.ndim()]), boxes)
+    };
+    let merge = |a: &Boxes, b: &Boxes| {
+        let mut m = a.clone();
+        for (&l, bx) in b {
+            let e = m.entry(l).or_insert_with(|| bx.clone());
+            for (r, s) in e.iter_mut().zip(bx) {
+                *r = r.start.min(s.start)..r.end.max(s.end);
+            }
+        }
+        m
+    };
+    let boxes = labels
+        .reduction(&all, false, 4, chunk, merge, |b| Ok(b.clone()))?
+        .compute()?;
+    let boxes = boxes.iter().next().cloned().unwrap_or_default();
+    let max = boxes.keys().copied().max().unwrap_or(0);
+    Ok((1..=max).map(|l| boxes.get(&l).cloned()).collect())
+}
+
+/// Your function over the values of each object of `index`, as scipy's
+/// `labeled_comprehension(input, labels, index, func, out_dtype, default)`: `f` receives the
+/// object's values (in an unspecified order: block by block) and returns its result; a label
+/// with no cells gives `default`. Each object's values are gathered in one task, so this suits
+/// objects that fit in memory.
+///
+/// # Errors
+///
+/// As [`sum`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![1.0, 5.0, 3.0, 4.0, 9.0], [2])?;
+/// let l = Array::from_ndarray(ndarray::array![1u32, 1, 1, 2, 0], [3])?;
+/// let median = |v: &[f64]| {
+///     let mut v = v.to_vec();
+///     v.sort_by(f64::total_cmp);
+///     v[v.len() / 2]
+/// };
+/// let m = ndmeasure::labeled_comprehension(&x, &l, &[1, 2, 3], median, -1.0)?.compute()?;
+/// assert_eq!(m, ndarray::array![3.0, 4.0, -1.0].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn labeled_comprehension<T, R, F>(
+    input: &Array<T>,
+    labels: &Array<u32>,
+    index: &[u32],
+    f: F,
+    default: R,
+) -> Result<Array<R>>
+where
+    T: Measurable,
+    R: Element,
+    F: Fn(&[T]) -> R + Send + Sync + 'static,
+{
+    let op = "labeled_comprehension";
+    if input.shape() != labels.shape() {
+        return Err(Error::IncompatibleShapes {
+            op,
+            left: input.shape().to_vec(),
+            right: labels.shape().to_vec(),
+        });
+    }
+    let (slots, which, n) = slots(op, index)?;
+    let pairs = input.zip_with(labels, |v, l| (v, l))?;
+    let all: Vec<usize> = (0..input.ndim()).collect();
+    let chunk = move |b: ArrayViewD<'_, (T, u32)>, _: &[usize], _: &[usize]| {
+        let mut out: Vec<Vec<T>> = vec![Vec::new(); n];
+        for &(v, l) in b.iter() {
+            if let Some(s) = slots.get(l) {
+                out[s].push(v);
+            }
+        }
+        ArrayD::from_elem(IxDyn(&vec![1; b.ndim()]), out)
+    };
+    let merge = |a: &Vec<Vec<T>>, b: &Vec<Vec<T>>| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| x.iter().chain(y).copied().collect())
+            .collect::<Vec<Vec<T>>>()
+    };
+    let gathered = pairs.reduction(&all, false, 4, chunk, merge, |s| Ok(s.clone()))?;
+    let len = which.len();
+    gathered
+        .insert_axis(0)?
+        .map_blocks_with_chunks(vec![vec![len]], move |_, b| {
+            let s = b.iter().next().expect("one partial");
+            ArrayD::from_shape_fn(IxDyn(&[len]), |i| {
+                let values = &s[which[i[0]]];
+                if values.is_empty() {
+                    default.clone()
+                } else {
+                    f(values)
+                }
+            })
+        })
+}
