@@ -17,6 +17,44 @@ from scipy import ndimage
 OUT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "data" / "ndmeasure"
 
 
+def spiral(n):
+    """A one-cell-wide square spiral on an n x n grid, with gaps: long winding objects that
+    cross many blocks and join far from where they start."""
+    a = np.zeros((n, n), bool)
+    top, left, bottom, right = 0, 0, n - 1, n - 1
+    while top <= bottom and left <= right:
+        a[top, left:right + 1] = True
+        a[top:bottom + 1, right] = True
+        a[bottom, left:right + 1] = True
+        a[top + 2:bottom + 1, left] = True
+        top, left, bottom, right = top + 2, left + 2, bottom - 2, right - 2
+    a[n // 2, :: 7] = False
+    return a
+
+
+def labelling(rng):
+    """Masks and scipy's labels: (name, mask, structure name, labels) in label_manifest.txt."""
+    masks = {
+        "l2d": rng.random((37, 41)) < 0.55,
+        "l3d": rng.random((13, 11, 9)) < 0.4,
+        "spiral": spiral(45),
+    }
+    structures = {
+        "face": lambda nd: ndimage.generate_binary_structure(nd, 1),
+        "full": lambda nd: ndimage.generate_binary_structure(nd, nd),
+        "rows": lambda nd: np.pad(np.ones((1,) * (nd - 1) + (3,), bool), [(1, 1)] * (nd - 1) + [(0, 0)]),
+    }
+    lines = []
+    for name, m in masks.items():
+        m.astype("u1").tofile(OUT / f"{name}_mask.bin")
+        (OUT / f"{name}_mask.shape").write_text(" ".join(map(str, m.shape)))
+        for sname, make in structures.items():
+            labels, n = ndimage.label(m, make(m.ndim))
+            labels.astype("<u4").tofile(OUT / f"{name}_{sname}_labels.bin")
+            lines.append(f"{name} {sname} {n}")
+    (OUT / "label_manifest.txt").write_text("\n".join(lines) + "\n")
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(20261202)
@@ -48,6 +86,7 @@ def main():
         }
         text = json.dumps(results).replace("NaN", "null")
         (OUT / f"{name}.json").write_text(text)
+    labelling(rng)
     print(f"wrote fixtures to {OUT}")
 
 

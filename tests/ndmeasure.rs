@@ -7,7 +7,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use chunkwise::{Array, Error, Scheduler, ndmeasure};
+use chunkwise::{Array, Error, Scheduler, ndmeasure, ndmorph};
 use ndarray::{ArrayD, IxDyn};
 use serde_json::Value;
 
@@ -221,4 +221,160 @@ fn bad_labels_and_indexes_are_errors() {
         .compute()
         .unwrap();
     assert_eq!(c, ndarray::array![16u64, 0].into_dyn());
+}
+
+/// The structure a label fixture names, as the script makes it.
+fn label_structure(name: &str, ndim: usize) -> ArrayD<bool> {
+    match name {
+        "face" => ndmorph::generate_binary_structure(ndim, 1),
+        "full" => ndmorph::generate_binary_structure(ndim, ndim),
+        // Joined along the last axis only.
+        "rows" => {
+            ArrayD::from_shape_fn(IxDyn(&vec![3; ndim]), |i| (0..ndim - 1).all(|k| i[k] == 1))
+        }
+        other => panic!("unknown structure {other}"),
+    }
+}
+
+#[test]
+fn labels_equal_scipys_whatever_the_chunking() {
+    let s = Scheduler::threads(2);
+    let manifest = std::fs::read_to_string(data_dir().join("label_manifest.txt")).unwrap();
+    for line in manifest.lines().filter(|l| !l.is_empty()) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let (name, sname, n) = (f[0], f[1], f[2].parse::<usize>().unwrap());
+        let shape: Vec<usize> =
+            std::fs::read_to_string(data_dir().join(format!("{name}_mask.shape")))
+                .unwrap()
+                .split_whitespace()
+                .map(|v| v.parse().unwrap())
+                .collect();
+        let mask = read(&format!("{name}_mask.bin"), &shape, 1, |c| c[0] != 0);
+        let want = read(&format!("{name}_{sname}_labels.bin"), &shape, 4, |c| {
+            u32::from_le_bytes(c.try_into().unwrap())
+        });
+        let structure = label_structure(sname, shape.len());
+        let chunkings = [
+            shape.iter().map(|&k| vec![k]).collect::<Vec<_>>(),
+            shape.iter().map(|&k| vec![1; k]).collect(),
+            shape
+                .iter()
+                .map(|&k| chunkwise::Chunks::regular(&[k], &[4]).unwrap().sizes()[0].clone())
+                .collect(),
+            common::seeded_chunks(&shape, 11),
+        ];
+        for chunks in chunkings {
+            let m = Array::from_ndarray(mask.clone(), chunks.clone()).unwrap();
+            let (labels, count) = ndmeasure::label_with_structure(&m, structure.clone()).unwrap();
+            let (got, got_n) = chunkwise::compute((&labels, &count), &s).unwrap();
+            assert_eq!(got_n[[]], n, "{line} with chunks {chunks:?}");
+            assert_eq!(got, want, "{line} with chunks {chunks:?}");
+        }
+    }
+}
+
+#[test]
+fn bad_structures_for_labels_are_errors() {
+    let m = Array::full(&[4, 4], [2, 2], false).unwrap();
+    let wide = ArrayD::from_elem(IxDyn(&[3, 5]), true);
+    assert!(matches!(
+        ndmeasure::label_with_structure(&m, wide),
+        Err(Error::InvalidParameter {
+            op: "label",
+            name: "structure",
+            ..
+        })
+    ));
+    let lopsided = ndarray::array![
+        [true, false, false],
+        [false, true, false],
+        [false, false, false]
+    ]
+    .into_dyn();
+    let e = ndmeasure::label_with_structure(&m, lopsided).unwrap_err();
+    assert!(e.to_string().contains("symmetric"), "{e}");
+}
+
+/// Face-connected labels of the whole mask by breadth-first flood fill, numbered in raster
+/// order of each object's first cell: the oracle for the property test.
+fn flood_fill(mask: &ArrayD<bool>) -> (ArrayD<u32>, usize) {
+    let shape = mask.shape().to_vec();
+    let mut out = ArrayD::<u32>::zeros(IxDyn(&shape));
+    let mut n = 0u32;
+    let cells: Vec<Vec<usize>> = ndarray::indices(IxDyn(&shape))
+        .into_iter()
+        .map(|i| ndarray::Dimension::slice(&i).to_vec())
+        .collect();
+    for start in cells {
+        if !mask[IxDyn(&start)] || out[IxDyn(&start)] != 0 {
+            continue;
+        }
+        n += 1;
+        out[IxDyn(&start)] = n;
+        let mut queue = std::collections::VecDeque::from([start]);
+        while let Some(c) = queue.pop_front() {
+            for k in 0..shape.len() {
+                for d in [-1isize, 1] {
+                    let p = c[k] as isize + d;
+                    if p < 0 || p as usize >= shape[k] {
+                        continue;
+                    }
+                    let mut nb = c.clone();
+                    nb[k] = p as usize;
+                    if mask[IxDyn(&nb)] && out[IxDyn(&nb)] == 0 {
+                        out[IxDyn(&nb)] = n;
+                        queue.push_back(nb);
+                    }
+                }
+            }
+        }
+    }
+    (out, n as usize)
+}
+
+/// A mask of `shape`: random cells, or long winding runs (every other row full, joined at
+/// alternating ends), which cross many blocks and join far from where they start.
+fn masks() -> impl Strategy<Value = (ArrayD<bool>, Vec<Vec<usize>>)> {
+    common::shape()
+        .prop_flat_map(|shape| {
+            let n: usize = shape.iter().product();
+            (
+                Just(shape.clone()),
+                proptest::collection::vec(any::<bool>(), n),
+                any::<bool>(),
+                common::chunking(shape),
+            )
+        })
+        .prop_map(|(shape, random, winding, chunks)| {
+            let mask = if winding && shape.len() >= 2 {
+                let (r, c) = (shape.len() - 2, shape.len() - 1);
+                ArrayD::from_shape_fn(IxDyn(&shape), |i| {
+                    let (row, col) = (i[r], i[c]);
+                    row % 2 == 0
+                        || (row % 4 == 1 && col + 1 == shape[c])
+                        || (row % 4 == 3 && col == 0)
+                })
+            } else {
+                ArrayD::from_shape_vec(IxDyn(&shape), random).unwrap()
+            };
+            (mask, chunks)
+        })
+}
+
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// `label` of random masks, under random chunkings (empty axes, 0-d arrays and blocks of
+    /// size 0 included), equals a whole-array flood fill.
+    #[test]
+    fn label_equals_a_whole_array_flood_fill((mask, chunks) in masks()) {
+        let (want, n) = flood_fill(&mask);
+        let m = Array::from_ndarray(mask, chunks).unwrap();
+        let (labels, count) = ndmeasure::label(&m, ndmeasure::Connectivity::Face).unwrap();
+        let (got, got_n) = chunkwise::compute((&labels, &count), &Scheduler::threads(2)).unwrap();
+        prop_assert_eq!(got_n[[]], n);
+        prop_assert_eq!(got, want);
+    }
 }

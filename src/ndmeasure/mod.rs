@@ -1,5 +1,8 @@
-//! Measurements of labelled objects on chunked arrays: the counterpart of `scipy.ndimage`'s
-//! measurement functions and dask-image's `ndmeasure`.
+//! Labelling and measuring objects on chunked arrays: the counterpart of `scipy.ndimage`'s
+//! `label` and measurement functions, and of dask-image's `ndmeasure`.
+//!
+//! [`label`] numbers the connected objects of a mask exactly as scipy does, whatever the
+//! chunking (see its module notes for how blocks are joined).
 //!
 //! Given an image and a label array of the same shape (0 for the background, `k` for the
 //! cells of object `k`), each function measures the objects named in `index`: one entry per
@@ -26,6 +29,10 @@ use num_traits::ToPrimitive;
 use crate::array::Array;
 use crate::error::{Error, Result};
 use crate::expr::block::Element;
+
+mod label;
+
+pub use label::{Connectivity, label, label_with_structure};
 
 /// Element types that can be measured: numbers convertible to f64 for sums and means.
 pub trait Measurable: Element + Copy + PartialOrd + ToPrimitive {}
