@@ -585,3 +585,17 @@ fn axes_are_named_alike_by_number_or_by_axis() {
         Err(Error::AxisOutOfRange { axis: 7, .. })
     ));
 }
+
+/// An index on an axis of length 1 and a new axis elsewhere keep the number of axes but move
+/// them: not the array itself (a case the property test found).
+#[test]
+fn an_index_and_a_new_axis_that_keep_the_rank_still_move_the_axes() {
+    let a = ndarray::array![[1.0, 2.0, 3.0]].into_dyn();
+    let x = Array::from_ndarray(a.clone(), [1, 2]).unwrap();
+    let y = x.slice(s![0, .., ndarray::NewAxis]).unwrap();
+    assert_eq!(y.shape(), &[3, 1]);
+    assert_array_eq(
+        &y,
+        &a.slice(s![0, .., ndarray::NewAxis]).to_owned().into_dyn(),
+    );
+}

@@ -118,10 +118,17 @@ impl<T: Element> Array<T> {
                 }
             }
         }
-        if maps.iter().enumerate().all(|(a, m)| {
+        // Every axis taken whole, in place: the array itself. (An index on an axis of length
+        // 1 with a new axis elsewhere keeps the count of axes but not their order.)
+        let whole = maps.iter().enumerate().all(|(a, m)| {
             matches!(m, AxisMap::Range { first: 0, step: 1, len } if *len == self.shape()[a])
-        }) && layout.len() == self.ndim()
-        {
+        });
+        let in_place = layout.len() == self.ndim()
+            && layout
+                .iter()
+                .enumerate()
+                .all(|(k, a)| *a == OutAxis::Input(k));
+        if whole && in_place {
             return Ok(self.clone());
         }
         let sizes = maps
