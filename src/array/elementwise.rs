@@ -130,7 +130,7 @@ impl<T: Element> Array<T> {
             ],
         )?;
         let mut inputs = aligned.inputs;
-        let mut axes = aligned.axes;
+        let axes = aligned.axes;
         let same_shape = axes.iter().all(|a| {
             a.len() == aligned.chunks.ndim() && a.iter().enumerate().all(|(j, &k)| k == Some(j))
         });
@@ -159,32 +159,51 @@ impl<T: Element> Array<T> {
             chunks: aligned.chunks.clone(),
             _t: PhantomData,
         });
-        let kernel: Kernel = Box::new(move |_, shape, inputs| {
-            let a = block_of::<T>(&inputs[0]).view();
-            let b = block_of::<T2>(&inputs[1]).view();
-            let a = a
-                .broadcast(shape.clone())
-                .expect("aligned blocks broadcast");
-            let b = b
-                .broadcast(shape.clone())
-                .expect("aligned blocks broadcast");
-            Ok(owned(
-                Zip::from(&a)
-                    .and(&b)
-                    .map_collect(|x, y| f(x.clone(), y.clone())),
-            ))
-        });
-        axes.truncate(2);
-        Ok(Array::from_node(Blockwise {
-            elem_size: std::mem::size_of::<U>(),
-            elem_type: std::any::TypeId::of::<U>(),
-            name: "zip_with".into(),
-            chunks: aligned.chunks,
+        let kernel = move |a: ArrayViewD<'_, T>, b: ArrayViewD<'_, T2>| {
+            Zip::from(&a)
+                .and(&b)
+                .map_collect(|x, y| f(x.clone(), y.clone()))
+        };
+        Ok(broadcast_blockwise(
+            "zip_with",
+            aligned.chunks,
             inputs,
             axes,
             kernel,
-            writer: Some(writer),
-        }))
+            Some(writer),
+        ))
+    }
+
+    /// Applies `f` to each pair of aligned blocks of this array and `other` (numpy
+    /// broadcasting, both views broadcast to the output block's shape): for block-level work
+    /// over a broadcast operand, such as a lookup table held in a 0-d array, without touching
+    /// the operand once per element.
+    pub(crate) fn zip_blocks<T2, U, F>(
+        &self,
+        op: &'static str,
+        other: &Array<T2>,
+        f: F,
+    ) -> Result<Array<U>>
+    where
+        T2: Element,
+        U: Element,
+        F: Fn(ArrayViewD<'_, T>, ArrayViewD<'_, T2>) -> ArrayD<U> + Send + Sync + 'static,
+    {
+        let aligned = align(
+            op,
+            &[
+                (self.node.clone(), rechunk_fn::<T>()),
+                (other.node.clone(), rechunk_fn::<T2>()),
+            ],
+        )?;
+        Ok(broadcast_blockwise(
+            op,
+            aligned.chunks,
+            aligned.inputs,
+            aligned.axes,
+            f,
+            None,
+        ))
     }
 
     /// Applies `f` to each block; each output block must keep its input block's shape.
@@ -343,6 +362,46 @@ impl<T: Element> Array<T> {
         });
         self.unary(name, out, kernel, None)
     }
+}
+
+/// A blockwise step over two aligned inputs: `f` on each pair of blocks, broadcast to the
+/// output block's shape (`writer` writes the result in place when it is a root).
+fn broadcast_blockwise<T, T2, U, F>(
+    name: &'static str,
+    chunks: Chunks,
+    inputs: Vec<crate::expr::NodeRef>,
+    mut axes: Vec<Vec<Option<usize>>>,
+    f: F,
+    writer: Option<Box<dyn Any + Send + Sync>>,
+) -> Array<U>
+where
+    T: Element,
+    T2: Element,
+    U: Element,
+    F: Fn(ArrayViewD<'_, T>, ArrayViewD<'_, T2>) -> ArrayD<U> + Send + Sync + 'static,
+{
+    let kernel: Kernel = Box::new(move |_, shape, inputs| {
+        let a = block_of::<T>(&inputs[0]).view();
+        let b = block_of::<T2>(&inputs[1]).view();
+        let a = a
+            .broadcast(shape.clone())
+            .expect("aligned blocks broadcast");
+        let b = b
+            .broadcast(shape.clone())
+            .expect("aligned blocks broadcast");
+        Ok(owned(f(a, b)))
+    });
+    axes.truncate(2);
+    Array::from_node(Blockwise {
+        elem_size: std::mem::size_of::<U>(),
+        elem_type: std::any::TypeId::of::<U>(),
+        name: name.into(),
+        chunks,
+        inputs,
+        axes,
+        kernel,
+        writer,
+    })
 }
 
 /// Boxes a writer for [`Blockwise::writer`].

@@ -153,7 +153,14 @@ pub fn label_with_structure(
         |a: &Vec<Summary>, b: &Vec<Summary>| a.iter().chain(b).cloned().collect(),
         move |s: &Vec<Summary>| resolve(s, &offsets, &shape).map(Arc::new),
     )?;
-    let labels = provisional.zip_with(&table, |p, t: Arc<Table>| t.get(p))?;
+    // One lookup per cell in the table, which each block reads once (not once per cell).
+    let labels = provisional.zip_blocks("label", &table, |p, t| {
+        // An empty block's broadcast table has no cell either.
+        match t.iter().next() {
+            Some(t) => p.mapv(|v| t.get(v)),
+            None => ArrayD::zeros(p.raw_dim()),
+        }
+    })?;
     let count = table.map(|t| t.objects);
     Ok((labels, count))
 }
@@ -171,6 +178,10 @@ fn label_block(b: ArrayViewD<'_, bool>, offsets: &[Vec<isize>]) -> ArrayD<u32> {
         .iter()
         .filter(|o| o.iter().find(|&&k| k != 0).is_some_and(|&k| k < 0))
         .collect();
+    let deltas: Vec<isize> = earlier
+        .iter()
+        .map(|o| (0..ndim).map(|k| o[k] * strides[k] as isize).sum())
+        .collect();
     let mut parent: Vec<usize> = (0..cells.len()).collect();
     let find = |parent: &mut Vec<usize>, mut i: usize| {
         while parent[i] != i {
@@ -182,29 +193,23 @@ fn label_block(b: ArrayViewD<'_, bool>, offsets: &[Vec<isize>]) -> ArrayD<u32> {
     let mut idx = vec![0usize; ndim];
     for (i, &on) in cells.iter().enumerate() {
         if i > 0 {
-            // Advance the multi-index in raster order.
-            for k in (0..ndim).rev() {
-                idx[k] += 1;
-                if idx[k] < shape[k] {
-                    break;
-                }
-                idx[k] = 0;
-            }
+            advance(&mut idx, &shape);
         }
         if !on {
             continue;
         }
-        for o in &earlier {
-            let inside = (0..ndim).all(|k| {
-                let p = idx[k] as isize + o[k];
-                p >= 0 && (p as usize) < shape[k]
-            });
+        // Away from the block's edge every neighbour is inside: no bounds to check.
+        let interior = (0..ndim).all(|k| idx[k] > 0 && idx[k] + 1 < shape[k]);
+        for (o, &delta) in earlier.iter().zip(&deltas) {
+            let inside = interior
+                || (0..ndim).all(|k| {
+                    let p = idx[k] as isize + o[k];
+                    p >= 0 && (p as usize) < shape[k]
+                });
             if !inside {
                 continue;
             }
-            let j = (0..ndim)
-                .map(|k| (idx[k] as isize + o[k]) as usize * strides[k])
-                .sum::<usize>();
+            let j = (i as isize + delta) as usize;
             if cells[j] {
                 let (a, c) = (find(&mut parent, i), find(&mut parent, j));
                 // The earlier cell's root stays the root: roots are first cells.
@@ -227,6 +232,17 @@ fn label_block(b: ArrayViewD<'_, bool>, offsets: &[Vec<isize>]) -> ArrayD<u32> {
         }
     }
     ArrayD::from_shape_vec(IxDyn(&shape), local).expect("one label per cell")
+}
+
+/// Moves the multi-index `idx` to the next cell of `shape` in raster order.
+fn advance(idx: &mut [usize], shape: &[usize]) {
+    for k in (0..shape.len()).rev() {
+        idx[k] += 1;
+        if idx[k] < shape[k] {
+            return;
+        }
+        idx[k] = 0;
+    }
 }
 
 /// The block of a summary without labels.
@@ -253,21 +269,29 @@ fn summary(b: ArrayViewD<'_, u64>, start: &[usize], shape: &[usize]) -> Summary 
         block: NO_BLOCK,
         ..Summary::default()
     };
-    for (idx, &p) in b.indexed_iter() {
+    let b = b.as_standard_layout();
+    let dims = b.shape().to_vec();
+    let mut idx = vec![0usize; ndim];
+    for (i, &p) in b.as_slice().expect("standard layout").iter().enumerate() {
+        if i > 0 {
+            advance(&mut idx, &dims);
+        }
         if p == 0 {
             continue;
         }
         s.block = p >> 32;
-        let pos: u64 = (0..ndim)
-            .map(|k| (start[k] + idx[k]) as u64 * strides[k])
-            .sum();
+        let pos = |idx: &[usize]| -> u64 {
+            (0..ndim)
+                .map(|k| (start[k] + idx[k]) as u64 * strides[k])
+                .sum()
+        };
         let local = (p & 0xffff_ffff) as usize;
         if local > s.first.len() {
             // Local labels appear first in raster order: label k's first cell is found here.
-            s.first.push(pos);
+            s.first.push(pos(&idx));
         }
-        if (0..ndim).any(|k| idx[k] == 0 || idx[k] + 1 == b.shape()[k]) {
-            s.shell.push((pos, p));
+        if (0..ndim).any(|k| idx[k] == 0 || idx[k] + 1 == dims[k]) {
+            s.shell.push((pos(&idx), p));
         }
     }
     s
@@ -276,7 +300,8 @@ fn summary(b: ArrayViewD<'_, u64>, start: &[usize], shape: &[usize]) -> Summary 
 /// For each block, its local labels' final labels; and the number of objects.
 #[derive(Debug, Default)]
 struct Table {
-    blocks: HashMap<u64, Vec<u32>>,
+    /// By block index: each local label's final label.
+    blocks: Vec<Vec<u32>>,
     objects: usize,
 }
 
@@ -285,7 +310,7 @@ impl Table {
         if p == 0 {
             return 0;
         }
-        self.blocks[&(p >> 32)][(p & 0xffff_ffff) as usize - 1]
+        self.blocks[(p >> 32) as usize][(p & 0xffff_ffff) as usize - 1]
     }
 }
 
@@ -368,12 +393,16 @@ fn resolve(summaries: &[Summary], offsets: &[Vec<isize>], shape: &[usize]) -> Re
         .enumerate()
         .map(|(i, &(_, root))| (root, i as u32 + 1))
         .collect();
-    let mut blocks = HashMap::new();
-    for s in summaries {
+    let mut blocks = Vec::new();
+    for s in summaries.iter().filter(|s| s.block != NO_BLOCK) {
         let table: Vec<u32> = (0..s.first.len())
             .map(|l| number[&find(&mut parent, s.block << 32 | (l as u64 + 1))])
             .collect();
-        blocks.insert(s.block, table);
+        let b = s.block as usize;
+        if blocks.len() <= b {
+            blocks.resize(b + 1, Vec::new());
+        }
+        blocks[b] = table;
     }
     Ok(Table {
         blocks,
