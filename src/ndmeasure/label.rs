@@ -135,7 +135,7 @@ pub fn label_with_structure(
     let offs = offsets.clone();
     let provisional: Array<u64> = mask.map_blocks_indexed(move |idx, b| {
         let block = grid.linear_index(idx) as u64;
-        label_block(b, &offs).mapv(|l| if l == 0 { 0 } else { block << 32 | l as u64 })
+        label_block(b, &offs, block)
     });
     let shape = mask.shape().to_vec();
     let all: Vec<usize> = (0..ndim).collect();
@@ -166,8 +166,9 @@ pub fn label_with_structure(
 }
 
 /// Labels the true cells of one block `1..=k` in raster order of each object's first cell,
-/// joining neighbours at `offsets`.
-fn label_block(b: ArrayViewD<'_, bool>, offsets: &[Vec<isize>]) -> ArrayD<u32> {
+/// joining neighbours at `offsets`, as provisional ids `block << 32 | label` (0 for the
+/// background).
+fn label_block(b: ArrayViewD<'_, bool>, offsets: &[Vec<isize>], block: u64) -> ArrayD<u64> {
     let b = b.as_standard_layout();
     let shape = b.shape().to_vec();
     let ndim = shape.len();
@@ -218,20 +219,20 @@ fn label_block(b: ArrayViewD<'_, bool>, offsets: &[Vec<isize>]) -> ArrayD<u32> {
             }
         }
     }
-    let mut next = 0u32;
-    let mut local = vec![0u32; cells.len()];
+    let mut next = block << 32;
+    let mut ids = vec![0u64; cells.len()];
     for i in 0..cells.len() {
         if cells[i] {
             let r = find(&mut parent, i);
             if r == i {
                 next += 1;
-                local[i] = next;
+                ids[i] = next;
             } else {
-                local[i] = local[r];
+                ids[i] = ids[r];
             }
         }
     }
-    ArrayD::from_shape_vec(IxDyn(&shape), local).expect("one label per cell")
+    ArrayD::from_shape_vec(IxDyn(&shape), ids).expect("one id per cell")
 }
 
 /// Moves the multi-index `idx` to the next cell of `shape` in raster order.
