@@ -208,10 +208,25 @@ pub(crate) fn separable<T: Float + Element>(
     passes: &[(usize, Vec<T>)],
     outside: &Outside<T>,
 ) -> ArrayD<T> {
+    per_axis(padded, passes, outside, |v, axis, w| {
+        correlate1d_valid(v, axis, w)
+    })
+}
+
+/// One 1-D pass per `(axis, parameter)`, in order, each `run(input, axis, parameter)` valid
+/// along its axis. Along axes with a constant boundary, the cells outside the array are reset
+/// to the constant after each pass that does not filter them yet, as scipy pads every pass's
+/// input anew.
+pub(crate) fn per_axis<T: Element, P>(
+    padded: ArrayViewD<'_, T>,
+    passes: &[(usize, P)],
+    outside: &Outside<T>,
+    run: impl Fn(ArrayViewD<'_, T>, usize, &P) -> ArrayD<T>,
+) -> ArrayD<T> {
     let mut cur: Option<ArrayD<T>> = None;
-    for (k, (axis, w)) in passes.iter().enumerate() {
+    for (k, (axis, p)) in passes.iter().enumerate() {
         let input = cur.as_ref().map_or_else(|| padded.view(), |c| c.view());
-        let mut next = correlate1d_valid(input, *axis, w);
+        let mut next = run(input, *axis, p);
         let later: Vec<usize> = passes[k + 1..].iter().map(|(a, _)| *a).collect();
         refill_outside(&mut next, &later, outside);
         cur = Some(next);

@@ -259,15 +259,9 @@ pub fn uniform_filter<T: Float + Element>(
         depth,
         boundary,
         move |padded, outside| {
-            let mut cur: Option<ArrayD<T>> = None;
-            for (k, &(axis, n)) in axes.iter().enumerate() {
-                let input = cur.as_ref().map_or_else(|| padded.view(), |c| c.view());
-                let mut next = kernels::uniform1d_valid(input, axis, n);
-                let later: Vec<usize> = axes[k + 1..].iter().map(|&(a, _)| a).collect();
-                kernels::refill_outside(&mut next, &later, outside);
-                cur = Some(next);
-            }
-            cur.unwrap_or_else(|| padded.to_owned())
+            kernels::per_axis(padded, &axes, outside, |v, axis, &n| {
+                kernels::uniform1d_valid(v, axis, n)
+            })
         },
     )
 }
@@ -310,15 +304,9 @@ pub(crate) fn extreme_filter<T: Element + Copy + PartialOrd>(
         .filter(|&(_, n)| n > 1)
         .collect();
     filter(x, op, depth, boundary, move |padded, outside| {
-        let mut cur: Option<ArrayD<T>> = None;
-        for (k, &(axis, n)) in axes.iter().enumerate() {
-            let input = cur.as_ref().map_or_else(|| padded.view(), |c| c.view());
-            let mut next = extreme1d_valid(input, axis, n, pick);
-            let later: Vec<usize> = axes[k + 1..].iter().map(|&(a, _)| a).collect();
-            kernels::refill_outside(&mut next, &later, outside);
-            cur = Some(next);
-        }
-        cur.unwrap_or_else(|| padded.to_owned())
+        kernels::per_axis(padded, &axes, outside, |v, axis, &n| {
+            extreme1d_valid(v, axis, n, pick)
+        })
     })
 }
 

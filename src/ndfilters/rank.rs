@@ -204,7 +204,7 @@ pub fn correlate<T: Float + Element>(
     weights: &ArrayD<T>,
     boundary: impl IntoBoundaries<T>,
 ) -> Result<Array<T>> {
-    weighted(x, "correlate", weights.view(), boundary)
+    weighted(x, "correlate", weights.view(), boundary, false)
 }
 
 /// n-d convolution with `weights`: correlation with the weights mirrored through their centre,
@@ -235,21 +235,12 @@ pub fn convolve<T: Float + Element>(
         mirrored.invert_axis(ndarray::Axis(axis));
     }
     // Mirrored through the centre: an even extent's centre moves by one, as scipy's origin.
-    weighted_placed(x, "convolve", mirrored, boundary, true)
-}
-
-fn weighted<T: Float + Element>(
-    x: &Array<T>,
-    op: &'static str,
-    weights: ArrayViewD<'_, T>,
-    boundary: impl IntoBoundaries<T>,
-) -> Result<Array<T>> {
-    weighted_placed(x, op, weights, boundary, false)
+    weighted(x, "convolve", mirrored, boundary, true)
 }
 
 /// Correlation with `weights`, placed as scipy places them, or one cell later on each axis of
 /// even extent if `mirrored` (a convolution's mirrored weights).
-fn weighted_placed<T: Float + Element>(
+fn weighted<T: Float + Element>(
     x: &Array<T>,
     op: &'static str,
     weights: ArrayViewD<'_, T>,
