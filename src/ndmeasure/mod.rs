@@ -92,6 +92,26 @@ fn slots(op: &'static str, index: &[u32]) -> Result<(Arc<Slots>, Vec<usize>, usi
     Ok((Arc::new(slots), which, n))
 }
 
+/// Each cell's value with its label, the slots of the labels of `index`, each entry's slot and
+/// the number of slots; an error unless `labels` has `input`'s shape and `index` a label.
+#[allow(clippy::type_complexity)]
+fn labelled<T: Measurable>(
+    op: &'static str,
+    input: &Array<T>,
+    labels: &Array<u32>,
+    index: &[u32],
+) -> Result<(Array<(T, u32)>, Arc<Slots>, Vec<usize>, usize)> {
+    if input.shape() != labels.shape() {
+        return Err(Error::IncompatibleShapes {
+            op,
+            left: input.shape().to_vec(),
+            right: labels.shape().to_vec(),
+        });
+    }
+    let (slots, which, n) = slots(op, index)?;
+    Ok((input.zip_with(labels, |v, l| (v, l))?, slots, which, n))
+}
+
 /// A label's partial statistics: count, mean and M2 (merged with Chan's formula), the plain
 /// sum, the extremes with their row-major positions, and value-weighted coordinate sums.
 #[derive(Clone, Debug, Default)]
@@ -155,16 +175,8 @@ fn stats<T: Measurable>(
     index: &[u32],
     needs: Needs,
 ) -> Result<(Partials<T>, Vec<usize>)> {
-    if input.shape() != labels.shape() {
-        return Err(Error::IncompatibleShapes {
-            op,
-            left: input.shape().to_vec(),
-            right: labels.shape().to_vec(),
-        });
-    }
-    let (slots, which, n) = slots(op, index)?;
+    let (pairs, slots, which, n) = labelled(op, input, labels, index)?;
     let shape = input.shape().to_vec();
-    let pairs = input.zip_with(labels, |v, l| (v, l))?;
     let all: Vec<usize> = (0..shape.len()).collect();
     let chunk = move |b: ArrayViewD<'_, (T, u32)>, _: &[usize], start: &[usize]| {
         let mut out: Vec<Stats<T>> = vec![Stats::default(); n];
@@ -268,10 +280,10 @@ fn per_index_rows<T: Measurable, R: Element>(
 }
 
 /// A lazy 1-D array of `index.len()` values, `f(stats of the entry's label)` each.
-fn per_index<T: Measurable, R: Element>(
-    reduced: Partials<T>,
+fn per_index<S: Element, R: Element>(
+    reduced: Array<Vec<S>>,
     which: Vec<usize>,
-    f: impl Fn(&Stats<T>) -> R + Send + Sync + 'static,
+    f: impl Fn(&S) -> R + Send + Sync + 'static,
 ) -> Result<Array<R>> {
     let n = which.len();
     reduced
@@ -633,16 +645,7 @@ where
     R: Element,
     F: Fn(&[T]) -> R + Send + Sync + 'static,
 {
-    let op = "labeled_comprehension";
-    if input.shape() != labels.shape() {
-        return Err(Error::IncompatibleShapes {
-            op,
-            left: input.shape().to_vec(),
-            right: labels.shape().to_vec(),
-        });
-    }
-    let (slots, which, n) = slots(op, index)?;
-    let pairs = input.zip_with(labels, |v, l| (v, l))?;
+    let (pairs, slots, which, n) = labelled("labeled_comprehension", input, labels, index)?;
     let all: Vec<usize> = (0..input.ndim()).collect();
     let chunk = move |b: ArrayViewD<'_, (T, u32)>, _: &[usize], _: &[usize]| {
         let mut out: Vec<Vec<T>> = vec![Vec::new(); n];
@@ -660,18 +663,11 @@ where
             .collect::<Vec<Vec<T>>>()
     };
     let gathered = pairs.reduction(&all, false, 4, chunk, merge, |s| Ok(s.clone()))?;
-    let len = which.len();
-    gathered
-        .insert_axis(0)?
-        .map_blocks_with_chunks(vec![vec![len]], move |_, b| {
-            let s = b.iter().next().expect("one partial");
-            ArrayD::from_shape_fn(IxDyn(&[len]), |i| {
-                let values = &s[which[i[0]]];
-                if values.is_empty() {
-                    default.clone()
-                } else {
-                    f(values)
-                }
-            })
-        })
+    per_index(gathered, which, move |values: &Vec<T>| {
+        if values.is_empty() {
+            default.clone()
+        } else {
+            f(values)
+        }
+    })
 }
