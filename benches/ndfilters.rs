@@ -23,14 +23,20 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::{Array2, Array3, ArrayView2, Axis, Ix2, s};
 use rayon::prelude::*;
 
-fn gaussian(c: &mut Criterion) {
-    let pool = Scheduler::threads(2);
-    let sync = Scheduler::synchronous();
+/// The 4096 x 4096 test image (the same as `scripts/ndfilters_bench.py` makes), as one block
+/// and in 1024 x 1024 blocks.
+fn image_4096() -> (Array<f64>, Array<f64>) {
     let img = Array2::from_shape_fn((4096, 4096), |(i, j)| {
         ((i * 31 + j * 17) % 101) as f64 / 100.0
     });
     let whole = Array::from_ndarray(img.clone(), [4096, 4096]).unwrap();
-    let chunked = Array::from_ndarray(img, [1024, 1024]).unwrap();
+    (whole, Array::from_ndarray(img, [1024, 1024]).unwrap())
+}
+
+fn gaussian(c: &mut Criterion) {
+    let pool = Scheduler::threads(2);
+    let sync = Scheduler::synchronous();
+    let (whole, chunked) = image_4096();
     let mut g = c.benchmark_group("gaussian_sigma3_4096x4096");
     g.sample_size(10);
     g.bench_function("chunkwise_1024_blocks_threads2", |b| {
@@ -76,11 +82,7 @@ fn uniform(c: &mut Criterion) {
 fn uniform_wide(c: &mut Criterion) {
     let pool = Scheduler::threads(2);
     let sync = Scheduler::synchronous();
-    let img = Array2::from_shape_fn((4096, 4096), |(i, j)| {
-        ((i * 31 + j * 17) % 101) as f64 / 100.0
-    });
-    let whole = Array::from_ndarray(img.clone(), [4096, 4096]).unwrap();
-    let chunked = Array::from_ndarray(img, [1024, 1024]).unwrap();
+    let (whole, chunked) = image_4096();
     let mut g = c.benchmark_group("uniform_size31_4096x4096");
     g.sample_size(10);
     g.bench_function("chunkwise_1024_blocks_threads2", |b| {
