@@ -220,7 +220,8 @@ pub(crate) fn run_under_memory_limit(name: &str) {
     let me = std::env::current_exe().unwrap();
     let out = std::process::Command::new("sh")
         .arg("-c")
-        .arg("ulimit -v 4194304 && exec \"$0\" --exact \"$1\" --test-threads 1 --nocapture")
+        // A watchdog too: a child that hangs fails the test instead of stalling CI.
+        .arg("ulimit -v 4194304 && exec timeout 300 \"$0\" --exact \"$1\" --test-threads 1 --nocapture")
         .arg(&me)
         .arg(name)
         .env(MEMORY_LIMITED_CHILD, "1")
