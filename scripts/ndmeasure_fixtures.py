@@ -1,7 +1,7 @@
 """Reference measurements of scipy.ndimage for chunkwise's ndmeasure tests.
 
 Optional comparison script: the committed fixtures under tests/data/ndmeasure/ were made with it
-(scipy 1.17.1, numpy 2.4.6); the Rust tests read them and need no Python.
+(scipy 1.17.1, numpy 2.4.6, scikit-image 0.26.0 for threshold_otsu); the Rust tests read them and need no Python.
 
     python3 scripts/ndmeasure_fixtures.py
 
@@ -55,6 +55,47 @@ def labelling(rng):
     (OUT / "label_manifest.txt").write_text("\n".join(lines) + "\n")
 
 
+def histograms(rng):
+    """numpy's histogram, bincount, unique and quantile and scikit-image's threshold_otsu on
+    images of several element types: (name, dtype, shape) in histogram_manifest.txt, results
+    in <name>_hist.json."""
+    from skimage.filters import threshold_otsu
+
+    smooth = ndimage.gaussian_filter(rng.random((40, 33)), 2)
+    images = {
+        # Values on exact bin edges and ties: multiples of 1/8 from -12 to 12.
+        "h_f64": (np.round(rng.standard_normal((31, 27)) * 32) / 8).astype("<f8"),
+        "h_u8": (smooth * 255).astype("u1"),
+        "h_u16": (rng.gamma(2.0, 300.0, (17, 12, 9))).astype("<u2"),
+        "h_f64_3d": rng.standard_normal((9, 10, 11)).astype("<f8") ** 3,
+        "h_i32": rng.integers(-40, 900, (25, 20)).astype("<i4"),
+    }
+    q = [0.0, 0.1, 0.25, 0.5, 0.731, 0.999, 1.0]
+    lines = []
+    for name, im in images.items():
+        im.tofile(OUT / f"{name}.bin")
+        lines.append(f"{name} {im.dtype.str} " + " ".join(map(str, im.shape)))
+        lo, hi = float(im.min()), float(im.max())
+        mid = (lo + hi) / 2
+        results = {
+            "histogram_10": np.histogram(im, 10)[0].tolist(),
+            "histogram_edges_10": np.histogram_bin_edges(im, 10).tolist(),
+            "histogram_7_range": np.histogram(im, 7, range=(lo + 0.1 * (hi - lo), mid))[0].tolist(),
+            "range": [lo + 0.1 * (hi - lo), mid],
+            "histogram_256": np.histogram(im, 256)[0].tolist(),
+            "q": q,
+            "quantile": np.quantile(im, q).tolist(),
+            "percentile": np.percentile(im, [p * 100 for p in q]).tolist(),
+            "unique": np.unique(im).tolist(),
+            "otsu_256": float(threshold_otsu(im, 256)),
+            "otsu_37": float(threshold_otsu(im, 37)),
+        }
+        if im.dtype.kind in "ui" and im.min() >= 0:
+            results["bincount"] = np.bincount(im.ravel()).tolist()
+        (OUT / f"{name}_hist.json").write_text(json.dumps(results))
+    (OUT / "histogram_manifest.txt").write_text("\n".join(lines) + "\n")
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(20261202)
@@ -87,6 +128,7 @@ def main():
         text = json.dumps(results).replace("NaN", "null")
         (OUT / f"{name}.json").write_text(text)
     labelling(rng)
+    histograms(rng)
     print(f"wrote fixtures to {OUT}")
 
 

@@ -378,3 +378,289 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+/// One histogram fixture: `image` of element type `T`, checked against numpy's and
+/// scikit-image's results under several chunkings, blocks of one element included.
+fn check_histograms<T>(name: &str, image: ArrayD<T>, want: &Value)
+where
+    T: ndmeasure::Measurable + Into<f64>,
+{
+    let s = Scheduler::threads(2);
+    let shape = image.shape().to_vec();
+    let counts = |v: &Value| -> Vec<u64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_u64().unwrap())
+            .collect()
+    };
+    let range = floats(&want["range"]);
+    let q = floats(&want["q"]);
+    let chunkings = [
+        shape.iter().map(|&n| vec![n]).collect::<Vec<_>>(),
+        shape.iter().map(|&n| vec![1; n]).collect(),
+        common::seeded_chunks(&shape, 5),
+    ];
+    for chunks in chunkings {
+        let x = Array::from_ndarray(image.clone(), chunks.clone()).unwrap();
+        let what = |f: &str| format!("{name} {f} with chunks {chunks:?}");
+        let u64s = |a: Array<u64>| {
+            a.compute_with(&s)
+                .unwrap()
+                .iter()
+                .copied()
+                .collect::<Vec<_>>()
+        };
+        let f64s = |a: Array<f64>| {
+            a.compute_with(&s)
+                .unwrap()
+                .iter()
+                .copied()
+                .collect::<Vec<_>>()
+        };
+        let hist = |bins, range| u64s(ndmeasure::histogram(&x, bins, range).unwrap());
+        assert_eq!(
+            hist(10, None),
+            counts(&want["histogram_10"]),
+            "{}",
+            what("histogram 10")
+        );
+        assert_eq!(
+            hist(256, None),
+            counts(&want["histogram_256"]),
+            "{}",
+            what("histogram 256")
+        );
+        assert_eq!(
+            hist(7, Some((range[0], range[1]))),
+            counts(&want["histogram_7_range"]),
+            "{}",
+            what("histogram 7 over a range")
+        );
+        assert_eq!(
+            f64s(ndmeasure::histogram_bin_edges(&x, 10, None).unwrap()),
+            floats(&want["histogram_edges_10"]),
+            "{}",
+            what("edges")
+        );
+        // Exact, not close: the ranks are found exactly and interpolated as numpy does.
+        assert_eq!(
+            f64s(ndmeasure::quantile(&x, &q).unwrap()),
+            floats(&want["quantile"]),
+            "{}",
+            what("quantile")
+        );
+        let p: Vec<f64> = q.iter().map(|q| q * 100.0).collect();
+        assert_eq!(
+            f64s(ndmeasure::percentile(&x, &p).unwrap()),
+            floats(&want["percentile"]),
+            "{}",
+            what("percentile")
+        );
+        let unique: Vec<f64> = ndmeasure::unique(&x)
+            .unwrap()
+            .compute_scalar_with(&s)
+            .unwrap()
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        assert_eq!(unique, floats(&want["unique"]), "{}", what("unique"));
+        for nbins in [256, 37] {
+            let t = ndmeasure::threshold_otsu(&x, nbins).unwrap();
+            let want = want[format!("otsu_{nbins}")].as_f64().unwrap();
+            assert_eq!(t.compute_scalar_with(&s).unwrap(), want, "{}", what("otsu"));
+        }
+    }
+}
+
+#[test]
+fn histograms_quantiles_and_otsu_equal_numpys_and_scikit_images() {
+    let manifest = std::fs::read_to_string(data_dir().join("histogram_manifest.txt")).unwrap();
+    for line in manifest.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let (name, dtype) = (words[0], words[1]);
+        let shape: Vec<usize> = words[2..].iter().map(|w| w.parse().unwrap()).collect();
+        let want: Value = serde_json::from_str(
+            &std::fs::read_to_string(data_dir().join(format!("{name}_hist.json"))).unwrap(),
+        )
+        .unwrap();
+        let file = format!("{name}.bin");
+        match dtype {
+            "<f8" => check_histograms(
+                name,
+                read(&file, &shape, 8, |c| {
+                    f64::from_le_bytes(c.try_into().unwrap())
+                }),
+                &want,
+            ),
+            "|u1" => check_histograms(name, read(&file, &shape, 1, |c| c[0]), &want),
+            "<u2" => {
+                let im = read(&file, &shape, 2, |c| {
+                    u16::from_le_bytes(c.try_into().unwrap())
+                });
+                let x = Array::from_ndarray(im.clone(), common::seeded_chunks(&shape, 4)).unwrap();
+                let got = ndmeasure::bincount(&x, 0)
+                    .unwrap()
+                    .compute_scalar()
+                    .unwrap();
+                let counts: Vec<u64> = want["bincount"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.as_u64().unwrap())
+                    .collect();
+                assert_eq!(got, counts, "{name} bincount");
+                check_histograms(name, im, &want);
+            }
+            "<i4" => check_histograms(
+                name,
+                read(&file, &shape, 4, |c| {
+                    i32::from_le_bytes(c.try_into().unwrap())
+                }),
+                &want,
+            ),
+            other => panic!("fixture {name}: unexpected dtype {other}"),
+        }
+    }
+}
+
+/// Random integer-valued images with random chunkings (0-d arrays and empty axes included).
+fn images() -> impl Strategy<Value = (ArrayD<i32>, Vec<Vec<usize>>)> {
+    common::shape().prop_flat_map(|shape| {
+        let n: usize = shape.iter().product();
+        let image = proptest::collection::vec(-20i32..60, n);
+        let chunks = common::chunking(shape.clone());
+        (image, chunks).prop_map(move |(v, chunks)| {
+            (ArrayD::from_shape_vec(IxDyn(&shape), v).unwrap(), chunks)
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    /// Histogram, bincount, unique, quantile and Otsu's threshold of random images under
+    /// random chunkings equal plain whole-array versions written here: bins found by
+    /// comparing with the edges, a sort for the order statistics, and Otsu's threshold of the
+    /// same image in one block.
+    #[test]
+    fn histograms_and_order_statistics_equal_whole_array_oracles((image, chunks) in images()) {
+        let s = Scheduler::threads(2);
+        let x = Array::from_ndarray(image.clone(), chunks).unwrap();
+        let mut sorted: Vec<i32> = image.iter().copied().collect();
+        sorted.sort_unstable();
+
+        let edges = ndmeasure::histogram_bin_edges(&x, 6, Some((-5.0, 30.5))).unwrap().compute_with(&s).unwrap();
+        let mut want = vec![0u64; 6];
+        for &v in &sorted {
+            let v = f64::from(v);
+            if let Some(i) = (0..6).find(|&i| edges[i] <= v && (v < edges[i + 1] || (i == 5 && v == edges[6]))) {
+                want[i] += 1;
+            }
+        }
+        let got = ndmeasure::histogram(&x, 6, Some((-5.0, 30.5))).unwrap().compute_with(&s).unwrap();
+        prop_assert_eq!(got.iter().copied().collect::<Vec<_>>(), want);
+
+        let mut distinct = sorted.clone();
+        distinct.dedup();
+        prop_assert_eq!(ndmeasure::unique(&x).unwrap().compute_scalar_with(&s).unwrap(), distinct);
+
+        let shifted = x.map(|v| (v + 20) as u32);
+        let mut counts = vec![0u64; 3];
+        for &v in &sorted {
+            let v = (v + 20) as usize;
+            if v >= counts.len() { counts.resize(v + 1, 0); }
+            counts[v] += 1;
+        }
+        prop_assert_eq!(ndmeasure::bincount(&shifted, 3).unwrap().compute_scalar_with(&s).unwrap(), counts);
+
+        let q = [0.0, 0.3, 0.5, 0.95, 1.0];
+        let got = ndmeasure::quantile(&x, &q).unwrap().compute_with(&s);
+        let one_block: Vec<Vec<usize>> = image.shape().iter().map(|&n| vec![n]).collect();
+        let whole = Array::from_ndarray(image.clone(), one_block).unwrap();
+        let otsu = ndmeasure::threshold_otsu(&x, 20).unwrap().compute_scalar_with(&s);
+        let otsu_whole = ndmeasure::threshold_otsu(&whole, 20).unwrap().compute_scalar_with(&s);
+        if sorted.is_empty() {
+            let empty = |r: &Result<_, Error>| matches!(r, Err(Error::EmptyReduction { .. }));
+            prop_assert!(empty(&got.map(|_| ())));
+            prop_assert!(empty(&otsu.map(|_| ())));
+        } else {
+            let n = sorted.len();
+            for (g, q) in got.unwrap().iter().zip(q) {
+                let at = (n - 1) as f64 * q;
+                let (lo, hi) = (sorted[at.floor() as usize], sorted[at.ceil() as usize]);
+                let want = f64::from(lo) + f64::from(hi - lo) * (at - at.floor());
+                prop_assert!((g - want).abs() <= 1e-9, "quantile {}: {} != {}", q, g, want);
+            }
+            let otsu = otsu.unwrap();
+            prop_assert_eq!(otsu, otsu_whole.unwrap());
+            prop_assert!(sorted.contains(&(otsu as i32)), "an integer image's threshold is one of its values");
+        }
+    }
+}
+
+#[test]
+fn bad_histogram_and_quantile_arguments_are_errors() {
+    let x = Array::from_ndarray(ndarray::array![1.0, f64::NAN, 3.0].into_dyn(), [2]).unwrap();
+    let bad = |r: Result<Array<u64>, Error>| matches!(r, Err(Error::InvalidParameter { .. }));
+    assert!(bad(ndmeasure::histogram(&x, 0, None)));
+    assert!(bad(ndmeasure::histogram(&x, 3, Some((2.0, 1.0)))));
+    assert!(bad(ndmeasure::histogram(&x, 3, Some((0.0, f64::INFINITY)))));
+    // The default range of an array holding NaN is not finite: an error at compute.
+    let e = ndmeasure::histogram(&x, 3, None)
+        .unwrap()
+        .compute()
+        .unwrap_err();
+    assert!(e.to_string().contains("NaN"), "{e}");
+    // An explicit range leaves NaN uncounted, as numpy.
+    let h = ndmeasure::histogram(&x, 2, Some((1.0, 3.0)))
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(h, ndarray::array![1u64, 1].into_dyn());
+    for q in [&[][..], &[1.5], &[-0.1], &[f64::NAN]] {
+        assert!(
+            matches!(
+                ndmeasure::quantile(&x, q),
+                Err(Error::InvalidParameter { .. })
+            ),
+            "{q:?}"
+        );
+    }
+    assert!(ndmeasure::percentile(&x, &[100.5]).is_err());
+    // NaN among the values makes every quantile NaN, as numpy.
+    let q = ndmeasure::quantile(&x, &[0.0, 0.5])
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert!(q.iter().all(|v| v.is_nan()));
+    assert!(
+        ndmeasure::threshold_otsu(&x, 256)
+            .unwrap()
+            .compute_scalar()
+            .is_err()
+    );
+    assert!(ndmeasure::threshold_otsu(&x, 0).is_err());
+    // NaN sorts last and counts once in unique, as numpy's default.
+    let u = ndmeasure::unique(&chunkwise::concatenate(0, [&x, &x]).unwrap())
+        .unwrap()
+        .compute_scalar()
+        .unwrap();
+    assert_eq!(&u[..2], &[1.0, 3.0]);
+    assert!(u.len() == 3 && u[2].is_nan());
+    let neg = Array::from_ndarray(ndarray::array![3i64, -2].into_dyn(), [1]).unwrap();
+    let e = ndmeasure::bincount(&neg, 0)
+        .unwrap()
+        .compute_scalar()
+        .unwrap_err();
+    assert!(e.to_string().contains("-2"), "{e}");
+    // A constant image's threshold is its value, as scikit-image's.
+    let c = Array::<u16>::full(&[4, 4], [3, 3], 9).unwrap();
+    assert_eq!(
+        ndmeasure::threshold_otsu(&c, 256)
+            .unwrap()
+            .compute_scalar()
+            .unwrap(),
+        9.0
+    );
+}

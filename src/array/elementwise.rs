@@ -206,6 +206,46 @@ impl<T: Element> Array<T> {
         ))
     }
 
+    /// One value per block, `f(block, the value of the 0-d array side)`, in an array of this
+    /// array's grid shape (one element per block): a block's partial result (a histogram, its
+    /// sorted values) that needs something computed from the whole array first, such as its
+    /// range. Reduce the result with [`Array::reduction`] to merge the partials in a tree.
+    pub(crate) fn summarize_blocks<S, U, F>(
+        &self,
+        op: &'static str,
+        side: &Array<S>,
+        f: F,
+    ) -> Result<Array<U>>
+    where
+        S: Element,
+        U: Element,
+        F: Fn(ArrayViewD<'_, T>, &S) -> U + Send + Sync + 'static,
+    {
+        if side.ndim() != 0 {
+            return Err(Error::NotScalar {
+                shape: side.shape().to_vec(),
+            });
+        }
+        let grid = self.node.chunks().grid_shape().to_vec();
+        let chunks = Chunks::new(&grid, grid.iter().map(|&g| vec![1; g]).collect())?;
+        let kernel: Kernel = Box::new(move |_, shape, inputs| {
+            let b = block_of::<T>(&inputs[0]).view();
+            let s = block_of::<S>(&inputs[1]).view();
+            let s = s.iter().next().expect("a 0-d block holds one value");
+            Ok(owned(ArrayD::from_elem(shape.clone(), f(b, s))))
+        });
+        Ok(Array::from_node(Blockwise {
+            elem_size: std::mem::size_of::<U>(),
+            elem_type: std::any::TypeId::of::<U>(),
+            name: op.into(),
+            axes: vec![(0..grid.len()).map(Some).collect(), vec![]],
+            chunks,
+            inputs: vec![self.node.clone(), side.node.clone()],
+            kernel,
+            writer: None,
+        }))
+    }
+
     /// Applies `f` to each block; each output block must keep its input block's shape.
     ///
     /// A block of another shape makes `compute` fail with [`Error::BlockShape`]; use

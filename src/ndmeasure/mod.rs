@@ -30,8 +30,12 @@ use crate::array::Array;
 use crate::error::{Error, Result};
 use crate::expr::block::Element;
 
+mod histogram;
 mod label;
 
+pub use histogram::{
+    bincount, histogram, histogram_bin_edges, percentile, quantile, threshold_otsu, unique,
+};
 pub use label::{Connectivity, label, label_with_structure};
 
 /// Element types that can be measured: numbers convertible to f64 for sums and means.
