@@ -13,6 +13,7 @@ import pathlib
 
 import numpy as np
 from scipy import ndimage
+from skimage.segmentation import clear_border
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "data" / "ndmeasure"
 
@@ -51,6 +52,7 @@ def labelling(rng):
         for sname, make in structures.items():
             labels, n = ndimage.label(m, make(m.ndim))
             labels.astype("<u4").tofile(OUT / f"{name}_{sname}_labels.bin")
+            clear_border(labels).astype("<u4").tofile(OUT / f"{name}_{sname}_cleared.bin")
             lines.append(f"{name} {sname} {n}")
     (OUT / "label_manifest.txt").write_text("\n".join(lines) + "\n")
 
@@ -96,6 +98,33 @@ def histograms(rng):
     (OUT / "histogram_manifest.txt").write_text("\n".join(lines) + "\n")
 
 
+def segment():
+    """scikit-image's coins image and the reference results of examples/segment.rs's pipeline
+    (scipy.ndimage and scikit-image, step for step) in tests/data/segment/."""
+    from skimage import data
+    from skimage.filters import threshold_otsu
+
+    out = OUT.parent / "segment"
+    out.mkdir(parents=True, exist_ok=True)
+    coins = data.coins()  # BSD-licensed, shipped with scikit-image
+    np.save(out / "coins.npy", coins)
+    sigma = 2.0
+    smooth = ndimage.gaussian_filter(coins.astype(float), sigma)
+    threshold = threshold_otsu(smooth)
+    closed = ndimage.binary_closing(smooth > threshold, structure=np.ones((3, 3), bool))
+    labels, _ = ndimage.label(closed)
+    objects, n = ndimage.label(clear_border(labels) > 0)
+    index = np.arange(1, n + 1)
+    results = {
+        "sigma": sigma,
+        "threshold": float(threshold),
+        "count": int(n),
+        "areas": np.bincount(objects.ravel())[1:].tolist(),
+        "mean_intensity": ndimage.mean(coins, objects, index).tolist(),
+    }
+    (out / "segment.json").write_text(json.dumps(results, indent=1))
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(20261202)
@@ -129,6 +158,7 @@ def main():
         (OUT / f"{name}.json").write_text(text)
     labelling(rng)
     histograms(rng)
+    segment()
     print(f"wrote fixtures to {OUT}")
 
 

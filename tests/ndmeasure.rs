@@ -253,6 +253,9 @@ fn labels_equal_scipys_whatever_the_chunking() {
         let want = read(&format!("{name}_{sname}_labels.bin"), &shape, 4, |c| {
             u32::from_le_bytes(c.try_into().unwrap())
         });
+        let clear_want = read(&format!("{name}_{sname}_cleared.bin"), &shape, 4, |c| {
+            u32::from_le_bytes(c.try_into().unwrap())
+        });
         let structure = label_structure(sname, shape.len());
         let chunkings = [
             shape.iter().map(|&k| vec![k]).collect::<Vec<_>>(),
@@ -269,6 +272,16 @@ fn labels_equal_scipys_whatever_the_chunking() {
             let (got, got_n) = chunkwise::compute((&labels, &count), &s).unwrap();
             assert_eq!(got_n[[]], n, "{line} with chunks {chunks:?}");
             assert_eq!(got, want, "{line} with chunks {chunks:?}");
+            // scikit-image's clear_border of scipy's labels, from labels in these blocks.
+            let l = Array::from_ndarray(want.clone(), chunks.clone()).unwrap();
+            let cleared = ndmeasure::clear_border(&l)
+                .unwrap()
+                .compute_with(&s)
+                .unwrap();
+            assert_eq!(
+                cleared, clear_want,
+                "clear_border {line} with chunks {chunks:?}"
+            );
         }
     }
 }
@@ -663,4 +676,68 @@ fn bad_histogram_and_quantile_arguments_are_errors() {
             .unwrap(),
         9.0
     );
+}
+
+/// examples/segment.rs's pipeline (smooth, Otsu, closing, clear the border, label, measure)
+/// on scikit-image's coins equals scipy's and scikit-image's results, in blocks of any shape.
+#[test]
+fn segmenting_coins_equals_scipy_and_scikit_image_in_any_blocks() {
+    let s = Scheduler::threads(2);
+    let dir = data_dir().join("../segment");
+    let want: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("segment.json")).unwrap()).unwrap();
+    let want_areas: Vec<u64> = want["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    for blocks in [[303, 384], [50, 61], [128, 17]] {
+        let coins = Array::<u8>::from_npy(dir.join("coins.npy"), blocks).unwrap();
+        let smooth = chunkwise::ndfilters::gaussian_filter(
+            &coins.map(f64::from),
+            2.0,
+            chunkwise::Boundary::Reflect,
+        )
+        .unwrap();
+        let threshold = ndmeasure::threshold_otsu(&smooth, 256).unwrap();
+        let foreground = smooth.zip_with(&threshold, |v, t| v > t).unwrap();
+        let square = ArrayD::from_elem(IxDyn(&[3, 3]), true);
+        let closed = ndmorph::binary_closing(&foreground, Some(square), 1).unwrap();
+        let (labels, _) = ndmeasure::label(&closed, ndmeasure::Connectivity::Face).unwrap();
+        let inner = ndmeasure::clear_border(&labels).unwrap().map(|l| l > 0);
+        let (objects, count) = ndmeasure::label(&inner, ndmeasure::Connectivity::Face).unwrap();
+        let (objects, n, t) = chunkwise::compute((&objects, &count, &threshold), &s).unwrap();
+        // Close, not equal: the Gaussian's sums round in another order than scipy's.
+        close(
+            &[t[[]]],
+            &[want["threshold"].as_f64().unwrap()],
+            "threshold",
+        );
+        assert_eq!(
+            n[[]] as u64,
+            want["count"].as_u64().unwrap(),
+            "count in blocks {blocks:?}"
+        );
+        let objects = Array::from_ndarray(objects, blocks).unwrap();
+        let index: Vec<u32> = (1..=n[[]] as u32).collect();
+        let areas = ndmeasure::count(&coins, &objects, &index)
+            .unwrap()
+            .compute_with(&s)
+            .unwrap();
+        assert_eq!(
+            areas.iter().copied().collect::<Vec<_>>(),
+            want_areas,
+            "areas in blocks {blocks:?}"
+        );
+        let means = ndmeasure::mean(&coins, &objects, &index)
+            .unwrap()
+            .compute_with(&s)
+            .unwrap();
+        close(
+            means.as_slice().unwrap(),
+            &floats(&want["mean_intensity"]),
+            "mean intensity",
+        );
+    }
 }

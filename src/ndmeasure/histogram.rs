@@ -426,7 +426,7 @@ fn nan_last<T: PartialOrd>(a: &T, b: &T) -> Ordering {
 }
 
 /// Merges two sorted vectors of distinct values into one.
-fn merge_distinct<T: PartialOrd + Copy>(a: &[T], b: &[T]) -> Vec<T> {
+pub(super) fn merge_distinct<T: PartialOrd + Copy>(a: &[T], b: &[T]) -> Vec<T> {
     let mut out = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
