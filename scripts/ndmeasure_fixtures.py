@@ -33,6 +33,21 @@ def spiral(n):
     return a
 
 
+def corners(nd):
+    """The structure of the 2^nd corner neighbours only (and the centre)."""
+    s = np.zeros((3,) * nd, bool)
+    s[tuple(slice(None, None, 2) for _ in range(nd))] = True
+    s[(1,) * nd] = True
+    return s
+
+
+def along_rows(nd):
+    """The cells of the centre's row (the last axis)."""
+    s = np.zeros((3,) * nd, bool)
+    s[(1,) * (nd - 1)] = True
+    return s
+
+
 def labelling(rng):
     """Masks and scipy's labels: (name, mask, structure name, labels) in label_manifest.txt."""
     masks = {
@@ -44,6 +59,10 @@ def labelling(rng):
         "face": lambda nd: ndimage.generate_binary_structure(nd, 1),
         "full": lambda nd: ndimage.generate_binary_structure(nd, nd),
         "rows": lambda nd: np.pad(np.ones((1,) * (nd - 1) + (3,), bool), [(1, 1)] * (nd - 1) + [(0, 0)]),
+        # No left neighbour: labelled cell by cell, not by runs.
+        "corners": corners,
+        # The left neighbour, and the row before reached at shifts -1 and +1 but not 0.
+        "xrow": lambda nd: corners(nd) | ndimage.generate_binary_structure(nd, 1) & along_rows(nd),
     }
     lines = []
     for name, m in masks.items():

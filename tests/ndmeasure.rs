@@ -8,7 +8,7 @@ mod common;
 use std::path::PathBuf;
 
 use chunkwise::{Array, Error, Scheduler, ndmeasure, ndmorph};
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{ArrayD, Dimension, IxDyn};
 use serde_json::Value;
 
 fn data_dir() -> PathBuf {
@@ -232,8 +232,26 @@ fn label_structure(name: &str, ndim: usize) -> ArrayD<bool> {
         "rows" => {
             ArrayD::from_shape_fn(IxDyn(&vec![3; ndim]), |i| (0..ndim - 1).all(|k| i[k] == 1))
         }
+        // The corner neighbours only: no left neighbour (labelled cell by cell).
+        "corners" => corners(ndim),
+        // The corners and the left and right neighbours: the row before is reached at shifts
+        // -1 and +1 but not 0.
+        "xrow" => {
+            let c = corners(ndim);
+            ArrayD::from_shape_fn(IxDyn(&vec![3; ndim]), |i| {
+                c[&i]
+                    || (0..ndim - 1).all(|k| i[k] == 1) && i[ndim - 1] != 1
+                    || i.slice().iter().all(|&k| k == 1)
+            })
+        }
         other => panic!("unknown structure {other}"),
     }
+}
+
+fn corners(ndim: usize) -> ArrayD<bool> {
+    ArrayD::from_shape_fn(IxDyn(&vec![3; ndim]), |i| {
+        i.slice().iter().all(|&k| k != 1) || i.slice().iter().all(|&k| k == 1)
+    })
 }
 
 #[test]

@@ -246,6 +246,55 @@ impl<T: Element> Array<T> {
         }))
     }
 
+    /// The inverse of [`Array::summarize_blocks`]: this array holds one value per block of
+    /// `out` (its grid shape, one element per block), and `fill(value, rows)` writes that
+    /// block's cells row by row (runs along the last axis, in row-major order). When the
+    /// result is computed, the rows are the result's own: no block is allocated or copied.
+    pub(crate) fn expand_blocks<U, F>(
+        &self,
+        op: &'static str,
+        out: Chunks,
+        fill: F,
+    ) -> Result<Array<U>>
+    where
+        U: Element,
+        F: Fn(&T, &mut [&mut [U]]) + Send + Sync + 'static,
+    {
+        if out.grid_shape() != self.shape() {
+            return Err(Error::GridMismatch {
+                op,
+                expected: self.shape().to_vec(),
+                found: out.grid_shape().to_vec(),
+            });
+        }
+        let fill = Arc::new(fill);
+        let writer = writer::<U>(ExpandWriter {
+            fill: fill.clone(),
+            _t: PhantomData,
+        });
+        let kernel: Kernel = Box::new(move |_, shape, inputs| {
+            let mut block = ArrayD::<U>::default(shape.clone());
+            let row = shape.slice().last().copied().unwrap_or(1).max(1);
+            let slice = block
+                .as_slice_mut()
+                .expect("a new array is in standard layout");
+            let mut rows: Vec<&mut [U]> = slice.chunks_mut(row).collect();
+            let value = block_of::<T>(&inputs[0]).view();
+            fill(value.iter().next().expect("one value per block"), &mut rows);
+            Ok(owned(block))
+        });
+        Ok(Array::from_node(Blockwise {
+            elem_size: std::mem::size_of::<U>(),
+            elem_type: std::any::TypeId::of::<U>(),
+            name: op.into(),
+            axes: vec![(0..out.ndim()).map(Some).collect()],
+            chunks: out,
+            inputs: vec![self.node.clone()],
+            kernel,
+            writer: Some(writer),
+        }))
+    }
+
     /// Applies `f` to each block; each output block must keep its input block's shape.
     ///
     /// A block of another shape makes `compute` fail with [`Error::BlockShape`]; use
@@ -479,6 +528,30 @@ where
             .expect("aligned blocks broadcast");
         let b = b.broadcast(shape).expect("aligned blocks broadcast");
         write_rows2(a, b, rows, f);
+        Ok(())
+    }
+}
+
+/// The result's last step expands one value per block ([`Array::expand_blocks`]): fill the
+/// result's rows from it.
+struct ExpandWriter<T, F> {
+    fill: Arc<F>,
+    _t: PhantomData<fn(T)>,
+}
+
+impl<T, U, F> WriteInto<U> for ExpandWriter<T, F>
+where
+    T: Element,
+    F: Fn(&T, &mut [&mut [U]]) + Send + Sync,
+{
+    fn write_into(
+        &self,
+        _block: usize,
+        inputs: &mut Vec<Value>,
+        rows: &mut [&mut [U]],
+    ) -> Result<()> {
+        let value = block_of::<T>(&inputs[0]).view();
+        (self.fill)(value.iter().next().expect("one value per block"), rows);
         Ok(())
     }
 }
