@@ -246,6 +246,57 @@ impl<T: Element> Array<T> {
         }))
     }
 
+    /// One value per pair of aligned blocks of this array and `other` (numpy broadcasting,
+    /// blocks rechunked to common boundaries where they differ): `f(a, b, start)`, `start`
+    /// the pair's first cell in the whole array, in an array of the aligned grid's shape (one
+    /// element per block). For per-block partials over two arrays (an image and its labels)
+    /// without materialising a block of pairs; reduce with [`Array::reduction`] to merge.
+    pub(crate) fn zip_summarize<T2, U, F>(
+        &self,
+        op: &'static str,
+        other: &Array<T2>,
+        f: F,
+    ) -> Result<Array<U>>
+    where
+        T2: Element,
+        U: Element,
+        F: Fn(ArrayViewD<'_, T>, ArrayViewD<'_, T2>, &[usize]) -> U + Send + Sync + 'static,
+    {
+        let aligned = align(
+            op,
+            &[
+                (self.node.clone(), rechunk_fn::<T>()),
+                (other.node.clone(), rechunk_fn::<T2>()),
+            ],
+        )?;
+        let layout = aligned.chunks;
+        let grid = layout.grid_shape().to_vec();
+        let chunks = Chunks::new(&grid, grid.iter().map(|&g| vec![1; g]).collect())?;
+        let kernel: Kernel = Box::new(move |block, one, inputs| {
+            let shape = layout.block_shape(block);
+            let a = block_of::<T>(&inputs[0]).view();
+            let b = block_of::<T2>(&inputs[1]).view();
+            let a = a
+                .broadcast(shape.clone())
+                .expect("aligned blocks broadcast");
+            let b = b.broadcast(shape).expect("aligned blocks broadcast");
+            let start: Vec<usize> = layout.block_ranges(block).iter().map(|r| r.start).collect();
+            Ok(owned(ArrayD::from_elem(one.clone(), f(a, b, &start))))
+        });
+        let mut axes = aligned.axes;
+        axes.truncate(2);
+        Ok(Array::from_node(Blockwise {
+            elem_size: std::mem::size_of::<U>(),
+            elem_type: std::any::TypeId::of::<U>(),
+            name: op.into(),
+            chunks,
+            inputs: aligned.inputs,
+            axes,
+            kernel,
+            writer: None,
+        }))
+    }
+
     /// The inverse of [`Array::summarize_blocks`]: this array holds one value per block of
     /// `out` (its grid shape, one element per block), and `fill(value, rows)` writes that
     /// block's cells row by row (runs along the last axis, in row-major order). When the

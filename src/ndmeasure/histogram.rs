@@ -71,7 +71,7 @@ impl Extent {
 
 /// One value per block, merged over the whole array in a tree: a lazy 0-d array, finished by
 /// `finish` (which may refuse).
-fn merged<A: Element, R: Element>(
+pub(super) fn merged<A: Element, R: Element>(
     parts: &Array<A>,
     merge: impl Fn(&A, &A) -> A + Send + Sync + 'static,
     finish: impl Fn(&A) -> Result<R> + Send + Sync + 'static,

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use ndarray::{ArrayD, ArrayViewD, Dimension, IxDyn};
+use ndarray::{ArrayD, ArrayViewD, Dimension, IxDyn, Zip};
 use num_traits::ToPrimitive;
 
 use crate::array::Array;
@@ -105,6 +105,18 @@ fn labelled<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<(Array<(T, u32)>, Arc<Slots>, Vec<usize>, usize)> {
+    let (slots, which, n) = checked(op, input, labels, index)?;
+    Ok((input.zip_with(labels, |v, l| (v, l))?, slots, which, n))
+}
+
+/// The slots of the labels of `index`, each entry's slot and the number of slots; an error
+/// unless `labels` has `input`'s shape and `index` a label.
+fn checked<T: Measurable>(
+    op: &'static str,
+    input: &Array<T>,
+    labels: &Array<u32>,
+    index: &[u32],
+) -> Result<(Arc<Slots>, Vec<usize>, usize)> {
     if input.shape() != labels.shape() {
         return Err(Error::IncompatibleShapes {
             op,
@@ -112,8 +124,7 @@ fn labelled<T: Measurable>(
             right: labels.shape().to_vec(),
         });
     }
-    let (slots, which, n) = slots(op, index)?;
-    Ok((input.zip_with(labels, |v, l| (v, l))?, slots, which, n))
+    slots(op, index)
 }
 
 /// A label's partial statistics: count, mean and M2 (merged with Chan's formula), the plain
@@ -179,10 +190,9 @@ fn stats<T: Measurable>(
     index: &[u32],
     needs: Needs,
 ) -> Result<(Partials<T>, Vec<usize>)> {
-    let (pairs, slots, which, n) = labelled(op, input, labels, index)?;
+    let (slots, which, n) = checked(op, input, labels, index)?;
     let shape = input.shape().to_vec();
-    let all: Vec<usize> = (0..shape.len()).collect();
-    let chunk = move |b: ArrayViewD<'_, (T, u32)>, _: &[usize], start: &[usize]| {
+    let chunk = move |a: ArrayViewD<'_, T>, b: ArrayViewD<'_, u32>, start: &[usize]| {
         let mut out: Vec<Stats<T>> = vec![Stats::default(); n];
         let ndim = b.ndim();
         let strides: Vec<usize> = (0..ndim).map(|k| shape[k + 1..].iter().product()).collect();
@@ -218,16 +228,13 @@ fn stats<T: Measurable>(
         if needs.extremes || needs.coords {
             // Raster order within the block, so that the first extreme found is the first in
             // the whole array's raster order among this block's cells.
-            for (idx, &(v, l)) in b.indexed_iter() {
+            for ((idx, &v), &l) in a.indexed_iter().zip(b.iter()) {
                 add(v, l, Some(idx.slice()));
             }
         } else {
-            for &(v, l) in b.iter() {
-                add(v, l, None);
-            }
+            Zip::from(&a).and(&b).for_each(|&v, &l| add(v, l, None));
         }
-        let ones = vec![1; ndim];
-        ArrayD::from_elem(IxDyn(&ones), out)
+        out
     };
     let merge = |a: &Vec<Stats<T>>, b: &Vec<Stats<T>>| {
         let mut m = a.clone();
@@ -236,7 +243,8 @@ fn stats<T: Measurable>(
         }
         m
     };
-    let reduced = pairs.reduction(&all, false, 4, chunk, merge, |s| Ok(s.clone()))?;
+    let parts = input.zip_summarize(op, labels, chunk)?;
+    let reduced = histogram::merged(&parts, merge, |s| Ok(s.clone()))?;
     Ok((reduced, which))
 }
 
