@@ -44,26 +44,59 @@ pub(crate) fn plan_rechunk(old: &Chunks, new: &Chunks, max_fan_in: usize) -> Vec
     if old.shape().contains(&0) || fan_in(old, new) <= max_fan_in {
         return vec![new.clone()];
     }
+    let worst = |plan: &[Chunks]| {
+        std::iter::once(old)
+            .chain(plan)
+            .zip(plan)
+            .map(|(a, b)| fan_in(a, b))
+            .max()
+            .expect("a plan has a step")
+    };
     let mut best: Option<(usize, Vec<Chunks>)> = None;
+    let mut consider = |plan: Vec<Chunks>| {
+        let w = worst(&plan);
+        if best.as_ref().is_none_or(|(b, _)| w < *b) {
+            best = Some((w, plan));
+        }
+        w <= max_fan_in
+    };
     for steps in 2..=MAX_STEPS {
         let mut plan: Vec<Chunks> = (1..steps)
             .map(|s| interpolate(old, new, s as f64 / steps as f64))
             .collect();
         plan.push(new.clone());
-        let worst = std::iter::once(old)
-            .chain(&plan)
-            .zip(&plan)
-            .map(|(a, b)| fan_in(a, b))
-            .max()
-            .expect("a plan has a step");
-        if worst <= max_fan_in {
-            return plan;
+        if consider(plan.clone()) {
+            break;
         }
-        if best.as_ref().is_none_or(|(w, _)| worst < *w) {
-            best = Some((worst, plan));
+        // Geometric steps can miss where irregular last blocks do not line up: a step that
+        // reads too many blocks is split into one step per axis, each reading along one axis.
+        let mut split = Vec::new();
+        let mut from = old;
+        for step in &plan {
+            if fan_in(from, step) > max_fan_in {
+                split.extend(one_axis_at_a_time(from, step));
+            } else {
+                split.push(step.clone());
+            }
+            from = step;
+        }
+        if split.len() <= MAX_STEPS && consider(split) {
+            break;
         }
     }
     best.expect("at least one plan was tried").1
+}
+
+/// The chunkings from `from` to `to` changing one axis at a time.
+fn one_axis_at_a_time(from: &Chunks, to: &Chunks) -> Vec<Chunks> {
+    let mut sizes = from.sizes().to_vec();
+    (0..from.ndim())
+        .filter(|&a| from.sizes()[a] != to.sizes()[a])
+        .map(|a| {
+            sizes[a] = to.sizes()[a].clone();
+            Chunks::from_valid(from.shape().to_vec(), sizes.clone())
+        })
+        .collect()
 }
 
 /// Chunks a fraction `t` of the way from `old` to `new`, geometrically, per axis.

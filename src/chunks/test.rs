@@ -164,3 +164,29 @@ proptest! {
         }
     }
 }
+
+/// Two cases the property test found where geometric steps alone could not keep to the
+/// fan-in bound (irregular last blocks that never line up): the over-wide step is split into
+/// one step per axis.
+#[test]
+fn plans_split_a_step_that_reads_too_many_blocks_by_axis() {
+    let cases = [
+        (vec![316, 285, 111], vec![120, 21, 27], vec![313, 68, 55]),
+        (vec![134, 25, 342], vec![17, 3, 1], vec![62, 22, 339]),
+    ];
+    for (shape, a, b) in cases {
+        let old = Chunks::regular(&shape, &a).unwrap();
+        let new = Chunks::regular(&shape, &b).unwrap();
+        let plan = plan::plan_rechunk(&old, &new, plan::MAX_FAN_IN);
+        assert_eq!(plan.last(), Some(&new));
+        assert!(plan.len() <= plan::MAX_STEPS);
+        let mut from = &old;
+        for step in &plan {
+            assert!(
+                plan::fan_in(from, step) <= plan::MAX_FAN_IN,
+                "{from:?} -> {step:?}"
+            );
+            from = step;
+        }
+    }
+}
