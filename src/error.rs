@@ -311,6 +311,16 @@ pub enum Error {
         /// The reduction.
         op: &'static str,
     },
+    /// A result that does not fit its element type (a sum of `u8` values over 255, say).
+    #[error("{op}: {what} does not fit the element type {elem}; convert to a wider type first")]
+    Overflow {
+        /// The operation.
+        op: &'static str,
+        /// The value that does not fit.
+        what: String,
+        /// The element type.
+        elem: &'static str,
+    },
     /// A 0-d array was expected.
     #[error("expected a 0-d array, found shape {shape:?}")]
     NotScalar {

@@ -86,7 +86,8 @@ mod scheduler;
 
 pub use array::reduction::{DEFAULT_SPLIT_EVERY, Moments};
 pub use array::{
-    Array, AsArray, ComputeMany, ContractAxes, IntoAxis, compute, concatenate, stack, where_,
+    Array, AsArray, Coarsen, Coarsenable, ComputeMany, ContractAxes, IntoAxis, compute,
+    concatenate, stack, where_,
 };
 pub use chunks::{Boundary, ChunkSpec, Chunks, Depth, IntoBoundaries, IntoChunks, IntoDepth};
 pub use error::{Error, Result};

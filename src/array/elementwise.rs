@@ -462,6 +462,45 @@ impl<T: Element> Array<T> {
         Ok(self.map_blocks_impl("map_blocks", chunks, f))
     }
 
+    /// [`Array::map_blocks_with_chunks`] for a fallible block function (an error of one block
+    /// is the computation's error), named `op`.
+    pub(crate) fn try_map_blocks_with_chunks<U, F>(
+        &self,
+        op: &'static str,
+        chunks: Vec<Vec<usize>>,
+        f: F,
+    ) -> Result<Array<U>>
+    where
+        U: Element,
+        F: Fn(&[usize], ArrayViewD<'_, T>) -> Result<ArrayD<U>> + Send + Sync + 'static,
+    {
+        let grid: Vec<usize> = chunks.iter().map(|c| c.len().max(1)).collect();
+        if grid != self.node.chunks().grid_shape() {
+            return Err(Error::GridMismatch {
+                op,
+                expected: self.node.chunks().grid_shape().to_vec(),
+                found: grid,
+            });
+        }
+        let shape: Vec<usize> = chunks.iter().map(|c| c.iter().sum()).collect();
+        let out = Chunks::new(&shape, chunks)?;
+        let grid = out.clone();
+        let kernel: Kernel = Box::new(move |block, shape, inputs| {
+            let idx = grid.grid_index(block);
+            let result = f(idx.slice(), block_of::<T>(&inputs[0]).view())?;
+            if result.shape() != shape.slice() {
+                return Err(Error::BlockShape {
+                    op: op.to_string(),
+                    block: idx.slice().to_vec(),
+                    expected: shape.slice().to_vec(),
+                    found: result.shape().to_vec(),
+                });
+            }
+            Ok(owned(result))
+        });
+        Ok(self.unary(op, out, kernel, None))
+    }
+
     fn map_blocks_impl<U, F>(&self, name: &'static str, out: Chunks, f: F) -> Array<U>
     where
         U: Element,

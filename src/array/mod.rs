@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod axis;
+mod coarsen;
 mod creation;
 mod elementwise;
 mod join;
@@ -17,6 +18,7 @@ mod shape;
 mod slicing;
 
 pub use axis::IntoAxis;
+pub use coarsen::{Coarsen, Coarsenable};
 pub use join::{AsArray, concatenate, stack, where_};
 pub use linalg::ContractAxes;
 pub use multi::{ComputeMany, compute};
