@@ -5,44 +5,19 @@
 //! the test says it was skipped.
 #![cfg(feature = "zarr")]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
+use std::path::Path;
 
 use chunkwise::io::zarr::{Compression, ZarrElement, ZarrOptions};
 use chunkwise::{Array, Scheduler};
 
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/zarr_interop.py")
-}
-
 fn python_ready() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import zarr, numcodecs, dask, numpy"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        assert!(
-            std::env::var("CHUNKWISE_REQUIRE_PYTHON").is_err(),
-            "CHUNKWISE_REQUIRE_PYTHON is set, but python3 cannot import zarr, numcodecs, dask, numpy"
-        );
-        eprintln!("skipped: python3 with zarr, numcodecs, dask and numpy is not available");
-    }
-    ok
+    common::python_ready("zarr, numcodecs, dask, numpy")
 }
 
 fn run(mode: &str, dir: &Path) {
-    let out = Command::new("python3")
-        .arg(script())
-        .arg(mode)
-        .arg(dir)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "zarr_interop.py {mode} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::run_script("zarr_interop.py", mode, dir);
 }
 
 /// value(i, j, k) = 100 i + 10 j + k, as in the script.

@@ -9,6 +9,8 @@
 
 pub mod npy;
 #[cfg(feature = "zarr")]
+pub mod ome_zarr;
+#[cfg(feature = "zarr")]
 pub mod zarr;
 
 use std::path::Path;

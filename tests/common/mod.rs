@@ -235,3 +235,39 @@ pub(crate) fn run_under_memory_limit(name: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Whether `python3` can import `modules` (comma-separated). Under `CHUNKWISE_REQUIRE_PYTHON`
+/// (set by `.ci/run`) it must; elsewhere the caller skips its test and says so.
+pub(crate) fn python_ready(modules: &str) -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var("CHUNKWISE_REQUIRE_PYTHON").is_err(),
+            "CHUNKWISE_REQUIRE_PYTHON is set, but python3 cannot import {modules}"
+        );
+        eprintln!("skipped: python3 cannot import {modules}");
+    }
+    ok
+}
+
+/// Runs `python3 scripts/<script> <mode> <dir>`, failing with its output if it fails.
+pub(crate) fn run_script(script: &str, mode: &str, dir: &std::path::Path) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scripts")
+        .join(script);
+    let out = std::process::Command::new("python3")
+        .arg(path)
+        .arg(mode)
+        .arg(dir)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{script} {mode} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -71,7 +71,7 @@ impl WritableStorageTraits for AtomicStore {
 
 /// Writes `bytes` to `path` through a temporary file renamed into place: readers see the old
 /// file or the new one, never a torn one. The temporary file is removed if anything fails.
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = temp_path(path);
     let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
     if result.is_err() {

@@ -15,7 +15,7 @@
 //! task or a failed write leaves every chunk either old or new, never torn. A missing chunk
 //! reads as the fill value; a corrupt one is an error naming its key.
 
-mod fs;
+pub(super) mod fs;
 
 use std::marker::PhantomData;
 use std::ops::Range;
@@ -121,6 +121,7 @@ pub struct ZarrOptions<T> {
     compression: Compression,
     fill_value: T,
     attributes: serde_json::Map<String, serde_json::Value>,
+    dimension_names: Option<Vec<String>>,
 }
 
 impl<T: Default> Default for ZarrOptions<T> {
@@ -131,6 +132,7 @@ impl<T: Default> Default for ZarrOptions<T> {
             compression: Compression::Zstd { level: 3 },
             fill_value: T::default(),
             attributes: serde_json::Map::new(),
+            dimension_names: None,
         }
     }
 }
@@ -175,6 +177,28 @@ impl<T> ZarrOptions<T> {
     /// The value that missing chunks read as (and that all-fill chunks are not stored for).
     pub fn fill_value(mut self, value: T) -> Self {
         self.fill_value = value;
+        self
+    }
+
+    /// Names the axes (Zarr v3's `dimension_names`, which xarray and OME-Zarr readers use).
+    /// A list of another length than the array's axes is an error when writing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// use chunkwise::io::zarr::ZarrOptions;
+    /// let dir = std::env::temp_dir().join(format!("chunkwise-doc-zarr-dims-{}", std::process::id()));
+    /// let x = Array::<u8>::zeros(&[4, 6], [4, 6])?;
+    /// x.to_zarr(&dir, ZarrOptions::default().dimension_names(&["y", "x"]))?;
+    /// let meta = std::fs::read_to_string(dir.join("zarr.json")).unwrap();
+    /// assert!(meta.contains("dimension_names"));
+    /// assert!(x.to_zarr(&dir, ZarrOptions::default().dimension_names(&["x"])).is_err());
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn dimension_names(mut self, names: &[&str]) -> Self {
+        self.dimension_names = Some(names.iter().map(|n| n.to_string()).collect());
         self
     }
 
@@ -613,6 +637,17 @@ impl<T: ZarrElement> Array<T> {
             }
         }
         builder.attributes(options.attributes.clone());
+        if let Some(names) = &options.dimension_names {
+            if names.len() != shape.len() {
+                return Err(Error::InvalidParameter {
+                    op: "to_zarr",
+                    name: "dimension_names",
+                    value: format!("{names:?} for an array of {} axes", shape.len()),
+                    expected: "one name per axis",
+                });
+            }
+            builder.dimension_names(Some(names.iter().map(String::as_str)));
+        }
         // Keep an existing array of the same layout, so that a failed write leaves each chunk
         // old or new; remove anything else.
         let same_layout = FilesystemStore::new(&path)
