@@ -195,36 +195,25 @@ fn windows<T: Coarsenable>(
     let ostrides: Vec<usize> = (0..ndim)
         .map(|k| oshape[k + 1..].iter().product())
         .collect();
-    let (row_len, f_last) = (shape[ndim - 1], factors[ndim - 1]);
     let out_len: usize = oshape.iter().product();
-    // Calls `visit(output cell, window's values along one row)` for every run of `f_last`
-    // cells, in raster order.
-    let each_run = |visit: &mut dyn FnMut(usize, &[T])| {
-        let mut row = vec![0usize; ndim - 1];
-        for line in cells.chunks_exact(row_len) {
-            let base: usize = (0..ndim - 1)
-                .map(|k| row[k] / factors[k] * ostrides[k])
-                .sum();
-            for (j, run) in line.chunks_exact(f_last).enumerate() {
-                visit(base + j, run);
-            }
-            for k in (0..ndim - 1).rev() {
-                row[k] += 1;
-                if row[k] < shape[k] {
-                    break;
-                }
-                row[k] = 0;
-            }
-        }
+    let runs = Runs {
+        cells,
+        shape,
+        factors,
+        ostrides: &ostrides,
     };
     let values: Vec<T> = match how {
         Coarsen::Mean | Coarsen::Sum => {
             let mut sums = vec![0f64; out_len];
-            each_run(&mut |o, run| {
-                sums[o] += run
-                    .iter()
-                    .map(|v| v.to_f64().unwrap_or(f64::NAN))
-                    .sum::<f64>()
+            let f_last = factors[ndim - 1];
+            // A whole row at a time: its runs add into one row of sums, with no index checks.
+            runs.each_row(|o, line| {
+                let out = &mut sums[o..o + line.len() / f_last];
+                for (acc, run) in out.iter_mut().zip(line.chunks_exact(f_last)) {
+                    for v in run {
+                        *acc += v.to_f64().unwrap_or(f64::NAN);
+                    }
+                }
             });
             let count: usize = factors.iter().product();
             let float = T::from(0.5).and_then(|h| h.to_f64()) == Some(0.5);
@@ -249,7 +238,7 @@ fn windows<T: Coarsenable>(
         Coarsen::Min | Coarsen::Max => {
             let mut best: Vec<Option<T>> = vec![None; out_len];
             let less = how == Coarsen::Min;
-            each_run(&mut |o, run| {
+            runs.each(|o, run| {
                 for &v in run {
                     best[o] = Some(match best[o] {
                         None => v,
@@ -269,11 +258,53 @@ fn windows<T: Coarsenable>(
         Coarsen::Mode => {
             let size: usize = factors.iter().product();
             let mut members: Vec<Vec<T>> = (0..out_len).map(|_| Vec::with_capacity(size)).collect();
-            each_run(&mut |o, run| members[o].extend_from_slice(run));
+            runs.each(|o, run| members[o].extend_from_slice(run));
             members.into_iter().map(|mut w| mode(&mut w)).collect()
         }
     };
     Ok(ArrayD::from_shape_vec(IxDyn(&oshape), values).expect("one value per window"))
+}
+
+/// A block's cells in runs of the last axis's factor, each with the output cell it falls in.
+struct Runs<'a, T> {
+    cells: &'a [T],
+    shape: &'a [usize],
+    factors: &'a [usize],
+    ostrides: &'a [usize],
+}
+
+impl<T> Runs<'_, T> {
+    /// Calls `visit(output cell, run)` for every run, in raster order (generic, so that the
+    /// visit inlines: a run is only a few cells).
+    fn each(&self, mut visit: impl FnMut(usize, &[T])) {
+        let f_last = self.factors[self.shape.len() - 1];
+        self.each_row(|o, line| {
+            for (j, run) in line.chunks_exact(f_last).enumerate() {
+                visit(o + j, run);
+            }
+        });
+    }
+
+    /// Calls `visit(output cell of the row's first run, row)` for every row along the last
+    /// axis, in raster order.
+    fn each_row(&self, mut visit: impl FnMut(usize, &[T])) {
+        let ndim = self.shape.len();
+        let row_len = self.shape[ndim - 1];
+        let mut row = vec![0usize; ndim - 1];
+        for line in self.cells.chunks_exact(row_len) {
+            let base: usize = (0..ndim - 1)
+                .map(|k| row[k] / self.factors[k] * self.ostrides[k])
+                .sum();
+            visit(base, line);
+            for k in (0..ndim - 1).rev() {
+                row[k] += 1;
+                if row[k] < self.shape[k] {
+                    break;
+                }
+                row[k] = 0;
+            }
+        }
+    }
 }
 
 fn zero<T: Coarsenable>() -> T {

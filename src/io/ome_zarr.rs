@@ -1,9 +1,10 @@
 //! OME-Zarr multiscale images (OME-NGFF 0.5, on Zarr v3): the pyramids napari and the web
 //! viewers open.
 //!
-//! [`write_multiscale`] writes level 0, then makes each further level from the level before
-//! *as written* (read back lazily from its store), so each level's graph is one coarsening of
-//! one store: the graph stays small and memory flat however many levels there are. The
+//! [`write_multiscale`] writes levels 0 and 1 in one graph (each block of the image is made
+//! once, written, and reduced), then makes each further level from the level before *as
+//! written* (read back lazily from its store), so each level's graph is one coarsening of one
+//! store: the graph stays small and memory flat however many levels there are. The
 //! `multiscales` metadata (axes with their kinds and units, a scale and a translation per level)
 //! is written last, atomically, so a reader sees no pyramid or a whole one.
 //!
@@ -623,13 +624,19 @@ where
             .dimension_names(&names))
     };
     let level_path = |k: usize| path.join(k.to_string());
-    x.to_zarr_with(level_path(0), level_options(&shapes[0])?, scheduler)?;
-    for (k, shape) in shapes.iter().enumerate().skip(1) {
-        let prev = Array::<T>::from_zarr(level_path(k - 1))?;
-        let next = match options.downsample {
-            Downsample::Coarsen(how) => prev.coarsen_trim(&factors, how)?,
-            Downsample::Gaussian => gaussian_reduce(&prev, &factors)?,
-        };
+    let reduce = |prev: &Array<T>| match options.downsample {
+        Downsample::Coarsen(how) => prev.coarsen_trim(&factors, how),
+        Downsample::Gaussian => gaussian_reduce(prev, &factors),
+    };
+    // Levels 0 and 1 in one graph: each block of `x` is made (or read) once, written, and
+    // reduced for level 1 (level 0 as written is `x`, cell for cell).
+    let mut sinks = vec![x.zarr_sink(level_path(0), level_options(&shapes[0])?)?];
+    if shapes.len() > 1 {
+        sinks.push(reduce(x)?.zarr_sink(level_path(1), level_options(&shapes[1])?)?);
+    }
+    super::zarr::store(&sinks, scheduler)?;
+    for (k, shape) in shapes.iter().enumerate().skip(2) {
+        let next = reduce(&Array::<T>::from_zarr(level_path(k - 1))?)?;
         debug_assert_eq!(next.shape(), shape.as_slice());
         next.to_zarr_with(level_path(k), level_options(shape)?, scheduler)?;
     }
