@@ -16,8 +16,9 @@ pub mod zarr;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::chunks::Chunks;
 use crate::error::{Error, Result};
-use crate::expr::NodeRef;
+use crate::expr::{BlockRef, Node, NodeRef};
 use crate::graph::Plan;
 use crate::scheduler::{Scheduler, Value};
 
@@ -32,6 +33,60 @@ pub(crate) fn run_sink(root: &NodeRef, scheduler: &Scheduler) -> Result<()> {
         .plan(|planner| plan.lower(planner, |node, b, inputs| node.compute(b, inputs).map(drop)));
     scheduler.execute(graph, &[])?;
     Ok(())
+}
+
+/// How a sink writes one block of its input (a store's chunk, a file's bytes).
+pub(crate) trait WriteBlock: Send + Sync + 'static {
+    /// The operation's name.
+    const NAME: &'static str;
+    /// Writes block `block` (of `chunks`), whose value is `input`.
+    fn write(&self, chunks: &Chunks, block: usize, input: &Value) -> Result<()>;
+}
+
+/// The node of a write: each block of its one input written by `W`, nothing kept.
+pub(crate) struct Sink<W> {
+    inputs: [NodeRef; 1],
+    chunks: Chunks,
+    writer: W,
+}
+
+impl<W: WriteBlock> Sink<W> {
+    /// A node writing each block of `input` (cut as `chunks`) with `writer`.
+    pub(crate) fn node(input: NodeRef, chunks: Chunks, writer: W) -> NodeRef {
+        std::sync::Arc::new(Sink {
+            inputs: [input],
+            chunks,
+            writer,
+        })
+    }
+}
+
+impl<W: WriteBlock> Node for Sink<W> {
+    fn elem_size(&self) -> usize {
+        0
+    }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<()>()
+    }
+    fn name(&self) -> &str {
+        W::NAME
+    }
+    fn chunks(&self) -> &Chunks {
+        &self.chunks
+    }
+    fn inputs(&self) -> &[NodeRef] {
+        &self.inputs
+    }
+    fn one_to_one(&self, _input: usize) -> bool {
+        true
+    }
+    fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
+        deps.push(BlockRef { input: 0, block });
+    }
+    fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
+        self.writer.write(&self.chunks, block, &inputs[0])?;
+        Ok(done())
+    }
 }
 
 /// The value a write task leaves: nothing.

@@ -20,12 +20,12 @@ use std::sync::Arc;
 
 use ndarray::{ArrayD, IxDyn};
 
-use super::{done, io_error, run_sink, temp_path};
+use super::{Sink, WriteBlock, io_error, run_sink, temp_path};
 use crate::array::Array;
 use crate::chunks::{Chunks, IntoChunks, for_each_combination};
 use crate::error::{Error, Result};
+use crate::expr::Node;
 use crate::expr::block::{Element, block_of, owned, row_major_vec};
-use crate::expr::{BlockRef, Node, NodeRef};
 use crate::scheduler::{Scheduler, Value};
 
 const MAGIC: &[u8] = b"\x93NUMPY";
@@ -429,14 +429,16 @@ impl<T: NpyElement> Array<T> {
                 .map_err(|e| io_error("resize", &tmp, &e))?;
             file.write_all_at(&header, 0)
                 .map_err(|e| io_error("write", &tmp, &e))?;
-            let sink: NodeRef = Arc::new(NpyWrite::<T> {
-                inputs: [self.node().clone()],
-                chunks: self.chunk_layout().clone(),
-                path: tmp.clone(),
-                file: Arc::new(file),
-                data_offset: header.len() as u64,
-                _t: PhantomData,
-            });
+            let sink = Sink::node(
+                self.node().clone(),
+                self.chunk_layout().clone(),
+                NpyWrite::<T> {
+                    path: tmp.clone(),
+                    file: Arc::new(file),
+                    data_offset: header.len() as u64,
+                    _t: PhantomData,
+                },
+            );
             run_sink(&sink, scheduler)?;
             std::fs::rename(&tmp, path).map_err(|e| io_error("rename", path, &e))
         })();
@@ -449,46 +451,24 @@ impl<T: NpyElement> Array<T> {
 
 /// Writes each block of its input at its place in a `.npy` file.
 struct NpyWrite<T> {
-    inputs: [NodeRef; 1],
-    chunks: Chunks,
     path: PathBuf,
     file: Arc<File>,
     data_offset: u64,
     _t: PhantomData<fn() -> T>,
 }
 
-impl<T: NpyElement> Node for NpyWrite<T> {
-    fn elem_size(&self) -> usize {
-        0
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<()>()
-    }
-    fn name(&self) -> &str {
-        "to_npy"
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
-    }
-    fn one_to_one(&self, _input: usize) -> bool {
-        true
-    }
-    fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
-        deps.push(BlockRef { input: 0, block });
-    }
-    fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
-        let view = block_of::<T>(&inputs[0]).view();
+impl<T: NpyElement> WriteBlock for NpyWrite<T> {
+    const NAME: &'static str = "to_npy";
+    fn write(&self, chunks: &Chunks, block: usize, input: &Value) -> Result<()> {
+        let view = block_of::<T>(input).view();
         let mut bytes = vec![0u8; view.len() * T::SIZE];
         let values = row_major_vec(&view);
         for (v, out) in values.iter().zip(bytes.chunks_exact_mut(T::SIZE)) {
             v.write(out);
         }
         let mut result = Ok(());
-        let ranges = self.chunks.block_ranges(block);
-        for_each_file_run(self.chunks.shape(), &ranges, |offset, at, len| {
+        let ranges = chunks.block_ranges(block);
+        for_each_file_run(chunks.shape(), &ranges, |offset, at, len| {
             if result.is_err() {
                 return;
             }
@@ -499,7 +479,7 @@ impl<T: NpyElement> Node for NpyWrite<T> {
                 .write_all_at(src, pos)
                 .map_err(|e| io_error("write", &self.path, &e));
         });
-        result.map(|()| done())
+        result
     }
 }
 

@@ -28,13 +28,13 @@ use zarrs::array::codec::{GzipCodec, ZstdCodec};
 use zarrs::array::{ArrayBuilder, ArraySubset, CodecOptions, DataType, ElementOwned, data_type};
 use zarrs::filesystem::FilesystemStore;
 
-use super::{done, io_error, run_sink};
+use super::{Sink, WriteBlock, io_error, run_sink};
 use crate::array::Array;
 use crate::chunks::{Chunks, IntoChunks};
 use crate::error::{Error, Result};
 use crate::expr::block::{Element, block_of, owned, row_major_vec};
 use crate::expr::group::Group;
-use crate::expr::{BlockRef, Node, NodeRef};
+use crate::expr::{Node, NodeRef};
 use crate::scheduler::{Scheduler, Value};
 use fs::AtomicStore;
 
@@ -670,13 +670,15 @@ impl<T: ZarrElement> Array<T> {
         let array = builder.build(store, "/").map_err(|e| bad_store(&path, e))?;
         array.store_metadata().map_err(|e| bad_store(&path, e))?;
         let num_chunks = x.num_blocks();
-        let node: NodeRef = Arc::new(ZarrWrite::<T> {
-            inputs: [x.node().clone()],
-            chunks: x.chunk_layout().clone(),
-            path,
-            array: Arc::new(array),
-            fill: options.fill_value,
-        });
+        let node = Sink::node(
+            x.node().clone(),
+            x.chunk_layout().clone(),
+            ZarrWrite::<T> {
+                path,
+                array: Arc::new(array),
+                fill: options.fill_value,
+            },
+        );
         Ok(ZarrSink { node, num_chunks })
     }
 }
@@ -755,47 +757,25 @@ pub fn store(sinks: &[ZarrSink], scheduler: &Scheduler) -> Result<()> {
 
 /// Writes each block of its input as one chunk.
 struct ZarrWrite<T> {
-    inputs: [NodeRef; 1],
-    chunks: Chunks,
     path: PathBuf,
     array: Arc<zarrs::array::Array<AtomicStore>>,
     fill: T,
 }
 
-impl<T: ZarrElement> Node for ZarrWrite<T> {
-    fn elem_size(&self) -> usize {
-        0
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<()>()
-    }
-    fn name(&self) -> &str {
-        "to_zarr"
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
-    }
-    fn one_to_one(&self, _input: usize) -> bool {
-        true
-    }
-    fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
-        deps.push(BlockRef { input: 0, block });
-    }
-    fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
-        let shape = self.chunks.block_shape(block);
+impl<T: ZarrElement> WriteBlock for ZarrWrite<T> {
+    const NAME: &'static str = "to_zarr";
+    fn write(&self, chunks: &Chunks, block: usize, input: &Value) -> Result<()> {
+        let shape = chunks.block_shape(block);
         if shape.size() == 0 {
-            return Ok(done());
+            return Ok(());
         }
-        let idx = chunk_indices(&self.chunks, block);
+        let idx = chunk_indices(chunks, block);
         let chunk_error = |e: String| chunk_error(&self.path, &self.array, &idx, e);
         let full = self
             .array
             .chunk_shape_usize(&idx)
             .map_err(|e| chunk_error(e.to_string()))?;
-        let view = block_of::<T>(&inputs[0]).view();
+        let view = block_of::<T>(input).view();
         // An edge chunk is stored whole, padded with the fill value.
         let elements: Vec<T> = if view.shape() == full.as_slice() {
             row_major_vec(&view)
@@ -809,6 +789,218 @@ impl<T: ZarrElement> Node for ZarrWrite<T> {
         self.array
             .store_chunk_opt(&idx, elements, &codec_options())
             .map_err(|e| chunk_error(e.to_string()))?;
-        Ok(done())
+        Ok(())
+    }
+}
+
+impl<T: ZarrElement> Array<T> {
+    /// Writes this array into part of the existing Zarr array at `path`: the region that starts
+    /// at `offset` and has this array's shape (dask's `to_zarr(region=...)`, xarray's
+    /// `region=`). The store keeps its shape, chunks, codecs and every cell outside the region.
+    ///
+    /// The array is cut at the store's chunk edges, so each task writes one chunk. A chunk the
+    /// region covers whole is written directly; a chunk the region cuts is read, merged and
+    /// atomically replaced, holding a lock on that chunk, so two writers of disjoint regions
+    /// that share a chunk never lose each other's cells within one process. Across processes
+    /// only whole-chunk writes are safe to run at once (each chunk is replaced atomically, but
+    /// two processes merging into one chunk can overwrite each other): align their regions to
+    /// the store's chunks.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadStore`] if there is no Zarr array at `path`; [`Error::DtypeMismatch`] if it
+    /// holds another element type; [`Error::InvalidParameter`] for an offset of another length
+    /// than the axes or a region outside the store; the errors of computing this array and of
+    /// writing each chunk.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// use chunkwise::io::zarr::ZarrOptions;
+    /// let dir = std::env::temp_dir().join(format!("chunkwise-doc-region-{}", std::process::id()));
+    /// Array::<i32>::zeros(&[6, 6], [6, 6])?.to_zarr(&dir, ZarrOptions::default().chunks(4))?;
+    /// // A 2 x 3 region at (3, 2): it cuts all four chunks.
+    /// Array::<i32>::full(&[2, 3], [2, 3], 7)?.to_zarr_region(&dir, &[3, 2])?;
+    /// let y = Array::<i32>::from_zarr(&dir)?.compute()?;
+    /// assert_eq!(y.iter().filter(|&&v| v == 7).count(), 6);
+    /// assert_eq!(y[[3, 2]], 7);
+    /// assert_eq!(y[[2, 2]], 0);
+    /// assert!(Array::<i32>::zeros(&[4, 4], [4, 4])?.to_zarr_region(&dir, &[3, 3]).is_err());
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn to_zarr_region(&self, path: impl AsRef<Path>, offset: &[usize]) -> Result<()> {
+        self.to_zarr_region_with(path, offset, &Scheduler::global()?)
+    }
+
+    /// [`Array::to_zarr_region`] on `scheduler`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::to_zarr_region`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{Array, Scheduler};
+    /// use chunkwise::io::zarr::ZarrOptions;
+    /// let dir = std::env::temp_dir().join(format!("chunkwise-doc-region-with-{}", std::process::id()));
+    /// Array::<u8>::zeros(&[8], [8])?.to_zarr(&dir, ZarrOptions::default().chunks(4))?;
+    /// Array::<u8>::ones(&[4], [4])?.to_zarr_region_with(&dir, &[4], &Scheduler::threads(2))?;
+    /// assert_eq!(Array::<u8>::from_zarr(&dir)?.compute()?, ndarray::array![0u8, 0, 0, 0, 1, 1, 1, 1].into_dyn());
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn to_zarr_region_with(
+        &self,
+        path: impl AsRef<Path>,
+        offset: &[usize],
+        scheduler: &Scheduler,
+    ) -> Result<()> {
+        let path = path.as_ref().to_path_buf();
+        let store = FilesystemStore::new(&path).map_err(|e| bad_store(&path, e))?;
+        let array =
+            zarrs::array::Array::open(Arc::new(store), "/").map_err(|e| bad_store(&path, e))?;
+        if <T as zarrs::array::Element>::validate_data_type(array.data_type()).is_err() {
+            return Err(Error::DtypeMismatch {
+                path: path_string(&path),
+                stored: array.data_type().to_string(),
+                requested: T::NAME.to_string(),
+            });
+        }
+        let stored: Vec<usize> = array.shape().iter().map(|&n| n as usize).collect();
+        let outside = offset.len() != stored.len()
+            || self.ndim() != stored.len()
+            || (0..stored.len()).any(|k| {
+                offset[k]
+                    .checked_add(self.shape()[k])
+                    .is_none_or(|end| end > stored[k])
+            });
+        if outside {
+            return Err(Error::InvalidParameter {
+                op: "to_zarr_region",
+                name: "offset",
+                value: format!(
+                    "{offset:?} for an array of shape {:?} in a store of shape {stored:?}",
+                    self.shape()
+                ),
+                expected: "a region inside the store, one offset per axis",
+            });
+        }
+        let chunk: Vec<usize> = array
+            .chunk_shape(&vec![0; stored.len()])
+            .map_err(|e| bad_store(&path, e))?
+            .iter()
+            .map(|n| n.get() as usize)
+            .collect();
+        // Block edges at the store's chunk edges: each block lies in one chunk.
+        let sizes: Vec<Vec<usize>> = (0..stored.len())
+            .map(|k| {
+                let (mut p, end) = (offset[k], offset[k] + self.shape()[k]);
+                let mut v = Vec::new();
+                while p < end {
+                    let next = ((p / chunk[k] + 1) * chunk[k]).min(end);
+                    v.push(next - p);
+                    p = next;
+                }
+                if v.is_empty() {
+                    v.push(0);
+                }
+                v
+            })
+            .collect();
+        let x = self.rechunk(sizes)?;
+        // Chunks are read through the store and replaced atomically through `AtomicStore`.
+        let writer = array.with_storage(Arc::new(AtomicStore::new(path.clone())));
+        let node = Sink::node(
+            x.node().clone(),
+            x.chunk_layout().clone(),
+            ZarrRegionWrite::<T> {
+                path,
+                reader: Arc::new(array),
+                array: Arc::new(writer),
+                offset: offset.to_vec(),
+                chunk,
+                _t: std::marker::PhantomData,
+            },
+        );
+        run_sink(&node, scheduler)
+    }
+}
+
+/// Writes each block of its input into the store chunk that holds it, at an offset: whole
+/// chunks directly, cut chunks by a locked read, merge and atomic replace.
+struct ZarrRegionWrite<T> {
+    path: PathBuf,
+    reader: Arc<ReadArray>,
+    array: Arc<zarrs::array::Array<AtomicStore>>,
+    offset: Vec<usize>,
+    chunk: Vec<usize>,
+    _t: std::marker::PhantomData<fn() -> T>,
+}
+
+/// Locks on chunks being merged, striped by a hash of the store and chunk: a chunk's merges in
+/// this process run one at a time.
+fn chunk_lock(path: &Path, idx: &[u64]) -> std::sync::MutexGuard<'static, ()> {
+    use std::hash::{Hash, Hasher};
+    static LOCKS: std::sync::OnceLock<Vec<std::sync::Mutex<()>>> = std::sync::OnceLock::new();
+    let locks = LOCKS.get_or_init(|| (0..256).map(|_| std::sync::Mutex::new(())).collect());
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (path, idx).hash(&mut h);
+    locks[(h.finish() % locks.len() as u64) as usize]
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl<T: ZarrElement> WriteBlock for ZarrRegionWrite<T> {
+    const NAME: &'static str = "to_zarr_region";
+    fn write(&self, chunks: &Chunks, block: usize, input: &Value) -> Result<()> {
+        let ranges = chunks.block_ranges(block);
+        if ranges.iter().any(|r| r.is_empty()) {
+            return Ok(());
+        }
+        let global: Vec<usize> = ranges
+            .iter()
+            .zip(&self.offset)
+            .map(|(r, o)| r.start + o)
+            .collect();
+        let idx: Vec<u64> = global
+            .iter()
+            .zip(&self.chunk)
+            .map(|(&g, &c)| (g / c) as u64)
+            .collect();
+        let chunk_error = |e: String| chunk_error(&self.path, &self.array, &idx, e);
+        let full = self
+            .array
+            .chunk_shape_usize(&idx)
+            .map_err(|e| chunk_error(e.to_string()))?;
+        let view = block_of::<T>(input).view();
+        let within: Vec<usize> = (0..global.len())
+            .map(|k| global[k] - idx[k] as usize * self.chunk[k])
+            .collect();
+        if within.iter().all(|&w| w == 0) && view.shape() == full.as_slice() {
+            self.array
+                .store_chunk_opt(&idx, row_major_vec(&view), &codec_options())
+                .map_err(|e| chunk_error(e.to_string()))?;
+            return Ok(());
+        }
+        let _merging = chunk_lock(&self.path, &idx);
+        let old: Vec<T> = self
+            .reader
+            .retrieve_chunk_opt(&idx, &codec_options())
+            .map_err(|e| chunk_error(e.to_string()))?;
+        let mut merged =
+            ArrayD::from_shape_vec(IxDyn(&full), old).map_err(|e| chunk_error(e.to_string()))?;
+        merged
+            .slice_each_axis_mut(|ax| {
+                let k = ax.axis.index();
+                Slice::from(within[k]..within[k] + view.shape()[k])
+            })
+            .assign(&view);
+        self.array
+            .store_chunk_opt(&idx, merged.into_raw_vec_and_offset().0, &codec_options())
+            .map_err(|e| chunk_error(e.to_string()))?;
+        Ok(())
     }
 }

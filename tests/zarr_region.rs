@@ -1,0 +1,161 @@
+//! Region writes into existing Zarr stores: against an ndarray oracle over random stores,
+//! regions and chunkings; two writers of disjoint regions sharing chunks, at once; bad
+//! regions.
+#![cfg(feature = "zarr")]
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chunkwise::io::zarr::{Compression, ZarrOptions};
+use chunkwise::{Array, Error, Scheduler};
+use ndarray::{ArrayD, Dimension, IxDyn, Slice};
+use proptest::prelude::*;
+
+fn temp(name: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!(
+        "chunkwise-region-{name}-{}-{n}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// A store shape with its chunk shape, a region inside it (offset, shape) and a chunking of
+/// the region's array.
+#[allow(clippy::type_complexity)]
+fn cases() -> impl Strategy<
+    Value = (
+        Vec<usize>,
+        Vec<usize>,
+        Vec<usize>,
+        Vec<usize>,
+        Vec<Vec<usize>>,
+        bool,
+    ),
+> {
+    proptest::collection::vec(1usize..9, 1..=3)
+        .prop_flat_map(|store| {
+            let chunk = store.iter().map(|&n| 1..=n).collect::<Vec<_>>();
+            let start = store.iter().map(|&n| 0..=n).collect::<Vec<_>>();
+            (Just(store), chunk, start)
+        })
+        .prop_flat_map(|(store, chunk, offset)| {
+            let len = store
+                .iter()
+                .zip(&offset)
+                .map(|(&n, &o)| 0..=n - o)
+                .collect::<Vec<_>>();
+            (Just(store), Just(chunk), Just(offset), len, any::<bool>())
+        })
+        .prop_flat_map(|(store, chunk, offset, len, compressed)| {
+            let blocks = common::chunking(len.clone());
+            (
+                Just(store),
+                Just(chunk),
+                Just(offset),
+                Just(len),
+                blocks,
+                Just(compressed),
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The store after a region write equals the old contents with the region assigned.
+    #[test]
+    fn region_writes_equal_assigning_into_an_ndarray(
+        (store, chunk, offset, len, blocks, compressed) in cases()
+    ) {
+        let dir = temp("prop");
+        let old = ArrayD::from_shape_fn(IxDyn(&store), |i| i.slice().iter().fold(0i64, |a, &k| a * 10 + k as i64));
+        let compression = if compressed { Compression::Zstd { level: 1 } } else { Compression::None };
+        Array::from_ndarray(old.clone(), store.clone()).unwrap()
+            .to_zarr(&dir, ZarrOptions::default().chunks(chunk.clone()).compression(compression))
+            .unwrap();
+        let new = ArrayD::from_shape_fn(IxDyn(&len), |i| -1 - i.slice().iter().fold(0i64, |a, &k| a * 10 + k as i64));
+        Array::from_ndarray(new.clone(), blocks).unwrap()
+            .to_zarr_region_with(&dir, &offset, &Scheduler::threads(2))
+            .unwrap();
+        let mut want = old;
+        want.slice_each_axis_mut(|ax| {
+            let k = ax.axis.index();
+            Slice::from(offset[k]..offset[k] + len[k])
+        })
+        .assign(&new);
+        let got = Array::<i64>::from_zarr(&dir).unwrap().compute().unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        prop_assert_eq!(got, want);
+    }
+}
+
+/// Two writers at once, each a region of rows that cuts every chunk the other also writes:
+/// neither loses the other's cells, in many rounds.
+#[test]
+fn disjoint_regions_sharing_chunks_written_at_once_keep_both() {
+    let s = Scheduler::threads(2);
+    for round in 0..40 {
+        let dir = temp("race");
+        Array::<u32>::zeros(&[12, 12], [12, 12])
+            .unwrap()
+            .to_zarr(&dir, ZarrOptions::default().chunks([6, 6]))
+            .unwrap();
+        // Rows 0..3 and 3..6 (and 6..9, 9..12): each chunk is cut by both writers.
+        std::thread::scope(|scope| {
+            for w in 0..2u32 {
+                let (dir, s) = (&dir, &s);
+                scope.spawn(move || {
+                    for band in [w as usize, w as usize + 2] {
+                        let x = Array::<u32>::full(&[3, 12], [3, 4], w + 1).unwrap();
+                        x.to_zarr_region_with(dir, &[band * 3, 0], s).unwrap();
+                    }
+                });
+            }
+        });
+        let got = Array::<u32>::from_zarr(&dir).unwrap().compute().unwrap();
+        for (idx, &v) in got.indexed_iter() {
+            let row = idx[0];
+            assert_eq!(v, (row / 3 % 2) as u32 + 1, "round {round}: row {row}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn bad_regions_are_errors() {
+    let dir = temp("bad");
+    Array::<f32>::zeros(&[4, 4], [4, 4])
+        .unwrap()
+        .to_zarr(&dir, ZarrOptions::default())
+        .unwrap();
+    let x = Array::<f32>::ones(&[2, 2], [2, 2]).unwrap();
+    for offset in [&[3, 0][..], &[0, 3], &[0], &[0, 0, 0], &[usize::MAX, 0]] {
+        let e = x.to_zarr_region(&dir, offset).unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidParameter { .. }),
+            "{offset:?}: {e}"
+        );
+    }
+    let e = Array::<i32>::ones(&[2, 2], [2, 2])
+        .unwrap()
+        .to_zarr_region(&dir, &[0, 0])
+        .unwrap_err();
+    assert!(matches!(e, Error::DtypeMismatch { .. }), "{e}");
+    let e = x.to_zarr_region(dir.join("missing"), &[0, 0]).unwrap_err();
+    assert!(matches!(e, Error::BadStore { .. }), "{e}");
+    // The store is untouched by the refused writes.
+    assert!(
+        Array::<f32>::from_zarr(&dir)
+            .unwrap()
+            .compute()
+            .unwrap()
+            .iter()
+            .all(|&v| v == 0.0)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
