@@ -251,6 +251,20 @@ fn codec_options() -> CodecOptions {
 
 type ReadArray = zarrs::array::Array<FilesystemStore>;
 
+/// The Zarr array at `path`, which must hold elements of type `T`.
+fn open_array<T: ZarrElement>(path: &Path) -> Result<ReadArray> {
+    let store = FilesystemStore::new(path).map_err(|e| bad_store(path, e))?;
+    let array = zarrs::array::Array::open(Arc::new(store), "/").map_err(|e| bad_store(path, e))?;
+    if <T as zarrs::array::Element>::validate_data_type(array.data_type()).is_err() {
+        return Err(Error::DtypeMismatch {
+            path: path_string(path),
+            stored: array.data_type().to_string(),
+            requested: T::NAME.to_string(),
+        });
+    }
+    Ok(array)
+}
+
 /// Reads the chunks of a Zarr array, one block per chunk.
 struct ZarrSource<T> {
     path: PathBuf,
@@ -463,16 +477,7 @@ impl<T: ZarrElement> Array<T> {
     /// ```
     pub fn from_zarr(path: impl AsRef<Path>) -> Result<Array<T>> {
         let path = path.as_ref().to_path_buf();
-        let store = FilesystemStore::new(&path).map_err(|e| bad_store(&path, e))?;
-        let array =
-            zarrs::array::Array::open(Arc::new(store), "/").map_err(|e| bad_store(&path, e))?;
-        if <T as zarrs::array::Element>::validate_data_type(array.data_type()).is_err() {
-            return Err(Error::DtypeMismatch {
-                path: path_string(&path),
-                stored: array.data_type().to_string(),
-                requested: T::NAME.to_string(),
-            });
-        }
+        let array = open_array::<T>(&path)?;
         let chunks = store_chunks(&path, &array)?;
         let codecs = array.codecs();
         let partial =
@@ -859,16 +864,7 @@ impl<T: ZarrElement> Array<T> {
         scheduler: &Scheduler,
     ) -> Result<()> {
         let path = path.as_ref().to_path_buf();
-        let store = FilesystemStore::new(&path).map_err(|e| bad_store(&path, e))?;
-        let array =
-            zarrs::array::Array::open(Arc::new(store), "/").map_err(|e| bad_store(&path, e))?;
-        if <T as zarrs::array::Element>::validate_data_type(array.data_type()).is_err() {
-            return Err(Error::DtypeMismatch {
-                path: path_string(&path),
-                stored: array.data_type().to_string(),
-                requested: T::NAME.to_string(),
-            });
-        }
+        let array = open_array::<T>(&path)?;
         let stored: Vec<usize> = array.shape().iter().map(|&n| n as usize).collect();
         let outside = offset.len() != stored.len()
             || self.ndim() != stored.len()
