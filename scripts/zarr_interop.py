@@ -28,6 +28,7 @@ def check(root):
         ("i32_raw", (9, 4), np.int32),
         ("bool_gzip", (5, 5), np.bool_),
         ("u16_zstd", (10,), np.uint16),
+        ("u16_sharded", (9, 10), np.uint16),
     ]
     for name, shape, dtype in cases:
         want = expected(shape, dtype)
@@ -37,6 +38,7 @@ def check(root):
         np.testing.assert_array_equal(got, want, err_msg=name)
         lazy = da.from_zarr(f"{root}/{name}")
         np.testing.assert_array_equal(lazy.compute(), want, err_msg=f"dask {name}")
+    assert zarr.open_array(f"{root}/u16_sharded", mode="r").shards == (4, 6)
     got = np.load(f"{root}/f32.npy")
     np.testing.assert_array_equal(got, expected((6, 7), np.float32))
     print("chunkwise -> zarr-python, dask, numpy: ok")
@@ -65,6 +67,9 @@ def write(root):
         zarr_format=2, compressors=numcodecs.Zstd(level=1),
     )
     z[...] = c
+    d = expected((11, 9), np.int32)
+    z = zarr.create_array(f"{root}/v3_i32_sharded", shape=d.shape, chunks=(2, 3), shards=(4, 6), dtype=d.dtype)
+    z[...] = d
     np.save(f"{root}/f64.npy", expected((5, 4, 3), np.float64))
     np.save(f"{root}/bool.npy", expected((13,), np.bool_))
     print("zarr-python, numpy -> chunkwise: written")

@@ -72,6 +72,13 @@ fn zarr_python_dask_and_numpy_read_ours_and_we_read_theirs() {
     make::<u16>(&[10], &[3], |v| v as u16)
         .to_zarr_with(dir.join("u16_zstd"), ZarrOptions::default(), &s)
         .unwrap();
+    make::<u16>(&[9, 10], &[5, 5], |v| v as u16)
+        .to_zarr_with(
+            dir.join("u16_sharded"),
+            ZarrOptions::default().chunks([2, 3]).shards(&[4, 6]),
+            &s,
+        )
+        .unwrap();
     make::<f32>(&[6, 7], &[4, 4], |v| v as f32)
         .to_npy(dir.join("f32.npy"))
         .unwrap();
@@ -92,6 +99,15 @@ fn zarr_python_dask_and_numpy_read_ours_and_we_read_theirs() {
         Array::<u8>::from_zarr(theirs.join("v2_u8_zstd")).unwrap(),
         &[6, 5],
         |v| v as u8,
+    );
+    // Sharded: one block per shard, read whole; or cut finer.
+    let sharded = Array::<i32>::from_zarr(theirs.join("v3_i32_sharded")).unwrap();
+    assert_eq!(sharded.chunks(), &[vec![4, 4, 3], vec![6, 3]]);
+    check_read(sharded, &[11, 9], |v| v as i32);
+    check_read(
+        Array::<i32>::from_zarr_with_chunks(theirs.join("v3_i32_sharded"), [3, 2]).unwrap(),
+        &[11, 9],
+        |v| v as i32,
     );
     check_read(
         Array::<f64>::from_npy(theirs.join("f64.npy"), [2, 4, 3]).unwrap(),

@@ -55,7 +55,8 @@ fn ome_zarr_py_reads_ours_and_we_read_theirs() {
         .scale(&[2.0, 0.5, 0.5])
         .levels(3)
         .factors(&[1, 2, 2])
-        .chunks([8, 16, 16]);
+        .chunks([8, 16, 16])
+        .shards(&[16, 32, 32]);
     let x = volume();
     ome_zarr::write_multiscale_with(
         &x,

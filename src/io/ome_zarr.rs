@@ -130,6 +130,7 @@ pub struct MultiscaleOptions {
     downsample: Downsample,
     chunks: Option<ChunkSpec>,
     compression: Compression,
+    shards: Option<Vec<usize>>,
     name: Option<String>,
 }
 
@@ -169,6 +170,7 @@ impl MultiscaleOptions {
             downsample: Downsample::Coarsen(Coarsen::Mean),
             chunks: None,
             compression: Compression::Zstd { level: 3 },
+            shards: None,
             name: None,
         }
     }
@@ -317,6 +319,28 @@ impl MultiscaleOptions {
     /// ```
     pub fn compression(mut self, compression: Compression) -> Self {
         self.compression = compression;
+        self
+    }
+
+    /// Groups every level's chunks into shards of this shape (see [`ZarrOptions::shards`]),
+    /// clamped to each level's size; a multiple of the chunk shape on every axis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// use chunkwise::io::ome_zarr::{self, MultiscaleOptions};
+    /// let dir = std::env::temp_dir().join(format!("chunkwise-doc-ome-shards-{}", std::process::id()));
+    /// let options = MultiscaleOptions::new(&["y", "x"]).levels(2).chunks(8).shards(&[32, 32]);
+    /// ome_zarr::write_multiscale(&Array::<u8>::ones(&[64, 64], [64, 64])?, &dir, &options)?;
+    /// let meta = std::fs::read_to_string(dir.join("0").join("zarr.json")).unwrap();
+    /// assert!(meta.contains("sharding_indexed"));
+    /// assert_eq!(ome_zarr::open::<u8>(&dir)?.levels()[1].array.chunks(), &[vec![32], vec![32]]);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn shards(mut self, shape: &[usize]) -> Self {
+        self.shards = Some(shape.to_vec());
         self
     }
 
@@ -618,10 +642,22 @@ where
             }
             None => shape.iter().map(|&n| n.clamp(1, 64)).collect(),
         };
-        Ok(ZarrOptions::<T>::default()
-            .chunks(chunks)
+        let mut zarr = ZarrOptions::<T>::default()
             .compression(options.compression)
-            .dimension_names(&names))
+            .dimension_names(&names);
+        if let Some(shards) = &options.shards {
+            // No larger than the level, in whole chunks.
+            let clamped: Vec<usize> = (0..shape.len())
+                .map(|k| {
+                    let c = chunks.get(k).copied().unwrap_or(1);
+                    shards
+                        .get(k)
+                        .map_or(c, |&s| s.min(shape[k].div_ceil(c) * c))
+                })
+                .collect();
+            zarr = zarr.shards(&clamped);
+        }
+        Ok(zarr.chunks(chunks))
     };
     let level_path = |k: usize| path.join(k.to_string());
     let reduce = |prev: &Array<T>| match options.downsample {

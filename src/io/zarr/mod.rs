@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use ndarray::Dimension as _;
 use ndarray::{ArrayD, IxDyn, Slice};
-use zarrs::array::codec::{GzipCodec, ZstdCodec};
+use zarrs::array::codec::{GzipCodec, ShardingCodecBuilder, ZstdCodec};
 use zarrs::array::{ArrayBuilder, ArraySubset, CodecOptions, DataType, ElementOwned, data_type};
 use zarrs::filesystem::FilesystemStore;
 
@@ -122,6 +122,7 @@ pub struct ZarrOptions<T> {
     fill_value: T,
     attributes: serde_json::Map<String, serde_json::Value>,
     dimension_names: Option<Vec<String>>,
+    shards: Option<Vec<usize>>,
 }
 
 impl<T: Default> Default for ZarrOptions<T> {
@@ -133,6 +134,7 @@ impl<T: Default> Default for ZarrOptions<T> {
             fill_value: T::default(),
             attributes: serde_json::Map::new(),
             dimension_names: None,
+            shards: None,
         }
     }
 }
@@ -199,6 +201,32 @@ impl<T> ZarrOptions<T> {
     /// ```
     pub fn dimension_names(mut self, names: &[&str]) -> Self {
         self.dimension_names = Some(names.iter().map(|n| n.to_string()).collect());
+        self
+    }
+
+    /// Groups the chunks into shards of `shape` cells (Zarr v3's `sharding_indexed` codec, as
+    /// OME-Zarr 0.5 stores of millions of chunks use): each shard is one stored object holding
+    /// its chunks ([`ZarrOptions::chunks`], each compressed on its own) and an index of them.
+    /// Each shard is written by one task. The shard shape must be a multiple of the chunk
+    /// shape on every axis, or the write is an error that says so.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// use chunkwise::io::zarr::ZarrOptions;
+    /// let dir = std::env::temp_dir().join(format!("chunkwise-doc-zarr-shards-{}", std::process::id()));
+    /// let x = Array::<u16>::from_fn(&[10, 12], [10, 12], |i| (i[0] * 12 + i[1]) as u16)?;
+    /// x.to_zarr(&dir, ZarrOptions::default().chunks([2, 3]).shards(&[4, 6]))?;
+    /// let y = Array::<u16>::from_zarr(&dir)?; // one block per shard
+    /// assert_eq!(y.chunks(), &[vec![4, 4, 2], vec![6, 6]]);
+    /// assert_eq!(y.compute()?, x.compute()?);
+    /// assert!(x.to_zarr(&dir, ZarrOptions::default().chunks([2, 3]).shards(&[3, 6])).is_err());
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn shards(mut self, shape: &[usize]) -> Self {
+        self.shards = Some(shape.to_vec());
         self
     }
 
@@ -622,24 +650,55 @@ impl<T: ZarrElement> Array<T> {
                 .map(|s| s.iter().copied().max().unwrap_or(1).max(1))
                 .collect(),
         };
-        let x = self.rechunk(chunk_shape.as_slice())?;
+        // With shards, the store's grid is the shards' and each task writes one shard.
+        let grid_shape = match &options.shards {
+            Some(shards) => {
+                let fits = shards.len() == chunk_shape.len()
+                    && shards
+                        .iter()
+                        .zip(&chunk_shape)
+                        .all(|(&s, &c)| s > 0 && s.is_multiple_of(c));
+                if !fits {
+                    return Err(Error::InvalidParameter {
+                        op: "to_zarr",
+                        name: "shards",
+                        value: format!("{shards:?} for chunks {chunk_shape:?}"),
+                        expected: "a shard shape that is a multiple of the chunk shape on every axis",
+                    });
+                }
+                shards.clone()
+            }
+            None => chunk_shape.clone(),
+        };
+        let x = self.rechunk(grid_shape.as_slice())?;
         let shape: Vec<u64> = self.shape().iter().map(|&n| n as u64).collect();
-        let chunk_u64: Vec<u64> = chunk_shape.iter().map(|&n| n as u64).collect();
+        let chunk_u64: Vec<u64> = grid_shape.iter().map(|&n| n as u64).collect();
         let mut builder = ArrayBuilder::new(
             shape.clone(),
             chunk_u64.clone(),
             T::data_type(),
             options.fill_value.fill_value(),
         );
-        match options.compression {
-            Compression::None => {}
-            Compression::Zstd { level } => {
-                builder.bytes_to_bytes_codecs(vec![Arc::new(ZstdCodec::new(level, false))]);
-            }
-            Compression::Gzip { level } => {
-                let gzip = GzipCodec::new(level).map_err(|e| bad_store(&path, e))?;
-                builder.bytes_to_bytes_codecs(vec![Arc::new(gzip)]);
-            }
+        let compression: Vec<Arc<dyn zarrs::array::BytesToBytesCodecTraits>> =
+            match options.compression {
+                Compression::None => vec![],
+                Compression::Zstd { level } => vec![Arc::new(ZstdCodec::new(level, false))],
+                Compression::Gzip { level } => {
+                    vec![Arc::new(
+                        GzipCodec::new(level).map_err(|e| bad_store(&path, e))?,
+                    )]
+                }
+            };
+        if options.shards.is_some() {
+            let inner: Vec<std::num::NonZeroU64> = chunk_shape
+                .iter()
+                .map(|&c| std::num::NonZeroU64::new(c as u64).expect("chunk sizes are at least 1"))
+                .collect();
+            let mut sharding = ShardingCodecBuilder::new(inner, &T::data_type());
+            sharding.bytes_to_bytes_codecs(compression);
+            builder.array_to_bytes_codec(Arc::new(sharding.build()));
+        } else {
+            builder.bytes_to_bytes_codecs(compression);
         }
         builder.attributes(options.attributes.clone());
         if let Some(names) = &options.dimension_names {
