@@ -129,6 +129,44 @@ impl<T: Element> Node for FromFn<T> {
     }
 }
 
+/// The type of the block rule of [`FromBlocks`].
+pub(crate) type BlockFn<T> = Arc<dyn Fn(usize) -> Result<ArrayD<T>> + Send + Sync>;
+
+/// Each block from a fallible function of its linear index (a file read, a decode).
+pub(crate) struct FromBlocks<T> {
+    pub(crate) name: &'static str,
+    pub(crate) chunks: Chunks,
+    pub(crate) f: BlockFn<T>,
+}
+
+impl<T: Element> Node for FromBlocks<T> {
+    fn elem_size(&self) -> usize {
+        std::mem::size_of::<T>()
+    }
+    fn elem_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<T>()
+    }
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn chunks(&self) -> &Chunks {
+        &self.chunks
+    }
+    fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
+        let a = (self.f)(block)?;
+        let shape = self.chunks.block_shape(block);
+        if a.shape() != shape.slice() {
+            return Err(crate::error::Error::BlockShape {
+                op: self.name.to_string(),
+                block: self.chunks.grid_index(block).slice().to_vec(),
+                expected: shape.slice().to_vec(),
+                found: a.shape().to_vec(),
+            });
+        }
+        Ok(owned(a))
+    }
+}
+
 /// Uniform random values in `[0, 1)`, one reproducible stream per block.
 pub(crate) struct Random<T> {
     pub(crate) chunks: Chunks,

@@ -7,6 +7,8 @@
 //! Every write lands whole or not at all: data goes to a temporary file that is renamed into
 //! place, so a crash or a failed task leaves each chunk (or file) old or new, never torn.
 
+#[cfg(feature = "imread")]
+pub mod imread;
 pub mod npy;
 #[cfg(feature = "zarr")]
 pub mod ome_zarr;
