@@ -759,3 +759,74 @@ fn segmenting_coins_equals_scipy_and_scikit_image_in_any_blocks() {
         );
     }
 }
+
+/// A panic in a user closure of the image modules (labeled_comprehension, generic_filter) is
+/// an `Err` naming the task, on another pool than the default, and the pool then runs the
+/// next compute; a closure may itself compute an array (on the default pool) without hanging.
+#[test]
+fn panics_and_nested_computes_in_image_closures() {
+    let s = Scheduler::threads(2);
+    let values = ndarray::Array::from_iter((0..64).map(f64::from))
+        .into_shape_with_order((8, 8))
+        .unwrap()
+        .into_dyn();
+    let x = Array::from_ndarray(values, [3, 3]).unwrap();
+    let labels = x.map(|v| (v as u32) % 3);
+    let boom = ndmeasure::labeled_comprehension(
+        &x,
+        &labels,
+        &[1, 2],
+        |v: &[f64]| -> f64 {
+            if v.len() > 5 {
+                panic!("boom in a comprehension");
+            }
+            v[0]
+        },
+        0.0,
+    )
+    .unwrap()
+    .compute_with(&s)
+    .unwrap_err();
+    assert!(
+        matches!(&boom, Error::TaskPanicked { message, .. } if message.contains("boom in a comprehension")),
+        "{boom}"
+    );
+    let boom = chunkwise::ndfilters::generic_filter(
+        &x,
+        3,
+        chunkwise::Boundary::Reflect,
+        |w: &mut [f64]| {
+            if w[4] > 60.0 {
+                panic!("boom in a filter");
+            }
+            w[4]
+        },
+    )
+    .unwrap()
+    .compute_with(&s)
+    .unwrap_err();
+    assert!(
+        matches!(&boom, Error::TaskPanicked { message, .. } if message.contains("boom in a filter")),
+        "{boom}"
+    );
+    // The pool keeps working, and a closure that computes (a histogram of its object's values,
+    // on the default pool) finishes with the right answer.
+    let counts = ndmeasure::labeled_comprehension(
+        &x,
+        &labels,
+        &[0, 1, 2],
+        |v: &[f64]| -> u64 {
+            let a =
+                Array::from_ndarray(ndarray::Array::from_vec(v.to_vec()).into_dyn(), [4]).unwrap();
+            ndmeasure::histogram(&a, 1, Some((0.0, 63.0)))
+                .unwrap()
+                .compute()
+                .unwrap()[[0]]
+        },
+        0,
+    )
+    .unwrap()
+    .compute_with(&s)
+    .unwrap();
+    assert_eq!(counts, ndarray::array![22u64, 21, 21].into_dyn());
+}

@@ -130,15 +130,18 @@ impl<T: Element> Node for FromFn<T> {
 }
 
 /// The type of the block rule of [`FromBlocks`].
+#[cfg(feature = "imread")]
 pub(crate) type BlockFn<T> = Arc<dyn Fn(usize) -> Result<ArrayD<T>> + Send + Sync>;
 
 /// Each block from a fallible function of its linear index (a file read, a decode).
+#[cfg(feature = "imread")]
 pub(crate) struct FromBlocks<T> {
     pub(crate) name: &'static str,
     pub(crate) chunks: Chunks,
     pub(crate) f: BlockFn<T>,
 }
 
+#[cfg(feature = "imread")]
 impl<T: Element> Node for FromBlocks<T> {
     fn elem_size(&self) -> usize {
         std::mem::size_of::<T>()
