@@ -409,12 +409,38 @@ fn label_block(
             local[l] = local[root];
         }
     }
-    // The outer layer: whole rows on a face of the outer axes, else each row's two ends.
-    let mut shell = Vec::new();
+    // The outer layer: whole rows on a face of the outer axes, else each row's two ends. Of
+    // its labelled cells, the join needs those that reach a cell of another block through an
+    // earlier offset (queries) and those such a cell reaches (targets); a face on the array's
+    // edge is neither.
+    let (mut queries, mut targets) = (Vec::new(), Vec::new());
+    let mut coords = vec![0usize; ndim];
+    let leaves = |coords: &[usize], o: &[isize], sign: isize| {
+        let mut out = false;
+        for k in 0..ndim {
+            let l = coords[k] as isize + sign * o[k];
+            let g = start[k] as isize + l;
+            if g < 0 || g >= whole[k] as isize {
+                return false;
+            }
+            out |= l < 0 || l >= dims[k] as isize;
+        }
+        out
+    };
     let mut push = |i: usize| {
         let p = provisional[i];
-        if p != 0 {
-            shell.push((position(i), local[p as usize]));
+        if p == 0 {
+            return;
+        }
+        for (k, c) in coords.iter_mut().enumerate() {
+            *c = (i / strides[k]) % dims[k];
+        }
+        let cell = (position(i), local[p as usize]);
+        if earlier.iter().any(|(o, _)| leaves(&coords, o, 1)) {
+            queries.push(cell);
+        }
+        if earlier.iter().any(|(o, _)| leaves(&coords, o, -1)) {
+            targets.push(cell);
         }
     };
     let mut row = vec![0usize; outer];
@@ -442,7 +468,8 @@ fn label_block(
         summary: Summary {
             block,
             first,
-            shell,
+            queries,
+            targets,
         },
     }
 }
@@ -454,8 +481,11 @@ struct Summary {
     block: u64,
     /// Each local label's first cell, as a raster position in the whole array.
     first: Vec<u64>,
-    /// The labelled cells of the block's outer layer: raster position, local label.
-    shell: Vec<(u64, u32)>,
+    /// The labelled cells that reach a cell of another block through an earlier offset:
+    /// raster position, local label.
+    queries: Vec<(u64, u32)>,
+    /// The labelled cells that a cell of another block reaches through an earlier offset.
+    targets: Vec<(u64, u32)>,
 }
 
 /// For each block, its local labels' final labels; and the number of objects.
@@ -514,13 +544,14 @@ fn resolve(summaries: &[Summary], offsets: &[Vec<isize>], shape: &[usize]) -> Re
     }
     let dense = |si: usize, local: u32| bases[si] + local as usize - 1;
     let mut at: PositionMap<(usize, usize)> = PositionMap::default();
-    at.reserve(summaries.iter().map(|s| s.shell.len()).sum());
+    at.reserve(summaries.iter().map(|s| s.targets.len()).sum());
     for (si, s) in summaries.iter().enumerate() {
-        for &(pos, l) in &s.shell {
+        for &(pos, l) in &s.targets {
             at.insert(pos, (dense(si, l), si));
         }
     }
-    // Each pair of neighbours is seen once, from the later cell: the earlier offsets suffice.
+    // Each pair of neighbours is seen once, from the later cell (a query) to the earlier (a
+    // target): the earlier offsets suffice.
     let earlier: Vec<&Vec<isize>> = offsets
         .iter()
         .filter(|o| o.iter().find(|&&k| k != 0).is_some_and(|&k| k < 0))
@@ -528,7 +559,7 @@ fn resolve(summaries: &[Summary], offsets: &[Vec<isize>], shape: &[usize]) -> Re
     let mut parent: Vec<usize> = (0..total).collect();
     let mut coords = vec![0usize; ndim];
     for (si, s) in summaries.iter().enumerate() {
-        for &(pos, l) in &s.shell {
+        for &(pos, l) in &s.queries {
             let mut rest = pos;
             for k in 0..ndim {
                 coords[k] = (rest / strides[k]) as usize;
