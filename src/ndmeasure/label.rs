@@ -5,12 +5,14 @@
 //!    structure holds the left neighbour (face and full connectivity do), a run of true cells
 //!    along a row is one object, so runs are labelled, not cells. The block keeps its
 //!    provisional labels, each one's local label (`1..=k` by first cell), each local label's
-//!    first cell (its raster position in the whole array) and its shell: the labelled cells of
-//!    its outer layer, which are all a 3 x ... x 3 structure can reach across a block edge.
-//! 2. A tree reduction gathers the blocks' summaries (first cells and shells, not cells).
+//!    first cell (its raster position in the whole array), and of its outer layer (all a
+//!    3 x ... x 3 structure can reach across a block edge) the labelled cells that reach
+//!    another block through an earlier offset (queries) and those such cells reach (targets).
+//! 2. A tree reduction gathers the blocks' summaries (first cells, queries and targets).
 //! 3. One task joins the local labels that touch across block edges (a union-find over dense
-//!    indexes, the shell cells found by position in a map), orders the objects by their first
-//!    cell, as scipy numbers them, and makes a table per block from local to final label.
+//!    indexes; each query looks its neighbours up among the targets, by position in a map),
+//!    orders the objects by their first cell, as scipy numbers them, and makes a table per
+//!    block from local to final label.
 //! 4. Each block's provisional labels are looked up, through its local labels, in the table,
 //!    and written straight into the result: one pass over the cells.
 //!
