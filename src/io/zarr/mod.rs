@@ -277,12 +277,22 @@ fn codec_options() -> CodecOptions {
     CodecOptions::default().with_concurrent_target(1)
 }
 
-type ReadArray = zarrs::array::Array<FilesystemStore>;
+/// A Zarr array read through any store: a local directory, or (feature `http`) a URL.
+type ReadArray = zarrs::array::Array<dyn zarrs::storage::ReadableStorageTraits>;
 
 /// The Zarr array at `path`, which must hold elements of type `T`.
 fn open_array<T: ZarrElement>(path: &Path) -> Result<ReadArray> {
     let store = FilesystemStore::new(path).map_err(|e| bad_store(path, e))?;
-    let array = zarrs::array::Array::open(Arc::new(store), "/").map_err(|e| bad_store(path, e))?;
+    open_array_in::<T>(Arc::new(store), path)
+}
+
+/// The Zarr array at the root of `store` (named `path` in errors), which must hold elements
+/// of type `T`.
+fn open_array_in<T: ZarrElement>(
+    store: Arc<dyn zarrs::storage::ReadableStorageTraits>,
+    path: &Path,
+) -> Result<ReadArray> {
+    let array = zarrs::array::Array::open(store, "/").map_err(|e| bad_store(path, e))?;
     if <T as zarrs::array::Element>::validate_data_type(array.data_type()).is_err() {
         return Err(Error::DtypeMismatch {
             path: path_string(path),
@@ -506,6 +516,11 @@ impl<T: ZarrElement> Array<T> {
     pub fn from_zarr(path: impl AsRef<Path>) -> Result<Array<T>> {
         let path = path.as_ref().to_path_buf();
         let array = open_array::<T>(&path)?;
+        Array::from_read_array(path, array)
+    }
+
+    /// The lazy array over an opened store (named `path` in errors).
+    fn from_read_array(path: PathBuf, array: ReadArray) -> Result<Array<T>> {
         let chunks = store_chunks(&path, &array)?;
         let codecs = array.codecs();
         let partial =
