@@ -519,6 +519,35 @@ impl<T: ZarrElement> Array<T> {
         Array::from_read_array(path, array)
     }
 
+    /// The Zarr array at an HTTP(S) URL (read-only, feature `http`), lazily, as
+    /// [`Array::from_zarr`]: only the chunks a computation needs are fetched, each by its own
+    /// task, so as many at once as the scheduler has workers. A chunk the server does not have
+    /// (404) reads as the fill value.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadStore`] naming the URL if it is not a URL or holds no readable Zarr array;
+    /// [`Error::DtypeMismatch`] as [`Array::from_zarr`]. A failed fetch is an
+    /// [`Error::Chunk`] at compute, naming the chunk's key.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use chunkwise::Array;
+    /// // A store served over HTTP, such as `python3 -m http.server` in the store's parent.
+    /// let x = Array::<u16>::from_zarr_url("http://127.0.0.1:8000/image.zarr")?;
+    /// let corner = x.slice(ndarray::s![..64, ..64])?.compute()?; // fetches one or a few chunks
+    /// # let _ = corner;
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    #[cfg(feature = "http")]
+    pub fn from_zarr_url(url: &str) -> Result<Array<T>> {
+        let label = PathBuf::from(url);
+        let store = zarrs_http::HTTPStore::new(url).map_err(|e| bad_store(&label, e))?;
+        let array = open_array_in::<T>(Arc::new(store), &label)?;
+        Array::from_read_array(label, array)
+    }
+
     /// The lazy array over an opened store (named `path` in errors).
     fn from_read_array(path: PathBuf, array: ReadArray) -> Result<Array<T>> {
         let chunks = store_chunks(&path, &array)?;
