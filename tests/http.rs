@@ -105,7 +105,10 @@ fn stores_read_over_http_fetch_only_the_chunks_needed() {
         .unwrap()
         .compute_with(&s)
         .unwrap();
-    assert_eq!(part, want.slice(ndarray::s![5..7, 9..11]).to_owned().into_dyn());
+    assert_eq!(
+        part,
+        want.slice(ndarray::s![5..7, 9..11]).to_owned().into_dyn()
+    );
     std::thread::sleep(Duration::from_millis(100)); // the log is written after the reply
     assert_eq!(
         server.chunk_requests("store") - before,
