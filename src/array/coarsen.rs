@@ -40,6 +40,18 @@ pub enum Coarsen {
 }
 
 /// Element types [`Array::coarsen`] reduces: numbers that convert to and from `f64`.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, Coarsen, Coarsenable};
+/// fn halve<T: Coarsenable>(x: &Array<T>) -> chunkwise::Result<Array<T>> {
+///     x.coarsen_trim(&vec![2; x.ndim()], Coarsen::Mean)
+/// }
+/// let x = Array::from_ndarray(ndarray::array![2i16, 4, 7], [3])?;
+/// assert_eq!(halve(&x)?.compute()?, ndarray::array![3i16].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
 pub trait Coarsenable: Element + Copy + PartialOrd + ToPrimitive + NumCast {}
 
 impl<T: Element + Copy + PartialOrd + ToPrimitive + NumCast> Coarsenable for T {}
