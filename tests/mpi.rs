@@ -12,7 +12,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use chunkwise::dist::Cluster;
-use chunkwise::{Array, Boundary, Error, Scheduler, concatenate, ndfilters};
+use chunkwise::{Array, Boundary, Coarsen, Error, Scheduler, concatenate, ndfilters, ndmeasure};
 use ndarray::{ArrayD, Axis};
 
 /// Set in the environment of the ranks this program launches.
@@ -187,6 +187,52 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
     for (name, filtered) in filters {
         check(name, &filtered.map_err(e)?, &s, &one)?;
     }
+    // Image analysis across ranks: labels joined across blocks on different ranks, their
+    // measurements, whole-array statistics and coarsening, bit-identical to one process.
+    let mask = x.map(|v| v > 0.6);
+    let (labels, count) = ndmeasure::label(&mask, ndmeasure::Connectivity::Face).map_err(e)?;
+    let got = labels.compute_with(&s).map_err(e)?;
+    same_bits(
+        "label",
+        &got,
+        &labels.compute_with(&one).map_err(e)?,
+        |&v| u64::from(v),
+    )?;
+    let n = count.compute_scalar_with(&s).map_err(e)?;
+    if n != count.compute_scalar_with(&one).map_err(e)? || n < 10 {
+        return Err(format!("label count {n} across ranks"));
+    }
+    let cleared = ndmeasure::clear_border(&labels).map_err(e)?;
+    same_bits(
+        "clear_border",
+        &cleared.compute_with(&s).map_err(e)?,
+        &cleared.compute_with(&one).map_err(e)?,
+        |&v| u64::from(v),
+    )?;
+    let index: Vec<u32> = (1..=n as u32).collect();
+    let means = ndmeasure::mean(&x, &labels, &index).map_err(e)?;
+    check("ndmeasure::mean", &means, &s, &one)?;
+    let q = ndmeasure::quantile(&x, &[0.1, 0.5, 0.9]).map_err(e)?;
+    check("quantile", &q, &s, &one)?;
+    check(
+        "threshold_otsu",
+        &ndmeasure::threshold_otsu(&x, 64).map_err(e)?,
+        &s,
+        &one,
+    )?;
+    let h = ndmeasure::histogram(&x, 16, None).map_err(e)?;
+    same_bits(
+        "histogram",
+        &h.compute_with(&s).map_err(e)?,
+        &h.compute_with(&one).map_err(e)?,
+        |&v| v,
+    )?;
+    check(
+        "coarsen",
+        &x.coarsen_trim(&[3, 2], Coarsen::Mean).map_err(e)?,
+        &s,
+        &one,
+    )?;
     // MPI is initialised once per process: a second Cluster is a clear error.
     match Cluster::init() {
         Err(Error::Mpi { message }) if message.contains("already initialised") => {}
