@@ -12,6 +12,9 @@
 //! - transpose then `sum_axis(0)` of 8192 x 8192 in 1024 x 1024 blocks, against ndarray's
 //!   `a.t().sum_axis(Axis(0))` and a rayon version.
 //! - a strided slice `s![..;3, 1..;2]` of the same array, against ndarray's `slice(..).to_owned()`.
+//! - `coarsen` by 2 x 2 x 2 with `Coarsen::Mean` of a 256^3 `u16` volume in 64^3 blocks (a
+//!   pyramid level), against the same window means written by hand, serially and with rayon
+//!   over output planes.
 //!
 //! `cargo bench --bench manipulation`
 
@@ -125,5 +128,65 @@ fn transpose_and_slice(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, matmul, rechunk, transpose_and_slice);
+/// Each 2 x 2 x 2 window's mean, rounded: the hand-written version of one output plane.
+fn mean_plane(v: &ndarray::Array3<u16>, i: usize, out: &mut ndarray::ArrayViewMut2<'_, u16>) {
+    let (_, m, n) = out_dims(v);
+    for j in 0..m {
+        for k in 0..n {
+            let mut sum = 0u32;
+            for (a, b, c) in (0..8).map(|w| (w >> 2, (w >> 1) & 1, w & 1)) {
+                sum += u32::from(v[[2 * i + a, 2 * j + b, 2 * k + c]]);
+            }
+            out[[j, k]] = (f64::from(sum) / 8.0).round() as u16;
+        }
+    }
+}
+
+fn out_dims(v: &ndarray::Array3<u16>) -> (usize, usize, usize) {
+    let d = v.dim();
+    (d.0 / 2, d.1 / 2, d.2 / 2)
+}
+
+fn coarsen(c: &mut Criterion) {
+    let pool = Scheduler::threads(2);
+    let v = ndarray::Array3::from_shape_fn((256, 256, 256), |(i, j, k)| {
+        ((i * 7 + j * 13 + k * 3) % 4099) as u16
+    });
+    let x = Array::from_ndarray(v.clone(), [64, 64, 64]).unwrap();
+    let y = x.coarsen(&[2, 2, 2], chunkwise::Coarsen::Mean).unwrap();
+    let mut g = c.benchmark_group("coarsen_mean_2x2x2_256cubed_u16");
+    g.sample_size(10);
+    g.bench_function("chunkwise_64_blocks_threads2", |b| {
+        b.iter(|| black_box(y.compute_with(&pool).unwrap()))
+    });
+    let (l, m, n) = out_dims(&v);
+    g.bench_function("hand_written_serial", |b| {
+        b.iter(|| {
+            let mut out = ndarray::Array3::<u16>::zeros((l, m, n));
+            for (i, mut plane) in out.axis_iter_mut(Axis(0)).enumerate() {
+                mean_plane(&v, i, &mut plane);
+            }
+            black_box(out)
+        })
+    });
+    g.bench_function("hand_written_rayon_2_threads", |b| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        b.iter(|| {
+            let mut out = ndarray::Array3::<u16>::zeros((l, m, n));
+            pool.install(|| {
+                out.axis_iter_mut(Axis(0))
+                    .into_par_iter()
+                    .enumerate()
+                    .for_each(|(i, mut plane)| mean_plane(&v, i, &mut plane));
+            });
+            black_box(out)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, matmul, rechunk, transpose_and_slice, coarsen);
 criterion_main!(benches);

@@ -200,8 +200,7 @@ fn windows<T: Coarsenable>(
             b.iter().next().copied().unwrap_or_else(zero)
         }));
     }
-    let b = b.as_standard_layout();
-    let cells = b.as_slice().expect("standard layout");
+    // Row by row, in place: a block that is a region of a larger array is not copied whole.
     let shape = b.shape();
     let oshape: Vec<usize> = (0..ndim).map(|k| shape[k] / factors[k]).collect();
     let ostrides: Vec<usize> = (0..ndim)
@@ -209,7 +208,7 @@ fn windows<T: Coarsenable>(
         .collect();
     let out_len: usize = oshape.iter().product();
     let runs = Runs {
-        cells,
+        cells: b.view(),
         shape,
         factors,
         ostrides: &ostrides,
@@ -279,13 +278,13 @@ fn windows<T: Coarsenable>(
 
 /// A block's cells in runs of the last axis's factor, each with the output cell it falls in.
 struct Runs<'a, T> {
-    cells: &'a [T],
+    cells: ArrayViewD<'a, T>,
     shape: &'a [usize],
     factors: &'a [usize],
     ostrides: &'a [usize],
 }
 
-impl<T> Runs<'_, T> {
+impl<T: Clone> Runs<'_, T> {
     /// Calls `visit(output cell, run)` for every run, in raster order (generic, so that the
     /// visit inlines: a run is only a few cells).
     fn each(&self, mut visit: impl FnMut(usize, &[T])) {
@@ -303,11 +302,19 @@ impl<T> Runs<'_, T> {
         let ndim = self.shape.len();
         let row_len = self.shape[ndim - 1];
         let mut row = vec![0usize; ndim - 1];
-        for line in self.cells.chunks_exact(row_len) {
+        let mut copy: Vec<T> = Vec::with_capacity(row_len);
+        for lane in self.cells.rows() {
             let base: usize = (0..ndim - 1)
                 .map(|k| row[k] / self.factors[k] * self.ostrides[k])
                 .sum();
-            visit(base, line);
+            match lane.as_slice() {
+                Some(line) => visit(base, line),
+                None => {
+                    copy.clear();
+                    copy.extend(lane.iter().cloned());
+                    visit(base, &copy);
+                }
+            }
             for k in (0..ndim - 1).rev() {
                 row[k] += 1;
                 if row[k] < self.shape[k] {
