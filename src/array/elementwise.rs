@@ -122,13 +122,7 @@ impl<T: Element> Array<T> {
         U: Element,
         F: Fn(T, T2) -> U + Send + Sync + 'static,
     {
-        let aligned = align(
-            op,
-            &[
-                (self.node.clone(), rechunk_fn::<T>()),
-                (other.node.clone(), rechunk_fn::<T2>()),
-            ],
-        )?;
+        let aligned = self.aligned_with(op, other)?;
         let mut inputs = aligned.inputs;
         let axes = aligned.axes;
         let same_shape = axes.iter().all(|a| {
@@ -189,13 +183,7 @@ impl<T: Element> Array<T> {
         U: Element,
         F: Fn(ArrayViewD<'_, T>, ArrayViewD<'_, T2>) -> ArrayD<U> + Send + Sync + 'static,
     {
-        let aligned = align(
-            op,
-            &[
-                (self.node.clone(), rechunk_fn::<T>()),
-                (other.node.clone(), rechunk_fn::<T2>()),
-            ],
-        )?;
+        let aligned = self.aligned_with(op, other)?;
         Ok(broadcast_blockwise(
             op,
             aligned.chunks,
@@ -227,7 +215,7 @@ impl<T: Element> Array<T> {
             });
         }
         let grid = self.node.chunks().grid_shape().to_vec();
-        let chunks = Chunks::new(&grid, grid.iter().map(|&g| vec![1; g]).collect())?;
+        let chunks = Chunks::one_per_block(&grid);
         let kernel: Kernel = Box::new(move |_, shape, inputs| {
             let b = block_of::<T>(&inputs[0]).view();
             let s = block_of::<S>(&inputs[1]).view();
@@ -262,16 +250,10 @@ impl<T: Element> Array<T> {
         U: Element,
         F: Fn(ArrayViewD<'_, T>, ArrayViewD<'_, T2>, &[usize]) -> U + Send + Sync + 'static,
     {
-        let aligned = align(
-            op,
-            &[
-                (self.node.clone(), rechunk_fn::<T>()),
-                (other.node.clone(), rechunk_fn::<T2>()),
-            ],
-        )?;
+        let aligned = self.aligned_with(op, other)?;
         let layout = aligned.chunks;
         let grid = layout.grid_shape().to_vec();
-        let chunks = Chunks::new(&grid, grid.iter().map(|&g| vec![1; g]).collect())?;
+        let chunks = Chunks::one_per_block(&grid);
         let kernel: Kernel = Box::new(move |block, one, inputs| {
             let shape = layout.block_shape(block);
             let a = block_of::<T>(&inputs[0]).view();
@@ -449,17 +431,38 @@ impl<T: Element> Array<T> {
         U: Element,
         F: Fn(&[usize], ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
     {
-        let grid: Vec<usize> = chunks.iter().map(|c| c.len().max(1)).collect();
+        let chunks = self.chunks_on_grid("map_blocks_with_chunks", chunks)?;
+        Ok(self.map_blocks_impl("map_blocks", chunks, f))
+    }
+
+    /// Output chunks of the given sizes, which must have this array's grid of blocks.
+    fn chunks_on_grid(&self, op: &'static str, sizes: Vec<Vec<usize>>) -> Result<Chunks> {
+        let grid: Vec<usize> = sizes.iter().map(|c| c.len().max(1)).collect();
         if grid != self.node.chunks().grid_shape() {
             return Err(Error::GridMismatch {
-                op: "map_blocks_with_chunks",
+                op,
                 expected: self.node.chunks().grid_shape().to_vec(),
                 found: grid,
             });
         }
-        let shape: Vec<usize> = chunks.iter().map(|c| c.iter().sum()).collect();
-        let chunks = Chunks::new(&shape, chunks)?;
-        Ok(self.map_blocks_impl("map_blocks", chunks, f))
+        let shape: Vec<usize> = sizes.iter().map(|c| c.iter().sum()).collect();
+        Chunks::new(&shape, sizes)
+    }
+
+    /// This array and `other` cut along the common refinement of their blocks (numpy
+    /// broadcasting), for a step over both.
+    fn aligned_with<T2: Element>(
+        &self,
+        op: &'static str,
+        other: &Array<T2>,
+    ) -> Result<crate::expr::blockwise::Aligned> {
+        align(
+            op,
+            &[
+                (self.node.clone(), rechunk_fn::<T>()),
+                (other.node.clone(), rechunk_fn::<T2>()),
+            ],
+        )
     }
 
     /// [`Array::map_blocks_with_chunks`] for a fallible block function (an error of one block
@@ -474,16 +477,7 @@ impl<T: Element> Array<T> {
         U: Element,
         F: Fn(&[usize], ArrayViewD<'_, T>) -> Result<ArrayD<U>> + Send + Sync + 'static,
     {
-        let grid: Vec<usize> = chunks.iter().map(|c| c.len().max(1)).collect();
-        if grid != self.node.chunks().grid_shape() {
-            return Err(Error::GridMismatch {
-                op,
-                expected: self.node.chunks().grid_shape().to_vec(),
-                found: grid,
-            });
-        }
-        let shape: Vec<usize> = chunks.iter().map(|c| c.iter().sum()).collect();
-        let out = Chunks::new(&shape, chunks)?;
+        let out = self.chunks_on_grid(op, chunks)?;
         let grid = out.clone();
         let kernel: Kernel = Box::new(move |block, shape, inputs| {
             let idx = grid.grid_index(block);

@@ -247,6 +247,12 @@ impl Chunks {
         self.0.num_blocks
     }
 
+    /// A grid of `grid` blocks of one element each: one value per block of an array cut on
+    /// that grid (its per-block partials).
+    pub(crate) fn one_per_block(grid: &[usize]) -> Chunks {
+        Chunks::from_valid(grid.to_vec(), grid.iter().map(|&g| vec![1; g]).collect())
+    }
+
     /// Offsets of the block edges on `axis`: one more entry than there are blocks.
     pub(crate) fn starts(&self, axis: usize) -> &[usize] {
         &self.0.starts[axis]
