@@ -765,6 +765,12 @@ fn segmenting_coins_equals_scipy_and_scikit_image_in_any_blocks() {
 /// next compute; a closure may itself compute an array (on the default pool) without hanging.
 #[test]
 fn panics_and_nested_computes_in_image_closures() {
+    common::with_watchdog("panics and nested computes in image closures", || {
+        panics_and_nested_computes()
+    });
+}
+
+fn panics_and_nested_computes() {
     let s = Scheduler::threads(2);
     let values = ndarray::Array::from_iter((0..64).map(f64::from))
         .into_shape_with_order((8, 8))

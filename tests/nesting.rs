@@ -5,25 +5,14 @@
 //! Each combination runs many rounds under a watchdog, so that a deadlock fails the test instead
 //! of hanging CI (a hang used to show in about one run in ten of a single nested compute).
 
-use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+mod common;
 
 use chunkwise::{Array, Error, Graph, Scheduler};
 
-/// How long one combination (all its rounds) may take before the test fails as hung.
-const WATCHDOG: Duration = Duration::from_secs(120);
-
-/// Runs `f` on its own thread and fails if it has not finished within [`WATCHDOG`].
+/// Runs `f` under the shared watchdog (`common::with_watchdog`).
 fn with_watchdog<R: Send + 'static>(what: &str, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    match rx.recv_timeout(WATCHDOG) {
-        Ok(r) => r,
-        Err(_) => panic!("{what}: hung (watchdog fired after {WATCHDOG:?})"),
-    }
+    common::with_watchdog(what, f)
 }
 
 /// The schedulers a nested compute can run on, relative to the one it is nested in.

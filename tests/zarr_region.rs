@@ -98,6 +98,10 @@ proptest! {
 /// neither loses the other's cells, in many rounds.
 #[test]
 fn disjoint_regions_sharing_chunks_written_at_once_keep_both() {
+    common::with_watchdog("two region writers at once", disjoint_regions_race);
+}
+
+fn disjoint_regions_race() {
     let s = Scheduler::threads(2);
     for round in 0..40 {
         let dir = temp("race");

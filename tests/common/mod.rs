@@ -271,3 +271,26 @@ pub(crate) fn run_script(script: &str, mode: &str, dir: &std::path::Path) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// How long one watched test body (all its rounds) may take before the test fails as hung.
+pub(crate) const WATCHDOG: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Runs `f` on its own thread and fails if it has not finished within [`WATCHDOG`], so that a
+/// hang fails the test instead of stalling CI. A panic in `f` fails the test with its message.
+pub(crate) fn with_watchdog<R: Send + 'static>(
+    what: &str,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> R {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let body = std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(WATCHDOG) {
+        Ok(r) => r,
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => match body.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => panic!("{what}: ended without a result"),
+        },
+        Err(_) => panic!("{what}: hung (watchdog fired after {WATCHDOG:?})"),
+    }
+}
