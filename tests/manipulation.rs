@@ -364,6 +364,44 @@ impl<'a> IntoSubview<'a> for ndarray::ArrayViewMutD<'a, f64> {
     }
 }
 
+/// Empty blocks inside an axis are legal chunkings; a pad whose padding cycles over the whole
+/// axis once listed them as inputs (the blocks read by a task and the blocks its runs copy from
+/// disagreed, and a task sliced an empty block). Found by `pad_matches_numpy_pad` in CI.
+#[test]
+fn pad_over_empty_blocks_matches_numpy_pad() {
+    let a = ndarray::array![[1i64, 2, 3], [4, 5, 6]].into_dyn();
+    let chunkings = [
+        vec![vec![1, 1], vec![0, 3]],
+        vec![vec![2, 0], vec![3, 0]],
+        vec![vec![0, 1, 0, 1], vec![1, 0, 2]],
+    ];
+    let modes = [
+        Boundary::Reflect,
+        Boundary::Mirror,
+        Boundary::Periodic,
+        Boundary::Nearest,
+        Boundary::Constant(-7),
+    ];
+    for chunks in &chunkings {
+        for mode in &modes {
+            for width in [
+                vec![(1, 2), (5, 5)],
+                vec![(0, 7), (9, 1)],
+                vec![(3, 3), (0, 0)],
+            ] {
+                let x = Array::from_ndarray(a.clone(), chunks.clone()).unwrap();
+                let got = x.pad(width.clone(), mode.clone()).unwrap().compute();
+                let got = got.unwrap_or_else(|e| panic!("{chunks:?} {mode:?} {width:?}: {e}"));
+                assert_eq!(
+                    got,
+                    pad_whole(&a, &width, &vec![mode.clone(); 2]),
+                    "{chunks:?} {mode:?} {width:?}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn a_slice_touching_three_of_a_million_blocks_computes_three() {
     let calls = Arc::new(AtomicUsize::new(0));

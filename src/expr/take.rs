@@ -346,6 +346,8 @@ fn blocks_read(map: &AxisMap, src: &Chunks, axis: usize, r: Range<usize>) -> Vec
 /// blocks may be far longer than memory): the part of `r` inside the axis reads the blocks it
 /// overlaps; a part in the padding reads nothing (constant), one edge cell (nearest), every
 /// block (a cycling rule over a stretch as long as its period), or what its few positions read.
+/// It must list exactly what [`runs`] copy from: `compute` finds a run's input by its place in
+/// this list.
 fn pad_blocks_read(
     src: &Chunks,
     axis: usize,
@@ -376,6 +378,9 @@ fn pad_blocks_read(
             ),
         }
     }
+    // Empty blocks hold no position: a range or a whole period spanning one reads nothing of it.
+    let sizes = &src.sizes()[axis];
+    blocks.retain(|&b| sizes[b] > 0);
     blocks.sort_unstable();
     blocks.dedup();
     blocks
@@ -534,7 +539,15 @@ mod tests {
             Boundary::Mirror,
             Boundary::Periodic,
         ];
-        for sizes in [vec![1], vec![3], vec![2, 2, 1], vec![1, 4, 2]] {
+        for sizes in [
+            vec![1],
+            vec![3],
+            vec![2, 2, 1],
+            vec![1, 4, 2],
+            vec![0, 2],
+            vec![2, 0],
+            vec![1, 0, 0, 2, 0],
+        ] {
             let len: usize = sizes.iter().sum();
             let src = Chunks::new(&[len], vec![sizes.clone()]).unwrap();
             for rule in &rules {
