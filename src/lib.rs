@@ -40,8 +40,9 @@
 //! - [`diag`]: profiles, plans and graph pictures; progress bars and callbacks live on the
 //!   [`Scheduler`].
 //! - `dist` (feature `mpi`): the same graphs across the ranks of an MPI job.
-//! - [`io`]: arrays on disk: Zarr stores (feature `zarr`, on by default) and `.npy` files,
-//!   read and written one task per chunk, every write atomic.
+//! - [`io`]: arrays on disk: Zarr stores (feature `zarr`, on by default; over HTTP with
+//!   feature `http`, in S3 with feature `s3`), OME-Zarr pyramids, `.npy` files and folders of
+//!   images (feature `imread`), read and written one task per chunk, every write atomic.
 //!
 //! Design notes for the scheduler live in `src/scheduler/README.md`.
 //!

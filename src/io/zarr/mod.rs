@@ -5,6 +5,8 @@
 //!   [`Array::from_zarr_with_chunks`] cuts it into other blocks.
 //! - [`Array::to_zarr`] writes an array as a Zarr v3 array (chunk shape, compression, fill
 //!   value, attributes in [`ZarrOptions`]); [`store`] writes several in one graph.
+//! - `Array::from_zarr_url` reads a store over HTTP (feature `http`) or in S3 (feature `s3`),
+//!   fetching only the chunks a graph needs; `Array::to_zarr_url` writes one to S3.
 //!
 //! Ghost cells over an uncompressed store read just the cells they need from each neighbour
 //! chunk, inside the task that pads a block, so a `map_overlap` pipeline keeps only a few padded
@@ -16,6 +18,8 @@
 //! reads as the fill value; a corrupt one is an error naming its key.
 
 pub(super) mod fs;
+#[cfg(feature = "s3")]
+mod s3;
 
 use std::marker::PhantomData;
 use std::ops::Range;
@@ -277,22 +281,23 @@ fn codec_options() -> CodecOptions {
     CodecOptions::default().with_concurrent_target(1)
 }
 
-/// A Zarr array read through any store: a local directory, or (feature `http`) a URL.
+/// A Zarr array read through any store: a local directory, or (features `http`, `s3`) a URL.
 type ReadArray = zarrs::array::Array<dyn zarrs::storage::ReadableStorageTraits>;
 
 /// The Zarr array at `path`, which must hold elements of type `T`.
 fn open_array<T: ZarrElement>(path: &Path) -> Result<ReadArray> {
     let store = FilesystemStore::new(path).map_err(|e| bad_store(path, e))?;
-    open_array_in::<T>(Arc::new(store), path)
+    open_array_in::<T>(Arc::new(store), "/", path)
 }
 
-/// The Zarr array at the root of `store` (named `path` in errors), which must hold elements
-/// of type `T`.
+/// The Zarr array at `node` (`/` for the root) of `store` (named `path` in errors), which must
+/// hold elements of type `T`.
 fn open_array_in<T: ZarrElement>(
     store: Arc<dyn zarrs::storage::ReadableStorageTraits>,
+    node: &str,
     path: &Path,
 ) -> Result<ReadArray> {
-    let array = zarrs::array::Array::open(store, "/").map_err(|e| bad_store(path, e))?;
+    let array = zarrs::array::Array::open(store, node).map_err(|e| bad_store(path, e))?;
     if <T as zarrs::array::Element>::validate_data_type(array.data_type()).is_err() {
         return Err(Error::DtypeMismatch {
             path: path_string(path),
@@ -519,14 +524,22 @@ impl<T: ZarrElement> Array<T> {
         Array::from_read_array(path, array)
     }
 
-    /// The Zarr array at an HTTP(S) URL (read-only, feature `http`), lazily, as
-    /// [`Array::from_zarr`]: only the chunks a computation needs are fetched, each by its own
+    /// The Zarr array at a URL, lazily, as [`Array::from_zarr`]: `http://` or `https://`
+    /// (read-only, feature `http`), or `s3://bucket/path` in S3 or a server that speaks its
+    /// protocol (feature `s3`). Only the chunks a computation needs are fetched, each by its own
     /// task, so as many at once as the scheduler has workers. A chunk the server does not have
-    /// (404) reads as the fill value.
+    /// reads as the fill value.
+    ///
+    /// S3 credentials and endpoint come from the environment, as for every AWS tool:
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`, and
+    /// `AWS_ENDPOINT_URL` (with `AWS_ALLOW_HTTP=true` for plain HTTP) for a server other than
+    /// AWS's. A failed request is retried with backoff by the client (up to 10 times) before it
+    /// is an error. Call this from outside an async runtime (in tokio, inside `spawn_blocking`).
     ///
     /// # Errors
     ///
-    /// [`Error::BadStore`] naming the URL if it is not a URL or holds no readable Zarr array;
+    /// [`Error::BadStore`] naming the URL if it is not a URL of an enabled kind, cannot be
+    /// reached, refuses the credentials or holds no readable Zarr array;
     /// [`Error::DtypeMismatch`] as [`Array::from_zarr`]. A failed fetch is an
     /// [`Error::Chunk`] at compute, naming the chunk's key.
     ///
@@ -540,12 +553,22 @@ impl<T: ZarrElement> Array<T> {
     /// # let _ = corner;
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    #[cfg(feature = "http")]
+    #[cfg(any(feature = "http", feature = "s3"))]
     pub fn from_zarr_url(url: &str) -> Result<Array<T>> {
         let label = PathBuf::from(url);
-        let store = zarrs_http::HTTPStore::new(url).map_err(|e| bad_store(&label, e))?;
-        let array = open_array_in::<T>(Arc::new(store), &label)?;
-        Array::from_read_array(label, array)
+        #[cfg(feature = "s3")]
+        if s3::is_s3_url(url) {
+            let at = s3::locate(url)?;
+            let array = open_array_in::<T>(at.store, &at.node, &label)?;
+            return Array::from_read_array(label, array);
+        }
+        #[cfg(feature = "http")]
+        if url.starts_with("http://") || url.starts_with("https://") {
+            let store = zarrs_http::HTTPStore::new(url).map_err(|e| bad_store(&label, e))?;
+            let array = open_array_in::<T>(Arc::new(store), "/", &label)?;
+            return Array::from_read_array(label, array);
+        }
+        Err(bad_store(&label, unsupported_url()))
     }
 
     /// The lazy array over an opened store (named `path` in errors).
@@ -647,22 +670,106 @@ impl<T: ZarrElement> Array<T> {
         options: ZarrOptions<T>,
         scheduler: &Scheduler,
     ) -> Result<()> {
+        self.write_to(
+            &Target::Dir(path.as_ref().to_path_buf()),
+            options,
+            scheduler,
+        )
+    }
+
+    /// Computes the array into a Zarr v3 store at an `s3://bucket/path` URL (feature `s3`) on
+    /// the default scheduler. See [`Array::to_zarr_url_with`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::to_zarr_url_with`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use chunkwise::Array;
+    /// use chunkwise::io::zarr::ZarrOptions;
+    /// // Credentials and endpoint from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION...
+    /// let x = Array::<f32>::random(&[1000, 1000], [250, 250], 1)?;
+    /// x.to_zarr_url("s3://my-bucket/images/noise.zarr", ZarrOptions::default())?;
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    #[cfg(feature = "s3")]
+    pub fn to_zarr_url(&self, url: &str, options: ZarrOptions<T>) -> Result<()> {
+        self.to_zarr_url_with(url, options, &Scheduler::global()?)
+    }
+
+    /// Computes the array into a Zarr v3 store at an `s3://bucket/path` URL (feature `s3`) on
+    /// `scheduler`, as [`Array::to_zarr_with`] writes a directory: each block is one chunk,
+    /// uploaded by its own task as soon as it is computed (one PUT, which the store shows whole
+    /// or not at all), then freed. Credentials and endpoint come from the environment, as for
+    /// [`Array::from_zarr_url`].
+    ///
+    /// A store already under the path with the same shape, chunk shape and element type is
+    /// overwritten chunk by chunk; any other objects under the path are deleted first. HTTP
+    /// stores are read-only.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadStore`] naming the URL if it is not an `s3://` URL with a path inside its
+    /// bucket, or the store refuses the credentials; [`Error::Chunk`] naming a chunk that could
+    /// not be uploaded; and every error of computing the array.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use chunkwise::{Array, Scheduler};
+    /// use chunkwise::io::zarr::{Compression, ZarrOptions};
+    /// let x = Array::<u16>::zeros(&[4096, 4096], [1024, 1024])?;
+    /// let options = ZarrOptions::default().compression(Compression::Zstd { level: 3 });
+    /// x.to_zarr_url_with("s3://my-bucket/zeros.zarr", options, &Scheduler::threads(8))?;
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    #[cfg(feature = "s3")]
+    pub fn to_zarr_url_with(
+        &self,
+        url: &str,
+        options: ZarrOptions<T>,
+        scheduler: &Scheduler,
+    ) -> Result<()> {
+        if !s3::is_s3_url(url) {
+            return Err(bad_store(
+                Path::new(url),
+                "only s3:// URLs can be written (HTTP stores are read-only)",
+            ));
+        }
+        let at = s3::locate(url)?;
+        if at.prefix.is_empty() {
+            return Err(bad_store(
+                &at.label,
+                "a write needs a path inside the bucket, such as s3://bucket/array.zarr",
+            ));
+        }
+        self.write_to(&Target::S3(at), options, scheduler)
+    }
+
+    /// Computes the array into `target` on `scheduler`.
+    fn write_to(
+        &self,
+        target: &Target,
+        options: ZarrOptions<T>,
+        scheduler: &Scheduler,
+    ) -> Result<()> {
         #[cfg(feature = "mpi")]
         if let Some(ranks) = scheduler.ranks() {
             // On a cluster, rank 0 makes the store; the others then find it as it should be,
             // and each rank writes the chunks it owns.
             use crate::dist::agree;
-            let path = path.as_ref();
             let sink = if ranks.rank == 0 {
-                let sink = agree(ranks, self.zarr_sink(path, options))?;
+                let sink = agree(ranks, self.sink_to(target, options))?;
                 agree(ranks, Ok(sink))?
             } else {
                 agree(ranks, Ok(()))?;
-                agree(ranks, self.zarr_sink(path, options))?
+                agree(ranks, self.sink_to(target, options))?
             };
             return run_sink(&sink.node, scheduler);
         }
-        let sink = self.zarr_sink(path.as_ref(), options)?;
+        let sink = self.sink_to(target, options)?;
         run_sink(&sink.node, scheduler)
     }
 
@@ -685,7 +792,12 @@ impl<T: ZarrElement> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn zarr_sink(&self, path: impl AsRef<Path>, options: ZarrOptions<T>) -> Result<ZarrSink> {
-        let path = path.as_ref().to_path_buf();
+        self.sink_to(&Target::Dir(path.as_ref().to_path_buf()), options)
+    }
+
+    /// The write of this array to `target`, its metadata written now.
+    fn sink_to(&self, target: &Target, options: ZarrOptions<T>) -> Result<ZarrSink> {
+        let path = target.label().to_path_buf();
         let chunk_shape = match &options.chunks {
             Some(spec) => store_chunk_shape(spec.clone().into_chunks(self.shape())?)?,
             None => self
@@ -758,24 +870,22 @@ impl<T: ZarrElement> Array<T> {
         }
         // Keep an existing array of the same layout, so that a failed write leaves each chunk
         // old or new; remove anything else.
-        let same_layout = FilesystemStore::new(&path)
-            .ok()
-            .and_then(|s| zarrs::array::Array::open(Arc::new(s), "/").ok())
-            .is_some_and(|old| {
-                old.shape() == shape.as_slice()
-                    && old.data_type() == &T::data_type()
-                    && old
-                        .chunk_shape(&vec![0; shape.len()])
-                        .ok()
-                        .map(|c| c.iter().map(|n| n.get()).collect::<Vec<u64>>())
-                        == Some(chunk_u64.clone())
-            });
-        if !same_layout && path.exists() {
-            std::fs::remove_dir_all(&path).map_err(|e| io_error("remove", &path, &e))?;
+        let same_layout = target.existing().is_some_and(|old| {
+            old.shape() == shape.as_slice()
+                && old.data_type() == &T::data_type()
+                && old
+                    .chunk_shape(&vec![0; shape.len()])
+                    .ok()
+                    .map(|c| c.iter().map(|n| n.get()).collect::<Vec<u64>>())
+                    == Some(chunk_u64.clone())
+        });
+        if !same_layout {
+            target.clear()?;
         }
-        std::fs::create_dir_all(&path).map_err(|e| io_error("create", &path, &e))?;
-        let store = Arc::new(AtomicStore::new(path.clone()));
-        let array = builder.build(store, "/").map_err(|e| bad_store(&path, e))?;
+        let (store, node) = target.writer()?;
+        let array = builder
+            .build(store, node)
+            .map_err(|e| bad_store(&path, e))?;
         array.store_metadata().map_err(|e| bad_store(&path, e))?;
         let num_chunks = x.num_blocks();
         let node = Sink::node(
@@ -863,10 +973,84 @@ pub fn store(sinks: &[ZarrSink], scheduler: &Scheduler) -> Result<()> {
     run_sink(&root, scheduler)
 }
 
+/// Where a write goes.
+enum Target {
+    /// A local directory: each chunk is written to a temporary file and renamed into place.
+    Dir(PathBuf),
+    /// A path in an S3 bucket: each chunk is one PUT, which the store shows whole or not at all.
+    #[cfg(feature = "s3")]
+    S3(s3::S3Location),
+}
+
+impl Target {
+    /// The location, to name it in errors.
+    fn label(&self) -> &Path {
+        match self {
+            Target::Dir(path) => path,
+            #[cfg(feature = "s3")]
+            Target::S3(at) => &at.label,
+        }
+    }
+
+    /// The Zarr array there now, if there is one.
+    fn existing(&self) -> Option<ReadArray> {
+        let (store, node): (Arc<dyn zarrs::storage::ReadableStorageTraits>, &str) = match self {
+            Target::Dir(path) => (Arc::new(FilesystemStore::new(path).ok()?), "/"),
+            #[cfg(feature = "s3")]
+            Target::S3(at) => (at.store.clone(), &at.node),
+        };
+        zarrs::array::Array::open(store, node).ok()
+    }
+
+    /// Removes everything there, leaving an empty place for a new array.
+    fn clear(&self) -> Result<()> {
+        match self {
+            Target::Dir(path) => {
+                if path.exists() {
+                    std::fs::remove_dir_all(path).map_err(|e| io_error("remove", path, &e))?;
+                }
+                std::fs::create_dir_all(path).map_err(|e| io_error("create", path, &e))
+            }
+            #[cfg(feature = "s3")]
+            Target::S3(at) => {
+                use zarrs::storage::WritableStorageTraits as _;
+                let prefix = zarrs::storage::StorePrefix::new(format!("{}/", at.prefix))
+                    .map_err(|e| bad_store(&at.label, e))?;
+                at.store
+                    .erase_prefix(&prefix)
+                    .map_err(|e| bad_store(&at.label, e))
+            }
+        }
+    }
+
+    /// The store that writes go through, and the array's path in it.
+    fn writer(&self) -> Result<(Arc<dyn zarrs::storage::WritableStorageTraits>, &str)> {
+        Ok(match self {
+            Target::Dir(path) => (Arc::new(AtomicStore::new(path.clone())), "/"),
+            #[cfg(feature = "s3")]
+            Target::S3(at) => (at.store.clone(), &at.node),
+        })
+    }
+}
+
+/// The URL schemes this build reads, for the error on any other.
+#[cfg(any(feature = "http", feature = "s3"))]
+fn unsupported_url() -> String {
+    let kinds = [
+        (cfg!(feature = "s3"), "s3://"),
+        (cfg!(feature = "http"), "http(s)://"),
+    ];
+    let enabled: Vec<&str> = kinds.iter().filter(|k| k.0).map(|k| k.1).collect();
+    format!(
+        "not a URL this build reads (it reads {}; features `s3` and `http` enable them)",
+        enabled.join(" and ")
+    )
+}
+
 /// Writes each block of its input as one chunk.
 struct ZarrWrite<T> {
     path: PathBuf,
-    array: Arc<zarrs::array::Array<AtomicStore>>,
+    array: Arc<zarrs::array::Array<dyn zarrs::storage::WritableStorageTraits>>,
     fill: T,
 }
 

@@ -1,0 +1,112 @@
+//! Zarr stores in S3 and the object stores that speak its protocol (feature `s3`).
+//!
+//! The store is zarrs' `object_store` adapter over an `AmazonS3` client, configured the way
+//! every AWS tool is: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
+//! `AWS_REGION` (or `AWS_DEFAULT_REGION`), and for other servers (MinIO, Ceph, moto, R2)
+//! `AWS_ENDPOINT_URL` with `AWS_ALLOW_HTTP=true` for a plain-HTTP one.
+//!
+//! The client is asynchronous; a task drives its request to completion on one small tokio
+//! runtime shared by the process, from the task's own thread. So a graph fetches as many chunks
+//! at once as its scheduler has workers (the number of requests in flight is bounded by them),
+//! each chunk by the task that needs it, and nothing else.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use zarrs::storage::storage_adapter::async_to_sync::{
+    AsyncToSyncBlockOn, AsyncToSyncStorageAdapter,
+};
+use zarrs_object_store::AsyncObjectStore;
+use zarrs_object_store::object_store::aws::{AmazonS3, AmazonS3Builder};
+
+use crate::error::{Error, Result};
+
+/// An S3 bucket as a synchronous Zarr store.
+pub(super) type S3Store = AsyncToSyncStorageAdapter<AsyncObjectStore<AmazonS3>, BlockOn>;
+
+/// Runs the client's futures on the process's one runtime for object stores.
+pub(super) struct BlockOn(&'static tokio::runtime::Runtime);
+
+impl AsyncToSyncBlockOn for BlockOn {
+    fn block_on<F: core::future::Future>(&self, future: F) -> F::Output {
+        self.0.block_on(future)
+    }
+}
+
+/// The runtime that carries the client's connections: two threads are plenty, as the requests
+/// are started and awaited by the tasks themselves.
+fn runtime() -> Result<&'static tokio::runtime::Runtime> {
+    static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> =
+        OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("chunkwise-s3")
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| Error::BadStore {
+            path: "s3".into(),
+            message: format!("cannot start the runtime for object stores: {e}"),
+        })
+}
+
+/// A bucket and the path of an array inside it, from an `s3://bucket/path` URL.
+pub(super) struct S3Location {
+    /// The URL, to name the store in errors.
+    pub(super) label: PathBuf,
+    pub(super) store: Arc<S3Store>,
+    /// The array's path in the store: `/` and the key prefix, or `/` at the bucket's root.
+    pub(super) node: String,
+    /// The key prefix of the array (no leading or trailing `/`); empty at the bucket's root.
+    pub(super) prefix: String,
+}
+
+/// Whether `url` names an S3 location.
+pub(super) fn is_s3_url(url: &str) -> bool {
+    url.starts_with("s3://") || url.starts_with("s3a://")
+}
+
+/// Connects to the bucket that `url` (`s3://bucket/path/to/array.zarr`) names, with
+/// credentials and endpoint from the environment. Nothing is fetched yet.
+pub(super) fn locate(url: &str) -> Result<S3Location> {
+    let label = PathBuf::from(url);
+    let bad = |message: String| Error::BadStore {
+        path: url.to_string(),
+        message,
+    };
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(bad(
+            "an S3 store is used from inside an async runtime; call this from a \
+             thread of its own (for instance in tokio's spawn_blocking)"
+                .into(),
+        ));
+    }
+    let rest = url
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .filter(|_| is_s3_url(url))
+        .ok_or_else(|| bad("not an s3:// URL".into()))?;
+    let (bucket, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if bucket.is_empty() {
+        return Err(bad("the URL names no bucket".into()));
+    }
+    let prefix = path.trim_matches('/').to_string();
+    let client = AmazonS3Builder::from_env()
+        .with_url(format!("s3://{bucket}"))
+        .build()
+        .map_err(|e| bad(e.to_string()))?;
+    let store = AsyncToSyncStorageAdapter::new(
+        Arc::new(AsyncObjectStore::new(client)),
+        BlockOn(runtime()?),
+    );
+    Ok(S3Location {
+        label,
+        store: Arc::new(store),
+        node: format!("/{prefix}"),
+        prefix,
+    })
+}
