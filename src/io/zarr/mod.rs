@@ -34,11 +34,12 @@ use zarrs::filesystem::FilesystemStore;
 
 use super::{Sink, WriteBlock, io_error, run_sink};
 use crate::array::Array;
+use crate::array::output::write_rows;
 use crate::chunks::{Chunks, IntoChunks};
 use crate::error::{Error, Result};
 use crate::expr::block::{Element, block_of, owned, row_major_vec};
 use crate::expr::group::Group;
-use crate::expr::{Node, NodeRef};
+use crate::expr::{Node, NodeRef, WriteInto};
 use crate::scheduler::{Scheduler, Value};
 use fs::AtomicStore;
 
@@ -58,6 +59,10 @@ pub trait ZarrElement: Element + Copy + ElementOwned + zarrs::array::Element {
     fn data_type() -> DataType;
     /// This value as a Zarr fill value.
     fn fill_value(self) -> zarrs::array::FillValue;
+    /// Fills `out` from `bytes`: `out.len()` elements in native byte order, as decoded chunks
+    /// hold them.
+    #[doc(hidden)]
+    fn from_ne_bytes_into(bytes: &[u8], out: &mut [Self]);
 }
 
 macro_rules! zarr_elements {
@@ -70,12 +75,32 @@ macro_rules! zarr_elements {
             fn fill_value(self) -> zarrs::array::FillValue {
                 self.into()
             }
+            fn from_ne_bytes_into(bytes: &[u8], out: &mut [Self]) {
+                const N: usize = std::mem::size_of::<$t>();
+                for (o, b) in out.iter_mut().zip(bytes.chunks_exact(N)) {
+                    *o = <$t>::from_ne_bytes(b.try_into().expect("chunks of N bytes"));
+                }
+            }
         }
     )*};
 }
 
+impl ZarrElement for bool {
+    const NAME: &'static str = "bool";
+    fn data_type() -> DataType {
+        data_type::bool()
+    }
+    fn fill_value(self) -> zarrs::array::FillValue {
+        self.into()
+    }
+    fn from_ne_bytes_into(bytes: &[u8], out: &mut [Self]) {
+        for (o, &b) in out.iter_mut().zip(bytes) {
+            *o = b != 0;
+        }
+    }
+}
+
 zarr_elements! {
-    bool => "bool", bool;
     i8 => "int8", int8;
     i16 => "int16", int16;
     i32 => "int32", int32;
@@ -310,12 +335,31 @@ fn open_array_in<T: ZarrElement>(
 
 /// Reads the chunks of a Zarr array, one block per chunk.
 struct ZarrSource<T> {
+    reader: Arc<ChunkReader<T>>,
+    /// The reader as an `Arc<dyn WriteInto<T>>`: a computation that ends here decodes each
+    /// chunk straight into the result.
+    writer: Box<dyn std::any::Any + Send + Sync>,
+}
+
+/// What reads the chunks: the store's array and its block grid.
+struct ChunkReader<T> {
     path: PathBuf,
     array: Arc<ReadArray>,
     chunks: Chunks,
     /// Whether parts of a chunk can be read without decoding it whole (no compression).
     partial: bool,
     _t: PhantomData<fn() -> T>,
+}
+
+impl<T: ZarrElement> ZarrSource<T> {
+    fn new(reader: ChunkReader<T>) -> ZarrSource<T> {
+        let reader = Arc::new(reader);
+        let writer: Arc<dyn WriteInto<T>> = reader.clone();
+        ZarrSource {
+            reader,
+            writer: Box::new(writer),
+        }
+    }
 }
 
 impl<T: ZarrElement> Node for ZarrSource<T> {
@@ -329,14 +373,80 @@ impl<T: ZarrElement> Node for ZarrSource<T> {
         "from_zarr"
     }
     fn describe(&self) -> String {
-        format!("from_zarr {}", self.path.display())
+        format!("from_zarr {}", self.reader.path.display())
     }
     fn chunks(&self) -> &Chunks {
-        &self.chunks
+        &self.reader.chunks
     }
     fn reads_regions(&self) -> bool {
-        self.partial
+        self.reader.partial
     }
+    fn read_region(&self, block: usize, ranges: &[Range<usize>]) -> Result<Value> {
+        self.reader.read_region(block, ranges)
+    }
+    fn writer(&self) -> Option<&(dyn std::any::Any + Send + Sync)> {
+        Some(&*self.writer)
+    }
+    fn compute(&self, block: usize, _inputs: &mut Vec<Value>) -> Result<Value> {
+        self.reader.read_block(block)
+    }
+}
+
+impl<T: ZarrElement> WriteInto<T> for ChunkReader<T> {
+    fn write_into(&self, block: usize, _: &mut Vec<Value>, rows: &mut [&mut [T]]) -> Result<()> {
+        let shape = self.chunks.block_shape(block);
+        if shape.size() == 0 {
+            return Ok(());
+        }
+        let idx = chunk_indices(&self.chunks, block);
+        let chunk_error = |e: String| chunk_error(&self.path, &self.array, &idx, e);
+        let stored = self.stored_shape(&idx).map_err(chunk_error)?;
+        if !stored
+            .iter()
+            .zip(shape.slice())
+            .all(|(&c, &n)| c == n as u64)
+        {
+            // An edge chunk: its part inside the array, as a block.
+            let value = self.read_block(block)?;
+            write_rows(block_of::<T>(&value).view(), rows, |v| *v);
+            return Ok(());
+        }
+        // A whole chunk: its decoded bytes go straight to the result's rows, without the
+        // vector of elements and the block made of it.
+        self.check_decoded(&stored).map_err(chunk_error)?;
+        let bytes: zarrs::array::ArrayBytes<'static> = self
+            .array
+            .retrieve_chunk_opt(&idx, &codec_options())
+            .map_err(|e| chunk_error(e.to_string()))?;
+        let bytes = bytes.into_fixed().map_err(|e| chunk_error(e.to_string()))?;
+        let row_bytes = shape.slice().last().copied().unwrap_or(1) * std::mem::size_of::<T>();
+        if bytes.len() != row_bytes * rows.len() {
+            return Err(chunk_error(format!(
+                "decoded to {} bytes, not the {} of its shape",
+                bytes.len(),
+                row_bytes * rows.len()
+            )));
+        }
+        for (row, b) in rows.iter_mut().zip(bytes.chunks_exact(row_bytes)) {
+            T::from_ne_bytes_into(b, row);
+        }
+        Ok(())
+    }
+}
+
+impl<T: ZarrElement> ChunkReader<T> {
+    /// The shape of chunk `idx` as stored (an edge chunk is stored whole).
+    fn stored_shape(&self, idx: &[u64]) -> std::result::Result<Vec<u64>, String> {
+        Ok(self
+            .array
+            .chunk_shape(idx)
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(|n| n.get())
+            .collect())
+    }
+
+    /// Reads `ranges` of block `block` (an uncompressed store reads only those cells).
     fn read_region(&self, block: usize, ranges: &[Range<usize>]) -> Result<Value> {
         let start = self.chunks.block_ranges(block);
         let subset: Vec<Range<u64>> = start
@@ -356,7 +466,8 @@ impl<T: ZarrElement> Node for ZarrSource<T> {
         let a = ArrayD::from_shape_vec(IxDyn(&shape), data).expect("one element per cell");
         Ok(owned(a))
     }
-    fn compute(&self, block: usize, _inputs: &mut Vec<Value>) -> Result<Value> {
+    /// Reads block `block`: its chunk, or the chunk's part inside the array at an edge.
+    fn read_block(&self, block: usize) -> Result<Value> {
         let shape = self.chunks.block_shape(block);
         if shape.size() == 0 {
             return Ok(owned(ArrayD::<T>::from_elem(shape, T::default())));
@@ -394,9 +505,6 @@ impl<T: ZarrElement> Node for ZarrSource<T> {
         let a = ArrayD::from_shape_vec(shape, data).map_err(|e| chunk_error(e.to_string()))?;
         Ok(owned(a))
     }
-}
-
-impl<T: ZarrElement> ZarrSource<T> {
     /// An error unless a chunk of shape `stored`, decoded whole, can be allocated: the shape
     /// comes from the store's metadata, and an allocation that fails inside the codecs would
     /// abort the process.
@@ -577,13 +685,13 @@ impl<T: ZarrElement> Array<T> {
         let codecs = array.codecs();
         let partial =
             codecs.bytes_to_bytes_codecs().is_empty() && codecs.array_to_array_codecs().is_empty();
-        Ok(Array::from_node(ZarrSource::<T> {
+        Ok(Array::from_node(ZarrSource::new(ChunkReader::<T> {
             path,
             array: Arc::new(array),
             chunks,
             partial,
             _t: PhantomData,
-        }))
+        })))
     }
 
     /// [`Array::from_zarr`] cut into other blocks (each reads the chunks it overlaps).
