@@ -1,6 +1,6 @@
 //! Reading a Zarr store from S3 over loopback against reading the same store from local disk:
 //! 64 MiB of f64 (2048 x 4096) in 1 MiB chunks (256 x 512), uncompressed and zstd, summed on
-//! `threads(2)`, in one run. The server is moto's (`scripts/s3_server.py`, started here, warm:
+//! `threads(2)` (and from S3 also on `threads(8)`: more requests in flight), in one run. The server is moto's (`scripts/s3_server.py`, started here, warm:
 //! every chunk is read once before timing); it runs in Python, so its cost per request is part
 //! of what is measured.
 //!
@@ -8,6 +8,8 @@
 //!
 //! Credentials reach the client through the environment, which a running process should not
 //! change; so the benchmark starts the server, then runs itself again with the variables set.
+//! To measure another server instead (MinIO, s3s-fs, AWS itself), set the usual `AWS_*`
+//! variables and `CHUNKWISE_S3_BUCKET` to a bucket that exists there.
 
 use std::io::BufRead;
 use std::process::{Command, Stdio};
@@ -66,6 +68,7 @@ fn read(c: &mut Criterion) {
     })
     .unwrap();
     let s = Scheduler::threads(2);
+    let eight = Scheduler::threads(8);
     for (name, compression) in [
         ("raw", Compression::None),
         ("zstd3", Compression::Zstd { level: 3 }),
@@ -87,6 +90,11 @@ fn read(c: &mut Criterion) {
         });
         g.bench_function("s3_loopback", |b| {
             b.iter(|| remote.compute_scalar_with(&s).unwrap())
+        });
+        // A server with a high latency per request wants more requests in flight than there
+        // are cores: one per worker thread.
+        g.bench_function("s3_loopback_threads8", |b| {
+            b.iter(|| remote.compute_scalar_with(&eight).unwrap())
         });
         g.finish();
     }
