@@ -163,3 +163,34 @@ fn bad_regions_are_errors() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A region that covers whole chunks, edge chunks included (their cells inside the array),
+/// replaces them without reading them: the old chunks here are garbage, which a read would
+/// report. A region that cuts a chunk does read it.
+#[test]
+fn covered_chunks_are_replaced_without_a_read() {
+    let dir = temp("covered");
+    // Shape 10 x 7 in 4 x 4 chunks: the last row and column of chunks are edge chunks.
+    Array::<u16>::zeros(&[10, 7], [10, 7])
+        .unwrap()
+        .to_zarr(&dir, ZarrOptions::default().chunks([4, 4]).fill_value(9))
+        .unwrap();
+    for key in ["c/1/1", "c/2/1", "c/2/0"] {
+        std::fs::write(dir.join(key), b"not a zstd frame").unwrap();
+    }
+    let part = Array::<u16>::from_fn(&[6, 7], [3, 2], |i| (i[0] * 7 + i[1]) as u16 + 1).unwrap();
+    part.to_zarr_region(&dir, &[4, 0]).unwrap();
+    let got = Array::<u16>::from_zarr(&dir).unwrap().compute().unwrap();
+    let mut want = ArrayD::<u16>::zeros(IxDyn(&[10, 7]));
+    want.slice_mut(ndarray::s![4.., ..])
+        .assign(&part.compute().unwrap());
+    assert_eq!(got, want);
+    // Cutting the garbage chunk (2, 1) reads it: an error naming it.
+    std::fs::write(dir.join("c/2/1"), b"not a zstd frame").unwrap();
+    let cut = Array::<u16>::ones(&[1, 1], [1, 1]).unwrap();
+    match cut.to_zarr_region(&dir, &[9, 6]) {
+        Err(Error::Chunk { key, .. }) => assert!(key.contains("c/2/1"), "{key}"),
+        other => panic!("expected a chunk error, got {other:?}"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1081,6 +1081,23 @@ pub fn store(sinks: &[ZarrSink], scheduler: &Scheduler) -> Result<()> {
     run_sink(&root, scheduler)
 }
 
+/// The elements of a chunk of shape `full` whose cells from the origin are `view`: an edge
+/// chunk is stored whole, its cells beyond the array's edge holding `fill`.
+fn chunk_elements<T: ZarrElement>(
+    view: ndarray::ArrayViewD<'_, T>,
+    full: &[usize],
+    fill: T,
+) -> Vec<T> {
+    if view.shape() == full {
+        return row_major_vec(&view);
+    }
+    let mut padded = ArrayD::from_elem(IxDyn(full), fill);
+    padded
+        .slice_each_axis_mut(|ax| Slice::from(0..view.shape()[ax.axis.index()]))
+        .assign(&view);
+    padded.into_raw_vec_and_offset().0
+}
+
 /// Where a write goes.
 enum Target {
     /// A local directory: each chunk is written to a temporary file and renamed into place.
@@ -1175,17 +1192,7 @@ impl<T: ZarrElement> WriteBlock for ZarrWrite<T> {
             .array
             .chunk_shape_usize(&idx)
             .map_err(|e| chunk_error(e.to_string()))?;
-        let view = block_of::<T>(input).view();
-        // An edge chunk is stored whole, padded with the fill value.
-        let elements: Vec<T> = if view.shape() == full.as_slice() {
-            row_major_vec(&view)
-        } else {
-            let mut padded = ArrayD::from_elem(IxDyn(&full), self.fill);
-            padded
-                .slice_each_axis_mut(|ax| Slice::from(0..shape[ax.axis.index()]))
-                .assign(&view);
-            padded.into_raw_vec_and_offset().0
-        };
+        let elements = chunk_elements(block_of::<T>(input).view(), &full, self.fill);
         self.array
             .store_chunk_opt(&idx, elements, &codec_options())
             .map_err(|e| chunk_error(e.to_string()))?;
@@ -1261,6 +1268,9 @@ impl<T: ZarrElement> Array<T> {
         let path = path.as_ref().to_path_buf();
         let array = open_array::<T>(&path)?;
         let stored: Vec<usize> = array.shape().iter().map(|&n| n as usize).collect();
+        let mut fill = [T::default()];
+        T::from_ne_bytes_into(array.fill_value().as_ne_bytes(), &mut fill);
+        let [fill] = fill;
         let outside = offset.len() != stored.len()
             || self.ndim() != stored.len()
             || (0..stored.len()).any(|k| {
@@ -1313,7 +1323,8 @@ impl<T: ZarrElement> Array<T> {
                 array: Arc::new(writer),
                 offset: offset.to_vec(),
                 chunk,
-                _t: std::marker::PhantomData,
+                shape: stored,
+                fill,
             },
         );
         run_sink(&node, scheduler)
@@ -1328,7 +1339,9 @@ struct ZarrRegionWrite<T> {
     array: Arc<zarrs::array::Array<AtomicStore>>,
     offset: Vec<usize>,
     chunk: Vec<usize>,
-    _t: std::marker::PhantomData<fn() -> T>,
+    /// The store's shape and fill value.
+    shape: Vec<usize>,
+    fill: T,
 }
 
 /// Locks on chunks being merged, striped by a hash of the store and chunk: a chunk's merges in
@@ -1370,9 +1383,14 @@ impl<T: ZarrElement> WriteBlock for ZarrRegionWrite<T> {
         let within: Vec<usize> = (0..global.len())
             .map(|k| global[k] - idx[k] as usize * self.chunk[k])
             .collect();
-        if within.iter().all(|&w| w == 0) && view.shape() == full.as_slice() {
+        // A block that covers the chunk's cells inside the array replaces it without a read.
+        let inside: Vec<usize> = (0..full.len())
+            .map(|k| full[k].min(self.shape[k] - idx[k] as usize * self.chunk[k]))
+            .collect();
+        if within.iter().all(|&w| w == 0) && view.shape() == inside.as_slice() {
+            let elements = chunk_elements(view, &full, self.fill);
             self.array
-                .store_chunk_opt(&idx, row_major_vec(&view), &codec_options())
+                .store_chunk_opt(&idx, elements, &codec_options())
                 .map_err(|e| chunk_error(e.to_string()))?;
             return Ok(());
         }
