@@ -495,6 +495,17 @@ struct Ranks {
     q: Vec<f64>,
     /// (rank in the whole array, its bin, its rank within the bin), in the order asked.
     wanted: Vec<(u64, usize, u64)>,
+    /// Each wanted bin with the first entry of `wanted` that names it, sorted by bin: that
+    /// entry collects the bin's values for all of them.
+    collector: Vec<(usize, usize)>,
+}
+
+impl Ranks {
+    /// The entry of `wanted` that collects the values of `bin`, if it is a wanted bin.
+    fn collector(&self, bin: usize) -> Option<usize> {
+        let i = self.collector.binary_search_by_key(&bin, |c| c.0).ok()?;
+        Some(self.collector[i].1)
+    }
 }
 
 /// Each wanted bin's values of one block or more, sorted, as (value, how many) runs.
@@ -640,24 +651,38 @@ fn quantiles<T: Measurable>(x: &Array<T>, q: Vec<f64>) -> Result<Array<f64>> {
         let (e, bins) = **spec;
         let mut wanted = Vec::new();
         if usable(&e) {
+            // Values below the end of each bin; a rank lies in the first bin that ends above it.
+            let ends: Vec<u64> = c
+                .counts
+                .iter()
+                .scan(0, |total, &n| {
+                    *total += n;
+                    Some(*total)
+                })
+                .collect();
             for &q in &q {
                 let (lo, hi, _) = virtual_rank(e.n, q);
                 for r in [lo, hi] {
-                    let (mut below, mut bin) = (0, 0);
-                    while below + c.counts[bin] <= r {
-                        below += c.counts[bin];
-                        bin += 1;
-                    }
+                    let bin = ends.partition_point(|&end| end <= r);
+                    let below = if bin == 0 { 0 } else { ends[bin - 1] };
                     wanted.push((r, bin, r - below));
                 }
             }
         }
+        let mut collector: Vec<(usize, usize)> = Vec::new();
+        for (k, w) in wanted.iter().enumerate() {
+            if !collector.iter().any(|c| c.0 == w.1) {
+                collector.push((w.1, k));
+            }
+        }
+        collector.sort_unstable();
         Arc::new(Ranks {
             n: e.n,
             nan: e.nan,
             bins,
             q: q.clone(),
             wanted,
+            collector,
         })
     });
     // Pass 3: the values of the wanted bins, sorted, then the interpolation.
@@ -667,11 +692,8 @@ fn quantiles<T: Measurable>(x: &Array<T>, q: Vec<f64>) -> Result<Array<f64>> {
             let mut values: Vec<Vec<f64>> = vec![Vec::new(); ranks.wanted.len()];
             for v in b.iter() {
                 let v = v.to_f64().unwrap_or(f64::NAN);
-                if let Some(bin) = ranks.bins.index(v) {
-                    // The first wanted entry of this bin collects for all of them.
-                    if let Some(k) = ranks.wanted.iter().position(|w| w.1 == bin) {
-                        values[k].push(v);
-                    }
+                if let Some(k) = ranks.bins.index(v).and_then(|bin| ranks.collector(bin)) {
+                    values[k].push(v);
                 }
             }
             for (vals, runs) in values.iter_mut().zip(&mut runs) {
@@ -717,11 +739,7 @@ fn quantiles<T: Measurable>(x: &Array<T>, q: Vec<f64>) -> Result<Array<f64>> {
             // entry that names the same bin.
             let value = |k: usize| {
                 let (_, bin, mut within) = ranks.wanted[k];
-                let first = ranks
-                    .wanted
-                    .iter()
-                    .position(|w| w.1 == bin)
-                    .expect("k names it");
+                let first = ranks.collector(bin).expect("k names it");
                 for &(v, c) in &r.runs[first] {
                     if within < c {
                         return v;
