@@ -25,7 +25,7 @@ use ndarray::s;
 const MODE: &str = "CHUNKWISE_S3_MODE";
 
 /// The remote tests, by name, and how many of them each mode runs.
-const OK_TESTS: usize = 5;
+const OK_TESTS: usize = 6;
 const REFUSED_TESTS: usize = 1;
 
 /// `scripts/s3_server.py`: killed when dropped.
@@ -245,6 +245,72 @@ fn remote_slices_fetch_only_their_chunks() {
             chunks,
             "chunk requests for {slice:?}"
         );
+    }
+}
+
+/// Chunks are fetched ahead of the tasks (up to 16 requests in flight): each exactly once, for
+/// compressed, uncompressed and sharded stores, and ghost cells and shards, which read parts of
+/// objects, are cut from the objects fetched whole.
+#[test]
+fn remote_reads_ahead_fetch_each_object_once() {
+    let Some(base) = bucket_url("ok", "") else {
+        return;
+    };
+    let x = Array::<i32>::from_fn(&[23, 17], [23, 17], |i| (i[0] * 17 + i[1]) as i32).unwrap();
+    let want = x.compute().unwrap();
+    let blur = |a: &Array<i32>| {
+        a.map_overlap(1, chunkwise::Boundary::Reflect, |b| {
+            let mut out = b.to_owned();
+            for ((i, j), v) in b.indexed_iter().map(|(k, v)| ((k[0], k[1]), v)) {
+                if i > 0 && j > 0 && i + 1 < b.shape()[0] && j + 1 < b.shape()[1] {
+                    out[[i, j]] = v + b[[i - 1, j]] + b[[i + 1, j]] + b[[i, j - 1]] + b[[i, j + 1]];
+                }
+            }
+            out
+        })
+        .unwrap()
+        .compute()
+        .unwrap()
+    };
+    let blurred = blur(&Array::from_ndarray(want.clone(), [4, 5]).unwrap());
+    for (name, options, objects) in [
+        (
+            "ahead-zstd.zarr",
+            ZarrOptions::default().chunks([4, 5]),
+            6 * 4,
+        ),
+        (
+            "ahead-raw.zarr",
+            ZarrOptions::default()
+                .chunks([4, 5])
+                .compression(Compression::None),
+            6 * 4,
+        ),
+        (
+            "ahead-sharded.zarr",
+            ZarrOptions::default().chunks([4, 5]).shards(&[8, 10]),
+            3 * 2,
+        ),
+    ] {
+        let url = format!("{base}{name}");
+        x.to_zarr_url(&url, options).unwrap();
+        let remote = Array::<i32>::from_zarr_url(&url).unwrap();
+        for s in [Scheduler::synchronous(), Scheduler::threads(3)] {
+            let before = chunk_requests("GET", name);
+            assert_eq!(remote.compute_with(&s).unwrap(), want, "{name}");
+            assert_eq!(
+                chunk_requests("GET", name) - before,
+                objects,
+                "{name} under {s:?}"
+            );
+        }
+        let sum = remote.sum().compute_scalar().unwrap();
+        assert_eq!(sum, want.sum(), "{name}");
+        let cut = Array::<i32>::from_zarr_url(&url)
+            .unwrap()
+            .rechunk([4, 5])
+            .unwrap();
+        assert_eq!(blur(&cut), blurred, "{name}");
     }
 }
 

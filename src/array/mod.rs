@@ -445,6 +445,7 @@ impl<T: Element> Array<T> {
                 }
             }
         };
+        plan.announce_reads();
         let graph = scheduler.plan(|planner| plan.lower(planner, write));
         run(graph)?;
         Ok(out)

@@ -68,6 +68,7 @@ fn run_group(nodes: Vec<NodeRef>, writers: &[Writer<'_>], scheduler: &Scheduler)
         let (k, j) = group.blocks[b];
         writers[k](j, values)
     };
+    plan.announce_reads();
     let graph = scheduler.plan(|planner| plan.lower(planner, write));
     scheduler.execute(graph, &[]).map(drop)
 }

@@ -147,6 +147,16 @@ pub(crate) trait Node: Send + Sync + 'static {
         unreachable!("read_region is called only on nodes that read regions")
     }
 
+    /// Whether the node fetches its blocks from a store that serves many requests at once
+    /// better than one at a time (a remote one): then [`Node::will_read`] tells it, before a
+    /// computation runs, which blocks it will read.
+    fn reads_ahead(&self) -> bool {
+        false
+    }
+
+    /// The blocks of this node that a computation about to run will read, ascending.
+    fn will_read(&self, _blocks: &[usize]) {}
+
     /// A [`WriteInto`] for this node's element type, as `Arc<dyn WriteInto<T>>`, if the node
     /// can write a block straight into the result's memory instead of making it first.
     fn writer(&self) -> Option<&(dyn Any + Send + Sync)> {

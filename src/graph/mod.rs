@@ -128,6 +128,19 @@ impl Plan {
         Ok(())
     }
 
+    /// Tells each node that reads ahead which of its blocks the computation about to run will
+    /// read (call it only for a plan that runs).
+    pub(crate) fn announce_reads(&self) {
+        for (n, node) in self.nodes.iter().enumerate() {
+            if node.reads_ahead() {
+                let blocks: Vec<usize> = (0..self.tasks[n].len())
+                    .filter(|&b| self.tasks[n][b] != UNUSED)
+                    .collect();
+                node.will_read(&blocks);
+            }
+        }
+    }
+
     pub(crate) fn root(&self) -> usize {
         self.nodes.len() - 1
     }

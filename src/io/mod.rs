@@ -31,6 +31,7 @@ pub(crate) fn run_sink(root: &NodeRef, scheduler: &Scheduler) -> Result<()> {
         return crate::dist::run_sink(root, scheduler, ranks);
     }
     let plan = Plan::new(root)?;
+    plan.announce_reads();
     let graph = scheduler
         .plan(|planner| plan.lower(planner, |node, b, inputs| node.compute(b, inputs).map(drop)));
     scheduler.execute(graph, &[])?;

@@ -348,7 +348,15 @@ struct ChunkReader<T> {
     chunks: Chunks,
     /// Whether parts of a chunk can be read without decoding it whole (no compression).
     partial: bool,
+    /// The store, if it fetches announced chunks ahead of the tasks (a remote one).
+    ahead: Option<Arc<dyn ReadAhead>>,
     _t: PhantomData<fn() -> T>,
+}
+
+/// A store that fetches chunks ahead of the tasks that read them, when told which.
+trait ReadAhead: Send + Sync {
+    /// The keys a computation about to run will read, in order.
+    fn read_ahead(&self, keys: Vec<zarrs::storage::StoreKey>);
 }
 
 impl<T: ZarrElement> ZarrSource<T> {
@@ -386,6 +394,23 @@ impl<T: ZarrElement> Node for ZarrSource<T> {
     }
     fn writer(&self) -> Option<&(dyn std::any::Any + Send + Sync)> {
         Some(&*self.writer)
+    }
+    fn reads_ahead(&self) -> bool {
+        self.reader.ahead.is_some()
+    }
+    fn will_read(&self, blocks: &[usize]) {
+        if let Some(ahead) = &self.reader.ahead {
+            let keys = blocks
+                .iter()
+                .filter(|&&b| self.reader.chunks.block_shape(b).size() > 0)
+                .map(|&b| {
+                    self.reader
+                        .array
+                        .chunk_key(&chunk_indices(&self.reader.chunks, b))
+                })
+                .collect();
+            ahead.read_ahead(keys);
+        }
     }
     fn compute(&self, block: usize, _inputs: &mut Vec<Value>) -> Result<Value> {
         self.reader.read_block(block)
@@ -488,18 +513,30 @@ impl<T: ZarrElement> ChunkReader<T> {
         {
             self.check_decoded(&stored).map_err(chunk_error)?;
             self.array.retrieve_chunk_opt(&idx, &codec_options())
-        } else {
+        } else if self.partial && self.ahead.is_none() {
             // An edge chunk (or one longer than the array) is stored whole; the block is its
-            // part inside the array. Uncompressed, only that part is read.
-            if !self.partial {
-                self.check_decoded(&stored).map_err(chunk_error)?;
-            }
+            // part inside the array. Uncompressed, only that part is read (but a store that
+            // reads ahead has fetched the whole of it already).
             let part: Vec<Range<u64>> = shape.slice().iter().map(|&n| 0..n as u64).collect();
             self.array.retrieve_chunk_subset_opt(
                 &idx,
                 &ArraySubset::new_with_ranges(&part),
                 &codec_options(),
             )
+        } else {
+            // Compressed, the chunk is decoded whole anyway: fetch it as a whole chunk (so a
+            // store that reads ahead serves it in one piece), then keep the part inside the
+            // array.
+            self.check_decoded(&stored).map_err(chunk_error)?;
+            let whole: Vec<T> = self
+                .array
+                .retrieve_chunk_opt(&idx, &codec_options())
+                .map_err(|e| chunk_error(e.to_string()))?;
+            let full: Vec<usize> = stored.iter().map(|&n| n as usize).collect();
+            let whole = ArrayD::from_shape_vec(IxDyn(&full), whole)
+                .map_err(|e| chunk_error(e.to_string()))?;
+            let part = whole.slice_each_axis(|ax| Slice::from(0..shape[ax.axis.index()]));
+            return Ok(owned(part.to_owned()));
         }
         .map_err(|e| chunk_error(e.to_string()))?;
         let a = ArrayD::from_shape_vec(shape, data).map_err(|e| chunk_error(e.to_string()))?;
@@ -667,8 +704,8 @@ impl<T: ZarrElement> Array<T> {
         #[cfg(feature = "s3")]
         if s3::is_s3_url(url) {
             let at = s3::locate(url)?;
-            let array = open_array_in::<T>(at.store, &at.node, &label)?;
-            return Array::from_read_array(label, array);
+            let array = open_array_in::<T>(at.store.clone(), &at.node, &label)?;
+            return Array::from_store_array(label, array, Some(at.store));
         }
         #[cfg(feature = "http")]
         if url.starts_with("http://") || url.starts_with("https://") {
@@ -681,6 +718,15 @@ impl<T: ZarrElement> Array<T> {
 
     /// The lazy array over an opened store (named `path` in errors).
     fn from_read_array(path: PathBuf, array: ReadArray) -> Result<Array<T>> {
+        Array::from_store_array(path, array, None)
+    }
+
+    /// [`Array::from_read_array`] over a store that may read ahead.
+    fn from_store_array(
+        path: PathBuf,
+        array: ReadArray,
+        ahead: Option<Arc<dyn ReadAhead>>,
+    ) -> Result<Array<T>> {
         let chunks = store_chunks(&path, &array)?;
         let codecs = array.codecs();
         let partial =
@@ -690,6 +736,7 @@ impl<T: ZarrElement> Array<T> {
             array: Arc::new(array),
             chunks,
             partial,
+            ahead,
             _t: PhantomData,
         })))
     }
