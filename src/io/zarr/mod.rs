@@ -671,9 +671,11 @@ impl<T: ZarrElement> Array<T> {
 
     /// The Zarr array at a URL, lazily, as [`Array::from_zarr`]: `http://` or `https://`
     /// (read-only, feature `http`), or `s3://bucket/path` in S3 or a server that speaks its
-    /// protocol (feature `s3`). Only the chunks a computation needs are fetched, each by its own
-    /// task, so as many at once as the scheduler has workers. A chunk the server does not have
-    /// reads as the fill value.
+    /// protocol (feature `s3`). Only the chunks a computation needs are fetched. Over HTTP each
+    /// is fetched by its own task, so as many at once as the scheduler has workers; an S3 store
+    /// is told before a computation runs which chunks it will read, and keeps up to 16 requests
+    /// in flight ahead of the tasks (an object store's latency, not its bandwidth, is what
+    /// limits one request at a time). A chunk the server does not have reads as the fill value.
     ///
     /// S3 credentials and endpoint come from the environment, as for every AWS tool:
     /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`, and
