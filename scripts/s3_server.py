@@ -8,7 +8,11 @@ Two paths are answered here rather than by moto, so that a test can check what a
 did: ``/__requests``, the ``[method, path]`` of every S3 request seen so far, and ``/__keys``,
 the keys the bucket holds.
 
-Needs ``pip install "moto[s3,server]" boto3``.
+``python3 scripts/s3_server.py upload DIR BUCKET PREFIX`` instead copies the files under DIR
+to the bucket under PREFIX, with boto3 and the credentials and endpoint of the ``AWS_*``
+variables (a test's way to put a store made on disk into the server).
+
+Needs ``pip install "moto[s3]" flask flask-cors boto3``.
 """
 
 import json
@@ -124,5 +128,19 @@ def main():
     server.shutdown()
 
 
+def upload(root, bucket, prefix):
+    import os
+
+    s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+    for folder, _, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            key = f"{prefix}/{os.path.relpath(path, root)}".replace(os.sep, "/")
+            s3.upload_file(path, bucket, key)
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["upload"]:
+        upload(*sys.argv[2:5])
+    else:
+        main()

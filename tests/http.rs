@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use chunkwise::io::ome_zarr::{self, MultiscaleOptions};
 use chunkwise::io::zarr::ZarrOptions;
 use chunkwise::{Array, Error, Scheduler};
 
@@ -121,6 +122,19 @@ fn stores_read_over_http_fetch_only_the_chunks_needed() {
     let e = Array::<f32>::from_zarr_url(&server.url("store")).unwrap_err();
     assert!(matches!(e, Error::DtypeMismatch { .. }), "{e}");
     assert!(Array::<u16>::from_zarr_url("not a url").is_err());
+
+    // An OME-Zarr pyramid over HTTP: the same levels, scales and data as read from disk.
+    let image = Array::<u16>::from_fn(&[12, 20], [5, 8], |i| (i[0] * 20 + i[1]) as u16).unwrap();
+    let options = MultiscaleOptions::new(&["y", "x"])
+        .scale(&[0.5, 2.0])
+        .levels(3);
+    ome_zarr::write_multiscale(&image, dir.join("pyr.ome.zarr"), &options).unwrap();
+    let local = ome_zarr::open::<u16>(dir.join("pyr.ome.zarr")).unwrap();
+    let remote = ome_zarr::open_url::<u16>(&server.url("pyr.ome.zarr/")).unwrap();
+    assert_eq!(remote.levels().len(), 3);
+    common::assert_same_pyramid(&remote, &local);
+    let e = ome_zarr::open_url::<u16>(&server.url("store")).unwrap_err();
+    assert!(matches!(e, Error::BadStore { .. }), "{e}");
     drop(server);
     std::fs::remove_dir_all(&dir).unwrap();
 }

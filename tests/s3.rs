@@ -17,6 +17,7 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use chunkwise::io::ome_zarr::{self, MultiscaleOptions};
 use chunkwise::io::zarr::{Compression, ZarrOptions};
 use chunkwise::{Array, Error, Scheduler};
 use ndarray::s;
@@ -25,7 +26,7 @@ use ndarray::s;
 const MODE: &str = "CHUNKWISE_S3_MODE";
 
 /// The remote tests, by name, and how many of them each mode runs.
-const OK_TESTS: usize = 6;
+const OK_TESTS: usize = 7;
 const REFUSED_TESTS: usize = 1;
 
 /// `scripts/s3_server.py`: killed when dropped.
@@ -312,6 +313,40 @@ fn remote_reads_ahead_fetch_each_object_once() {
             .unwrap();
         assert_eq!(blur(&cut), blurred, "{name}");
     }
+}
+
+/// An OME-Zarr pyramid written on disk, copied into the bucket by boto3, opens from S3 with the
+/// same levels, scales and data.
+#[test]
+fn remote_ome_zarr_pyramids_open_from_s3() {
+    let Some(url) = bucket_url("ok", "pyramid.ome.zarr") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("chunkwise-s3-pyr-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let image = Array::<u16>::from_fn(&[4, 24, 18], [2, 8, 8], |i| {
+        (i[0] * 500 + i[1] * 18 + i[2]) as u16
+    })
+    .unwrap();
+    let options = MultiscaleOptions::new(&["c", "y", "x"])
+        .factors(&[1, 2, 2])
+        .levels(3);
+    ome_zarr::write_multiscale(&image, &dir, &options).unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/s3_server.py");
+    let bucket = std::env::var("CHUNKWISE_S3_BUCKET").unwrap();
+    let status = Command::new("python3")
+        .arg(script)
+        .args(["upload", dir.to_str().unwrap(), &bucket, "pyramid.ome.zarr"])
+        .status()
+        .unwrap();
+    assert!(status.success(), "the upload failed");
+    let local = ome_zarr::open::<u16>(&dir).unwrap();
+    let remote = ome_zarr::open_url::<u16>(&url).unwrap();
+    assert_eq!(remote.levels().len(), 3);
+    common::assert_same_pyramid(&remote, &local);
+    let e = ome_zarr::open_url::<u16>(&bucket_url("ok", "no-pyramid-here").unwrap()).unwrap_err();
+    assert!(matches!(e, Error::BadStore { .. }), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

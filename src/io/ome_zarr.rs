@@ -8,7 +8,8 @@
 //! `multiscales` metadata (axes with their kinds and units, a scale and a translation per level)
 //! is written last, atomically, so a reader sees no pyramid or a whole one.
 //!
-//! [`open`] reads the metadata (0.5, or 0.4 on Zarr v2) and gives each level as a lazy array.
+//! [`open`] reads the metadata (0.5, or 0.4 on Zarr v2) and gives each level as a lazy array;
+//! `open_url` does the same over HTTP (feature `http`) or in S3 (feature `s3`).
 //!
 //! ```
 //! use chunkwise::{Array, Coarsen};
@@ -778,13 +779,56 @@ fn bad(path: &Path, message: impl Into<String>) -> Error {
 /// See the module notes.
 pub fn open<T: ZarrElement>(path: impl AsRef<Path>) -> Result<Multiscale<T>> {
     let path = path.as_ref();
-    let read = |name: &str| -> Option<Value> {
-        let text = std::fs::read_to_string(path.join(name)).ok()?;
-        serde_json::from_str(&text).ok()
+    let read = |name: &str| -> Result<Option<Value>> {
+        let Ok(text) = std::fs::read_to_string(path.join(name)) else {
+            return Ok(None);
+        };
+        Ok(serde_json::from_str(&text).ok())
     };
-    let multiscales = if let Some(group) = read("zarr.json") {
+    open_with(path, read, |level| Array::<T>::from_zarr(path.join(level)))
+}
+
+/// Opens the OME-Zarr multiscale image at a URL, as [`open`] a directory: `http(s)://`
+/// (feature `http`) or `s3://bucket/path` (feature `s3`), the levels read as
+/// [`Array::from_zarr_url`] reads them, fetching only the chunks a computation needs. Public
+/// OME-Zarr datasets (the IDR's, for one) are served this way.
+///
+/// # Errors
+///
+/// As [`open`]; a metadata document the server cannot give is [`Error::BadStore`] naming it.
+///
+/// # Examples
+///
+/// ```no_run
+/// use chunkwise::io::ome_zarr;
+/// let image = ome_zarr::open_url::<u16>("https://example.org/data/image.ome.zarr")?;
+/// let thumbnail = image.levels().last().unwrap().array.compute()?; // the smallest level only
+/// # let _ = thumbnail;
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+#[cfg(any(feature = "http", feature = "s3"))]
+pub fn open_url<T: ZarrElement>(url: &str) -> Result<Multiscale<T>> {
+    let url = url.trim_end_matches('/');
+    let label = Path::new(url);
+    let read = |name: &str| -> Result<Option<Value>> {
+        let bytes = super::zarr::read_url_document(url, name)?;
+        Ok(bytes.and_then(|b| serde_json::from_slice(&b).ok()))
+    };
+    open_with(label, read, |level| {
+        Array::<T>::from_zarr_url(&format!("{url}/{level}"))
+    })
+}
+
+/// [`open`] over any store: `read` gives a metadata document of the group by name (`None` if
+/// there is none), `level` opens the array at a dataset's path.
+fn open_with<T: ZarrElement>(
+    path: &Path,
+    read: impl Fn(&str) -> Result<Option<Value>>,
+    level_array: impl Fn(&str) -> Result<Array<T>>,
+) -> Result<Multiscale<T>> {
+    let multiscales = if let Some(group) = read("zarr.json")? {
         group["attributes"]["ome"]["multiscales"].clone()
-    } else if let Some(attrs) = read(".zattrs") {
+    } else if let Some(attrs) = read(".zattrs")? {
         attrs["multiscales"].clone()
     } else {
         return Err(bad(
@@ -820,7 +864,7 @@ pub fn open<T: ZarrElement>(path: impl AsRef<Path>) -> Result<Multiscale<T>> {
         let level = d["path"]
             .as_str()
             .ok_or_else(|| bad(path, "a dataset without a path"))?;
-        let array = Array::<T>::from_zarr(path.join(level))?;
+        let array = level_array(level)?;
         if array.ndim() != ndim {
             return Err(bad(
                 path,

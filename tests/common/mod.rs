@@ -294,3 +294,28 @@ pub(crate) fn with_watchdog<R: Send + 'static>(
         Err(_) => panic!("{what}: hung (watchdog fired after {WATCHDOG:?})"),
     }
 }
+
+/// Two opened OME-Zarr pyramids hold the same image: axes, level paths, scales, translations
+/// and every level's values.
+#[cfg(feature = "zarr")]
+pub(crate) fn assert_same_pyramid<T>(
+    got: &chunkwise::io::ome_zarr::Multiscale<T>,
+    want: &chunkwise::io::ome_zarr::Multiscale<T>,
+) where
+    T: chunkwise::io::zarr::ZarrElement + PartialEq + std::fmt::Debug,
+{
+    assert_eq!(got.axes(), want.axes());
+    assert_eq!(got.levels().len(), want.levels().len());
+    for (g, w) in got.levels().iter().zip(want.levels()) {
+        assert_eq!(
+            (&g.path, &g.scale, &g.translation),
+            (&w.path, &w.scale, &w.translation)
+        );
+        assert_eq!(
+            g.array.compute().unwrap(),
+            w.array.compute().unwrap(),
+            "level {}",
+            g.path
+        );
+    }
+}

@@ -1207,6 +1207,34 @@ impl Target {
     }
 }
 
+/// The document `name` (`zarr.json`, `.zattrs`) of the group at `url`, or `None` if the store
+/// has none: for metadata that is not an array's, such as an OME-Zarr group's.
+#[cfg(any(feature = "http", feature = "s3"))]
+pub(crate) fn read_url_document(url: &str, name: &str) -> Result<Option<Vec<u8>>> {
+    use zarrs::storage::{ReadableStorageTraits, StoreKey};
+    let label = Path::new(url);
+    #[cfg(feature = "s3")]
+    if s3::is_s3_url(url) {
+        let at = s3::locate(url)?;
+        let key = if at.prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}/{name}", at.prefix)
+        };
+        let key = StoreKey::new(key).map_err(|e| bad_store(label, e))?;
+        let got = at.store.get(&key).map_err(|e| bad_store(label, e))?;
+        return Ok(got.map(|b| b.to_vec()));
+    }
+    #[cfg(feature = "http")]
+    if url.starts_with("http://") || url.starts_with("https://") {
+        let store = zarrs_http::HTTPStore::new(url).map_err(|e| bad_store(label, e))?;
+        let key = StoreKey::new(name).map_err(|e| bad_store(label, e))?;
+        let got = store.get(&key).map_err(|e| bad_store(label, e))?;
+        return Ok(got.map(|b| b.to_vec()));
+    }
+    Err(bad_store(label, unsupported_url()))
+}
+
 /// The URL schemes this build reads, for the error on any other.
 #[cfg(any(feature = "http", feature = "s3"))]
 fn unsupported_url() -> String {
