@@ -316,9 +316,9 @@ fn remote_reads_ahead_fetch_each_object_once() {
 }
 
 /// An OME-Zarr pyramid written on disk, copied into the bucket by boto3, opens from S3 with the
-/// same levels, scales and data.
+/// same levels, scales and data; one written straight into the bucket is the same.
 #[test]
-fn remote_ome_zarr_pyramids_open_from_s3() {
+fn remote_ome_zarr_pyramids_open_from_and_write_to_s3() {
     let Some(url) = bucket_url("ok", "pyramid.ome.zarr") else {
         return;
     };
@@ -346,6 +346,26 @@ fn remote_ome_zarr_pyramids_open_from_s3() {
     common::assert_same_pyramid(&remote, &local);
     let e = ome_zarr::open_url::<u16>(&bucket_url("ok", "no-pyramid-here").unwrap()).unwrap_err();
     assert!(matches!(e, Error::BadStore { .. }), "{e}");
+
+    // Written straight into the bucket (levels uploaded by their tasks, each further level read
+    // back from the bucket): the same pyramid as on disk, and nothing but it.
+    let direct = bucket_url("ok", "direct.ome.zarr").unwrap();
+    ome_zarr::write_multiscale_url_with(&image, &direct, &options, &Scheduler::threads(3)).unwrap();
+    let written = ome_zarr::open_url::<u16>(&direct).unwrap();
+    common::assert_same_pyramid(&written, &local);
+    let stored = keys("direct.ome.zarr/");
+    assert!(
+        stored.contains(&"direct.ome.zarr/zarr.json".to_string()),
+        "{stored:?}"
+    );
+    assert!(
+        stored.iter().all(|k| ["zarr.json", "0/", "1/", "2/"]
+            .iter()
+            .any(|p| k.starts_with(&format!("direct.ome.zarr/{p}")))),
+        "{stored:?}"
+    );
+    let bucket_root = bucket_url("ok", "").unwrap();
+    assert!(ome_zarr::write_multiscale_url(&image, &bucket_root, &options).is_err());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -9,7 +9,8 @@
 //! is written last, atomically, so a reader sees no pyramid or a whole one.
 //!
 //! [`open`] reads the metadata (0.5, or 0.4 on Zarr v2) and gives each level as a lazy array;
-//! `open_url` does the same over HTTP (feature `http`) or in S3 (feature `s3`).
+//! `open_url` does the same over HTTP (feature `http`) or in S3 (feature `s3`), and
+//! `write_multiscale_url` writes into S3.
 //!
 //! ```
 //! use chunkwise::{Array, Coarsen};
@@ -617,7 +618,152 @@ pub fn write_multiscale_with<T>(
 where
     T: ZarrElement + Coarsenable,
 {
-    let path = path.as_ref();
+    write_pyramid(x, &Place::Dir(path.as_ref()), options, scheduler)
+}
+
+/// [`write_multiscale`] into S3 (feature `s3`): the pyramid at `s3://bucket/path`, each level's
+/// chunks uploaded by the tasks that make them, each further level read back from the bucket
+/// as written, and the group's metadata uploaded last (one PUT: no pyramid or a whole one).
+/// Credentials and endpoint as for [`Array::from_zarr_url`].
+///
+/// # Errors
+///
+/// As [`write_multiscale`] and [`Array::to_zarr_url`].
+///
+/// # Examples
+///
+/// ```no_run
+/// use chunkwise::Array;
+/// use chunkwise::io::ome_zarr::{self, MultiscaleOptions};
+/// let image = Array::<u16>::zeros(&[4096, 4096], [1024, 1024])?;
+/// let options = MultiscaleOptions::new(&["y", "x"]).levels(4);
+/// ome_zarr::write_multiscale_url(&image, "s3://my-bucket/image.ome.zarr", &options)?;
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+#[cfg(feature = "s3")]
+pub fn write_multiscale_url<T>(x: &Array<T>, url: &str, options: &MultiscaleOptions) -> Result<()>
+where
+    T: ZarrElement + Coarsenable,
+{
+    write_multiscale_url_with(x, url, options, &Scheduler::global()?)
+}
+
+/// [`write_multiscale_url`] on `scheduler`.
+///
+/// # Errors
+///
+/// As [`write_multiscale_url`].
+///
+/// # Examples
+///
+/// ```no_run
+/// use chunkwise::{Array, Scheduler};
+/// use chunkwise::io::ome_zarr::{self, MultiscaleOptions};
+/// let image = Array::<u8>::ones(&[2048, 2048], [512, 512])?;
+/// let options = MultiscaleOptions::new(&["y", "x"]).levels(3);
+/// let s = Scheduler::threads(8);
+/// ome_zarr::write_multiscale_url_with(&image, "s3://my-bucket/ones.ome.zarr", &options, &s)?;
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+#[cfg(feature = "s3")]
+pub fn write_multiscale_url_with<T>(
+    x: &Array<T>,
+    url: &str,
+    options: &MultiscaleOptions,
+    scheduler: &Scheduler,
+) -> Result<()>
+where
+    T: ZarrElement + Coarsenable,
+{
+    write_pyramid(
+        x,
+        &Place::Url(url.trim_end_matches('/')),
+        options,
+        scheduler,
+    )
+}
+
+/// Where a pyramid is written: a directory, or a path in an S3 bucket.
+enum Place<'a> {
+    Dir(&'a Path),
+    #[cfg(feature = "s3")]
+    Url(&'a str),
+}
+
+impl Place<'_> {
+    /// The write of `x` as level `k`.
+    fn level_sink<T: ZarrElement>(
+        &self,
+        x: &Array<T>,
+        k: usize,
+        options: ZarrOptions<T>,
+    ) -> Result<super::zarr::ZarrSink> {
+        match self {
+            Place::Dir(path) => x.zarr_sink(path.join(k.to_string()), options),
+            #[cfg(feature = "s3")]
+            Place::Url(url) => x.zarr_sink_url(&format!("{url}/{k}"), options),
+        }
+    }
+
+    /// Writes `x` as level `k` on `scheduler`.
+    fn write_level<T: ZarrElement>(
+        &self,
+        x: &Array<T>,
+        k: usize,
+        options: ZarrOptions<T>,
+        scheduler: &Scheduler,
+    ) -> Result<()> {
+        match self {
+            Place::Dir(path) => x.to_zarr_with(path.join(k.to_string()), options, scheduler),
+            #[cfg(feature = "s3")]
+            Place::Url(url) => x.to_zarr_url_with(&format!("{url}/{k}"), options, scheduler),
+        }
+    }
+
+    /// Level `k` as written.
+    fn level<T: ZarrElement>(&self, k: usize) -> Result<Array<T>> {
+        match self {
+            Place::Dir(path) => Array::from_zarr(path.join(k.to_string())),
+            #[cfg(feature = "s3")]
+            Place::Url(url) => Array::from_zarr_url(&format!("{url}/{k}")),
+        }
+    }
+
+    /// Makes the group's place, before any level is written.
+    fn prepare(&self) -> Result<()> {
+        match self {
+            Place::Dir(path) => {
+                std::fs::create_dir_all(path).map_err(|e| io_error("write_multiscale", path, &e))
+            }
+            #[cfg(feature = "s3")]
+            Place::Url(_) => Ok(()),
+        }
+    }
+
+    /// Writes the group's metadata document, atomically.
+    fn put_group(&self, text: &str) -> Result<()> {
+        match self {
+            Place::Dir(path) => {
+                let meta = path.join("zarr.json");
+                write_atomic(&meta, text.as_bytes())
+                    .map_err(|e| io_error("write_multiscale", &meta, &e))
+            }
+            #[cfg(feature = "s3")]
+            Place::Url(url) => super::zarr::put_url_document(url, "zarr.json", text.as_bytes()),
+        }
+    }
+}
+
+/// [`write_multiscale_with`] to any place.
+fn write_pyramid<T>(
+    x: &Array<T>,
+    place: &Place<'_>,
+    options: &MultiscaleOptions,
+    scheduler: &Scheduler,
+) -> Result<()>
+where
+    T: ZarrElement + Coarsenable,
+{
     let (factors, scale, translation) = options.checked(x.ndim())?;
     // Every level's shape, checked before anything is written.
     let mut shapes = vec![x.shape().to_vec()];
@@ -633,7 +779,7 @@ where
         }
         shapes.push(next);
     }
-    std::fs::create_dir_all(path).map_err(|e| io_error("write_multiscale", path, &e))?;
+    place.prepare()?;
     let names: Vec<&str> = options.axes.iter().map(|a| a.name.as_str()).collect();
     let level_options = |shape: &[usize]| -> Result<ZarrOptions<T>> {
         let chunks: Vec<usize> = match &options.chunks {
@@ -660,22 +806,21 @@ where
         }
         Ok(zarr.chunks(chunks))
     };
-    let level_path = |k: usize| path.join(k.to_string());
     let reduce = |prev: &Array<T>| match options.downsample {
         Downsample::Coarsen(how) => prev.coarsen_trim(&factors, how),
         Downsample::Gaussian => gaussian_reduce(prev, &factors),
     };
     // Levels 0 and 1 in one graph: each block of `x` is made (or read) once, written, and
     // reduced for level 1 (level 0 as written is `x`, cell for cell).
-    let mut sinks = vec![x.zarr_sink(level_path(0), level_options(&shapes[0])?)?];
+    let mut sinks = vec![place.level_sink(x, 0, level_options(&shapes[0])?)?];
     if shapes.len() > 1 {
-        sinks.push(reduce(x)?.zarr_sink(level_path(1), level_options(&shapes[1])?)?);
+        sinks.push(place.level_sink(&reduce(x)?, 1, level_options(&shapes[1])?)?);
     }
     super::zarr::store(&sinks, scheduler)?;
     for (k, shape) in shapes.iter().enumerate().skip(2) {
-        let next = reduce(&Array::<T>::from_zarr(level_path(k - 1))?)?;
+        let next = reduce(&place.level::<T>(k - 1)?)?;
         debug_assert_eq!(next.shape(), shape.as_slice());
-        next.to_zarr_with(level_path(k), level_options(shape)?, scheduler)?;
+        place.write_level(&next, k, level_options(shape)?, scheduler)?;
     }
     // The metadata last, atomically: no pyramid or a whole one.
     let mut datasets = Vec::new();
@@ -726,9 +871,8 @@ where
         "node_type": "group",
         "attributes": {"ome": {"version": "0.5", "multiscales": [multiscale]}},
     });
-    let meta = path.join("zarr.json");
     let text = serde_json::to_string_pretty(&group).expect("JSON values serialise");
-    write_atomic(&meta, text.as_bytes()).map_err(|e| io_error("write_multiscale", &meta, &e))
+    place.put_group(&text)
 }
 
 /// scikit-image's `pyramid_reduce` on the axes with a factor above 1: a Gaussian of sigma

@@ -889,20 +889,14 @@ impl<T: ZarrElement> Array<T> {
         options: ZarrOptions<T>,
         scheduler: &Scheduler,
     ) -> Result<()> {
-        if !s3::is_s3_url(url) {
-            return Err(bad_store(
-                Path::new(url),
-                "only s3:// URLs can be written (HTTP stores are read-only)",
-            ));
-        }
-        let at = s3::locate(url)?;
-        if at.prefix.is_empty() {
-            return Err(bad_store(
-                &at.label,
-                "a write needs a path inside the bucket, such as s3://bucket/array.zarr",
-            ));
-        }
-        self.write_to(&Target::S3(at), options, scheduler)
+        self.write_to(&Target::S3(s3::locate_for_write(url)?), options, scheduler)
+    }
+
+    /// The write of this array to an `s3://` URL (feature `s3`), as [`Array::zarr_sink`] to a
+    /// directory: the store's metadata is written now, its chunks when the graph runs.
+    #[cfg(feature = "s3")]
+    pub(crate) fn zarr_sink_url(&self, url: &str, options: ZarrOptions<T>) -> Result<ZarrSink> {
+        self.sink_to(&Target::S3(s3::locate_for_write(url)?), options)
     }
 
     /// Computes the array into `target` on `scheduler`.
@@ -1233,6 +1227,18 @@ pub(crate) fn read_url_document(url: &str, name: &str) -> Result<Option<Vec<u8>>
         return Ok(got.map(|b| b.to_vec()));
     }
     Err(bad_store(label, unsupported_url()))
+}
+
+/// Writes the document `name` of the group at an `s3://` URL (feature `s3`): one PUT.
+#[cfg(feature = "s3")]
+pub(crate) fn put_url_document(url: &str, name: &str, bytes: &[u8]) -> Result<()> {
+    use zarrs::storage::{StoreKey, WritableStorageTraits};
+    let at = s3::locate_for_write(url)?;
+    let key =
+        StoreKey::new(format!("{}/{name}", at.prefix)).map_err(|e| bad_store(&at.label, e))?;
+    at.store
+        .set(&key, bytes.to_vec().into())
+        .map_err(|e| bad_store(&at.label, e))
 }
 
 /// The URL schemes this build reads, for the error on any other.

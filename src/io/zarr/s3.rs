@@ -219,6 +219,26 @@ pub(super) fn is_s3_url(url: &str) -> bool {
     url.starts_with("s3://") || url.starts_with("s3a://")
 }
 
+/// [`locate`] for a write: an `s3://` URL with a path inside its bucket (a write at a bucket's
+/// root would clear the bucket).
+pub(super) fn locate_for_write(url: &str) -> Result<S3Location> {
+    if !is_s3_url(url) {
+        return Err(Error::BadStore {
+            path: url.to_string(),
+            message: "only s3:// URLs can be written (HTTP stores are read-only)".into(),
+        });
+    }
+    let at = locate(url)?;
+    if at.prefix.is_empty() {
+        return Err(Error::BadStore {
+            path: url.to_string(),
+            message: "a write needs a path inside the bucket, such as s3://bucket/array.zarr"
+                .into(),
+        });
+    }
+    Ok(at)
+}
+
 /// Connects to the bucket that `url` (`s3://bucket/path/to/array.zarr`) names, with
 /// credentials and endpoint from the environment. Nothing is fetched yet.
 pub(super) fn locate(url: &str) -> Result<S3Location> {
