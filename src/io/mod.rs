@@ -1,11 +1,13 @@
-//! Arrays on disk: Zarr stores ([`zarr`], behind the default `zarr` feature) and `.npy` files
-//! ([`npy`]).
+//! Arrays on disk and in object stores: Zarr stores ([`zarr`], behind the default `zarr`
+//! feature; over HTTP with feature `http`, in S3 with feature `s3`), OME-Zarr pyramids
+//! ([`ome_zarr`]), `.npy` files ([`npy`]) and folders of images (`imread`, feature `imread`).
 //!
 //! Reading is lazy: each block is one task that reads only its own chunk (or bytes), so a slice
 //! of a large store reads only what it touches. Writing is one task per block, run as soon as
 //! the block is computed, after which the block is freed: a store is never assembled in memory.
 //! Every write lands whole or not at all: data goes to a temporary file that is renamed into
-//! place, so a crash or a failed task leaves each chunk (or file) old or new, never torn.
+//! place (in an object store, each chunk is one PUT), so a crash or a failed task leaves each
+//! chunk (or file) old or new, never torn.
 
 #[cfg(feature = "imread")]
 pub mod imread;
