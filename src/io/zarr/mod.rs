@@ -355,8 +355,9 @@ struct ChunkReader<T> {
 
 /// A store that fetches chunks ahead of the tasks that read them, when told which.
 trait ReadAhead: Send + Sync {
-    /// The keys a computation about to run will read, in order.
-    fn read_ahead(&self, keys: Vec<zarrs::storage::StoreKey>);
+    /// The keys a computation about to run will read, in order, and the bytes of the largest
+    /// of their chunks decoded (to bound what is held ahead).
+    fn read_ahead(&self, keys: Vec<zarrs::storage::StoreKey>, chunk_bytes: usize);
 }
 
 impl<T: ZarrElement> ZarrSource<T> {
@@ -409,7 +410,14 @@ impl<T: ZarrElement> Node for ZarrSource<T> {
                         .chunk_key(&chunk_indices(&self.reader.chunks, b))
                 })
                 .collect();
-            ahead.read_ahead(keys);
+            let largest = self
+                .reader
+                .chunks
+                .sizes()
+                .iter()
+                .map(|s| s.iter().copied().max().unwrap_or(0))
+                .fold(std::mem::size_of::<T>(), usize::saturating_mul);
+            ahead.read_ahead(keys, largest);
         }
     }
     fn compute(&self, block: usize, _inputs: &mut Vec<Value>) -> Result<Value> {

@@ -7,11 +7,12 @@
 //!
 //! The client is asynchronous; its requests run on one small tokio runtime shared by the
 //! process. A task that needs a chunk waits for it on its own thread. Before a computation runs,
-//! the store is told which chunks it will read ([`S3Store::read_ahead`]), and keeps up to
-//! [`IN_FLIGHT`] of those requests going ahead of the tasks: an object store answers each
-//! request after a latency of milliseconds whatever its size, so requests in flight, not
-//! threads, set the throughput. Only chunks the computation needs are fetched, and no more than
-//! [`IN_FLIGHT`] are held before their tasks take them.
+//! the store is told which chunks it will read (`ReadAhead::read_ahead`), and keeps up to
+//! [`IN_FLIGHT`] of those requests going ahead of the tasks (fewer for chunks over
+//! [`AHEAD_BYTES`] / [`IN_FLIGHT`] bytes): an object store answers each request after a
+//! latency of milliseconds whatever its size, so requests in flight, not threads, set the
+//! throughput. Only chunks the computation needs are fetched, and no more than that bound are
+//! held before their tasks take them.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
@@ -30,8 +31,11 @@ use zarrs_object_store::object_store::aws::{AmazonS3, AmazonS3Builder};
 
 use crate::error::{Error, Result};
 
-/// Requests a store keeps going ahead of the tasks that will take their chunks.
+/// Requests a store keeps going ahead of the tasks that will take their chunks, at most.
 pub(super) const IN_FLIGHT: usize = 16;
+
+/// The bytes of chunks (decoded) that requests going ahead may hold at once, about.
+pub(super) const AHEAD_BYTES: usize = 256 << 20;
 
 type Remote = AsyncObjectStore<AmazonS3>;
 
@@ -51,6 +55,8 @@ struct Ahead {
     queued: HashSet<StoreKey>,
     /// Keys of the queue already fetched by their task directly: skipped.
     taken: HashSet<StoreKey>,
+    /// How many requests may be going or held at once.
+    limit: usize,
     /// Requests started and not yet taken.
     fetching:
         HashMap<StoreKey, tokio::task::JoinHandle<std::result::Result<MaybeBytes, StorageError>>>,
@@ -59,8 +65,9 @@ struct Ahead {
 impl super::ReadAhead for S3Store {
     /// Announces the chunks a computation about to run will read, in order, replacing any
     /// earlier announcement (requests of it that nothing took are dropped).
-    fn read_ahead(&self, keys: Vec<StoreKey>) {
+    fn read_ahead(&self, keys: Vec<StoreKey>, chunk_bytes: usize) {
         let mut ahead = self.ahead.lock().unwrap_or_else(PoisonError::into_inner);
+        ahead.limit = (AHEAD_BYTES / chunk_bytes.max(1)).clamp(2, IN_FLIGHT);
         for (_, request) in ahead.fetching.drain() {
             request.abort();
         }
@@ -74,7 +81,7 @@ impl super::ReadAhead for S3Store {
 impl S3Store {
     /// Starts requests from the queue until [`IN_FLIGHT`] are going or held.
     fn top_up(&self, ahead: &mut Ahead) {
-        while ahead.fetching.len() < IN_FLIGHT {
+        while ahead.fetching.len() < ahead.limit {
             let Some(key) = ahead.queue.pop_front() else {
                 break;
             };
