@@ -215,36 +215,50 @@ fn windows<T: Coarsenable>(
     };
     let values: Vec<T> = match how {
         Coarsen::Mean | Coarsen::Sum => {
-            let mut sums = vec![0f64; out_len];
-            let f_last = factors[ndim - 1];
-            // A whole row at a time: its runs add into one row of sums, with no index checks.
-            runs.each_row(|o, line| {
-                let out = &mut sums[o..o + line.len() / f_last];
-                for (acc, run) in out.iter_mut().zip(line.chunks_exact(f_last)) {
-                    for v in run {
-                        *acc += v.to_f64().unwrap_or(f64::NAN);
-                    }
-                }
-            });
-            let count: usize = factors.iter().product();
             let float = T::from(0.5).and_then(|h| h.to_f64()) == Some(0.5);
-            let mut out = Vec::with_capacity(out_len);
-            for s in sums {
-                let v = match how {
-                    Coarsen::Mean if float => s / count as f64,
-                    Coarsen::Mean => (s / count as f64).round(),
-                    _ => s,
-                };
-                out.push(T::from(v).ok_or_else(|| Error::Overflow {
-                    op: "coarsen",
-                    what: format!(
-                        "a window's {} {v}",
-                        if how == Coarsen::Sum { "sum" } else { "mean" }
-                    ),
-                    elem: std::any::type_name::<T>(),
-                })?);
+            let count: usize = factors.iter().product();
+            let overflow = |v: String| Error::Overflow {
+                op: "coarsen",
+                what: format!(
+                    "a window's {} {v}",
+                    if how == Coarsen::Sum { "sum" } else { "mean" }
+                ),
+                elem: std::any::type_name::<T>(),
+            };
+            // Integers of up to 32 bits add exactly in `i64` (one cycle an add, where an
+            // `f64` add waits four), up to 2^29 of them a window, and their means round in
+            // integers; wider ones and floats add in `f64`.
+            if !float && std::mem::size_of::<T>() <= 4 && count <= 1 << 29 {
+                let mut sums = vec![0i64; out_len];
+                window_sums(&runs, factors, &mut sums, |v: &T| v.to_i64().unwrap_or(0));
+                let c = count as i64;
+                sums.into_iter()
+                    .map(|s| {
+                        let v = match how {
+                            // Half away from zero, as `f64::round`.
+                            Coarsen::Mean if s >= 0 => (2 * s + c) / (2 * c),
+                            Coarsen::Mean => -((-2 * s + c) / (2 * c)),
+                            _ => s,
+                        };
+                        T::from(v).ok_or_else(|| overflow(v.to_string()))
+                    })
+                    .collect::<Result<Vec<T>>>()?
+            } else {
+                let mut sums = vec![0f64; out_len];
+                window_sums(&runs, factors, &mut sums, |v: &T| {
+                    v.to_f64().unwrap_or(f64::NAN)
+                });
+                sums.into_iter()
+                    .map(|s| {
+                        let v = match how {
+                            Coarsen::Mean if float => s / count as f64,
+                            Coarsen::Mean => (s / count as f64).round(),
+                            _ => s,
+                        };
+                        T::from(v).ok_or_else(|| overflow(v.to_string()))
+                    })
+                    .collect::<Result<Vec<T>>>()?
             }
-            out
         }
         Coarsen::Min | Coarsen::Max => {
             let mut best: Vec<Option<T>> = vec![None; out_len];
@@ -274,6 +288,30 @@ fn windows<T: Coarsenable>(
         }
     };
     Ok(ArrayD::from_shape_vec(IxDyn(&oshape), values).expect("one value per window"))
+}
+
+/// Adds each window's cells, as `value` gives them, into `sums` (one per output cell), a whole
+/// row at a time: its runs add into one row of sums, with no index checks.
+fn window_sums<T: Clone, S: Copy + std::ops::Add<Output = S> + std::iter::Sum>(
+    runs: &Runs<'_, T>,
+    factors: &[usize],
+    sums: &mut [S],
+    value: impl Fn(&T) -> S,
+) {
+    let f_last = factors[factors.len() - 1];
+    runs.each_row(|o, line| {
+        let out = &mut sums[o..o + line.len() / f_last];
+        if f_last == 2 {
+            // The usual factor, unrolled: pairs of cells with no inner loop.
+            for (acc, pair) in out.iter_mut().zip(line.chunks_exact(2)) {
+                *acc = *acc + (value(&pair[0]) + value(&pair[1]));
+            }
+            return;
+        }
+        for (acc, run) in out.iter_mut().zip(line.chunks_exact(f_last)) {
+            *acc = *acc + run.iter().map(&value).sum::<S>();
+        }
+    });
 }
 
 /// A block's cells in runs of the last axis's factor, each with the output cell it falls in.
