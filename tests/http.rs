@@ -1,6 +1,7 @@
 //! Zarr stores read over HTTP (feature `http`) from Python's `http.server` on loopback,
-//! started by the test: equal to the local read, a slice fetches only its chunks (counted in
-//! the server's log), a missing chunk reads as the fill value, and a bad URL is an error.
+//! started by the test: equal to the local read, each chunk requested once when read ahead, a
+//! slice fetches only its chunks (counted in the server's log), a missing chunk reads as the
+//! fill value, and a bad URL is an error.
 #![cfg(feature = "http")]
 
 mod common;
@@ -98,7 +99,13 @@ fn stores_read_over_http_fetch_only_the_chunks_needed() {
     let remote = Array::<u16>::from_zarr_url(&server.url("store")).unwrap();
     let mut want = x.compute().unwrap();
     want.slice_mut(ndarray::s![8.., 8..]).fill(7);
-    assert_eq!(remote.compute_with(&s).unwrap(), want);
+    // Read ahead of the tasks, each chunk is still requested once (the missing one too).
+    for s in [Scheduler::synchronous(), Scheduler::threads(2)] {
+        let before = server.chunk_requests("store");
+        assert_eq!(remote.compute_with(&s).unwrap(), want);
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(server.chunk_requests("store") - before, 9, "under {s:?}");
+    }
     // A slice inside chunk (1, 2) fetches that chunk only.
     let before = server.chunk_requests("store");
     let part = remote

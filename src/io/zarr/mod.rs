@@ -17,6 +17,8 @@
 //! task or a failed write leaves every chunk either old or new, never torn. A missing chunk
 //! reads as the fill value; a corrupt one is an error naming its key.
 
+#[cfg(any(feature = "s3", feature = "http"))]
+mod ahead;
 pub(super) mod fs;
 #[cfg(feature = "s3")]
 mod s3;
@@ -679,11 +681,11 @@ impl<T: ZarrElement> Array<T> {
 
     /// The Zarr array at a URL, lazily, as [`Array::from_zarr`]: `http://` or `https://`
     /// (read-only, feature `http`), or `s3://bucket/path` in S3 or a server that speaks its
-    /// protocol (feature `s3`). Only the chunks a computation needs are fetched. Over HTTP each
-    /// is fetched by its own task, so as many at once as the scheduler has workers; an S3 store
-    /// is told before a computation runs which chunks it will read, and keeps up to 16 requests
-    /// in flight ahead of the tasks (an object store's latency, not its bandwidth, is what
-    /// limits one request at a time). A chunk the server does not have reads as the fill value.
+    /// protocol (feature `s3`). Only the chunks a computation needs are fetched: the store is
+    /// told before a computation runs which chunks it will read, and keeps up to 16 requests in
+    /// flight ahead of the tasks (a remote store's latency, not its bandwidth, is what limits
+    /// one request at a time), each chunk fetched once. A chunk the server does not have reads
+    /// as the fill value.
     ///
     /// S3 credentials and endpoint come from the environment, as for every AWS tool:
     /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`, and
@@ -719,9 +721,22 @@ impl<T: ZarrElement> Array<T> {
         }
         #[cfg(feature = "http")]
         if url.starts_with("http://") || url.starts_with("https://") {
-            let store = zarrs_http::HTTPStore::new(url).map_err(|e| bad_store(&label, e))?;
-            let array = open_array_in::<T>(Arc::new(store), "/", &label)?;
-            return Array::from_read_array(label, array);
+            let store =
+                Arc::new(zarrs_http::HTTPStore::new(url).map_err(|e| bad_store(&label, e))?);
+            // The client blocks: each request ahead runs on a thread of its own.
+            let fetcher = store.clone();
+            let start: ahead::Start = Box::new(move |key| {
+                let (answer, arrives) = std::sync::mpsc::channel();
+                let store = fetcher.clone();
+                std::thread::spawn(move || {
+                    use zarrs::storage::ReadableStorageTraits as _;
+                    let _ = answer.send(store.get(&key));
+                });
+                arrives
+            });
+            let store = Arc::new(ahead::ReadAheadStore::new(store, start));
+            let array = open_array_in::<T>(store.clone(), "/", &label)?;
+            return Array::from_store_array(label, array, Some(store));
         }
         Err(bad_store(&label, unsupported_url()))
     }

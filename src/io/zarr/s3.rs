@@ -6,179 +6,26 @@
 //! `AWS_ENDPOINT_URL` with `AWS_ALLOW_HTTP=true` for a plain-HTTP one.
 //!
 //! The client is asynchronous; its requests run on one small tokio runtime shared by the
-//! process. A task that needs a chunk waits for it on its own thread. Before a computation runs,
-//! the store is told which chunks it will read (`ReadAhead::read_ahead`), and keeps up to
-//! [`IN_FLIGHT`] of those requests going ahead of the tasks (fewer for chunks over
-//! [`AHEAD_BYTES`] / [`IN_FLIGHT`] bytes): an object store answers each request after a
-//! latency of milliseconds whatever its size, so requests in flight, not threads, set the
-//! throughput. Only chunks the computation needs are fetched, and no more than that bound are
-//! held before their tasks take them.
+//! process. A task that needs a chunk waits for it on its own thread, and the store fetches
+//! announced chunks ahead of the tasks (see `ahead`).
 
-use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 
-use zarrs::storage::byte_range::ByteRangeIterator;
+use zarrs::storage::AsyncReadableStorageTraits;
 use zarrs::storage::storage_adapter::async_to_sync::{
     AsyncToSyncBlockOn, AsyncToSyncStorageAdapter,
-};
-use zarrs::storage::{
-    AsyncReadableStorageTraits, Bytes, MaybeBytes, MaybeBytesIterator, OffsetBytesIterator,
-    ReadableStorageTraits, StorageError, StoreKey, StorePrefix, WritableStorageTraits,
 };
 use zarrs_object_store::AsyncObjectStore;
 use zarrs_object_store::object_store::aws::{AmazonS3, AmazonS3Builder};
 
+use super::ahead::ReadAheadStore;
 use crate::error::{Error, Result};
-
-/// Requests a store keeps going ahead of the tasks that will take their chunks, at most.
-pub(super) const IN_FLIGHT: usize = 16;
-
-/// The bytes of chunks (decoded) that requests going ahead may hold at once, about.
-pub(super) const AHEAD_BYTES: usize = 256 << 20;
 
 type Remote = AsyncObjectStore<AmazonS3>;
 
 /// An S3 bucket as a synchronous Zarr store that reads ahead.
-pub(super) struct S3Store {
-    remote: Arc<Remote>,
-    sync: AsyncToSyncStorageAdapter<Remote, BlockOn>,
-    runtime: &'static tokio::runtime::Runtime,
-    ahead: Mutex<Ahead>,
-}
-
-/// The chunks a computation will read and the requests started for them.
-#[derive(Default)]
-struct Ahead {
-    /// Keys to fetch, in the order the tasks are expected to want them, and the same as a set.
-    queue: VecDeque<StoreKey>,
-    queued: HashSet<StoreKey>,
-    /// Keys of the queue already fetched by their task directly: skipped.
-    taken: HashSet<StoreKey>,
-    /// How many requests may be going or held at once.
-    limit: usize,
-    /// Requests started and not yet taken.
-    fetching:
-        HashMap<StoreKey, tokio::task::JoinHandle<std::result::Result<MaybeBytes, StorageError>>>,
-}
-
-impl super::ReadAhead for S3Store {
-    /// Announces the chunks a computation about to run will read, in order, replacing any
-    /// earlier announcement (requests of it that nothing took are dropped).
-    fn read_ahead(&self, keys: Vec<StoreKey>, chunk_bytes: usize) {
-        let mut ahead = self.ahead.lock().unwrap_or_else(PoisonError::into_inner);
-        ahead.limit = (AHEAD_BYTES / chunk_bytes.max(1)).clamp(2, IN_FLIGHT);
-        for (_, request) in ahead.fetching.drain() {
-            request.abort();
-        }
-        ahead.taken.clear();
-        ahead.queued = keys.iter().cloned().collect();
-        ahead.queue = keys.into();
-        self.top_up(&mut ahead);
-    }
-}
-
-impl S3Store {
-    /// Starts requests from the queue until [`IN_FLIGHT`] are going or held.
-    fn top_up(&self, ahead: &mut Ahead) {
-        while ahead.fetching.len() < ahead.limit {
-            let Some(key) = ahead.queue.pop_front() else {
-                break;
-            };
-            ahead.queued.remove(&key);
-            if ahead.taken.remove(&key) || ahead.fetching.contains_key(&key) {
-                continue;
-            }
-            let remote = self.remote.clone();
-            let k = key.clone();
-            let request = self.runtime.spawn(async move { remote.get(&k).await });
-            ahead.fetching.insert(key, request);
-        }
-    }
-
-    /// The value at `key` if a request for it was started ahead (then it is taken); `None` if
-    /// not, and then it will not be fetched ahead any more.
-    fn take_fetched(
-        &self,
-        key: &StoreKey,
-    ) -> Option<std::result::Result<MaybeBytes, StorageError>> {
-        let request = {
-            let mut ahead = self.ahead.lock().unwrap_or_else(PoisonError::into_inner);
-            let request = ahead.fetching.remove(key);
-            if request.is_none() && ahead.queued.contains(key) {
-                ahead.taken.insert(key.clone());
-            }
-            self.top_up(&mut ahead);
-            request
-        }?;
-        Some(
-            self.runtime
-                .block_on(request)
-                .unwrap_or_else(|e| Err(StorageError::Other(format!("a request was lost: {e}")))),
-        )
-    }
-}
-
-impl ReadableStorageTraits for S3Store {
-    fn get(&self, key: &StoreKey) -> std::result::Result<MaybeBytes, StorageError> {
-        self.take_fetched(key).unwrap_or_else(|| self.sync.get(key))
-    }
-    fn get_partial_many<'a>(
-        &'a self,
-        key: &StoreKey,
-        byte_ranges: ByteRangeIterator<'a>,
-    ) -> std::result::Result<MaybeBytesIterator<'a>, StorageError> {
-        // Parts of a value fetched whole ahead (an uncompressed chunk, a shard) are cut from it.
-        match self.take_fetched(key) {
-            None => self.sync.get_partial_many(key, byte_ranges),
-            Some(Err(e)) => Err(e),
-            Some(Ok(None)) => Ok(None),
-            Some(Ok(Some(whole))) => {
-                let size = whole.len() as u64;
-                let parts: Vec<std::result::Result<Bytes, StorageError>> = byte_ranges
-                    .map(|r| {
-                        let range = r.to_range(size);
-                        if range.end > size {
-                            return Err(StorageError::Other(format!(
-                                "bytes {range:?} of {key}, which has {size}"
-                            )));
-                        }
-                        Ok(whole.slice(range.start as usize..range.end as usize))
-                    })
-                    .collect();
-                Ok(Some(Box::new(parts.into_iter())))
-            }
-        }
-    }
-    fn size_key(&self, key: &StoreKey) -> std::result::Result<Option<u64>, StorageError> {
-        self.sync.size_key(key)
-    }
-    fn supports_get_partial(&self) -> bool {
-        self.sync.supports_get_partial()
-    }
-}
-
-impl WritableStorageTraits for S3Store {
-    fn set(&self, key: &StoreKey, value: Bytes) -> std::result::Result<(), StorageError> {
-        self.sync.set(key, value)
-    }
-    fn set_partial_many(
-        &self,
-        key: &StoreKey,
-        offset_values: OffsetBytesIterator,
-    ) -> std::result::Result<(), StorageError> {
-        self.sync.set_partial_many(key, offset_values)
-    }
-    fn erase(&self, key: &StoreKey) -> std::result::Result<(), StorageError> {
-        self.sync.erase(key)
-    }
-    fn erase_prefix(&self, prefix: &StorePrefix) -> std::result::Result<(), StorageError> {
-        self.sync.erase_prefix(prefix)
-    }
-    fn supports_set_partial(&self) -> bool {
-        self.sync.supports_set_partial()
-    }
-}
+pub(super) type S3Store = ReadAheadStore<AsyncToSyncStorageAdapter<Remote, BlockOn>>;
 
 /// Runs the client's futures on the process's one runtime for object stores.
 pub(super) struct BlockOn(&'static tokio::runtime::Runtime);
@@ -277,12 +124,16 @@ pub(super) fn locate(url: &str) -> Result<S3Location> {
         .map_err(|e| bad(e.to_string()))?;
     let runtime = runtime()?;
     let remote = Arc::new(AsyncObjectStore::new(client));
-    let store = S3Store {
-        sync: AsyncToSyncStorageAdapter::new(remote.clone(), BlockOn(runtime)),
-        remote,
-        runtime,
-        ahead: Mutex::default(),
-    };
+    let sync = AsyncToSyncStorageAdapter::new(remote.clone(), BlockOn(runtime));
+    let start: super::ahead::Start = Box::new(move |key| {
+        let (answer, arrives) = std::sync::mpsc::channel();
+        let remote = remote.clone();
+        runtime.spawn(async move {
+            let _ = answer.send(remote.get(&key).await);
+        });
+        arrives
+    });
+    let store = ReadAheadStore::new(Arc::new(sync), start);
     Ok(S3Location {
         label,
         store: Arc::new(store),
