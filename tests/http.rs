@@ -82,66 +82,71 @@ fn stores_read_over_http_fetch_only_the_chunks_needed() {
     if !common::python_ready("http.server") {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("chunkwise-http-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let x = Array::<u16>::from_fn(&[10, 12], [10, 12], |i| (i[0] * 12 + i[1]) as u16 + 1).unwrap();
-    x.to_zarr(
-        dir.join("store"),
-        ZarrOptions::default().chunks([4, 4]).fill_value(7),
-    )
-    .unwrap();
-    // Chunk (2, 2) is removed: it reads as the fill value.
-    std::fs::remove_file(dir.join("store/c/2/2")).unwrap();
-    let server = Server::start(&dir);
-    let s = Scheduler::threads(2);
-
-    let remote = Array::<u16>::from_zarr_url(&server.url("store")).unwrap();
-    let mut want = x.compute().unwrap();
-    want.slice_mut(ndarray::s![8.., 8..]).fill(7);
-    // Read ahead of the tasks, each chunk is still requested once (the missing one too).
-    for s in [Scheduler::synchronous(), Scheduler::threads(2)] {
-        let before = server.chunk_requests("store");
-        assert_eq!(remote.compute_with(&s).unwrap(), want);
-        std::thread::sleep(Duration::from_millis(100));
-        assert_eq!(server.chunk_requests("store") - before, 9, "under {s:?}");
-    }
-    // A slice inside chunk (1, 2) fetches that chunk only.
-    let before = server.chunk_requests("store");
-    let part = remote
-        .slice(ndarray::s![5..7, 9..11])
-        .unwrap()
-        .compute_with(&s)
+    // Under a watchdog: a request that never returns fails the test rather than hanging CI.
+    common::with_watchdog("reading over HTTP", || {
+        let dir = std::env::temp_dir().join(format!("chunkwise-http-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let x =
+            Array::<u16>::from_fn(&[10, 12], [10, 12], |i| (i[0] * 12 + i[1]) as u16 + 1).unwrap();
+        x.to_zarr(
+            dir.join("store"),
+            ZarrOptions::default().chunks([4, 4]).fill_value(7),
+        )
         .unwrap();
-    assert_eq!(
-        part,
-        want.slice(ndarray::s![5..7, 9..11]).to_owned().into_dyn()
-    );
-    std::thread::sleep(Duration::from_millis(100)); // the log is written after the reply
-    assert_eq!(
-        server.chunk_requests("store") - before,
-        1,
-        "chunk requests for a one-chunk slice"
-    );
+        // Chunk (2, 2) is removed: it reads as the fill value.
+        std::fs::remove_file(dir.join("store/c/2/2")).unwrap();
+        let server = Server::start(&dir);
+        let s = Scheduler::threads(2);
 
-    let e = Array::<u16>::from_zarr_url(&server.url("nothing-here")).unwrap_err();
-    assert!(matches!(e, Error::BadStore { .. }), "{e}");
-    let e = Array::<f32>::from_zarr_url(&server.url("store")).unwrap_err();
-    assert!(matches!(e, Error::DtypeMismatch { .. }), "{e}");
-    assert!(Array::<u16>::from_zarr_url("not a url").is_err());
+        let remote = Array::<u16>::from_zarr_url(&server.url("store")).unwrap();
+        let mut want = x.compute().unwrap();
+        want.slice_mut(ndarray::s![8.., 8..]).fill(7);
+        // Read ahead of the tasks, each chunk is still requested once (the missing one too).
+        for s in [Scheduler::synchronous(), Scheduler::threads(2)] {
+            let before = server.chunk_requests("store");
+            assert_eq!(remote.compute_with(&s).unwrap(), want);
+            std::thread::sleep(Duration::from_millis(100));
+            assert_eq!(server.chunk_requests("store") - before, 9, "under {s:?}");
+        }
+        // A slice inside chunk (1, 2) fetches that chunk only.
+        let before = server.chunk_requests("store");
+        let part = remote
+            .slice(ndarray::s![5..7, 9..11])
+            .unwrap()
+            .compute_with(&s)
+            .unwrap();
+        assert_eq!(
+            part,
+            want.slice(ndarray::s![5..7, 9..11]).to_owned().into_dyn()
+        );
+        std::thread::sleep(Duration::from_millis(100)); // the log is written after the reply
+        assert_eq!(
+            server.chunk_requests("store") - before,
+            1,
+            "chunk requests for a one-chunk slice"
+        );
 
-    // An OME-Zarr pyramid over HTTP: the same levels, scales and data as read from disk.
-    let image = Array::<u16>::from_fn(&[12, 20], [5, 8], |i| (i[0] * 20 + i[1]) as u16).unwrap();
-    let options = MultiscaleOptions::new(&["y", "x"])
-        .scale(&[0.5, 2.0])
-        .levels(3);
-    ome_zarr::write_multiscale(&image, dir.join("pyr.ome.zarr"), &options).unwrap();
-    let local = ome_zarr::open::<u16>(dir.join("pyr.ome.zarr")).unwrap();
-    let remote = ome_zarr::open_url::<u16>(&server.url("pyr.ome.zarr/")).unwrap();
-    assert_eq!(remote.levels().len(), 3);
-    common::assert_same_pyramid(&remote, &local);
-    let e = ome_zarr::open_url::<u16>(&server.url("store")).unwrap_err();
-    assert!(matches!(e, Error::BadStore { .. }), "{e}");
-    drop(server);
-    std::fs::remove_dir_all(&dir).unwrap();
+        let e = Array::<u16>::from_zarr_url(&server.url("nothing-here")).unwrap_err();
+        assert!(matches!(e, Error::BadStore { .. }), "{e}");
+        let e = Array::<f32>::from_zarr_url(&server.url("store")).unwrap_err();
+        assert!(matches!(e, Error::DtypeMismatch { .. }), "{e}");
+        assert!(Array::<u16>::from_zarr_url("not a url").is_err());
+
+        // An OME-Zarr pyramid over HTTP: the same levels, scales and data as read from disk.
+        let image =
+            Array::<u16>::from_fn(&[12, 20], [5, 8], |i| (i[0] * 20 + i[1]) as u16).unwrap();
+        let options = MultiscaleOptions::new(&["y", "x"])
+            .scale(&[0.5, 2.0])
+            .levels(3);
+        ome_zarr::write_multiscale(&image, dir.join("pyr.ome.zarr"), &options).unwrap();
+        let local = ome_zarr::open::<u16>(dir.join("pyr.ome.zarr")).unwrap();
+        let remote = ome_zarr::open_url::<u16>(&server.url("pyr.ome.zarr/")).unwrap();
+        assert_eq!(remote.levels().len(), 3);
+        common::assert_same_pyramid(&remote, &local);
+        let e = ome_zarr::open_url::<u16>(&server.url("store")).unwrap_err();
+        assert!(matches!(e, Error::BadStore { .. }), "{e}");
+        drop(server);
+        std::fs::remove_dir_all(&dir).unwrap();
+    });
 }

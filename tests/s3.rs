@@ -68,6 +68,11 @@ impl Server {
     /// Runs this binary's `prefix*` tests with the server's address and `secret`, under a
     /// watchdog, and returns how many passed.
     fn run_tests(&self, prefix: &str, mode: &str, secret: &str) -> usize {
+        // The output goes to a file, not a pipe: a pipe nobody reads while waiting fills up
+        // with a failing run's backtraces and stalls the child.
+        let log =
+            std::env::temp_dir().join(format!("chunkwise-s3-{mode}-{}.log", std::process::id()));
+        let file = std::fs::File::create(&log).unwrap();
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([prefix, "--test-threads", "2"])
             .env(MODE, mode)
@@ -77,8 +82,8 @@ impl Server {
             .env("AWS_ACCESS_KEY_ID", self.get("key_id"))
             .env("AWS_SECRET_ACCESS_KEY", secret)
             .env("CHUNKWISE_S3_BUCKET", self.get("bucket"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
             .spawn()
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(240);
@@ -92,19 +97,8 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(100));
         };
-        let mut out = String::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut out)
-            .unwrap();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut out)
-            .unwrap();
+        let out = std::fs::read_to_string(&log).unwrap_or_default();
+        let _ = std::fs::remove_file(&log);
         assert!(status.success(), "the {mode} S3 tests failed:\n{out}");
         out.lines()
             .filter(|l| l.starts_with("test ") && l.ends_with("... ok"))

@@ -36,14 +36,21 @@ pub(super) struct ReadAheadStore<S> {
     ahead: Mutex<Ahead>,
 }
 
-impl<S> ReadAheadStore<S> {
-    /// `inner` for every read not started ahead (and every write); `start` for requests ahead.
-    pub(super) fn new(inner: Arc<S>, start: Start) -> ReadAheadStore<S> {
-        ReadAheadStore {
-            inner,
-            start,
-            ahead: Mutex::default(),
-        }
+impl<S: ReadableStorageTraits + 'static> ReadAheadStore<S> {
+    /// Over a store whose reads block (an HTTP client): each request ahead runs on a thread of
+    /// its own.
+    #[cfg(feature = "http")]
+    pub(super) fn on_threads(inner: Arc<S>) -> ReadAheadStore<S> {
+        let store = inner.clone();
+        let start: Start = Box::new(move |key| {
+            let (answer, arrives) = std::sync::mpsc::channel();
+            let store = store.clone();
+            std::thread::spawn(move || {
+                let _ = answer.send(store.get(&key));
+            });
+            arrives
+        });
+        ReadAheadStore::new(inner, start)
     }
 }
 
@@ -77,6 +84,15 @@ impl<S: Send + Sync> super::ReadAhead for ReadAheadStore<S> {
 }
 
 impl<S> ReadAheadStore<S> {
+    /// `inner` for every read not started ahead (and every write); `start` for requests ahead.
+    pub(super) fn new(inner: Arc<S>, start: Start) -> ReadAheadStore<S> {
+        ReadAheadStore {
+            inner,
+            start,
+            ahead: Mutex::default(),
+        }
+    }
+
     /// Starts requests from the queue until [`IN_FLIGHT`] are going or held.
     fn top_up(&self, ahead: &mut Ahead) {
         while ahead.fetching.len() < ahead.limit {
@@ -94,10 +110,7 @@ impl<S> ReadAheadStore<S> {
 
     /// The value at `key` if a request for it was started ahead (then it is taken); `None` if
     /// not, and then it will not be fetched ahead any more.
-    fn take_fetched(
-        &self,
-        key: &StoreKey,
-    ) -> Option<std::result::Result<MaybeBytes, StorageError>> {
+    fn take_fetched(&self, key: &StoreKey) -> Option<Fetched> {
         let request = {
             let mut ahead = self.ahead.lock().unwrap_or_else(PoisonError::into_inner);
             let request = ahead.fetching.remove(key);
@@ -116,7 +129,7 @@ impl<S> ReadAheadStore<S> {
 }
 
 impl<S: ReadableStorageTraits> ReadableStorageTraits for ReadAheadStore<S> {
-    fn get(&self, key: &StoreKey) -> std::result::Result<MaybeBytes, StorageError> {
+    fn get(&self, key: &StoreKey) -> Fetched {
         self.take_fetched(key)
             .unwrap_or_else(|| self.inner.get(key))
     }

@@ -436,11 +436,7 @@ impl<T: ZarrElement> WriteInto<T> for ChunkReader<T> {
         let idx = chunk_indices(&self.chunks, block);
         let chunk_error = |e: String| chunk_error(&self.path, &self.array, &idx, e);
         let stored = self.stored_shape(&idx).map_err(chunk_error)?;
-        if !stored
-            .iter()
-            .zip(shape.slice())
-            .all(|(&c, &n)| c == n as u64)
-        {
+        if !is_whole(&stored, shape.slice()) {
             // An edge chunk: its part inside the array, as a block.
             let value = self.read_block(block)?;
             write_rows(block_of::<T>(&value).view(), rows, |v| *v);
@@ -467,6 +463,11 @@ impl<T: ZarrElement> WriteInto<T> for ChunkReader<T> {
         }
         Ok(())
     }
+}
+
+/// Whether a block of `shape` is its whole chunk, stored as `stored` (not an edge chunk's part).
+fn is_whole(stored: &[u64], shape: &[usize]) -> bool {
+    stored.iter().zip(shape).all(|(&c, &n)| c == n as u64)
 }
 
 impl<T: ZarrElement> ChunkReader<T> {
@@ -509,18 +510,8 @@ impl<T: ZarrElement> ChunkReader<T> {
         }
         let idx = chunk_indices(&self.chunks, block);
         let chunk_error = |e: String| chunk_error(&self.path, &self.array, &idx, e);
-        let stored: Vec<u64> = self
-            .array
-            .chunk_shape(&idx)
-            .map_err(|e| chunk_error(e.to_string()))?
-            .iter()
-            .map(|n| n.get())
-            .collect();
-        let data: Vec<T> = if stored
-            .iter()
-            .zip(shape.slice())
-            .all(|(&c, &n)| c == n as u64)
-        {
+        let stored = self.stored_shape(&idx).map_err(chunk_error)?;
+        let data: Vec<T> = if is_whole(&stored, shape.slice()) {
             self.check_decoded(&stored).map_err(chunk_error)?;
             self.array.retrieve_chunk_opt(&idx, &codec_options())
         } else if self.partial && self.ahead.is_none() {
@@ -676,7 +667,7 @@ impl<T: ZarrElement> Array<T> {
     pub fn from_zarr(path: impl AsRef<Path>) -> Result<Array<T>> {
         let path = path.as_ref().to_path_buf();
         let array = open_array::<T>(&path)?;
-        Array::from_read_array(path, array)
+        Array::from_read_array(path, array, None)
     }
 
     /// The Zarr array at a URL, lazily, as [`Array::from_zarr`]: `http://` or `https://`
@@ -716,38 +707,21 @@ impl<T: ZarrElement> Array<T> {
         #[cfg(feature = "s3")]
         if s3::is_s3_url(url) {
             let at = s3::locate(url)?;
-            let array = open_array_in::<T>(at.store.clone(), &at.node, &label)?;
-            return Array::from_store_array(label, array, Some(at.store));
+            let array = open_array_in::<T>(at.store.clone(), &at.node(), &label)?;
+            return Array::from_read_array(label, array, Some(at.store));
         }
         #[cfg(feature = "http")]
         if url.starts_with("http://") || url.starts_with("https://") {
-            let store =
-                Arc::new(zarrs_http::HTTPStore::new(url).map_err(|e| bad_store(&label, e))?);
-            // The client blocks: each request ahead runs on a thread of its own.
-            let fetcher = store.clone();
-            let start: ahead::Start = Box::new(move |key| {
-                let (answer, arrives) = std::sync::mpsc::channel();
-                let store = fetcher.clone();
-                std::thread::spawn(move || {
-                    use zarrs::storage::ReadableStorageTraits as _;
-                    let _ = answer.send(store.get(&key));
-                });
-                arrives
-            });
-            let store = Arc::new(ahead::ReadAheadStore::new(store, start));
+            let http = zarrs_http::HTTPStore::new(url).map_err(|e| bad_store(&label, e))?;
+            let store = Arc::new(ahead::ReadAheadStore::on_threads(Arc::new(http)));
             let array = open_array_in::<T>(store.clone(), "/", &label)?;
-            return Array::from_store_array(label, array, Some(store));
+            return Array::from_read_array(label, array, Some(store));
         }
         Err(bad_store(&label, unsupported_url()))
     }
 
-    /// The lazy array over an opened store (named `path` in errors).
-    fn from_read_array(path: PathBuf, array: ReadArray) -> Result<Array<T>> {
-        Array::from_store_array(path, array, None)
-    }
-
-    /// [`Array::from_read_array`] over a store that may read ahead.
-    fn from_store_array(
+    /// The lazy array over an opened store (named `path` in errors), which may read ahead.
+    fn from_read_array(
         path: PathBuf,
         array: ReadArray,
         ahead: Option<Arc<dyn ReadAhead>>,
@@ -1056,9 +1030,9 @@ impl<T: ZarrElement> Array<T> {
         if !same_layout {
             target.clear()?;
         }
-        let (store, node) = target.writer()?;
+        let (store, node) = target.writer();
         let array = builder
-            .build(store, node)
+            .build(store, &node)
             .map_err(|e| bad_store(&path, e))?;
         array.store_metadata().map_err(|e| bad_store(&path, e))?;
         let num_chunks = x.num_blocks();
@@ -1185,12 +1159,12 @@ impl Target {
 
     /// The Zarr array there now, if there is one.
     fn existing(&self) -> Option<ReadArray> {
-        let (store, node): (Arc<dyn zarrs::storage::ReadableStorageTraits>, &str) = match self {
-            Target::Dir(path) => (Arc::new(FilesystemStore::new(path).ok()?), "/"),
+        let (store, node): (Arc<dyn zarrs::storage::ReadableStorageTraits>, String) = match self {
+            Target::Dir(path) => (Arc::new(FilesystemStore::new(path).ok()?), "/".into()),
             #[cfg(feature = "s3")]
-            Target::S3(at) => (at.store.clone(), &at.node),
+            Target::S3(at) => (at.store.clone(), at.node()),
         };
-        zarrs::array::Array::open(store, node).ok()
+        zarrs::array::Array::open(store, &node).ok()
     }
 
     /// Removes everything there, leaving an empty place for a new array.
@@ -1205,7 +1179,7 @@ impl Target {
             #[cfg(feature = "s3")]
             Target::S3(at) => {
                 use zarrs::storage::WritableStorageTraits as _;
-                let prefix = zarrs::storage::StorePrefix::new(format!("{}/", at.prefix))
+                let prefix = zarrs::storage::StorePrefix::new(at.key(""))
                     .map_err(|e| bad_store(&at.label, e))?;
                 at.store
                     .erase_prefix(&prefix)
@@ -1215,12 +1189,12 @@ impl Target {
     }
 
     /// The store that writes go through, and the array's path in it.
-    fn writer(&self) -> Result<(Arc<dyn zarrs::storage::WritableStorageTraits>, &str)> {
-        Ok(match self {
-            Target::Dir(path) => (Arc::new(AtomicStore::new(path.clone())), "/"),
+    fn writer(&self) -> (Arc<dyn zarrs::storage::WritableStorageTraits>, String) {
+        match self {
+            Target::Dir(path) => (Arc::new(AtomicStore::new(path.clone())), "/".into()),
             #[cfg(feature = "s3")]
-            Target::S3(at) => (at.store.clone(), &at.node),
-        })
+            Target::S3(at) => (at.store.clone(), at.node()),
+        }
     }
 }
 
@@ -1233,12 +1207,7 @@ pub(crate) fn read_url_document(url: &str, name: &str) -> Result<Option<Vec<u8>>
     #[cfg(feature = "s3")]
     if s3::is_s3_url(url) {
         let at = s3::locate(url)?;
-        let key = if at.prefix.is_empty() {
-            name.to_string()
-        } else {
-            format!("{}/{name}", at.prefix)
-        };
-        let key = StoreKey::new(key).map_err(|e| bad_store(label, e))?;
+        let key = StoreKey::new(at.key(name)).map_err(|e| bad_store(label, e))?;
         let got = at.store.get(&key).map_err(|e| bad_store(label, e))?;
         return Ok(got.map(|b| b.to_vec()));
     }
@@ -1257,8 +1226,7 @@ pub(crate) fn read_url_document(url: &str, name: &str) -> Result<Option<Vec<u8>>
 pub(crate) fn put_url_document(url: &str, name: &str, bytes: &[u8]) -> Result<()> {
     use zarrs::storage::{StoreKey, WritableStorageTraits};
     let at = s3::locate_for_write(url)?;
-    let key =
-        StoreKey::new(format!("{}/{name}", at.prefix)).map_err(|e| bad_store(&at.label, e))?;
+    let key = StoreKey::new(at.key(name)).map_err(|e| bad_store(&at.label, e))?;
     at.store
         .set(&key, bytes.to_vec().into())
         .map_err(|e| bad_store(&at.label, e))

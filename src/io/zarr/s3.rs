@@ -62,10 +62,24 @@ pub(super) struct S3Location {
     /// The URL, to name the store in errors.
     pub(super) label: PathBuf,
     pub(super) store: Arc<S3Store>,
-    /// The array's path in the store: `/` and the key prefix, or `/` at the bucket's root.
-    pub(super) node: String,
     /// The key prefix of the array (no leading or trailing `/`); empty at the bucket's root.
     pub(super) prefix: String,
+}
+
+impl S3Location {
+    /// The array's path in the store: `/` and the key prefix (`/` at the bucket's root).
+    pub(super) fn node(&self) -> String {
+        format!("/{}", self.prefix)
+    }
+
+    /// The key of the object `name` under the prefix.
+    pub(super) fn key(&self, name: &str) -> String {
+        if self.prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}/{name}", self.prefix)
+        }
+    }
 }
 
 /// Whether `url` names an S3 location.
@@ -137,7 +151,6 @@ pub(super) fn locate(url: &str) -> Result<S3Location> {
     Ok(S3Location {
         label,
         store: Arc::new(store),
-        node: format!("/{prefix}"),
         prefix,
     })
 }
