@@ -230,7 +230,7 @@ fn windows<T: Coarsenable>(
             // integers; wider ones and floats add in `f64`.
             if !float && std::mem::size_of::<T>() <= 4 && count <= 1 << 29 {
                 let mut sums = vec![0i64; out_len];
-                window_sums(&runs, factors, &mut sums, |v: &T| v.to_i64().unwrap_or(0));
+                window_sums(&runs, &mut sums, |v: &T| v.to_i64().unwrap_or(0));
                 let c = count as i64;
                 // Half away from zero, as `f64::round`: `(2|s| + c) / 2c`, a shift when the
                 // window's size is a power of two (a division costs tens of cycles).
@@ -249,9 +249,7 @@ fn windows<T: Coarsenable>(
                     .collect::<Result<Vec<T>>>()?
             } else {
                 let mut sums = vec![0f64; out_len];
-                window_sums(&runs, factors, &mut sums, |v: &T| {
-                    v.to_f64().unwrap_or(f64::NAN)
-                });
+                window_sums(&runs, &mut sums, |v: &T| v.to_f64().unwrap_or(f64::NAN));
                 sums.into_iter()
                     .map(|s| {
                         let v = match how {
@@ -298,11 +296,10 @@ fn windows<T: Coarsenable>(
 /// row at a time: its runs add into one row of sums, with no index checks.
 fn window_sums<T: Clone, S: Copy + std::ops::Add<Output = S> + std::iter::Sum>(
     runs: &Runs<'_, T>,
-    factors: &[usize],
     sums: &mut [S],
     value: impl Fn(&T) -> S,
 ) {
-    let f_last = factors[factors.len() - 1];
+    let f_last = runs.factors[runs.factors.len() - 1];
     runs.each_row(|o, line| {
         let out = &mut sums[o..o + line.len() / f_last];
         if f_last == 2 {
