@@ -26,7 +26,7 @@ use ndarray::s;
 const MODE: &str = "CHUNKWISE_S3_MODE";
 
 /// The remote tests, by name, and how many of them each mode runs.
-const OK_TESTS: usize = 7;
+const OK_TESTS: usize = 8;
 const REFUSED_TESTS: usize = 1;
 
 /// `scripts/s3_server.py`: killed when dropped.
@@ -361,6 +361,52 @@ fn remote_ome_zarr_pyramids_open_from_and_write_to_s3() {
     let bucket_root = bucket_url("ok", "").unwrap();
     assert!(ome_zarr::write_multiscale_url(&image, &bucket_root, &options).is_err());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Reading a bucket where users do: inside a task of another pool (the inner compute on the
+/// default pool, as a `map_blocks` closure would), and after a computation that failed halfway
+/// (a panic in a closure over the remote array): the failure is an `Err`, and the same array,
+/// whose requests ahead were left untaken, then computes right. Under the watchdog.
+#[test]
+fn remote_reads_nested_and_after_a_panic() {
+    let Some(url) = bucket_url("ok", "nested.zarr") else {
+        return;
+    };
+    common::with_watchdog("S3 reads nested and after a panic", move || {
+        let x = sample();
+        x.to_zarr_url(&url, ZarrOptions::default().chunks([4, 4]))
+            .unwrap();
+        let want = x.compute().unwrap();
+        let total: u64 = want.iter().map(|&v| u64::from(v)).sum();
+        let outer = Array::<u8>::zeros(&[3], [1]).unwrap();
+        let inner_url = url.clone();
+        let sums = outer.map_blocks(move |b| {
+            let remote = Array::<u16>::from_zarr_url(&inner_url).unwrap();
+            let sum: u64 = remote
+                .compute()
+                .unwrap()
+                .iter()
+                .map(|&v| u64::from(v))
+                .sum();
+            b.mapv(|_| sum)
+        });
+        let got = sums.compute_with(&Scheduler::threads(2)).unwrap();
+        assert!(got.iter().all(|&s| s == total), "{got:?}");
+
+        let remote = Array::<u16>::from_zarr_url(&url).unwrap();
+        let failing = remote.map(|v| {
+            assert!(v != 50, "a closure panics on cell 50");
+            v
+        });
+        for s in [Scheduler::synchronous(), Scheduler::threads(3)] {
+            assert!(failing.compute_with(&s).is_err());
+            assert_eq!(
+                remote.compute_with(&s).unwrap(),
+                want,
+                "after a panic, {s:?}"
+            );
+        }
+    });
 }
 
 #[test]
