@@ -326,10 +326,16 @@ fn bad_structures_for_labels_are_errors() {
     assert!(e.to_string().contains("symmetric"), "{e}");
 }
 
-/// Face-connected labels of the whole mask by breadth-first flood fill, numbered in raster
-/// order of each object's first cell: the oracle for the property test.
-fn flood_fill(mask: &ArrayD<bool>) -> (ArrayD<u32>, usize) {
+/// Labels of the whole mask by breadth-first flood fill through `structure` (3 cells on every
+/// axis, centre-symmetric), numbered in raster order of each object's first cell: the oracle
+/// for the property test.
+fn flood_fill(mask: &ArrayD<bool>, structure: &ArrayD<bool>) -> (ArrayD<u32>, usize) {
     let shape = mask.shape().to_vec();
+    let offsets: Vec<Vec<isize>> = structure
+        .indexed_iter()
+        .filter(|&(_, &on)| on)
+        .map(|(i, _)| i.slice().iter().map(|&k| k as isize - 1).collect())
+        .collect();
     let mut out = ArrayD::<u32>::zeros(IxDyn(&shape));
     let mut n = 0u32;
     let cells: Vec<Vec<usize>> = ndarray::indices(IxDyn(&shape))
@@ -344,23 +350,42 @@ fn flood_fill(mask: &ArrayD<bool>) -> (ArrayD<u32>, usize) {
         out[IxDyn(&start)] = n;
         let mut queue = std::collections::VecDeque::from([start]);
         while let Some(c) = queue.pop_front() {
-            for k in 0..shape.len() {
-                for d in [-1isize, 1] {
-                    let p = c[k] as isize + d;
+            'offsets: for o in &offsets {
+                let mut nb = c.clone();
+                for k in 0..shape.len() {
+                    let p = c[k] as isize + o[k];
                     if p < 0 || p as usize >= shape[k] {
-                        continue;
+                        continue 'offsets;
                     }
-                    let mut nb = c.clone();
                     nb[k] = p as usize;
-                    if mask[IxDyn(&nb)] && out[IxDyn(&nb)] == 0 {
-                        out[IxDyn(&nb)] = n;
-                        queue.push_back(nb);
-                    }
+                }
+                if mask[IxDyn(&nb)] && out[IxDyn(&nb)] == 0 {
+                    out[IxDyn(&nb)] = n;
+                    queue.push_back(nb);
                 }
             }
         }
     }
     (out, n as usize)
+}
+
+/// A structure for `ndim` axes: face or full connectivity, or random neighbours made
+/// centre-symmetric (with or without the left neighbour, so both ways of labelling a block).
+fn structures(ndim: usize) -> impl Strategy<Value = ArrayD<bool>> {
+    let cells = 3usize.pow(ndim as u32);
+    (0..3u8, proptest::collection::vec(any::<bool>(), cells)).prop_map(move |(kind, random)| {
+        match kind {
+            0 => ndmorph::generate_binary_structure(ndim, 1),
+            1 => ndmorph::generate_binary_structure(ndim, ndim),
+            _ => {
+                let random = ArrayD::from_shape_vec(IxDyn(&vec![3; ndim]), random).unwrap();
+                ArrayD::from_shape_fn(IxDyn(&vec![3; ndim]), |i| {
+                    let mirror: Vec<usize> = i.slice().iter().map(|&k| 2 - k).collect();
+                    random[&i] || random[IxDyn(&mirror)]
+                })
+            }
+        }
+    })
 }
 
 /// A mask of `shape`: random cells, or long winding runs (every other row full, joined at
@@ -397,13 +422,19 @@ use proptest::prelude::*;
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
-    /// `label` of random masks, under random chunkings (empty axes, 0-d arrays and blocks of
-    /// size 0 included), equals a whole-array flood fill.
+    /// `label` of random masks through face, full or random structures, under random
+    /// chunkings (empty axes, 0-d arrays and blocks of size 0 included), equals a whole-array
+    /// flood fill.
     #[test]
-    fn label_equals_a_whole_array_flood_fill((mask, chunks) in masks()) {
-        let (want, n) = flood_fill(&mask);
+    fn label_equals_a_whole_array_flood_fill(
+        ((mask, chunks), structure) in masks().prop_flat_map(|m| {
+            let ndim = m.0.ndim();
+            (Just(m), structures(ndim))
+        })
+    ) {
+        let (want, n) = flood_fill(&mask, &structure);
         let m = Array::from_ndarray(mask, chunks).unwrap();
-        let (labels, count) = ndmeasure::label(&m, ndmeasure::Connectivity::Face).unwrap();
+        let (labels, count) = ndmeasure::label_with_structure(&m, structure).unwrap();
         let (got, got_n) = chunkwise::compute((&labels, &count), &Scheduler::threads(2)).unwrap();
         prop_assert_eq!(got_n[[]], n);
         prop_assert_eq!(got, want);

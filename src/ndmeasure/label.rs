@@ -3,28 +3,29 @@
 //! 1. Each block is labelled on its own, as scipy's two-pass labelling does: provisional `u32`
 //!    labels in raster order, joined in a union-find over labels (not cells). When the
 //!    structure holds the left neighbour (face and full connectivity do), a run of true cells
-//!    along a row is one object, so runs are labelled, not cells. The block keeps its
-//!    provisional labels, each one's local label (`1..=k` by first cell), each local label's
-//!    first cell (its raster position in the whole array), and of its outer layer (all a
-//!    3 x ... x 3 structure can reach across a block edge) the labelled cells that reach
-//!    another block through an earlier offset (queries) and those such cells reach (targets).
-//! 2. A tree reduction gathers the blocks' summaries (first cells, queries and targets).
+//!    along a row is one object, so runs are labelled, not cells, and each run is compared
+//!    only with the runs of the earlier rows the structure reaches. The block keeps its runs
+//!    (a few bytes each, not four per cell), each provisional label's local label (`1..=k` by
+//!    first cell), each local label's first cell (its raster position in the whole array),
+//!    and its first and last layer across each axis, in local labels: all that another
+//!    block's cells touch.
+//! 2. A tree reduction gathers the labelled blocks (shared, not copied).
 //! 3. One task joins the local labels that touch across block edges (a union-find over dense
-//!    indexes; each query looks its neighbours up among the targets, by position in a map),
-//!    orders the objects by their first cell, as scipy numbers them, and makes a table per
-//!    block from local to final label.
-//! 4. Each block's provisional labels are looked up, through its local labels, in the table,
-//!    and written straight into the result: one pass over the cells.
+//!    indexes; the facing layers of neighbouring blocks, diagonal neighbours included, are
+//!    walked side by side), orders the objects by their first cell, as scipy numbers them, and
+//!    makes a table per block from local to final label.
+//! 4. Each block's runs are written straight into the result, a run at a time, with their
+//!    labels looked up through the table.
 //!
 //! An object that winds through many blocks and joins far away is joined in step 3, where
 //! every block edge is seen at once; nothing depends on how many blocks it crosses.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use ndarray::{ArrayD, ArrayViewD, Dimension, IxDyn};
 
 use crate::array::Array;
+use crate::chunks::Chunks;
 use crate::error::{Error, Result};
 
 /// Which neighbours join two cells into one object.
@@ -88,8 +89,8 @@ pub fn label(mask: &Array<bool>, connectivity: Connectivity) -> Result<(Array<u3
 ///
 /// # Errors
 ///
-/// [`Error::InvalidParameter`] for a structure of another shape or not centre-symmetric, and
-/// the errors of [`label`].
+/// [`Error::InvalidParameter`] for a structure of another shape or not centre-symmetric, or
+/// blocks longer than `u32::MAX` cells along the last axis, and the errors of [`label`].
 ///
 /// # Examples
 ///
@@ -123,6 +124,19 @@ pub fn label_with_structure(
     if !symmetric {
         return Err(invalid("a structure symmetric through its centre"));
     }
+    if let Some(last) = mask.chunks().last()
+        && last.iter().any(|&c| c > u32::MAX as usize)
+    {
+        return Err(Error::InvalidParameter {
+            op: "label",
+            name: "mask",
+            value: format!(
+                "blocks of up to {} cells along the last axis",
+                last.iter().max().unwrap_or(&0)
+            ),
+            expected: "blocks of at most 2^32 - 1 cells along the last axis (rechunk it)",
+        });
+    }
     // The neighbour offsets (the centre excluded).
     let offsets: Arc<Vec<Vec<isize>>> = Arc::new(
         structure
@@ -138,6 +152,7 @@ pub fn label_with_structure(
             .collect(),
     );
     let layout = mask.chunk_layout().clone();
+    let grid_layout = layout.clone();
     let shape = mask.shape().to_vec();
     let ndim_grid = layout.grid_shape().to_vec();
     // One value per block: the block labelled on its own, with its summary.
@@ -157,14 +172,17 @@ pub fn label_with_structure(
         false,
         4,
         |b, _, _| {
-            let s: Vec<Summary> = b.iter().map(|l| l.summary.clone()).collect();
+            let s: Vec<Arc<BlockLabels>> = b.iter().cloned().collect();
             ArrayD::from_elem(IxDyn(&vec![1; b.ndim()]), s)
         },
-        |a: &Vec<Summary>, b: &Vec<Summary>| a.iter().chain(b).cloned().collect(),
-        move |s: &Vec<Summary>| resolve(s, &offsets, &shape).map(Arc::new),
+        |a: &Vec<Arc<BlockLabels>>, b: &Vec<Arc<BlockLabels>>| a.iter().chain(b).cloned().collect(),
+        move |s: &Vec<Arc<BlockLabels>>| {
+            let summaries: Vec<&Summary> = s.iter().map(|b| &b.summary).collect();
+            resolve(&summaries, &offsets, &grid_layout).map(Arc::new)
+        },
     )?;
-    // Each block's provisional labels, looked up once per cell in a table made for the block
-    // from its own local numbering and the final numbering.
+    // Each block's runs, their labels looked up in a table made for the block from its own
+    // local numbering and the final numbering.
     let labels = blocks.zip_with(&table, |b, t| (b, t))?.expand_blocks(
         "label",
         mask.chunk_layout().clone(),
@@ -174,18 +192,36 @@ pub fn label_with_structure(
     Ok((labels, count))
 }
 
-/// One block labelled on its own.
+/// A run of labelled cells along a row of a block: columns `start..end`, one provisional
+/// label.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    start: u32,
+    end: u32,
+    label: u32,
+}
+
+/// One block labelled on its own, kept as runs along its rows: a few bytes per run rather than
+/// four per cell, and the final labels are written a run at a time.
 #[derive(Debug, Default)]
 struct BlockLabels {
-    /// Provisional labels in raster order (0 for the background).
-    provisional: Vec<u32>,
+    /// The runs of labelled cells, row after row, each row's from left to right.
+    runs: Vec<Run>,
+    /// Where each row's runs begin in `runs`, and one more entry: where the last row's end.
+    row_starts: Vec<usize>,
     /// Each provisional label's local label, `1..=k` by first cell (index 0: the background).
     local: Vec<u32>,
     summary: Summary,
 }
 
 impl BlockLabels {
-    /// Writes the block's final labels, row by row.
+    /// The runs of row `r`.
+    fn row(&self, r: usize) -> &[Run] {
+        &self.runs[self.row_starts[r]..self.row_starts[r + 1]]
+    }
+
+    /// Writes the block's final labels, row by row: the background between runs, each run's
+    /// final label along it.
     fn finish(&self, table: &Table, rows: &mut [&mut [u32]]) {
         let finals = table.blocks.get(self.summary.block as usize);
         let map: Vec<u32> = self
@@ -196,18 +232,47 @@ impl BlockLabels {
                 (l, Some(f)) => f[l as usize - 1],
             })
             .collect();
-        let mut cells = self.provisional.iter();
-        for row in rows.iter_mut() {
-            for (out, &p) in row.iter_mut().zip(&mut cells) {
-                *out = map[p as usize];
+        for (r, out) in rows.iter_mut().enumerate() {
+            let mut c = 0;
+            for run in self.row(r) {
+                let (start, end) = (run.start as usize, run.end as usize);
+                out[c..start].fill(0);
+                out[start..end].fill(map[run.label as usize]);
+                c = end;
             }
+            out[c..].fill(0);
         }
     }
 }
 
-/// An earlier row a structure reaches: its offset on the outer axes, its distance in cells,
-/// and the column shifts it allows, as inclusive intervals.
-type RowReached = (Vec<isize>, isize, Vec<(isize, isize)>);
+/// The runs of equal non-zero labels in `provisional`, `rows` rows of `row_len` cells, and
+/// where each row's runs begin.
+fn runs_of(provisional: &[u32], rows: usize, row_len: usize) -> (Vec<Run>, Vec<usize>) {
+    let mut runs = Vec::new();
+    let mut row_starts = Vec::with_capacity(rows + 1);
+    for r in 0..rows {
+        row_starts.push(runs.len());
+        let line = &provisional[r * row_len..(r + 1) * row_len];
+        let mut c = 0;
+        while c < row_len {
+            let label = line[c];
+            let end = c + line[c..]
+                .iter()
+                .position(|&l| l != label)
+                .unwrap_or(row_len - c);
+            if label != 0 {
+                runs.push(Run {
+                    start: c as u32,
+                    end: end as u32,
+                    label,
+                });
+            }
+            c = end;
+        }
+    }
+    row_starts.push(runs.len());
+    (runs, row_starts)
+}
 
 /// The root of `l` in a union-find whose roots are the smallest labels of their sets (path
 /// halving).
@@ -223,8 +288,7 @@ fn find(parent: &mut [u32], mut l: u32) -> u32 {
 /// Labels one block (the part of the array from `start`, in an array of `whole` shape),
 /// joining neighbours at `offsets`, as scipy's two-pass labelling does: provisional labels
 /// in raster order, joined in a union-find over labels (not cells), then numbered `1..=k` by
-/// each object's first cell. Away from the block's first and last cell of a row, only the
-/// row's position decides which neighbours exist, so the inner loop checks no bounds.
+/// each object's first cell.
 fn label_block(
     b: ArrayViewD<'_, bool>,
     offsets: &[Vec<isize>],
@@ -235,162 +299,34 @@ fn label_block(
     let b = b.as_standard_layout();
     let shape = b.shape().to_vec();
     let cells = b.as_slice().expect("standard layout");
-    let n = cells.len();
     let ndim = shape.len();
     // A 0-d block is one row of one cell.
     let dims = if ndim == 0 { vec![1] } else { shape.clone() };
     let outer = dims.len() - 1;
     let row_len = dims[outer];
+    let rows: usize = dims[..outer].iter().product();
     let strides: Vec<usize> = (0..dims.len())
         .map(|k| dims[k + 1..].iter().product())
         .collect();
     // Only the neighbours earlier in raster order: each pair is seen once.
-    let earlier: Vec<(&Vec<isize>, isize)> = offsets
+    let earlier: Vec<&Vec<isize>> = offsets
         .iter()
         .filter(|o| o.iter().find(|&&k| k != 0).is_some_and(|&k| k < 0))
-        .map(|o| (o, (0..ndim).map(|k| o[k] * strides[k] as isize).sum()))
         .collect();
     // With the left neighbour in the structure, a run of true cells along a row is one
-    // object: label runs, not cells. Each earlier row the structure reaches is seen through
-    // the column shifts it allows, merged into intervals ([-1, 1] for full connectivity).
+    // object: label runs, not cells.
     let has_left = ndim > 0
         && offsets
             .iter()
             .any(|o| o[outer] == -1 && o[..outer].iter().all(|&k| k == 0));
-    let mut rows_reached: Vec<RowReached> = Vec::new();
-    for &(o, _) in earlier
-        .iter()
-        .filter(|(o, _)| o[..outer].iter().any(|&k| k != 0))
-    {
-        let row_delta: isize = (0..outer).map(|k| o[k] * strides[k] as isize).sum();
-        match rows_reached
-            .iter_mut()
-            .find(|(outer_o, ..)| outer_o[..] == o[..outer])
-        {
-            Some((_, _, shifts)) => shifts.push((o[outer], o[outer])),
-            None => rows_reached.push((o[..outer].to_vec(), row_delta, vec![(o[outer], o[outer])])),
-        }
-    }
-    for (_, _, shifts) in &mut rows_reached {
-        shifts.sort_unstable();
-        let mut merged: Vec<(isize, isize)> = Vec::new();
-        for &(lo, hi) in shifts.iter() {
-            match merged.last_mut() {
-                Some(last) if lo <= last.1 + 1 => last.1 = last.1.max(hi),
-                _ => merged.push((lo, hi)),
-            }
-        }
-        *shifts = merged;
-    }
-    // Filled in raster order (each cell reads only earlier ones): no zeroing pass.
-    let mut provisional: Vec<u32> = Vec::with_capacity(n);
     let mut parent: Vec<u32> = vec![0];
     let mut first_cell: Vec<usize> = vec![0];
-    // Joins `l` to the label so far (0: none yet); the result is a label of the joined set.
-    let join = |parent: &mut Vec<u32>, label: u32, l: u32| -> u32 {
-        if label == 0 || label == l {
-            return l;
-        }
-        let (a, b) = (find(parent, label), find(parent, l));
-        let (lo, hi) = (a.min(b), a.max(b));
-        parent[hi as usize] = lo;
-        lo
+    let (runs, row_starts) = if has_left {
+        label_runs(cells, &dims, &earlier, &mut parent, &mut first_cell)
+    } else {
+        let provisional = label_cells(cells, &dims, &earlier, &mut parent, &mut first_cell);
+        runs_of(&provisional, rows, row_len)
     };
-    let rows = n.checked_div(row_len).unwrap_or(0);
-    let mut row = vec![0usize; outer];
-    let inside = |row: &[usize], o: &[isize]| {
-        (0..outer).all(|k| {
-            let p = row[k] as isize + o[k];
-            p >= 0 && (p as usize) < dims[k]
-        })
-    };
-    let mut valid: Vec<(isize, isize)> = Vec::with_capacity(earlier.len());
-    let mut valid_rows: Vec<(isize, &[(isize, isize)])> = Vec::with_capacity(rows_reached.len());
-    for r in 0..rows {
-        let base = r * row_len;
-        if has_left {
-            valid_rows.clear();
-            for (o, delta, shifts) in &rows_reached {
-                if inside(&row, o) {
-                    valid_rows.push((*delta, shifts));
-                }
-            }
-            let line = &cells[base..base + row_len];
-            let mut c = 0;
-            while c < row_len {
-                let gap = line[c..].iter().position(|&v| v).unwrap_or(row_len - c);
-                provisional.resize(provisional.len() + gap, 0);
-                c += gap;
-                if c == row_len {
-                    break;
-                }
-                let end = c + line[c..].iter().position(|&v| !v).unwrap_or(row_len - c);
-                let mut label = 0u32;
-                for &(delta, shifts) in &valid_rows {
-                    let above = (base as isize + delta) as usize;
-                    for &(lo, hi) in shifts {
-                        let from = (c as isize + lo).max(0) as usize;
-                        let to = (end as isize + hi).min(row_len as isize);
-                        let mut last = 0;
-                        for &l in provisional[above..]
-                            .iter()
-                            .take(to.max(0) as usize)
-                            .skip(from)
-                        {
-                            if l != 0 && l != last {
-                                last = l;
-                                label = join(&mut parent, label, l);
-                            }
-                        }
-                    }
-                }
-                if label == 0 {
-                    label = u32::try_from(parent.len()).expect("a block holds under 2^32 objects");
-                    parent.push(label);
-                    first_cell.push(base + c);
-                }
-                provisional.resize(provisional.len() + (end - c), label);
-                c = end;
-            }
-        } else {
-            valid.clear();
-            for &(o, delta) in &earlier {
-                if inside(&row, o) {
-                    valid.push((delta, if ndim == 0 { 0 } else { o[outer] }));
-                }
-            }
-            for c in 0..row_len {
-                let i = base + c;
-                if !cells[i] {
-                    provisional.push(0);
-                    continue;
-                }
-                let mut label = 0u32;
-                for &(delta, last) in &valid {
-                    if (last < 0 && c == 0) || (last > 0 && c + 1 == row_len) {
-                        continue;
-                    }
-                    let l = provisional[(i as isize + delta) as usize];
-                    if l != 0 {
-                        label = join(&mut parent, label, l);
-                    }
-                }
-                if label == 0 {
-                    label = u32::try_from(parent.len()).expect("a block holds under 2^32 objects");
-                    parent.push(label);
-                    first_cell.push(i);
-                }
-                provisional.push(label);
-            }
-        }
-        for k in (0..outer).rev() {
-            row[k] += 1;
-            if row[k] < dims[k] {
-                break;
-            }
-            row[k] = 0;
-        }
-    }
     // Number the sets by their roots, the smallest (earliest) label of each: first cells.
     let gstrides: Vec<u64> = (0..ndim)
         .map(|k| whole[k + 1..].iter().product::<usize>() as u64)
@@ -411,69 +347,274 @@ fn label_block(
             local[l] = local[root];
         }
     }
-    // The outer layer: whole rows on a face of the outer axes, else each row's two ends. Of
-    // its labelled cells, the join needs those that reach a cell of another block through an
-    // earlier offset (queries) and those such a cell reaches (targets); a face on the array's
-    // edge is neither.
-    let (mut queries, mut targets) = (Vec::new(), Vec::new());
-    let mut coords = vec![0usize; ndim];
-    let leaves = |coords: &[usize], o: &[isize], sign: isize| {
-        let mut out = false;
-        for k in 0..ndim {
-            let l = coords[k] as isize + sign * o[k];
-            let g = start[k] as isize + l;
-            if g < 0 || g >= whole[k] as isize {
-                return false;
-            }
-            out |= l < 0 || l >= dims[k] as isize;
-        }
-        out
-    };
-    let mut push = |i: usize| {
-        let p = provisional[i];
-        if p == 0 {
-            return;
-        }
-        for (k, c) in coords.iter_mut().enumerate() {
-            *c = (i / strides[k]) % dims[k];
-        }
-        let cell = (position(i), local[p as usize]);
-        if earlier.iter().any(|(o, _)| leaves(&coords, o, 1)) {
-            queries.push(cell);
-        }
-        if earlier.iter().any(|(o, _)| leaves(&coords, o, -1)) {
-            targets.push(cell);
-        }
-    };
-    let mut row = vec![0usize; outer];
-    for r in 0..rows {
-        let base = r * row_len;
-        if (0..outer).any(|k| row[k] == 0 || row[k] + 1 == dims[k]) {
-            (base..base + row_len).for_each(&mut push);
-        } else {
-            push(base);
-            if row_len > 1 {
-                push(base + row_len - 1);
-            }
-        }
-        for k in (0..outer).rev() {
-            row[k] += 1;
-            if row[k] < dims[k] {
-                break;
-            }
-            row[k] = 0;
-        }
-    }
+    let faces = faces_of(&runs, &row_starts, &dims, ndim, &local);
     BlockLabels {
-        provisional,
+        runs,
+        row_starts,
         local,
         summary: Summary {
             block,
             first,
-            queries,
-            targets,
+            faces,
         },
     }
+}
+
+/// The first and last layer of the block across each of its `ndim` axes, in local labels,
+/// from its runs (`dims` as [`label_block`] sees the block).
+fn faces_of(
+    runs: &[Run],
+    row_starts: &[usize],
+    dims: &[usize],
+    ndim: usize,
+    local: &[u32],
+) -> Vec<(ArrayD<u32>, ArrayD<u32>)> {
+    let outer = dims.len() - 1;
+    let row_len = dims[outer];
+    let rows: usize = dims[..outer].iter().product();
+    let face = |k: usize| {
+        let mut shape = dims.to_vec();
+        shape[k] = 1;
+        ArrayD::<u32>::zeros(IxDyn(&shape))
+    };
+    let mut faces: Vec<(ArrayD<u32>, ArrayD<u32>)> =
+        (0..ndim).map(|k| (face(k), face(k))).collect();
+    // Across an outer axis, a layer is whole rows; `filled` counts the rows given to each.
+    let mut filled = vec![(0usize, 0usize); outer];
+    let mut row = vec![0usize; outer];
+    for r in 0..rows {
+        let line = &runs[row_starts[r]..row_starts[r + 1]];
+        for k in 0..ndim.min(outer) {
+            let (low, high) = &mut faces[k];
+            let (n_low, n_high) = &mut filled[k];
+            for (on, layer, n) in [
+                (row[k] == 0, low, n_low),
+                (row[k] + 1 == dims[k], high, n_high),
+            ] {
+                if on {
+                    let cells = layer
+                        .as_slice_mut()
+                        .expect("a new array is in standard layout");
+                    let out = &mut cells[*n * row_len..(*n + 1) * row_len];
+                    for run in line {
+                        out[run.start as usize..run.end as usize].fill(local[run.label as usize]);
+                    }
+                    *n += 1;
+                }
+            }
+        }
+        // Across the last axis, a layer is each row's first or last cell.
+        if ndim > 0 {
+            let (low, high) = &mut faces[outer];
+            if let Some(run) = line.first().filter(|run| run.start == 0) {
+                low.as_slice_mut().expect("standard layout")[r] = local[run.label as usize];
+            }
+            if let Some(run) = line.last().filter(|run| run.end as usize == row_len) {
+                high.as_slice_mut().expect("standard layout")[r] = local[run.label as usize];
+            }
+        }
+        advance(&mut row, &dims[..outer]);
+    }
+    faces
+}
+
+/// Steps `row` (a position on the outer axes of `dims`) to the next in raster order.
+fn advance(row: &mut [usize], dims: &[usize]) {
+    for k in (0..row.len()).rev() {
+        row[k] += 1;
+        if row[k] < dims[k] {
+            break;
+        }
+        row[k] = 0;
+    }
+}
+
+/// Whether the row at `row` (outer axes of `dims`) shifted by `o` lies inside the block.
+fn row_inside(row: &[usize], o: &[isize], dims: &[usize]) -> bool {
+    row.iter().zip(o).zip(dims).all(|((&r, &o), &d)| {
+        let p = r as isize + o;
+        p >= 0 && (p as usize) < d
+    })
+}
+
+/// Joins `l` to the label so far (0: none yet); the result is a label of the joined set.
+fn join(parent: &mut [u32], label: u32, l: u32) -> u32 {
+    if label == 0 || label == l {
+        return l;
+    }
+    let (a, b) = (find(parent, label), find(parent, l));
+    let (lo, hi) = (a.min(b), a.max(b));
+    parent[hi as usize] = lo;
+    lo
+}
+
+/// A new provisional label, first seen at cell `at`.
+fn new_label(parent: &mut Vec<u32>, first_cell: &mut Vec<usize>, at: usize) -> u32 {
+    let label = u32::try_from(parent.len()).expect("a block holds under 2^32 objects");
+    parent.push(label);
+    first_cell.push(at);
+    label
+}
+
+/// Labels the runs of true cells along each row of `cells` (a block of `dims`), for a
+/// structure that holds the left neighbour. Each earlier row the structure reaches is seen
+/// through the column shifts it allows, merged into intervals ([-1, 1] for full
+/// connectivity), and through its runs: a cursor per reached row and interval walks them
+/// once per row, so the work is per run, never per cell.
+fn label_runs(
+    cells: &[bool],
+    dims: &[usize],
+    earlier: &[&Vec<isize>],
+    parent: &mut Vec<u32>,
+    first_cell: &mut Vec<usize>,
+) -> (Vec<Run>, Vec<usize>) {
+    let outer = dims.len() - 1;
+    let row_len = dims[outer];
+    let rows: usize = dims[..outer].iter().product();
+    let row_strides: Vec<isize> = (0..outer)
+        .map(|k| dims[k + 1..outer].iter().product::<usize>() as isize)
+        .collect();
+    // Each earlier row: its offset on the outer axes, its distance in rows, and the column
+    // shifts it allows as inclusive intervals.
+    type Reached<'o> = (&'o [isize], isize, Vec<(isize, isize)>);
+    let mut reached: Vec<Reached> = Vec::new();
+    for o in earlier
+        .iter()
+        .filter(|o| o[..outer].iter().any(|&k| k != 0))
+    {
+        let shift = (o[outer], o[outer]);
+        match reached.iter_mut().find(|(r, ..)| *r == &o[..outer]) {
+            Some((_, _, shifts)) => shifts.push(shift),
+            None => {
+                let delta = (0..outer).map(|k| o[k] * row_strides[k]).sum();
+                reached.push((&o[..outer], delta, vec![shift]));
+            }
+        }
+    }
+    for (_, _, shifts) in &mut reached {
+        shifts.sort_unstable();
+        let mut merged: Vec<(isize, isize)> = Vec::new();
+        for &(lo, hi) in shifts.iter() {
+            match merged.last_mut() {
+                Some(last) if lo <= last.1 + 1 => last.1 = last.1.max(hi),
+                _ => merged.push((lo, hi)),
+            }
+        }
+        *shifts = merged;
+    }
+    let mut runs: Vec<Run> = Vec::new();
+    let mut row_starts: Vec<usize> = Vec::with_capacity(rows + 1);
+    let mut row = vec![0usize; outer];
+    // Per reached row and interval: its shifts, the next run that may touch, and its row's end.
+    let mut windows: Vec<(isize, isize, usize, usize)> = Vec::new();
+    for r in 0..rows {
+        row_starts.push(runs.len());
+        windows.clear();
+        for (o, delta, shifts) in &reached {
+            if row_inside(&row, o, &dims[..outer]) {
+                let above = (r as isize + delta) as usize;
+                let (from, to) = (row_starts[above], row_starts[above + 1]);
+                windows.extend(shifts.iter().map(|&(lo, hi)| (lo, hi, from, to)));
+            }
+        }
+        let base = r * row_len;
+        let line = &cells[base..base + row_len];
+        let mut c = 0;
+        while let Some(gap) = line[c..].iter().position(|&v| v) {
+            c += gap;
+            let end = c + line[c..].iter().position(|&v| !v).unwrap_or(row_len - c);
+            let mut label = 0u32;
+            for (lo, hi, next, stop) in &mut windows {
+                // The cells `from..to` of the reached row touch this run.
+                let (from, to) = (c as isize + *lo, end as isize + *hi);
+                while *next < *stop && (runs[*next].end as isize) <= from {
+                    *next += 1;
+                }
+                for above in runs[*next..*stop]
+                    .iter()
+                    .take_while(|above| (above.start as isize) < to)
+                {
+                    label = join(parent, label, above.label);
+                }
+            }
+            if label == 0 {
+                label = new_label(parent, first_cell, base + c);
+            }
+            runs.push(Run {
+                start: c as u32,
+                end: end as u32,
+                label,
+            });
+            c = end;
+        }
+        advance(&mut row, &dims[..outer]);
+    }
+    row_starts.push(runs.len());
+    (runs, row_starts)
+}
+
+/// Labels the cells of `cells` (a block of `dims`) one by one, for a structure without the
+/// left neighbour; returns the provisional label of every cell. Away from the first and last
+/// cell of a row, only the row's position decides which neighbours exist.
+fn label_cells(
+    cells: &[bool],
+    dims: &[usize],
+    earlier: &[&Vec<isize>],
+    parent: &mut Vec<u32>,
+    first_cell: &mut Vec<usize>,
+) -> Vec<u32> {
+    let ndim = dims.len();
+    let outer = ndim - 1;
+    let row_len = dims[outer];
+    let rows: usize = dims[..outer].iter().product();
+    let strides: Vec<isize> = (0..ndim)
+        .map(|k| dims[k + 1..].iter().product::<usize>() as isize)
+        .collect();
+    // Each offset as a distance in cells, and its shift along the row. (A 0-d block, seen as
+    // one cell, has no offsets.)
+    let earlier: Vec<(&[isize], isize, isize)> = earlier
+        .iter()
+        .map(|o| {
+            let delta = o.iter().zip(&strides).map(|(&o, &s)| o * s).sum();
+            (&o[..outer], delta, o[outer])
+        })
+        .collect();
+    // Filled in raster order (each cell reads only earlier ones): no zeroing pass.
+    let mut provisional: Vec<u32> = Vec::with_capacity(cells.len());
+    let mut row = vec![0usize; outer];
+    let mut valid: Vec<(isize, isize)> = Vec::with_capacity(earlier.len());
+    for r in 0..rows {
+        let base = r * row_len;
+        valid.clear();
+        for &(o, delta, shift) in &earlier {
+            if row_inside(&row, o, &dims[..outer]) {
+                valid.push((delta, shift));
+            }
+        }
+        for c in 0..row_len {
+            let i = base + c;
+            if !cells[i] {
+                provisional.push(0);
+                continue;
+            }
+            let mut label = 0u32;
+            for &(delta, shift) in &valid {
+                if (shift < 0 && c == 0) || (shift > 0 && c + 1 == row_len) {
+                    continue;
+                }
+                let l = provisional[(i as isize + delta) as usize];
+                if l != 0 {
+                    label = join(parent, label, l);
+                }
+            }
+            if label == 0 {
+                label = new_label(parent, first_cell, i);
+            }
+            provisional.push(label);
+        }
+        advance(&mut row, &dims[..outer]);
+    }
+    provisional
 }
 
 /// What one block tells the resolution step.
@@ -483,11 +624,10 @@ struct Summary {
     block: u64,
     /// Each local label's first cell, as a raster position in the whole array.
     first: Vec<u64>,
-    /// The labelled cells that reach a cell of another block through an earlier offset:
-    /// raster position, local label.
-    queries: Vec<(u64, u32)>,
-    /// The labelled cells that a cell of another block reaches through an earlier offset.
-    targets: Vec<(u64, u32)>,
+    /// Per axis, the block's first and last layer across it (the block's shape with that
+    /// axis 1 long), in local labels (0: the background): all that cells of other blocks
+    /// touch.
+    faces: Vec<(ArrayD<u32>, ArrayD<u32>)>,
 }
 
 /// For each block, its local labels' final labels; and the number of objects.
@@ -498,28 +638,6 @@ struct Table {
     objects: usize,
 }
 
-/// A hasher for raster positions: one multiply and a fold of the high bits into the low ones
-/// (the table indexes by the low bits), instead of SipHash's rounds.
-#[derive(Default)]
-struct PositionHasher(u64);
-
-impl std::hash::Hasher for PositionHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(self.0 ^ u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        let x = v.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        self.0 = x ^ (x >> 29);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type PositionMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<PositionHasher>>;
-
 /// The root of `i`, the smallest index of its set (path halving).
 fn root(parent: &mut [usize], mut i: usize) -> usize {
     while parent[i] != i {
@@ -529,61 +647,111 @@ fn root(parent: &mut [usize], mut i: usize) -> usize {
     i
 }
 
-/// Joins the local labels that touch across block edges (`offsets` apart, in an array of
-/// `shape`) and numbers the objects by their first cell. Every block's local labels get dense
-/// indexes (block after block), so the union-find is a vector; only the shell cells go into a
-/// map, by raster position, to find each one's neighbours in other blocks.
-fn resolve(summaries: &[Summary], offsets: &[Vec<isize>], shape: &[usize]) -> Result<Table> {
-    let ndim = shape.len();
-    let strides: Vec<u64> = (0..ndim)
-        .map(|k| shape[k + 1..].iter().product::<usize>() as u64)
-        .collect();
+/// Joins the local labels that touch across block edges (`offsets` apart, in blocks of
+/// `layout`) and numbers the objects by their first cell. Every block's local labels get
+/// dense indexes (block after block), so the union-find is a vector.
+///
+/// Each pair of neighbours is seen once, from the later cell through an earlier offset `o`.
+/// The cells of a block whose neighbour at `o` lies in the block `d` away on the grid
+/// (`d` is 0 or `o`'s sign on each axis) form a box on the block's layer across an axis where
+/// `d` is not 0, and their neighbours the same box, shifted, on that block's opposite layer:
+/// the two are walked side by side. Empty blocks are stepped over: the cells on either side of
+/// them are neighbours.
+fn resolve(summaries: &[&Summary], offsets: &[Vec<isize>], layout: &Chunks) -> Result<Table> {
+    let ndim = layout.ndim();
     let mut bases = Vec::with_capacity(summaries.len());
     let mut total = 0usize;
     for s in summaries {
         bases.push(total);
         total += s.first.len();
     }
-    let dense = |si: usize, local: u32| bases[si] + local as usize - 1;
-    let mut at: PositionMap<(usize, usize)> = PositionMap::default();
-    at.reserve(summaries.iter().map(|s| s.targets.len()).sum());
+    let mut parent: Vec<usize> = (0..total).collect();
+    // The grid without its empty blocks: per axis, the grid indexes of blocks with cells.
+    let kept: Vec<Vec<usize>> = layout
+        .sizes()
+        .iter()
+        .map(|sizes| (0..sizes.len()).filter(|&g| sizes[g] > 0).collect())
+        .collect();
+    let mut by_block = vec![usize::MAX; layout.num_blocks()];
     for (si, s) in summaries.iter().enumerate() {
-        for &(pos, l) in &s.targets {
-            at.insert(pos, (dense(si, l), si));
-        }
+        by_block[s.block as usize] = si;
     }
-    // Each pair of neighbours is seen once, from the later cell (a query) to the earlier (a
-    // target): the earlier offsets suffice.
     let earlier: Vec<&Vec<isize>> = offsets
         .iter()
         .filter(|o| o.iter().find(|&&k| k != 0).is_some_and(|&k| k < 0))
         .collect();
-    let mut parent: Vec<usize> = (0..total).collect();
-    let mut coords = vec![0usize; ndim];
-    for (si, s) in summaries.iter().enumerate() {
-        for &(pos, l) in &s.queries {
-            let mut rest = pos;
-            for k in 0..ndim {
-                coords[k] = (rest / strides[k]) as usize;
-                rest %= strides[k];
-            }
-            for o in &earlier {
-                let mut npos = 0u64;
-                let inside = (0..ndim).all(|k| {
-                    let c = coords[k] as isize + o[k];
-                    npos += c.max(0) as u64 * strides[k];
-                    c >= 0 && (c as usize) < shape[k]
-                });
-                if !inside {
-                    continue;
+    // The grid steps `d` each offset can cross, with the axis whose layers are walked.
+    let steps: Vec<(&Vec<isize>, Vec<isize>, usize)> = earlier
+        .iter()
+        .flat_map(|&o| {
+            let moving: Vec<usize> = (0..ndim).filter(|&k| o[k] != 0).collect();
+            (1..1usize << moving.len()).map(move |bits| {
+                let mut d = vec![0isize; ndim];
+                for (i, &k) in moving.iter().enumerate() {
+                    if bits >> i & 1 == 1 {
+                        d[k] = o[k];
+                    }
                 }
-                if let Some(&(q, sq)) = at.get(&npos)
-                    && sq != si
-                {
-                    let (a, b) = (root(&mut parent, dense(si, l)), root(&mut parent, q));
+                let across = (0..ndim).find(|&k| d[k] != 0).expect("d is not 0");
+                (o, d, across)
+            })
+        })
+        .collect();
+    // (An array without cells has nothing to join.)
+    let compressed: Vec<usize> = kept.iter().map(|k| k.len()).collect();
+    let cells = compressed.iter().all(|&n| n > 0);
+    for q in ndarray::indices(IxDyn(&compressed))
+        .into_iter()
+        .filter(|_| cells)
+    {
+        let q = q.slice();
+        let grid: Vec<usize> = (0..ndim).map(|k| kept[k][q[k]]).collect();
+        let sb = by_block[layout.linear_index(&grid)];
+        for (o, d, across) in &steps {
+            let Some(ngrid) = (0..ndim)
+                .map(|k| {
+                    let n = q[k] as isize + d[k];
+                    (n >= 0 && (n as usize) < kept[k].len()).then(|| kept[k][n as usize])
+                })
+                .collect::<Option<Vec<usize>>>()
+            else {
+                continue;
+            };
+            let sa = by_block[layout.linear_index(&ngrid)];
+            let k = *across;
+            let (mine, theirs) = if d[k] < 0 {
+                (&summaries[sb].faces[k].0, &summaries[sa].faces[k].1)
+            } else {
+                (&summaries[sb].faces[k].1, &summaries[sa].faces[k].0)
+            };
+            // The box on each layer: one cell across where `d` moves, else the cells whose
+            // neighbour at `o` stays on the grid line.
+            let (mut here, mut there) = (Vec::with_capacity(ndim), Vec::with_capacity(ndim));
+            for j in 0..ndim {
+                let (nb, na) = (mine.shape()[j], theirs.shape()[j]);
+                let (h, t) = match d[j].signum() {
+                    _ if j == k => (0..1, 0..1),
+                    -1 => (0..1, na - 1..na),
+                    1 => (nb - 1..nb, 0..1),
+                    _ => match o[j].signum() {
+                        -1 => (1.min(nb)..nb, 0..nb.saturating_sub(1)),
+                        1 => (0..nb.saturating_sub(1), 1.min(nb)..nb),
+                        _ => (0..nb, 0..nb),
+                    },
+                };
+                here.push(ndarray::SliceInfoElem::from(h));
+                there.push(ndarray::SliceInfoElem::from(t));
+            }
+            let (mine, theirs) = (mine.slice(here.as_slice()), theirs.slice(there.as_slice()));
+            let mut last = (0, 0);
+            ndarray::Zip::from(&mine).and(&theirs).for_each(|&x, &y| {
+                if x != 0 && y != 0 && (x, y) != last {
+                    last = (x, y);
+                    let a = root(&mut parent, bases[sb] + x as usize - 1);
+                    let b = root(&mut parent, bases[sa] + y as usize - 1);
                     parent[a.max(b)] = a.min(b);
                 }
-            }
+            });
         }
     }
     // Each object's first cell: the smallest first cell of its labels.
