@@ -19,6 +19,7 @@
 //! - **Failure.** A panic or an `Err` in a task is recorded (the first one wins), every task not
 //!   yet started is skipped, and the error is returned. The pool is unaffected.
 
+mod alloc;
 mod budget;
 mod delayed;
 mod executor;
@@ -270,6 +271,7 @@ impl Scheduler {
     pub(crate) fn execute<'a>(&self, graph: TaskGraph<'a>, keep: &[TaskId]) -> Result<Vec<Value>> {
         #[cfg(feature = "tracing")]
         let _span = tracing::debug_span!("compute", tasks = graph.len()).entered();
+        alloc::settle();
         // Refuse a plan with a task too big for the limit before anything runs.
         let budget = self
             .memory_limit
