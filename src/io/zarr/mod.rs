@@ -65,6 +65,14 @@ pub trait ZarrElement: Element + Copy + ElementOwned + zarrs::array::Element {
     /// hold them.
     #[doc(hidden)]
     fn from_ne_bytes_into(bytes: &[u8], out: &mut [Self]);
+    /// The elements of `bytes`, in native byte order: a new vector, filled as it is made (no
+    /// zeroing pass first).
+    #[doc(hidden)]
+    fn vec_from_ne_bytes(bytes: &[u8]) -> Vec<Self> {
+        let mut out = vec![Self::default(); bytes.len() / std::mem::size_of::<Self>()];
+        Self::from_ne_bytes_into(bytes, &mut out);
+        out
+    }
 }
 
 macro_rules! zarr_elements {
@@ -82,6 +90,13 @@ macro_rules! zarr_elements {
                 for (o, b) in out.iter_mut().zip(bytes.chunks_exact(N)) {
                     *o = <$t>::from_ne_bytes(b.try_into().expect("chunks of N bytes"));
                 }
+            }
+            fn vec_from_ne_bytes(bytes: &[u8]) -> Vec<Self> {
+                const N: usize = std::mem::size_of::<$t>();
+                bytes
+                    .chunks_exact(N)
+                    .map(|b| <$t>::from_ne_bytes(b.try_into().expect("chunks of N bytes")))
+                    .collect()
             }
         }
     )*};
@@ -512,8 +527,15 @@ impl<T: ZarrElement> ChunkReader<T> {
         let chunk_error = |e: String| chunk_error(&self.path, &self.array, &idx, e);
         let stored = self.stored_shape(&idx).map_err(chunk_error)?;
         let data: Vec<T> = if is_whole(&stored, shape.slice()) {
+            // The decoded bytes become the block's elements in one pass (zarrs' own conversion
+            // zeroes a vector, then copies into it).
             self.check_decoded(&stored).map_err(chunk_error)?;
-            self.array.retrieve_chunk_opt(&idx, &codec_options())
+            let bytes: zarrs::array::ArrayBytes<'static> = self
+                .array
+                .retrieve_chunk_opt(&idx, &codec_options())
+                .map_err(|e| chunk_error(e.to_string()))?;
+            let bytes = bytes.into_fixed().map_err(|e| chunk_error(e.to_string()))?;
+            Ok(T::vec_from_ne_bytes(&bytes))
         } else if self.partial && self.ahead.is_none() {
             // An edge chunk (or one longer than the array) is stored whole; the block is its
             // part inside the array. Uncompressed, only that part is read (but a store that
@@ -1266,11 +1288,19 @@ impl<T: ZarrElement> WriteBlock for ZarrWrite<T> {
             .array
             .chunk_shape_usize(&idx)
             .map_err(|e| chunk_error(e.to_string()))?;
-        let elements = chunk_elements(block_of::<T>(input).view(), &full, self.fill);
-        self.array
-            .store_chunk_opt(&idx, elements, &codec_options())
-            .map_err(|e| chunk_error(e.to_string()))?;
-        Ok(())
+        let view = block_of::<T>(input).view();
+        let stored = match view.as_slice() {
+            // A whole chunk in row-major order is encoded from where it lies: no copy.
+            Some(elements) if view.shape() == full.as_slice() => {
+                self.array.store_chunk_opt(&idx, elements, &codec_options())
+            }
+            _ => self.array.store_chunk_opt(
+                &idx,
+                chunk_elements(view, &full, self.fill),
+                &codec_options(),
+            ),
+        };
+        stored.map_err(|e| chunk_error(e.to_string()))
     }
 }
 
