@@ -187,6 +187,29 @@ fn aligned_sizes(sizes: &[usize], f: usize) -> Vec<usize> {
     out
 }
 
+/// `sums` turned into elements by `f`, in one pass without an early exit (so the loop stays
+/// simple enough to vectorise); the first value that does not fit `T` is the error.
+fn to_elements<T: Coarsenable, S: Copy, V: num_traits::ToPrimitive + Copy>(
+    sums: &[S],
+    f: impl Fn(S) -> V,
+) -> std::result::Result<Vec<T>, V> {
+    let mut misfit = None;
+    let values = sums
+        .iter()
+        .map(|&s| {
+            let v = f(s);
+            T::from(v).unwrap_or_else(|| {
+                misfit.get_or_insert(v);
+                zero()
+            })
+        })
+        .collect();
+    match misfit {
+        Some(v) => Err(v),
+        None => Ok(values),
+    }
+}
+
 /// Each window of `factors` cells of `b` (whose shape is a multiple of them) reduced by `how`.
 fn windows<T: Coarsenable>(
     b: ArrayViewD<'_, T>,
@@ -237,29 +260,27 @@ fn windows<T: Coarsenable>(
                 let shift = (2 * c).trailing_zeros();
                 let pow2 = c.count_ones() == 1;
                 let halve = |t: i64| if pow2 { t >> shift } else { t / (2 * c) };
-                sums.into_iter()
-                    .map(|s| {
-                        let v = match how {
-                            Coarsen::Mean if s >= 0 => halve(2 * s + c),
-                            Coarsen::Mean => -halve(-2 * s + c),
-                            _ => s,
-                        };
-                        T::from(v).ok_or_else(|| overflow(v.to_string()))
-                    })
-                    .collect::<Result<Vec<T>>>()?
+                match how {
+                    Coarsen::Mean => to_elements(&sums, |s| {
+                        if s >= 0 {
+                            halve(2 * s + c)
+                        } else {
+                            -halve(-2 * s + c)
+                        }
+                    }),
+                    _ => to_elements(&sums, |s| s),
+                }
+                .map_err(|v| overflow(v.to_string()))?
             } else {
                 let mut sums = vec![0f64; out_len];
                 window_sums(&runs, &mut sums, |v: &T| v.to_f64().unwrap_or(f64::NAN));
-                sums.into_iter()
-                    .map(|s| {
-                        let v = match how {
-                            Coarsen::Mean if float => s / count as f64,
-                            Coarsen::Mean => (s / count as f64).round(),
-                            _ => s,
-                        };
-                        T::from(v).ok_or_else(|| overflow(v.to_string()))
-                    })
-                    .collect::<Result<Vec<T>>>()?
+                let n = count as f64;
+                match how {
+                    Coarsen::Mean if float => to_elements(&sums, |s| s / n),
+                    Coarsen::Mean => to_elements(&sums, |s| (s / n).round()),
+                    _ => to_elements(&sums, |s| s),
+                }
+                .map_err(|v| overflow(v.to_string()))?
             }
         }
         Coarsen::Min | Coarsen::Max => {
