@@ -281,6 +281,14 @@ pub(crate) fn compute<T: Element>(
     if size == 1 {
         return Ok(out);
     }
+    // Where each rank's blocks fill whole slabs along the first axis (as contiguous placement
+    // gives when ranks own whole rows of blocks), they are one range of the result each:
+    // broadcast into place.
+    if let Some(regions) = slab_regions(&chunks, &root_owner)
+        && wire::broadcast_regions(&world, &mut out, &regions, round_len(1))
+    {
+        return Ok(out);
+    }
     let mine: Vec<usize> = (0..blocks).filter(|&b| root_owner[b] == rank).collect();
     let mut bytes = Vec::with_capacity(
         mine.iter()
@@ -306,6 +314,34 @@ pub(crate) fn compute<T: Element>(
         debug_assert_eq!(at, theirs.len(), "rank {r} sent its blocks' bytes exactly");
     }
     Ok(out)
+}
+
+/// The result's elements by owner, as ranges in row-major order, when every slab of blocks
+/// along the first axis has one owner (adjacent slabs of one owner merged); `None` otherwise,
+/// and for 0-d results.
+fn slab_regions(
+    chunks: &crate::chunks::Chunks,
+    owner: &[usize],
+) -> Option<Vec<(usize, std::ops::Range<usize>)>> {
+    let grid = chunks.grid_shape();
+    let (&slabs, rest) = grid.split_first()?;
+    let per_slab: usize = rest.iter().product();
+    let inner: usize = chunks.shape()[1..].iter().product();
+    let mut regions: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+    for g in 0..slabs {
+        let owners = &owner[g * per_slab..(g + 1) * per_slab];
+        let &first = owners.first()?;
+        if owners.iter().any(|&o| o != first) {
+            return None;
+        }
+        let start = chunks.starts(0)[g] * inner;
+        let end = start + chunks.sizes()[0][g] * inner;
+        match regions.last_mut() {
+            Some((o, range)) if *o == first && range.end == start => range.end = end,
+            _ => regions.push((first, start..end)),
+        }
+    }
+    Some(regions)
 }
 
 /// `array` computed across the ranks of `scheduler`, each block kept on the rank that made it.

@@ -5,8 +5,11 @@
 //! call; monomorphised, the type tests fold away and each loop is a plain copy.
 
 use std::any::{Any, TypeId};
+use std::ops::Range;
 
-use ndarray::{ArrayViewD, ArrayViewMutD};
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::*;
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD};
 
 use crate::expr::block::Element;
 
@@ -214,6 +217,51 @@ pub(super) fn decode_view<T: Element>(bytes: &[u8], mut view: ArrayViewMutD<'_, 
         at += decode(&bytes[at..], row.iter_mut());
     }
     at
+}
+
+/// Fills `out` on every rank from the ranks that computed it: each `(owner, range)` of
+/// `regions` (elements of `out` in row-major order) is broadcast by its owner straight into
+/// place, as MPI's own datatype, in pieces of at most `cap` bytes: no bytes to encode, gather
+/// and decode. Returns `false`, having sent nothing, when `T` has no fixed-width MPI datatype
+/// here (`usize` and `isize` differ between ranks of different pointer widths) or `out` is not
+/// in standard layout; both are the same on every rank, so all ranks take the same path.
+pub(super) fn broadcast_regions<T: Element>(
+    world: &SimpleCommunicator,
+    out: &mut ArrayD<T>,
+    regions: &[(usize, Range<usize>)],
+    cap: usize,
+) -> bool {
+    fn go<W: Equivalence + 'static>(
+        world: &SimpleCommunicator,
+        out: &mut dyn Any,
+        regions: &[(usize, Range<usize>)],
+        cap: usize,
+    ) -> bool {
+        let Some(cells) = out
+            .downcast_mut::<ArrayD<W>>()
+            .and_then(|out| out.as_slice_mut())
+        else {
+            return false;
+        };
+        let step = (cap / std::mem::size_of::<W>()).clamp(1, i32::MAX as usize);
+        for (owner, range) in regions {
+            let root = world.process_at_rank(*owner as i32);
+            for piece in cells[range.clone()].chunks_mut(step) {
+                root.broadcast_into(piece);
+            }
+        }
+        true
+    }
+    let out: &mut dyn Any = out;
+    macro_rules! typed {
+        ($($w:ty),*) => {$(
+            if out.is::<ArrayD<$w>>() {
+                return go::<$w>(world, out, regions, cap);
+            }
+        )*};
+    }
+    typed!(f64, f32, i64, i32, i16, i8, u64, u32, u16, u8, bool);
+    false
 }
 
 #[cfg(test)]
