@@ -141,15 +141,16 @@ pub(super) fn encode<'v, T: Element>(
     out: &mut Vec<u8>,
 ) {
     fn put_all<'v, T: Element, W: Bytes + 'static>(
-        values: impl Iterator<Item = &'v T>,
+        values: impl ExactSizeIterator<Item = &'v T>,
         out: &mut Vec<u8>,
     ) {
-        for v in values {
+        let n = values.len();
+        let values = values.map(|v| {
             (v as &dyn Any)
                 .downcast_ref::<W>()
                 .expect("the element type was matched")
-                .put(out);
-        }
+        });
+        put_many(values, n, out);
     }
     fn go<'v, T: Element>(values: impl ExactSizeIterator<Item = &'v T>, out: &mut Vec<u8>) {
         for_wire_type!(
