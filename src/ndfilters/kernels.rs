@@ -67,19 +67,21 @@ pub(crate) fn correlate1d_valid<T: Float + Element>(
     let inner: usize = shape[axis + 1..].iter().product();
     let src = a.as_slice().expect("standard layout");
     let symmetric = w.len() % 2 == 1 && w.iter().zip(w.iter().rev()).all(|(x, y)| x == y);
-    let mut out = vec![T::zero(); outer * n_out * inner];
-    if inner == 1 {
-        // Along the last axis: tiles of consecutive cells of one line.
+    let out = if inner == 1 {
+        // Along the last axis: tiles of consecutive cells of one line, appended in order (no
+        // zeroing pass over the output first).
+        let mut out = Vec::with_capacity(outer * n_out);
         for o in 0..outer {
             let line = &src[o * n_in..(o + 1) * n_in];
-            let dst = &mut out[o * n_out..(o + 1) * n_out];
-            for (t, chunk) in dst.chunks_mut(TILE).enumerate() {
-                let i = t * TILE;
-                let acc = tile(w, symmetric, chunk.len(), |j| &line[i + j..]);
-                chunk.copy_from_slice(&acc[..chunk.len()]);
+            for i in (0..n_out).step_by(TILE) {
+                let n = TILE.min(n_out - i);
+                let acc = tile(w, symmetric, n, |j| &line[i + j..]);
+                out.extend_from_slice(&acc[..n]);
             }
         }
+        out
     } else {
+        let mut out = vec![T::zero(); outer * n_out * inner];
         // Along an earlier axis: each output row is a weighted sum of whole input rows. Rows
         // are walked in strips of `STRIP` cells, so that the taps' rows of a strip stay in cache
         // from one output row to the next, however wide the array.
@@ -98,7 +100,8 @@ pub(crate) fn correlate1d_valid<T: Float + Element>(
                 }
             }
         }
-    }
+        out
+    };
     let mut shape = shape.to_vec();
     shape[axis] = n_out;
     ArrayD::from_shape_vec(IxDyn(&shape), out).expect("length matches the shape")
