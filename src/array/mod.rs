@@ -453,7 +453,8 @@ impl<T: Element> Array<T> {
 }
 
 /// A new array of `shape` for a computed result, filled with `T::default()`: zero for numbers,
-/// which the allocator hands out as fresh zeroed pages, so this costs no pass.
+/// which the allocator hands out zeroed (fresh pages for a large result, so no pass; a memory
+/// reused from its heaps is cleared, cheaper than faulting fresh pages in).
 ///
 /// The result may be larger than memory can hold (a lazy array of any size is fine): that is
 /// found out by a fallible reservation, whose pages are never touched, rather than by an abort
