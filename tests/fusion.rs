@@ -191,3 +191,41 @@ fn computing_several_arrays_shares_their_inputs() {
         "{err}"
     );
 }
+
+/// Arrays computed together are written straight into their results where their own compute
+/// does so (labels, elementwise chains, sources): each equals its own compute, on every
+/// scheduler; a task that panics in one of them is an error, and the pool keeps working.
+#[test]
+fn several_arrays_written_in_place_equal_their_own_computes() {
+    use chunkwise::ndmeasure::{self, Connectivity};
+    let x = Array::<f64>::random(&[50, 70], [16, 24], 5).unwrap();
+    let mask = x.map(|v| v > 0.6);
+    let (labels, count) = ndmeasure::label(&mask, Connectivity::Full).unwrap();
+    let chain = (&x * &x + 1.0).map(f64::sqrt);
+    let source = Array::from_ndarray(
+        Array2::from_shape_fn((50, 70), |(i, j)| i * 70 + j),
+        [16, 24],
+    )
+    .unwrap();
+    let sliced = x.slice(ndarray::s![3..41, 5..66;2]).unwrap();
+    for s in common::schedulers() {
+        let (l, n, c, o, sl) =
+            chunkwise::compute((&labels, &count, &chain, &source, &sliced), s).unwrap();
+        assert_eq!(l, labels.compute_with(s).unwrap(), "{s:?}");
+        assert_eq!(n, count.compute_with(s).unwrap(), "{s:?}");
+        assert_eq!(c, chain.compute_with(s).unwrap(), "{s:?}");
+        assert_eq!(o, source.compute_with(s).unwrap(), "{s:?}");
+        assert_eq!(sl, sliced.compute_with(s).unwrap(), "{s:?}");
+    }
+    let boom = x.map_blocks_indexed(|idx, b| {
+        assert!(idx != [2, 1], "boom on purpose");
+        b.to_owned()
+    });
+    let pool = Scheduler::threads(2);
+    let e = chunkwise::compute((&labels, &boom), &pool).unwrap_err();
+    assert!(e.to_string().contains("boom on purpose"), "{e}");
+    assert_eq!(
+        chunkwise::compute((&labels, &count), &pool).unwrap().0,
+        labels.compute_with(&pool).unwrap()
+    );
+}

@@ -10,12 +10,14 @@ use super::output::{Segments, take_rows, write_rows};
 use crate::error::Result;
 use crate::expr::block::{Element, block_of};
 use crate::expr::group::Group;
-use crate::expr::{Node, NodeRef};
+use crate::expr::{Node, NodeRef, WriteInto};
 use crate::graph::Plan;
 use crate::scheduler::{Scheduler, Value};
 
-/// Writes one input's finished block `j`, whose value is `values[0]`, into its result.
-type Writer<'s> = Box<dyn Fn(usize, &mut Vec<Value>) -> Result<()> + Send + Sync + 's>;
+/// Writes block `j` of one input into its result: given `(node, j, values)`, either that
+/// input's own node and inputs (the block is made, or written in place, here), or the group
+/// and the finished block in `values[0]`.
+type Writer<'s> = Box<dyn Fn(&dyn Node, usize, &mut Vec<Value>) -> Result<()> + Send + Sync + 's>;
 
 /// Arrays that [`compute`] can compute together: tuples of 1 to 8 `&Array`s of any element
 /// types.
@@ -61,24 +63,44 @@ pub fn compute<C: ComputeMany>(arrays: C, scheduler: &Scheduler) -> Result<C::Ou
 
 /// Runs the group of `nodes` on `scheduler`, handing each finished block to its writer.
 fn run_group(nodes: Vec<NodeRef>, writers: &[Writer<'_>], scheduler: &Scheduler) -> Result<()> {
-    let group = Arc::new(Group::new("compute", nodes));
+    let group = Arc::new(Group::new("compute", nodes).handing_over());
     let root: NodeRef = group.clone();
     let plan = Plan::new(&root)?;
-    let write = move |_: &dyn Node, b: usize, values: &mut Vec<Value>| {
+    let write = move |node: &dyn Node, b: usize, values: &mut Vec<Value>| {
         let (k, j) = group.blocks[b];
-        writers[k](j, values)
+        writers[k](node, j, values)
     };
     plan.announce_reads();
     let graph = scheduler.plan(|planner| plan.lower(planner, write));
     scheduler.execute(graph, &[]).map(drop)
 }
 
-/// A writer of blocks into `slots`, the row segments of one result.
-fn writer<'s, T: Element>(slots: &'s [std::sync::Mutex<Option<&'s mut [&mut [T]]>>]) -> Writer<'s> {
-    Box::new(move |j, values: &mut Vec<Value>| {
+/// A writer of blocks of `array` into `slots`, the row segments of its result: in place
+/// where the array's node can write so (as [`Array::compute_with`] does), else from the block.
+fn writer<'s, T: Element>(
+    array: &Array<T>,
+    slots: &'s [std::sync::Mutex<Option<&'s mut [&mut [T]]>>],
+) -> Writer<'s> {
+    let in_place: Option<Arc<dyn WriteInto<T>>> = array
+        .node()
+        .writer()
+        .and_then(|w| w.downcast_ref::<Arc<dyn WriteInto<T>>>())
+        .cloned();
+    Box::new(move |node: &dyn Node, j, values: &mut Vec<Value>| {
         let rows = take_rows(&slots[j]);
-        write_rows(block_of::<T>(&values[0]).view(), rows, T::clone);
-        Ok(())
+        // The group itself: the input was a task of its own, its block is made.
+        if node.hands_over() {
+            write_rows(block_of::<T>(&values[0]).view(), rows, T::clone);
+            return Ok(());
+        }
+        match &in_place {
+            Some(w) => w.write_into(j, values, rows),
+            None => {
+                let v = node.compute(j, values)?;
+                write_rows(block_of::<T>(&v).view(), rows, T::clone);
+                Ok(())
+            }
+        }
     })
 }
 
@@ -106,7 +128,7 @@ macro_rules! compute_many {
                             .plan(|planner| Segments::new(flat, $a.chunk_layout(), planner));
                         let $slots = $seg.per_block();
                     )+
-                    let writers = [$(writer::<$T>(&$slots)),+];
+                    let writers = [$(writer::<$T>($a, &$slots)),+];
                     run_group(vec![$($a.node().clone()),+], &writers, scheduler)?;
                 }
                 Ok(($($out,)+))

@@ -12,6 +12,8 @@ use crate::scheduler::Value;
 /// which the caller's write (to results, to stores) finishes; they keep nothing.
 pub(crate) struct Group {
     name: &'static str,
+    /// Whether the root's write takes each input's own inputs (see [`Node::hands_over`]).
+    hand_over: bool,
     inputs: Vec<NodeRef>,
     pub(crate) blocks: Vec<(usize, usize)>,
     chunks: Chunks,
@@ -27,6 +29,7 @@ impl Group {
         let chunks = Chunks::from_valid(vec![blocks.len()], vec![vec![1; blocks.len()]]);
         Group {
             name,
+            hand_over: false,
             inputs,
             blocks,
             chunks,
@@ -34,7 +37,19 @@ impl Group {
     }
 }
 
+impl Group {
+    /// The same group, whose root write is handed each input's own inputs where that input is
+    /// fused into its tasks (see [`Node::hands_over`]).
+    pub(crate) fn handing_over(mut self) -> Group {
+        self.hand_over = true;
+        self
+    }
+}
+
 impl Node for Group {
+    fn hands_over(&self) -> bool {
+        self.hand_over
+    }
     fn elem_size(&self) -> usize {
         0
     }

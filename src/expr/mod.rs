@@ -163,6 +163,15 @@ pub(crate) trait Node: Send + Sync + 'static {
         None
     }
 
+    /// Whether this node, as the root of a graph, only hands each block of one input to the
+    /// caller's write: block `b` is the one block its `block_inputs` names. Then, where that
+    /// input is fused into the root's tasks, lowering gives the write the input node and the
+    /// input's own inputs instead of the computed block, so that the write can store the block
+    /// straight into place (see [`Node::writer`]).
+    fn hands_over(&self) -> bool {
+        false
+    }
+
     /// Computes output block `block` from the values of its input blocks, in `block_inputs`
     /// order. It may take the values out of `inputs` (to reuse a block it alone holds).
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value>;

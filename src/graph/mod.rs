@@ -186,8 +186,16 @@ impl Plan {
             let work: LayerFn<'a> = if n == root {
                 let write = write.take().expect("one root");
                 Box::new(move |b, inputs| {
-                    let mut values = f.task_inputs(n, b, inputs)?;
                     let node = &*f.nodes[n];
+                    // A root that hands over a fused input's block: the write gets that input
+                    // and its inputs, and makes (or stores in place) the block itself.
+                    if let Some((m, block)) = f.handed_over(n, b) {
+                        inputs.reverse(); // `eval_inputs` pops them in dependency order
+                        let mut values = f.eval_inputs(m, block, inputs)?;
+                        let input = &*f.nodes[m];
+                        return guard(input, block, || write(input, b, &mut values)).map(|()| None);
+                    }
+                    let mut values = f.task_inputs(n, b, inputs)?;
                     guard(node, b, || write(node, b, &mut values)).map(|()| None)
                 })
             } else {
@@ -429,6 +437,23 @@ impl Fused {
             } else {
                 out.push(self.nodes[n].input_region(b, k));
             }
+        }
+    }
+
+    /// For a root `n` that [hands over](Node::hands_over) its blocks: the fused input node and
+    /// block that block `b` of `n` is, or `None` where that input is a task of its own.
+    fn handed_over(&self, n: usize, b: usize) -> Option<(usize, usize)> {
+        if !self.nodes[n].hands_over() {
+            return None;
+        }
+        let mut refs = Vec::new();
+        self.nodes[n].block_inputs(b, &mut refs);
+        match refs[..] {
+            [BlockRef { input, block }] if input != SELF => {
+                let m = self.input_ids[n][input];
+                self.inline[m].then_some((m, block))
+            }
+            _ => None,
         }
     }
 
