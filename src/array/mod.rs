@@ -429,26 +429,47 @@ impl<T: Element> Array<T> {
             .expect("a new array is contiguous and in standard order");
         let mut segments = scheduler.plan(|planner| Segments::new(flat, &chunks, planner));
         let slots = segments.per_block();
-        let writer: Option<Arc<dyn WriteInto<T>>> = self
-            .node
-            .writer()
-            .and_then(|w| w.downcast_ref::<Arc<dyn WriteInto<T>>>())
-            .cloned();
+        let writer = BlockWriter::of(&self.node);
         let write = move |node: &dyn Node, b, inputs: &mut Vec<Value>| {
-            let rows = take_rows(&slots[b]);
-            match &writer {
-                Some(w) => w.write_into(b, inputs, rows),
-                None => {
-                    let v = node.compute(b, inputs)?;
-                    write_rows(block_of::<T>(&v).view(), rows, T::clone);
-                    Ok(())
-                }
-            }
+            writer.write(node, b, inputs, take_rows(&slots[b]))
         };
         plan.announce_reads();
         let graph = scheduler.plan(|planner| plan.lower(planner, write));
         run(graph)?;
         Ok(out)
+    }
+}
+
+/// How the root blocks of a computation reach the result's rows: written in place by the
+/// node's [`WriteInto`] where it has one, else made and copied.
+pub(crate) struct BlockWriter<T: Element>(Option<Arc<dyn WriteInto<T>>>);
+
+impl<T: Element> BlockWriter<T> {
+    /// The writer for blocks of `node`.
+    pub(crate) fn of(node: &NodeRef) -> BlockWriter<T> {
+        BlockWriter(
+            node.writer()
+                .and_then(|w| w.downcast_ref::<Arc<dyn WriteInto<T>>>())
+                .cloned(),
+        )
+    }
+
+    /// Block `b` of `node`, from its `inputs`, into `rows`.
+    pub(crate) fn write(
+        &self,
+        node: &dyn Node,
+        b: usize,
+        inputs: &mut Vec<Value>,
+        rows: &mut [&mut [T]],
+    ) -> Result<()> {
+        match &self.0 {
+            Some(w) => w.write_into(b, inputs, rows),
+            None => {
+                let v = node.compute(b, inputs)?;
+                write_rows(block_of::<T>(&v).view(), rows, T::clone);
+                Ok(())
+            }
+        }
     }
 }
 

@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use ndarray::ArrayD;
 
-use super::Array;
 use super::output::{Segments, take_rows, write_rows};
+use super::{Array, BlockWriter};
 use crate::error::Result;
 use crate::expr::block::{Element, block_of};
 use crate::expr::group::Group;
-use crate::expr::{Node, NodeRef, WriteInto};
+use crate::expr::{Node, NodeRef};
 use crate::graph::Plan;
 use crate::scheduler::{Scheduler, Value};
 
@@ -81,11 +81,7 @@ fn writer<'s, T: Element>(
     array: &Array<T>,
     slots: &'s [std::sync::Mutex<Option<&'s mut [&mut [T]]>>],
 ) -> Writer<'s> {
-    let in_place: Option<Arc<dyn WriteInto<T>>> = array
-        .node()
-        .writer()
-        .and_then(|w| w.downcast_ref::<Arc<dyn WriteInto<T>>>())
-        .cloned();
+    let in_place = BlockWriter::of(array.node());
     Box::new(move |node: &dyn Node, j, values: &mut Vec<Value>| {
         let rows = take_rows(&slots[j]);
         // The group itself: the input was a task of its own, its block is made.
@@ -93,14 +89,7 @@ fn writer<'s, T: Element>(
             write_rows(block_of::<T>(&values[0]).view(), rows, T::clone);
             return Ok(());
         }
-        match &in_place {
-            Some(w) => w.write_into(j, values, rows),
-            None => {
-                let v = node.compute(j, values)?;
-                write_rows(block_of::<T>(&v).view(), rows, T::clone);
-                Ok(())
-            }
-        }
+        in_place.write(node, j, values, rows)
     })
 }
 
