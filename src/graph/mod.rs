@@ -446,15 +446,18 @@ impl Fused {
         if !self.nodes[n].hands_over() {
             return None;
         }
-        let mut refs = Vec::new();
+        let mut refs = SPARE.with_borrow_mut(|(r, _)| r.pop().unwrap_or_default());
         self.nodes[n].block_inputs(b, &mut refs);
-        match refs[..] {
+        let found = match refs[..] {
             [BlockRef { input, block }] if input != SELF => {
                 let m = self.input_ids[n][input];
                 self.inline[m].then_some((m, block))
             }
             _ => None,
-        }
+        };
+        refs.clear();
+        SPARE.with_borrow_mut(|(r, _)| r.push(refs));
+        found
     }
 
     /// Evaluates block `b` of node `n` from the values of the task's dependencies.

@@ -274,15 +274,90 @@ fn runs_of(provisional: &[u32], rows: usize, row_len: usize) -> (Vec<Run>, Vec<u
     (runs, row_starts)
 }
 
-/// The root of `l` in a union-find whose roots are the smallest labels of their sets (path
-/// halving).
-fn find(parent: &mut [u32], mut l: u32) -> u32 {
-    while parent[l as usize] != l {
-        let up = parent[parent[l as usize] as usize];
-        parent[l as usize] = up;
-        l = up;
+/// An entry of a union-find: an index into its own vector (`u32` for a block's provisional
+/// labels, `usize` for the dense indexes of the join).
+trait Slot: Copy + Ord {
+    fn at(self) -> usize;
+}
+
+impl Slot for u32 {
+    fn at(self) -> usize {
+        self as usize
     }
-    l
+}
+
+impl Slot for usize {
+    fn at(self) -> usize {
+        self
+    }
+}
+
+/// The root of `i` in a union-find whose roots are the smallest entries of their sets (path
+/// halving).
+fn find<I: Slot>(parent: &mut [I], mut i: I) -> I {
+    while parent[i.at()] != i {
+        let up = parent[parent[i.at()].at()];
+        parent[i.at()] = up;
+        i = up;
+    }
+    i
+}
+
+/// Joins the sets of `a` and `b` under the smaller root, which it returns.
+fn unite<I: Slot>(parent: &mut [I], a: I, b: I) -> I {
+    let (a, b) = (find(parent, a), find(parent, b));
+    let (lo, hi) = (a.min(b), a.max(b));
+    parent[hi.at()] = lo;
+    lo
+}
+
+/// A block's provisional labels as they are given out: a union-find over them (entry 0, the
+/// background, unused) and each one's first cell.
+struct Provisional {
+    parent: Vec<u32>,
+    first_cell: Vec<usize>,
+}
+
+impl Provisional {
+    fn new() -> Provisional {
+        Provisional {
+            parent: vec![0],
+            first_cell: vec![0],
+        }
+    }
+
+    /// A new label, first seen at cell `at`.
+    fn new_label(&mut self, at: usize) -> u32 {
+        let label = u32::try_from(self.parent.len()).expect("a block holds under 2^32 objects");
+        self.parent.push(label);
+        self.first_cell.push(at);
+        label
+    }
+
+    /// Joins `l` to the label so far (0: none yet); the result is a label of the joined set.
+    fn join(&mut self, label: u32, l: u32) -> u32 {
+        if label == 0 || label == l {
+            return l;
+        }
+        unite(&mut self.parent, label, l)
+    }
+
+    /// Each label's local label, `1..=k` in the order of the sets' roots (the smallest, so
+    /// earliest, label of each), and each local label's first cell as `position` gives it.
+    fn number(mut self, position: impl Fn(usize) -> u64) -> (Vec<u32>, Vec<u64>) {
+        let mut local = vec![0u32; self.parent.len()];
+        let mut first = Vec::new();
+        for l in 1..self.parent.len() {
+            let root = find(&mut self.parent, l as u32).at();
+            if root == l {
+                first.push(position(self.first_cell[l]));
+                local[l] = first.len() as u32;
+            } else {
+                local[l] = local[root];
+            }
+        }
+        (local, first)
+    }
 }
 
 /// Labels one block (the part of the array from `start`, in an array of `whole` shape),
@@ -331,12 +406,11 @@ fn label_block(
         && offsets
             .iter()
             .any(|o| o[outer] == -1 && o[..outer].iter().all(|&k| k == 0));
-    let mut parent: Vec<u32> = vec![0];
-    let mut first_cell: Vec<usize> = vec![0];
+    let mut labels = Provisional::new();
     let (runs, row_starts) = if has_left {
-        label_runs(&lines, &dims, &earlier, &mut parent, &mut first_cell)
+        label_runs(&lines, &dims, &earlier, &mut labels)
     } else {
-        let provisional = label_cells(&lines, &dims, &earlier, &mut parent, &mut first_cell);
+        let provisional = label_cells(&lines, &dims, &earlier, &mut labels);
         runs_of(&provisional, rows, row_len)
     };
     // Number the sets by their roots, the smallest (earliest) label of each: first cells.
@@ -348,17 +422,7 @@ fn label_block(
             .map(|k| (start[k] + (i / strides[k]) % dims[k]) as u64 * gstrides[k])
             .sum()
     };
-    let mut local = vec![0u32; parent.len()];
-    let mut first = Vec::new();
-    for l in 1..parent.len() {
-        let root = find(&mut parent, l as u32) as usize;
-        if root == l {
-            first.push(position(first_cell[l]));
-            local[l] = first.len() as u32;
-        } else {
-            local[l] = local[root];
-        }
-    }
+    let (local, first) = labels.number(position);
     let faces = faces_of(&runs, &row_starts, &dims, ndim, &local);
     BlockLabels {
         runs,
@@ -449,25 +513,6 @@ fn row_inside(row: &[usize], o: &[isize], dims: &[usize]) -> bool {
     })
 }
 
-/// Joins `l` to the label so far (0: none yet); the result is a label of the joined set.
-fn join(parent: &mut [u32], label: u32, l: u32) -> u32 {
-    if label == 0 || label == l {
-        return l;
-    }
-    let (a, b) = (find(parent, label), find(parent, l));
-    let (lo, hi) = (a.min(b), a.max(b));
-    parent[hi as usize] = lo;
-    lo
-}
-
-/// A new provisional label, first seen at cell `at`.
-fn new_label(parent: &mut Vec<u32>, first_cell: &mut Vec<usize>, at: usize) -> u32 {
-    let label = u32::try_from(parent.len()).expect("a block holds under 2^32 objects");
-    parent.push(label);
-    first_cell.push(at);
-    label
-}
-
 /// Labels the runs of true cells along each of the `lines` of a block of `dims`, for a
 /// structure that holds the left neighbour. Each earlier row the structure reaches is seen
 /// through the column shifts it allows, merged into intervals ([-1, 1] for full
@@ -477,8 +522,7 @@ fn label_runs(
     lines: &[&[bool]],
     dims: &[usize],
     earlier: &[&Vec<isize>],
-    parent: &mut Vec<u32>,
-    first_cell: &mut Vec<usize>,
+    labels: &mut Provisional,
 ) -> (Vec<Run>, Vec<usize>) {
     let outer = dims.len() - 1;
     let row_len = dims[outer];
@@ -545,11 +589,11 @@ fn label_runs(
                     .iter()
                     .take_while(|above| (above.start as isize) < to)
                 {
-                    label = join(parent, label, above.label);
+                    label = labels.join(label, above.label);
                 }
             }
             if label == 0 {
-                label = new_label(parent, first_cell, base + c as usize);
+                label = labels.new_label(base + c as usize);
             }
             runs.push(Run {
                 start: c,
@@ -617,8 +661,7 @@ fn label_cells(
     lines: &[&[bool]],
     dims: &[usize],
     earlier: &[&Vec<isize>],
-    parent: &mut Vec<u32>,
-    first_cell: &mut Vec<usize>,
+    labels: &mut Provisional,
 ) -> Vec<u32> {
     let ndim = dims.len();
     let outer = ndim - 1;
@@ -661,11 +704,11 @@ fn label_cells(
                 }
                 let l = provisional[(i as isize + delta) as usize];
                 if l != 0 {
-                    label = join(parent, label, l);
+                    label = labels.join(label, l);
                 }
             }
             if label == 0 {
-                label = new_label(parent, first_cell, i);
+                label = labels.new_label(i);
             }
             provisional.push(label);
         }
@@ -693,15 +736,6 @@ struct Table {
     /// By block index: each local label's final label.
     blocks: Vec<Vec<u32>>,
     objects: usize,
-}
-
-/// The root of `i`, the smallest index of its set (path halving).
-fn root(parent: &mut [usize], mut i: usize) -> usize {
-    while parent[i] != i {
-        parent[i] = parent[parent[i]];
-        i = parent[i];
-    }
-    i
 }
 
 /// Joins the local labels that touch across block edges (`offsets` apart, in blocks of
@@ -804,9 +838,11 @@ fn resolve(summaries: &[&Summary], offsets: &[Vec<isize>], layout: &Chunks) -> R
             ndarray::Zip::from(&mine).and(&theirs).for_each(|&x, &y| {
                 if x != 0 && y != 0 && (x, y) != last {
                     last = (x, y);
-                    let a = root(&mut parent, bases[sb] + x as usize - 1);
-                    let b = root(&mut parent, bases[sa] + y as usize - 1);
-                    parent[a.max(b)] = a.min(b);
+                    unite(
+                        &mut parent,
+                        bases[sb] + x as usize - 1,
+                        bases[sa] + y as usize - 1,
+                    );
                 }
             });
         }
@@ -815,7 +851,7 @@ fn resolve(summaries: &[&Summary], offsets: &[Vec<isize>], layout: &Chunks) -> R
     let mut first = vec![u64::MAX; total];
     for (si, s) in summaries.iter().enumerate() {
         for (l, &pos) in s.first.iter().enumerate() {
-            let r = root(&mut parent, bases[si] + l);
+            let r = find(&mut parent, bases[si] + l);
             first[r] = first[r].min(pos);
         }
     }
@@ -841,7 +877,7 @@ fn resolve(summaries: &[&Summary], offsets: &[Vec<isize>], layout: &Chunks) -> R
     let mut blocks = vec![Vec::new(); nblocks];
     for (si, s) in summaries.iter().enumerate() {
         blocks[s.block as usize] = (0..s.first.len())
-            .map(|l| number[root(&mut parent, bases[si] + l)])
+            .map(|l| number[find(&mut parent, bases[si] + l)])
             .collect();
     }
     Ok(Table {
