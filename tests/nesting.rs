@@ -216,3 +216,48 @@ fn many_user_threads_share_one_pool() {
         }
     });
 }
+
+/// Several arrays computed together (`chunkwise::compute`, whose blocks are written in place)
+/// inside the tasks of a computation, for every pair of schedulers, with and without a panic in
+/// one of the inner arrays: the right answer or the inner panic as the outer error.
+#[test]
+fn several_arrays_computed_together_inside_tasks() {
+    use chunkwise::ndmeasure::{self, Connectivity};
+    for outer in ALL {
+        for inner in ALL {
+            for panic in [false, true] {
+                let what = format!("compute of several {outer:?} > {inner:?}, panic: {panic}");
+                with_watchdog(&what.clone(), move || {
+                    for round in 0..10 {
+                        let x = Array::<f64>::ones(&[4, 4], [2, 2]).unwrap();
+                        let y = x.map_blocks(move |b| {
+                            let mask = Array::from_ndarray(
+                                ndarray::array![[true, false, true], [true, false, true]],
+                                [1, 2],
+                            )
+                            .unwrap();
+                            let (labels, count) =
+                                ndmeasure::label(&mask, Connectivity::Face).unwrap();
+                            let boom = mask.map_blocks_indexed(move |idx, m| {
+                                assert!(!(panic && idx == [1, 1]), "{INJECTED}");
+                                m.to_owned()
+                            });
+                            let (l, n, _) =
+                                chunkwise::compute((&labels, &count, &boom), &scheduler(inner))
+                                    .unwrap();
+                            assert_eq!(l, ndarray::array![[1u32, 0, 2], [1, 0, 2]].into_dyn());
+                            b.mapv(|v| v + n[[]] as f64)
+                        });
+                        match (y.sum().compute_with(&scheduler(outer)), panic) {
+                            (Ok(s), false) => assert_eq!(s[[]], 48.0, "{what}, round {round}"),
+                            (Err(Error::TaskPanicked { message, .. }), true) => {
+                                assert!(message.contains(INJECTED), "{what}: {message}")
+                            }
+                            (got, _) => panic!("{what}, round {round}: {got:?}"),
+                        }
+                    }
+                });
+            }
+        }
+    }
+}
