@@ -283,9 +283,9 @@ pub(crate) fn compute<T: Element>(
     }
     // Where each rank's blocks fill whole slabs along the first axis (as contiguous placement
     // gives when ranks own whole rows of blocks), they are one range of the result each:
-    // broadcast into place.
+    // sent straight into place.
     if let Some(regions) = slab_regions(&chunks, &root_owner)
-        && wire::broadcast_regions(&world, &mut out, &regions, round_len(1))
+        && wire::exchange_regions(&world, &mut out, &regions, round_len(1))
     {
         return Ok(out);
     }
