@@ -1,7 +1,8 @@
 //! A Gaussian filter across the ranks of an MPI job, timed: σ 3 on 4096² in 1024² blocks and
 //! σ 2 on 256³ in 64³ blocks, each the whole result on every rank, best of three, and again
-//! kept where computed (`persist_with`, no gather); then the per-block cost across ranks: the sum of a million one-element blocks, graph building
-//! included. `scripts/gauss_dask_distributed.py` times dask.distributed on the same filters.
+//! kept where computed (`persist_with`, no gather); then the per-block cost across ranks: the
+//! sum of a million one-element blocks, graph building included.
+//! `scripts/gauss_dask_distributed.py` times dask.distributed on the same filters.
 //!
 //! ```sh
 //! cargo build --release --features mpi --example gauss_mpi
