@@ -213,3 +213,23 @@ fn dot_pictures_parse_small_and_summarised() {
         }
     }
 }
+
+#[test]
+fn debug_shows_the_block_grid_not_every_block() {
+    let x = Array::<f64>::zeros(&[10, 7], [4, 3]).unwrap();
+    let shown = format!("{:?}", x.map(|v| v + 1.0));
+    assert_eq!(
+        shown,
+        "Array<f64>(shape=[10, 7], chunksize=[4, 3], numblocks=[3, 3], op=map)"
+    );
+    // A million blocks still print in one short line.
+    let many = Array::from_ndarray(ndarray::Array1::<u8>::zeros(1_000_000), [1]).unwrap();
+    let shown = format!("{many:?}");
+    assert!(shown.contains("numblocks=[1000000]"), "{shown}");
+    assert!(shown.len() < 120, "{shown}");
+    // 0-d and empty arrays.
+    let scalar = x.sum();
+    assert!(format!("{scalar:?}").contains("shape=[], chunksize=[], numblocks=[]"));
+    let empty = Array::<f64>::zeros(&[0, 5], [2, 2]).unwrap();
+    assert!(format!("{empty:?}").contains("shape=[0, 5]"), "{empty:?}");
+}

@@ -73,15 +73,24 @@ impl<T> Clone for Array<T> {
     }
 }
 
+/// As dask's repr: the shape, the largest block along each axis and the number of blocks
+/// along each, never the list of every block's size (a million blocks print in one line).
 impl<T> fmt::Debug for Array<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = self.node.chunks();
+        let chunksize: Vec<usize> = c
+            .sizes()
+            .iter()
+            .map(|axis| axis.iter().copied().max().unwrap_or(0))
+            .collect();
+        let numblocks: Vec<usize> = c.sizes().iter().map(Vec::len).collect();
         write!(
             f,
-            "Array<{}>(shape={:?}, chunks={:?}, op={})",
+            "Array<{}>(shape={:?}, chunksize={:?}, numblocks={:?}, op={})",
             std::any::type_name::<T>(),
             c.shape(),
-            c.sizes(),
+            chunksize,
+            numblocks,
             self.node.name()
         )
     }
