@@ -66,12 +66,21 @@ impl<T: Element> Array<T> {
         U: Element,
         F: Fn(T) -> U + Send + Sync + 'static,
     {
+        self.map_named("map", f)
+    }
+
+    /// [`Array::map`] under another name in plans and profiles (an operator's: `add`, `mul`).
+    pub(crate) fn map_named<U, F>(&self, name: &'static str, f: F) -> Array<U>
+    where
+        U: Element,
+        F: Fn(T) -> U + Send + Sync + 'static,
+    {
         let expr: Arc<dyn ElemExpr<U>> = Arc::new(MapExpr {
             inner: leaf::<T>(0),
             f,
         });
         Array::from_node(Elementwise::new(
-            "map",
+            name,
             self.node.chunks().clone(),
             vec![self.node.clone()],
             expr,
@@ -140,7 +149,7 @@ impl<T: Element> Array<T> {
                 f,
             });
             return Ok(Array::from_node(Elementwise::new(
-                "zip_with",
+                op,
                 aligned.chunks,
                 inputs,
                 expr,
@@ -159,7 +168,7 @@ impl<T: Element> Array<T> {
                 .map_collect(|x, y| f(x.clone(), y.clone()))
         };
         Ok(broadcast_blockwise(
-            "zip_with",
+            op,
             aligned.chunks,
             inputs,
             axes,

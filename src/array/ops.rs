@@ -114,7 +114,7 @@ macro_rules! binary_op {
         {
             type Output = Array<T>;
             fn $method(self, rhs: T) -> Array<T> {
-                self.map(move |a| a $op rhs.clone())
+                self.map_named($name, move |a| a $op rhs.clone())
             }
         }
 
@@ -141,22 +141,22 @@ macro_rules! scalar_lhs {
         /// A scalar with every element of an array.
         impl<'a> Add<&'a Array<$t>> for $t {
             type Output = Array<$t>;
-            fn add(self, rhs: &'a Array<$t>) -> Array<$t> { rhs.map(move |b| self + b) }
+            fn add(self, rhs: &'a Array<$t>) -> Array<$t> { rhs.map_named("add", move |b| self + b) }
         }
         /// A scalar with every element of an array.
         impl<'a> Sub<&'a Array<$t>> for $t {
             type Output = Array<$t>;
-            fn sub(self, rhs: &'a Array<$t>) -> Array<$t> { rhs.map(move |b| self - b) }
+            fn sub(self, rhs: &'a Array<$t>) -> Array<$t> { rhs.map_named("sub", move |b| self - b) }
         }
         /// A scalar with every element of an array.
         impl<'a> Mul<&'a Array<$t>> for $t {
             type Output = Array<$t>;
-            fn mul(self, rhs: &'a Array<$t>) -> Array<$t> { rhs.map(move |b| self * b) }
+            fn mul(self, rhs: &'a Array<$t>) -> Array<$t> { rhs.map_named("mul", move |b| self * b) }
         }
         /// A scalar with every element of an array.
         impl<'a> Div<&'a Array<$t>> for $t {
             type Output = Array<$t>;
-            fn div(self, rhs: &'a Array<$t>) -> Array<$t> { rhs.map(move |b| self / b) }
+            fn div(self, rhs: &'a Array<$t>) -> Array<$t> { rhs.map_named("div", move |b| self / b) }
         }
     )*};
 }
@@ -170,7 +170,7 @@ where
 {
     type Output = Array<T>;
     fn neg(self) -> Array<T> {
-        self.map(|a| -a)
+        self.map_named("neg", |a| -a)
     }
 }
 
