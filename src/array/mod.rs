@@ -209,6 +209,24 @@ impl<T: Element> Array<T> {
         self.node.chunks().num_blocks()
     }
 
+    /// Bytes the whole array takes in memory once computed (its elements times their size),
+    /// like dask's `.nbytes`; as a `u128`, since a lazy array may be larger than any memory.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::<f64>::zeros(&[4, 5], &[2, 2])?;
+    /// assert_eq!(x.nbytes(), 160);
+    /// // 2^61 elements of 8 bytes: more than a u64 counts.
+    /// let huge = chunkwise::Array::<f64>::zeros(&[1 << 31, 1 << 30], &[1 << 26, 1 << 26])?;
+    /// assert_eq!(huge.nbytes(), 1 << 64);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn nbytes(&self) -> u128 {
+        let elements: u128 = self.shape().iter().map(|&n| n as u128).product();
+        elements * std::mem::size_of::<T>() as u128
+    }
+
     /// Number of tasks that computing this array runs, after culling and fusion.
     ///
     /// # Examples
