@@ -6,7 +6,7 @@ mod common;
 use common::pad_whole;
 
 use chunkwise::{Array, Boundary, Error};
-use ndarray::{ArrayD, Dimension, IxDyn, Slice};
+use ndarray::{ArrayD, Dimension, IxDyn, ShapeBuilder, Slice};
 use proptest::prelude::*;
 
 fn boundary() -> impl Strategy<Value = Boundary<i64>> {
@@ -96,6 +96,12 @@ proptest! {
         prop_assert_eq!(padded.num_blocks(), x.num_blocks());
         let whole = pad_whole(&a, &depth, &bs);
         let got = padded.compute_with(&common::schedulers()[2]).unwrap();
+        // The same values held column-major: blocks whose rows are not contiguous.
+        let mut columns = ArrayD::zeros(IxDyn(&shape).f());
+        columns.assign(&a);
+        let from_columns = Array::from_ndarray(columns, chunks.clone()).unwrap();
+        let padded_columns = from_columns.overlap(depth.clone(), bs.clone()).unwrap();
+        prop_assert_eq!(padded_columns.compute().unwrap(), got.clone());
         // Walk the padded blocks and compare each with the reference.
         let grid: Vec<usize> = chunks.iter().map(Vec::len).collect();
         let total: usize = grid.iter().product();

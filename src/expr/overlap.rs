@@ -145,6 +145,10 @@ impl<T: Element> Node for Overlap<T> {
     }
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
         let plan = self.plan(block);
+        let shape = self.chunks.block_shape(block);
+        if shape.ndim() > 0 && !self.inputs[0].reads_regions() {
+            return Ok(owned(self.assemble(&plan, shape, inputs)));
+        }
         let fill = T::default();
         let mut out = ArrayD::from_elem(self.chunks.block_shape(block), fill);
         // Strides to find a combination of per-axis blocks in the row-major list of inputs.
@@ -221,6 +225,130 @@ impl<T: Element> Node for Overlap<T> {
         }
         Ok(owned(out))
     }
+}
+
+impl<T: Element> Overlap<T> {
+    /// The padded block of `shape` made row by row, in row-major order, from the input blocks
+    /// of `plan` (in `inputs`, combinations in row-major order): each row is its runs along the
+    /// last axis appended one after another, a contiguous piece of a neighbour's row copied
+    /// whole. One write per cell and no zeroing pass first (the assembly by rectangular pieces
+    /// into a zeroed block, below in `compute`, remains for stored inputs and 0-d blocks).
+    fn assemble(&self, plan: &Plan, shape: ndarray::IxDyn, inputs: &[Value]) -> ArrayD<T> {
+        let last = shape.ndim() - 1;
+        let constant = |axis: usize| match &self.boundaries[axis] {
+            Boundary::Constant(c) => c.clone(),
+            _ => unreachable!("only Constant padding has constant runs"),
+        };
+        // Per outer axis, per padded coordinate: its run, and the cell of the run's input
+        // block it copies (none for a constant run).
+        let cells: Vec<Vec<(usize, Option<usize>)>> = plan.runs[..last]
+            .iter()
+            .map(|runs| run_cells(runs))
+            .collect();
+        // Strides to find a combination of per-axis blocks in the row-major list of inputs.
+        let mut strides = vec![1usize; plan.blocks.len()];
+        for a in (0..last).rev() {
+            strides[a] = strides[a + 1] * plan.blocks[a + 1].len();
+        }
+        let position = |axis: usize, block: usize| {
+            plan.blocks[axis]
+                .binary_search(&block)
+                .expect("planned block")
+                * strides[axis]
+        };
+        let mut out: Vec<T> = Vec::with_capacity(shape.size());
+        let mut row = vec![0usize; last];
+        let rows: usize = shape.slice()[..last].iter().product();
+        for _ in 0..rows {
+            // A constant on an outer axis covers the row, the latest such axis's (padding is
+            // applied axis after axis); the last axis's constant runs still win over it.
+            let outer_constant = (0..last).rev().find(|&a| cells[a][row[a]].1.is_none());
+            let mut pos = 0;
+            if outer_constant.is_none() {
+                for (a, &c) in row.iter().enumerate() {
+                    let Source::Block { block, .. } = plan.runs[a][cells[a][c].0].src else {
+                        unreachable!("block runs only, checked above")
+                    };
+                    pos += position(a, block);
+                }
+            }
+            for run in &plan.runs[last] {
+                let n = run.out.len();
+                let slice = match (&run.src, outer_constant) {
+                    (Source::Constant, _) => {
+                        out.extend(std::iter::repeat_n(constant(last), n));
+                        continue;
+                    }
+                    (Source::Block { .. }, Some(a)) => {
+                        out.extend(std::iter::repeat_n(constant(a), n));
+                        continue;
+                    }
+                    (Source::Block { slice, .. }, None) => slice,
+                };
+                let Source::Block { block, .. } = run.src else {
+                    unreachable!("matched above")
+                };
+                let view = block_of::<T>(&inputs[pos + position(last, block)]).view();
+                let lane = view.slice_each_axis(|ax| match ax.axis.index() {
+                    a if a < last => {
+                        let cell = cells[a][row[a]].1.expect("a block run");
+                        Slice::from(cell..cell + 1)
+                    }
+                    _ => *slice,
+                });
+                debug_assert!(
+                    lane.len() == n || lane.len() == 1,
+                    "a run reads n cells or one"
+                );
+                if lane.len() == 1 {
+                    // One cell broadcast over the run (the nearest edge, say).
+                    let cell = lane.iter().next().expect("one cell").clone();
+                    out.extend(std::iter::repeat_n(cell, n));
+                } else if let Some(cells) = lane.as_slice() {
+                    out.extend_from_slice(cells);
+                } else {
+                    out.extend(lane.iter().cloned());
+                }
+            }
+            for a in (0..last).rev() {
+                row[a] += 1;
+                if row[a] < shape[a] {
+                    break;
+                }
+                row[a] = 0;
+            }
+        }
+        ArrayD::from_shape_vec(shape, out).expect("every run appended its cells")
+    }
+}
+
+/// For each coordinate along a padded axis made of `runs`: the run it lies in, and the cell of
+/// the run's input block it copies (`None` for a constant run). A reversed run counts from its
+/// end; a run read from one cell repeats it.
+fn run_cells(runs: &[Run]) -> Vec<(usize, Option<usize>)> {
+    let mut cells = Vec::new();
+    for (r, run) in runs.iter().enumerate() {
+        debug_assert_eq!(run.out.start, cells.len(), "runs cover the axis in order");
+        for k in 0..run.out.len() {
+            let cell = match run.src {
+                Source::Constant => None,
+                Source::Block { slice, .. } => {
+                    let start = slice.start as usize;
+                    let end = slice.end.expect("runs have an end") as usize;
+                    let step = slice.step.unsigned_abs();
+                    Some(if end - start == 1 {
+                        start
+                    } else if slice.step > 0 {
+                        start + k * step
+                    } else {
+                        end - 1 - k * step
+                    })
+                }
+            };
+            cells.push((r, cell));
+        }
+    }
+    cells
 }
 
 /// Cuts `depth` cells off each side of every block (none on the outer sides of edge blocks
