@@ -288,14 +288,15 @@ impl<T: Element> Overlap<T> {
                 let Source::Block { block, .. } = run.src else {
                     unreachable!("matched above")
                 };
-                let view = block_of::<T>(&inputs[pos + position(last, block)]).view();
-                let lane = view.slice_each_axis(|ax| match ax.axis.index() {
-                    a if a < last => {
+                // Through `view_of`: on a cluster the input may be just the window read here.
+                let slices: Vec<Slice> = (0..last)
+                    .map(|a| {
                         let cell = cells[a][row[a]].1.expect("a block run");
                         Slice::from(cell..cell + 1)
-                    }
-                    _ => *slice,
-                });
+                    })
+                    .chain([*slice])
+                    .collect();
+                let lane = block_of::<T>(&inputs[pos + position(last, block)]).view_of(&slices);
                 debug_assert!(
                     lane.len() == n || lane.len() == 1,
                     "a run reads n cells or one"
