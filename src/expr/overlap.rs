@@ -149,8 +149,7 @@ impl<T: Element> Node for Overlap<T> {
         if shape.ndim() > 0 && !self.inputs[0].reads_regions() {
             return Ok(owned(self.assemble(&plan, shape, inputs)));
         }
-        let fill = T::default();
-        let mut out = ArrayD::from_elem(self.chunks.block_shape(block), fill);
+        let mut out = ArrayD::from_elem(shape, T::default());
         // Strides to find a combination of per-axis blocks in the row-major list of inputs.
         let mut strides = vec![1usize; plan.blocks.len()];
         for a in (0..plan.blocks.len().saturating_sub(1)).rev() {
@@ -274,7 +273,7 @@ impl<T: Element> Overlap<T> {
             }
             for run in &plan.runs[last] {
                 let n = run.out.len();
-                let slice = match (&run.src, outer_constant) {
+                let (block, slice) = match (&run.src, outer_constant) {
                     (Source::Constant, _) => {
                         out.extend(std::iter::repeat_n(constant(last), n));
                         continue;
@@ -283,10 +282,7 @@ impl<T: Element> Overlap<T> {
                         out.extend(std::iter::repeat_n(constant(a), n));
                         continue;
                     }
-                    (Source::Block { slice, .. }, None) => slice,
-                };
-                let Source::Block { block, .. } = run.src else {
-                    unreachable!("matched above")
+                    (&Source::Block { block, slice }, None) => (block, slice),
                 };
                 // Through `view_of`: on a cluster the input may be just the window read here.
                 let slices: Vec<Slice> = (0..last)
@@ -294,7 +290,7 @@ impl<T: Element> Overlap<T> {
                         let cell = cells[a][row[a]].1.expect("a block run");
                         Slice::from(cell..cell + 1)
                     })
-                    .chain([*slice])
+                    .chain([slice])
                     .collect();
                 let lane = block_of::<T>(&inputs[pos + position(last, block)]).view_of(&slices);
                 debug_assert!(
@@ -305,8 +301,8 @@ impl<T: Element> Overlap<T> {
                     // One cell broadcast over the run (the nearest edge, say).
                     let cell = lane.iter().next().expect("one cell").clone();
                     out.extend(std::iter::repeat_n(cell, n));
-                } else if let Some(cells) = lane.as_slice() {
-                    out.extend_from_slice(cells);
+                } else if let Some(piece) = lane.as_slice() {
+                    out.extend_from_slice(piece);
                 } else {
                     out.extend(lane.iter().cloned());
                 }
