@@ -159,30 +159,42 @@ fn delayed_sum(outer: Sched, inner: Sched, panic: bool) -> chunkwise::Result<f64
     g.compute_with(&total, &scheduler(outer))
 }
 
-#[test]
-fn delayed_tasks_that_compute_arrays() {
-    // sum over i of sum over the 6 x 6 array of (row + i) = 6 * (6 * 15) + 36 * 15.
-    let want = (0..6)
-        .map(|i| (0..6).map(|r| 6.0 * (r + i) as f64).sum::<f64>())
-        .sum::<f64>();
+/// Runs `run(outer, inner, panic)` for `rounds` rounds under a watchdog, for every ordered pair
+/// of schedulers, with and without the injected panic: `want` without it, the injected panic
+/// as the outer error with it.
+fn every_pair(
+    name: &str,
+    rounds: usize,
+    want: f64,
+    run: fn(Sched, Sched, bool) -> chunkwise::Result<f64>,
+) {
     for outer in ALL {
         for inner in ALL {
             for panic in [false, true] {
-                let what = format!("delayed {outer:?} > {inner:?}, panic: {panic}");
+                let what = format!("{name} {outer:?} > {inner:?}, panic: {panic}");
                 with_watchdog(&what.clone(), move || {
-                    for _ in 0..30 {
-                        match (delayed_sum(outer, inner, panic), panic) {
-                            (Ok(v), false) => assert_eq!(v, want, "{what}"),
+                    for round in 0..rounds {
+                        match (run(outer, inner, panic), panic) {
+                            (Ok(v), false) => assert_eq!(v, want, "{what}, round {round}"),
                             (Err(Error::TaskPanicked { message, .. }), true) => {
                                 assert!(message.contains(INJECTED), "{what}: {message}")
                             }
-                            (other, _) => panic!("{what}: got {other:?}"),
+                            (other, _) => panic!("{what}, round {round}: got {other:?}"),
                         }
                     }
                 });
             }
         }
     }
+}
+
+#[test]
+fn delayed_tasks_that_compute_arrays() {
+    // sum over i of sum over the 6 x 6 array of (row + i) = 6 * (6 * 15) + 36 * 15.
+    let want = (0..6)
+        .map(|i| (0..6).map(|r| 6.0 * (r + i) as f64).sum::<f64>())
+        .sum::<f64>();
+    every_pair("delayed", 30, want, delayed_sum);
 }
 
 #[test]
@@ -217,47 +229,34 @@ fn many_user_threads_share_one_pool() {
     });
 }
 
-/// Several arrays computed together (`chunkwise::compute`, whose blocks are written in place)
-/// inside the tasks of a computation, for every pair of schedulers, with and without a panic in
-/// one of the inner arrays: the right answer or the inner panic as the outer error.
+/// A 4 x 4 array of ones summed on `outer`, each of its blocks adding the object count of a
+/// labelling that it computes together with two other arrays (`chunkwise::compute`, whose
+/// blocks are written in place) on `inner`; with `panic`, one of those arrays panics.
+fn several_sum(outer: Sched, inner: Sched, panic: bool) -> chunkwise::Result<f64> {
+    use chunkwise::ndmeasure::{self, Connectivity};
+    let x = Array::<f64>::ones(&[4, 4], [2, 2])?;
+    let y = x.map_blocks(move |b| {
+        let mask = Array::from_ndarray(
+            ndarray::array![[true, false, true], [true, false, true]],
+            [1, 2],
+        )
+        .unwrap();
+        let (labels, count) = ndmeasure::label(&mask, Connectivity::Face).unwrap();
+        let boom = mask.map_blocks_indexed(move |idx, m| {
+            assert!(!(panic && idx == [1, 1]), "{INJECTED}");
+            m.to_owned()
+        });
+        let (l, n, _) = chunkwise::compute((&labels, &count, &boom), &scheduler(inner)).unwrap();
+        assert_eq!(l, ndarray::array![[1u32, 0, 2], [1, 0, 2]].into_dyn());
+        b.mapv(|v| v + n[[]] as f64)
+    });
+    y.sum().compute_with(&scheduler(outer)).map(|s| s[[]])
+}
+
+/// Several arrays computed together inside the tasks of a computation, for every pair of
+/// schedulers, with and without a panic in one of the inner arrays: the right answer or the
+/// inner panic as the outer error.
 #[test]
 fn several_arrays_computed_together_inside_tasks() {
-    use chunkwise::ndmeasure::{self, Connectivity};
-    for outer in ALL {
-        for inner in ALL {
-            for panic in [false, true] {
-                let what = format!("compute of several {outer:?} > {inner:?}, panic: {panic}");
-                with_watchdog(&what.clone(), move || {
-                    for round in 0..10 {
-                        let x = Array::<f64>::ones(&[4, 4], [2, 2]).unwrap();
-                        let y = x.map_blocks(move |b| {
-                            let mask = Array::from_ndarray(
-                                ndarray::array![[true, false, true], [true, false, true]],
-                                [1, 2],
-                            )
-                            .unwrap();
-                            let (labels, count) =
-                                ndmeasure::label(&mask, Connectivity::Face).unwrap();
-                            let boom = mask.map_blocks_indexed(move |idx, m| {
-                                assert!(!(panic && idx == [1, 1]), "{INJECTED}");
-                                m.to_owned()
-                            });
-                            let (l, n, _) =
-                                chunkwise::compute((&labels, &count, &boom), &scheduler(inner))
-                                    .unwrap();
-                            assert_eq!(l, ndarray::array![[1u32, 0, 2], [1, 0, 2]].into_dyn());
-                            b.mapv(|v| v + n[[]] as f64)
-                        });
-                        match (y.sum().compute_with(&scheduler(outer)), panic) {
-                            (Ok(s), false) => assert_eq!(s[[]], 48.0, "{what}, round {round}"),
-                            (Err(Error::TaskPanicked { message, .. }), true) => {
-                                assert!(message.contains(INJECTED), "{what}: {message}")
-                            }
-                            (got, _) => panic!("{what}, round {round}: {got:?}"),
-                        }
-                    }
-                });
-            }
-        }
-    }
+    every_pair("compute of several", 10, 48.0, several_sum);
 }
