@@ -313,3 +313,19 @@ fn each_padded_block_is_one_task() {
     assert_eq!(y.num_tasks(), 32);
     assert_eq!(y.compute().unwrap(), ArrayD::<f64>::ones(IxDyn(&[64, 64])));
 }
+
+#[test]
+fn a_0d_array_pads_to_itself() {
+    let x = Array::from_ndarray(ndarray::arr0(5i64).into_dyn(), Vec::<usize>::new()).unwrap();
+    for b in [
+        Boundary::Reflect,
+        Boundary::Periodic,
+        Boundary::Constant(-1),
+    ] {
+        let none: Vec<(usize, usize)> = Vec::new();
+        let y = x.overlap(none.clone(), b.clone()).unwrap();
+        assert_eq!(y.compute().unwrap(), ndarray::arr0(5i64).into_dyn());
+        let z = x.map_overlap(none, b, |v| v.mapv(|c| c * 2)).unwrap();
+        assert_eq!(z.compute().unwrap(), ndarray::arr0(10i64).into_dyn());
+    }
+}

@@ -146,17 +146,13 @@ impl<T: Element> Node for Overlap<T> {
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
         let plan = self.plan(block);
         let shape = self.chunks.block_shape(block);
-        if shape.ndim() > 0 && !self.inputs[0].reads_regions() {
+        let input = &self.inputs[0];
+        if !input.reads_regions() {
             return Ok(owned(self.assemble(&plan, shape, inputs)));
         }
+        // A stored input: each rectangular piece is read from the store and assigned into a
+        // block made first.
         let mut out = ArrayD::from_elem(shape, T::default());
-        // Strides to find a combination of per-axis blocks in the row-major list of inputs.
-        let mut strides = vec![1usize; plan.blocks.len()];
-        for a in (0..plan.blocks.len().saturating_sub(1)).rev() {
-            strides[a] = strides[a + 1] * plan.blocks[a + 1].len();
-        }
-        let input = &self.inputs[0];
-        let direct = input.reads_regions();
         let mut failed = None;
         for_each_combination(&plan.runs, |runs| {
             if failed.is_some() {
@@ -182,42 +178,26 @@ impl<T: Element> Node for Overlap<T> {
                 Source::Block { slice, .. } => *slice,
                 Source::Constant => unreachable!("constant runs return above"),
             };
-            if direct {
-                // Read just this piece of the neighbour, then walk it with the run's step.
-                let mut grid = Vec::with_capacity(runs.len());
-                let mut ranges = Vec::with_capacity(runs.len());
-                for run in runs.iter() {
-                    let Source::Block { block, slice } = run.src else {
-                        unreachable!()
-                    };
-                    grid.push(block);
-                    let end = slice.end.expect("runs have an end") as usize;
-                    ranges.push(slice.start as usize..end);
-                }
-                match input.read_region(input.chunks().linear_index(&grid), &ranges) {
-                    Ok(v) => {
-                        let piece = block_of::<T>(&v).view();
-                        let piece = piece
-                            .slice_each_axis(|ax| Slice::new(0, None, slice(ax.axis.index()).step));
-                        dst.assign(&piece);
-                    }
-                    Err(e) => failed = Some(e),
-                }
-                return;
-            }
-            let mut pos = 0;
-            for (axis, run) in runs.iter().enumerate() {
-                let Source::Block { block, .. } = run.src else {
+            // Read just this piece of the neighbour, then walk it with the run's step.
+            let mut grid = Vec::with_capacity(runs.len());
+            let mut ranges = Vec::with_capacity(runs.len());
+            for run in runs.iter() {
+                let Source::Block { block, slice } = run.src else {
                     unreachable!()
                 };
-                let k = plan.blocks[axis]
-                    .binary_search(&block)
-                    .expect("planned block");
-                pos += k * strides[axis];
+                grid.push(block);
+                let end = slice.end.expect("runs have an end") as usize;
+                ranges.push(slice.start as usize..end);
             }
-            let slices: Vec<Slice> = (0..runs.len()).map(slice).collect();
-            let src = block_of::<T>(&inputs[pos]).view_of(&slices);
-            dst.assign(&src);
+            match input.read_region(input.chunks().linear_index(&grid), &ranges) {
+                Ok(v) => {
+                    let piece = block_of::<T>(&v).view();
+                    let piece = piece
+                        .slice_each_axis(|ax| Slice::new(0, None, slice(ax.axis.index()).step));
+                    dst.assign(&piece);
+                }
+                Err(e) => failed = Some(e),
+            }
         });
         if let Some(e) = failed {
             return Err(e);
@@ -231,9 +211,12 @@ impl<T: Element> Overlap<T> {
     /// of `plan` (in `inputs`, combinations in row-major order): each row is its runs along the
     /// last axis appended one after another, a contiguous piece of a neighbour's row copied
     /// whole. One write per cell and no zeroing pass first (the assembly by rectangular pieces
-    /// into a zeroed block, below in `compute`, remains for stored inputs and 0-d blocks).
+    /// into a block made first, in `compute`, remains for stored inputs).
     fn assemble(&self, plan: &Plan, shape: ndarray::IxDyn, inputs: &[Value]) -> ArrayD<T> {
-        let last = shape.ndim() - 1;
+        let Some(last) = shape.ndim().checked_sub(1) else {
+            // A 0-d block pads nothing: its one cell.
+            return block_of::<T>(&inputs[0]).view_of(&[]).to_owned();
+        };
         let constant = |axis: usize| match &self.boundaries[axis] {
             Boundary::Constant(c) => c.clone(),
             _ => unreachable!("only Constant padding has constant runs"),
