@@ -517,5 +517,9 @@ pub(crate) fn result_array<T: Element>(shape: &[usize]) -> Result<ArrayD<T>> {
         });
     }
     drop(probe);
-    Ok(ArrayD::from_elem(IxDyn(shape), T::default()))
+    // Zero-valued defaults come from `calloc`, untouched: the workers' writes fault the pages
+    // in, and a large result's in huge pages.
+    let mut out = ArrayD::from_elem(IxDyn(shape), T::default());
+    crate::scheduler::advise_huge_pages(out.as_slice_mut().expect("a new array is contiguous"));
+    Ok(out)
 }
