@@ -16,6 +16,12 @@
 
 use std::hint::black_box;
 
+#[cfg(target_os = "linux")]
+#[path = "common/huge_pages.rs"]
+mod huge_pages;
+#[cfg(target_os = "linux")]
+use huge_pages::advise_huge_pages;
+
 use chunkwise::{Array, Scheduler};
 use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::{Array1, Zip};
@@ -64,21 +70,6 @@ fn elementwise(c: &mut Criterion) {
         b.iter(|| black_box(data.mapv(|v| (v * v + 1.0).sqrt())))
     });
     g.finish();
-}
-
-/// `madvise(MADV_HUGEPAGE)` on the whole 2 MiB spans of a fresh, zeroed buffer.
-#[cfg(target_os = "linux")]
-fn advise_huge_pages(buf: &mut [f64]) {
-    const HUGE: usize = 2 << 20;
-    let (addr, len) = (buf.as_mut_ptr() as usize, std::mem::size_of_val(buf));
-    let start = addr.next_multiple_of(HUGE);
-    let end = (addr + len) / HUGE * HUGE;
-    if end > start {
-        let p = buf.as_mut_ptr().cast::<u8>().wrapping_add(start - addr);
-        // SAFETY: `p..p + (end - start)` lies inside `buf`, aligned to 2 MiB; the advice changes
-        // how the kernel backs those pages, never their contents.
-        unsafe { libc::madvise(p.cast(), end - start, libc::MADV_HUGEPAGE) };
-    }
 }
 
 criterion_group!(benches, elementwise);
