@@ -39,13 +39,34 @@ fn result_faults() -> u64 {
     faults
 }
 
+/// Page faults taken by the second compute of a sum of a Gaussian filter over two blocks of
+/// 64 MiB: a scalar result, so the faults are the blocks' (the generated input, the padded
+/// blocks and each filter pass's output), each a fresh mapping of glibc's.
+fn block_faults() -> u64 {
+    let x = Array::<f64>::ones(&[4096, 4096], [2048, 4096]).unwrap();
+    let y = chunkwise::ndfilters::gaussian_filter(&x, 1.0, chunkwise::Boundary::Reflect)
+        .unwrap()
+        .sum();
+    let s = Scheduler::threads(2);
+    y.compute_scalar_with(&s).unwrap();
+    let before = minor_faults();
+    let total = y.compute_scalar_with(&s).unwrap();
+    let faults = minor_faults() - before;
+    assert!(
+        (total - (4096.0 * 4096.0)).abs() < 1e-3 * 4096.0 * 4096.0,
+        "{total}"
+    );
+    faults
+}
+
 /// Run as itself, the test compares the result's faults with those of the same compute in a
 /// child process with the advice turned off; run as that child, it reports its count.
 #[test]
 fn a_large_result_is_written_in_huge_pages() {
     let faults = result_faults();
+    let blocks = block_faults();
     if std::env::var_os("CHUNKWISE_HUGE_PAGES").is_some() {
-        println!("FAULTS {faults}");
+        println!("FAULTS {faults} {blocks}");
         return;
     }
     let out = Command::new(std::env::current_exe().unwrap())
@@ -59,12 +80,19 @@ fn a_large_result_is_written_in_huge_pages() {
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let off: u64 = text
+    let counts: Vec<u64> = text
         .split("FAULTS ")
         .nth(1)
-        .and_then(|t| t.split_whitespace().next())
-        .and_then(|t| t.parse().ok())
-        .unwrap_or_else(|| panic!("no count from the child: {text}"));
+        .map(|t| {
+            t.split_whitespace()
+                .take(2)
+                .filter_map(|c| c.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let [off, blocks_off] = counts[..] else {
+        panic!("no counts from the child: {text}")
+    };
 
     let mode = thp_mode();
     let offered = matches!(mode.as_deref(), Some("always" | "madvise"));
@@ -89,7 +117,14 @@ fn a_large_result_is_written_in_huge_pages() {
             off - faults.min(off) > pages * 3 / 4,
             "{faults} faults with huge pages, {off} without, for {pages} pages"
         );
+        // The two padded blocks alone are 2 x 16,400 pages; generated input and every pass's
+        // output are as many again each.
+        assert!(
+            blocks_off - blocks.min(blocks_off) > 2 * pages,
+            "{blocks} faults with huge pages, {blocks_off} without, for 64 MiB blocks"
+        );
     } else {
         assert!(faults > pages * 9 / 10, "{faults} faults for {pages} pages");
+        assert!(blocks > 2 * pages, "{blocks} faults for 64 MiB blocks");
     }
 }

@@ -16,7 +16,7 @@ use super::{BlockRef, Node, NodeRef};
 use crate::chunks::ghost::{Boundary, Depth, Run, Source, all_pads, axis_runs, padded_chunks};
 use crate::chunks::{Chunks, for_each_combination};
 use crate::error::Result;
-use crate::scheduler::Value;
+use crate::scheduler::{Value, advise_huge_block};
 
 pub(crate) struct Overlap<T> {
     inputs: [NodeRef; 1],
@@ -239,6 +239,7 @@ impl<T: Element> Overlap<T> {
                 * strides[axis]
         };
         let mut out: Vec<T> = Vec::with_capacity(shape.size());
+        advise_huge_block(out.spare_capacity_mut());
         let mut row = vec![0usize; last];
         let rows: usize = shape.slice()[..last].iter().product();
         for _ in 0..rows {

@@ -6,6 +6,7 @@ use ndarray::{ArrayD, ArrayViewD, Axis, Dimension, IxDyn, Slice};
 use num_traits::Float;
 
 use crate::expr::block::Element;
+use crate::scheduler::advise_huge_block;
 
 /// Per axis with a constant boundary: how many padded cells at each end lie outside the array,
 /// and the constant (which constant mode must put back before each 1-D pass, as scipy pads
@@ -75,6 +76,7 @@ pub(crate) fn correlate1d_valid<T: Float + Element>(
         // Along the last axis: tiles of consecutive cells of one line, appended in order (no
         // zeroing pass over the output first).
         let mut out = Vec::with_capacity(outer * n_out);
+        advise_huge_block(out.spare_capacity_mut());
         for o in 0..outer {
             let line = &src[o * n_in..(o + 1) * n_in];
             for i in (0..n_out).step_by(TILE) {
@@ -89,6 +91,7 @@ pub(crate) fn correlate1d_valid<T: Float + Element>(
         // weighted sum of whole input rows, is made in order and appended (no zeroing pass),
         // and all but one of its rows are read again, from cache, by the next.
         let mut out = Vec::with_capacity(outer * n_out * inner);
+        advise_huge_block(out.spare_capacity_mut());
         for o in 0..outer {
             for i in 0..n_out {
                 let base = (o * n_in + i) * inner;
@@ -102,6 +105,7 @@ pub(crate) fn correlate1d_valid<T: Float + Element>(
         out
     } else {
         let mut out = vec![T::zero(); outer * n_out * inner];
+        advise_huge_block(&mut out);
         // Along an earlier axis, wider rows: they are walked in strips of `STRIP` cells, so
         // that the taps' rows of a strip stay in cache from one output row to the next,
         // however wide the array.
@@ -178,6 +182,7 @@ pub(crate) fn uniform1d_valid<T: Float + Element>(
     let f = |v: T| v.to_f64().unwrap_or(f64::NAN);
     let scale = 1.0 / size as f64;
     let mut out = vec![T::zero(); outer * n_out * inner];
+    advise_huge_block(&mut out);
     let mut acc = vec![0.0f64; inner];
     for o in 0..outer {
         let row = |i: usize| &src[(o * n_in + i) * inner..][..inner];

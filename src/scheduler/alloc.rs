@@ -75,6 +75,19 @@ pub(crate) fn advise_huge_pages<T>(buf: &mut [T]) {
     }
 }
 
+/// Blocks this large are mapped afresh by glibc's `malloc` on every allocation (the threshold
+/// by which it keeps freed memory stops at 32 MiB) and unmapped when freed, so each is written
+/// into fresh pages, like a result. Smaller blocks are reused from its heaps and not advised.
+const FRESH_MAPPING_MIN: usize = 32 << 20;
+
+/// [`advise_huge_pages`] for a new block of a task's own making (the spare capacity of a `Vec`
+/// about to be filled, or a zeroed one), when the block is large enough to be a fresh mapping.
+pub(crate) fn advise_huge_block<T>(buf: &mut [T]) {
+    if std::mem::size_of_val(buf) >= FRESH_MAPPING_MIN {
+        advise_huge_pages(buf);
+    }
+}
+
 /// `madvise(MADV_HUGEPAGE)` on `len` bytes at `start`, which lie within one live allocation.
 #[cfg(all(target_os = "linux", not(miri)))]
 #[allow(unsafe_code)]
@@ -92,11 +105,12 @@ fn advise(start: *mut u8, len: usize) {
 #[cfg(miri)]
 #[allow(unsafe_code)]
 fn advise(start: *mut u8, len: usize) {
-    // SAFETY: the span is inside the caller's initialised buffer; if it were not, this is the
-    // error Miri is run to find.
+    use std::mem::MaybeUninit;
+    // SAFETY: the span is inside the caller's buffer (read as `MaybeUninit`, as a `Vec`'s spare
+    // capacity is not initialised); if it were not, this is the error Miri is run to find.
     unsafe {
-        std::ptr::read_volatile(start);
-        std::ptr::read_volatile(start.add(len - 1));
+        std::ptr::read_volatile(start.cast::<MaybeUninit<u8>>());
+        std::ptr::read_volatile(start.add(len - 1).cast::<MaybeUninit<u8>>());
     }
 }
 
@@ -151,6 +165,13 @@ mod tests {
         f[1] = 1.5;
         advise_huge_pages(&mut f[1..]);
         assert_eq!((f[0], f[1], f[2]), (0.0, 1.5, 0.0));
+        // A block's spare capacity, not yet initialised, as the filters and the ghost-cell
+        // assembly advise it before appending.
+        let mut v: Vec<f32> = Vec::with_capacity(FRESH_MAPPING_MIN / 4 + 5);
+        v.push(2.5);
+        advise_huge_block(v.spare_capacity_mut());
+        v.extend_from_slice(&[1.0; 4]);
+        assert_eq!(v[..2], [2.5, 1.0]);
         // Below the threshold nothing is asked.
         let mut small = vec![7u16; 100];
         advise_huge_pages(&mut small);
