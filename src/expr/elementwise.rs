@@ -28,7 +28,7 @@ use super::block::{Block, Element, block_of, owned};
 use super::{BlockRef, Node, NodeRef, WriteInto};
 use crate::chunks::Chunks;
 use crate::error::Result;
-use crate::scheduler::{Value, advise_huge_block};
+use crate::scheduler::{Value, filled_block};
 
 /// Elements evaluated per step: large enough that the per-step costs (a dynamic call, finding a
 /// leaf's slice) vanish, small enough that every intermediate stays in L2 cache.
@@ -379,8 +379,7 @@ impl<U: Element> Node for Elementwise<U> {
         let expr = self.expr();
         expr.normalize(inputs);
         let shape = self.chunks.block_shape(block);
-        let mut data = vec![U::default(); shape.size()];
-        advise_huge_block(&mut data);
+        let mut data = filled_block(shape.size(), U::default());
         for (k, run) in data.chunks_mut(RUN).enumerate() {
             expr.eval_run(inputs, k * RUN, run);
         }

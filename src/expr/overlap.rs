@@ -16,7 +16,7 @@ use super::{BlockRef, Node, NodeRef};
 use crate::chunks::ghost::{Boundary, Depth, Run, Source, all_pads, axis_runs, padded_chunks};
 use crate::chunks::{Chunks, for_each_combination};
 use crate::error::Result;
-use crate::scheduler::{Value, advise_huge_block};
+use crate::scheduler::{Value, block_with_capacity};
 
 pub(crate) struct Overlap<T> {
     inputs: [NodeRef; 1],
@@ -238,8 +238,7 @@ impl<T: Element> Overlap<T> {
                 .expect("planned block")
                 * strides[axis]
         };
-        let mut out: Vec<T> = Vec::with_capacity(shape.size());
-        advise_huge_block(out.spare_capacity_mut());
+        let mut out: Vec<T> = block_with_capacity(shape.size());
         let mut row = vec![0usize; last];
         let rows: usize = shape.slice()[..last].iter().product();
         for _ in 0..rows {

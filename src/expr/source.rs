@@ -12,7 +12,7 @@ use super::elementwise::RUN;
 use crate::chunks::Chunks;
 use crate::error::Result;
 use crate::random::{RandomElement, Rng};
-use crate::scheduler::{Value, advise_huge_block};
+use crate::scheduler::{Value, filled_block};
 
 /// Blocks cut out of an array already in memory: each block is a view of it, no copy.
 pub(crate) struct FromNdarray<T> {
@@ -211,8 +211,7 @@ impl<T: RandomElement> Node for Random<T> {
         let shape = self.chunks.block_shape(block);
         let n = shape.size();
         let mut rng = Rng::for_block(self.seed, block as u64);
-        let mut data = vec![T::default(); n];
-        advise_huge_block(&mut data);
+        let mut data = filled_block(n, T::default());
         rng.fill(&mut data);
         let a = ArrayD::from_shape_vec(shape, data).expect("length matches the block shape");
         Ok(owned(a))

@@ -6,7 +6,7 @@ use ndarray::{ArrayD, ArrayViewD, Axis, Dimension, IxDyn, Slice};
 use num_traits::Float;
 
 use crate::expr::block::Element;
-use crate::scheduler::advise_huge_block;
+use crate::scheduler::{block_with_capacity, filled_block};
 
 /// Per axis with a constant boundary: how many padded cells at each end lie outside the array,
 /// and the constant (which constant mode must put back before each 1-D pass, as scipy pads
@@ -75,8 +75,7 @@ pub(crate) fn correlate1d_valid<T: Float + Element>(
     let out = if inner == 1 {
         // Along the last axis: tiles of consecutive cells of one line, appended in order (no
         // zeroing pass over the output first).
-        let mut out = Vec::with_capacity(outer * n_out);
-        advise_huge_block(out.spare_capacity_mut());
+        let mut out = block_with_capacity(outer * n_out);
         for o in 0..outer {
             let line = &src[o * n_in..(o + 1) * n_in];
             for i in (0..n_out).step_by(TILE) {
@@ -90,8 +89,7 @@ pub(crate) fn correlate1d_valid<T: Float + Element>(
         // Along an earlier axis, the taps' rows fitting in cache together: each output row, a
         // weighted sum of whole input rows, is made in order and appended (no zeroing pass),
         // and all but one of its rows are read again, from cache, by the next.
-        let mut out = Vec::with_capacity(outer * n_out * inner);
-        advise_huge_block(out.spare_capacity_mut());
+        let mut out = block_with_capacity(outer * n_out * inner);
         for o in 0..outer {
             for i in 0..n_out {
                 let base = (o * n_in + i) * inner;
@@ -104,8 +102,7 @@ pub(crate) fn correlate1d_valid<T: Float + Element>(
         }
         out
     } else {
-        let mut out = vec![T::zero(); outer * n_out * inner];
-        advise_huge_block(&mut out);
+        let mut out = filled_block(outer * n_out * inner, T::zero());
         // Along an earlier axis, wider rows: they are walked in strips of `STRIP` cells, so
         // that the taps' rows of a strip stay in cache from one output row to the next,
         // however wide the array.
@@ -181,8 +178,7 @@ pub(crate) fn uniform1d_valid<T: Float + Element>(
     let src = a.as_slice().expect("standard layout");
     let f = |v: T| v.to_f64().unwrap_or(f64::NAN);
     let scale = 1.0 / size as f64;
-    let mut out = vec![T::zero(); outer * n_out * inner];
-    advise_huge_block(&mut out);
+    let mut out = filled_block(outer * n_out * inner, T::zero());
     let mut acc = vec![0.0f64; inner];
     for o in 0..outer {
         let row = |i: usize| &src[(o * n_in + i) * inner..][..inner];

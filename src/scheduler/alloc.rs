@@ -82,10 +82,26 @@ const FRESH_MAPPING_MIN: usize = 32 << 20;
 
 /// [`advise_huge_pages`] for a new block of a task's own making (the spare capacity of a `Vec`
 /// about to be filled, or a zeroed one), when the block is large enough to be a fresh mapping.
-pub(crate) fn advise_huge_block<T>(buf: &mut [T]) {
+fn advise_huge_block<T>(buf: &mut [T]) {
     if std::mem::size_of_val(buf) >= FRESH_MAPPING_MIN {
         advise_huge_pages(buf);
     }
+}
+
+/// A new block of `n` copies of `fill`, for a task to overwrite: allocated zeroed and untouched
+/// when `fill` is zero, and in huge pages when it is large enough to be a fresh mapping.
+pub(crate) fn filled_block<T: Clone>(n: usize, fill: T) -> Vec<T> {
+    let mut block = vec![fill; n];
+    advise_huge_block(&mut block);
+    block
+}
+
+/// An empty block with room for `n` elements, for a task to append to, its room in huge pages
+/// when it is large enough to be a fresh mapping.
+pub(crate) fn block_with_capacity<T>(n: usize) -> Vec<T> {
+    let mut block = Vec::with_capacity(n);
+    advise_huge_block(block.spare_capacity_mut());
+    block
 }
 
 /// `madvise(MADV_HUGEPAGE)` on `len` bytes at `start`, which lie within one live allocation.
@@ -167,11 +183,16 @@ mod tests {
         assert_eq!((f[0], f[1], f[2]), (0.0, 1.5, 0.0));
         // A block's spare capacity, not yet initialised, as the filters and the ghost-cell
         // assembly advise it before appending.
-        let mut v: Vec<f32> = Vec::with_capacity(FRESH_MAPPING_MIN / 4 + 5);
+        let mut v: Vec<f32> = block_with_capacity(FRESH_MAPPING_MIN / 4 + 5);
         v.push(2.5);
         advise_huge_block(v.spare_capacity_mut());
         v.extend_from_slice(&[1.0; 4]);
         assert_eq!(v[..2], [2.5, 1.0]);
+        let z = filled_block(FRESH_MAPPING_MIN / 8, 0.0f64);
+        assert_eq!(
+            (z.len(), z[0], z[z.len() - 1]),
+            (FRESH_MAPPING_MIN / 8, 0.0, 0.0)
+        );
         // Below the threshold nothing is asked.
         let mut small = vec![7u16; 100];
         advise_huge_pages(&mut small);

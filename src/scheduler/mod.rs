@@ -28,7 +28,7 @@ pub(crate) mod task;
 
 use std::sync::{Arc, OnceLock};
 
-pub(crate) use alloc::{advise_huge_block, advise_huge_pages};
+pub(crate) use alloc::{advise_huge_pages, block_with_capacity, filled_block};
 pub(crate) use budget::{Projection, TaskBytes};
 pub use delayed::{Delayed, Graph, Inputs, TaskRef};
 use executor::Exec;
