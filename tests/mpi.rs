@@ -9,6 +9,8 @@
 //! (as CI does), which makes a missing MPI a failure.
 
 use std::process::{Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chunkwise::dist::Cluster;
@@ -265,6 +267,43 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
         &am.compute_with(&one).map_err(e)?,
         |&v| v as u64,
     )?;
+    // The partial states of the built-in reductions cross ranks: each block's chunk step runs
+    // once, on the rank that owns the block, and a combine step reads the other ranks'
+    // partials, never making them again from their blocks.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let counted = x.map_blocks(move |b| {
+        counter.fetch_add(1, Ordering::Relaxed);
+        b.to_owned()
+    });
+    let blocks = x.num_blocks();
+    let mine = (0..blocks).filter(|b| b * size / blocks == rank).count();
+    let reductions = [
+        ("min", counted.min()),
+        ("max_axis", counted.max_axis(Axis(0)).map_err(e)?),
+        ("mean", counted.mean()),
+        ("var", counted.var(1.0)),
+        ("std_axis", counted.std_axis(Axis(1), 0.0).map_err(e)?),
+        ("nanmax", counted.nanmax()),
+        ("argmin", counted.argmin().map(|i| i as f64)),
+        (
+            "argmax_axis",
+            counted.argmax_axis(Axis(0)).map_err(e)?.map(|i| i as f64),
+        ),
+    ];
+    for (name, r) in reductions {
+        calls.store(0, Ordering::Relaxed);
+        let got = r.compute_with(&s).map_err(e)?;
+        let ran = calls.load(Ordering::Relaxed);
+        if ran != mine {
+            return Err(format!(
+                "{name}: rank {rank} of {size} ran {ran} chunk steps, owns {mine} of {blocks}"
+            ));
+        }
+        same_bits(name, &got, &r.compute_with(&one).map_err(e)?, |v| {
+            v.to_bits()
+        })?;
+    }
     let mask = x.map(|v| v > 0.5);
     same_bits(
         "bool mask",

@@ -113,6 +113,60 @@ impl Bytes for bool {
     }
 }
 
+// The partial states of the crate's reductions (min and max, mean, var and std, nanmin and
+// nanmax, argmin and argmax) have fixed widths too: a combine step on one rank reads the
+// partials made on another, rather than making them again from their blocks (which would
+// send the blocks, or with a fused chain, repeat the whole chain on every rank).
+
+impl<W: Bytes> Bytes for Option<W> {
+    const WIDTH: usize = 1 + W::WIDTH;
+    fn write(&self, dst: &mut [u8]) {
+        match self {
+            Some(v) => {
+                dst[0] = 1;
+                v.write(&mut dst[1..Self::WIDTH]);
+            }
+            None => dst.fill(0),
+        }
+    }
+    fn get(bytes: &[u8]) -> Self {
+        (bytes[0] != 0).then(|| W::get(&bytes[1..Self::WIDTH]))
+    }
+}
+
+impl<A: Bytes, B: Bytes> Bytes for (A, B) {
+    const WIDTH: usize = A::WIDTH + B::WIDTH;
+    fn write(&self, dst: &mut [u8]) {
+        let (a, b) = dst[..Self::WIDTH].split_at_mut(A::WIDTH);
+        self.0.write(a);
+        self.1.write(b);
+    }
+    fn get(bytes: &[u8]) -> Self {
+        let (a, b) = bytes[..Self::WIDTH].split_at(A::WIDTH);
+        (A::get(a), B::get(b))
+    }
+}
+
+impl<W: Bytes> Bytes for crate::Moments<W> {
+    const WIDTH: usize = 3 * W::WIDTH;
+    fn write(&self, dst: &mut [u8]) {
+        let (n, rest) = dst[..Self::WIDTH].split_at_mut(W::WIDTH);
+        let (mean, m2) = rest.split_at_mut(W::WIDTH);
+        self.n.write(n);
+        self.mean.write(mean);
+        self.m2.write(m2);
+    }
+    fn get(bytes: &[u8]) -> Self {
+        let (n, rest) = bytes[..Self::WIDTH].split_at(W::WIDTH);
+        let (mean, m2) = rest.split_at(W::WIDTH);
+        crate::Moments {
+            n: W::get(n),
+            mean: W::get(mean),
+            m2: W::get(m2),
+        }
+    }
+}
+
 /// Bytes per element on the wire, or `None` when `T` cannot cross ranks.
 pub(super) fn width<T: Element>() -> Option<usize> {
     fn width_of<T: Element>() -> Option<usize> {
@@ -465,5 +519,85 @@ pub(super) mod blocks {
     tagged! {
         0 => f64, 1 => f32, 2 => i64, 3 => i32, 4 => i16, 5 => i8, 6 => u64, 7 => u32,
         8 => u16, 9 => u8, 10 => usize, 11 => isize, 12 => bool,
+        // Partial states of min and max.
+        16 => Option<f64>, 17 => Option<f32>, 18 => Option<i64>, 19 => Option<i32>,
+        20 => Option<i16>, 21 => Option<i8>, 22 => Option<u64>, 23 => Option<u32>,
+        24 => Option<u16>, 25 => Option<u8>, 26 => Option<usize>, 27 => Option<isize>,
+        28 => Option<bool>,
+        // Of argmin and argmax: the best value and its index.
+        32 => Option<(f64, usize)>, 33 => Option<(f32, usize)>, 34 => Option<(i64, usize)>,
+        35 => Option<(i32, usize)>, 36 => Option<(i16, usize)>, 37 => Option<(i8, usize)>,
+        38 => Option<(u64, usize)>, 39 => Option<(u32, usize)>, 40 => Option<(u16, usize)>,
+        41 => Option<(u8, usize)>, 42 => Option<(usize, usize)>, 43 => Option<(isize, usize)>,
+        44 => Option<(bool, usize)>,
+        // Of mean, var and std; of nanmin and nanmax (the best value and the count).
+        48 => crate::Moments<f64>, 49 => crate::Moments<f32>,
+        50 => (Option<f64>, usize), 51 => (Option<f32>, usize),
+    }
+}
+
+#[cfg(test)]
+mod block_tests {
+    use std::any::TypeId;
+    use std::fmt::Debug;
+
+    use ndarray::{ArrayD, IxDyn};
+
+    use super::blocks;
+    use crate::Moments;
+    use crate::expr::block::{Block, Element, block_of, owned};
+
+    /// A block of `values` crosses, whole and as a window, and comes back equal.
+    fn crosses<T: Element + PartialEq + Debug>(values: Vec<T>) {
+        assert!(blocks::crosses(TypeId::of::<T>()));
+        let n = values.len();
+        let a = ArrayD::from_shape_vec(IxDyn(&[n]), values).unwrap();
+        let mut bytes = Vec::new();
+        assert!(blocks::put(&owned(a.clone()), None, &mut bytes));
+        let (v, used) = blocks::get(&bytes);
+        assert_eq!(used, bytes.len());
+        assert_eq!(block_of::<T>(&v).view(), a.view());
+        // The last element alone, as a window.
+        bytes.clear();
+        let last = std::iter::once(n - 1..n).collect::<Vec<_>>();
+        assert!(blocks::put(&owned(a.clone()), Some(&last), &mut bytes));
+        let (v, used) = blocks::get(&bytes);
+        assert_eq!(used, bytes.len());
+        let Block::Window {
+            data,
+            origin,
+            shape,
+        } = block_of::<T>(&v)
+        else {
+            panic!("a window arrives as a window");
+        };
+        assert_eq!((origin, shape), (&vec![n - 1], &vec![n]));
+        assert_eq!(data.as_slice().unwrap(), &a.as_slice().unwrap()[n - 1..]);
+    }
+
+    #[test]
+    fn reduction_partial_states_cross() {
+        crosses(vec![Some(1.5f64), None, Some(f64::NEG_INFINITY)]);
+        crosses(vec![None, Some(-3i16)]);
+        crosses(vec![Some(true), None]);
+        crosses(vec![Some((2.5f32, usize::MAX)), None, Some((-0.0, 7))]);
+        crosses(vec![None, Some((u8::MAX, 3usize))]);
+        crosses(vec![(Some(1.0f64), 4usize), (None, 0)]);
+        crosses(vec![
+            Moments {
+                n: 3.0f64,
+                mean: 0.1,
+                m2: 1e-300,
+            },
+            Moments::default(),
+        ]);
+        crosses(vec![Moments {
+            n: 1.0f32,
+            mean: f32::MIN,
+            m2: 0.0,
+        }]);
+        // A state of a user's own type has no byte form: it is made again where it is read.
+        assert!(!blocks::crosses(TypeId::of::<Vec<f64>>()));
+        assert!(!blocks::crosses(TypeId::of::<Option<String>>()));
     }
 }
