@@ -229,6 +229,81 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
         &h.compute_with(&one).map_err(e)?,
         |&v| v,
     )?;
+    // The states ndmeasure hands between blocks (labelled blocks' summaries and the table of
+    // final labels, per-label statistics, histograms, quantile runs) cross ranks too: each
+    // rank works only on its own blocks, as many times as one process works on each block.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let counted = x.map_blocks(move |b| {
+        counter.fetch_add(1, Ordering::Relaxed);
+        b.to_owned()
+    });
+    let (counted_labels, _) =
+        ndmeasure::label(&counted.map(|v| v > 0.6), ndmeasure::Connectivity::Full).map_err(e)?;
+    let blocks = x.num_blocks();
+    let mine = (0..blocks).filter(|b| b * size / blocks == rank).count();
+    let passes = [
+        ("label", counted_labels.map(f64::from)),
+        (
+            "cleared labels",
+            ndmeasure::clear_border(&counted_labels)
+                .map_err(e)?
+                .map(f64::from),
+        ),
+        (
+            "ndmeasure::variance",
+            ndmeasure::variance(&counted, &labels, &index).map_err(e)?,
+        ),
+        (
+            "ndmeasure::maximum",
+            ndmeasure::maximum(&counted, &labels, &index).map_err(e)?,
+        ),
+        (
+            "ndmeasure::center_of_mass",
+            ndmeasure::center_of_mass(&counted, &labels, &index).map_err(e)?,
+        ),
+        (
+            "labeled_comprehension",
+            ndmeasure::labeled_comprehension(
+                &counted,
+                &labels,
+                &index,
+                |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64,
+                -1.0,
+            )
+            .map_err(e)?,
+        ),
+        (
+            "quantile",
+            ndmeasure::quantile(&counted, &[0.25, 0.75]).map_err(e)?,
+        ),
+        (
+            "threshold_otsu",
+            ndmeasure::threshold_otsu(&counted, 32).map_err(e)?,
+        ),
+        (
+            "histogram",
+            ndmeasure::histogram(&counted, 8, None)
+                .map_err(e)?
+                .map(|c| c as f64),
+        ),
+    ];
+    for (name, r) in passes {
+        calls.store(0, Ordering::Relaxed);
+        let expected = r.compute_with(&one).map_err(e)?;
+        let per_block = calls.load(Ordering::Relaxed) / blocks;
+        calls.store(0, Ordering::Relaxed);
+        let got = r.compute_with(&s).map_err(e)?;
+        let ran = calls.load(Ordering::Relaxed);
+        if ran != per_block * mine {
+            return Err(format!(
+                "{name}: rank {rank} of {size} read its input {ran} times, one process {} \
+                 times per block, and this rank owns {mine} of {blocks} blocks",
+                per_block
+            ));
+        }
+        same_bits(name, &got, &expected, |v| v.to_bits())?;
+    }
     check(
         "coarsen",
         &x.coarsen_trim(&[3, 2], Coarsen::Mean).map_err(e)?,

@@ -20,9 +20,11 @@
 //! [`Scheduler::comm_stats`] tells what a rank handed over.
 //!
 //! Only what is read crosses: ghost cells send the halo their neighbours read, a slice the
-//! sliced part (`Node::input_region`). **Not yet** (issue 12): values that are not blocks of
-//! numbers (some reductions' partial states) are computed again on each rank that reads them
-//! rather than sent.
+//! sliced part (`Node::input_region`). The partial states of the built-in reductions and of
+//! ndmeasure's passes (labelled blocks' summaries, the label table, per-label statistics,
+//! histograms) cross as bytes too (`wire.rs`, `encode.rs`), so each rank works on its own
+//! blocks only. A state of a user's own type (`Array::reduction`) has no byte form: each
+//! rank that reads it computes it again, from blocks sent to it.
 //!
 //! Also across the ranks: `persist_with` (each block stays on the rank that made it; later
 //! graphs run their tasks there), `to_zarr_with` (rank 0 writes the metadata, each rank its own
@@ -31,6 +33,7 @@
 //! has a process per rank, and what each rank sent (`Profile::traffic`).
 #![forbid(unsafe_code)]
 
+pub(crate) mod encode;
 mod stages;
 mod wire;
 
@@ -139,6 +142,9 @@ impl Cluster {
             });
         }
         let world = universe.world();
+        // ndmeasure's passes hand states of their own types between blocks: give them their
+        // byte forms, so that each rank sends them rather than making them again.
+        crate::ndmeasure::register_wire();
         Ok(Cluster {
             inner: Rc::new(Inner {
                 rank: world.rank() as usize,

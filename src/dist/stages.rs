@@ -9,9 +9,10 @@
 //!   never moves data. A layer with a different grid (a reduction's combine steps, rechunking)
 //!   runs each task where most of its inputs are. Blocks persisted on a cluster stay on the
 //!   rank that made them, and their tasks run there.
-//! - **Blocks of numbers cross; other values are recomputed.** A block of numbers or `bool`
-//!   that a task on another rank reads is sent there. A value that cannot cross (a reduction's
-//!   partial state of another type) is computed again by each rank that reads it.
+//! - **Blocks cross; values without a byte form are recomputed.** A block that a task on
+//!   another rank reads is sent there: numbers, `bool` and the reductions' partial states by
+//!   tag, ndmeasure's states by a registered codec (`encode.rs`). A value that cannot cross (a
+//!   user's own reduction state) is computed again by each rank that reads it.
 //! - **Only what is read crosses.** When every task of a rank that reads a block declared the
 //!   part it reads (ghost cells: `Node::input_region`), only that part is sent, as a window of
 //!   the block; otherwise the whole block.
@@ -304,7 +305,8 @@ pub(super) fn run(
                 out[r].extend_from_slice(&(t as u64).to_le_bytes());
                 // Only the part the readers there need, when they said (ghost cells).
                 let region = placement.region_for(&graph, t, r);
-                let ok = blocks::put(&v, region.as_deref(), &mut out[r]);
+                let elem = graph.layers[graph.keys[t as usize].0 as usize].elem;
+                let ok = blocks::put_any(elem, &v, region.as_deref(), &mut out[r]);
                 debug_assert!(ok, "only blocks that cross are handed over");
                 sent.blocks += 1;
             }
@@ -317,9 +319,10 @@ pub(super) fn run(
             let mut at = 0;
             while at < bytes.len() {
                 let t = u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
-                let (v, used) = blocks::get(&bytes[at + 8..]);
-                at += 8 + used;
                 let t = t as TaskId;
+                let elem = graph.layers[graph.keys[t as usize].0 as usize].elem;
+                let (v, used) = blocks::get_any(elem, &bytes[at + 8..]);
+                at += 8 + used;
                 debug_assert_eq!(placement.owner[t as usize] as usize, r);
                 held.insert(t, v);
             }

@@ -416,6 +416,7 @@ pub(super) mod blocks {
 
     use ndarray::{ArrayD, IxDyn, Slice};
 
+    use super::super::encode;
     use super::{Bytes, put_many};
 
     /// Marks a window of a block, in the type tag.
@@ -439,9 +440,10 @@ pub(super) mod blocks {
 
     macro_rules! tagged {
         ($($tag:literal => $t:ty),* $(,)?) => {
-            /// Whether blocks of elements of type `t` can cross ranks.
+            /// Whether blocks of elements of type `t` can cross ranks: numbers and the
+            /// reductions' states by tag, other types by a registered codec.
             pub(crate) fn crosses(t: TypeId) -> bool {
-                $(t == TypeId::of::<$t>())||*
+                $(t == TypeId::of::<$t>())||* || encode::crosses(t)
             }
 
             /// Appends block value `v`, or with `window` only that part of it (a
@@ -514,6 +516,42 @@ pub(super) mod blocks {
                 }
             }
         };
+    }
+
+    /// Marks a block of a type with a registered codec (`encode.rs`), in place of a tag.
+    const ENCODED: u8 = 0x7F;
+
+    /// Appends block value `v` of a layer whose blocks hold elements of type `elem`, or with
+    /// `window` only that part of it where its type has a tag (a block with a codec goes
+    /// whole); `false` (nothing written) if it cannot cross.
+    pub(crate) fn put_any(
+        elem: Option<TypeId>,
+        v: &Value,
+        window: Option<&[Range<usize>]>,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        if put(v, window, out) {
+            return true;
+        }
+        let Some(t) = elem else { return false };
+        let at = out.len();
+        out.push(ENCODED);
+        if encode::put(t, v, out) {
+            return true;
+        }
+        out.truncate(at);
+        false
+    }
+
+    /// The block value at the start of `bytes`, of a layer whose blocks hold elements of type
+    /// `elem`, and the bytes it took.
+    pub(crate) fn get_any(elem: Option<TypeId>, bytes: &[u8]) -> (Value, usize) {
+        if bytes[0] == ENCODED {
+            let t = elem.expect("an encoded block belongs to a layer of blocks");
+            let (v, used) = encode::get(t, &bytes[1..]);
+            return (v, 1 + used);
+        }
+        get(bytes)
     }
 
     tagged! {

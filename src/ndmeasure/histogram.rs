@@ -759,6 +759,69 @@ fn quantiles<T: Measurable>(x: &Array<T>, q: Vec<f64>) -> Result<Array<f64>> {
     spread(values, nq)
 }
 
+#[cfg(feature = "mpi")]
+mod wire {
+    use std::sync::Arc;
+
+    use super::{Bins, Counted, Extent, OtsuBins, Ranks, Runs};
+    use crate::dist::encode::{Encode, encode_fields, register};
+
+    encode_fields!(Extent { n, nan, min, max });
+    encode_fields!(Bins { first, last, n });
+    encode_fields!(Counted<S> { spec, counts });
+    encode_fields!(Ranks {
+        n,
+        nan,
+        bins,
+        q,
+        wanted,
+        collector
+    });
+    encode_fields!(Runs { ranks, runs });
+
+    impl Encode for OtsuBins {
+        fn encode(&self, out: &mut Vec<u8>) {
+            match self {
+                OtsuBins::Constant => 0u8.encode(out),
+                OtsuBins::Integers { min, len } => {
+                    1u8.encode(out);
+                    (*min, *len).encode(out);
+                }
+                OtsuBins::Equal(bins) => {
+                    2u8.encode(out);
+                    bins.encode(out);
+                }
+            }
+        }
+        fn decode(bytes: &mut &[u8]) -> Self {
+            match u8::decode(bytes) {
+                0 => OtsuBins::Constant,
+                1 => {
+                    let (min, len) = Encode::decode(bytes);
+                    OtsuBins::Integers { min, len }
+                }
+                _ => OtsuBins::Equal(Bins::decode(bytes)),
+            }
+        }
+    }
+
+    /// The extents, bin specifications, counts and quantile runs that the histogram passes
+    /// hand between blocks.
+    pub(in crate::ndmeasure) fn register_wire() {
+        register::<Extent>();
+        register::<Arc<Bins>>();
+        register::<Arc<(Extent, Bins)>>();
+        register::<Arc<(f64, OtsuBins)>>();
+        register::<Counted<Bins>>();
+        register::<Counted<(Extent, Bins)>>();
+        register::<Counted<(f64, OtsuBins)>>();
+        register::<Arc<Ranks>>();
+        register::<Runs>();
+    }
+}
+#[cfg(feature = "mpi")]
+pub(super) use wire::register_wire;
+
 /// How Otsu's method bins an image, as scikit-image's `histogram`: an integer image by each
 /// value from its least to its greatest, any other in equal bins over its range.
 #[derive(Debug, Default)]

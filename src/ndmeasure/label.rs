@@ -167,17 +167,20 @@ pub fn label_with_structure(
             ArrayD::from_elem(IxDyn(&vec![1; idx.len()]), Arc::new(labelled))
         })?;
     let all: Vec<usize> = (0..ndim).collect();
-    let table = blocks.reduction(
+    // Only the summaries are gathered: on a cluster they are all that crosses ranks (the
+    // runs stay on the rank that labelled the block), and the table goes back to every rank.
+    let summaries = blocks.map(|b| b.summary.clone());
+    let table = summaries.reduction(
         &all,
         false,
         4,
         |b, _, _| {
-            let s: Vec<Arc<BlockLabels>> = b.iter().cloned().collect();
+            let s: Vec<Arc<Summary>> = b.iter().cloned().collect();
             ArrayD::from_elem(IxDyn(&vec![1; b.ndim()]), s)
         },
-        |a: &Vec<Arc<BlockLabels>>, b: &Vec<Arc<BlockLabels>>| a.iter().chain(b).cloned().collect(),
-        move |s: &Vec<Arc<BlockLabels>>| {
-            let summaries: Vec<&Summary> = s.iter().map(|b| &b.summary).collect();
+        |a: &Vec<Arc<Summary>>, b: &Vec<Arc<Summary>>| a.iter().chain(b).cloned().collect(),
+        move |s: &Vec<Arc<Summary>>| {
+            let summaries: Vec<&Summary> = s.iter().map(|b| &**b).collect();
             resolve(&summaries, &offsets, &grid_layout).map(Arc::new)
         },
     )?;
@@ -211,7 +214,7 @@ struct BlockLabels {
     row_starts: Vec<usize>,
     /// Each provisional label's local label, `1..=k` by first cell (index 0: the background).
     local: Vec<u32>,
-    summary: Summary,
+    summary: Arc<Summary>,
 }
 
 impl BlockLabels {
@@ -428,11 +431,11 @@ fn label_block(
         runs,
         row_starts,
         local,
-        summary: Summary {
+        summary: Arc::new(Summary {
             block,
             first,
             faces,
-        },
+        }),
     }
 }
 
@@ -736,6 +739,23 @@ struct Table {
     /// By block index: each local label's final label.
     blocks: Vec<Vec<u32>>,
     objects: usize,
+}
+
+#[cfg(feature = "mpi")]
+crate::dist::encode::encode_fields!(Summary {
+    block,
+    first,
+    faces
+});
+#[cfg(feature = "mpi")]
+crate::dist::encode::encode_fields!(Table { blocks, objects });
+
+/// Lets the values that labelling hands between blocks cross ranks: the summaries, gathered
+/// where the table is made, and the table, read by every block.
+#[cfg(feature = "mpi")]
+pub(super) fn register_wire() {
+    crate::dist::encode::register::<Vec<Arc<Summary>>>();
+    crate::dist::encode::register::<Arc<Table>>();
 }
 
 /// Joins the local labels that touch across block edges (`offsets` apart, in blocks of

@@ -140,6 +140,29 @@ struct Stats<T> {
     weighted: Vec<f64>,
 }
 
+#[cfg(feature = "mpi")]
+crate::dist::encode::encode_fields!(Stats<T> { n, mean, m2, sum, min, max, weighted });
+
+/// Lets the states that ndmeasure's passes hand from block to block cross ranks, so that on a
+/// cluster each rank works on its own blocks and sends the states (`dist::encode`). Called by
+/// `Cluster::init`.
+#[cfg(feature = "mpi")]
+pub(crate) fn register_wire() {
+    use crate::dist::encode::register;
+    label::register_wire();
+    histogram::register_wire();
+    macro_rules! each {
+        ($($n:ty),*) => {$(
+            // Per-label statistics; unique values, bincounts and labels touching the border;
+            // per-label values (labeled_comprehension).
+            register::<Vec<Stats<$n>>>();
+            register::<Vec<$n>>();
+            register::<Vec<Vec<$n>>>();
+        )*};
+    }
+    each!(f64, f32, i64, i32, i16, i8, u64, u32, u16, u8, usize, isize);
+}
+
 /// One [`Stats`] per slot, for the whole array once reduced.
 type Partials<T> = Array<Vec<Stats<T>>>;
 
