@@ -340,6 +340,14 @@ impl<T: Element> Array<T> {
     /// Each final block is written straight into the result as soon as it is ready, and every
     /// intermediate block is freed once its last reader has run.
     ///
+    /// On a cluster's scheduler (`dist::Cluster::scheduler`, feature `mpi`) each rank runs its
+    /// share of the tasks, and then every rank receives the blocks the others computed, so that
+    /// each returns the whole result. That costs each rank the memory of the whole array and
+    /// the transfer of `(ranks - 1) / ranks` of it (on one 2-core machine, 24–35 ms for a
+    /// 64 MiB half). When the next step does not need the whole array in every process, keep
+    /// the blocks where they were made with [`Array::persist_with`], or write them with
+    /// `to_zarr_with`: only what later tasks read then moves.
+    ///
     /// # Errors
     ///
     /// As [`Array::compute`].
