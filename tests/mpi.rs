@@ -588,6 +588,42 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
         Err(Error::Mpi { message }) if message.contains("cannot cross ranks") => {}
         other => return Err(format!("strings gave {other:?}")),
     }
+    // Edges of the geometry: a zero-length axis, one block for all ranks, fewer blocks than
+    // ranks; the states that cross (labels' summaries and table, per-label statistics,
+    // moments) and the errors of an empty reduction, the same as one process's.
+    for (shape, chunks) in [
+        ([0usize, 5], [3usize, 2]),
+        ([7, 5], [7, 5]),
+        ([7, 5], [4, 5]),
+        ([9, 1], [1, 1]),
+    ] {
+        let what = |op: &str| format!("{op} of {shape:?} in {chunks:?}");
+        let x = Array::<f64>::random(&shape, chunks, 5).map_err(e)?;
+        let (l, n) =
+            ndmeasure::label(&x.map(|v| v > 0.4), ndmeasure::Connectivity::Face).map_err(e)?;
+        same_bits(
+            &what("label"),
+            &l.compute_with(&s).map_err(e)?,
+            &l.compute_with(&one).map_err(e)?,
+            |&v| u64::from(v),
+        )?;
+        let n = n.compute_scalar_with(&s).map_err(e)?;
+        let index: Vec<u32> = (0..=n as u32 + 1).collect();
+        check(
+            &what("ndmeasure::mean"),
+            &ndmeasure::mean(&x, &l, &index).map_err(e)?,
+            &s,
+            &one,
+        )?;
+        for (op, r) in [("var", x.var(0.0)), ("max", x.max())] {
+            match (r.compute_with(&s), r.compute_with(&one)) {
+                (Ok(a), Ok(b)) => same_bits(&what(op), &a, &b, |v| v.to_bits())?,
+                // The same error, named with the rank where it arose.
+                (Err(a), Err(b)) if a.to_string().ends_with(&b.to_string()) => {}
+                (a, b) => return Err(format!("{}: {a:?}, one process {b:?}", what(op))),
+            }
+        }
+    }
     // The last collective: every rank is done with the store.
     check("last", &(&x - 1.0), &s, &one)?;
     if rank == 0 {
