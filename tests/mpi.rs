@@ -287,6 +287,18 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
                 .map_err(e)?
                 .map(|c| c as f64),
         ),
+        (
+            "bincount",
+            // Each bin's count weighed by its place: a checksum of the whole count vector.
+            ndmeasure::bincount(&counted.map(|v| (v * 10.0) as u32), 0)
+                .map_err(e)?
+                .map(|c| {
+                    c.iter()
+                        .enumerate()
+                        .map(|(i, &n)| (i as u64 + 1) * n)
+                        .sum::<u64>() as f64
+                }),
+        ),
     ];
     for (name, r) in passes {
         calls.store(0, Ordering::Relaxed);

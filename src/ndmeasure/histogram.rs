@@ -763,7 +763,7 @@ fn quantiles<T: Measurable>(x: &Array<T>, q: Vec<f64>) -> Result<Array<f64>> {
 mod wire {
     use std::sync::Arc;
 
-    use super::{Bins, Counted, Extent, OtsuBins, Ranks, Runs};
+    use super::{Bins, Counted, Extent, OtsuBins, Ranks, Runs, Tally};
     use crate::dist::encode::{Encode, encode_fields, register};
 
     encode_fields!(Extent { n, nan, min, max });
@@ -778,6 +778,7 @@ mod wire {
         collector
     });
     encode_fields!(Runs { ranks, runs });
+    encode_fields!(Tally { counts, bad });
 
     impl Encode for OtsuBins {
         fn encode(&self, out: &mut Vec<u8>) {
@@ -805,8 +806,8 @@ mod wire {
         }
     }
 
-    /// The extents, bin specifications, counts and quantile runs that the histogram passes
-    /// hand between blocks.
+    /// The extents, bin specifications, counts (bincount's with its first bad value) and
+    /// quantile runs that the histogram passes hand between blocks.
     pub(in crate::ndmeasure) fn register_wire() {
         register::<Extent>();
         register::<Arc<Bins>>();
@@ -817,6 +818,7 @@ mod wire {
         register::<Counted<(f64, OtsuBins)>>();
         register::<Arc<Ranks>>();
         register::<Runs>();
+        register::<Tally>();
     }
 }
 #[cfg(feature = "mpi")]
