@@ -17,6 +17,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 
 use ndarray::{ArrayD, IxDyn};
 
+use super::wire::Bytes;
 use crate::expr::block::{Element, block_of, owned};
 use crate::scheduler::Value;
 
@@ -35,48 +36,23 @@ fn take<'b>(bytes: &mut &'b [u8], n: usize) -> &'b [u8] {
     head
 }
 
-macro_rules! encode_number {
+/// Numbers and `bool` in their wire form (`wire::Bytes`: little-endian, `usize` and `isize` as
+/// 64 bits whatever each rank's pointer width), the same as in blocks of numbers.
+macro_rules! encode_as_bytes {
     ($($t:ty),*) => {$(
         impl Encode for $t {
             fn encode(&self, out: &mut Vec<u8>) {
-                out.extend_from_slice(&self.to_le_bytes());
+                Bytes::put(self, out);
             }
             fn decode(bytes: &mut &[u8]) -> Self {
-                let n = std::mem::size_of::<$t>();
-                <$t>::from_le_bytes(take(bytes, n).try_into().expect("one number's bytes"))
+                <$t as Bytes>::get(take(bytes, <$t as Bytes>::WIDTH))
             }
         }
     )*};
 }
-encode_number!(f64, f32, i64, i32, i16, i8, u64, u32, u16, u8);
-
-// `usize` and `isize` travel as 64 bits, whatever each rank's pointer width.
-impl Encode for usize {
-    fn encode(&self, out: &mut Vec<u8>) {
-        (*self as u64).encode(out);
-    }
-    fn decode(bytes: &mut &[u8]) -> Self {
-        u64::decode(bytes) as usize
-    }
-}
-
-impl Encode for isize {
-    fn encode(&self, out: &mut Vec<u8>) {
-        (*self as i64).encode(out);
-    }
-    fn decode(bytes: &mut &[u8]) -> Self {
-        i64::decode(bytes) as isize
-    }
-}
-
-impl Encode for bool {
-    fn encode(&self, out: &mut Vec<u8>) {
-        out.push(u8::from(*self));
-    }
-    fn decode(bytes: &mut &[u8]) -> Self {
-        take(bytes, 1)[0] != 0
-    }
-}
+encode_as_bytes!(
+    f64, f32, i64, i32, i16, i8, u64, u32, u16, u8, usize, isize, bool
+);
 
 impl Encode for String {
     fn encode(&self, out: &mut Vec<u8>) {

@@ -44,7 +44,7 @@ macro_rules! for_wire_type {
 }
 
 /// Little-endian bytes of numbers and `bool`.
-trait Bytes: Sized {
+pub(super) trait Bytes: Sized {
     /// Bytes per element.
     const WIDTH: usize;
     /// Writes the element's bytes into `dst`, `WIDTH` long.
