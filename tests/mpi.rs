@@ -232,6 +232,8 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
     // The states ndmeasure hands between blocks (labelled blocks' summaries and the table of
     // final labels, per-label statistics, histograms, quantile runs) cross ranks too: each
     // rank works only on its own blocks, as many times as one process works on each block.
+    // `counted` is `x` through a `map_blocks` that counts its calls; `mine`, the blocks this
+    // rank owns.
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = calls.clone();
     let counted = x.map_blocks(move |b| {
@@ -356,15 +358,7 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
     )?;
     // The partial states of the built-in reductions cross ranks: each block's chunk step runs
     // once, on the rank that owns the block, and a combine step reads the other ranks'
-    // partials, never making them again from their blocks.
-    let calls = Arc::new(AtomicUsize::new(0));
-    let counter = calls.clone();
-    let counted = x.map_blocks(move |b| {
-        counter.fetch_add(1, Ordering::Relaxed);
-        b.to_owned()
-    });
-    let blocks = x.num_blocks();
-    let mine = (0..blocks).filter(|b| b * size / blocks == rank).count();
+    // partials, never making them again from their blocks (`counted` and `mine` as above).
     let reductions = [
         ("min", counted.min()),
         ("max_axis", counted.max_axis(Axis(0)).map_err(e)?),
