@@ -96,7 +96,7 @@ pub struct Profile {
 pub struct RankTraffic {
     /// The rank.
     pub rank: usize,
-    /// Bytes it sent to other ranks (blocks handed over between stages).
+    /// Bytes it sent to other ranks (blocks handed to the ranks that read them).
     pub bytes: u64,
     /// Blocks (or block windows) it sent, one per block and destination.
     pub blocks: u64,

@@ -2,7 +2,7 @@
 //!
 //! Every rank runs the same program (SPMD), builds the same graph, and calls `compute_with` on
 //! its [`Cluster::scheduler`]. Every rank lowers the whole graph and places every task the same
-//! way (`stages.rs`), so each knows, without asking, what every rank runs and which blocks
+//! way (`flow.rs`), so each knows, without asking, what every rank runs and which blocks
 //! must move:
 //!
 //! ```text
@@ -10,8 +10,9 @@
 //!   rank     0       | 1       | 2             so neighbours mostly share a rank
 //!
 //!   1. fingerprint of the graph, gathered; a mismatch is an Err on every rank
-//!   2. stage 0 on every rank's pool -> outcome gathered -> blocks handed over (all-to-all)
-//!      stage 1 ...                      (an error anywhere is an Err on every rank here)
+//!   2. every rank runs its tasks on its pool; each block another rank reads is sent the
+//!      moment it is made, and a task starts as soon as its inputs, local or sent, are in
+//!      (a failure on any rank stops every rank; then all agree on the outcome)
 //!   3. the result blocks gathered, so that every rank returns the whole result
 //! ```
 //!
@@ -34,7 +35,7 @@
 #![forbid(unsafe_code)]
 
 pub(crate) mod encode;
-mod stages;
+mod flow;
 mod wire;
 
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -199,7 +200,7 @@ impl Cluster {
 }
 
 /// What one rank sent to the others during its scheduler's last compute, in blocks handed
-/// over between stages (the final gather of the result, which every rank receives whole, is not
+/// to the ranks that read them (the final gather of the result, which every rank receives whole, is not
 /// counted).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CommStats {
@@ -269,7 +270,7 @@ pub(crate) fn compute<T: Element>(
     let width = wire::width::<T>().expect("checked");
     let (rank, size) = (ranks.rank, ranks.size);
 
-    // 2. This rank's share of the tasks, in stages, handing blocks over between them. An
+    // 2. This rank's share of the tasks, handing blocks to their readers as they are made. An
     //    error on any rank is an error on every rank (`OnRank`).
     let chunks = array.node().chunks().clone();
     let blocks = chunks.num_blocks();
@@ -380,7 +381,7 @@ pub(crate) fn persist<T: Element>(
     }))
 }
 
-/// Places `graph` on the ranks and runs this rank's share of it in stages (see `stages.rs`),
+/// Places `graph` on the ranks and runs this rank's share of it (see `flow.rs`),
 /// keeping what it sent for [`Scheduler::comm_stats`]; the rank that computed each block of
 /// the result (the root layer, the graph's last).
 fn run_across(
@@ -389,7 +390,7 @@ fn run_across(
     ranks: &Ranks,
     world: &SimpleCommunicator,
 ) -> Result<Vec<usize>> {
-    let placement = stages::Placement::new(&graph, ranks.size);
+    let placement = flow::Placement::new(&graph, ranks.size);
     let root_layer = graph.layers.len() as u32 - 1;
     let mut owners = Vec::new();
     for (t, &(l, b)) in graph.keys.iter().enumerate() {
@@ -398,7 +399,7 @@ fn run_across(
             owners[b] = placement.owner[t] as usize;
         }
     }
-    let sent = stages::run(graph, &placement, scheduler, world, ranks.rank)?;
+    let sent = flow::run(graph, &placement, scheduler, world, ranks.rank)?;
     *ranks.sent.lock().unwrap_or_else(|e| e.into_inner()) = (sent.bytes, sent.blocks);
     Ok(owners)
 }
@@ -518,7 +519,8 @@ fn gather_bytes(world: &SimpleCommunicator, bytes: &[u8], size: usize) -> Gather
     for &n in &lens {
         starts.push(starts[starts.len() - 1] + n);
     }
-    // One spare byte: never empty (see `stages::exchange`).
+    // One spare byte: never empty (two empty buffers share one dangling address, which MPI
+    // takes for an in-place gather).
     let mut all = vec![0u8; starts[size] + 1];
     let round_len = round_len(size);
     let rounds = lens

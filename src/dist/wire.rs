@@ -274,7 +274,8 @@ pub(super) fn decode_view<T: Element>(bytes: &[u8], mut view: ArrayViewMutD<'_, 
     at
 }
 
-/// The tag of the messages of [`exchange_regions`] (the stages use collectives only).
+/// The tag of the messages of [`exchange_regions`] (after a compute's own messages, whose tags
+/// are `flow.rs`'s).
 const REGION_TAG: i32 = 17;
 
 /// Fills `out` on every rank from the ranks that computed it: each `(owner, range)` of
@@ -407,7 +408,7 @@ mod tests {
 }
 
 /// Blocks on the wire: `[type tag][rank][each axis length as u64][elements]`, for the blocks a
-/// rank hands to another between stages.
+/// rank hands to another.
 pub(super) mod blocks {
     use std::any::TypeId;
 

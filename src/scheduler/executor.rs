@@ -33,8 +33,11 @@ pub(super) struct Exec<'a> {
     /// Tasks run, counted per worker and added up when each stops.
     ran: AtomicUsize,
     /// Where this graph's layers start in the recording's list (several graphs may share
-    /// one recording: the stages of a distributed compute).
+    /// one recording).
     layer_base: u32,
+    /// Tasks whose values come from outside while the graph runs ([`Feed::supply`]) instead
+    /// of being run here; empty when none do.
+    external: Vec<bool>,
 }
 
 /// What one worker keeps while it runs tasks: its index, the end of its last task (the start of
@@ -85,6 +88,7 @@ impl<'a> Exec<'a> {
         recording: Option<Arc<Recording>>,
         budget: Option<Budget>,
         layer_base: u32,
+        external: &[TaskId],
     ) -> Self {
         let n = graph.len();
         let mut counts = vec![0u32; n + 1];
@@ -137,13 +141,21 @@ impl<'a> Exec<'a> {
             budget,
             ran: AtomicUsize::new(0),
             layer_base,
+            external: if external.is_empty() {
+                Vec::new()
+            } else {
+                let mut marked = vec![false; n];
+                external.iter().for_each(|&t| marked[t as usize] = true);
+                marked
+            },
         }
     }
 
-    /// Tasks with no dependencies, in the order they were added.
+    /// Tasks with no dependencies that run here, in the order they were added.
     pub(super) fn roots(&self) -> Vec<TaskId> {
         (0..self.keys.len() as TaskId)
             .filter(|&t| self.dep_start[t as usize] == self.dep_start[t as usize + 1])
+            .filter(|&t| !self.external.get(t as usize).is_some_and(|&e| e))
             .collect()
     }
 
@@ -178,7 +190,8 @@ impl<'a> Exec<'a> {
 
     /// Hands a worker's records over to the recording.
     fn flush(&self, local: Local) {
-        self.ran.fetch_add(local.ran, Ordering::Relaxed);
+        // Release: a driver that sees every task counted sees what they did (`Feed::finished`).
+        self.ran.fetch_add(local.ran, Ordering::Release);
         if let Some(r) = &self.recording {
             lock(&r.logs).push((local.worker, local.log));
         }
@@ -417,6 +430,35 @@ impl<'a> Exec<'a> {
     /// running other jobs; since no job waits on anything but its own nested computations, a
     /// compute nested in a task, on any pool, cannot deadlock (see the README's "Nesting").
     pub(super) fn run_parallel(&self, threads: usize) {
+        let work = self.work(threads);
+        rayon::scope(|s| self.spawn_workers(s, &work));
+    }
+
+    /// Runs every task on up to `threads` workers of `pool`, as [`Exec::run_parallel`] does,
+    /// while `drive` runs on the calling thread and supplies the external tasks' values through
+    /// the [`Feed`] it gets; returns what `drive` returns, once it has and every worker has
+    /// stopped.
+    #[cfg(feature = "mpi")]
+    pub(super) fn run_fed<R>(
+        &self,
+        pool: &rayon::ThreadPool,
+        drive: impl FnOnce(&Feed<'_, '_, 'a>) -> R,
+    ) -> R {
+        let work = self.work(pool.current_num_threads());
+        // The calling thread drives (and may wait for arrivals) outside the pool, so that it
+        // never takes a worker's place.
+        pool.in_place_scope(|s| {
+            self.spawn_workers(s, &work);
+            drive(&Feed {
+                exec: self,
+                work: &work,
+                scope: s,
+            })
+        })
+    }
+
+    /// The work queue of a parallel run on `threads` workers.
+    fn work(&self, threads: usize) -> Work {
         let roots = self.roots();
         // Many tiny roots are claimed in batches, so that the shared cursor is not a contended
         // cache line; a few big ones one at a time, keeping the front narrow.
@@ -425,7 +467,7 @@ impl<'a> Exec<'a> {
         } else {
             (roots.len() / (threads * 256)).clamp(1, 256)
         };
-        let work = Work {
+        Work {
             roots,
             batch,
             next_root: AtomicUsize::new(0),
@@ -433,8 +475,18 @@ impl<'a> Exec<'a> {
             ready_len: AtomicUsize::new(0),
             active: AtomicUsize::new(0),
             threads,
-        };
-        rayon::scope(|s| self.spawn_workers(s, &work));
+        }
+    }
+
+    /// Makes `t` ready to run, starting a worker for it if fewer than all are in.
+    fn ready<'s>(&'s self, s: &rayon::Scope<'s>, work: &'s Work, t: TaskId) {
+        let mut ready = lock(&work.ready);
+        ready.push(t);
+        work.ready_len.store(ready.len(), Ordering::SeqCst);
+        drop(ready);
+        if work.active.load(Ordering::SeqCst) < work.threads {
+            self.spawn_workers(s, work);
+        }
     }
 
     /// Starts workers until `threads` are in.
@@ -467,15 +519,7 @@ impl<'a> Exec<'a> {
 
     /// Runs tasks until nothing is ready and no root is left to start.
     fn worker_loop<'s>(&'s self, s: &rayon::Scope<'s>, work: &'s Work, local: &mut Local) {
-        let mut push = |r: TaskId| {
-            let mut ready = lock(&work.ready);
-            ready.push(r);
-            work.ready_len.store(ready.len(), Ordering::SeqCst);
-            drop(ready);
-            if work.active.load(Ordering::SeqCst) < work.threads {
-                self.spawn_workers(s, work);
-            }
-        };
+        let mut push = |r: TaskId| self.ready(s, work, r);
         loop {
             if self.failed.load(Ordering::Relaxed) {
                 return;
@@ -532,6 +576,60 @@ impl Exec<'_> {
                 Err(_) => b.unreserve(root),
             }
         }
+    }
+}
+
+/// A run in progress whose external tasks' values arrive from outside (see
+/// [`Exec::run_fed`]).
+#[cfg(feature = "mpi")]
+pub(crate) struct Feed<'r, 's, 'a> {
+    exec: &'s Exec<'a>,
+    work: &'s Work,
+    scope: &'r rayon::Scope<'s>,
+}
+
+#[cfg(feature = "mpi")]
+impl Feed<'_, '_, '_> {
+    /// Gives external task `t` its value: the tasks that read it run once their other inputs
+    /// are in too.
+    pub(crate) fn supply(&self, t: TaskId, value: Value) {
+        let exec = self.exec;
+        debug_assert!(
+            exec.external[t as usize],
+            "only external tasks are supplied"
+        );
+        exec.keep(t as usize, Some(value));
+        let t = t as usize;
+        for &r in
+            &exec.dependents[exec.dependent_start[t] as usize..exec.dependent_start[t + 1] as usize]
+        {
+            if exec.waiting[r as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
+                exec.ready(self.scope, self.work, r);
+            }
+        }
+        exec.ran.fetch_add(1, Ordering::Release);
+    }
+
+    /// Whether every task has run or been supplied: then every value a task handed anywhere
+    /// has been handed.
+    pub(crate) fn finished(&self) -> bool {
+        self.exec.ran.load(Ordering::Acquire) == self.exec.keys.len()
+    }
+
+    /// Whether no worker is in: nothing can run until a value is supplied (or memory is
+    /// freed).
+    pub(crate) fn idle(&self) -> bool {
+        self.work.active.load(Ordering::SeqCst) == 0
+    }
+
+    /// Whether the run has failed (a task's error, or [`Feed::cancel`]).
+    pub(crate) fn failed(&self) -> bool {
+        self.exec.failed.load(Ordering::Acquire)
+    }
+
+    /// Stops the run with `e`, unless it already failed: tasks not yet started are skipped.
+    pub(crate) fn cancel(&self, e: Error) {
+        self.exec.fail(e);
     }
 }
 

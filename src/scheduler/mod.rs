@@ -32,6 +32,8 @@ pub(crate) use alloc::{advise_huge_pages, block_with_capacity, filled_block};
 pub(crate) use budget::{Projection, TaskBytes};
 pub use delayed::{Delayed, Graph, Inputs, TaskRef};
 use executor::Exec;
+#[cfg(feature = "mpi")]
+pub(crate) use executor::Feed;
 pub use observe::{Callback, TaskInfo};
 pub(crate) use observe::{LayerName, RawRecord, Recording};
 pub(crate) use task::{TaskGraph, TaskId, Value};
@@ -272,6 +274,45 @@ impl Scheduler {
     pub(crate) fn execute<'a>(&self, graph: TaskGraph<'a>, keep: &[TaskId]) -> Result<Vec<Value>> {
         #[cfg(feature = "tracing")]
         let _span = tracing::debug_span!("compute", tasks = graph.len()).entered();
+        let exec = self.prepare(graph, keep, &[])?;
+        match self.pool() {
+            None => exec.run_synchronous(),
+            // `install` runs in place on one of this pool's own threads, and waits by running
+            // other jobs of its pool on a thread of another pool. Either way the wait can only
+            // run executor workers, which never block: a nested compute never deadlocks.
+            Some(pool) => pool.install(|| exec.run_parallel(pool.current_num_threads())),
+        }
+        self.conclude(exec, keep)
+    }
+
+    /// Runs `graph`, whose tasks in `external` are not run here: `drive`, on the calling
+    /// thread while the pool runs the rest, supplies their values as they arrive (a rank's
+    /// blocks made on other ranks). Returns the run's outcome, once `drive` has returned and
+    /// every worker has stopped, and what `drive` returned (`None` if the run was refused
+    /// before it started, over the memory limit).
+    #[cfg(feature = "mpi")]
+    pub(crate) fn execute_fed<'a, R>(
+        &self,
+        graph: TaskGraph<'a>,
+        external: &[TaskId],
+        drive: impl FnOnce(&Feed<'_, '_, 'a>) -> R,
+    ) -> (Result<()>, Option<R>) {
+        let exec = match self.prepare(graph, &[], external) {
+            Ok(exec) => exec,
+            Err(e) => return (Err(e), None),
+        };
+        let pool = self.pool().expect("a cluster's scheduler has a pool");
+        let driven = exec.run_fed(pool, drive);
+        (self.conclude(exec, &[]).map(drop), Some(driven))
+    }
+
+    /// The state of a run of `graph`, after checking it against the memory limit.
+    fn prepare<'a>(
+        &self,
+        graph: TaskGraph<'a>,
+        keep: &[TaskId],
+        external: &[TaskId],
+    ) -> Result<Exec<'a>> {
         alloc::settle();
         // Refuse a plan with a task too big for the limit before anything runs.
         let budget = self
@@ -279,8 +320,7 @@ impl Scheduler {
             .map(|limit| budget::Budget::plan(&graph, limit))
             .transpose()?;
         self.callbacks.iter().for_each(|c| c.on_start(graph.len()));
-        // A recording may hear of several graphs (a distributed compute runs one per stage):
-        // each adds its layers after the others'.
+        // A recording may hear of several graphs: each adds its layers after the others'.
         let layer_base = match &self.recording {
             Some(r) => {
                 let mut layers = r
@@ -298,21 +338,19 @@ impl Scheduler {
             }
             None => 0,
         };
-        let exec = Exec::new(
+        Ok(Exec::new(
             graph,
             keep,
             self.callbacks.clone(),
             self.recording.clone(),
             budget,
             layer_base,
-        );
-        match self.pool() {
-            None => exec.run_synchronous(),
-            // `install` runs in place on one of this pool's own threads, and waits by running
-            // other jobs of its pool on a thread of another pool. Either way the wait can only
-            // run executor workers, which never block: a nested compute never deadlocks.
-            Some(pool) => pool.install(|| exec.run_parallel(pool.current_num_threads())),
-        }
+            external,
+        ))
+    }
+
+    /// The kept values of a run that has ended, or its error; tells the callbacks.
+    fn conclude(&self, exec: Exec<'_>, keep: &[TaskId]) -> Result<Vec<Value>> {
         let result = exec.finish(keep);
         self.callbacks
             .iter()

@@ -338,3 +338,103 @@ fn many_readers_of_one_value_race_safely() {
         );
     }
 }
+
+/// A graph of `n` external tasks and `n` roots, where reader `i` reads external `i` and root
+/// `i`: it fails unless external `i` was marked `supplied` before it ran, and records
+/// `external + root` in `out[i]`.
+#[cfg(feature = "mpi")]
+fn fed_graph(
+    n: usize,
+    supplied: &Arc<Vec<std::sync::atomic::AtomicBool>>,
+    out: &Arc<std::sync::Mutex<Vec<Option<u64>>>>,
+) -> (TaskGraph<'static>, Vec<TaskId>) {
+    let mut g = TaskGraph::new();
+    let external = g.add_layer(
+        "arrives",
+        vec![n],
+        Work::Shared(Box::new(|_, _| panic!("external tasks are never run"))),
+    );
+    let root = g.add_layer(
+        "root",
+        vec![n],
+        Work::Shared(Box::new(|i, _| Ok(Some(Arc::new(i as u64 * 100) as Value)))),
+    );
+    let (supplied, out) = (supplied.clone(), out.clone());
+    let reader = g.add_layer(
+        "read",
+        vec![n],
+        Work::Shared(Box::new(move |i, inputs| {
+            if !supplied[i].load(Ordering::SeqCst) {
+                return Err(Error::ZeroChunk { axis: i, len: 0 });
+            }
+            let sum: u64 = inputs
+                .iter()
+                .map(|v| *v.downcast_ref::<u64>().unwrap())
+                .sum();
+            out.lock().unwrap()[i] = Some(sum);
+            Ok(None)
+        })),
+    );
+    let ext: Vec<TaskId> = (0..n).map(|i| g.add_task(external, i, [])).collect();
+    for (i, &e) in ext.iter().enumerate() {
+        let r = g.add_task(root, i, []);
+        g.add_task(reader, i, [e, r]);
+    }
+    (g, ext)
+}
+
+#[cfg(feature = "mpi")]
+#[test]
+fn fed_runs_wait_for_supplied_values_and_stop_when_cancelled() {
+    use std::sync::atomic::AtomicBool;
+    with_watchdog(|| {
+        for threads in [1, 2, 8] {
+            let alive = Arc::new(AtomicBool::new(true));
+            let s = Scheduler::on_ranks(threads, 0, 1, alive).unwrap();
+            let n = 16;
+            let supplied = Arc::new((0..n).map(|_| AtomicBool::new(false)).collect::<Vec<_>>());
+            let out = Arc::new(std::sync::Mutex::new(vec![None; n]));
+
+            // Supplied in reverse, each after the workers have run out of work: every reader
+            // runs once its value is in, not before, and the run ends with the last.
+            let (g, ext) = fed_graph(n, &supplied, &out);
+            let (result, driven) = s.execute_fed(g, &ext, |feed| {
+                for i in (0..n).rev() {
+                    while !feed.idle() {
+                        std::thread::yield_now();
+                    }
+                    assert!(!feed.finished(), "finished with {} values to come", i + 1);
+                    supplied[i].store(true, Ordering::SeqCst);
+                    feed.supply(ext[i], Arc::new(i as u64) as Value);
+                }
+                while !feed.finished() {
+                    std::thread::yield_now();
+                }
+                assert!(!feed.failed());
+            });
+            assert_eq!(result, Ok(()));
+            assert!(driven.is_some());
+            let expected: Vec<Option<u64>> = (0..n as u64).map(|i| Some(i * 101)).collect();
+            assert_eq!(*out.lock().unwrap(), expected, "{threads} threads");
+
+            // Cancelled after half: the readers still waiting never run, and the run's error
+            // is the cancellation's.
+            let supplied = Arc::new((0..n).map(|_| AtomicBool::new(false)).collect::<Vec<_>>());
+            let out = Arc::new(std::sync::Mutex::new(vec![None; n]));
+            let (g, ext) = fed_graph(n, &supplied, &out);
+            let stop = Error::Mpi {
+                message: "rank 1 failed".into(),
+            };
+            let (result, _) = s.execute_fed(g, &ext, |feed| {
+                for i in 0..n / 2 {
+                    supplied[i].store(true, Ordering::SeqCst);
+                    feed.supply(ext[i], Arc::new(i as u64) as Value);
+                }
+                feed.cancel(stop.clone());
+                assert!(feed.failed() && !feed.finished());
+            });
+            assert_eq!(result, Err(stop));
+            assert!(out.lock().unwrap()[n / 2..].iter().all(Option::is_none));
+        }
+    });
+}
