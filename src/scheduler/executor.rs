@@ -38,6 +38,9 @@ pub(super) struct Exec<'a> {
     /// Tasks whose values come from outside while the graph runs ([`Feed::supply`]) instead
     /// of being run here; empty when none do.
     external: Vec<bool>,
+    /// Called when the last worker in leaves (nothing to run, or the run failed), for whoever
+    /// supplies the external tasks' values and waits meanwhile.
+    on_idle: Option<Box<dyn Fn() + Send + Sync + 'a>>,
 }
 
 /// What one worker keeps while it runs tasks: its index, the end of its last task (the start of
@@ -148,6 +151,7 @@ impl<'a> Exec<'a> {
                 external.iter().for_each(|&t| marked[t as usize] = true);
                 marked
             },
+            on_idle: None,
         }
     }
 
@@ -438,19 +442,24 @@ impl<'a> Exec<'a> {
     /// while `drive` runs on the calling thread and supplies the external tasks' values through
     /// the [`Feed`] it gets; returns what `drive` returns, once it has and every worker has
     /// stopped.
+    /// `on_idle` is called each time the last worker in leaves, so that `drive` need not poll
+    /// for it.
     #[cfg(feature = "mpi")]
     pub(super) fn run_fed<R>(
-        &self,
+        &mut self,
         pool: &rayon::ThreadPool,
+        on_idle: Box<dyn Fn() + Send + Sync + 'a>,
         drive: impl FnOnce(&Feed<'_, '_, 'a>) -> R,
     ) -> R {
-        let work = self.work(pool.current_num_threads());
+        self.on_idle = Some(on_idle);
+        let this = &*self;
+        let work = this.work(pool.current_num_threads());
         // The calling thread drives (and may wait for arrivals) outside the pool, so that it
         // never takes a worker's place.
         pool.in_place_scope(|s| {
-            self.spawn_workers(s, &work);
+            this.spawn_workers(s, &work);
             drive(&Feed {
-                exec: self,
+                exec: this,
                 work: &work,
                 scope: s,
             })
@@ -502,7 +511,11 @@ impl<'a> Exec<'a> {
             self.worker_loop(s, work, &mut local);
             // Leave, then look again: a task pushed after this worker last looked, by a worker
             // that saw it still in (so started nobody), must not be left behind.
-            work.active.fetch_sub(1, Ordering::SeqCst);
+            if work.active.fetch_sub(1, Ordering::SeqCst) == 1
+                && let Some(idle) = &self.on_idle
+            {
+                idle();
+            }
             // Under a memory budget, work left while tasks run waits for them to free memory;
             // the workers running them look again when they end.
             let waiting_for_memory = self.budget.as_ref().is_some_and(|b| !b.idle());

@@ -287,7 +287,7 @@ impl Scheduler {
 
     /// Runs `graph`, whose tasks in `external` are not run here: `drive`, on the calling
     /// thread while the pool runs the rest, supplies their values as they arrive (a rank's
-    /// blocks made on other ranks). Returns the run's outcome, once `drive` has returned and
+    /// blocks made on other ranks); `on_idle` is called whenever the last busy worker leaves. Returns the run's outcome, once `drive` has returned and
     /// every worker has stopped, and what `drive` returned (`None` if the run was refused
     /// before it started, over the memory limit).
     #[cfg(feature = "mpi")]
@@ -295,14 +295,15 @@ impl Scheduler {
         &self,
         graph: TaskGraph<'a>,
         external: &[TaskId],
+        on_idle: Box<dyn Fn() + Send + Sync + 'a>,
         drive: impl FnOnce(&Feed<'_, '_, 'a>) -> R,
     ) -> (Result<()>, Option<R>) {
-        let exec = match self.prepare(graph, &[], external) {
+        let mut exec = match self.prepare(graph, &[], external) {
             Ok(exec) => exec,
             Err(e) => return (Err(e), None),
         };
         let pool = self.pool().expect("a cluster's scheduler has a pool");
-        let driven = exec.run_fed(pool, drive);
+        let driven = exec.run_fed(pool, on_idle, drive);
         (self.conclude(exec, &[]).map(drop), Some(driven))
     }
 

@@ -398,7 +398,7 @@ fn fed_runs_wait_for_supplied_values_and_stop_when_cancelled() {
             // Supplied in reverse, each after the workers have run out of work: every reader
             // runs once its value is in, not before, and the run ends with the last.
             let (g, ext) = fed_graph(n, &supplied, &out);
-            let (result, driven) = s.execute_fed(g, &ext, |feed| {
+            let (result, driven) = s.execute_fed(g, &ext, Box::new(|| {}), |feed| {
                 for i in (0..n).rev() {
                     while !feed.idle() {
                         std::thread::yield_now();
@@ -425,7 +425,7 @@ fn fed_runs_wait_for_supplied_values_and_stop_when_cancelled() {
             let stop = Error::Mpi {
                 message: "rank 1 failed".into(),
             };
-            let (result, _) = s.execute_fed(g, &ext, |feed| {
+            let (result, _) = s.execute_fed(g, &ext, Box::new(|| {}), |feed| {
                 for i in 0..n / 2 {
                     supplied[i].store(true, Ordering::SeqCst);
                     feed.supply(ext[i], Arc::new(i as u64) as Value);
