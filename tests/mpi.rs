@@ -9,8 +9,8 @@
 //! (as CI does), which makes a missing MPI a failure.
 
 use std::process::{Command, ExitCode, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chunkwise::dist::Cluster;
@@ -558,6 +558,51 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
         other => return Err(format!("a panic on rank {bad_rank} gave {other:?}")),
     }
     check("after a failure", &(&x + 1.0), &s, &one)?;
+
+    // A long task never holds up a transfer: rank 0's block 1, which rank 1 reads, is sent as
+    // soon as it is made, while rank 0's block 0 still takes a second; rank 1's reader of it
+    // runs long before that second is over. (With a barrier between stages, it waited for the
+    // slow block.)
+    if size > 1 {
+        let blocks = 2 * size; // block b on rank b / 2
+        let ids = Array::from_ndarray(
+            ndarray::Array1::from_iter((0..blocks).map(|b| b as f64)),
+            [1],
+        )
+        .map_err(e)?;
+        let slow = ids.map_blocks(|b| {
+            if b[0] == 0.0 {
+                std::thread::sleep(Duration::from_secs(1));
+            }
+            b.to_owned()
+        });
+        let started = Instant::now();
+        let read_at = Arc::new(Mutex::new(None));
+        let seen = read_at.clone();
+        let stamped = slow
+            .map_overlap(1, Boundary::Constant(0.0), move |b| {
+                // Block 2, on rank 1, reading rank 0's block 1.
+                if b[1] == 2.0 {
+                    *seen.lock().unwrap() = Some(started.elapsed());
+                }
+                b.to_owned()
+            })
+            .map_err(e)?;
+        stamped.persist_with(&s).map_err(e)?;
+        let total = started.elapsed();
+        let read = *read_at.lock().unwrap();
+        if rank == 1 {
+            match read {
+                Some(t) if t < Duration::from_millis(700) && total >= Duration::from_secs(1) => {}
+                other => {
+                    return Err(format!(
+                        "rank 1 read rank 0's fast block at {other:?} of a {total:?} compute: \
+                         the slow block held up the transfer"
+                    ));
+                }
+            }
+        }
+    }
 
     // A rank that builds a different graph: an error on every rank, no hang.
     if size > 1 {
