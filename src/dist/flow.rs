@@ -194,8 +194,8 @@ const NAP: Range<Duration> = Duration::from_micros(10)..Duration::from_micros(10
 /// MPI's queue until the workers run out of work, which wakes it ([`WAKE`]), as does a block
 /// made here to be sent. Waking more often only takes the workers' cores from them: with
 /// 250 µs, the 2-rank Gaussian of `gauss_mpi` switched contexts 117,000 times in 20 s
-/// (the stages before: 3,000) and spent 80% more time in the kernel; `heat_mpi`'s steps took
-/// 7.6 ms, 7.5 ms and 8.2 ms with 2 ms, and 7.7 ms, 7.6 ms and 6.9 ms with this, in one run.
+/// (the stages before: 3,000) and spent 86% more time in the kernel; `heat_mpi`'s steps took
+/// 8.4 ms, 7.5 ms and 8.2 ms with 2 ms, and 7.7 ms, 7.6 ms and 6.9 ms with this, in one run.
 /// Another rank's failure is heard within this.
 const BUSY_NAP: Duration = Duration::from_millis(5);
 

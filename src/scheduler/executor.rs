@@ -441,9 +441,8 @@ impl<'a> Exec<'a> {
     /// Runs every task on up to `threads` workers of `pool`, as [`Exec::run_parallel`] does,
     /// while `drive` runs on the calling thread and supplies the external tasks' values through
     /// the [`Feed`] it gets; returns what `drive` returns, once it has and every worker has
-    /// stopped.
-    /// `on_idle` is called each time the last worker in leaves, so that `drive` need not poll
-    /// for it.
+    /// stopped. `on_idle` is called each time the last worker in leaves, so that `drive` need
+    /// not poll for that.
     #[cfg(feature = "mpi")]
     pub(super) fn run_fed<R>(
         &mut self,

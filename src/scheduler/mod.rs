@@ -287,9 +287,10 @@ impl Scheduler {
 
     /// Runs `graph`, whose tasks in `external` are not run here: `drive`, on the calling
     /// thread while the pool runs the rest, supplies their values as they arrive (a rank's
-    /// blocks made on other ranks); `on_idle` is called whenever the last busy worker leaves. Returns the run's outcome, once `drive` has returned and
-    /// every worker has stopped, and what `drive` returned (`None` if the run was refused
-    /// before it started, over the memory limit).
+    /// blocks made on other ranks); `on_idle` is called whenever the last busy worker leaves.
+    /// Returns the run's outcome, once `drive` has returned and every worker has stopped, and
+    /// what `drive` returned (`None` if the run was refused before it started, over the memory
+    /// limit).
     #[cfg(feature = "mpi")]
     pub(crate) fn execute_fed<'a, R>(
         &self,
