@@ -537,16 +537,6 @@ impl Comm<'_, '_> {
 
 /// Drops the sends that have completed.
 fn retire(pending: &mut Pending<'_, '_>) {
-    let mut i = 0;
-    while i < pending.len() {
-        match pending.swap_remove(i).test() {
-            Ok(_) => {}
-            Err(request) => {
-                pending.push(request);
-                let last = pending.len() - 1;
-                pending.swap(i, last);
-                i += 1;
-            }
-        }
-    }
+    // `test` takes each request and gives back those still under way.
+    *pending = pending.drain(..).filter_map(|r| r.test().err()).collect();
 }

@@ -296,9 +296,7 @@ impl<'a> Exec<'a> {
                 return self.fail(e);
             }
             let mut next = None;
-            let readers = &self.dependents
-                [self.dependent_start[t] as usize..self.dependent_start[t + 1] as usize];
-            for &r in readers {
+            for &r in self.readers_of(t) {
                 if self.waiting[r as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
                     match next {
                         None => next = Some(r),
@@ -313,6 +311,11 @@ impl<'a> Exec<'a> {
                 _ => return,
             }
         }
+    }
+
+    /// The tasks that read task `t`.
+    fn readers_of(&self, t: usize) -> &[TaskId] {
+        &self.dependents[self.dependent_start[t] as usize..self.dependent_start[t + 1] as usize]
     }
 
     /// Whether task `t` may start now under the memory budget (always, without one); reserves
@@ -611,10 +614,7 @@ impl Feed<'_, '_, '_> {
             "only external tasks are supplied"
         );
         exec.keep(t as usize, Some(value));
-        let t = t as usize;
-        for &r in
-            &exec.dependents[exec.dependent_start[t] as usize..exec.dependent_start[t + 1] as usize]
-        {
+        for &r in exec.readers_of(t as usize) {
             if exec.waiting[r as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
                 exec.ready(self.scope, self.work, r);
             }
