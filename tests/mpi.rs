@@ -618,6 +618,37 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
         check("after a mismatch", &(&x * 3.0), &s, &one)?;
     }
 
+    // A memory limit that refuses the plan on one rank before it runs there: an error on every
+    // rank, naming that rank and the task too big, no hang; the next compute runs.
+    if size > 1 {
+        let refusing = size - 1;
+        let limited = if rank == refusing {
+            s.with_memory_limit(4 << 10)
+        } else {
+            s.clone()
+        };
+        match g.compute_with(&limited) {
+            Err(Error::OnRank { rank: r, message })
+                if r == refusing && message.contains("over the memory limit of 4096 bytes") => {}
+            other => return Err(format!("a plan refused on rank {refusing} gave {other:?}")),
+        }
+        check("after a refusal", &g, &s, &one)?;
+    }
+    // A limit every rank's run keeps to, with halos handed over between ranks while it holds
+    // blocks back: the same result, gathered and persisted. (One process runs this Gaussian in
+    // 32 KiB; a rank, which runs first what others wait for and counts an arrived halo as its
+    // whole block, needs 40 KiB on 2 or 4 ranks and 48 KiB on 3, where 32 KiB stops it with
+    // an error on every rank.)
+    let tight = s.with_memory_limit(48 << 10);
+    check("gaussian_filter under a memory limit", &g, &tight, &one)?;
+    let kept = g.persist_with(&tight).map_err(e)?;
+    same_bits(
+        "persisted under a memory limit",
+        &(&kept + 1.0).compute_with(&s).map_err(e)?,
+        &(&g + 1.0).compute_with(&one).map_err(e)?,
+        |v| v.to_bits(),
+    )?;
+
     // A store written by every rank's share, metadata once: whole and equal to one process's
     // result, read back on every rank, locally and across the ranks.
     let dir = std::path::PathBuf::from(std::env::var_os(RANK_ENV).ok_or("the launcher's dir")?);

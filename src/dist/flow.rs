@@ -46,7 +46,7 @@ use super::CommStats;
 use super::wire::blocks;
 use crate::error::{Error, Result};
 use crate::scheduler::task::{LayerFn, Work};
-use crate::scheduler::{Feed, Scheduler, TaskGraph, TaskId, Value};
+use crate::scheduler::{BytesFn, Feed, Scheduler, TaskBytes, TaskGraph, TaskId, Value};
 
 /// Where every task of a graph runs, on every rank.
 pub(super) struct Placement {
@@ -271,6 +271,18 @@ pub(super) fn run(
     for k in 0..arrivals.len() {
         part.add_task(arrived, k, []);
     }
+    // Under a memory limit, a block that arrives counts as its whole block (its part read, the
+    // halo of ghost cells, is less) from its arrival until its last reader here has run.
+    let arrivals = &arrivals;
+    let graph_ref = &graph;
+    part.layers[arrived as usize].bytes = Some(Box::new(move |k| {
+        let (l, b) = graph_ref.keys[arrivals[k] as usize];
+        let out = graph_ref.layers[l as usize]
+            .bytes
+            .as_ref()
+            .map_or(0, |f| f(b).out);
+        TaskBytes { out, scratch: 0 }
+    }));
     let mut proxies: HashMap<u32, u32> = HashMap::new();
     let order = (0..n)
         .filter(|&t| runs[t] && urgent[t])
@@ -285,7 +297,7 @@ pub(super) fn run(
             let f: &LayerFn<'_> = f;
             let sends = outbox.sends.keys().any(|&(sl, _)| sl == l);
             let outbox = &outbox;
-            part.add_layer(
+            let proxy = part.add_layer(
                 original.name.clone(),
                 original.grid.clone(),
                 Work::Shared(Box::new(move |b, inputs| {
@@ -295,7 +307,15 @@ pub(super) fn run(
                     }
                     Ok(v)
                 })),
-            )
+            );
+            // What a memory limit needs: the projected bytes, and the block shape for advice.
+            let layer = &mut part.layers[proxy as usize];
+            layer.bytes = original
+                .bytes
+                .as_ref()
+                .map(|bytes| -> BytesFn<'_> { Box::new(bytes) });
+            layer.chunk = original.chunk.clone();
+            proxy
         });
         let deps: Vec<TaskId> = graph
             .deps_of(t as TaskId)

@@ -181,6 +181,12 @@ impl Cluster {
     /// MPI's collective calls are: a rank that builds a different graph makes the compute an
     /// [`Error::GraphMismatch`] on every rank.
     ///
+    /// [`Scheduler::with_memory_limit`] on it limits each rank's share: the blocks its tasks
+    /// hold, and those handed over from other ranks (each counted as its whole block, from its
+    /// arrival until its last reader here has run). A rank runs first the tasks that others
+    /// wait for, so it may need more than one process would with the same blocks; a plan over
+    /// the limit on any rank is an error on every rank.
+    ///
     /// # Panics
     ///
     /// If the operating system refuses to start the threads.

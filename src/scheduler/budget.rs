@@ -237,6 +237,14 @@ impl Budget {
     }
 }
 
+#[cfg(feature = "mpi")]
+impl Budget {
+    /// External task `t`'s value has been supplied and is kept for its readers.
+    pub(super) fn supplied(&self, t: TaskId) {
+        self.held.fetch_add(self.out[t as usize], Ordering::SeqCst);
+    }
+}
+
 /// [`Error::OverMemoryBudget`] for the task of `key` among `layers`, with a block shape that
 /// would fit.
 pub(super) fn over_budget(

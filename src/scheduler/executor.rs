@@ -613,7 +613,12 @@ impl Feed<'_, '_, '_> {
             exec.external[t as usize],
             "only external tasks are supplied"
         );
-        exec.keep(t as usize, Some(value));
+        if exec.keep(t as usize, Some(value))
+            && let Some(b) = &exec.budget
+        {
+            // Held from now until its last reader has run, like a value made here.
+            b.supplied(t);
+        }
         for &r in exec.readers_of(t as usize) {
             if exec.waiting[r as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
                 exec.ready(self.scope, self.work, r);

@@ -29,6 +29,8 @@ pub(crate) mod task;
 use std::sync::{Arc, OnceLock};
 
 pub(crate) use alloc::{advise_huge_pages, block_with_capacity, filled_block};
+#[cfg(feature = "mpi")]
+pub(crate) use budget::BytesFn;
 pub(crate) use budget::{Projection, TaskBytes};
 pub use delayed::{Delayed, Graph, Inputs, TaskRef};
 use executor::Exec;
