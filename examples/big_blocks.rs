@@ -3,8 +3,9 @@
 //! (`persist_with`), best of three.
 //!
 //! Blocks of 32 MiB or more are fresh mappings of the allocator every time, so every page of
-//! every padded block and every filter pass is faulted in anew; chunkwise backs such blocks,
-//! and results, with huge pages (`src/scheduler/alloc.rs`). Compare with the advice off:
+//! every padded block and every filter pass is faulted in anew; chunkwise backs blocks of 4 MiB
+//! or more, and results, with huge pages (`src/scheduler/alloc.rs`). Compare with the advice
+//! off:
 //!
 //! ```sh
 //! cargo run --release --example big_blocks
