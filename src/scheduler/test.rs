@@ -383,6 +383,70 @@ fn fed_graph(
     (g, ext)
 }
 
+/// `k` external tasks of 1000 bytes each and a gate of none; reader `i` reads external `i` and
+/// the gate, with 1000 bytes of scratch, so no reader starts before the gate is supplied.
+#[cfg(feature = "mpi")]
+fn gated_graph(k: usize) -> (TaskGraph<'static>, Vec<TaskId>) {
+    let mut g = TaskGraph::new();
+    let arrives = g.add_layer(
+        "arrives",
+        vec![k + 1],
+        Work::Shared(Box::new(|_, _| panic!("external tasks are never run"))),
+    );
+    g.layers[arrives as usize].bytes = Some(Box::new(move |i| TaskBytes {
+        out: if i < k { 1000 } else { 0 },
+        scratch: 0,
+    }));
+    let read = g.add_layer("read", vec![k], Work::Shared(Box::new(|_, _| Ok(None))));
+    g.layers[read as usize].bytes = Some(Box::new(|_| TaskBytes {
+        out: 0,
+        scratch: 1000,
+    }));
+    let ext: Vec<TaskId> = (0..=k).map(|i| g.add_task(arrives, i, [])).collect();
+    for i in 0..k {
+        g.add_task(read, i, [ext[i], ext[k]]);
+    }
+    (g, ext)
+}
+
+/// Values supplied from outside count against a memory limit from their arrival until their
+/// last reader has run, like values made in the run.
+#[cfg(feature = "mpi")]
+#[test]
+fn supplied_values_count_against_the_memory_limit() {
+    use std::sync::atomic::AtomicBool;
+    with_watchdog(|| {
+        for threads in [1, 2] {
+            let alive = Arc::new(AtomicBool::new(true));
+            let s = Scheduler::on_ranks(threads, 0, 1, alive)
+                .unwrap()
+                .with_memory_limit(4500);
+            let supply_all = |k: usize| {
+                let (g, ext) = gated_graph(k);
+                s.execute_fed(g, &ext, Box::new(|| {}), |feed| {
+                    for &e in &ext {
+                        feed.supply(e, Arc::new(()) as Value);
+                    }
+                    while !feed.finished() && !feed.failed() {
+                        std::thread::yield_now();
+                    }
+                })
+                .0
+            };
+            // Four arrived values hold 4000 bytes: no reader's 1000 fits beside them.
+            match supply_all(4) {
+                Err(Error::OverMemoryBudget {
+                    held, projected, ..
+                }) => assert_eq!((held, projected), (4000, 5000), "{threads} threads"),
+                other => panic!("{threads} threads: {other:?}"),
+            }
+            // Three hold 3000: the readers run, each freeing its input's 1000 bytes (had they
+            // not been added, taking them away again would wrap `held` and stop the run).
+            assert_eq!(supply_all(3), Ok(()), "{threads} threads");
+        }
+    });
+}
+
 #[cfg(feature = "mpi")]
 #[test]
 fn fed_runs_wait_for_supplied_values_and_stop_when_cancelled() {
