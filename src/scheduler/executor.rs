@@ -508,6 +508,7 @@ impl<'a> Exec<'a> {
     }
 
     fn worker<'s>(&'s self, s: &rayon::Scope<'s>, work: &'s Work) {
+        let _unwinding = FailOnUnwind(self);
         let mut local = self.local();
         loop {
             self.worker_loop(s, work, &mut local);
@@ -560,6 +561,20 @@ impl<'a> Exec<'a> {
                 }
                 self.run(root, &mut push, local);
             }
+        }
+    }
+}
+
+/// Marks the run failed if a worker unwinds outside a task (a task's panic is caught and
+/// becomes its error; this is a fault of the executor's own), so that a caller waiting for the
+/// run to end or fail, as a cluster's communication thread does, stops waiting; the panic
+/// then reaches it when the scope ends.
+struct FailOnUnwind<'e, 'a>(&'e Exec<'a>);
+
+impl Drop for FailOnUnwind<'_, '_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.failed.store(true, Ordering::Release);
         }
     }
 }
