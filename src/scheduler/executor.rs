@@ -289,10 +289,10 @@ impl<'a> Exec<'a> {
                     }),
                 ),
             };
-            if let Some(b) = &self.budget {
-                b.finished(id, kept, released);
-            }
             if let Some(e) = failure {
+                if let Some(b) = &self.budget {
+                    b.finished(id, kept, released);
+                }
                 return self.fail(e);
             }
             let mut next = None;
@@ -304,11 +304,25 @@ impl<'a> Exec<'a> {
                     }
                 }
             }
-            match next {
-                Some(n) if self.admit(n, false) => id = n,
+            // Under a memory budget, this task's reservation is given back only once the
+            // readers it made ready are queued or admitted: a worker that found nothing
+            // running and nothing ready in between would start a root past the room kept for
+            // them, and the next reader would not fit.
+            let next = match next {
+                Some(n) if self.admit(n, false) => Some(n),
                 // Not now: another worker (or this one) runs it when memory is freed.
-                Some(n) if !self.failed.load(Ordering::Relaxed) => return spawn(n),
-                _ => return,
+                Some(n) if !self.failed.load(Ordering::Relaxed) => {
+                    spawn(n);
+                    None
+                }
+                _ => None,
+            };
+            if let Some(b) = &self.budget {
+                b.finished(id, kept, released);
+            }
+            match next {
+                Some(n) => id = n,
+                None => return,
             }
         }
     }
