@@ -289,41 +289,45 @@ impl<'a> Exec<'a> {
                     }),
                 ),
             };
-            if let Some(e) = failure {
-                if let Some(b) = &self.budget {
-                    b.finished(id, kept, released);
-                }
-                return self.fail(e);
-            }
-            let mut next = None;
-            for &r in self.readers_of(t) {
-                if self.waiting[r as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
-                    match next {
-                        None => next = Some(r),
-                        Some(_) => spawn(r),
-                    }
-                }
-            }
+            let next = match failure {
+                None => self.release_readers(t, spawn),
+                Some(_) => None,
+            };
             // Under a memory budget, this task's reservation is given back only once the
             // readers it made ready are queued or admitted: a worker that found nothing
             // running and nothing ready in between would start a root past the room kept for
             // them, and the next reader would not fit.
-            let next = match next {
-                Some(n) if self.admit(n, false) => Some(n),
-                // Not now: another worker (or this one) runs it when memory is freed.
-                Some(n) if !self.failed.load(Ordering::Relaxed) => {
-                    spawn(n);
-                    None
-                }
-                _ => None,
-            };
             if let Some(b) = &self.budget {
                 b.finished(id, kept, released);
             }
-            match next {
-                Some(n) => id = n,
-                None => return,
+            if let Some(e) = failure {
+                return self.fail(e);
             }
+            let Some(n) = next else { return };
+            id = n;
+        }
+    }
+
+    /// Counts ended task `t` out of its readers' inputs: those it made ready are queued but
+    /// one, which is admitted for this worker to run next if it fits (and queued if not).
+    fn release_readers(&self, t: usize, spawn: &mut dyn FnMut(TaskId)) -> Option<TaskId> {
+        let mut next = None;
+        for &r in self.readers_of(t) {
+            if self.waiting[r as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
+                match next {
+                    None => next = Some(r),
+                    Some(_) => spawn(r),
+                }
+            }
+        }
+        match next {
+            Some(n) if self.admit(n, false) => Some(n),
+            // Not now: another worker (or this one) runs it when memory is freed.
+            Some(n) if !self.failed.load(Ordering::Relaxed) => {
+                spawn(n);
+                None
+            }
+            _ => None,
         }
     }
 
