@@ -5,7 +5,7 @@
 //! supplies them per layer, see [`TaskBytes`]), not a measurement, so that a plan can be refused
 //! before any task runs and the executor needs no clock or allocator hooks.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::task::{Layer, TaskGraph, TaskId, block_index};
 use crate::error::{Error, Result};
@@ -127,10 +127,18 @@ pub(super) struct Budget {
     reserve: Vec<usize>,
     /// Room kept free when a new root starts, so that a task it makes ready can run.
     headroom: usize,
+    /// The bytes held now. One lock over both counts: an admission reading them apart could
+    /// see a task's reservation already given back but not yet the value it kept, and admit
+    /// past the limit.
+    counts: Mutex<Counts>,
+}
+
+#[derive(Default)]
+struct Counts {
     /// Bytes of values kept for readers.
-    held: AtomicUsize,
+    held: usize,
     /// Bytes reserved by the tasks running now.
-    in_flight: AtomicUsize,
+    in_flight: usize,
 }
 
 /// Whether a task may start now.
@@ -173,8 +181,7 @@ impl Budget {
             out: p.out,
             reserve: p.reserve,
             headroom,
-            held: AtomicUsize::new(0),
-            in_flight: AtomicUsize::new(0),
+            counts: Mutex::default(),
         })
     }
 
@@ -185,28 +192,24 @@ impl Budget {
     pub(super) fn admit(&self, t: TaskId, root: bool) -> Admit {
         let need = self.reserve[t as usize];
         let extra = if root { self.headroom } else { 0 };
-        let held = self.held.load(Ordering::SeqCst);
-        let reserved = self
-            .in_flight
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |f| {
-                (held + f + need + extra <= self.limit || f == 0).then_some(f + need)
-            });
-        match reserved {
-            Ok(0) if held + need > self.limit => {
-                self.in_flight.fetch_sub(need, Ordering::SeqCst);
-                Admit::Never {
-                    projected: held + need,
-                    held,
-                }
-            }
-            Ok(_) => Admit::Yes,
-            Err(_) => Admit::Later,
+        let mut c = self.counts();
+        if c.in_flight == 0 && c.held + need > self.limit {
+            return Admit::Never {
+                projected: c.held + need,
+                held: c.held,
+            };
+        }
+        if c.in_flight == 0 || c.held + c.in_flight + need + extra <= self.limit {
+            c.in_flight += need;
+            Admit::Yes
+        } else {
+            Admit::Later
         }
     }
 
     /// Whether any task is running.
     pub(super) fn idle(&self) -> bool {
-        self.in_flight.load(Ordering::SeqCst) == 0
+        self.counts().in_flight == 0
     }
 
     pub(super) fn limit(&self) -> usize {
@@ -215,8 +218,7 @@ impl Budget {
 
     /// Gives back the reservation of task `t`, which did not start after all.
     pub(super) fn unreserve(&self, t: TaskId) {
-        self.in_flight
-            .fetch_sub(self.reserve[t as usize], Ordering::SeqCst);
+        self.counts().in_flight -= self.reserve[t as usize];
     }
 
     /// The bytes task `t` keeps for its readers.
@@ -227,13 +229,18 @@ impl Budget {
     /// Task `t` has ended: its value is `kept` for readers or not, and it freed the inputs it
     /// was the last reader of, `released` bytes of them.
     pub(super) fn finished(&self, t: TaskId, kept: bool, released: usize) {
-        // Add before taking away, so that `held` never wraps below zero for a moment.
+        let mut c = self.counts();
         if kept {
-            self.held.fetch_add(self.out[t as usize], Ordering::SeqCst);
+            c.held += self.out[t as usize];
         }
-        self.held.fetch_sub(released, Ordering::SeqCst);
-        self.in_flight
-            .fetch_sub(self.reserve[t as usize], Ordering::SeqCst);
+        c.held -= released;
+        c.in_flight -= self.reserve[t as usize];
+    }
+
+    /// The counts, locked. Only sums run under the lock, each finished before it is let go, so
+    /// the counts behind a poisoned lock are still whole.
+    fn counts(&self) -> MutexGuard<'_, Counts> {
+        self.counts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -241,7 +248,7 @@ impl Budget {
 impl Budget {
     /// External task `t`'s value has been supplied and is kept for its readers.
     pub(super) fn supplied(&self, t: TaskId) {
-        self.held.fetch_add(self.out[t as usize], Ordering::SeqCst);
+        self.counts().held += self.out[t as usize];
     }
 }
 
@@ -288,4 +295,103 @@ fn advice(chunk: &[usize], projected: usize, room: usize) -> String {
         shape[k] = m.div_ceil(2);
     }
     format!("rechunk to blocks of about {shape:?} (now {chunk:?}), or raise the limit")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::task::Work;
+
+    /// `n` makers keeping 100 bytes each, and a user of each with 100 bytes of scratch that
+    /// frees its maker's value.
+    fn pairs(n: usize) -> TaskGraph<'static> {
+        let mut g = TaskGraph::new();
+        let noop = || Work::Shared(Box::new(|_, _| Ok(None)));
+        let make = g.add_layer("make", vec![n], noop());
+        g.layers[make as usize].bytes = Some(Box::new(|_| TaskBytes {
+            out: 100,
+            scratch: 0,
+        }));
+        let using = g.add_layer("use", vec![n], noop());
+        g.layers[using as usize].bytes = Some(Box::new(|_| TaskBytes {
+            out: 0,
+            scratch: 100,
+        }));
+        let made: Vec<TaskId> = (0..n).map(|i| g.add_task(make, i, [])).collect();
+        for (i, &m) in made.iter().enumerate() {
+            g.add_task(using, i, [m]);
+        }
+        g
+    }
+
+    /// Admits `t`, waiting while it does not fit, and checks that what is held and reserved
+    /// stays within the limit once it is in.
+    fn admit_within(b: &Budget, t: TaskId, root: bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            match b.admit(t, root) {
+                Admit::Yes => break,
+                Admit::Later if std::time::Instant::now() < deadline => std::thread::yield_now(),
+                Admit::Later => panic!("task {t} never fitted"),
+                Admit::Never { projected, .. } => panic!("task {t} refused: {projected} bytes"),
+            }
+        }
+        let c = b.counts();
+        assert!(
+            c.held + c.in_flight <= b.limit,
+            "{} held and {} reserved past the limit of {}",
+            c.held,
+            c.in_flight,
+            b.limit
+        );
+    }
+
+    /// Workers starting and ending tasks at once never hold and reserve more than the limit
+    /// between them: a task ending (its reservation given back, its value now held) is seen
+    /// whole or not at all by an admission. Each worker follows the executor's order: a reader
+    /// made ready is admitted before its maker's reservation is given back.
+    #[test]
+    fn concurrent_admissions_stay_within_the_limit() {
+        let (n, workers) = (4000, 4);
+        let g = pairs(n);
+        let b = Budget::plan(&g, 450).unwrap();
+        assert_eq!(b.headroom, 100);
+        std::thread::scope(|s| {
+            for w in 0..workers {
+                let b = &b;
+                s.spawn(move || {
+                    for i in (w..n).step_by(workers) {
+                        let (make, using) = (i as TaskId, (n + i) as TaskId);
+                        admit_within(b, make, true);
+                        admit_within(b, using, false);
+                        b.finished(make, true, 0);
+                        b.finished(using, false, 100);
+                    }
+                });
+            }
+        });
+        let c = b.counts();
+        assert_eq!((c.held, c.in_flight), (0, 0), "every byte given back");
+    }
+
+    /// With nothing running, a task that fits beside the held values starts even past the
+    /// root's headroom, and one that does not is refused with the bytes it needs.
+    #[test]
+    fn nothing_running_admits_what_fits_and_refuses_the_rest() {
+        let g = pairs(3);
+        let b = Budget::plan(&g, 250).unwrap();
+        assert!(matches!(b.admit(0, true), Admit::Yes));
+        // One maker running: a second root and its headroom do not fit beside it.
+        assert!(matches!(b.admit(1, true), Admit::Later));
+        b.finished(0, true, 0);
+        // Nothing running: root 1 starts though its headroom would pass the limit.
+        assert!(matches!(b.admit(1, true), Admit::Yes));
+        b.finished(1, true, 0);
+        // 200 bytes held: the user of maker 0 (100 more) can never fit.
+        match b.admit(3, false) {
+            Admit::Never { projected, held } => assert_eq!((projected, held), (300, 200)),
+            _ => panic!("admitted past the limit with nothing running"),
+        }
+        assert!(b.idle(), "a refusal reserves nothing");
+    }
 }
