@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chunkwise::dist::Cluster;
+use chunkwise::dist::{self, Cluster, Encode};
 use chunkwise::{Array, Boundary, Coarsen, Error, Scheduler, concatenate, ndfilters, ndmeasure};
 use ndarray::{ArrayD, Axis};
 
@@ -133,6 +133,86 @@ fn same_bits<T: PartialEq + std::fmt::Debug + Clone>(
     Ok(())
 }
 
+/// The range and count of some values: a reduction state and an element type of the user's
+/// own, with a byte form.
+#[derive(Clone, Default, Debug, PartialEq)]
+struct Span {
+    lo: f64,
+    hi: f64,
+    n: u64,
+}
+
+impl Span {
+    fn of(v: f64) -> Span {
+        Span { lo: v, hi: v, n: 1 }
+    }
+
+    fn merge(&self, o: &Span) -> Span {
+        Span {
+            lo: self.lo.min(o.lo),
+            hi: self.hi.max(o.hi),
+            n: self.n + o.n,
+        }
+    }
+
+    fn bits(&self) -> (u64, u64, u64) {
+        (self.lo.to_bits(), self.hi.to_bits(), self.n)
+    }
+}
+
+impl Encode for Span {
+    fn encode(&self, out: &mut Vec<u8>) {
+        (self.lo, self.hi, self.n).encode(out);
+    }
+    fn decode(bytes: &mut &[u8]) -> Self {
+        let (lo, hi, n) = <(f64, f64, u64)>::decode(bytes);
+        Span { lo, hi, n }
+    }
+}
+
+/// A type that only rank 0 gives a byte form.
+#[derive(Clone, Default)]
+struct Lone(f64);
+
+impl Encode for Lone {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.0.encode(out);
+    }
+    fn decode(bytes: &mut &[u8]) -> Self {
+        Lone(f64::decode(bytes))
+    }
+}
+
+/// A `Span` reduction of `x` over both axes, its chunk steps counted in `calls`: the width of
+/// the range plus the count.
+fn span_of(x: &Array<f64>, calls: &Arc<AtomicUsize>) -> chunkwise::Result<Array<f64>> {
+    let calls = calls.clone();
+    x.reduction(
+        &[0, 1],
+        false,
+        2,
+        move |b, _, _| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            let s = b.iter().map(|&v| Span::of(v)).fold(
+                Span {
+                    lo: f64::INFINITY,
+                    hi: f64::NEG_INFINITY,
+                    n: 0,
+                },
+                |a, s| a.merge(&s),
+            );
+            ArrayD::from_elem(vec![1, 1], s)
+        },
+        |a: &Span, b: &Span| a.merge(b),
+        |s| Ok(s.hi - s.lo + s.n as f64),
+    )
+}
+
+/// How many of `blocks` blocks `rank` of `size` owns: contiguous runs, in block order.
+fn owned_blocks(rank: usize, size: usize, blocks: usize) -> usize {
+    (0..blocks).filter(|b| b * size / blocks == rank).count()
+}
+
 fn check(what: &str, x: &Array<f64>, cluster: &Scheduler, one: &Scheduler) -> Result<(), String> {
     let got = x
         .compute_with(cluster)
@@ -243,7 +323,7 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
     let (counted_labels, _) =
         ndmeasure::label(&counted.map(|v| v > 0.6), ndmeasure::Connectivity::Full).map_err(e)?;
     let blocks = x.num_blocks();
-    let mine = (0..blocks).filter(|b| b * size / blocks == rank).count();
+    let mine = owned_blocks(rank, size, blocks);
     let passes = [
         ("label", counted_labels.map(f64::from)),
         (
@@ -669,6 +749,75 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
     match names.compute_with(&s) {
         Err(Error::Mpi { message }) if message.contains("cannot cross ranks") => {}
         other => return Err(format!("strings gave {other:?}")),
+    }
+    // Elements of a type the built-in reductions' states use cross too: a whole result.
+    let some = x.map(|v| (v > 0.5).then_some(v));
+    same_bits(
+        "Option<f64> elements",
+        &some.compute_with(&s).map_err(e)?,
+        &some.compute_with(&one).map_err(e)?,
+        |v| v.map_or(u64::MAX, f64::to_bits),
+    )?;
+    // A reduction state of the user's own type: without a byte form it is made again by the
+    // rank that combines it; registered on every rank, each rank runs only its own blocks'
+    // chunk steps. The same result as one process either way.
+    let chunk_steps = Arc::new(AtomicUsize::new(0));
+    let spans = span_of(&x, &chunk_steps).map_err(e)?;
+    check("a reduction with an unregistered state", &spans, &s, &one)?;
+    dist::register::<Span>();
+    chunk_steps.store(0, Ordering::Relaxed);
+    let got = spans.compute_with(&s).map_err(e)?;
+    let ran = chunk_steps.load(Ordering::Relaxed);
+    let (blocks, owned) = (x.num_blocks(), owned_blocks(rank, size, x.num_blocks()));
+    if ran != owned {
+        return Err(format!(
+            "a registered state: rank {rank} of {size} ran {ran} chunk steps, owns {owned} of \
+             {blocks}"
+        ));
+    }
+    same_bits(
+        "a registered state",
+        &got,
+        &spans.compute_with(&one).map_err(e)?,
+        |v| v.to_bits(),
+    )?;
+    // Elements of that type: a whole result on every rank, and persisted blocks read across
+    // ranks by a ghost-cell step.
+    let as_spans = x.map(Span::of);
+    same_bits(
+        "elements of a registered type",
+        &as_spans.compute_with(&s).map_err(e)?,
+        &as_spans.compute_with(&one).map_err(e)?,
+        |v| {
+            let (lo, hi, n) = v.bits();
+            lo ^ hi.rotate_left(21) ^ n.rotate_left(42)
+        },
+    )?;
+    let kept = as_spans.persist_with(&s).map_err(e)?;
+    let widened = |a: &Array<Span>| {
+        a.map_overlap(1, Boundary::Nearest, |b| {
+            b.map(|s| s.lo * 2.0 + s.n as f64).into_dyn()
+        })
+    };
+    same_bits(
+        "persisted elements of a registered type, read across ranks",
+        &widened(&kept).map_err(e)?.compute_with(&s).map_err(e)?,
+        &widened(&as_spans)
+            .map_err(e)?
+            .compute_with(&one)
+            .map_err(e)?,
+        |v| v.to_bits(),
+    )?;
+    // A type registered on one rank only: the ranks disagree on what crosses, which is an
+    // error on every rank, not a hang.
+    if size > 1 {
+        if rank == 0 {
+            dist::register::<Lone>();
+        }
+        match x.map(Lone).map(|l| l.0 + 1.0).compute_with(&s) {
+            Err(Error::GraphMismatch { .. }) => {}
+            other => return Err(format!("a type registered on rank 0 only gave {other:?}")),
+        }
     }
     // Edges of the geometry: a zero-length axis, one block for all ranks, fewer blocks than
     // ranks; the states that cross (labels' summaries and table, per-label statistics,

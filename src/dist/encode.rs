@@ -21,11 +21,56 @@ use super::wire::Bytes;
 use crate::expr::block::{Element, block_of, owned};
 use crate::scheduler::Value;
 
-/// A value's little-endian bytes, the same on every rank; `decode` reads what `encode` wrote.
-pub(crate) trait Encode: Sized {
-    /// Appends the value's bytes.
+/// A byte form for values that cross ranks: elements of your own type, and the states of your
+/// own reductions ([`Array::reduction`]), once [`register`]ed.
+///
+/// `decode` reads exactly what `encode` wrote, and the bytes must mean the same on every rank:
+/// the implementations here write numbers little-endian, `usize` and `isize` as 64 bits, a
+/// `String` or `Vec` as its length then its items, an `Option` as a `bool` then the value, and
+/// tuples and arrays item after item. Compose them, field after field, for a struct.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::dist::Encode;
+///
+/// /// The range and count of a reduction's values.
+/// #[derive(Clone, Default, Debug, PartialEq)]
+/// struct Span {
+///     lo: f64,
+///     hi: f64,
+///     n: u64,
+/// }
+///
+/// impl Encode for Span {
+///     fn encode(&self, out: &mut Vec<u8>) {
+///         (self.lo, self.hi, self.n).encode(out);
+///     }
+///     fn decode(bytes: &mut &[u8]) -> Self {
+///         let (lo, hi, n) = <(f64, f64, u64)>::decode(bytes);
+///         Span { lo, hi, n }
+///     }
+/// }
+///
+/// let span = Span { lo: -1.5, hi: 2.0, n: 7 };
+/// let mut bytes = Vec::new();
+/// span.encode(&mut bytes);
+/// assert_eq!(bytes.len(), 24);
+/// let mut rest = &bytes[..];
+/// assert_eq!(Span::decode(&mut rest), span);
+/// assert!(rest.is_empty(), "decode moved past what it read");
+/// ```
+///
+/// [`Array::reduction`]: crate::Array::reduction
+pub trait Encode: Sized {
+    /// Appends the value's bytes to `out`.
     fn encode(&self, out: &mut Vec<u8>);
     /// Reads one value from the front of `bytes`, and moves `bytes` past it.
+    ///
+    /// # Panics
+    ///
+    /// May panic if `bytes` does not start with what [`Encode::encode`] wrote: chunkwise only
+    /// hands it bytes that another rank's `encode` wrote for the same type.
     fn decode(bytes: &mut &[u8]) -> Self;
 }
 
@@ -120,6 +165,17 @@ impl<E: Encode> Encode for Arc<E> {
     }
     fn decode(bytes: &mut &[u8]) -> Self {
         Arc::new(E::decode(bytes))
+    }
+}
+
+impl<E: Encode, const N: usize> Encode for [E; N] {
+    fn encode(&self, out: &mut Vec<u8>) {
+        for v in self {
+            v.encode(out);
+        }
+    }
+    fn decode(bytes: &mut &[u8]) -> Self {
+        std::array::from_fn(|_| E::decode(bytes))
     }
 }
 
@@ -237,6 +293,8 @@ mod tests {
         round_trip(ndarray::array![[1i16, -2, 3], [4, 5, i16::MIN]].into_dyn());
         round_trip(ArrayD::<u32>::zeros(IxDyn(&[0, 3])));
         round_trip(ArrayD::from_elem(IxDyn(&[]), 7u8));
+        round_trip([(1u8, -2.5f64), (0, f64::MAX)]);
+        round_trip([[0i64; 0]; 3]);
     }
 
     #[test]

@@ -24,8 +24,9 @@
 //! sliced part (`Node::input_region`). The partial states of the built-in reductions and of
 //! ndmeasure's passes (labelled blocks' summaries, the label table, per-label statistics,
 //! histograms) cross as bytes too (`wire.rs`, `encode.rs`), so each rank works on its own
-//! blocks only. A state of a user's own type (`Array::reduction`) has no byte form: each
-//! rank that reads it computes it again, from blocks sent to it.
+//! blocks only. Elements and reduction states of a user's own type cross once given a byte
+//! form ([`Encode`], [`register`]); until then such a state is made again by each rank that
+//! reads it, from blocks sent to it, and such a result is an error.
 //!
 //! Also across the ranks: `persist_with` (each block stays on the rank that made it; later
 //! graphs run their tasks there), `to_zarr_with` (rank 0 writes the metadata, each rank its own
@@ -38,6 +39,9 @@ pub(crate) mod encode;
 mod flow;
 mod wire;
 
+pub use encode::Encode;
+
+use std::any::TypeId;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -46,16 +50,55 @@ use std::sync::{Arc, Mutex};
 use mpi::datatype::PartitionMut;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
-use ndarray::{ArrayD, Slice};
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Slice};
 
 use crate::array::Array;
 use crate::error::{Error, Result};
 use crate::expr::NodeRef;
-use crate::expr::block::Element;
+use crate::expr::block::{Element, block_of, owned};
 use crate::expr::source::Persisted;
 use crate::graph::Plan;
 use crate::graph::toposort;
 use crate::scheduler::{Ranks, Scheduler, TaskGraph, Value};
+
+/// Lets values of type `E` cross ranks as bytes: blocks of an `Array<E>` that another rank
+/// reads, whole results of type `E` ([`Array::compute_with`], [`Array::persist_with`]), and
+/// the partial states of an [`Array::reduction`] of type `E`.
+///
+/// Without it, a compute whose result is of such a type is an error, and a state of such a
+/// type is made again, from blocks sent to it, by each rank that reads it (correct, but each
+/// of those ranks then repeats other ranks' work). Call it on every rank, before the first
+/// compute that uses `E`, as the same program does; ranks that disagree get
+/// [`Error::GraphMismatch`] on every rank, never a hang. Registering a type again does
+/// nothing new.
+///
+/// # Examples
+///
+/// A reduction whose state is a pair: registered, each rank reduces only its own blocks and
+/// sends its partial states to the rank that combines them.
+///
+/// ```
+/// use chunkwise::{Array, dist};
+///
+/// dist::register::<(f64, u64)>();
+/// let x = Array::from_ndarray(ndarray::array![1.0, 4.0, 2.0, 8.0], [2])?;
+/// let mean = x.reduction(
+///     &[0],
+///     false,
+///     4,
+///     |b, _, _| {
+///         b.map_axis(ndarray::Axis(0), |l| (l.sum(), l.len() as u64))
+///             .insert_axis(ndarray::Axis(0))
+///     },
+///     |a: &(f64, u64), b: &(f64, u64)| (a.0 + b.0, a.1 + b.1),
+///     |s| Ok(s.0 / s.1 as f64),
+/// )?;
+/// assert_eq!(mean.compute()?.into_raw_vec_and_offset().0, vec![3.75]);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn register<E: Encode + Element>() {
+    encode::register::<E>();
+}
 
 /// The processes of one MPI job, seen from one of them.
 ///
@@ -273,7 +316,6 @@ pub(crate) fn compute<T: Element>(
 ) -> Result<ArrayD<T>> {
     // 1. The same graph on every rank, or an error on every rank.
     let world = check(array, ranks)?;
-    let width = wire::width::<T>().expect("checked");
     let (rank, size) = (ranks.rank, ranks.size);
 
     // 2. This rank's share of the tasks, handing blocks to their readers as they are made. An
@@ -307,12 +349,12 @@ pub(crate) fn compute<T: Element>(
         mine.iter()
             .map(|&b| chunks.block_shape(b).size())
             .sum::<usize>()
-            * width,
+            * wire::width::<T>().unwrap_or(1),
     );
     for &b in &mine {
         let ranges = chunks.block_ranges(b);
         let block = out.slice_each_axis(|ax| Slice::from(ranges[ax.axis.index()].clone()));
-        wire::encode_view(block, &mut bytes);
+        put_elements(block, &mut bytes);
     }
     let all = gather_bytes(&world, &bytes, size);
     drop(bytes);
@@ -322,11 +364,37 @@ pub(crate) fn compute<T: Element>(
         for b in (0..blocks).filter(|&b| root_owner[b] == r) {
             let ranges = chunks.block_ranges(b);
             let block = out.slice_each_axis_mut(|ax| Slice::from(ranges[ax.axis.index()].clone()));
-            at += wire::decode_view(&theirs[at..], block);
+            at += get_elements(&theirs[at..], block);
         }
         debug_assert_eq!(at, theirs.len(), "rank {r} sent its blocks' bytes exactly");
     }
     Ok(out)
+}
+
+/// Appends the elements of `view`: numbers in their wire form, other types (checked to cross)
+/// as a block, by tag or registered codec.
+fn put_elements<T: Element>(view: ArrayViewD<'_, T>, out: &mut Vec<u8>) {
+    if wire::width::<T>().is_some() {
+        wire::encode_view(view, out);
+    } else {
+        let t = Some(TypeId::of::<T>());
+        let written = wire::blocks::put_any(t, &owned(view.to_owned()), None, out);
+        assert!(
+            written,
+            "{} was checked to cross",
+            std::any::type_name::<T>()
+        );
+    }
+}
+
+/// Reads into `view` what [`put_elements`] wrote at the start of `bytes`; the bytes read.
+fn get_elements<T: Element>(bytes: &[u8], mut view: ArrayViewMutD<'_, T>) -> usize {
+    if wire::width::<T>().is_some() {
+        return wire::decode_view(bytes, view);
+    }
+    let (value, used) = wire::blocks::get_any(Some(TypeId::of::<T>()), bytes);
+    view.assign(&block_of::<T>(&value).view());
+    used
 }
 
 /// The result's elements by owner, as ranges in row-major order, when every slab of blocks
@@ -410,18 +478,22 @@ fn run_across(
     Ok(owners)
 }
 
-/// Checks that this compute can run across the ranks, and that every rank built the same
-/// graph; the world communicator to run it on.
+/// Checks that every rank built the same graph as this one and that its result can cross
+/// ranks; the world communicator to run it on. The graph first: its fingerprint covers which
+/// element types cross, so that ranks that disagree (a type registered on some only) all fail
+/// the same way instead of some waiting for the others.
 fn check<T: Element>(array: &Array<T>, ranks: &Ranks) -> Result<SimpleCommunicator> {
-    if wire::width::<T>().is_none() {
+    let world = check_graph(array.node(), ranks)?;
+    if !wire::blocks::crosses(TypeId::of::<T>()) {
         return Err(Error::Mpi {
             message: format!(
-                "elements of type {} cannot cross ranks: only numbers and bool can",
+                "elements of type {} cannot cross ranks: numbers and bool can, and types given \
+                 a byte form with chunkwise::dist::register",
                 std::any::type_name::<T>()
             ),
         });
     }
-    check_graph(array.node(), ranks)
+    Ok(world)
 }
 
 /// Checks that MPI is still up and that every rank built the same graph as this one.
@@ -493,8 +565,8 @@ pub(crate) fn merge_profile(profile: &mut crate::diag::Profile, ranks: &Ranks) {
 
 use ndarray::Dimension as _;
 
-/// A hash of the graph's structure (operations, shapes, chunks, edges), equal on two ranks
-/// when they built the same graph from the same program.
+/// A hash of the graph's structure (operations, shapes, chunks, edges, which element types
+/// cross ranks), equal on two ranks when they built the same graph from the same program.
 fn fingerprint(root: &NodeRef) -> u64 {
     let (nodes, inputs) = toposort(root);
     let mut h = DefaultHasher::new();
@@ -502,6 +574,7 @@ fn fingerprint(root: &NodeRef) -> u64 {
         node.name().hash(&mut h);
         node.chunks().sizes().hash(&mut h);
         node.elem_size().hash(&mut h);
+        wire::blocks::crosses(node.elem_type()).hash(&mut h);
         ins.hash(&mut h);
     }
     h.finish()

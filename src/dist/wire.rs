@@ -409,7 +409,7 @@ mod tests {
 
 /// Blocks on the wire: `[type tag][rank][each axis length as u64][elements]`, for the blocks a
 /// rank hands to another.
-pub(super) mod blocks {
+pub(crate) mod blocks {
     use std::any::TypeId;
 
     use std::ops::Range;
