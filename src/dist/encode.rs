@@ -22,7 +22,7 @@ use crate::expr::block::{Element, block_of, owned};
 use crate::scheduler::Value;
 
 /// A byte form for values that cross ranks: elements of your own type, and the states of your
-/// own reductions ([`Array::reduction`]), once [`register`]ed.
+/// own reductions ([`Array::reduction`]), once [registered](crate::dist::register).
 ///
 /// `decode` reads exactly what `encode` wrote, and the bytes must mean the same on every rank:
 /// the implementations here write numbers little-endian, `usize` and `isize` as 64 bits, a
