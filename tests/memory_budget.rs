@@ -229,12 +229,15 @@ fn many_workers_under_a_tight_limit_never_leave_a_reader_without_room() {
     // one more root past the room kept for readers, and the next reader did not fit
     // ("OverMemoryBudget ... held 524288"), in about one run in three with 8 threads. Small
     // blocks keep the tasks short beside that moment, in a debug build too.
-    let x =
-        Array::<f64>::from_fn(&[128, 32], [8, 8], |i| ((i[0] * 7 + i[1] * 3) % 17) as f64).unwrap();
-    let y = box_sum(&x);
-    let want = y.compute_with(&Scheduler::synchronous()).unwrap();
-    let limited = Scheduler::threads(8).with_memory_limit(20 * 8 * 8 * 8);
-    for run in 0..200 {
-        assert_eq!(y.compute_with(&limited).unwrap(), want, "run {run}");
-    }
+    // Under the watchdog: a worker left waiting for memory that is never freed hangs instead.
+    common::with_watchdog("200 runs on 8 workers under a tight limit", || {
+        let x = Array::<f64>::from_fn(&[128, 32], [8, 8], |i| ((i[0] * 7 + i[1] * 3) % 17) as f64)
+            .unwrap();
+        let y = box_sum(&x);
+        let want = y.compute_with(&Scheduler::synchronous()).unwrap();
+        let limited = Scheduler::threads(8).with_memory_limit(20 * 8 * 8 * 8);
+        for run in 0..200 {
+            assert_eq!(y.compute_with(&limited).unwrap(), want, "run {run}");
+        }
+    });
 }
