@@ -1311,11 +1311,13 @@ impl<T: ZarrElement> Array<T> {
     ///
     /// The array is cut at the store's chunk edges, so each task writes one chunk. A chunk the
     /// region covers whole is written directly; a chunk the region cuts is read, merged and
-    /// atomically replaced, holding a lock on that chunk, so two writers of disjoint regions
-    /// that share a chunk never lose each other's cells within one process. Across processes
-    /// only whole-chunk writes are safe to run at once (each chunk is replaced atomically, but
-    /// two processes merging into one chunk can overwrite each other): align their regions to
-    /// the store's chunks.
+    /// atomically replaced. Every write of a chunk, whole or merged, holds a lock on that chunk,
+    /// so within one process writers whose regions share a chunk (disjoint or overlapping) end
+    /// with each cell from one of its writers, as if the writes of that chunk ran one after
+    /// another. Across processes only whole-chunk writes are safe to run at once (each chunk is
+    /// replaced atomically, but two processes merging into one chunk can overwrite each other):
+    /// align their regions to the store's chunks. In a sharded store the chunk written is the
+    /// shard.
     ///
     /// # Errors
     ///
@@ -1422,6 +1424,7 @@ impl<T: ZarrElement> Array<T> {
             x.node().clone(),
             x.chunk_layout().clone(),
             ZarrRegionWrite::<T> {
+                lock_key: std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone()),
                 path,
                 reader: Arc::new(array),
                 array: Arc::new(writer),
@@ -1439,6 +1442,8 @@ impl<T: ZarrElement> Array<T> {
 /// chunks directly, cut chunks by a locked read, merge and atomic replace.
 struct ZarrRegionWrite<T> {
     path: PathBuf,
+    /// The path that names the store's chunk locks: `path` made canonical.
+    lock_key: PathBuf,
     reader: Arc<ReadArray>,
     array: Arc<zarrs::array::Array<AtomicStore>>,
     offset: Vec<usize>,
@@ -1448,8 +1453,9 @@ struct ZarrRegionWrite<T> {
     fill: T,
 }
 
-/// Locks on chunks being merged, striped by a hash of the store and chunk: a chunk's merges in
-/// this process run one at a time.
+/// Locks on chunks being written, striped by a hash of the store and chunk: a chunk's writes in
+/// this process run one at a time. `store` is the store's canonical path, so that two spellings
+/// of one path share the lock.
 fn chunk_lock(path: &Path, idx: &[u64]) -> std::sync::MutexGuard<'static, ()> {
     use std::hash::{Hash, Hasher};
     static LOCKS: std::sync::OnceLock<Vec<std::sync::Mutex<()>>> = std::sync::OnceLock::new();
@@ -1487,6 +1493,10 @@ impl<T: ZarrElement> WriteBlock for ZarrRegionWrite<T> {
         let within: Vec<usize> = (0..global.len())
             .map(|k| global[k] - idx[k] as usize * self.chunk[k])
             .collect();
+        // Every write of the chunk holds its lock, a whole one too: written unlocked, it could
+        // land between another writer's read and its write of a merge, which would then put
+        // back the stale cells.
+        let _writing = chunk_lock(&self.lock_key, &idx);
         // A block that covers the chunk's cells inside the array replaces it without a read.
         let inside: Vec<usize> = (0..full.len())
             .map(|k| full[k].min(self.shape[k] - idx[k] as usize * self.chunk[k]))
@@ -1498,7 +1508,6 @@ impl<T: ZarrElement> WriteBlock for ZarrRegionWrite<T> {
                 .map_err(|e| chunk_error(e.to_string()))?;
             return Ok(());
         }
-        let _merging = chunk_lock(&self.path, &idx);
         let old: Vec<T> = self
             .reader
             .retrieve_chunk_opt(&idx, &codec_options())
