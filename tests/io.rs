@@ -457,3 +457,47 @@ fn store_chunks_take_every_chunk_spec_and_must_be_a_regular_grid() {
     );
     assert!(!p.exists());
 }
+
+/// The chunk shape a user asks for is the one written, even where it is longer than the axis,
+/// as zarr-python keeps it (a later append or region write depends on it); only the default,
+/// the array's own blocks, is clamped to the array.
+#[test]
+fn explicit_store_chunks_are_written_as_asked() {
+    let dir = TempDir::new("explicit-chunks");
+    let stored_chunks = |p: &Path| -> Vec<u64> {
+        let text = std::fs::read_to_string(p.join("zarr.json")).unwrap();
+        let meta: serde_json::Value = serde_json::from_str(&text).unwrap();
+        meta["chunk_grid"]["configuration"]["chunk_shape"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect()
+    };
+    let x = Array::<i32>::from_fn(&[7], [3], |i| i[0] as i32).unwrap();
+    let cases: Vec<(&str, ZarrOptions<i32>, Vec<u64>)> = vec![
+        ("shape", ZarrOptions::default().chunks([10]), vec![10]),
+        ("same", ZarrOptions::default().chunks(10), vec![10]),
+        ("default", ZarrOptions::default(), vec![3]),
+    ];
+    for (name, options, want) in cases {
+        let p = dir.path(name);
+        x.to_zarr(&p, options).unwrap();
+        assert_eq!(stored_chunks(&p), want, "{name}");
+        let back = Array::<i32>::from_zarr(&p).unwrap();
+        assert_eq!(back.compute().unwrap(), x.compute().unwrap(), "{name}");
+    }
+    // A 2-D array smaller than its chunks on one axis, then a region write into it.
+    let y = Array::<u8>::zeros(&[7, 6], [7, 6]).unwrap();
+    let p = dir.path("region");
+    y.to_zarr(&p, ZarrOptions::default().chunks([10, 4]))
+        .unwrap();
+    assert_eq!(stored_chunks(&p), vec![10, 4]);
+    Array::<u8>::ones(&[2, 2], [2, 2])
+        .unwrap()
+        .to_zarr_region(&p, &[5, 3])
+        .unwrap();
+    let back = Array::<u8>::from_zarr(&p).unwrap().compute().unwrap();
+    assert_eq!(back.sum(), 4);
+    assert_eq!(back[[6, 4]], 1);
+}

@@ -189,8 +189,10 @@ impl<T> ZarrOptions<T> {
     /// The store's chunking, in any form that [`IntoChunks`] takes (a
     /// block shape `[256, 256]`, one size for every axis, explicit sizes, a [`Chunks`]): the
     /// array is rechunked to it. Zarr's chunk grid is regular, so explicit sizes must be equal
-    /// blocks with the last on each axis possibly smaller. By default the array's largest block
-    /// on each axis.
+    /// blocks with the last on each axis possibly smaller. A block shape (or one size) is
+    /// written as given, even where it is longer than the axis, as zarr-python does: a later
+    /// region write or a larger array in the same layout depends on it. By default the array's
+    /// largest block on each axis.
     ///
     /// # Examples
     ///
@@ -201,6 +203,11 @@ impl<T> ZarrOptions<T> {
     /// let x = Array::<u8>::zeros(&[10, 10], [10, 10])?;
     /// x.to_zarr(&dir, ZarrOptions::default().chunks(4))?; // 4 x 4 chunks
     /// assert_eq!(Array::<u8>::from_zarr(&dir)?.chunks(), &[vec![4, 4, 2], vec![4, 4, 2]]);
+    /// // Chunks of 16 x 16 are kept in the store's metadata; the array is one block of 10 x 10.
+    /// x.to_zarr(&dir, ZarrOptions::default().chunks([16, 16]))?;
+    /// let meta = std::fs::read_to_string(dir.join("zarr.json")).unwrap();
+    /// assert!(meta.contains("16"));
+    /// assert_eq!(Array::<u8>::from_zarr(&dir)?.chunks(), &[vec![10], vec![10]]);
     /// // Not a regular grid: an error naming the sizes.
     /// assert!(x.to_zarr(&dir, ZarrOptions::default().chunks(vec![vec![3, 7], vec![10]])).is_err());
     /// # std::fs::remove_dir_all(&dir).unwrap();
@@ -969,7 +976,7 @@ impl<T: ZarrElement> Array<T> {
     fn sink_to(&self, target: &Target, options: ZarrOptions<T>) -> Result<ZarrSink> {
         let path = target.label().to_path_buf();
         let chunk_shape = match &options.chunks {
-            Some(spec) => store_chunk_shape(spec.clone().into_chunks(self.shape())?)?,
+            Some(spec) => requested_chunk_shape(spec, self.shape())?,
             None => self
                 .chunks()
                 .iter()
@@ -1069,6 +1076,19 @@ impl<T: ZarrElement> Array<T> {
         );
         Ok(ZarrSink { node, num_chunks })
     }
+}
+
+/// The chunk shape a user asked for, as zarr-python writes it: a block shape (or one size for
+/// every axis) is kept as given, even where it is longer than the axis, since a later append
+/// or region write depends on it; explicit block sizes give their grid's chunk shape.
+fn requested_chunk_shape(spec: &crate::ChunkSpec, shape: &[usize]) -> Result<Vec<usize>> {
+    // Resolving checks the spec against the array (one size per axis, none zero).
+    let chunks = spec.clone().into_chunks(shape)?;
+    Ok(match spec {
+        crate::ChunkSpec::Shape(block) => block.clone(),
+        crate::ChunkSpec::Same(n) => vec![*n; shape.len()],
+        crate::ChunkSpec::Sizes(_) | crate::ChunkSpec::Chunks(_) => store_chunk_shape(chunks)?,
+    })
 }
 
 /// The chunk shape of a Zarr store cut as `chunks`: its first block on each axis (at least 1),
