@@ -161,6 +161,8 @@ fn open_each_hostile_file() {
         check(name, || Array::<f64>::from_zarr(&p), &p, value);
     }
 
+    sharded_stores(d);
+
     // .npy: an element count that overflows, and one that needs more bytes than the file has.
     let p = npy(d, "overflow.npy", "(4294967296, 4294967296, 4294967296)", 0);
     check(
@@ -195,6 +197,103 @@ fn open_each_hostile_file() {
         || Array::<f64>::from_npy(&p, [1]),
         &p,
         "4294967295",
+    );
+}
+
+/// A sharded store (8 x 8 of f64 in shards of 4 x 4, inner chunks of 2 x 2, zstd inside)
+/// written here, then its `zarr.json` edited at `pointer` to `value`.
+fn mutated_shards(dir: &Path, name: &str, pointer: &str, value: &str) -> PathBuf {
+    use chunkwise::io::zarr::ZarrOptions;
+    let p = dir.join(name);
+    Array::<f64>::from_fn(&[8, 8], [4, 4], |i| (i[0] * 8 + i[1]) as f64)
+        .unwrap()
+        .to_zarr(&p, ZarrOptions::default().chunks([2, 2]).shards(&[4, 4]))
+        .unwrap();
+    let text = std::fs::read_to_string(p.join("zarr.json")).unwrap();
+    let mut meta: serde_json::Value = serde_json::from_str(&text).unwrap();
+    *meta
+        .pointer_mut(pointer)
+        .unwrap_or_else(|| panic!("{name}: no {pointer} in {text}")) =
+        serde_json::from_str(value).unwrap();
+    std::fs::write(p.join("zarr.json"), meta.to_string()).unwrap();
+    p
+}
+
+/// Sharded stores whose inner chunk shape, shard shape, index location or codecs were edited:
+/// each an error naming the store and what is wrong (or the chunk that cannot be read), never
+/// an abort sized by the file.
+fn sharded_stores(d: &Path) {
+    let e12 = "1000000000000";
+    let inner = "/codecs/0/configuration/chunk_shape";
+    let grid = "/chunk_grid/configuration/chunk_shape";
+    let cases: [(&str, &str, String, &str); 9] = [
+        // Inner chunks of 10^12: they do not divide the shard, and would index 10^24 chunks.
+        ("inner-1e12", inner, format!("[{e12},{e12}]"), e12),
+        ("inner-1e12-by-2", inner, format!("[{e12},2]"), e12),
+        // Inner chunks that do not divide the shard.
+        ("inner-3x3", inner, "[3,3]".into(), "[3, 3]"),
+        // Inner chunks of another rank.
+        ("inner-rank", inner, "[2]".into(), "[2]"),
+        // Shards of 10^12 x 4 in chunks of 2 x 2: an index of 10^12 entries.
+        ("shard-1e12", grid, format!("[{e12},4]"), e12),
+        ("shard-4e6", grid, "[4000000,4000000]".into(), "4000000"),
+        // Index at the start where it was written at the end: the index read is garbage.
+        (
+            "index-start",
+            "/codecs/0/configuration/index_location",
+            r#""start""#.into(),
+            "c/0/0",
+        ),
+        // The index without its checksum: its size no longer matches.
+        (
+            "index-codecs",
+            "/codecs/0/configuration/index_codecs",
+            r#"[{"name":"bytes","configuration":{"endian":"little"}}]"#.into(),
+            "c/0/0",
+        ),
+        // The inner chunks read as uncompressed.
+        (
+            "inner-codecs",
+            "/codecs/0/configuration/codecs",
+            r#"[{"name":"bytes","configuration":{"endian":"little"}}]"#.into(),
+            "c/0/0",
+        ),
+    ];
+    for (name, pointer, value, named) in &cases {
+        let p = mutated_shards(d, &format!("sharded-{name}"), pointer, value);
+        check(name, || Array::<f64>::from_zarr(&p), &p, named);
+    }
+    // Shards whose inner chunks are whole shards of 10^12 x 4: a plausible lazy array, but an
+    // inner chunk cannot be decoded.
+    let p = mutated_shards(d, "sharded-whole-1e12", grid, &format!("[{e12},4]"));
+    let text = std::fs::read_to_string(p.join("zarr.json")).unwrap();
+    let mut meta: serde_json::Value = serde_json::from_str(&text).unwrap();
+    *meta.pointer_mut(inner).unwrap() = serde_json::from_str(&format!("[{e12},4]")).unwrap();
+    std::fs::write(p.join("zarr.json"), meta.to_string()).unwrap();
+    check(
+        "sharded, inner chunk of 10^12 x 4",
+        || Array::<f64>::from_zarr(&p),
+        &p,
+        e12,
+    );
+    // Sharding inside sharding, the inner one absurd.
+    let nested = format!(
+        r#"[{{"name":"sharding_indexed","configuration":{{"chunk_shape":[{e12},1],
+        "codecs":[{{"name":"bytes","configuration":{{"endian":"little"}}}}],
+        "index_codecs":[{{"name":"bytes","configuration":{{"endian":"little"}}}}],
+        "index_location":"end"}}}}]"#
+    );
+    let p = mutated_shards(
+        d,
+        "sharded-nested",
+        "/codecs/0/configuration/codecs",
+        &nested,
+    );
+    check(
+        "nested sharding of 10^12 x 1",
+        || Array::<f64>::from_zarr(&p),
+        &p,
+        e12,
     );
 }
 

@@ -540,6 +540,12 @@ fn agree_on<R>(world: &SimpleCommunicator, size: usize, result: Result<R>) -> Re
     })
 }
 
+/// Rank 0's `bytes`, on every rank (a collective: every rank calls it, each with its own).
+pub(crate) fn from_rank_zero(ranks: &Ranks, bytes: &[u8]) -> Vec<u8> {
+    let world = SimpleCommunicator::world();
+    gather_bytes(&world, bytes, ranks.size)[0].to_vec()
+}
+
 /// Adds the other ranks' trace events and every rank's traffic to this rank's profile of the
 /// compute that every rank just ran (a collective: every rank calls it).
 pub(crate) fn merge_profile(profile: &mut crate::diag::Profile, ranks: &Ranks) {

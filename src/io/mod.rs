@@ -7,7 +7,9 @@
 //! the block is computed, after which the block is freed: a store is never assembled in memory.
 //! Every write lands whole or not at all: data goes to a temporary file that is renamed into
 //! place (in an object store, each chunk is one PUT), so a crash or a failed task leaves each
-//! chunk (or file) old or new, never torn.
+//! chunk (or file) old or new, never torn. A Zarr store or OME-Zarr pyramid in a directory is
+//! built beside its path and swapped in once complete, and a `.npy` file renamed into place,
+//! so a failed overwrite leaves the old array as it was.
 
 #[cfg(feature = "imread")]
 pub mod imread;

@@ -6,7 +6,10 @@
 //! written* (read back lazily from its store), so each level's graph is one coarsening of one
 //! store: the graph stays small and memory flat however many levels there are. The
 //! `multiscales` metadata (axes with their kinds and units, a scale and a translation per level)
-//! is written last, atomically, so a reader sees no pyramid or a whole one.
+//! is written last. In a directory, the whole pyramid is written beside its path and swapped
+//! in once complete (keeping an image's `labels` group), so a write that fails half way leaves
+//! the old pyramid as it was; in S3 the metadata is written last, in one PUT, so a reader sees
+//! no new pyramid or a whole one.
 //!
 //! [`open`] reads the metadata (0.5, or 0.4 on Zarr v2) and gives each level as a lazy array;
 //! `open_url` does the same over HTTP (feature `http`) or in S3 (feature `s3`), and
@@ -618,7 +621,11 @@ pub fn write_multiscale_with<T>(
 where
     T: ZarrElement + Coarsenable,
 {
-    write_pyramid(x, &Place::Dir(path.as_ref()), options, scheduler)
+    // The whole pyramid is written beside `path` and takes its place once every level and the
+    // group's metadata are written; an image's `labels` group is kept.
+    let staging = super::zarr::stage(path.as_ref(), scheduler)?;
+    write_pyramid(x, &Place::Dir(&staging.dir()), options, scheduler)?;
+    super::zarr::commit_staged(&[staging], &["labels"], scheduler)
 }
 
 /// [`write_multiscale`] into S3 (feature `s3`): the pyramid at `s3://bucket/path`, each level's

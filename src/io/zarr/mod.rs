@@ -14,8 +14,10 @@
 //! neighbour blocks are read once and shared instead.)
 //!
 //! Each chunk is written to a temporary file and renamed into place, so a crash, a panic in a
-//! task or a failed write leaves every chunk either old or new, never torn. A missing chunk
-//! reads as the fill value; a corrupt one is an error naming its key.
+//! task or a failed write leaves every chunk either old or new, never torn; a whole store is
+//! written beside its path and swapped in once complete, so a failed overwrite leaves the old
+//! store as it was (see [`Array::to_zarr_with`]). A missing chunk reads as the fill value; a
+//! corrupt one is an error naming its key.
 
 #[cfg(any(feature = "s3", feature = "http"))]
 mod ahead;
@@ -34,7 +36,7 @@ use zarrs::array::codec::{GzipCodec, ShardingCodecBuilder, ZstdCodec};
 use zarrs::array::{ArrayBuilder, ArraySubset, CodecOptions, DataType, ElementOwned, data_type};
 use zarrs::filesystem::FilesystemStore;
 
-use super::{Sink, WriteBlock, io_error, run_sink};
+use super::{Sink, WriteBlock, run_sink};
 use crate::array::Array;
 use crate::array::output::write_rows;
 use crate::chunks::{Chunks, IntoChunks};
@@ -44,6 +46,7 @@ use crate::expr::group::Group;
 use crate::expr::{Node, NodeRef, WriteInto};
 use crate::scheduler::{Scheduler, Value};
 use fs::AtomicStore;
+pub(crate) use fs::Staging;
 
 /// Element types that Zarr stores hold: the numeric types and `bool`.
 ///
@@ -372,6 +375,9 @@ struct ChunkReader<T> {
     chunks: Chunks,
     /// Whether parts of a chunk can be read without decoding it whole (no compression).
     partial: bool,
+    /// In a sharded store, the innermost chunk shape: a part of a shard is read by decoding
+    /// the inner chunks it overlaps, each whole.
+    inner_chunk: Option<Vec<u64>>,
     /// The store, if it fetches announced chunks ahead of the tasks (a remote one).
     ahead: Option<Arc<dyn ReadAhead>>,
     _t: PhantomData<fn() -> T>,
@@ -513,14 +519,16 @@ impl<T: ZarrElement> ChunkReader<T> {
             .map(|(s, r)| (s.start + r.start) as u64..(s.start + r.end) as u64)
             .collect();
         let shape: Vec<usize> = ranges.iter().map(|r| r.len()).collect();
+        let region_error = |message: String| Error::Chunk {
+            path: path_string(&self.path),
+            key: format!("region {subset:?}"),
+            message,
+        };
+        self.check_inner_decoded().map_err(region_error)?;
         let data: Vec<T> = self
             .array
             .retrieve_array_subset_opt(&ArraySubset::new_with_ranges(&subset), &codec_options())
-            .map_err(|e| Error::Chunk {
-                path: path_string(&self.path),
-                key: format!("region {subset:?}"),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| region_error(e.to_string()))?;
         let a = ArrayD::from_shape_vec(IxDyn(&shape), data).expect("one element per cell");
         Ok(owned(a))
     }
@@ -547,6 +555,7 @@ impl<T: ZarrElement> ChunkReader<T> {
             // An edge chunk (or one longer than the array) is stored whole; the block is its
             // part inside the array. Uncompressed, only that part is read (but a store that
             // reads ahead has fetched the whole of it already).
+            self.check_inner_decoded().map_err(chunk_error)?;
             let part: Vec<Range<u64>> = shape.slice().iter().map(|&n| 0..n as u64).collect();
             self.array.retrieve_chunk_subset_opt(
                 &idx,
@@ -572,6 +581,14 @@ impl<T: ZarrElement> ChunkReader<T> {
         let a = ArrayD::from_shape_vec(shape, data).map_err(|e| chunk_error(e.to_string()))?;
         Ok(owned(a))
     }
+    /// [`ChunkReader::check_decoded`] for the inner chunks of a sharded store, which a read of
+    /// part of a shard decodes whole.
+    fn check_inner_decoded(&self) -> std::result::Result<(), String> {
+        self.inner_chunk
+            .as_deref()
+            .map_or(Ok(()), |inner| self.check_decoded(inner))
+    }
+
     /// An error unless a chunk of shape `stored`, decoded whole, can be allocated: the shape
     /// comes from the store's metadata, and an allocation that fails inside the codecs would
     /// abort the process.
@@ -668,6 +685,75 @@ fn store_chunks(path: &Path, array: &ReadArray) -> Result<Chunks> {
     Chunks::new(&shape, sizes).map_err(layout)
 }
 
+/// Checks the sharding codecs of the store's metadata (nested ones too) before anything is read,
+/// since the codec allocates a shard's index from them as it opens a shard: each inner chunk
+/// shape has one length per axis, none zero, and divides the shape it cuts; each shard's index
+/// (16 bytes per inner chunk) can be allocated. Returns the innermost chunk shape, if sharded.
+fn check_shards(path: &Path, array: &ReadArray) -> Result<Option<Vec<u64>>> {
+    let zarrs::metadata::ArrayMetadata::V3(meta) = array.metadata() else {
+        return Ok(None);
+    };
+    let codecs = serde_json::to_value(&meta.codecs).map_err(|e| bad_store(path, e))?;
+    let outer: Vec<u64> = array
+        .chunk_shape(&vec![0; array.dimensionality()])
+        .map_err(|e| bad_store(path, e))?
+        .iter()
+        .map(|n| n.get())
+        .collect();
+    shards_within(path, &outer, &codecs)
+}
+
+/// [`check_shards`] for the codec list `codecs`, applied to chunks of shape `outer`.
+fn shards_within(
+    path: &Path,
+    outer: &[u64],
+    codecs: &serde_json::Value,
+) -> Result<Option<Vec<u64>>> {
+    let Some(sharding) = codecs
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["name"] == "sharding_indexed")
+    else {
+        return Ok(None);
+    };
+    let config = &sharding["configuration"];
+    let inner: Option<Vec<u64>> = config["chunk_shape"]
+        .as_array()
+        .and_then(|a| a.iter().map(serde_json::Value::as_u64).collect());
+    let bad = |what: String| bad_store(path, format!("sharding: {what}"));
+    let Some(inner) = inner else {
+        return Err(bad(format!(
+            "the inner chunk shape {} is not a list of sizes",
+            config["chunk_shape"]
+        )));
+    };
+    if inner.len() != outer.len() || inner.iter().zip(outer).any(|(&i, &o)| i == 0 || o % i != 0) {
+        return Err(bad(format!(
+            "the inner chunk shape {inner:?} does not divide the shard shape {outer:?} evenly"
+        )));
+    }
+    let count = outer
+        .iter()
+        .zip(&inner)
+        .try_fold(1u64, |acc, (&o, &i)| acc.checked_mul(o / i));
+    let index = count
+        .and_then(|n| n.checked_mul(16))
+        .and_then(|b| usize::try_from(b).ok())
+        .filter(|&b| b <= isize::MAX as usize)
+        .filter(|&b| Vec::<u8>::new().try_reserve_exact(b).is_ok());
+    if index.is_none() {
+        return Err(bad(format!(
+            "a shard of {outer:?} in inner chunks of {inner:?} holds {} chunks, an index too \
+             large to read",
+            count.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string())
+        )));
+    }
+    Ok(Some(
+        shards_within(path, &inner, &config["codecs"])?.unwrap_or(inner),
+    ))
+}
+
 impl<T: ZarrElement> Array<T> {
     /// The Zarr array at `path` (a directory holding `zarr.json`, or a v2 `.zarray`), lazily:
     /// its blocks are the store's chunks, each read by its own task only when needed.
@@ -756,6 +842,7 @@ impl<T: ZarrElement> Array<T> {
         ahead: Option<Arc<dyn ReadAhead>>,
     ) -> Result<Array<T>> {
         let chunks = store_chunks(&path, &array)?;
+        let inner_chunk = check_shards(&path, &array)?;
         let codecs = array.codecs();
         let partial =
             codecs.bytes_to_bytes_codecs().is_empty() && codecs.array_to_array_codecs().is_empty();
@@ -764,6 +851,7 @@ impl<T: ZarrElement> Array<T> {
             array: Arc::new(array),
             chunks,
             partial,
+            inner_chunk,
             ahead,
             _t: PhantomData,
         })))
@@ -826,10 +914,18 @@ impl<T: ZarrElement> Array<T> {
     /// the chunks it owns straight to the shared file system, and every rank returns once the
     /// whole store is written (or with the same error).
     ///
-    /// The array is first rechunked to the store's chunk shape if its blocks differ. A store
-    /// already at `path` with the same shape, chunk shape and element type is overwritten chunk
-    /// by chunk (each chunk old or new if the computation fails); any other content at `path`
-    /// is removed first.
+    /// The array is first rechunked to the store's chunk shape if its blocks differ.
+    ///
+    /// The store is built in a hidden directory beside `path` (metadata first, then each chunk
+    /// as its block is computed) and takes the place of whatever was at `path` only once every
+    /// chunk is written: the old content is renamed aside, the new directory renamed to `path`,
+    /// and the old one removed. So a write that fails half way (a task's error or panic, a full
+    /// disk) leaves what was at `path` readable and unchanged, whatever the new write changed
+    /// (shape, element type, fill value, codecs, sharding), and an array read from `path` can
+    /// be written back over it. The cost: room on disk for both stores while the new one is
+    /// written, and an instant between the two renames at which a reader finds no store at
+    /// `path`. A crash of the process leaves the old store at `path` and a hidden
+    /// `.NAME.*.new` directory beside it, which may be removed.
     ///
     /// # Errors
     ///
@@ -888,9 +984,11 @@ impl<T: ZarrElement> Array<T> {
     /// or not at all), then freed. Credentials and endpoint come from the environment, as for
     /// [`Array::from_zarr_url`].
     ///
-    /// A store already under the path with the same shape, chunk shape and element type is
-    /// overwritten chunk by chunk; any other objects under the path are deleted first. HTTP
-    /// stores are read-only.
+    /// An object store has no rename to swap a whole array in with, so an overwrite is not
+    /// atomic as it is in a directory ([`Array::to_zarr_with`]): a store already under the path
+    /// with the same shape, chunk shape and element type is overwritten chunk by chunk (each
+    /// chunk old or new if the write fails, and the new metadata written first); any other
+    /// objects under the path are deleted first. HTTP stores are read-only.
     ///
     /// # Errors
     ///
@@ -944,14 +1042,16 @@ impl<T: ZarrElement> Array<T> {
                 agree(ranks, Ok(()))?;
                 agree(ranks, self.sink_to(target, options))?
             };
-            return run_sink(&sink.node, scheduler);
+            return run_staged(&sink.node, std::slice::from_ref(&sink.staging), scheduler);
         }
         let sink = self.sink_to(target, options)?;
-        run_sink(&sink.node, scheduler)
+        run_staged(&sink.node, std::slice::from_ref(&sink.staging), scheduler)
     }
 
     /// The write of this array to a Zarr store at `path`, to run with others in one graph by
-    /// [`store`]. The store's metadata is written now; its chunks when the graph runs.
+    /// [`store`]. The store's metadata is written now, beside `path`; its chunks when the graph
+    /// runs; and the whole store takes the place of whatever was at `path` once every chunk is
+    /// written. A sink that is dropped without running leaves `path` as it was.
     ///
     /// # Errors
     ///
@@ -1045,9 +1145,9 @@ impl<T: ZarrElement> Array<T> {
             }
             builder.dimension_names(Some(names.iter().map(String::as_str)));
         }
-        // Keep an existing array of the same layout, so that a failed write leaves each chunk
-        // old or new; remove anything else.
-        let same_layout = target.existing().is_some_and(|old| {
+        let (store, node, staging) = target.writer(|old| {
+            // In S3, which cannot swap a whole array in, an existing array of the same layout
+            // is kept, so that a failed write leaves each chunk old or new; anything else goes.
             old.shape() == shape.as_slice()
                 && old.data_type() == &T::data_type()
                 && old
@@ -1055,11 +1155,7 @@ impl<T: ZarrElement> Array<T> {
                     .ok()
                     .map(|c| c.iter().map(|n| n.get()).collect::<Vec<u64>>())
                     == Some(chunk_u64.clone())
-        });
-        if !same_layout {
-            target.clear()?;
-        }
-        let (store, node) = target.writer();
+        })?;
         let array = builder
             .build(store, &node)
             .map_err(|e| bad_store(&path, e))?;
@@ -1074,7 +1170,11 @@ impl<T: ZarrElement> Array<T> {
                 fill: options.fill_value,
             },
         );
-        Ok(ZarrSink { node, num_chunks })
+        Ok(ZarrSink {
+            node,
+            num_chunks,
+            staging,
+        })
     }
 }
 
@@ -1116,6 +1216,8 @@ fn store_chunk_shape(chunks: Chunks) -> Result<Vec<usize>> {
 pub struct ZarrSink {
     node: NodeRef,
     num_chunks: usize,
+    /// Where a directory store is written before it takes the target's place.
+    staging: Option<Arc<Staging>>,
 }
 
 impl ZarrSink {
@@ -1132,11 +1234,13 @@ impl std::fmt::Debug for ZarrSink {
 }
 
 /// Runs several writes as one graph on `scheduler`, as dask's `da.store`: arrays that share
-/// inputs compute them once, and all chunks of all stores are written in parallel.
+/// inputs compute them once, and all chunks of all stores are written in parallel. Each
+/// directory store takes its target's place once the whole graph has run; if any task fails,
+/// every target is left as it was (see [`Array::to_zarr_with`]).
 ///
 /// # Errors
 ///
-/// The first error of any task; every chunk written so far is whole.
+/// The first error of any task; no target has been changed then.
 ///
 /// # Examples
 ///
@@ -1160,7 +1264,70 @@ pub fn store(sinks: &[ZarrSink], scheduler: &Scheduler) -> Result<()> {
         "store",
         sinks.iter().map(|s| s.node.clone()).collect(),
     ));
-    run_sink(&root, scheduler)
+    let stagings: Vec<Option<Arc<Staging>>> = sinks.iter().map(|s| s.staging.clone()).collect();
+    run_staged(&root, &stagings, scheduler)
+}
+
+/// Runs `root`, whose tasks write into `stagings` (and into S3 stores, the `None`s), then swaps
+/// each staging directory in for its target: all of them once every task has succeeded, none if
+/// any failed.
+fn run_staged(
+    root: &NodeRef,
+    stagings: &[Option<Arc<Staging>>],
+    scheduler: &Scheduler,
+) -> Result<()> {
+    share_stagings(stagings, scheduler);
+    run_sink(root, scheduler)?;
+    let staged: Vec<Arc<Staging>> = stagings.iter().flatten().cloned().collect();
+    commit_staged(&staged, &[], scheduler)
+}
+
+/// A staging directory for `target` (see [`Array::to_zarr_with`]), the same one on every rank
+/// of a cluster's `scheduler` (a collective there).
+pub(crate) fn stage(target: &Path, scheduler: &Scheduler) -> Result<Arc<Staging>> {
+    let made = Staging::new(target).map(Arc::new);
+    #[cfg(feature = "mpi")]
+    if let Some(ranks) = scheduler.ranks() {
+        let made = crate::dist::agree(ranks, made)?;
+        share_stagings(&[Some(made.clone())], scheduler);
+        return Ok(made);
+    }
+    let _ = scheduler;
+    made
+}
+
+/// On a cluster, makes every rank write into rank 0's staging directories, which rank 0 swaps
+/// in (a collective); nothing in one process.
+fn share_stagings(stagings: &[Option<Arc<Staging>>], scheduler: &Scheduler) {
+    #[cfg(feature = "mpi")]
+    if let Some(ranks) = scheduler.ranks() {
+        let staged = || stagings.iter().flatten();
+        let mine: Vec<String> = staged()
+            .map(|s| s.dir().to_string_lossy().into_owned())
+            .collect();
+        let first = crate::dist::from_rank_zero(ranks, mine.join("\n").as_bytes());
+        let first = String::from_utf8_lossy(&first).into_owned();
+        for (s, dir) in staged().zip(first.split('\n')) {
+            s.adopt(PathBuf::from(dir));
+        }
+    }
+    let _ = (stagings, scheduler);
+}
+
+/// Swaps each of `stagings` in for its target, keeping the old target's entries named in
+/// `keep`; on a cluster, rank 0 does, and every rank returns its outcome.
+pub(crate) fn commit_staged(
+    stagings: &[Arc<Staging>],
+    keep: &[&str],
+    scheduler: &Scheduler,
+) -> Result<()> {
+    let committed = stagings.iter().try_for_each(|s| s.commit(keep));
+    #[cfg(feature = "mpi")]
+    if let Some(ranks) = scheduler.ranks() {
+        return crate::dist::agree(ranks, committed);
+    }
+    let _ = scheduler;
+    committed
 }
 
 /// The elements of a chunk of shape `full` whose cells from the origin are `view`: an edge
@@ -1199,43 +1366,40 @@ impl Target {
         }
     }
 
-    /// The Zarr array there now, if there is one.
-    fn existing(&self) -> Option<ReadArray> {
-        let (store, node): (Arc<dyn zarrs::storage::ReadableStorageTraits>, String) = match self {
-            Target::Dir(path) => (Arc::new(FilesystemStore::new(path).ok()?), "/".into()),
-            #[cfg(feature = "s3")]
-            Target::S3(at) => (at.store.clone(), at.node()),
-        };
-        zarrs::array::Array::open(store, &node).ok()
-    }
-
-    /// Removes everything there, leaving an empty place for a new array.
-    fn clear(&self) -> Result<()> {
+    /// The store that a new array's writes go through, the array's path in it, and the
+    /// staging directory that takes the target's place once the write is whole (a directory
+    /// target). An S3 target is written in place: an existing array for which `keep` is true
+    /// stays (its chunks are overwritten one by one), anything else under the path is deleted.
+    #[allow(clippy::type_complexity)]
+    fn writer(
+        &self,
+        keep: impl FnOnce(&ReadArray) -> bool,
+    ) -> Result<(
+        Arc<dyn zarrs::storage::WritableStorageTraits>,
+        String,
+        Option<Arc<Staging>>,
+    )> {
         match self {
             Target::Dir(path) => {
-                if path.exists() {
-                    std::fs::remove_dir_all(path).map_err(|e| io_error("remove", path, &e))?;
-                }
-                std::fs::create_dir_all(path).map_err(|e| io_error("create", path, &e))
+                let _ = keep;
+                let staging = Arc::new(Staging::new(path)?);
+                let store = Arc::new(AtomicStore::staged(staging.clone()));
+                Ok((store, "/".into(), Some(staging)))
             }
             #[cfg(feature = "s3")]
             Target::S3(at) => {
                 use zarrs::storage::WritableStorageTraits as _;
-                let prefix = zarrs::storage::StorePrefix::new(at.key(""))
-                    .map_err(|e| bad_store(&at.label, e))?;
-                at.store
-                    .erase_prefix(&prefix)
-                    .map_err(|e| bad_store(&at.label, e))
+                let readable: Arc<dyn zarrs::storage::ReadableStorageTraits> = at.store.clone();
+                let existing = zarrs::array::Array::open(readable, &at.node()).ok();
+                if !existing.as_ref().is_some_and(keep) {
+                    let prefix = zarrs::storage::StorePrefix::new(at.key(""))
+                        .map_err(|e| bad_store(&at.label, e))?;
+                    at.store
+                        .erase_prefix(&prefix)
+                        .map_err(|e| bad_store(&at.label, e))?;
+                }
+                Ok((at.store.clone(), at.node(), None))
             }
-        }
-    }
-
-    /// The store that writes go through, and the array's path in it.
-    fn writer(&self) -> (Arc<dyn zarrs::storage::WritableStorageTraits>, String) {
-        match self {
-            Target::Dir(path) => (Arc::new(AtomicStore::new(path.clone())), "/".into()),
-            #[cfg(feature = "s3")]
-            Target::S3(at) => (at.store.clone(), at.node()),
         }
     }
 }
