@@ -368,10 +368,12 @@ pub enum Error {
         /// Number of blocks per axis of the declared output chunks.
         found: Vec<usize>,
     },
-    /// A task needs more memory than the scheduler's limit
-    /// ([`Scheduler::with_memory_limit`](crate::Scheduler::with_memory_limit)): found when the
-    /// plan is checked, before any task runs (`held` is then 0), or while it runs, when the
-    /// values kept for readers leave no room for the next task even with nothing else running.
+    /// A plan needs more memory than the scheduler's limit
+    /// ([`Scheduler::with_memory_limit`](crate::Scheduler::with_memory_limit)), found before any
+    /// task runs: one task alone needs more (`held` is then 0), or, run one task at a time, the
+    /// blocks held for readers (`held`) and the task running at the peak do. (On a cluster, a
+    /// rank may also find, while it runs, that the blocks it holds leave no room for the next
+    /// task even with nothing else running.)
     #[error(
         "{op}{block:?} would need about {projected} bytes, over the memory limit of {limit} bytes{}: {advice}",
         if *held > 0 { format!(" ({held} bytes held by blocks waiting for their readers)") } else { String::new() }

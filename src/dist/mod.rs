@@ -228,7 +228,10 @@ impl Cluster {
     /// hold, and those handed over from other ranks (each counted as its whole block, from its
     /// arrival until its last reader here has run). A rank runs first the tasks that others
     /// wait for, so it may need more than one process would with the same blocks; a plan over
-    /// the limit on any rank is an error on every rank.
+    /// the limit on any rank is an error on every rank. Unlike one process, whose plan is
+    /// checked whole before it runs and then never runs out of room, a rank cannot order the
+    /// arrivals of others' blocks: it may still stop half way when the blocks it holds leave
+    /// no room for the next task.
     ///
     /// # Panics
     ///

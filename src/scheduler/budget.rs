@@ -61,6 +61,12 @@ impl Projection {
     /// synchronous scheduler's order (the smallest front this executor keeps): values kept for
     /// readers plus the running task's output and scratch.
     pub(crate) fn sequential_peak(&self, graph: &TaskGraph<'_>, keep: &[TaskId]) -> usize {
+        self.sequential(graph, keep).peak
+    }
+
+    /// The graph's tasks in the synchronous scheduler's order, and the peak of the bytes held
+    /// when they run one at a time in that order.
+    fn sequential(&self, graph: &TaskGraph<'_>, keep: &[TaskId]) -> Sequential {
         let n = graph.len();
         let mut readers = vec![0u32; n];
         for &d in &graph.deps {
@@ -69,10 +75,20 @@ impl Projection {
         for &k in keep {
             readers[k as usize] += 1;
         }
-        let (mut held, mut peak) = (0usize, 0usize);
+        let mut order = Vec::with_capacity(n);
+        let mut held = 0usize;
+        let mut peak = Sequential {
+            order: Vec::new(),
+            peak: 0,
+            at: 0,
+            held: 0,
+        };
         for_each_in_synchronous_order(graph, |t| {
+            order.push(t);
             let t = t as usize;
-            peak = peak.max(held + self.reserve[t]);
+            if held + self.reserve[t] > peak.peak {
+                (peak.peak, peak.at, peak.held) = (held + self.reserve[t], t as TaskId, held);
+            }
             held += if readers[t] > 0 { self.out[t] } else { 0 };
             for &d in graph.deps_of(t as TaskId) {
                 readers[d as usize] -= 1;
@@ -81,8 +97,20 @@ impl Projection {
                 }
             }
         });
+        peak.order = order;
         peak
     }
+}
+
+/// A run of a graph one task at a time in the synchronous order.
+struct Sequential {
+    /// Every task, in the order run.
+    order: Vec<TaskId>,
+    /// The most bytes held at once: values kept for readers plus the running task's reserve.
+    peak: usize,
+    /// The task running at the peak, and the bytes held by values then.
+    at: TaskId,
+    held: usize,
 }
 
 /// Visits the tasks in the order [`super::Scheduler::synchronous`] runs them: roots in order,
@@ -119,14 +147,33 @@ fn for_each_in_synchronous_order(graph: &TaskGraph<'_>, mut f: impl FnMut(TaskId
 }
 
 /// The limit of one run and the bytes it holds now.
+///
+/// A run that has its whole graph (every run in one process) starts its tasks in one fixed
+/// order, the synchronous scheduler's, whose peak [`Budget::plan`] has checked against the
+/// limit; several tasks run at once as long as they fit beside what is held. Since tasks start
+/// in that order, whenever nothing is running the tasks that have run are exactly a prefix of
+/// it, the values held are the ones a one-thread run holds at that point, and the next task
+/// fits beside them: an accepted plan never runs out of room half way.
+///
+/// ```text
+///   order:   a0 a1 b0 a2 b1 c0 ...      started: a prefix; running: its last few
+///            |done | running |  next    nothing running => held == one-thread run's held
+/// ```
+///
+/// A rank's share of a cluster's graph (values arriving from other ranks at any time) has no
+/// such order: there new roots start only while they leave room for one task after them, and a
+/// run whose held blocks leave no room even with nothing running stops with an error.
 pub(super) struct Budget {
     limit: usize,
     /// Bytes each task keeps for its readers.
     out: Vec<usize>,
     /// Bytes each task adds while it runs: its output and scratch.
     reserve: Vec<usize>,
-    /// Room kept free when a new root starts, so that a task it makes ready can run.
+    /// Room kept free when a new root starts, so that a task it makes ready can run (without
+    /// an order).
     headroom: usize,
+    /// The order tasks start in, when the run has its whole graph.
+    order: Option<Vec<TaskId>>,
     /// The bytes held now. One lock over both counts: an admission reading them apart could
     /// see a task's reservation already given back but not yet the value it kept, and admit
     /// past the limit.
@@ -155,9 +202,16 @@ pub(super) enum Admit {
 }
 
 impl Budget {
-    /// Projects every task of `graph`, and refuses the plan if one task alone needs more than
-    /// `limit`.
-    pub(super) fn plan(graph: &TaskGraph<'_>, limit: usize) -> Result<Budget> {
+    /// Projects every task of `graph` and refuses the plan if one task alone needs more than
+    /// `limit`. A run of the `whole` graph (`keep` the tasks whose values it returns) is also
+    /// refused unless a run one task at a time in the synchronous order stays within `limit`,
+    /// and then starts its tasks in that order (see [`Budget`]).
+    pub(super) fn plan(
+        graph: &TaskGraph<'_>,
+        keep: &[TaskId],
+        limit: usize,
+        whole: bool,
+    ) -> Result<Budget> {
         let p = Projection::of(graph);
         // Name the largest task, so that the advice fits every task.
         if let Some(t) = (0..graph.len()).max_by_key(|&t| p.peak[t])
@@ -171,6 +225,21 @@ impl Budget {
                 0,
             ));
         }
+        let order = if whole {
+            let run = p.sequential(graph, keep);
+            if run.peak > limit {
+                return Err(over_budget(
+                    &graph.layers,
+                    graph.keys[run.at as usize],
+                    run.peak,
+                    limit,
+                    run.held,
+                ));
+            }
+            Some(run.order)
+        } else {
+            None
+        };
         let headroom = (0..graph.len())
             .filter(|&t| graph.dep_start[t] != graph.dep_start[t + 1])
             .map(|t| p.reserve[t])
@@ -181,8 +250,14 @@ impl Budget {
             out: p.out,
             reserve: p.reserve,
             headroom,
+            order,
             counts: Mutex::default(),
         })
+    }
+
+    /// The order tasks start in, if the run has one (see [`Budget`]).
+    pub(super) fn order(&self) -> Option<&[TaskId]> {
+        self.order.as_deref()
     }
 
     /// Reserves task `t`'s bytes if it fits beside what is held and running. A root also needs
@@ -263,20 +338,37 @@ pub(super) fn over_budget(
 ) -> Error {
     let layer = &layers[layer as usize];
     let chunk = &layer.chunk;
+    let advice = if held == 0 {
+        advice(chunk, projected, limit, Shrink::Largest)
+    } else {
+        // The held blocks are the front of a run in row-major block order, which spans the
+        // later axes whole: only thinner blocks along the first axes make it smaller.
+        advice(chunk, projected, limit, Shrink::First)
+    };
     Error::OverMemoryBudget {
         op: layer.name.clone(),
         block: block_index(&layer.grid, block),
         projected,
         limit,
         held,
-        advice: advice(chunk, projected - held, limit.saturating_sub(held)),
+        advice,
     }
 }
 
-/// A block shape for which a task needing `projected` bytes with blocks of `chunk` would fit in
-/// `room`: the largest axis is halved until the block's share fits in three quarters of the
-/// room, leaving the rest for what does not shrink with the block (ghost cells).
-fn advice(chunk: &[usize], projected: usize, room: usize) -> String {
+/// Which axis of a block [`advice`] halves next.
+#[derive(Clone, Copy)]
+enum Shrink {
+    /// The longest: a task's own bytes go with its block's size.
+    Largest,
+    /// The first longer than 1: a front of held blocks goes with their extent along it.
+    First,
+}
+
+/// A block shape for which `projected` bytes, made with blocks of `chunk`, would fit in
+/// `room`: an axis is halved until the projection scaled by the block's size fits in three
+/// quarters of the room, leaving the rest for what does not shrink with the block (ghost
+/// cells).
+fn advice(chunk: &[usize], projected: usize, room: usize, shrink: Shrink) -> String {
     if chunk.is_empty() || room == 0 {
         return "raise the limit".to_string();
     }
@@ -284,14 +376,13 @@ fn advice(chunk: &[usize], projected: usize, room: usize) -> String {
     let elems = |s: &[usize]| s.iter().product::<usize>().max(1) as f64;
     let full = elems(chunk);
     while projected as f64 * elems(&shape) / full > 0.75 * room as f64 {
-        let (k, &m) = shape
-            .iter()
-            .enumerate()
-            .max_by_key(|&(_, &m)| m)
-            .expect("non-empty");
-        if m <= 1 {
+        let next = match shrink {
+            Shrink::Largest => shape.iter().enumerate().max_by_key(|&(_, &m)| m),
+            Shrink::First => shape.iter().enumerate().find(|&(_, &m)| m > 1),
+        };
+        let Some((k, &m)) = next.filter(|&(_, &m)| m > 1) else {
             return "raise the limit: even blocks of one element would not fit".to_string();
-        }
+        };
         shape[k] = m.div_ceil(2);
     }
     format!("rechunk to blocks of about {shape:?} (now {chunk:?}), or raise the limit")
@@ -354,7 +445,7 @@ mod tests {
     fn concurrent_admissions_stay_within_the_limit() {
         let (n, workers) = (4000, 4);
         let g = pairs(n);
-        let b = Budget::plan(&g, 450).unwrap();
+        let b = Budget::plan(&g, &[], 450, false).unwrap();
         assert_eq!(b.headroom, 100);
         std::thread::scope(|s| {
             for w in 0..workers {
@@ -379,7 +470,7 @@ mod tests {
     #[test]
     fn nothing_running_admits_what_fits_and_refuses_the_rest() {
         let g = pairs(3);
-        let b = Budget::plan(&g, 250).unwrap();
+        let b = Budget::plan(&g, &[], 250, false).unwrap();
         assert!(matches!(b.admit(0, true), Admit::Yes));
         // One maker running: a second root and its headroom do not fit beside it.
         assert!(matches!(b.admit(1, true), Admit::Later));

@@ -310,7 +310,16 @@ impl<'a> Exec<'a> {
 
     /// Counts ended task `t` out of its readers' inputs: those it made ready are queued but
     /// one, which is admitted for this worker to run next if it fits (and queued if not).
+    ///
+    /// In a run with a fixed order (see [`Budget`]) readers are only counted: they start when
+    /// the order reaches them.
     fn release_readers(&self, t: usize, spawn: &mut dyn FnMut(TaskId)) -> Option<TaskId> {
+        if self.order().is_some() {
+            for &r in self.readers_of(t) {
+                self.waiting[r as usize].fetch_sub(1, Ordering::AcqRel);
+            }
+            return None;
+        }
         let mut next = None;
         for &r in self.readers_of(t) {
             if self.waiting[r as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
@@ -329,6 +338,11 @@ impl<'a> Exec<'a> {
             }
             _ => None,
         }
+    }
+
+    /// The order tasks start in, if the memory budget fixes one.
+    fn order(&self) -> Option<&[TaskId]> {
+        self.budget.as_ref().and_then(Budget::order)
     }
 
     /// The tasks that read task `t`.
@@ -422,6 +436,15 @@ impl<'a> Exec<'a> {
         let mut spawned: Vec<TaskId> = Vec::new();
         let mut local = self.local();
         local.worker = 0;
+        if let Some(order) = self.order() {
+            for &t in order {
+                if self.failed.load(Ordering::Relaxed) || !self.admit(t, false) {
+                    break;
+                }
+                self.run(t, &mut |_| {}, &mut local);
+            }
+            return self.flush(local);
+        }
         for root in self.roots() {
             if !self.admit(root, true) {
                 break;
@@ -488,7 +511,11 @@ impl<'a> Exec<'a> {
 
     /// The work queue of a parallel run on `threads` workers.
     fn work(&self, threads: usize) -> Work {
-        let roots = self.roots();
+        // With a fixed order, the cursor runs over every task in it.
+        let roots = match self.order() {
+            Some(order) => order.to_vec(),
+            None => self.roots(),
+        };
         // Many tiny roots are claimed in batches, so that the shared cursor is not a contended
         // cache line; a few big ones one at a time, keeping the front narrow.
         let batch = if self.budget.is_some() {
@@ -541,7 +568,7 @@ impl<'a> Exec<'a> {
             // the workers running them look again when they end.
             let waiting_for_memory = self.budget.as_ref().is_some_and(|b| !b.idle());
             if self.failed.load(Ordering::SeqCst)
-                || !work.has_work()
+                || !self.has_work(work)
                 || waiting_for_memory
                 || !work.enter()
             {
@@ -551,9 +578,42 @@ impl<'a> Exec<'a> {
         self.flush(local);
     }
 
+    /// Whether a task could start now: one is ready or a root is left, or, with a fixed order,
+    /// the next in it has its inputs.
+    fn has_work(&self, work: &Work) -> bool {
+        if self.order().is_some() {
+            return self.next_in_order(work).is_some();
+        }
+        work.has_work()
+    }
+
+    /// With a fixed order, the next task in it and its place, if its inputs are all made.
+    fn next_in_order(&self, work: &Work) -> Option<(usize, TaskId)> {
+        let i = work.next_root.load(Ordering::SeqCst);
+        let &t = work.roots.get(i)?;
+        (self.waiting[t as usize].load(Ordering::Acquire) == 0).then_some((i, t))
+    }
+
     /// Runs tasks until nothing is ready and no root is left to start.
     fn worker_loop<'s>(&'s self, s: &rayon::Scope<'s>, work: &'s Work, local: &mut Local) {
         let mut push = |r: TaskId| self.ready(s, work, r);
+        if self.order().is_some() {
+            // In order: the next task starts once its inputs are made and it fits. A worker
+            // that cannot start it leaves; whoever finishes a task looks again, so the task
+            // that frees the way always has a worker to start what it allows.
+            while !self.failed.load(Ordering::Relaxed) {
+                let Some(t) = self.claim_in_order(work) else {
+                    return;
+                };
+                if work.active.load(Ordering::SeqCst) < work.threads
+                    && self.next_in_order(work).is_some()
+                {
+                    self.spawn_workers(s, work);
+                }
+                self.run(t, &mut push, local);
+            }
+            return;
+        }
         loop {
             if self.failed.load(Ordering::Relaxed) {
                 return;
@@ -601,6 +661,28 @@ impl Exec<'_> {
     /// The most recently readied task, if it may start now.
     fn pop(&self, work: &Work) -> Option<TaskId> {
         work.pop_if(|t| self.admit(t, false))
+    }
+
+    /// With a fixed order, claims its next task if its inputs are made and it fits (reserving
+    /// its bytes then).
+    fn claim_in_order(&self, work: &Work) -> Option<TaskId> {
+        loop {
+            let (i, t) = self.next_in_order(work)?;
+            if !self.admit(t, false) {
+                return None;
+            }
+            match work
+                .next_root
+                .compare_exchange(i, i + 1, Ordering::SeqCst, Ordering::SeqCst)
+            {
+                Ok(_) => return Some(t),
+                Err(_) => {
+                    if let Some(b) = &self.budget {
+                        b.unreserve(t);
+                    }
+                }
+            }
+        }
     }
 
     /// Claims the next batch of roots, admitted under the memory budget; their first index.

@@ -321,7 +321,7 @@ impl Scheduler {
         // Refuse a plan with a task too big for the limit before anything runs.
         let budget = self
             .memory_limit
-            .map(|limit| budget::Budget::plan(&graph, limit))
+            .map(|limit| budget::Budget::plan(&graph, keep, limit, external.is_empty()))
             .transpose()?;
         self.callbacks.iter().for_each(|c| c.on_start(graph.len()));
         // A recording may hear of several graphs: each adds its layers after the others'.
@@ -367,12 +367,15 @@ impl Scheduler {
     ///
     /// Planning projects each task's peak from the chunk shapes and element sizes: the blocks
     /// it reads, the block it makes, and what it allocates meanwhile (fused steps, ghost-cell
-    /// padding). A plan in which one task alone would exceed the limit is refused before any
-    /// task runs, with [`Error::OverMemoryBudget`] naming the task and a block shape that
-    /// would fit. Otherwise new blocks start only while the bytes held (blocks waiting for
-    /// their readers, plus what running tasks reserved) leave room for them and for one task
-    /// after them, so the run stays under the limit; if the held blocks alone leave no room
-    /// even with nothing running, the run stops with the same error rather than swapping.
+    /// padding). The decision is made before the run: a plan in which one task alone would
+    /// exceed the limit, or whose blocks held at once would when it runs one task at a time in
+    /// the synchronous scheduler's order, is refused before any task starts, with
+    /// [`Error::OverMemoryBudget`] naming the projected peak and a block shape that would fit.
+    /// A plan that is accepted then starts its tasks in that same order, several at once while
+    /// the bytes held (blocks waiting for their readers, plus what running tasks reserved) leave
+    /// room, so it never fails for memory half way, on any number of threads. (On a cluster's
+    /// scheduler, feature `mpi`, blocks arrive from other ranks at any time, so each rank's
+    /// share is checked task by task as it runs.)
     ///
     /// The result array of `compute` is not counted: it is the caller's, allocated up front.
     /// [`Array::explain`](crate::Array::explain) shows the projections.
