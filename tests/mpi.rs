@@ -744,6 +744,44 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
         |t| t.to_bits(),
     )?;
     check("from_zarr across the ranks", &(&back * 2.0), &s, &one)?;
+    // An overwrite with other codecs and fill value that fails on one rank leaves the store as
+    // it was, on every rank (each rank's chunks went to rank 0's staging directory, never
+    // swapped in); the same overwrite without the fault replaces it whole.
+    let before = back.compute_with(&one).map_err(e)?;
+    let faulty_rank = size - 1;
+    let faulty = stored.map(move |v| {
+        if rank == faulty_rank {
+            panic!("disk on fire on rank {faulty_rank}");
+        }
+        -v
+    });
+    let other = chunkwise::io::zarr::ZarrOptions::default()
+        .chunks([15, 16])
+        .compression(chunkwise::io::zarr::Compression::None)
+        .fill_value(-1.0);
+    match faulty.to_zarr_with(&dir, other.clone(), &s) {
+        Err(Error::OnRank { message, .. }) if message.contains("disk on fire") => {}
+        other => return Err(format!("a failed overwrite on a cluster gave {other:?}")),
+    }
+    same_bits(
+        "a failed overwrite on a cluster, read back",
+        &Array::<f64>::from_zarr(&dir)
+            .map_err(e)?
+            .compute_with(&one)
+            .map_err(e)?,
+        &before,
+        |t| t.to_bits(),
+    )?;
+    (-&stored).to_zarr_with(&dir, other, &s).map_err(e)?;
+    same_bits(
+        "an overwrite on a cluster with other codecs",
+        &Array::<f64>::from_zarr(&dir)
+            .map_err(e)?
+            .compute_with(&one)
+            .map_err(e)?,
+        &(-&stored).compute_with(&one).map_err(e)?,
+        |t| t.to_bits(),
+    )?;
     // Elements without a byte form cannot cross ranks: a clear error, the same everywhere.
     let names = x.map(|v| format!("{v:.2}"));
     match names.compute_with(&s) {
