@@ -337,7 +337,9 @@ impl<T: Element> Array<T> {
         }))
     }
 
-    /// Applies `f` to each block; each output block must keep its input block's shape.
+    /// Applies `f` to each block; each output block must keep its input block's shape. `f`
+    /// may return an array of any dimension type (`ArrayD`, or an `Array2` made by slicing
+    /// with `s![..]`): it is converted to a dynamic one, so ndarray code pastes in unchanged.
     ///
     /// A block of another shape makes `compute` fail with [`Error::BlockShape`]; use
     /// [`Array::map_blocks_with_chunks`] to change block shapes.
@@ -352,12 +354,15 @@ impl<T: Element> Array<T> {
     /// assert_eq!(y.compute()?, ndarray::array![0, 1, 2, 0, 1, 2].into_dyn());
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn map_blocks<U, F>(&self, f: F) -> Array<U>
+    pub fn map_blocks<U, D, F>(&self, f: F) -> Array<U>
     where
         U: Element,
-        F: Fn(ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
+        D: ndarray::Dimension,
+        F: Fn(ArrayViewD<'_, T>) -> ndarray::Array<U, D> + Send + Sync + 'static,
     {
-        self.map_blocks_impl("map_blocks", self.node.chunks().clone(), move |_, b| f(b))
+        self.map_blocks_impl("map_blocks", self.node.chunks().clone(), move |_, b| {
+            f(b).into_dyn()
+        })
     }
 
     /// [`Array::map_blocks`] for a closure written for arrays of a known rank: it receives an
@@ -408,12 +413,15 @@ impl<T: Element> Array<T> {
     /// assert_eq!((y[[0, 0]], y[[0, 3]], y[[3, 0]], y[[3, 3]]), (0, 1, 2, 3));
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn map_blocks_indexed<U, F>(&self, f: F) -> Array<U>
+    pub fn map_blocks_indexed<U, D, F>(&self, f: F) -> Array<U>
     where
         U: Element,
-        F: Fn(&[usize], ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
+        D: ndarray::Dimension,
+        F: Fn(&[usize], ArrayViewD<'_, T>) -> ndarray::Array<U, D> + Send + Sync + 'static,
     {
-        self.map_blocks_impl("map_blocks", self.node.chunks().clone(), f)
+        self.map_blocks_impl("map_blocks", self.node.chunks().clone(), move |idx, b| {
+            f(idx, b).into_dyn()
+        })
     }
 
     /// Applies `f` to each block, declaring the output chunks: explicit block sizes per axis,
@@ -435,13 +443,14 @@ impl<T: Element> Array<T> {
     /// assert_eq!(firsts.compute()?, ndarray::array![0, 3].into_dyn());
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn map_blocks_with_chunks<U, F>(&self, chunks: Vec<Vec<usize>>, f: F) -> Result<Array<U>>
+    pub fn map_blocks_with_chunks<U, D, F>(&self, chunks: Vec<Vec<usize>>, f: F) -> Result<Array<U>>
     where
         U: Element,
-        F: Fn(&[usize], ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
+        D: ndarray::Dimension,
+        F: Fn(&[usize], ArrayViewD<'_, T>) -> ndarray::Array<U, D> + Send + Sync + 'static,
     {
         let chunks = self.chunks_on_grid("map_blocks_with_chunks", chunks)?;
-        Ok(self.map_blocks_impl("map_blocks", chunks, f))
+        Ok(self.map_blocks_impl("map_blocks", chunks, move |idx, b| f(idx, b).into_dyn()))
     }
 
     /// Output chunks of the given sizes, which must have this array's grid of blocks.

@@ -1,6 +1,6 @@
 //! Ghost cells: `overlap`, `trim` and `map_overlap`.
 
-use ndarray::{ArrayD, ArrayViewD, Dimension};
+use ndarray::{ArrayViewD, Dimension};
 
 use super::Array;
 use crate::chunks::ghost::{Depth, IntoBoundaries, IntoDepth, check_depth};
@@ -156,7 +156,7 @@ impl<T: Element> Array<T> {
     /// assert_eq!(y.compute()?, array![3.0, 6.0, 9.0, 12.0, 9.0].into_dyn());
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn map_overlap<U, F>(
+    pub fn map_overlap<U, D, F>(
         &self,
         depth: impl IntoDepth,
         boundary: impl IntoBoundaries<T>,
@@ -164,7 +164,8 @@ impl<T: Element> Array<T> {
     ) -> Result<Array<U>>
     where
         U: Element,
-        F: Fn(ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
+        D: ndarray::Dimension,
+        F: Fn(ArrayViewD<'_, T>) -> ndarray::Array<U, D> + Send + Sync + 'static,
     {
         let (depth, boundaries) = self.ghost_args(depth, boundary)?;
         let overlap = Overlap::new(self.node.clone(), depth, boundaries);
@@ -176,7 +177,7 @@ impl<T: Element> Array<T> {
         let mapped = padded.map_blocks_checked(
             "map_overlap",
             layout,
-            move |_, b| f(b),
+            move |_, b| f(b).into_dyn(),
             move |idx, expected, found| {
                 ghost_shape_error("map_overlap", &unpadded, idx, expected, found)
             },
@@ -268,7 +269,7 @@ impl<T: Element> Array<T> {
     /// assert_eq!(diff.compute()?, array![3, 5, 7, 9, 0].into_dyn());
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn map_overlap_interior<U, F>(
+    pub fn map_overlap_interior<U, D, F>(
         &self,
         depth: impl IntoDepth,
         boundary: impl IntoBoundaries<T>,
@@ -276,7 +277,8 @@ impl<T: Element> Array<T> {
     ) -> Result<Array<U>>
     where
         U: Element,
-        F: Fn(&[usize], ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
+        D: ndarray::Dimension,
+        F: Fn(&[usize], ArrayViewD<'_, T>) -> ndarray::Array<U, D> + Send + Sync + 'static,
     {
         let (depth, boundaries) = self.ghost_args(depth, boundary)?;
         let padded = Array::<T>::from_node(Overlap::new(self.node.clone(), depth, boundaries));
@@ -287,7 +289,7 @@ impl<T: Element> Array<T> {
         Ok(padded.map_blocks_checked(
             "map_overlap_interior",
             self.chunk_layout().clone(),
-            f,
+            move |idx, b| f(idx, b).into_dyn(),
             wrong,
         ))
     }
