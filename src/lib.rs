@@ -86,10 +86,10 @@ mod optimize;
 mod random;
 mod scheduler;
 
-pub use array::reduction::{DEFAULT_SPLIT_EVERY, Moments};
+pub use array::reduction::{DEFAULT_SPLIT_EVERY, IntoDdof, Moments};
 pub use array::{
-    Array, AsArray, Coarsen, Coarsenable, ComputeMany, ContractAxes, IntoAxis, compute,
-    concatenate, stack, where_,
+    Array, AsArray, CastFrom, Coarsen, Coarsenable, CompareTo, ComputeMany, ContractAxes, IntoAxis,
+    TruthValue, compute, concatenate, stack, where_,
 };
 pub use chunks::{Boundary, ChunkSpec, Chunks, Depth, IntoBoundaries, IntoChunks, IntoDepth};
 pub use error::{Error, Result};

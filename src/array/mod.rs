@@ -4,7 +4,9 @@
 #![forbid(unsafe_code)]
 
 mod axis;
+mod cast;
 mod coarsen;
+mod compare;
 mod creation;
 mod elementwise;
 mod join;
@@ -18,7 +20,9 @@ mod shape;
 mod slicing;
 
 pub use axis::IntoAxis;
+pub use cast::CastFrom;
 pub use coarsen::{Coarsen, Coarsenable};
+pub use compare::{CompareTo, TruthValue};
 pub use join::{AsArray, concatenate, stack, where_};
 pub use linalg::ContractAxes;
 pub use multi::{ComputeMany, compute};
@@ -400,6 +404,28 @@ impl<T: Element> Array<T> {
         Ok(out
             .into_dimensionality::<D>()
             .expect("the number of axes was checked"))
+    }
+
+    /// [`Array::persist_with`] on the default scheduler (the global pool), as
+    /// [`Array::compute`] is: the array computed and kept in memory in the same blocks, as
+    /// dask's `x.persist()`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::compute`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::<f64>::random(&[100, 100], [50, 50], 1)?;
+    /// let kept = x.map(|v| v * 2.0).persist()?;
+    /// assert_eq!(kept.num_tasks(), 4); // its blocks, nothing left to compute
+    /// assert_eq!(kept.compute()?, x.compute()?.mapv(|v| v * 2.0));
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn persist(&self) -> Result<Array<T>> {
+        self.persist_with(&Scheduler::global()?)
     }
 
     /// Computes the array on `scheduler` and keeps the result in memory, cut into the same

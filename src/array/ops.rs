@@ -1,11 +1,13 @@
-//! Arithmetic operators: `+ - * /` between arrays and with scalars, and unary `-`.
+//! Operators: `+ - * /` between arrays and with scalars, unary `-`, and `& | ^ !` (logical
+//! on `bool` arrays, as numpy's `mask_a & mask_b`; bitwise on integers).
 //!
 //! Between arrays, shapes broadcast as numpy; incompatible shapes panic with a message naming
 //! both, as ndarray's operators do. Each operator has a checked form beside it that returns an
 //! `Err` instead ([`Array::try_add`], [`Array::try_sub`], [`Array::try_mul`],
-//! [`Array::try_div`]), and the panic message names it.
+//! [`Array::try_div`], [`Array::try_and`], [`Array::try_or`], [`Array::try_xor`]), and the
+//! panic message names it.
 
-use std::ops::{Add, Div, Mul, Neg, Sub};
+use std::ops::{Add, BitAnd, BitOr, BitXor, Div, Mul, Neg, Not, Sub};
 
 use ndarray::ScalarOperand;
 
@@ -13,7 +15,7 @@ use super::Array;
 use crate::expr::block::Element;
 
 macro_rules! binary_op {
-    ($Trait:ident, $method:ident, $checked:ident, $op:tt, $name:literal) => {
+    ($Trait:ident, $method:ident, $checked:ident, $op:tt, $name:literal, $ty:literal, $one:literal) => {
         impl<T> Array<T>
         where
             T: Element + $Trait<Output = T>,
@@ -29,10 +31,10 @@ macro_rules! binary_op {
             ///
             /// ```
             /// use chunkwise::Array;
-            /// let x = Array::<f64>::ones(&[3, 4], [2, 2])?;
-            /// let row = Array::<f64>::ones(&[4], [2])?;
+            #[doc = concat!("let x = Array::<", $ty, ">::full(&[3, 4], [2, 2], ", $one, ")?;")]
+            #[doc = concat!("let row = Array::<", $ty, ">::full(&[4], [2], ", $one, ")?;")]
             #[doc = concat!("assert_eq!(x.", stringify!($checked), "(&row)?.shape(), &[3, 4]);")]
-            /// let col = Array::<f64>::ones(&[3], [2])?;
+            #[doc = concat!("let col = Array::<", $ty, ">::full(&[3], [2], ", $one, ")?;")]
             #[doc = concat!("assert!(x.", stringify!($checked), "(&col).is_err()); // `&x ", stringify!($op), " &col` would panic")]
             /// # Ok::<(), chunkwise::Error>(())
             /// ```
@@ -131,10 +133,13 @@ macro_rules! binary_op {
     };
 }
 
-binary_op!(Add, add, try_add, +, "add");
-binary_op!(Sub, sub, try_sub, -, "sub");
-binary_op!(Mul, mul, try_mul, *, "mul");
-binary_op!(Div, div, try_div, /, "div");
+binary_op!(Add, add, try_add, +, "add", "f64", "1.0");
+binary_op!(Sub, sub, try_sub, -, "sub", "f64", "1.0");
+binary_op!(Mul, mul, try_mul, *, "mul", "f64", "1.0");
+binary_op!(Div, div, try_div, /, "div", "f64", "1.0");
+binary_op!(BitAnd, bitand, try_and, &, "and", "bool", "true");
+binary_op!(BitOr, bitor, try_or, |, "or", "bool", "true");
+binary_op!(BitXor, bitxor, try_xor, ^, "xor", "bool", "true");
 
 macro_rules! scalar_lhs {
     ($($t:ty),*) => {$(
@@ -182,5 +187,37 @@ where
     type Output = Array<T>;
     fn neg(self) -> Array<T> {
         -&self
+    }
+}
+
+/// Logical not of every element of a `bool` array (bitwise not of integers), as numpy's `~mask`.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::Array;
+/// let x = Array::from_ndarray(ndarray::array![1.0f64, 5.0, 3.0], [2])?;
+/// let outside = !&(&x.gt(2.0) & &x.lt(4.0));
+/// assert_eq!(outside.compute()?, ndarray::array![true, true, false].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+impl<T> Not for &Array<T>
+where
+    T: Element + Not<Output = T>,
+{
+    type Output = Array<T>;
+    fn not(self) -> Array<T> {
+        self.map_named("not", |a| !a)
+    }
+}
+
+/// Logical not of every element of a `bool` array (bitwise not of integers).
+impl<T> Not for Array<T>
+where
+    T: Element + Not<Output = T>,
+{
+    type Output = Array<T>;
+    fn not(self) -> Array<T> {
+        !&self
     }
 }

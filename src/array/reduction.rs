@@ -5,6 +5,7 @@
 //! from them. Partial states are merged in a tree with fan-in `split_every` per reduced axis.
 
 use super::IntoAxis;
+use super::compare::TruthValue;
 use std::sync::Arc;
 
 use ndarray::{ArrayD, ArrayViewD, Axis};
@@ -487,6 +488,47 @@ impl<T: Element> Array<T> {
     }
 }
 
+/// Delta degrees of freedom for [`Array::var`], [`Array::std`] and their NaN-skipping and
+/// per-axis forms: a float of the array's element type, or an integer as numpy's `ddof=1`.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::Array;
+/// use ndarray::Axis;
+/// let x = Array::from_ndarray(ndarray::array![[1.0, 2.0], [3.0, 5.0]], [1, 2])?;
+/// assert_eq!(x.std_axis(Axis(0), 1)?.compute()?, x.std_axis(Axis(0), 1.0)?.compute()?);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub trait IntoDdof<T> {
+    /// The value as the element type.
+    fn into_ddof(self) -> T;
+}
+
+impl IntoDdof<f32> for f32 {
+    fn into_ddof(self) -> f32 {
+        self
+    }
+}
+
+impl IntoDdof<f64> for f64 {
+    fn into_ddof(self) -> f64 {
+        self
+    }
+}
+
+macro_rules! integer_ddof {
+    ($($t:ty),*) => {$(
+        impl<T: Float> IntoDdof<T> for $t {
+            fn into_ddof(self) -> T {
+                T::from(self).expect("every integer converts to a float")
+            }
+        }
+    )*};
+}
+
+integer_ddof!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
 /// Generates the whole-array, one-axis and set-of-axes forms of a reduction.
 macro_rules! reductions {
     ($(
@@ -587,10 +629,21 @@ reductions! {
     = |op| op.1.fold_reduction(op.0, op.2, op.3, None, |a, x| pick(*a, Some(*x), false), |a, b| pick(*a, *b, false), None,
         |a| a.ok_or(Error::EmptyReduction { op: "max" }));
 
-    /// Number of elements that are not zero.
-    count_nonzero, count_nonzero_axis, count_nonzero_axes -> usize where [T: Zero + PartialEq + Copy] ()
-    example "assert_eq!(x.count_nonzero().compute_scalar()?, 6);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, 0usize, |a, x| a + usize::from(*x != T::zero()), |a, b| a + b, None, |a| Ok(*a));
+    /// Number of elements that are not zero ([`TruthValue`]: on a `bool` array, the number
+    /// that are true).
+    count_nonzero, count_nonzero_axis, count_nonzero_axes -> usize where [T: TruthValue] ()
+    example "assert_eq!(x.count_nonzero().compute_scalar()?, 6);\nassert_eq!(x.gt(3.0).count_nonzero().compute_scalar()?, 3);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, 0usize, |a, x| a + usize::from(x.is_nonzero()), |a, b| a + b, None, |a| Ok(*a));
+
+    /// Whether any element is true, or not zero ([`TruthValue`]); false for an empty array.
+    any, any_axis, any_axes -> bool where [T: TruthValue] ()
+    example "assert!(x.gt(8.0).any().compute_scalar()?);\nassert!(!x.gt(9.0).any().compute_scalar()?);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, false, |a, x| *a || x.is_nonzero(), |a, b| *a || *b, None, |a| Ok(*a));
+
+    /// Whether every element is true, or not zero ([`TruthValue`]); true for an empty array.
+    all, all_axis, all_axes -> bool where [T: TruthValue] ()
+    example "assert!(x.gt(0.0).all().compute_scalar()?);\nassert!(!x.gt(1.0).all().compute_scalar()?);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, true, |a, x| *a && x.is_nonzero(), |a, b| *a && *b, None, |a| Ok(*a));
 
     /// Mean (NaN for an empty array), from per-block count, mean and squared deviations merged
     /// with Chan's formula.
@@ -602,9 +655,9 @@ reductions! {
     /// deviations divided by `n - ddof`; NaN where `n <= ddof`. A `ddof` that is NaN,
     /// infinite or negative is an [`Error::InvalidParameter`] at compute. Accurate for data far from zero
     /// (Welford within blocks, Chan's formula between them).
-    var, var_axis, var_axes -> T where [T: Float] (ddof: T)
+    var, var_axis, var_axes -> T where [T: Float] (ddof: impl IntoDdof<T>)
     example "assert!((x.var(1.0).compute_scalar()? - 8.966666666666665).abs() < 1e-12);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), |a, b| a.merge(b), Some(moments_run), move |a| Ok(a.var(check_ddof("var", ddof)?)));
+    = |op| { let ddof: T = ddof.into_ddof(); op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), |a, b| a.merge(b), Some(moments_run), move |a| Ok(a.var(check_ddof("var", ddof)?))) };
 
     /// Count, mean and sum of squared deviations in one pass ([`Moments`]), from which
     /// [`Moments::var`] gives the variance with any `ddof`: the partial results that
@@ -615,9 +668,9 @@ reductions! {
 
     /// Standard deviation with `ddof` delta degrees of freedom: the square root of
     /// [`Array::var`].
-    std, std_axis, std_axes -> T where [T: Float] (ddof: T)
+    std, std_axis, std_axes -> T where [T: Float] (ddof: impl IntoDdof<T>)
     example "assert!((x.std(0.0).compute_scalar()? - 2.733536577809454).abs() < 1e-12);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), |a, b| a.merge(b), Some(moments_run), move |a| Ok(a.var(check_ddof("std", ddof)?).sqrt()));
+    = |op| { let ddof: T = ddof.into_ddof(); op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| a.add(*x), |a, b| a.merge(b), Some(moments_run), move |a| Ok(a.var(check_ddof("std", ddof)?).sqrt())) };
 
     /// Sum, skipping NaN (0 when every element is NaN).
     nansum, nansum_axis, nansum_axes -> T where [T: Float] ()
@@ -631,14 +684,14 @@ reductions! {
         |a| Ok(if a.n == T::zero() { T::nan() } else { a.mean }));
 
     /// Variance skipping NaN, with `ddof` delta degrees of freedom.
-    nanvar, nanvar_axis, nanvar_axes -> T where [T: Float] (ddof: T)
+    nanvar, nanvar_axis, nanvar_axes -> T where [T: Float] (ddof: impl IntoDdof<T>)
     example "assert!((x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanvar(0.0).compute_scalar()? - 1.6875).abs() < 1e-12);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, |a, b| a.merge(b), None, move |a| Ok(a.var(check_ddof("nanvar", ddof)?)));
+    = |op| { let ddof: T = ddof.into_ddof(); op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, |a, b| a.merge(b), None, move |a| Ok(a.var(check_ddof("nanvar", ddof)?))) };
 
     /// Standard deviation skipping NaN, with `ddof` delta degrees of freedom.
-    nanstd, nanstd_axis, nanstd_axes -> T where [T: Float] (ddof: T)
+    nanstd, nanstd_axis, nanstd_axes -> T where [T: Float] (ddof: impl IntoDdof<T>)
     example "assert!((x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanstd(0.0).compute_scalar()? - 1.6875f64.sqrt()).abs() < 1e-12);"
-    = |op| op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, |a, b| a.merge(b), None, move |a| Ok(a.var(check_ddof("nanstd", ddof)?).sqrt()));
+    = |op| { let ddof: T = ddof.into_ddof(); op.1.fold_reduction(op.0, op.2, op.3, Moments::empty(), |a, x| if x.is_nan() { *a } else { a.add(*x) }, |a, b| a.merge(b), None, move |a| Ok(a.var(check_ddof("nanstd", ddof)?).sqrt())) };
 
     /// Smallest element, skipping NaN: NaN if every element is NaN, an error
     /// ([`Error::EmptyReduction`]) at compute if there are none.
@@ -655,57 +708,6 @@ reductions! {
     = |op| op.1.fold_reduction(op.0, op.2, op.3, (None, 0usize), |a, x| (if x.is_nan() { a.0 } else { pick(a.0, Some(*x), false) }, a.1 + 1),
         |a, b| (pick(a.0, b.0, false), a.1 + b.1), None,
         |a| if a.1 == 0 { Err(Error::EmptyReduction { op: "nanmax" }) } else { Ok(a.0.unwrap_or_else(T::nan)) });
-}
-
-impl Array<bool> {
-    /// Whether any element is true (false for an empty array).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let x = chunkwise::Array::from_ndarray(ndarray::array![false, true, false], [2])?;
-    /// assert!(x.any().compute_scalar()?);
-    /// assert!(!x.all().compute_scalar()?);
-    /// # Ok::<(), chunkwise::Error>(())
-    /// ```
-    pub fn any(&self) -> Array<bool> {
-        let all: Vec<usize> = (0..self.ndim()).collect();
-        self.fold_reduction(
-            "any",
-            &all,
-            false,
-            false,
-            |a, x| *a || *x,
-            |a, b| *a || *b,
-            None,
-            |a: &bool| Ok(*a),
-        )
-        .expect("a reduction over every axis")
-    }
-
-    /// Whether every element is true (true for an empty array).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let x = chunkwise::Array::<bool>::full(&[4, 4], [3, 3], true)?;
-    /// assert!(x.all().compute_scalar()?);
-    /// # Ok::<(), chunkwise::Error>(())
-    /// ```
-    pub fn all(&self) -> Array<bool> {
-        let all: Vec<usize> = (0..self.ndim()).collect();
-        self.fold_reduction(
-            "all",
-            &all,
-            false,
-            true,
-            |a, x| *a && *x,
-            |a, b| *a && *b,
-            None,
-            |a: &bool| Ok(*a),
-        )
-        .expect("a reduction over every axis")
-    }
 }
 
 impl<T: Element + PartialOrd + Copy> Array<T> {
