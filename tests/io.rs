@@ -140,9 +140,57 @@ fn every_element_type_round_trips_with_partial_edge_chunks() {
     );
     round_trip(
         ArrayD::from_shape_fn(IxDyn(&shape), |d| idx(d) as u64 * 7),
+        chunks.clone(),
+        &dir,
+    );
+    round_trip(
+        ArrayD::from_shape_fn(IxDyn(&shape), |d| idx(d) as u32 * 70_000),
+        chunks.clone(),
+        &dir,
+    );
+    round_trip(
+        ArrayD::from_shape_fn(IxDyn(&shape), |d| idx(d) as i16 * -300),
+        chunks.clone(),
+        &dir,
+    );
+    round_trip(
+        ArrayD::from_shape_fn(IxDyn(&shape), |d| (idx(d) as usize) << 36),
+        chunks.clone(),
+        &dir,
+    );
+    round_trip(
+        ArrayD::from_shape_fn(IxDyn(&shape), |d| -((idx(d) as isize) << 36)),
         chunks,
         &dir,
     );
+}
+
+/// What the crate's own operations give can be stored: indices from `argmax_axis` (`usize`)
+/// as `uint64`, read back as `usize` or `u64`, also into a region of an existing store.
+#[test]
+fn indices_are_stored_as_64_bit_integers() {
+    let dir = TempDir::new("indices");
+    let a = data(&[9, 6], 4);
+    let x = Array::from_ndarray(a.clone(), [4, 4]).unwrap();
+    let arg = x.argmax_axis(1).unwrap();
+    let want = arg.compute().unwrap();
+    let p = dir.path("argmax");
+    arg.to_zarr(&p, ZarrOptions::default().chunks([4])).unwrap();
+    let meta = std::fs::read_to_string(p.join("zarr.json")).unwrap();
+    assert!(meta.contains("\"uint64\""), "{meta}");
+    assert_eq!(
+        Array::<usize>::from_zarr(&p).unwrap().compute().unwrap(),
+        want
+    );
+    let wide = Array::<u64>::from_zarr(&p).unwrap().compute().unwrap();
+    assert_eq!(wide, want.mapv(|v| v as u64));
+    Array::<usize>::full(&[2], [2], 5)
+        .unwrap()
+        .to_zarr_region(&p, &[3])
+        .unwrap();
+    let back = Array::<usize>::from_zarr(&p).unwrap().compute().unwrap();
+    assert_eq!((back[[3]], back[[4]], back[[5]]), (5, 5, want[[5]]));
+    assert!(Array::<i32>::from_zarr(&p).is_err());
 }
 
 #[test]

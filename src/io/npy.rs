@@ -71,6 +71,27 @@ npy_numbers! {
     f32 => "<f4"; f64 => "<f8";
 }
 
+/// `usize` and `isize` as the 64-bit integers they are on 64-bit targets (`<u8`, `<i8`).
+macro_rules! npy_pointer_sized {
+    ($($t:ty => $wide:ty, $descr:literal;)*) => {$(
+        impl NpyElement for $t {
+            const DESCR: &'static str = $descr;
+            const SIZE: usize = 8;
+            fn read(bytes: &[u8]) -> Self {
+                <$wide>::from_le_bytes(bytes.try_into().expect("SIZE bytes")) as $t
+            }
+            fn write(self, out: &mut [u8]) {
+                out.copy_from_slice(&(self as $wide).to_le_bytes());
+            }
+        }
+    )*};
+}
+
+npy_pointer_sized! {
+    usize => u64, "<u8";
+    isize => i64, "<i8";
+}
+
 impl NpyElement for bool {
     const DESCR: &'static str = "|b1";
     const SIZE: usize = 1;

@@ -48,7 +48,9 @@ use crate::scheduler::{Scheduler, Value};
 use fs::AtomicStore;
 pub(crate) use fs::Staging;
 
-/// Element types that Zarr stores hold: the numeric types and `bool`.
+/// Element types that Zarr stores hold: the fixed-width integers, floats and `bool`, and
+/// `usize` and `isize` (what indices and `argmax` give) as 64-bit integers (`uint64`, `int64`),
+/// which read back as any 64-bit integer type.
 ///
 /// # Examples
 ///
@@ -56,10 +58,20 @@ pub(crate) use fs::Staging;
 /// use chunkwise::io::zarr::ZarrElement;
 /// assert_eq!(<f32 as ZarrElement>::NAME, "float32");
 /// assert_eq!(<bool as ZarrElement>::NAME, "bool");
+/// assert_eq!(<usize as ZarrElement>::NAME, "uint64");
 /// ```
-pub trait ZarrElement: Element + Copy + ElementOwned + zarrs::array::Element {
+pub trait ZarrElement: Element + Copy {
     /// The Zarr v3 name of the data type.
     const NAME: &'static str;
+    /// The type the store's codecs encode: `Self`, or the 64-bit integer for `usize`/`isize`.
+    #[doc(hidden)]
+    type Stored: ElementOwned + zarrs::array::Element + Copy;
+    /// `elements` as the store's type (no copy where that is `Self`).
+    #[doc(hidden)]
+    fn stored(elements: &[Self]) -> std::borrow::Cow<'_, [Self::Stored]>;
+    /// Elements decoded as the store's type, as `Self`.
+    #[doc(hidden)]
+    fn from_stored(stored: Vec<Self::Stored>) -> Vec<Self>;
     /// The Zarr data type.
     fn data_type() -> DataType;
     /// This value as a Zarr fill value.
@@ -82,6 +94,13 @@ macro_rules! zarr_elements {
     ($($t:ty => $name:literal, $f:ident;)*) => {$(
         impl ZarrElement for $t {
             const NAME: &'static str = $name;
+            type Stored = $t;
+            fn stored(elements: &[Self]) -> std::borrow::Cow<'_, [Self]> {
+                std::borrow::Cow::Borrowed(elements)
+            }
+            fn from_stored(stored: Vec<Self>) -> Vec<Self> {
+                stored
+            }
             fn data_type() -> DataType {
                 data_type::$f()
             }
@@ -105,8 +124,49 @@ macro_rules! zarr_elements {
     )*};
 }
 
+/// `usize` and `isize` as the 64-bit integers they are on 64-bit targets (converted with
+/// `as` elsewhere, so a stored value past a 32-bit target's range wraps there).
+macro_rules! zarr_pointer_sized {
+    ($($t:ty => $wide:ty, $name:literal, $f:ident;)*) => {$(
+        impl ZarrElement for $t {
+            const NAME: &'static str = $name;
+            type Stored = $wide;
+            fn stored(elements: &[Self]) -> std::borrow::Cow<'_, [$wide]> {
+                std::borrow::Cow::Owned(elements.iter().map(|&v| v as $wide).collect())
+            }
+            fn from_stored(stored: Vec<$wide>) -> Vec<Self> {
+                stored.into_iter().map(|v| v as $t).collect()
+            }
+            fn data_type() -> DataType {
+                data_type::$f()
+            }
+            fn fill_value(self) -> zarrs::array::FillValue {
+                (self as $wide).into()
+            }
+            fn from_ne_bytes_into(bytes: &[u8], out: &mut [Self]) {
+                const N: usize = std::mem::size_of::<$wide>();
+                for (o, b) in out.iter_mut().zip(bytes.chunks_exact(N)) {
+                    *o = <$wide>::from_ne_bytes(b.try_into().expect("chunks of N bytes")) as $t;
+                }
+            }
+        }
+    )*};
+}
+
+zarr_pointer_sized! {
+    usize => u64, "uint64", uint64;
+    isize => i64, "int64", int64;
+}
+
 impl ZarrElement for bool {
     const NAME: &'static str = "bool";
+    type Stored = bool;
+    fn stored(elements: &[Self]) -> std::borrow::Cow<'_, [Self]> {
+        std::borrow::Cow::Borrowed(elements)
+    }
+    fn from_stored(stored: Vec<Self>) -> Vec<Self> {
+        stored
+    }
     fn data_type() -> DataType {
         data_type::bool()
     }
@@ -350,7 +410,7 @@ fn open_array_in<T: ZarrElement>(
     path: &Path,
 ) -> Result<ReadArray> {
     let array = zarrs::array::Array::open(store, node).map_err(|e| bad_store(path, e))?;
-    if <T as zarrs::array::Element>::validate_data_type(array.data_type()).is_err() {
+    if <T::Stored as zarrs::array::Element>::validate_data_type(array.data_type()).is_err() {
         return Err(Error::DtypeMismatch {
             path: path_string(path),
             stored: array.data_type().to_string(),
@@ -525,10 +585,11 @@ impl<T: ZarrElement> ChunkReader<T> {
             message,
         };
         self.check_inner_decoded().map_err(region_error)?;
-        let data: Vec<T> = self
+        let data: Vec<T::Stored> = self
             .array
             .retrieve_array_subset_opt(&ArraySubset::new_with_ranges(&subset), &codec_options())
             .map_err(|e| region_error(e.to_string()))?;
+        let data = T::from_stored(data);
         let a = ArrayD::from_shape_vec(IxDyn(&shape), data).expect("one element per cell");
         Ok(owned(a))
     }
@@ -557,20 +618,23 @@ impl<T: ZarrElement> ChunkReader<T> {
             // reads ahead has fetched the whole of it already).
             self.check_inner_decoded().map_err(chunk_error)?;
             let part: Vec<Range<u64>> = shape.slice().iter().map(|&n| 0..n as u64).collect();
-            self.array.retrieve_chunk_subset_opt(
-                &idx,
-                &ArraySubset::new_with_ranges(&part),
-                &codec_options(),
-            )
+            self.array
+                .retrieve_chunk_subset_opt::<Vec<T::Stored>>(
+                    &idx,
+                    &ArraySubset::new_with_ranges(&part),
+                    &codec_options(),
+                )
+                .map(T::from_stored)
         } else {
             // Compressed, the chunk is decoded whole anyway: fetch it as a whole chunk (so a
             // store that reads ahead serves it in one piece), then keep the part inside the
             // array.
             self.check_decoded(&stored).map_err(chunk_error)?;
-            let whole: Vec<T> = self
+            let whole: Vec<T::Stored> = self
                 .array
                 .retrieve_chunk_opt(&idx, &codec_options())
                 .map_err(|e| chunk_error(e.to_string()))?;
+            let whole = T::from_stored(whole);
             let full: Vec<usize> = stored.iter().map(|&n| n as usize).collect();
             let whole = ArrayD::from_shape_vec(IxDyn(&full), whole)
                 .map_err(|e| chunk_error(e.to_string()))?;
@@ -1476,11 +1540,12 @@ impl<T: ZarrElement> WriteBlock for ZarrWrite<T> {
         let stored = match view.as_slice() {
             // A whole chunk in row-major order is encoded from where it lies: no copy.
             Some(elements) if view.shape() == full.as_slice() => {
-                self.array.store_chunk_opt(&idx, elements, &codec_options())
+                self.array
+                    .store_chunk_opt(&idx, &*T::stored(elements), &codec_options())
             }
             _ => self.array.store_chunk_opt(
                 &idx,
-                chunk_elements(view, &full, self.fill),
+                &*T::stored(&chunk_elements(view, &full, self.fill)),
                 &codec_options(),
             ),
         };
@@ -1688,14 +1753,15 @@ impl<T: ZarrElement> WriteBlock for ZarrRegionWrite<T> {
         if within.iter().all(|&w| w == 0) && view.shape() == inside.as_slice() {
             let elements = chunk_elements(view, &full, self.fill);
             self.array
-                .store_chunk_opt(&idx, elements, &codec_options())
+                .store_chunk_opt(&idx, &*T::stored(&elements), &codec_options())
                 .map_err(|e| chunk_error(e.to_string()))?;
             return Ok(());
         }
-        let old: Vec<T> = self
+        let old: Vec<T::Stored> = self
             .reader
             .retrieve_chunk_opt(&idx, &codec_options())
             .map_err(|e| chunk_error(e.to_string()))?;
+        let old = T::from_stored(old);
         let mut merged =
             ArrayD::from_shape_vec(IxDyn(&full), old).map_err(|e| chunk_error(e.to_string()))?;
         merged
@@ -1704,8 +1770,9 @@ impl<T: ZarrElement> WriteBlock for ZarrRegionWrite<T> {
                 Slice::from(within[k]..within[k] + view.shape()[k])
             })
             .assign(&view);
+        let merged = merged.into_raw_vec_and_offset().0;
         self.array
-            .store_chunk_opt(&idx, merged.into_raw_vec_and_offset().0, &codec_options())
+            .store_chunk_opt(&idx, &*T::stored(&merged), &codec_options())
             .map_err(|e| chunk_error(e.to_string()))?;
         Ok(())
     }
