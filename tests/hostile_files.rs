@@ -237,26 +237,27 @@ fn sharded_stores(d: &Path) {
         // Shards of 10^12 x 4 in chunks of 2 x 2: an index of 10^12 entries.
         ("shard-1e12", grid, format!("[{e12},4]"), e12),
         ("shard-4e6", grid, "[4000000,4000000]".into(), "4000000"),
-        // Index at the start where it was written at the end: the index read is garbage.
+        // Index at the start where it was written at the end: the index read is garbage. (Which
+        // chunk fails first depends on the threads: the error names one.)
         (
             "index-start",
             "/codecs/0/configuration/index_location",
             r#""start""#.into(),
-            "c/0/0",
+            "chunk c/",
         ),
         // The index without its checksum: its size no longer matches.
         (
             "index-codecs",
             "/codecs/0/configuration/index_codecs",
             r#"[{"name":"bytes","configuration":{"endian":"little"}}]"#.into(),
-            "c/0/0",
+            "chunk c/",
         ),
         // The inner chunks read as uncompressed.
         (
             "inner-codecs",
             "/codecs/0/configuration/codecs",
             r#"[{"name":"bytes","configuration":{"endian":"little"}}]"#.into(),
-            "c/0/0",
+            "chunk c/",
         ),
     ];
     for (name, pointer, value, named) in &cases {
