@@ -41,8 +41,12 @@ pub enum Error {
         len: usize,
     },
     /// A block size of zero on an axis that is not empty.
-    #[error("block size 0 on axis {axis}, which has length {len}; block sizes must be at least 1")]
+    #[error(
+        "{op}: block size 0 on axis {axis}, which has length {len}; block sizes must be at least 1"
+    )]
     ZeroChunk {
+        /// The operation the chunks were given to (`zeros`, `rechunk`, `to_zarr`, ...).
+        op: &'static str,
         /// The axis.
         axis: usize,
         /// The axis length.

@@ -17,7 +17,11 @@ fn chunk_specs_that_do_not_fit_are_errors() {
     );
     assert_eq!(
         Array::from_ndarray(a.clone(), &[0, 2]).unwrap_err(),
-        Error::ZeroChunk { axis: 0, len: 4 }
+        Error::ZeroChunk {
+            op: "from_ndarray",
+            axis: 0,
+            len: 4
+        }
     );
     let err = Array::from_ndarray(a.clone(), vec![vec![4], vec![2, 2]]).unwrap_err();
     assert_eq!(
@@ -519,4 +523,80 @@ fn huge_and_edge_arguments_are_errors_or_right_never_panics() {
 #[test]
 fn huge_and_edge_arguments_never_abort_under_a_memory_limit() {
     common::run_under_memory_limit("huge_and_edge_arguments_are_errors_or_right_never_panics");
+}
+
+/// A zero block size names the operation it was given to.
+#[test]
+fn a_zero_block_size_names_its_operation() {
+    let cases: Vec<(&str, chunkwise::Result<Array<f64>>)> = vec![
+        ("zeros", Array::<f64>::zeros(&[4], [0])),
+        ("ones", Array::<f64>::ones(&[4], [0])),
+        ("full", Array::<f64>::full(&[4], [0], 1.0)),
+        ("random", Array::<f64>::random(&[4], [0], 1)),
+        ("from_fn", Array::<f64>::from_fn(&[4], [0], |_| 0.0)),
+        (
+            "from_ndarray",
+            Array::from_ndarray(ArrayD::<f64>::zeros(IxDyn(&[4])), [0]),
+        ),
+        (
+            "rechunk",
+            Array::<f64>::zeros(&[4], [2]).unwrap().rechunk([0]),
+        ),
+    ];
+    for (op, got) in cases {
+        let e = got.unwrap_err();
+        assert!(
+            matches!(e, Error::ZeroChunk { op: o, axis: 0, len: 4 } if o == op),
+            "{op}: {e:?}"
+        );
+        assert!(
+            e.to_string().starts_with(&format!("{op}: block size 0")),
+            "{e}"
+        );
+    }
+}
+
+/// Opening what is not a Zarr array says what is there.
+#[cfg(feature = "zarr")]
+#[test]
+fn from_zarr_says_what_is_at_the_path() {
+    use chunkwise::io::zarr::ZarrOptions;
+    let dir = std::env::temp_dir().join(format!("chunkwise-errors-open-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let message = |p: &std::path::Path| Array::<f64>::from_zarr(p).unwrap_err().to_string();
+    assert!(message(&dir.join("missing")).contains("nothing is there"));
+    std::fs::write(dir.join("file"), b"x").unwrap();
+    assert!(message(&dir.join("file")).contains("a file, not a Zarr store"));
+    assert!(message(&dir).contains("without zarr.json or .zarray"));
+    // An OME-Zarr image is a group of arrays: the error names them.
+    let image = dir.join("image");
+    chunkwise::io::ome_zarr::write_multiscale(
+        &Array::<f64>::zeros(&[8, 8], [4, 4]).unwrap(),
+        &image,
+        &chunkwise::io::ome_zarr::MultiscaleOptions::new(&["y", "x"]).levels(2),
+    )
+    .unwrap();
+    let m = message(&image);
+    assert!(
+        m.contains("a Zarr v3 group") && m.contains("its arrays: 0, 1"),
+        "{m}"
+    );
+    // A v2 group.
+    let v2 = dir.join("v2");
+    std::fs::create_dir_all(v2.join("a")).unwrap();
+    std::fs::write(v2.join(".zgroup"), br#"{"zarr_format": 2}"#).unwrap();
+    std::fs::write(v2.join("a").join(".zarray"), b"{}").unwrap();
+    let m = message(&v2);
+    assert!(
+        m.contains("a Zarr v2 group") && m.contains("its arrays: a"),
+        "{m}"
+    );
+    // An array still opens.
+    Array::<f64>::zeros(&[3], [3])
+        .unwrap()
+        .to_zarr(dir.join("array"), ZarrOptions::default())
+        .unwrap();
+    assert!(Array::<f64>::from_zarr(dir.join("array")).is_ok());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

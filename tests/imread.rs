@@ -52,7 +52,10 @@ fn stacks_written_by_tifffile_and_pillow_read_equal() {
         .unwrap()
         .compute()
         .unwrap_err();
-    assert!(e.to_string().contains("f1.tif"), "{e}");
+    assert!(
+        e.to_string().contains("f1.tif") && e.to_string().contains("truncated"),
+        "{e}"
+    );
     // The wrong sample type is refused, naming the first file.
     let e = imread::<u8>(dir.join("tif/*.tif")).unwrap_err();
     assert!(

@@ -7,7 +7,7 @@ use ndarray::Dimension;
 use num_traits::{One, Zero};
 
 use super::Array;
-use crate::chunks::IntoChunks;
+use crate::chunks::{IntoChunks, chunks_for};
 use crate::error::Result;
 use crate::expr::block::Element;
 use crate::expr::source::{FromFn, FromNdarray, Full, Random};
@@ -43,7 +43,7 @@ impl<T: Element> Array<T> {
         a: ndarray::Array<T, D>,
         chunks: impl IntoChunks,
     ) -> Result<Array<T>> {
-        let chunks = chunks.into_chunks(a.shape())?;
+        let chunks = chunks_for("from_ndarray", chunks, a.shape())?;
         Ok(Array::from_node(FromNdarray::new(chunks, a.into_dyn())))
     }
 
@@ -61,7 +61,17 @@ impl<T: Element> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn full(shape: &[usize], chunks: impl IntoChunks, value: T) -> Result<Array<T>> {
-        let chunks = chunks.into_chunks(shape)?;
+        Self::full_named("full", shape, chunks, value)
+    }
+
+    /// [`Array::full`], its chunk errors naming `op`.
+    fn full_named(
+        op: &'static str,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+        value: T,
+    ) -> Result<Array<T>> {
+        let chunks = chunks_for(op, chunks, shape)?;
         Ok(Array::from_node(Full { chunks, value }))
     }
 
@@ -82,7 +92,7 @@ impl<T: Element> Array<T> {
     where
         T: Zero,
     {
-        Self::full(shape, chunks, T::zero())
+        Self::full_named("zeros", shape, chunks, T::zero())
     }
 
     /// An array of ones.
@@ -102,7 +112,7 @@ impl<T: Element> Array<T> {
     where
         T: One,
     {
-        Self::full(shape, chunks, T::one())
+        Self::full_named("ones", shape, chunks, T::one())
     }
 
     /// An array whose element at index `i` (in the whole array) is `f(i)`; each block is made
@@ -123,7 +133,7 @@ impl<T: Element> Array<T> {
     where
         F: Fn(&[usize]) -> T + Send + Sync + 'static,
     {
-        let chunks = chunks.into_chunks(shape)?;
+        let chunks = chunks_for("from_fn", chunks, shape)?;
         Ok(Array::from_node(FromFn {
             chunks,
             f: Arc::new(f),
@@ -154,7 +164,7 @@ impl<T: Element> Array<T> {
     where
         T: RandomElement,
     {
-        let chunks = chunks.into_chunks(shape)?;
+        let chunks = chunks_for("random", chunks, shape)?;
         Ok(Array::from_node(Random::<T> {
             chunks,
             seed,

@@ -130,6 +130,7 @@ impl Chunks {
         check_elements(shape)?;
         if let Some(axis) = (0..shape.len()).find(|&a| block[a] == 0 && shape[a] > 0) {
             return Err(Error::ZeroChunk {
+                op: "Chunks::regular",
                 axis,
                 len: shape[axis],
             });
@@ -463,6 +464,19 @@ pub trait IntoChunks: Into<ChunkSpec> {
 }
 
 impl<C: Into<ChunkSpec>> IntoChunks for C {}
+
+/// `chunks` resolved for an array of `shape` given to operation `op`, which a zero block size's
+/// error names.
+pub(crate) fn chunks_for(
+    op: &'static str,
+    chunks: impl IntoChunks,
+    shape: &[usize],
+) -> Result<Chunks> {
+    chunks.into_chunks(shape).map_err(|e| match e {
+        Error::ZeroChunk { axis, len, .. } => Error::ZeroChunk { op, axis, len },
+        other => other,
+    })
+}
 
 /// The shape that `a` and `b` broadcast to, as numpy: axes aligned from the right, a length of 1
 /// stretches to the other's length.

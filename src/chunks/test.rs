@@ -22,7 +22,11 @@ fn zero_dimensional_chunks_have_one_block() {
 fn bad_specs_name_the_wrong_values() {
     assert_eq!(
         Chunks::regular(&[4], &[0]).unwrap_err(),
-        Error::ZeroChunk { axis: 0, len: 4 }
+        Error::ZeroChunk {
+            op: "Chunks::regular",
+            axis: 0,
+            len: 4
+        }
     );
     assert_eq!(
         Chunks::new(&[4, 2], vec![vec![4]]).unwrap_err(),

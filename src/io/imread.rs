@@ -133,6 +133,28 @@ fn bad(path: &Path, message: impl std::fmt::Display) -> Error {
     }
 }
 
+/// An error of decoding the file at `path`: one that ran out of bytes names the file as
+/// truncated (the decoders say only "failed to fill whole buffer").
+fn undecodable(path: &Path, e: impl std::error::Error) -> Error {
+    let mut cause: Option<&dyn std::error::Error> = Some(&e);
+    while let Some(c) = cause {
+        if c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::UnexpectedEof)
+        {
+            let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            return bad(
+                path,
+                format!(
+                    "the file is truncated: it ends ({len} bytes) before the image data its \
+                     header declares ({e})"
+                ),
+            );
+        }
+        cause = c.source();
+    }
+    bad(path, e)
+}
+
 /// Decodes the one grayscale frame of a TIFF or PNG file.
 fn decode(path: &Path) -> Result<Frame> {
     let ext = path
@@ -141,7 +163,7 @@ fn decode(path: &Path) -> Result<Frame> {
         .unwrap_or_default();
     let file = std::fs::File::open(path).map_err(|e| super::io_error("imread", path, &e))?;
     if ext == "tif" || ext == "tiff" {
-        let mut d = Decoder::new(BufReader::new(file)).map_err(|e| bad(path, e))?;
+        let mut d = Decoder::new(BufReader::new(file)).map_err(|e| undecodable(path, e))?;
         let (w, h) = d.dimensions().map_err(|e| bad(path, e))?;
         let color = d.colortype().map_err(|e| bad(path, e))?;
         if !matches!(color, tiff::ColorType::Gray(_)) {
@@ -150,13 +172,13 @@ fn decode(path: &Path) -> Result<Frame> {
                 format!("a {color:?} image, not a grayscale frame"),
             ));
         }
-        let samples = d.read_image().map_err(|e| bad(path, e))?;
+        let samples = d.read_image().map_err(|e| undecodable(path, e))?;
         Ok(Frame::Tiff(h as usize, w as usize, samples))
     } else {
         let reader = image::ImageReader::new(BufReader::new(file))
             .with_guessed_format()
             .map_err(|e| bad(path, e))?;
-        let image = reader.decode().map_err(|e| bad(path, e))?;
+        let image = reader.decode().map_err(|e| undecodable(path, e))?;
         if image.color().channel_count() != 1 {
             return Err(bad(
                 path,

@@ -386,7 +386,7 @@ impl<T: NpyElement> Array<T> {
             ));
         }
         // A shape too large for the blocks asked for comes from the file: name it.
-        let chunks = chunks.into_chunks(shape).map_err(|e| match e {
+        let chunks = crate::chunks::chunks_for("from_npy", chunks, shape).map_err(|e| match e {
             Error::TooLarge { .. } => bad(&path, e.to_string()),
             e => e,
         })?;

@@ -791,7 +791,7 @@ where
     let level_options = |shape: &[usize]| -> Result<ZarrOptions<T>> {
         let chunks: Vec<usize> = match &options.chunks {
             Some(spec) => {
-                let c = spec.clone().into_chunks(shape)?;
+                let c = crate::chunks::chunks_for("write_multiscale", spec.clone(), shape)?;
                 c.sizes().iter().map(|s| s[0].max(1)).collect()
             }
             None => shape.iter().map(|&n| n.clamp(1, 64)).collect(),

@@ -128,7 +128,11 @@ fn a_failure_cancels_the_rest_promptly() {
             Work::Shared(Box::new(move |i, _| {
                 counter.fetch_add(1, Ordering::Relaxed);
                 if i == 10 {
-                    return Err(Error::ZeroChunk { axis: 0, len: 1 });
+                    return Err(Error::ZeroChunk {
+                        op: "test",
+                        axis: 0,
+                        len: 1,
+                    });
                 }
                 Ok(Some(Arc::new(()) as Value))
             })),
@@ -138,7 +142,14 @@ fn a_failure_cancels_the_rest_promptly() {
             prev = Some(g.add_task(layer, i, prev));
         }
         let err = s.execute(g, &[]).unwrap_err();
-        assert_eq!(err, Error::ZeroChunk { axis: 0, len: 1 });
+        assert_eq!(
+            err,
+            Error::ZeroChunk {
+                op: "test",
+                axis: 0,
+                len: 1
+            }
+        );
         assert_eq!(ran.load(Ordering::Relaxed), 11);
     }
 }
@@ -365,7 +376,11 @@ fn fed_graph(
         vec![n],
         Work::Shared(Box::new(move |i, inputs| {
             if !supplied[i].load(Ordering::SeqCst) {
-                return Err(Error::ZeroChunk { axis: i, len: 0 });
+                return Err(Error::ZeroChunk {
+                    op: "test",
+                    axis: i,
+                    len: 0,
+                });
             }
             let sum: u64 = inputs
                 .iter()

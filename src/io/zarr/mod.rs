@@ -39,7 +39,7 @@ use zarrs::filesystem::FilesystemStore;
 use super::{Sink, WriteBlock, run_sink};
 use crate::array::Array;
 use crate::array::output::write_rows;
-use crate::chunks::{Chunks, IntoChunks};
+use crate::chunks::Chunks;
 use crate::error::{Error, Result};
 use crate::expr::block::{Element, block_of, owned, row_major_vec};
 use crate::expr::group::Group;
@@ -398,8 +398,68 @@ type ReadArray = zarrs::array::Array<dyn zarrs::storage::ReadableStorageTraits>;
 
 /// The Zarr array at `path`, which must hold elements of type `T`.
 fn open_array<T: ZarrElement>(path: &Path) -> Result<ReadArray> {
+    if let Some(why) = not_an_array(path) {
+        return Err(bad_store(path, why));
+    }
     let store = FilesystemStore::new(path).map_err(|e| bad_store(path, e))?;
     open_array_in::<T>(Arc::new(store), "/", path)
+}
+
+/// Why there is no Zarr array at `path`, if there is none: nothing there, a file, a group
+/// (naming its arrays), or a directory without array metadata. `None` where array metadata is.
+fn not_an_array(path: &Path) -> Option<String> {
+    let meta = match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Some("nothing is there (no such file or directory)".into());
+        }
+        Err(e) => return Some(e.to_string()),
+        Ok(m) => m,
+    };
+    if !meta.is_dir() {
+        return Some("a file, not a Zarr store (a directory)".into());
+    }
+    if path.join(".zarray").is_file() {
+        return None;
+    }
+    let node_type = std::fs::read(path.join("zarr.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .map(|v| v["node_type"].as_str().unwrap_or_default().to_string());
+    let arrays_in = |marker: &dyn Fn(&Path) -> bool| -> String {
+        let mut names: Vec<String> = std::fs::read_dir(path)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| marker(&e.path()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        if names.is_empty() {
+            "it holds no arrays".into()
+        } else {
+            format!("its arrays: {}", names.join(", "))
+        }
+    };
+    let is_v3_array = |p: &Path| {
+        std::fs::read(p.join("zarr.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .is_some_and(|v| v["node_type"] == "array")
+    };
+    match node_type.as_deref() {
+        Some("array") => None,
+        Some("group") => Some(format!(
+            "a Zarr v3 group, not an array ({}; open one of them)",
+            arrays_in(&is_v3_array)
+        )),
+        Some(other) => Some(format!("zarr.json has node_type {other:?}, not \"array\"")),
+        None if path.join(".zgroup").is_file() => Some(format!(
+            "a Zarr v2 group, not an array ({}; open one of them)",
+            arrays_in(&|p: &Path| p.join(".zarray").is_file())
+        )),
+        None if path.join("zarr.json").exists() => None, // unreadable: zarrs says why
+        None => Some("a directory without zarr.json or .zarray: not a Zarr array".into()),
+    }
 }
 
 /// The Zarr array at `node` (`/` for the root) of `store` (named `path` in errors), which must
@@ -1247,7 +1307,7 @@ impl<T: ZarrElement> Array<T> {
 /// or region write depends on it; explicit block sizes give their grid's chunk shape.
 fn requested_chunk_shape(spec: &crate::ChunkSpec, shape: &[usize]) -> Result<Vec<usize>> {
     // Resolving checks the spec against the array (one size per axis, none zero).
-    let chunks = spec.clone().into_chunks(shape)?;
+    let chunks = crate::chunks::chunks_for("to_zarr", spec.clone(), shape)?;
     Ok(match spec {
         crate::ChunkSpec::Shape(block) => block.clone(),
         crate::ChunkSpec::Same(n) => vec![*n; shape.len()],
