@@ -86,6 +86,15 @@ def main():
         cases.append(("gradient_magnitude", sigma, lambda x, m, p: ndimage.gaussian_gradient_magnitude(x, p, mode=m, cval=CVAL)))
         cases.append(("gaussian_laplace", sigma, lambda x, m, p: ndimage.gaussian_laplace(x, p, mode=m, cval=CVAL)))
         cases.append(("laplace", 0, lambda x, m, p: ndimage.laplace(x, mode=m, cval=CVAL)))
+        if a.ndim == 2:
+            # Kernels and windows wider than the whole image (13 x 17): the ghost cells repeat
+            # the boundary rule (reflect again and again, wrap around), as scipy's do.
+            cases += [
+                ("gaussian", 20.0, lambda x, m, p: ndimage.gaussian_filter(x, p, mode=m, cval=CVAL)),
+                ("uniform", 31, lambda x, m, p: ndimage.uniform_filter(x, int(p), mode=m, cval=CVAL)),
+                ("median", 19, lambda x, m, p: ndimage.median_filter(x, int(p), mode=m, cval=CVAL)),
+                ("maximum", 40, lambda x, m, p: ndimage.maximum_filter(x, int(p), mode=m, cval=CVAL)),
+            ]
         for filt, param, fn in cases:
             for mode in MODES:
                 out = fn(a, mode, param)

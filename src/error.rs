@@ -108,8 +108,13 @@ pub enum Error {
         /// The per-axis `(lower, upper)` depths given.
         depth: Vec<(usize, usize)>,
     },
-    /// A ghost-cell depth larger than its axis.
-    #[error("depth {depth:?} on axis {axis} is larger than the axis, which has length {len}")]
+    /// A ghost-cell depth that cannot be padded: it reads cells of an empty axis, or its padded
+    /// blocks could never be allocated. (A depth larger than its axis is fine: the boundary
+    /// rule repeats.)
+    #[error(
+        "depth {depth:?} on axis {axis} (of length {len}) cannot be padded: {}",
+        if *len == 0 { "an empty axis has no cells to repeat (only Boundary::None and Constant pad it)" } else { "its padded blocks would be too large to allocate" }
+    )]
     DepthTooLarge {
         /// The axis.
         axis: usize,

@@ -95,7 +95,8 @@ fn repeat(
 ///
 /// [`Error::InvalidParameter`] for `iterations` 0 (scipy's "until unchanged" is not offered),
 /// a structure of another number of axes than the mask or with no `true` cell; and
-/// [`Error::DepthTooLarge`] for a structure wider than an axis allows.
+/// [`Error::DepthTooLarge`] for a structure whose padded blocks could never be allocated (one
+/// wider than an axis is fine: the boundary rule repeats).
 ///
 /// # Examples
 ///

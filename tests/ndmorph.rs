@@ -182,9 +182,12 @@ fn bad_structures_and_iterations_are_errors() {
         ),
         "{e}"
     );
+    // A structure wider than the axis is fine, as in scipy: closing an all-true image with a
+    // 1 x 13 line, the erosion (outside counted false) reaches the edge from every cell.
     let wide = Some(ArrayD::from_elem(IxDyn(&[1, 13]), true));
-    assert!(matches!(
-        ndmorph::binary_closing(&x, wide, 1),
-        Err(Error::DepthTooLarge { axis: 1, .. })
-    ));
+    let closed = ndmorph::binary_closing(&x, wide, 1)
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert!(closed.iter().all(|&v| !v), "{closed}");
 }

@@ -20,8 +20,8 @@ fn boundary() -> impl Strategy<Value = Boundary<i64>> {
     ]
 }
 
-/// Shape (1 to 3 axes), chunks, per-axis depth (up to the axis length, asymmetric) and
-/// boundaries.
+/// Shape (1 to 3 axes), chunks, per-axis depth (up to three times the axis length and more,
+/// asymmetric) and boundaries.
 type Case = (
     Vec<usize>,
     Vec<Vec<usize>>,
@@ -43,7 +43,12 @@ fn case() -> impl Strategy<Value = Case> {
                 })
             })
             .collect();
-        let depth: Vec<_> = shape.iter().map(|&len| (0..=len, 0..=len)).collect();
+        // Up to three times the axis and more: deeper than the axis, the boundary rule repeats
+        // (reflect again and again, wrap around), as numpy's pad and scipy do.
+        let depth: Vec<_> = shape
+            .iter()
+            .map(|&len| (0..=3 * len + 2, 0..=3 * len + 2))
+            .collect();
         let bs = proptest::collection::vec(boundary(), shape.len());
         (Just(shape), chunks, depth, bs)
     })
@@ -261,14 +266,23 @@ fn bad_depths_and_boundaries_are_errors() {
             depth: vec![(1, 1), (2, 2), (3, 3)]
         }
     );
+    // Deeper than the axis is fine (the rule repeats); an empty axis has no cells to
+    // reflect, and padding that could never be allocated is refused.
+    assert!(x.overlap(7, Boundary::Reflect).is_ok());
+    let empty = Array::from_ndarray(data(&[0, 7]), [1, 3]).unwrap();
     assert_eq!(
-        x.overlap(7, Boundary::Reflect).unwrap_err(),
+        empty.overlap(1, Boundary::Reflect).unwrap_err(),
         Error::DepthTooLarge {
             axis: 0,
-            depth: (7, 7),
-            len: 6
+            depth: (1, 1),
+            len: 0
         }
     );
+    assert!(empty.overlap(1, Boundary::Constant(0)).is_ok());
+    assert!(matches!(
+        x.overlap(usize::MAX / 4, Boundary::Periodic),
+        Err(Error::DepthTooLarge { axis: 0, .. })
+    ));
     let err = x.overlap(1, vec![Boundary::Reflect]).unwrap_err();
     assert_eq!(
         err,

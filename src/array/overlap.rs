@@ -17,7 +17,18 @@ impl<T: Element> Array<T> {
     ) -> Result<(Depth, Vec<Boundary<T>>)> {
         let depth = depth.into_depth(self.ndim())?;
         let boundaries = boundary.into_boundaries(self.ndim())?;
-        check_depth(&depth, self.shape())?;
+        let largest: Vec<usize> = self
+            .chunks()
+            .iter()
+            .map(|s| s.iter().copied().max().unwrap_or(0))
+            .collect();
+        check_depth(
+            &depth,
+            self.shape(),
+            &boundaries,
+            &largest,
+            std::mem::size_of::<T>(),
+        )?;
         Ok((depth, boundaries))
     }
 
@@ -28,7 +39,8 @@ impl<T: Element> Array<T> {
     ///
     /// Each padded block is assembled in one task, with one copy, from slices of the blocks it
     /// overlaps. A depth larger than a block is fine: the padded block then reads from several
-    /// neighbours.
+    /// neighbours. A depth larger than the whole axis is fine too: the boundary rule repeats
+    /// (reflected again and again, wrapped around), as numpy's `pad` and scipy's filters do.
     ///
     /// `depth` is a `usize` (every axis), a per-axis list, or per-axis `(lower, upper)` pairs;
     /// `boundary` is one [`Boundary`] or one per axis.
@@ -36,7 +48,8 @@ impl<T: Element> Array<T> {
     /// # Errors
     ///
     /// [`Error::DepthRank`] or [`Error::BoundaryRank`] for lists of the wrong length, and
-    /// [`Error::DepthTooLarge`] for a depth larger than its axis.
+    /// [`Error::DepthTooLarge`] for a depth that reads cells of an empty axis, or whose padded
+    /// blocks could never be allocated.
     ///
     /// # Examples
     ///

@@ -277,15 +277,48 @@ impl<T, const N: usize> IntoBoundaries<T> for [Boundary<T>; N] {
     }
 }
 
-/// Checks depths against an array's shape: no deeper than the axis.
-pub(crate) fn check_depth(depth: &Depth, shape: &[usize]) -> Result<()> {
+/// Whether one axis of blocks of length `block`, grown by `(lo, hi)`, of `elem_size`-byte
+/// elements, could be allocated (the other axes aside).
+pub(crate) fn padded_fits(block: usize, (lo, hi): (usize, usize), elem_size: usize) -> bool {
+    let bytes = (block as u128 + lo as u128 + hi as u128).saturating_mul(elem_size.max(1) as u128);
+    usize::try_from(bytes)
+        .ok()
+        .filter(|&b| b <= isize::MAX as usize)
+        .is_some_and(|b| Vec::<u8>::new().try_reserve_exact(b).is_ok())
+}
+
+/// Checks depths against an array's shape and boundaries. A depth may be larger than its axis:
+/// the boundary rule then repeats (reflected again and again, wrapped around, the edge cell or
+/// the constant repeated), as numpy's `pad` and scipy's filters do. Refused: a depth that reads
+/// cells of an empty axis (only `None` and `Constant` pad one), and one whose padded blocks
+/// (the largest block, `block`, grown by the depth, of `elem_size`-byte elements) could never
+/// be allocated.
+pub(crate) fn check_depth<T>(
+    depth: &Depth,
+    shape: &[usize],
+    boundaries: &[Boundary<T>],
+    block: &[usize],
+    elem_size: usize,
+) -> Result<()> {
+    let too_large = |axis: usize| Error::DepthTooLarge {
+        axis,
+        depth: depth.axes()[axis],
+        len: shape[axis],
+    };
+    let mut bytes = elem_size.max(1) as u128;
     for (axis, (&(lo, hi), &len)) in depth.axes().iter().zip(shape).enumerate() {
-        if lo > len || hi > len {
-            return Err(Error::DepthTooLarge {
-                axis,
-                depth: (lo, hi),
-                len,
-            });
+        let reads_cells = !matches!(boundaries[axis], Boundary::None | Boundary::Constant(_));
+        if len == 0 && lo + hi > 0 && reads_cells {
+            return Err(too_large(axis));
+        }
+        let padded = (block[axis] as u128) + lo as u128 + hi as u128;
+        bytes = bytes.saturating_mul(padded);
+        let fits = usize::try_from(bytes)
+            .ok()
+            .filter(|&b| b <= isize::MAX as usize)
+            .is_some_and(|b| Vec::<u8>::new().try_reserve_exact(b).is_ok());
+        if !fits {
+            return Err(too_large(axis));
         }
     }
     Ok(())

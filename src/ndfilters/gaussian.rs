@@ -96,10 +96,14 @@ pub(super) fn passes<T: Float + Element>(
         }
         // As scipy, an axis of sigma 0 is not filtered, whatever its order.
         if s > 1e-15 {
+            // A radius deeper than the axis is fine (the boundary rule repeats, as scipy's);
+            // one whose padded blocks could never be allocated is refused before the kernel,
+            // of 2 * radius + 1 weights, is made.
             let radius = (truncate * s + 0.5).floor();
             let len = x.shape()[axis];
-            if radius > len as f64 {
-                let r = radius.min(usize::MAX as f64) as usize;
+            let block = x.chunks()[axis].iter().copied().max().unwrap_or(0);
+            let r = radius.min(usize::MAX as f64) as usize;
+            if !crate::chunks::ghost::padded_fits(block, (r, r), std::mem::size_of::<T>()) {
                 return Err(Error::DepthTooLarge {
                     axis,
                     depth: (r, r),

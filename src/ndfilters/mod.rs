@@ -113,8 +113,9 @@ fn cast<T: Float>(v: f64) -> T {
 ///
 /// [`Error::InvalidParameter`] for a `sigma` that is NaN, infinite or negative (and, for
 /// [`gaussian_filter_axes`], such a `truncate`); [`Error::UnsupportedBoundary`] for
-/// [`Boundary::None`]; [`Error::DepthTooLarge`] for a kernel radius larger than an axis, found
-/// before any kernel is made; [`Error::BoundaryRank`] for a boundary list of the wrong length.
+/// [`Boundary::None`]; [`Error::DepthTooLarge`] for a kernel radius whose padded blocks could
+/// never be allocated, found before any kernel is made (a radius larger than an axis is fine:
+/// the boundary rule repeats, as scipy's); [`Error::BoundaryRank`] for a boundary list of the wrong length.
 ///
 /// # Examples
 ///
@@ -199,16 +200,9 @@ fn check_window<T: Element>(
     window_spec: impl IntoWindow,
 ) -> Result<(Window, Vec<(usize, usize)>)> {
     let w = window_spec.into_window(x.ndim()).checked(op, x.ndim())?;
+    // A window wider than an axis is fine: its ghost cells repeat the boundary rule, as
+    // scipy's do (map_overlap refuses only padding that could never be allocated).
     let depth: Vec<(usize, usize)> = w.shape().iter().map(|&n| window(n)).collect();
-    for (axis, (&(lo, hi), &len)) in depth.iter().zip(x.shape()).enumerate() {
-        if lo > len || hi > len {
-            return Err(Error::DepthTooLarge {
-                axis,
-                depth: (lo, hi),
-                len,
-            });
-        }
-    }
     Ok((w, depth))
 }
 
