@@ -7,6 +7,10 @@ ome-zarr-models, zarr 3 and numpy; nothing in chunkwise depends on it).
     python3 scripts/ome_zarr_interop.py write DIR
         writes DIR/theirs.ome.zarr with ome-zarr-py (3 levels of a u16 volume) and saves each
         level as DIR/theirs_<k>.npy
+    python3 scripts/ome_zarr_interop.py labels DIR
+        validates the labels group and label image "cells" of DIR/labelled.ome.zarr with
+        ome-zarr-models, finds them with ome-zarr-py's reader and saves each label level as
+        DIR/cells_<k>.npy, with the image-label metadata in DIR/cells_meta.json
 """
 import json
 import pathlib
@@ -47,5 +51,25 @@ def write(d):
         np.save(d / f"theirs_{k}.npy", np.asarray(group[ds["path"]]))
 
 
+def labels(d):
+    from ome_zarr.io import parse_url
+    from ome_zarr.reader import Label, Reader
+    from ome_zarr_models.v05.image_label import ImageLabel
+    from ome_zarr_models.v05.labels import Labels
+
+    path = d / "labelled.ome.zarr"
+    # Raise on metadata that does not follow OME-NGFF 0.5.
+    Labels.from_zarr(zarr.open_group(str(path / "labels"), mode="r"))
+    ImageLabel.from_zarr(zarr.open_group(str(path / "labels" / "cells"), mode="r"))
+    # ome-zarr-py's reader finds the label image from the image and reads its levels.
+    nodes = list(Reader(parse_url(str(path / "labels" / "cells")))())
+    label = [n for n in nodes if n.load(Label)][0]
+    for k, level in enumerate(label.data):
+        np.save(d / f"cells_{k}.npy", np.asarray(level))
+    group = zarr.open_group(str(path / "labels" / "cells"), mode="r")
+    meta = {"levels": len(label.data), "image-label": group.attrs["ome"]["image-label"]}
+    (d / "cells_meta.json").write_text(json.dumps(meta))
+
+
 if __name__ == "__main__":
-    {"read": read, "write": write}[sys.argv[1]](pathlib.Path(sys.argv[2]))
+    {"read": read, "write": write, "labels": labels}[sys.argv[1]](pathlib.Path(sys.argv[2]))

@@ -38,6 +38,12 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
+mod labels;
+
+pub use labels::{
+    LabelColor, LabelImage, LabelOptions, label_names, open_labels, write_labels, write_labels_with,
+};
+
 use super::io_error;
 use super::zarr::fs::write_atomic;
 use super::zarr::{Compression, ZarrElement, ZarrOptions};
@@ -137,6 +143,10 @@ pub struct MultiscaleOptions {
     compression: Compression,
     shards: Option<Vec<usize>>,
     name: Option<String>,
+    /// Whether `downsample` was chosen (the default averages, which labels must not).
+    downsample_set: bool,
+    /// The `image-label` metadata of a label image ([`write_labels`]).
+    image_label: Option<Value>,
 }
 
 impl MultiscaleOptions {
@@ -177,6 +187,8 @@ impl MultiscaleOptions {
             compression: Compression::Zstd { level: 3 },
             shards: None,
             name: None,
+            downsample_set: false,
+            image_label: None,
         }
     }
 
@@ -294,6 +306,7 @@ impl MultiscaleOptions {
     /// ```
     pub fn downsample(mut self, downsample: Downsample) -> Self {
         self.downsample = downsample;
+        self.downsample_set = true;
         self
     }
 
@@ -623,6 +636,12 @@ where
 {
     // The whole pyramid is written beside `path` and takes its place once every level and the
     // group's metadata are written; an image's `labels` group is kept.
+    let name = path
+        .as_ref()
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    refuse_averaged_labels::<T>(name, options)?;
     let staging = super::zarr::stage(path.as_ref(), scheduler)?;
     write_pyramid(x, &Place::Dir(&staging.dir()), options, scheduler)?;
     super::zarr::commit_staged(&[staging], &["labels"], scheduler)
@@ -698,6 +717,15 @@ enum Place<'a> {
 }
 
 impl Place<'_> {
+    /// The last part of the place's path, to name the image by.
+    fn name(&self) -> &str {
+        match self {
+            Place::Dir(path) => path.file_name().and_then(|n| n.to_str()).unwrap_or(""),
+            #[cfg(feature = "s3")]
+            Place::Url(url) => url.rsplit('/').next().unwrap_or(""),
+        }
+    }
+
     /// The write of `x` as level `k`.
     fn level_sink<T: ZarrElement>(
         &self,
@@ -771,6 +799,7 @@ fn write_pyramid<T>(
 where
     T: ZarrElement + Coarsenable,
 {
+    refuse_averaged_labels::<T>(place.name(), options)?;
     let (factors, scale, translation) = options.checked(x.ndim())?;
     // Every level's shape, checked before anything is written.
     let mut shapes = vec![x.shape().to_vec()];
@@ -873,13 +902,43 @@ where
     } else {
         multiscale["type"] = json!("gaussian");
     }
+    let mut ome = json!({"version": "0.5", "multiscales": [multiscale]});
+    if let Some(label) = &options.image_label {
+        ome["image-label"] = label.clone();
+    }
     let group = json!({
         "zarr_format": 3,
         "node_type": "group",
-        "attributes": {"ome": {"version": "0.5", "multiscales": [multiscale]}},
+        "attributes": {"ome": ome},
     });
     let text = serde_json::to_string_pretty(&group).expect("JSON values serialise");
     place.put_group(&text)
+}
+
+/// The default downsampling averages, which turns a label image's windows into values that
+/// are no label of theirs: refused for an integer image whose name (the options' or the
+/// path's) says labels, unless a downsampling was chosen ([`Coarsen::Mode`] keeps labels;
+/// [`write_labels`] writes label images as OME-Zarr expects them).
+fn refuse_averaged_labels<T: ZarrElement>(place: &str, options: &MultiscaleOptions) -> Result<()> {
+    let integer = T::NAME.starts_with("int") || T::NAME.starts_with("uint");
+    let name = options.name.as_deref().unwrap_or(place).to_lowercase();
+    // "nuclei_labels", "Labels of cells", "label": a word of the name; not "labelled".
+    let says_labels = name
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w == "label" || w == "labels");
+    if integer && !options.downsample_set && says_labels {
+        return Err(MultiscaleOptions::invalid(
+            format!(
+                "the default (Coarsen::Mean) for the {} image {name:?}, which averages labels \
+                 into values that are no label of their window",
+                T::NAME
+            ),
+            "Downsample::Coarsen(Coarsen::Mode) for a label image (or ome_zarr::write_labels), \
+             or a downsampling chosen explicitly",
+            "downsample",
+        ));
+    }
+    Ok(())
 }
 
 /// scikit-image's `pyramid_reduce` on the axes with a factor above 1: a Gaussian of sigma
