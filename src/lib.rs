@@ -69,6 +69,23 @@
 // One `unsafe` call in the crate: the huge-page advice for results (`scheduler/alloc.rs`).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
+// On docs.rs, each feature-gated item says which feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+/// The `ndarray` crate this one is built on (0.17), re-exported: blocks and results are its
+/// arrays, so `chunkwise::ndarray` names the same types without a second dependency line (or
+/// a mismatched version, whose `ArrayBase` would be another type).
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::ndarray::{Array2, array};
+/// let a: Array2<f64> = array![[1.0, 2.0], [3.0, 4.0]];
+/// let x = chunkwise::Array::from_ndarray(a, [1, 2])?;
+/// assert_eq!(x.sum().compute_scalar()?, 10.0);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub use ndarray;
 
 mod array;
 pub mod chunks;

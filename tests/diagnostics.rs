@@ -1,5 +1,7 @@
 //! Callbacks, progress, profiles, plans and graph pictures.
 
+mod common;
+
 use std::collections::HashMap;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -208,7 +210,7 @@ fn dot_pictures_parse_small_and_summarised() {
     for src in [dot, summary] {
         match dot_accepts(&src) {
             Ok(true) => {}
-            Ok(false) => eprintln!("skipped the dot check: graphviz is not installed"),
+            Ok(false) => common::skipped("graphviz is not installed: the DOT check"),
             Err(e) => panic!("dot rejected:\n{src}\n{e}"),
         }
     }

@@ -248,9 +248,26 @@ pub(crate) fn python_ready(modules: &str) -> bool {
             std::env::var("CHUNKWISE_REQUIRE_PYTHON").is_err(),
             "CHUNKWISE_REQUIRE_PYTHON is set, but python3 cannot import {modules}"
         );
-        eprintln!("skipped: python3 cannot import {modules}");
+        skipped(&format!(
+            "python3 cannot import {modules} (pip install them to run it)"
+        ));
     }
     ok
+}
+
+/// Says that the running test could not run and why, on the terminal itself: the test harness
+/// captures `eprintln!`, so a test that returns early would otherwise show a bare `ok`.
+pub(crate) fn skipped(why: &str) {
+    use std::io::Write;
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    // Straight to the file descriptor, past the harness's capture.
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "\nSKIPPED {test}: {why}; it ran nothing"
+    );
 }
 
 /// Runs `python3 scripts/<script> <mode> <dir>`, failing with its output if it fails.
