@@ -1189,6 +1189,9 @@ impl<T: ZarrElement> Array<T> {
     /// let dir = std::env::temp_dir().join(format!("chunkwise-doc-zarr-sink-{}", std::process::id()));
     /// let w = Array::<u16>::full(&[3], [2], 7)?.zarr_sink(&dir, ZarrOptions::default())?;
     /// assert_eq!(w.num_chunks(), 2);
+    /// assert!(!dir.exists()); // written beside `dir` until the graph has run
+    /// chunkwise::io::zarr::store(&[w], &chunkwise::Scheduler::threads(2))?;
+    /// assert_eq!(Array::<u16>::from_zarr(&dir)?.sum().compute_scalar()?, 21);
     /// # std::fs::remove_dir_all(&dir).unwrap();
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
