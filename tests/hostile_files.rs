@@ -10,28 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use chunkwise::{Array, Error, Scheduler};
-
-/// A fresh directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!(
-            "chunkwise-hostile-{name}-{}-{:?}",
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use common::TempDir;
 
 /// Writes a Zarr v3 array's `zarr.json` with the given shape, chunk shape and codecs (and no
 /// chunks: each reads as the fill value).

@@ -13,31 +13,7 @@ use chunkwise::{Array, Boundary, Error, Scheduler, ndfilters};
 use ndarray::{ArrayD, Dimension, IxDyn, s};
 use proptest::prelude::*;
 
-use common::{chunking, data, shape};
-
-/// A fresh directory under the system's temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let p =
-            std::env::temp_dir().join(format!("chunkwise-test-{name}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use common::{TempDir, chunking, data, shape};
 
 /// The chunk files of a Zarr v3 store (default key encoding: `c/i/j`).
 fn chunk_files(store: &Path) -> Vec<PathBuf> {

@@ -134,14 +134,7 @@ fn the_advised_rechunk_fits() {
         .unwrap_err();
     let message = err.to_string();
     // "rechunk to blocks of about [a, b] (now [64, 64])"
-    let advised: Vec<usize> = message
-        .split("about [")
-        .nth(1)
-        .and_then(|r| r.split(']').next())
-        .unwrap_or_else(|| panic!("no advice in {message}"))
-        .split(", ")
-        .map(|v| v.parse().unwrap())
-        .collect();
+    let advised = advised_blocks(&message);
     assert!(advised.iter().product::<usize>() < 64 * 64, "{message}");
     // The same data made in the advised blocks.
     let x2 = Array::<f64>::from_fn(&[1024, 64], advised.as_slice(), |i| {

@@ -135,7 +135,7 @@ fn bad(path: &Path, message: impl std::fmt::Display) -> Error {
 
 /// An error of decoding the file at `path`: one that ran out of bytes names the file as
 /// truncated (the decoders say only "failed to fill whole buffer").
-fn undecodable(path: &Path, e: impl std::error::Error) -> Error {
+fn undecodable(path: &Path, e: impl std::error::Error + 'static) -> Error {
     let mut cause: Option<&dyn std::error::Error> = Some(&e);
     while let Some(c) = cause {
         if c.downcast_ref::<std::io::Error>()
