@@ -249,7 +249,7 @@ impl<T: Default> Default for ZarrOptions<T> {
 }
 
 impl<T> ZarrOptions<T> {
-    /// The store's chunking, in any form that [`IntoChunks`] takes (a
+    /// The store's chunking, in any form that [`IntoChunks`](crate::IntoChunks) takes (a
     /// block shape `[256, 256]`, one size for every axis, explicit sizes, a [`Chunks`]): the
     /// array is rechunked to it. Zarr's chunk grid is regular, so explicit sizes must be equal
     /// blocks with the last on each axis possibly smaller. A block shape (or one size) is
