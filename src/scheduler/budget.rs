@@ -5,6 +5,7 @@
 //! supplies them per layer, see [`TaskBytes`]), not a measurement, so that a plan can be refused
 //! before any task runs and the executor needs no clock or allocator hooks.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::task::{Layer, TaskGraph, TaskId, block_index};
@@ -76,9 +77,11 @@ impl Projection {
             readers[k as usize] += 1;
         }
         let mut order = Vec::with_capacity(n);
+        let mut step = Vec::with_capacity(n);
         let mut held = 0usize;
         let mut peak = Sequential {
             order: Vec::new(),
+            suffix_peak: Vec::new(),
             peak: 0,
             at: 0,
             held: 0,
@@ -86,6 +89,7 @@ impl Projection {
         for_each_in_synchronous_order(graph, |t| {
             order.push(t);
             let t = t as usize;
+            step.push(held + self.reserve[t]);
             if held + self.reserve[t] > peak.peak {
                 (peak.peak, peak.at, peak.held) = (held + self.reserve[t], t as TaskId, held);
             }
@@ -98,6 +102,12 @@ impl Projection {
             }
         });
         peak.order = order;
+        // The most held from each step on: what running the rest in order still needs.
+        let mut suffix = vec![0usize; step.len() + 1];
+        for i in (0..step.len()).rev() {
+            suffix[i] = suffix[i + 1].max(step[i]);
+        }
+        peak.suffix_peak = suffix;
         peak
     }
 }
@@ -106,6 +116,9 @@ impl Projection {
 struct Sequential {
     /// Every task, in the order run.
     order: Vec<TaskId>,
+    /// For each place in the order (and one past the end, 0): the most bytes held at once by
+    /// the run from there on.
+    suffix_peak: Vec<usize>,
     /// The most bytes held at once: values kept for readers plus the running task's reserve.
     peak: usize,
     /// The task running at the peak, and the bytes held by values then.
@@ -148,17 +161,24 @@ fn for_each_in_synchronous_order(graph: &TaskGraph<'_>, mut f: impl FnMut(TaskId
 
 /// The limit of one run and the bytes it holds now.
 ///
-/// A run that has its whole graph (every run in one process) starts its tasks in one fixed
-/// order, the synchronous scheduler's, whose peak [`Budget::plan`] has checked against the
-/// limit; several tasks run at once as long as they fit beside what is held. Since tasks start
-/// in that order, whenever nothing is running the tasks that have run are exactly a prefix of
-/// it, the values held are the ones a one-thread run holds at that point, and the next task
-/// fits beside them: an accepted plan never runs out of room half way.
+/// A run that has its whole graph (every run in one process) follows one fixed order, the
+/// synchronous scheduler's, whose peak [`Budget::plan`] has checked against the limit. The
+/// next task in the order (the cursor) starts once its inputs are made and it fits beside what
+/// is held and running. A task further on may start early, ahead of the cursor, only while
+/// the outputs of early tasks (`early`, reserved when each starts and given back when its
+/// value is freed) fit beside the most the in-order run still needs from the cursor on
+/// (`suffix_peak`): `early + out + suffix_peak[cursor] <= limit`.
 ///
 /// ```text
-///   order:   a0 a1 b0 a2 b1 c0 ...      started: a prefix; running: its last few
-///            |done | running |  next    nothing running => held == one-thread run's held
+///   order:   a0 a1 b0 a2 b1 c0 c1 ...   done: a prefix, plus some early tasks (*)
+///            | done | run | b1  c0* c1  nothing running => held <= one-thread held + early
 /// ```
+///
+/// Why an accepted plan never runs out of room: whenever nothing is running, the tasks done
+/// are a prefix of the order plus early ones, so the values held are at most those the
+/// one-thread run holds at the cursor plus the early outputs still held; running the rest in
+/// order from there needs at most `suffix_peak[cursor] + early`, which the rule kept within
+/// the limit (and the cursor only moves on, so `suffix_peak` only falls).
 ///
 /// A rank's share of a cluster's graph (values arriving from other ranks at any time) has no
 /// such order: there new roots start only while they leave room for one task after them, and a
@@ -172,8 +192,8 @@ pub(super) struct Budget {
     /// Room kept free when a new root starts, so that a task it makes ready can run (without
     /// an order).
     headroom: usize,
-    /// The order tasks start in, when the run has its whole graph.
-    order: Option<Vec<TaskId>>,
+    /// The order tasks follow, when the run has its whole graph.
+    order: Option<Ordered>,
     /// The bytes held now. One lock over both counts: an admission reading them apart could
     /// see a task's reservation already given back but not yet the value it kept, and admit
     /// past the limit.
@@ -186,6 +206,17 @@ struct Counts {
     held: usize,
     /// Bytes reserved by the tasks running now.
     in_flight: usize,
+    /// Bytes of the outputs of tasks started ahead of the order's cursor, from their start
+    /// until their value is freed (or was not kept).
+    early: usize,
+}
+
+/// The fixed order of a run that has its whole graph (see [`Budget`]).
+struct Ordered {
+    tasks: Vec<TaskId>,
+    suffix_peak: Vec<usize>,
+    /// Which tasks started ahead of the cursor.
+    early: Vec<AtomicBool>,
 }
 
 /// Whether a task may start now.
@@ -236,7 +267,12 @@ impl Budget {
                     run.held,
                 ));
             }
-            Some(run.order)
+            let early = (0..graph.len()).map(|_| AtomicBool::new(false)).collect();
+            Some(Ordered {
+                tasks: run.order,
+                suffix_peak: run.suffix_peak,
+                early,
+            })
         } else {
             None
         };
@@ -255,9 +291,48 @@ impl Budget {
         })
     }
 
-    /// The order tasks start in, if the run has one (see [`Budget`]).
+    /// The order tasks follow, if the run has one (see [`Budget`]).
     pub(super) fn order(&self) -> Option<&[TaskId]> {
-        self.order.as_deref()
+        self.order.as_ref().map(|o| o.tasks.as_slice())
+    }
+
+    /// Reserves task `t`'s bytes to start it ahead of the order's cursor at `cursor`, if it
+    /// fits beside what is held and running and its output beside the other early outputs and
+    /// what the run still needs from the cursor on (see [`Budget`]).
+    pub(super) fn admit_early(&self, t: TaskId, cursor: usize) -> bool {
+        let Some(order) = &self.order else {
+            return false;
+        };
+        let (need, out) = (self.reserve[t as usize], self.out[t as usize]);
+        let mut c = self.counts();
+        let fits = c.held + c.in_flight + need <= self.limit
+            && c.early + out + order.suffix_peak[cursor] <= self.limit;
+        if fits {
+            c.in_flight += need;
+            c.early += out;
+            order.early[t as usize].store(true, Ordering::Relaxed);
+        }
+        fits
+    }
+
+    /// Gives back the reservation of early task `t`, which did not start after all.
+    pub(super) fn unreserve_early(&self, t: TaskId) {
+        let order = self.order.as_ref().expect("only ordered runs start early");
+        order.early[t as usize].store(false, Ordering::Relaxed);
+        let mut c = self.counts();
+        c.in_flight -= self.reserve[t as usize];
+        c.early -= self.out[t as usize];
+    }
+
+    /// The bytes task `t`'s value holds, and the same if it started early (else 0): what its
+    /// last reader frees of `held` and of `early`.
+    pub(super) fn freed_by(&self, t: TaskId) -> (usize, usize) {
+        let out = self.out[t as usize];
+        let early = self
+            .order
+            .as_ref()
+            .is_some_and(|o| o.early[t as usize].load(Ordering::Relaxed));
+        (out, if early { out } else { 0 })
     }
 
     /// Reserves task `t`'s bytes if it fits beside what is held and running. A root also needs
@@ -296,20 +371,25 @@ impl Budget {
         self.counts().in_flight -= self.reserve[t as usize];
     }
 
-    /// The bytes task `t` keeps for its readers.
-    pub(super) fn out_of(&self, t: TaskId) -> usize {
-        self.out[t as usize]
+    /// Task `t`'s value is kept for its readers: held from now on. Called before any reader
+    /// can start, so that a reader that frees the value (and may end before `t`'s own
+    /// [`Budget::finished`]) never takes it from the count before it was added.
+    pub(super) fn hold(&self, t: TaskId) {
+        self.counts().held += self.out[t as usize];
     }
 
-    /// Task `t` has ended: its value is `kept` for readers or not, and it freed the inputs it
-    /// was the last reader of, `released` bytes of them.
-    pub(super) fn finished(&self, t: TaskId, kept: bool, released: usize) {
+    /// Task `t` has ended (its value, if `kept`, already held by [`Budget::hold`]), and it freed
+    /// the inputs it was the last reader of: `released` bytes of them, `released_early` of
+    /// those the outputs of early tasks.
+    pub(super) fn finished(&self, t: TaskId, kept: bool, released: usize, released_early: usize) {
+        let early_unkept = !kept && self.freed_by(t).1 > 0;
         let mut c = self.counts();
-        if kept {
-            c.held += self.out[t as usize];
-        }
         c.held -= released;
         c.in_flight -= self.reserve[t as usize];
+        c.early -= released_early;
+        if early_unkept {
+            c.early -= self.out[t as usize];
+        }
     }
 
     /// The counts, locked. Only sums run under the lock, each finished before it is let go, so
@@ -455,8 +535,9 @@ mod tests {
                         let (make, using) = (i as TaskId, (n + i) as TaskId);
                         admit_within(b, make, true);
                         admit_within(b, using, false);
-                        b.finished(make, true, 0);
-                        b.finished(using, false, 100);
+                        b.hold(make);
+                        b.finished(make, true, 0, 0);
+                        b.finished(using, false, 100, 0);
                     }
                 });
             }
@@ -474,10 +555,12 @@ mod tests {
         assert!(matches!(b.admit(0, true), Admit::Yes));
         // One maker running: a second root and its headroom do not fit beside it.
         assert!(matches!(b.admit(1, true), Admit::Later));
-        b.finished(0, true, 0);
+        b.hold(0);
+        b.finished(0, true, 0, 0);
         // Nothing running: root 1 starts though its headroom would pass the limit.
         assert!(matches!(b.admit(1, true), Admit::Yes));
-        b.finished(1, true, 0);
+        b.hold(1);
+        b.finished(1, true, 0, 0);
         // 200 bytes held: the user of maker 0 (100 more) can never fit.
         match b.admit(3, false) {
             Admit::Never { projected, held } => assert_eq!((projected, held), (300, 200)),

@@ -41,7 +41,14 @@ pub(super) struct Exec<'a> {
     /// Called when the last worker in leaves (nothing to run, or the run failed), for whoever
     /// supplies the external tasks' values and waits meanwhile.
     on_idle: Option<Box<dyn Fn() + Send + Sync + 'a>>,
+    /// Whether tasks start in the budget's fixed order (see [`Budget`]).
+    ordered: bool,
+    /// With a fixed order: which tasks have started (at the cursor or early).
+    started: Vec<AtomicBool>,
 }
+
+/// How far past the order's cursor, per thread, a task may start early (see [`Budget`]).
+const EARLY_WINDOW: usize = 32;
 
 /// What one worker keeps while it runs tasks: its index, the end of its last task (the start of
 /// its next one), and, when recording, its records, handed over once when it stops.
@@ -119,6 +126,7 @@ impl<'a> Exec<'a> {
         for &k in keep {
             uses[k as usize] += 1;
         }
+        let budget_is_ordered = budget.as_ref().is_some_and(|b| b.order().is_some());
         Exec {
             dep_start: graph.dep_start,
             deps: graph.deps,
@@ -152,6 +160,12 @@ impl<'a> Exec<'a> {
                 marked
             },
             on_idle: None,
+            ordered: budget_is_ordered,
+            started: if budget_is_ordered {
+                (0..n).map(|_| AtomicBool::new(false)).collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -214,7 +228,7 @@ impl<'a> Exec<'a> {
             }
             let t = id as usize;
             let mut freed = 0;
-            let mut released = 0;
+            let (mut released, mut released_early) = (0, 0);
             let mut inputs: Vec<Value> = self.deps
                 [self.dep_start[t] as usize..self.dep_start[t + 1] as usize]
                 .iter()
@@ -224,7 +238,9 @@ impl<'a> Exec<'a> {
                         freed += (self.measure)(&v);
                     }
                     if last && let Some(b) = &self.budget {
-                        released += b.out_of(d);
+                        let (out, early) = b.freed_by(d);
+                        released += out;
+                        released_early += early;
                     }
                     v
                 })
@@ -289,7 +305,14 @@ impl<'a> Exec<'a> {
                     }),
                 ),
             };
+            if kept && let Some(b) = &self.budget {
+                b.hold(id);
+            }
             let next = match failure {
+                None if self.ordered => {
+                    self.count_readers(t);
+                    None
+                }
                 None => self.release_readers(t, spawn),
                 Some(_) => None,
             };
@@ -298,7 +321,7 @@ impl<'a> Exec<'a> {
             // running and nothing ready in between would start a root past the room kept for
             // them, and the next reader would not fit.
             if let Some(b) = &self.budget {
-                b.finished(id, kept, released);
+                b.finished(id, kept, released, released_early);
             }
             if let Some(e) = failure {
                 return self.fail(e);
@@ -310,16 +333,7 @@ impl<'a> Exec<'a> {
 
     /// Counts ended task `t` out of its readers' inputs: those it made ready are queued but
     /// one, which is admitted for this worker to run next if it fits (and queued if not).
-    ///
-    /// In a run with a fixed order (see [`Budget`]) readers are only counted: they start when
-    /// the order reaches them.
     fn release_readers(&self, t: usize, spawn: &mut dyn FnMut(TaskId)) -> Option<TaskId> {
-        if self.order().is_some() {
-            for &r in self.readers_of(t) {
-                self.waiting[r as usize].fetch_sub(1, Ordering::AcqRel);
-            }
-            return None;
-        }
         let mut next = None;
         for &r in self.readers_of(t) {
             if self.waiting[r as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
@@ -337,6 +351,16 @@ impl<'a> Exec<'a> {
                 None
             }
             _ => None,
+        }
+    }
+
+    /// In a run with a fixed order (see [`Budget`]): counts ended task `t` out of its readers'
+    /// inputs; they start when the order reaches them. (Apart from [`Exec::release_readers`],
+    /// so that the unlimited run's per-task path stays as small as it was.)
+    #[inline(never)]
+    fn count_readers(&self, t: usize) {
+        for &r in self.readers_of(t) {
+            self.waiting[r as usize].fetch_sub(1, Ordering::AcqRel);
         }
     }
 
@@ -581,33 +605,35 @@ impl<'a> Exec<'a> {
     /// Whether a task could start now: one is ready or a root is left, or, with a fixed order,
     /// the next in it has its inputs.
     fn has_work(&self, work: &Work) -> bool {
-        if self.order().is_some() {
+        if self.ordered {
             return self.next_in_order(work).is_some();
         }
         work.has_work()
     }
 
-    /// With a fixed order, the next task in it and its place, if its inputs are all made.
+    /// With a fixed order, the task at its cursor and the cursor, if that task could start now
+    /// (its inputs are made) or has started early (the cursor moves past it).
     fn next_in_order(&self, work: &Work) -> Option<(usize, TaskId)> {
         let i = work.next_root.load(Ordering::SeqCst);
         let &t = work.roots.get(i)?;
-        (self.waiting[t as usize].load(Ordering::Acquire) == 0).then_some((i, t))
+        let t_ = t as usize;
+        (self.started[t_].load(Ordering::Acquire) || self.waiting[t_].load(Ordering::Acquire) == 0)
+            .then_some((i, t))
     }
 
     /// Runs tasks until nothing is ready and no root is left to start.
     fn worker_loop<'s>(&'s self, s: &rayon::Scope<'s>, work: &'s Work, local: &mut Local) {
         let mut push = |r: TaskId| self.ready(s, work, r);
-        if self.order().is_some() {
-            // In order: the next task starts once its inputs are made and it fits. A worker
-            // that cannot start it leaves; whoever finishes a task looks again, so the task
-            // that frees the way always has a worker to start what it allows.
+        if self.ordered {
+            // In order: the next task starts once its inputs are made and it fits, or one a
+            // little further on starts early. A worker that can start none leaves; whoever
+            // finishes a task looks again, so the task that frees the way always has a worker
+            // to start what it allows.
             while !self.failed.load(Ordering::Relaxed) {
-                let Some(t) = self.claim_in_order(work) else {
+                let Some(t) = self.claim_ordered(work) else {
                     return;
                 };
-                if work.active.load(Ordering::SeqCst) < work.threads
-                    && self.next_in_order(work).is_some()
-                {
+                if work.active.load(Ordering::SeqCst) < work.threads {
                     self.spawn_workers(s, work);
                 }
                 self.run(t, &mut push, local);
@@ -663,26 +689,58 @@ impl Exec<'_> {
         work.pop_if(|t| self.admit(t, false))
     }
 
-    /// With a fixed order, claims its next task if its inputs are made and it fits (reserving
-    /// its bytes then).
-    fn claim_in_order(&self, work: &Work) -> Option<TaskId> {
+    /// With a fixed order, claims the next task to start, reserving its bytes: the cursor's,
+    /// once its inputs are made and it fits; while the cursor's inputs are still being made, a
+    /// ready task a little further on that may start early (see [`Budget`]).
+    fn claim_ordered(&self, work: &Work) -> Option<TaskId> {
+        let b = self.budget.as_ref()?;
+        let order = &work.roots;
         loop {
-            let (i, t) = self.next_in_order(work)?;
-            if !self.admit(t, false) {
-                return None;
+            let i = work.next_root.load(Ordering::SeqCst);
+            let &t = order.get(i)?;
+            let move_on = || {
+                let _ =
+                    work.next_root
+                        .compare_exchange(i, i + 1, Ordering::SeqCst, Ordering::SeqCst);
+            };
+            if self.started[t as usize].load(Ordering::Acquire) {
+                move_on(); // started early
+                continue;
             }
-            match work
-                .next_root
-                .compare_exchange(i, i + 1, Ordering::SeqCst, Ordering::SeqCst)
-            {
-                Ok(_) => return Some(t),
-                Err(_) => {
-                    if let Some(b) = &self.budget {
-                        b.unreserve(t);
-                    }
+            if self.waiting[t as usize].load(Ordering::Acquire) == 0 {
+                if !self.admit(t, false) {
+                    return None; // waits for memory that running tasks will free
                 }
+                if self.start(t) {
+                    move_on();
+                    return Some(t);
+                }
+                b.unreserve(t);
+                continue;
             }
+            let end = (i + 1 + EARLY_WINDOW * work.threads).min(order.len());
+            for &e in &order[i + 1..end] {
+                let ready = self.waiting[e as usize].load(Ordering::Acquire) == 0;
+                if !ready || self.started[e as usize].load(Ordering::Acquire) {
+                    continue;
+                }
+                if !b.admit_early(e, i) {
+                    return None;
+                }
+                if self.start(e) {
+                    return Some(e);
+                }
+                b.unreserve_early(e);
+            }
+            return None;
         }
+    }
+
+    /// Marks task `t` started; false if another worker started it first.
+    fn start(&self, t: TaskId) -> bool {
+        self.started[t as usize]
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
     }
 
     /// Claims the next batch of roots, admitted under the memory budget; their first index.
