@@ -4,7 +4,7 @@
 //!
 //! An [`Array<T>`] cuts an n-d array into blocks that are [`ndarray`] arrays. Every operation
 //! on it only records per-block tasks in a lazy graph; [`Array::compute`] hands that graph to a
-//! work-stealing [`Scheduler`]: tasks run on all cores as soon as their inputs are ready, each
+//! [`Scheduler`] on a thread pool: tasks run on all cores as soon as their inputs are ready, each
 //! intermediate block is freed the moment nothing needs it, and the result comes back as an
 //! [`ndarray::ArrayD`].
 //!

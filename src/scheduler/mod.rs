@@ -1,4 +1,6 @@
-//! The work-stealing executor: runs an opaque graph of tasks on a pool of threads.
+//! The executor: runs an opaque graph of tasks on a pool of threads, from one shared ready
+//! stack and an ordered cursor over the roots (not per-worker deques with stealing; see
+//! `README.md` beside this file for why).
 //!
 //! This layer knows nothing of arrays; the array layers above lower their expressions to a
 //! task graph and hand it here. See `README.md` beside this file for the scheduling policy.
@@ -113,7 +115,8 @@ impl std::fmt::Debug for Scheduler {
 pub const NUM_THREADS_ENV: &str = "CHUNKWISE_NUM_THREADS";
 
 impl Scheduler {
-    /// A work-stealing pool of `n` worker threads; `n == 0` means one per core.
+    /// A pool of `n` worker threads (a rayon pool; the tasks of a computation come from one
+    /// shared ready stack, depth first); `n == 0` means one per core.
     ///
     /// Each call starts new threads: make one scheduler and reuse it.
     ///
