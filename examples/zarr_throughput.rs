@@ -47,5 +47,6 @@ fn main() -> chunkwise::Result<()> {
         op: "remove",
         path: dir.display().to_string(),
         message: e.to_string(),
+        source: chunkwise::Cause::new(e),
     })
 }

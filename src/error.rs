@@ -1,5 +1,7 @@
 //! The one error type of the crate.
 
+use std::sync::Arc;
+
 /// Everything that can go wrong in chunkwise.
 ///
 /// Each variant carries the values that were wrong, so that its message can name them.
@@ -275,7 +277,8 @@ pub enum Error {
         /// The contracted axis of the right operand.
         right_axis: usize,
     },
-    /// A file or directory could not be read or written.
+    /// A file or directory could not be read or written. The operating system's
+    /// [`std::io::Error`] is kept: [`std::error::Error::source`] leads to it.
     #[error("{op} {path}: {message}")]
     Io {
         /// What was being done ("open", "write", ...).
@@ -284,6 +287,8 @@ pub enum Error {
         path: String,
         /// The operating system's message.
         message: String,
+        /// The underlying error.
+        source: Cause,
     },
     /// A stored array whose element type is not the one asked for.
     #[error("{path}: the stored element type is {stored}, but {requested} was asked for")]
@@ -525,4 +530,78 @@ fn shape_hint(left: &[usize], right: &[usize]) -> String {
          reduction that made it)",
         axes.join(", then ")
     )
+}
+
+/// An underlying error kept as the [`source`](std::error::Error::source) of an [`Error`] (the
+/// operating system's `std::io::Error` of an [`Error::Io`]), shared so that `Error` stays
+/// `Clone`. Two compare equal when their messages do. Its own `source()` is the error itself,
+/// so a caller walks the chain down to it and downcasts.
+///
+/// # Examples
+///
+/// ```
+/// use std::error::Error as _;
+/// let err = chunkwise::Array::<f64>::from_npy("/no/such/file.npy", [1]).unwrap_err();
+/// let mut cause = err.source();
+/// let io = loop {
+///     let c = cause.expect("an io::Error down the chain");
+///     if let Some(io) = c.downcast_ref::<std::io::Error>() {
+///         break io;
+///     }
+///     cause = c.source();
+/// };
+/// assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+/// ```
+#[derive(Clone)]
+pub struct Cause(Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl Cause {
+    /// Keeps `error`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = chunkwise::Cause::new(std::io::Error::other("disk on fire"));
+    /// assert_eq!(c.to_string(), "disk on fire");
+    /// ```
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Cause {
+        Cause(Arc::new(error))
+    }
+
+    /// The error kept.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let c = chunkwise::Cause::new(std::io::Error::from(std::io::ErrorKind::NotFound));
+    /// let io = c.get().downcast_ref::<std::io::Error>().unwrap();
+    /// assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    /// ```
+    pub fn get(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+impl std::fmt::Debug for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, other: &Cause) -> bool {
+        self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
 }

@@ -600,3 +600,36 @@ fn from_zarr_says_what_is_at_the_path() {
     assert!(Array::<f64>::from_zarr(dir.join("array")).is_ok());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// An I/O failure keeps the operating system's error: `source()` leads down to the
+/// `std::io::Error`, whose kind a caller can match.
+#[test]
+fn io_errors_keep_the_operating_systems_error_as_their_source() {
+    use std::error::Error as _;
+    let io_kind = |e: &Error| {
+        let mut cause = e.source();
+        while let Some(c) = cause {
+            if let Some(io) = c.downcast_ref::<std::io::Error>() {
+                return Some(io.kind());
+            }
+            cause = c.source();
+        }
+        None
+    };
+    let missing = std::env::temp_dir().join(format!("chunkwise-missing-{}", std::process::id()));
+    let e = Array::<f64>::from_npy(missing.join("x.npy"), [1]).unwrap_err();
+    assert!(matches!(e, Error::Io { op: "open", .. }), "{e:?}");
+    assert_eq!(io_kind(&e), Some(std::io::ErrorKind::NotFound), "{e:?}");
+    // The message still names the operation and the file; a clone keeps the source.
+    assert!(e.to_string().contains("x.npy"), "{e}");
+    assert_eq!(io_kind(&e.clone()), Some(std::io::ErrorKind::NotFound));
+    // Writing into a directory that is a file.
+    let file = std::env::temp_dir().join(format!("chunkwise-a-file-{}", std::process::id()));
+    std::fs::write(&file, b"x").unwrap();
+    let e = Array::<f64>::zeros(&[2], [2])
+        .unwrap()
+        .to_npy(file.join("y.npy"))
+        .unwrap_err();
+    assert!(io_kind(&e).is_some(), "{e:?}");
+    std::fs::remove_file(&file).unwrap();
+}

@@ -272,7 +272,7 @@ impl Profile {
         );
         std::fs::File::create(path)
             .and_then(|mut f| f.write_all(out.as_bytes()))
-            .map_err(|e| io_error("write", path, &e))
+            .map_err(|e| io_error("write", path, e))
     }
 
     /// This process's trace events, as JSON objects separated by commas: one process (its rank)

@@ -161,7 +161,7 @@ fn decode(path: &Path) -> Result<Frame> {
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    let file = std::fs::File::open(path).map_err(|e| super::io_error("imread", path, &e))?;
+    let file = std::fs::File::open(path).map_err(|e| super::io_error("imread", path, e))?;
     if ext == "tif" || ext == "tiff" {
         let mut d = Decoder::new(BufReader::new(file)).map_err(|e| undecodable(path, e))?;
         let (w, h) = d.dimensions().map_err(|e| bad(path, e))?;
@@ -214,7 +214,7 @@ fn matching(pattern: &Path) -> Result<Vec<PathBuf>> {
         .file_name()
         .map(|n| n.to_string_lossy().chars().collect())
         .unwrap_or_default();
-    let entries = std::fs::read_dir(dir).map_err(|e| super::io_error("imread", dir, &e))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| super::io_error("imread", dir, e))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.path())

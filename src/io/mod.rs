@@ -101,12 +101,13 @@ pub(crate) fn done() -> Value {
     std::sync::Arc::new(())
 }
 
-/// An [`Error::Io`] for `op` on `path`.
-pub(crate) fn io_error(op: &'static str, path: &Path, e: &std::io::Error) -> Error {
+/// An [`Error::Io`] for `op` on `path`, keeping `e` as its source.
+pub(crate) fn io_error(op: &'static str, path: &Path, e: std::io::Error) -> Error {
     Error::Io {
         op,
         path: path.display().to_string(),
         message: e.to_string(),
+        source: crate::error::Cause::new(e),
     }
 }
 

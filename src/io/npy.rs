@@ -125,7 +125,7 @@ fn read_header(path: &Path, file: &File) -> Result<Header> {
     let mut pre = [0u8; 12];
     let n = file
         .read_at(&mut pre, 0)
-        .map_err(|e| io_error("read", path, &e))?;
+        .map_err(|e| io_error("read", path, e))?;
     if n < 10 || &pre[..6] != MAGIC {
         return Err(bad(path, "not a .npy file (no \\x93NUMPY magic)"));
     }
@@ -145,7 +145,7 @@ fn read_header(path: &Path, file: &File) -> Result<Header> {
     // The length is read from the file: check it against the file before allocating it.
     let file_len = file
         .metadata()
-        .map_err(|e| io_error("stat", path, &e))?
+        .map_err(|e| io_error("stat", path, e))?
         .len();
     if (start + len) as u64 > file_len {
         return Err(bad(
@@ -155,7 +155,7 @@ fn read_header(path: &Path, file: &File) -> Result<Header> {
     }
     let mut text = vec![0u8; len];
     file.read_exact_at(&mut text, start as u64)
-        .map_err(|e| io_error("read", path, &e))?;
+        .map_err(|e| io_error("read", path, e))?;
     let text = String::from_utf8_lossy(&text);
     let field = |name: &str| -> Result<&str> {
         let key = format!("'{name}':");
@@ -311,7 +311,7 @@ impl<T: NpyElement> NpySource<T> {
             let pos = self.data_offset + (offset * T::SIZE) as u64;
             let dst = &mut bytes[at * T::SIZE..(at + len) * T::SIZE];
             if let Err(e) = self.file.read_exact_at(dst, pos) {
-                failed = Some(io_error("read", &self.path, &e));
+                failed = Some(io_error("read", &self.path, e));
             }
         });
         if let Some(e) = failed {
@@ -349,7 +349,7 @@ impl<T: NpyElement> Array<T> {
     /// ```
     pub fn from_npy(path: impl AsRef<Path>, chunks: impl IntoChunks) -> Result<Array<T>> {
         let path = path.as_ref().to_path_buf();
-        let file = File::open(&path).map_err(|e| io_error("open", &path, &e))?;
+        let file = File::open(&path).map_err(|e| io_error("open", &path, e))?;
         let header = read_header(&path, &file)?;
         if header.descr != T::DESCR {
             let size_one = T::SIZE == 1 && header.descr.get(1..) == T::DESCR.get(1..);
@@ -366,7 +366,7 @@ impl<T: NpyElement> Array<T> {
         }
         let len = file
             .metadata()
-            .map_err(|e| io_error("stat", &path, &e))?
+            .map_err(|e| io_error("stat", &path, e))?
             .len();
         let shape = &header.shape;
         let need = shape
@@ -444,12 +444,12 @@ impl<T: NpyElement> Array<T> {
         let tmp = temp_path(path);
         let header = header_bytes::<T>(self.shape());
         let result = (|| {
-            let file = File::create(&tmp).map_err(|e| io_error("create", &tmp, &e))?;
+            let file = File::create(&tmp).map_err(|e| io_error("create", &tmp, e))?;
             let size = header.len() as u64 + (self.len() * T::SIZE) as u64;
             file.set_len(size)
-                .map_err(|e| io_error("resize", &tmp, &e))?;
+                .map_err(|e| io_error("resize", &tmp, e))?;
             file.write_all_at(&header, 0)
-                .map_err(|e| io_error("write", &tmp, &e))?;
+                .map_err(|e| io_error("write", &tmp, e))?;
             let sink = Sink::node(
                 self.node().clone(),
                 self.chunk_layout().clone(),
@@ -461,7 +461,7 @@ impl<T: NpyElement> Array<T> {
                 },
             );
             run_sink(&sink, scheduler)?;
-            std::fs::rename(&tmp, path).map_err(|e| io_error("rename", path, &e))
+            std::fs::rename(&tmp, path).map_err(|e| io_error("rename", path, e))
         })();
         if result.is_err() {
             let _ = std::fs::remove_file(&tmp);
@@ -498,7 +498,7 @@ impl<T: NpyElement> WriteBlock for NpyWrite<T> {
             result = self
                 .file
                 .write_all_at(src, pos)
-                .map_err(|e| io_error("write", &self.path, &e));
+                .map_err(|e| io_error("write", &self.path, e));
         });
         result
     }

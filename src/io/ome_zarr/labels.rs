@@ -392,7 +392,7 @@ where
     *list = json!(names);
     doc["attributes"]["ome"]["version"] = json!("0.5");
     let text = serde_json::to_string_pretty(&doc).expect("JSON values serialise");
-    write_atomic(&meta, text.as_bytes()).map_err(|e| io_error("write_labels", &meta, &e))
+    write_atomic(&meta, text.as_bytes()).map_err(|e| io_error("write_labels", &meta, e))
 }
 
 /// What [`write_labels`] takes from the image: each axis's name, kind and unit, level 0's

@@ -768,7 +768,7 @@ impl Place<'_> {
     fn prepare(&self) -> Result<()> {
         match self {
             Place::Dir(path) => {
-                std::fs::create_dir_all(path).map_err(|e| io_error("write_multiscale", path, &e))
+                std::fs::create_dir_all(path).map_err(|e| io_error("write_multiscale", path, e))
             }
             #[cfg(feature = "s3")]
             Place::Url(_) => Ok(()),
@@ -781,7 +781,7 @@ impl Place<'_> {
             Place::Dir(path) => {
                 let meta = path.join("zarr.json");
                 write_atomic(&meta, text.as_bytes())
-                    .map_err(|e| io_error("write_multiscale", &meta, &e))
+                    .map_err(|e| io_error("write_multiscale", &meta, e))
             }
             #[cfg(feature = "s3")]
             Place::Url(url) => super::zarr::put_url_document(url, "zarr.json", text.as_bytes()),

@@ -75,7 +75,7 @@ impl Staging {
     /// Makes an empty staging directory beside `target` (and `target`'s parents, if missing).
     pub(crate) fn new(target: &Path) -> Result<Staging> {
         let dir = sibling(target, "new");
-        std::fs::create_dir_all(&dir).map_err(|e| io_error("create", &dir, &e))?;
+        std::fs::create_dir_all(&dir).map_err(|e| io_error("create", &dir, e))?;
         Ok(Staging {
             target: target.to_path_buf(),
             dir: Mutex::new(dir),
@@ -130,14 +130,14 @@ impl Staging {
                 if from.exists() && !to.exists() {
                     if let Err(e) = std::fs::rename(&from, &to) {
                         put_back(&moved);
-                        return Err(io_error("rename", &from, &e));
+                        return Err(io_error("rename", &from, e));
                     }
                     moved.push(name);
                 }
             }
             if let Err(e) = std::fs::rename(target, &old) {
                 put_back(&moved);
-                return Err(io_error("rename", target, &e));
+                return Err(io_error("rename", target, e));
             }
         }
         if let Err(e) = std::fs::rename(&dir, target) {
@@ -145,7 +145,7 @@ impl Staging {
                 let _ = std::fs::rename(&old, target);
                 put_back(&moved);
             }
-            return Err(io_error("rename", &dir, &e));
+            return Err(io_error("rename", &dir, e));
         }
         self.committed.store(true, Ordering::SeqCst);
         if had_target {
