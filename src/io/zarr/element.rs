@@ -105,6 +105,14 @@ macro_rules! zarr_pointer_sized {
                     *o = <$wide>::from_ne_bytes(b.try_into().expect("chunks of N bytes")) as $t;
                 }
             }
+            fn vec_from_ne_bytes(bytes: &[u8]) -> Vec<Self> {
+                // One element per stored 64-bit value, whatever the width of `usize` here.
+                const N: usize = std::mem::size_of::<$wide>();
+                bytes
+                    .chunks_exact(N)
+                    .map(|b| <$wide>::from_ne_bytes(b.try_into().expect("chunks of N bytes")) as $t)
+                    .collect()
+            }
         }
     )*};
 }

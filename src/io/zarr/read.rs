@@ -193,7 +193,7 @@ impl<T: ZarrElement> Node for ZarrSource<T> {
                 .sizes()
                 .iter()
                 .map(|s| s.iter().copied().max().unwrap_or(0))
-                .fold(std::mem::size_of::<T>(), usize::saturating_mul);
+                .fold(std::mem::size_of::<T::Stored>(), usize::saturating_mul);
             ahead.read_ahead(keys, largest);
         }
     }
@@ -225,7 +225,9 @@ impl<T: ZarrElement> WriteInto<T> for ChunkReader<T> {
             .retrieve_chunk_opt(&idx, &codec_options())
             .map_err(|e| chunk_error(e.to_string()))?;
         let bytes = bytes.into_fixed().map_err(|e| chunk_error(e.to_string()))?;
-        let row_bytes = shape.slice().last().copied().unwrap_or(1) * std::mem::size_of::<T>();
+        // Decoded bytes are the store's elements (64-bit for `usize` and `isize`).
+        let row_bytes =
+            shape.slice().last().copied().unwrap_or(1) * std::mem::size_of::<T::Stored>();
         if bytes.len() != row_bytes * rows.len() {
             return Err(chunk_error(format!(
                 "decoded to {} bytes, not the {} of its shape",
@@ -346,7 +348,7 @@ impl<T: ZarrElement> ChunkReader<T> {
     fn check_decoded(&self, stored: &[u64]) -> std::result::Result<(), String> {
         let bytes = stored
             .iter()
-            .try_fold(std::mem::size_of::<T>() as u64, |acc, &n| {
+            .try_fold(std::mem::size_of::<T::Stored>() as u64, |acc, &n| {
                 acc.checked_mul(n)
             })
             .and_then(|b| usize::try_from(b).ok())
