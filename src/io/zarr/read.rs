@@ -219,12 +219,7 @@ impl<T: ZarrElement> WriteInto<T> for ChunkReader<T> {
         }
         // A whole chunk: its decoded bytes go straight to the result's rows, without the
         // vector of elements and the block made of it.
-        self.check_decoded(&stored).map_err(chunk_error)?;
-        let bytes: zarrs::array::ArrayBytes<'static> = self
-            .array
-            .retrieve_chunk_opt(&idx, &codec_options())
-            .map_err(|e| chunk_error(e.to_string()))?;
-        let bytes = bytes.into_fixed().map_err(|e| chunk_error(e.to_string()))?;
+        let bytes = self.whole_chunk(&idx, &stored).map_err(chunk_error)?;
         // Decoded bytes are the store's elements (64-bit for `usize` and `isize`).
         let row_bytes =
             shape.slice().last().copied().unwrap_or(1) * std::mem::size_of::<T::Stored>();
@@ -294,12 +289,7 @@ impl<T: ZarrElement> ChunkReader<T> {
         let data: Vec<T> = if is_whole(&stored, shape.slice()) {
             // The decoded bytes become the block's elements in one pass (zarrs' own conversion
             // zeroes a vector, then copies into it).
-            self.check_decoded(&stored).map_err(chunk_error)?;
-            let bytes: zarrs::array::ArrayBytes<'static> = self
-                .array
-                .retrieve_chunk_opt(&idx, &codec_options())
-                .map_err(|e| chunk_error(e.to_string()))?;
-            let bytes = bytes.into_fixed().map_err(|e| chunk_error(e.to_string()))?;
+            let bytes = self.whole_chunk(&idx, &stored).map_err(chunk_error)?;
             Ok(T::vec_from_ne_bytes(&bytes))
         } else if self.partial && self.ahead.is_none() {
             // An edge chunk (or one longer than the array) is stored whole; the block is its
@@ -334,6 +324,20 @@ impl<T: ZarrElement> ChunkReader<T> {
         let a = ArrayD::from_shape_vec(shape, data).map_err(|e| chunk_error(e.to_string()))?;
         Ok(owned(a))
     }
+    /// The decoded bytes of chunk `idx`, stored as `stored`, checked first to fit in memory.
+    fn whole_chunk(
+        &self,
+        idx: &[u64],
+        stored: &[u64],
+    ) -> std::result::Result<std::borrow::Cow<'static, [u8]>, String> {
+        self.check_decoded(stored)?;
+        let bytes: zarrs::array::ArrayBytes<'static> = self
+            .array
+            .retrieve_chunk_opt(idx, &codec_options())
+            .map_err(|e| e.to_string())?;
+        bytes.into_fixed().map_err(|e| e.to_string())
+    }
+
     /// [`ChunkReader::check_decoded`] for the inner chunks of a sharded store, which a read of
     /// part of a shard decodes whole.
     fn check_inner_decoded(&self) -> std::result::Result<(), String> {
