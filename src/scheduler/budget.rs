@@ -209,6 +209,9 @@ struct Counts {
     /// Bytes of the outputs of tasks started ahead of the order's cursor, from their start
     /// until their value is freed (or was not kept).
     early: usize,
+    /// Bytes freed by readers that ended before the task that made the value was counted
+    /// done (it makes its readers ready before it ends): taken from `held` once it is.
+    owed: usize,
 }
 
 /// The fixed order of a run that has its whole graph (see [`Budget`]).
@@ -371,20 +374,21 @@ impl Budget {
         self.counts().in_flight -= self.reserve[t as usize];
     }
 
-    /// Task `t`'s value is kept for its readers: held from now on. Called before any reader
-    /// can start, so that a reader that frees the value (and may end before `t`'s own
-    /// [`Budget::finished`]) never takes it from the count before it was added.
-    pub(super) fn hold(&self, t: TaskId) {
-        self.counts().held += self.out[t as usize];
-    }
-
-    /// Task `t` has ended (its value, if `kept`, already held by [`Budget::hold`]), and it freed
-    /// the inputs it was the last reader of: `released` bytes of them, `released_early` of
-    /// those the outputs of early tasks.
+    /// Task `t` has ended: its value is `kept` for readers or not, and it freed the inputs it
+    /// was the last reader of: `released` bytes of them, `released_early` of those the outputs
+    /// of early tasks. A reader can end before the task that made its input does (the maker
+    /// makes its readers ready, then ends): bytes it frees that are not yet held are owed,
+    /// and taken from `held` as soon as they are.
     pub(super) fn finished(&self, t: TaskId, kept: bool, released: usize, released_early: usize) {
         let early_unkept = !kept && self.freed_by(t).1 > 0;
         let mut c = self.counts();
-        c.held -= released;
+        if kept {
+            c.held += self.out[t as usize];
+        }
+        let owed = c.owed + released;
+        let paid = owed.min(c.held);
+        c.held -= paid;
+        c.owed = owed - paid;
         c.in_flight -= self.reserve[t as usize];
         c.early -= released_early;
         if early_unkept {
@@ -535,7 +539,6 @@ mod tests {
                         let (make, using) = (i as TaskId, (n + i) as TaskId);
                         admit_within(b, make, true);
                         admit_within(b, using, false);
-                        b.hold(make);
                         b.finished(make, true, 0, 0);
                         b.finished(using, false, 100, 0);
                     }
@@ -555,11 +558,9 @@ mod tests {
         assert!(matches!(b.admit(0, true), Admit::Yes));
         // One maker running: a second root and its headroom do not fit beside it.
         assert!(matches!(b.admit(1, true), Admit::Later));
-        b.hold(0);
         b.finished(0, true, 0, 0);
         // Nothing running: root 1 starts though its headroom would pass the limit.
         assert!(matches!(b.admit(1, true), Admit::Yes));
-        b.hold(1);
         b.finished(1, true, 0, 0);
         // 200 bytes held: the user of maker 0 (100 more) can never fit.
         match b.admit(3, false) {

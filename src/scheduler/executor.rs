@@ -305,9 +305,6 @@ impl<'a> Exec<'a> {
                     }),
                 ),
             };
-            if kept && let Some(b) = &self.budget {
-                b.hold(id);
-            }
             let next = match failure {
                 None if self.ordered => {
                     self.count_readers(t);
