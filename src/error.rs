@@ -307,6 +307,8 @@ pub enum Error {
         path: String,
         /// What is wrong with it.
         message: String,
+        /// The store library's own error, where one was raised (a check of ours has none).
+        source: Option<Cause>,
     },
     /// A chunk of a Zarr array that cannot be read or written (corrupt, truncated, or a failed
     /// write).
@@ -318,6 +320,8 @@ pub enum Error {
         key: String,
         /// What went wrong.
         message: String,
+        /// The store's or codec's own error, where one was raised (a check of ours has none).
+        source: Option<Cause>,
     },
     /// A reduction with no identity (min, max, argmin, ...) over no elements.
     #[error("{op} of an empty array (or lane) has no value")]
@@ -472,7 +476,183 @@ pub enum Error {
         threads: usize,
         /// The reason given by the system.
         message: String,
+        /// The thread pool's own error.
+        source: Cause,
     },
+    /// A user's function returned an error of its own (made with [`Error::user`]): a block
+    /// function of [`Array::try_map_blocks`](crate::Array::try_map_blocks), a
+    /// [`Graph`](crate::Graph) task, or the function of
+    /// [`ndmeasure::try_labeled_comprehension`](crate::ndmeasure::try_labeled_comprehension).
+    /// The user's error is the [`source`](std::error::Error::source); downcast it to get it
+    /// back.
+    #[error("task {task} failed: {source}")]
+    Failed {
+        /// The task that failed: operation and block index, e.g. `map_blocks[2, 0]` (empty
+        /// until the scheduler names it).
+        task: String,
+        /// The user's error.
+        source: Cause,
+    },
+}
+
+/// What kind of thing went wrong: the variants of [`Error`] grouped, so that a caller can
+/// match a kind without listing variants (which may grow).
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ErrorKind};
+/// let err = Array::<f64>::zeros(&[4], &[0]).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+/// let err = Array::<f64>::from_npy("/no/such/file.npy", [1]).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Io);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A shape, chunking, axis, depth, parameter or environment setting that cannot be used,
+    /// found when the expression is built (or, for a user's [`Graph`](crate::Graph), when it
+    /// runs).
+    InvalidArgument,
+    /// More memory than there is or than the scheduler allows, or threads the system refuses;
+    /// found before any task runs.
+    Resources,
+    /// A file or directory that could not be read or written ([`Error::Io`]).
+    Io,
+    /// A stored array that cannot be used: bad metadata, another element type, a corrupt or
+    /// unwritable chunk.
+    Store,
+    /// A task that failed while it ran: a panic, a block of the wrong shape, a reduction with
+    /// no value, an overflow.
+    Task,
+    /// A user's function returned its own error ([`Error::Failed`]).
+    User,
+    /// MPI, or the ranks of a cluster that disagree or failed (feature `mpi`).
+    Distributed,
+}
+
+impl Error {
+    /// The kind of this error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{Array, ErrorKind};
+    /// let x = Array::<f64>::ones(&[4], [2])?;
+    /// let err = x.map_blocks(|b| b.slice(ndarray::s![..1]).to_owned()).compute().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Task); // a block of the wrong shape
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        use Error::*;
+        match self {
+            ChunksRank { .. }
+            | ChunksSum { .. }
+            | ZeroChunk { .. }
+            | IncompatibleShapes { .. }
+            | DepthRank { .. }
+            | DepthTooLarge { .. }
+            | BoundaryRank { .. }
+            | TrimTooLarge { .. }
+            | UnsupportedBoundary { .. }
+            | UnsupportedSize { .. }
+            | InvalidParameter { .. }
+            | AxisOutOfRange { .. }
+            | IndexOutOfRange { .. }
+            | ZeroStep { .. }
+            | RankMismatch { .. }
+            | InvalidAxes { .. }
+            | ReshapeSize { .. }
+            | RemoveAxis { .. }
+            | NoArrays { .. }
+            | UnsupportedRank { .. }
+            | ContractionMismatch { .. }
+            | NotScalar { .. }
+            | GridMismatch { .. }
+            | UndeclaredInput { .. }
+            | UnknownTask { .. }
+            | InvalidEnv { .. } => ErrorKind::InvalidArgument,
+            TooLarge { .. }
+            | ResultTooLarge { .. }
+            | BlockTooLarge { .. }
+            | OverMemoryBudget { .. }
+            | ThreadPool { .. } => ErrorKind::Resources,
+            Io { .. } => ErrorKind::Io,
+            DtypeMismatch { .. } | BadStore { .. } | Chunk { .. } => ErrorKind::Store,
+            EmptyReduction { .. }
+            | Overflow { .. }
+            | BlockShape { .. }
+            | GhostCellsShape { .. }
+            | TaskPanicked { .. } => ErrorKind::Task,
+            Failed { .. } => ErrorKind::User,
+            Mpi { .. } | GraphMismatch { .. } | OnRank { .. } => ErrorKind::Distributed,
+        }
+    }
+
+    /// A user's own error, to return from a function that chunkwise runs (a
+    /// [`Graph`](crate::Graph) task, say): the task's error is then an [`Error::Failed`]
+    /// naming the task, whose [`source`](std::error::Error::source) is `error`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    ///
+    /// #[derive(Debug)]
+    /// struct NoData;
+    /// impl std::fmt::Display for NoData {
+    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    ///         f.write_str("no data for this day")
+    ///     }
+    /// }
+    /// impl std::error::Error for NoData {}
+    ///
+    /// let mut g = chunkwise::Graph::new();
+    /// let day = g.add("load", &[], |_| -> chunkwise::Result<f64> { Err(chunkwise::Error::user(NoData)) })?;
+    /// let err = g.compute(&day).unwrap_err();
+    /// assert_eq!(err.to_string(), "task load failed: no data for this day");
+    /// assert!(err.find_source::<NoData>().is_some());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn user(error: impl std::error::Error + Send + Sync + 'static) -> Error {
+        Error::Failed {
+            task: String::new(),
+            source: Cause::new(error),
+        }
+    }
+
+    /// The first error down the [`source`](std::error::Error::source) chain that is an `E`:
+    /// the user's own error of an [`Error::Failed`], the `std::io::Error` of an [`Error::Io`],
+    /// a store's error under an [`Error::Chunk`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = chunkwise::Array::<f64>::from_npy("/no/such/file.npy", [1]).unwrap_err();
+    /// let io = err.find_source::<std::io::Error>().expect("the operating system's error");
+    /// assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    /// ```
+    pub fn find_source<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        let mut cause = std::error::Error::source(self);
+        while let Some(c) = cause {
+            if let Some(e) = c.downcast_ref::<E>() {
+                return Some(e);
+            }
+            cause = c.source();
+        }
+        None
+    }
+
+    /// This error, naming `task` if it is a user's error not yet tied to its task.
+    pub(crate) fn in_task(self, task: impl FnOnce() -> String) -> Error {
+        match self {
+            Error::Failed { task: t, source } if t.is_empty() => Error::Failed {
+                task: task(),
+                source,
+            },
+            e => e,
+        }
+    }
 }
 
 /// `Result` with [`Error`] as the error type.

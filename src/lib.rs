@@ -109,7 +109,7 @@ pub use array::{
     TruthValue, compute, concatenate, stack, where_,
 };
 pub use chunks::{Boundary, ChunkSpec, Chunks, Depth, IntoBoundaries, IntoChunks, IntoDepth};
-pub use error::{Cause, Error, Result};
+pub use error::{Cause, Error, ErrorKind, Result};
 pub use expr::block::Element;
 pub use random::RandomElement;
 pub use scheduler::{

@@ -633,3 +633,116 @@ fn io_errors_keep_the_operating_systems_error_as_their_source() {
     assert!(io_kind(&e).is_some(), "{e:?}");
     std::fs::remove_file(&file).unwrap();
 }
+
+/// A user's own error type, to come back out of closures.
+#[derive(Debug, PartialEq)]
+struct Refused(usize);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "refused at {}", self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// A closure may fail with an error of its own type: the task's error is `Error::Failed`,
+/// naming the task, of kind `User`, and the user's error is down its `source()` chain; the
+/// pool runs the next computation as before.
+#[test]
+fn a_user_closures_own_error_is_the_source_of_the_tasks_error() {
+    use chunkwise::ErrorKind;
+    use std::error::Error as _;
+    let pool = Scheduler::threads(2);
+    let x = Array::from_ndarray(ArrayD::from_shape_fn(IxDyn(&[6, 4]), |i| i[0]), [2, 2]).unwrap();
+    for s in [&pool, &Scheduler::synchronous()] {
+        // map_blocks: the block holding row 4 fails.
+        let y = x.try_map_blocks(|b| match b.iter().find(|&&v| v == 4) {
+            Some(&v) => Err(Refused(v)),
+            None => Ok(b.mapv(|v| v * 2)),
+        });
+        let e = y.compute_with(s).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::User, "{e:?}");
+        assert!(e.to_string().starts_with("task map_blocks[2, "), "{e}");
+        assert_eq!(e.find_source::<Refused>(), Some(&Refused(4)));
+        // Walked by hand, too: the chain reaches the user's value.
+        let mut cause = e.source();
+        let mut found = false;
+        while let Some(c) = cause {
+            found |= c.downcast_ref::<Refused>() == Some(&Refused(4));
+            cause = c.source();
+        }
+        assert!(found, "{e:?}");
+        // A clone keeps it.
+        assert_eq!(e.clone().find_source::<Refused>(), Some(&Refused(4)));
+        // No block fails: the same function gives the right values.
+        let ok = x
+            .try_map_blocks(|b| Ok::<_, Refused>(b.mapv(|v| v + 1)))
+            .compute_with(s)
+            .unwrap();
+        assert_eq!(ok, x.compute().unwrap().mapv(|v| v + 1));
+    }
+    // A Graph task: the scheduler names the task.
+    let mut g = chunkwise::Graph::new();
+    let a = g.add("a", &[], |_| Ok(1usize)).unwrap();
+    let b = g
+        .add("load", &[a.task()], move |inp| {
+            let v = *inp.get(&a)?;
+            if v == 1 {
+                Err(Error::user(Refused(v)))
+            } else {
+                Ok(v)
+            }
+        })
+        .unwrap();
+    let e = g.compute_with(&b, &pool).unwrap_err();
+    assert!(matches!(&e, Error::Failed { task, .. } if task == "load"), "{e:?}");
+    assert_eq!(e.to_string(), "task load failed: refused at 1");
+    assert_eq!(e.find_source::<Refused>(), Some(&Refused(1)));
+    // labeled_comprehension: objects of fewer than 3 cells are refused.
+    let values = Array::from_ndarray(array![1.0, 5.0, 3.0, 4.0, 9.0, 2.0], [2]).unwrap();
+    let labels = Array::from_ndarray(array![1u32, 1, 1, 2, 2, 0], [4]).unwrap();
+    let f = |v: &[f64]| match v.len() {
+        n if n < 3 => Err(Refused(n)),
+        n => Ok(v.iter().sum::<f64>() / n as f64),
+    };
+    let ok = chunkwise::ndmeasure::try_labeled_comprehension(&values, &labels, &[1, 3], f, -1.0)
+        .unwrap()
+        .compute_with(&pool)
+        .unwrap();
+    assert_eq!(ok, array![3.0, -1.0].into_dyn());
+    let e = chunkwise::ndmeasure::try_labeled_comprehension(&values, &labels, &[1, 2], f, -1.0)
+        .unwrap()
+        .compute_with(&pool)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::User);
+    assert_eq!(e.find_source::<Refused>(), Some(&Refused(2)));
+    // The pool is still good.
+    assert_eq!(x.sum().compute_with(&pool).unwrap()[[]], 2 * (2 + 4 + 6 + 8 + 10));
+}
+
+/// Errors group by kind, so a caller can match a kind without naming variants.
+#[test]
+fn errors_are_grouped_by_kind() {
+    use chunkwise::ErrorKind;
+    let x = Array::<f64>::ones(&[4, 4], [2, 2]).unwrap();
+    let kind = |r: chunkwise::Result<ArrayD<f64>>| r.unwrap_err().kind();
+    assert_eq!(Array::<f64>::zeros(&[4], [0]).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(x.sum_axis(ndarray::Axis(5)).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(
+        kind(x.map_blocks(|b| b.slice(ndarray::s![..1, ..]).to_owned()).compute()),
+        ErrorKind::Task
+    );
+    assert_eq!(
+        kind(x.map_blocks(|b| -> Array2<f64> { panic!("no {}", b.len()) }).compute()),
+        ErrorKind::Task
+    );
+    assert_eq!(
+        kind(x.compute_with(&Scheduler::threads(1).with_memory_limit(8))),
+        ErrorKind::Resources
+    );
+    assert_eq!(
+        Array::<f64>::from_npy("/no/such/dir/x.npy", [1]).unwrap_err().kind(),
+        ErrorKind::Io
+    );
+}

@@ -240,6 +240,9 @@ fn a_slice_reads_only_the_chunks_it_touches() {
     );
     // Reading everything meets a corrupt chunk, named by its key.
     let err = y.compute_with(&Scheduler::synchronous()).unwrap_err();
+    // A store error, and the codec's own error is kept as its source.
+    assert_eq!(err.kind(), chunkwise::ErrorKind::Store);
+    assert!(std::error::Error::source(&err).is_some(), "{err:?}");
     match err {
         Error::Chunk { key, path, .. } => {
             assert_eq!(key, "c/0/0");

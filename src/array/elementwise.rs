@@ -365,6 +365,60 @@ impl<T: Element> Array<T> {
         })
     }
 
+    /// [`Array::map_blocks`] for a function that may fail with an error of its own type: the
+    /// first block whose function returns `Err(e)` fails the computation with
+    /// [`Error::Failed`](crate::Error::Failed) naming the block, whose
+    /// [`source`](std::error::Error::source) chain holds `e`
+    /// ([`Error::find_source`](crate::Error::find_source) gets it back).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{Array, ErrorKind};
+    ///
+    /// #[derive(Debug, PartialEq)]
+    /// struct Negative(f64);
+    /// impl std::fmt::Display for Negative {
+    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    ///         write!(f, "negative value {}", self.0)
+    ///     }
+    /// }
+    /// impl std::error::Error for Negative {}
+    ///
+    /// let x = Array::from_ndarray(ndarray::array![4.0, 9.0, -1.0, 16.0], [2])?;
+    /// let roots = x.try_map_blocks(|b| match b.iter().find(|&&v| v < 0.0) {
+    ///     Some(&v) => Err(Negative(v)),
+    ///     None => Ok(b.mapv(f64::sqrt)),
+    /// });
+    /// let err = roots.compute().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::User);
+    /// assert_eq!(err.to_string(), "task map_blocks[1] failed: negative value -1");
+    /// assert_eq!(err.find_source::<Negative>(), Some(&Negative(-1.0)));
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn try_map_blocks<U, D, E, F>(&self, f: F) -> Array<U>
+    where
+        U: Element,
+        D: ndarray::Dimension,
+        E: std::error::Error + Send + Sync + 'static,
+        F: Fn(ArrayViewD<'_, T>) -> std::result::Result<ndarray::Array<U, D>, E>
+            + Send
+            + Sync
+            + 'static,
+    {
+        let wrong = |block: &[usize], expected: &[usize], found: &[usize]| Error::BlockShape {
+            op: "map_blocks".to_string(),
+            block: block.to_vec(),
+            expected: expected.to_vec(),
+            found: found.to_vec(),
+        };
+        let f = move |idx: &[usize], b: ArrayViewD<'_, T>| match f(b) {
+            Ok(block) => Ok(block.into_dyn()),
+            Err(e) => Err(Error::user(e).in_task(|| format!("map_blocks{idx:?}"))),
+        };
+        self.map_blocks_checked("map_blocks", self.node.chunks().clone(), f, wrong)
+    }
+
     /// [`Array::map_blocks`] for a closure written for arrays of a known rank: it receives an
     /// `ArrayView2` (for `D = Ix2`), `ArrayView3`, ... and returns an array of that rank.
     ///
@@ -518,18 +572,22 @@ impl<T: Element> Array<T> {
         U: Element,
         F: Fn(&[usize], ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
     {
-        self.map_blocks_checked(name, out, f, move |block, expected, found| {
-            Error::BlockShape {
+        self.map_blocks_checked(
+            name,
+            out,
+            move |i, b| Ok(f(i, b)),
+            move |block, expected, found| Error::BlockShape {
                 op: name.to_string(),
                 block: block.to_vec(),
                 expected: expected.to_vec(),
                 found: found.to_vec(),
-            }
-        })
+            },
+        )
     }
 
     /// Applies `f` to each block, as `map_blocks`, into blocks of `out`; a block of another
-    /// shape is the error `wrong(grid index, expected shape, shape returned)`.
+    /// shape is the error `wrong(grid index, expected shape, shape returned)`, and an error
+    /// `f` returns is the task's.
     pub(crate) fn map_blocks_checked<U, F, W>(
         &self,
         name: &'static str,
@@ -539,13 +597,13 @@ impl<T: Element> Array<T> {
     ) -> Array<U>
     where
         U: Element,
-        F: Fn(&[usize], ArrayViewD<'_, T>) -> ArrayD<U> + Send + Sync + 'static,
+        F: Fn(&[usize], ArrayViewD<'_, T>) -> Result<ArrayD<U>> + Send + Sync + 'static,
         W: Fn(&[usize], &[usize], &[usize]) -> Error + Send + Sync + 'static,
     {
         let grid = out.clone();
         let kernel: Kernel = Box::new(move |block, shape, inputs| {
             let idx = grid.grid_index(block);
-            let result = f(idx.slice(), block_of::<T>(&inputs[0]).view());
+            let result = f(idx.slice(), block_of::<T>(&inputs[0]).view())?;
             if result.shape() != shape.slice() {
                 return Err(wrong(idx.slice(), shape.slice(), result.shape()));
             }

@@ -190,7 +190,7 @@ impl<T: Element> Array<T> {
         let mapped = padded.map_blocks_checked(
             "map_overlap",
             layout,
-            move |_, b| f(b).into_dyn(),
+            move |_, b| Ok(f(b).into_dyn()),
             move |idx, expected, found| {
                 ghost_shape_error("map_overlap", &unpadded, idx, expected, found)
             },
@@ -302,7 +302,7 @@ impl<T: Element> Array<T> {
         Ok(padded.map_blocks_checked(
             "map_overlap_interior",
             self.chunk_layout().clone(),
-            move |idx, b| f(idx, b).into_dyn(),
+            move |idx, b| Ok(f(idx, b).into_dyn()),
             wrong,
         ))
     }

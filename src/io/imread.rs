@@ -130,6 +130,7 @@ fn bad(path: &Path, message: impl std::fmt::Display) -> Error {
     Error::BadStore {
         path: path.display().to_string(),
         message: message.to_string(),
+        source: None,
     }
 }
 

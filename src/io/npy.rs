@@ -117,6 +117,7 @@ fn bad(path: &Path, message: impl Into<String>) -> Error {
     Error::BadStore {
         path: path.display().to_string(),
         message: message.into(),
+        source: None,
     }
 }
 

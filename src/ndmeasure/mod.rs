@@ -751,6 +751,65 @@ where
     R: Element,
     F: Fn(&[T]) -> R + Send + Sync + 'static,
 {
+    try_labeled_comprehension(
+        input,
+        labels,
+        index,
+        move |v: &[T]| Ok::<R, std::convert::Infallible>(f(v)),
+        default,
+    )
+}
+
+/// [`labeled_comprehension`] with a function that may fail with an error of its own type:
+/// the computation then fails with [`Error::Failed`](crate::Error::Failed), whose
+/// [`source`](std::error::Error::source) chain holds that error.
+///
+/// # Errors
+///
+/// As [`sum`]; at compute, the first error `f` returns.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ErrorKind, ndmeasure};
+///
+/// #[derive(Debug)]
+/// struct TooSmall(usize);
+/// impl std::fmt::Display for TooSmall {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         write!(f, "an object of {} cells is too small to fit", self.0)
+///     }
+/// }
+/// impl std::error::Error for TooSmall {}
+///
+/// let x = Array::from_ndarray(ndarray::array![1.0, 5.0, 3.0, 4.0, 9.0], [2])?;
+/// let l = Array::from_ndarray(ndarray::array![1u32, 1, 1, 2, 0], [3])?;
+/// let mean = |v: &[f64]| match v.len() {
+///     n if n < 2 => Err(TooSmall(n)),
+///     n => Ok(v.iter().sum::<f64>() / n as f64),
+/// };
+/// let ok = ndmeasure::try_labeled_comprehension(&x, &l, &[1], mean, 0.0)?.compute()?;
+/// assert_eq!(ok, ndarray::array![3.0].into_dyn());
+/// let err = ndmeasure::try_labeled_comprehension(&x, &l, &[1, 2], mean, 0.0)?
+///     .compute()
+///     .unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::User);
+/// assert_eq!(err.find_source::<TooSmall>().map(|e| e.0), Some(1));
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn try_labeled_comprehension<T, R, E, F>(
+    input: &Array<T>,
+    labels: &Array<u32>,
+    index: &[u32],
+    f: F,
+    default: R,
+) -> Result<Array<R>>
+where
+    T: Measurable,
+    R: Element,
+    E: std::error::Error + Send + Sync + 'static,
+    F: Fn(&[T]) -> std::result::Result<R, E> + Send + Sync + 'static,
+{
     let (pairs, slots, which, n) = labelled("labeled_comprehension", input, labels, index)?;
     let all: Vec<usize> = (0..input.ndim()).collect();
     let chunk = move |b: ArrayViewD<'_, (T, u32)>, _: &[usize], _: &[usize]| {
@@ -769,11 +828,24 @@ where
             .collect::<Vec<Vec<T>>>()
     };
     let gathered = pairs.reduction(&all, false, 4, chunk, merge, |s| Ok(s.clone()))?;
-    per_index(gathered, which, move |values: &Vec<T>| {
-        if values.is_empty() {
-            default.clone()
-        } else {
-            f(values)
-        }
-    })
+    let n = which.len();
+    let out = crate::chunks::Chunks::new(&[n], vec![vec![n]])?;
+    let each = move |_: &[usize], b: ArrayViewD<'_, Vec<Vec<T>>>| {
+        let s = b.iter().next().expect("one partial");
+        let values = which.iter().map(|&w| match &s[w] {
+            v if v.is_empty() => Ok(default.clone()),
+            v => f(v).map_err(|e| Error::user(e).in_task(|| "labeled_comprehension".into())),
+        });
+        Ok(ArrayD::from_shape_vec(IxDyn(&[n]), values.collect::<Result<Vec<R>>>()?)
+            .expect("n values"))
+    };
+    let wrong = |block: &[usize], expected: &[usize], found: &[usize]| Error::BlockShape {
+        op: "labeled_comprehension".into(),
+        block: block.to_vec(),
+        expected: expected.to_vec(),
+        found: found.to_vec(),
+    };
+    Ok(gathered
+        .insert_axis(0)?
+        .map_blocks_checked("labeled_comprehension", out, each, wrong))
 }

@@ -296,7 +296,10 @@ impl<'a> Exec<'a> {
             // Keep the value for its readers, or turn the failure into the run's error.
             let (kept, failure) = match result {
                 Ok(Ok(value)) => (self.keep(t, value), None),
-                Ok(Err(e)) => (false, Some(e)),
+                Ok(Err(e)) => (
+                    false,
+                    Some(e.in_task(|| task_name(&self.layers, self.keys[t]))),
+                ),
                 Err(payload) => (
                     false,
                     Some(Error::TaskPanicked {

@@ -156,6 +156,7 @@ impl Scheduler {
             .map_err(|e| Error::ThreadPool {
                 threads: n,
                 message: e.to_string(),
+                source: crate::error::Cause::new(e),
             })?;
         Ok(Scheduler {
             kind: Kind::Pool(Arc::new(pool)),

@@ -36,9 +36,9 @@ use ndarray::Dimension as _;
 use zarrs::array::CodecOptions;
 
 use crate::chunks::Chunks;
-use crate::error::Error;
 #[cfg(any(feature = "s3", feature = "http"))]
 use crate::error::Result;
+use crate::error::{Cause, Error};
 pub use element::ZarrElement;
 pub use options::{Compression, ZarrOptions};
 #[cfg(any(feature = "s3", feature = "http"))]
@@ -50,10 +50,21 @@ fn path_string(path: &Path) -> String {
     path.display().to_string()
 }
 
-fn bad_store(path: &Path, e: impl std::fmt::Display) -> Error {
+/// An [`Error::BadStore`] in our own words.
+fn bad_store(path: &Path, message: impl std::fmt::Display) -> Error {
+    Error::BadStore {
+        path: path_string(path),
+        message: message.to_string(),
+        source: None,
+    }
+}
+
+/// An [`Error::BadStore`] keeping the store library's error as its source.
+fn store_failed(path: &Path, e: impl std::error::Error + Send + Sync + 'static) -> Error {
     Error::BadStore {
         path: path_string(path),
         message: e.to_string(),
+        source: Some(Cause::new(e)),
     }
 }
 
@@ -67,7 +78,7 @@ fn chunk_indices(chunks: &Chunks, block: usize) -> Vec<u64> {
         .collect()
 }
 
-/// An [`Error::Chunk`] naming chunk `idx` of the array at `path`.
+/// An [`Error::Chunk`] naming chunk `idx` of the array at `path`, in our own words.
 fn chunk_error<S: ?Sized>(
     path: &Path,
     array: &zarrs::array::Array<S>,
@@ -78,6 +89,23 @@ fn chunk_error<S: ?Sized>(
         path: path_string(path),
         key: array.chunk_key(idx).to_string(),
         message,
+        source: None,
+    }
+}
+
+/// An [`Error::Chunk`] naming chunk `idx` of the array at `path`, keeping the store's or
+/// codec's error as its source.
+fn chunk_failed<S: ?Sized>(
+    path: &Path,
+    array: &zarrs::array::Array<S>,
+    idx: &[u64],
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> Error {
+    Error::Chunk {
+        path: path_string(path),
+        key: array.chunk_key(idx).to_string(),
+        message: e.to_string(),
+        source: Some(Cause::new(e)),
     }
 }
 
@@ -95,15 +123,15 @@ pub(crate) fn read_url_document(url: &str, name: &str) -> Result<Option<Vec<u8>>
     #[cfg(feature = "s3")]
     if s3::is_s3_url(url) {
         let at = s3::locate(url)?;
-        let key = StoreKey::new(at.key(name)).map_err(|e| bad_store(label, e))?;
-        let got = at.store.get(&key).map_err(|e| bad_store(label, e))?;
+        let key = StoreKey::new(at.key(name)).map_err(|e| store_failed(label, e))?;
+        let got = at.store.get(&key).map_err(|e| store_failed(label, e))?;
         return Ok(got.map(|b| b.to_vec()));
     }
     #[cfg(feature = "http")]
     if url.starts_with("http://") || url.starts_with("https://") {
-        let store = zarrs_http::HTTPStore::new(url).map_err(|e| bad_store(label, e))?;
-        let key = StoreKey::new(name).map_err(|e| bad_store(label, e))?;
-        let got = store.get(&key).map_err(|e| bad_store(label, e))?;
+        let store = zarrs_http::HTTPStore::new(url).map_err(|e| store_failed(label, e))?;
+        let key = StoreKey::new(name).map_err(|e| store_failed(label, e))?;
+        let got = store.get(&key).map_err(|e| store_failed(label, e))?;
         return Ok(got.map(|b| b.to_vec()));
     }
     Err(bad_store(label, unsupported_url()))
@@ -114,10 +142,10 @@ pub(crate) fn read_url_document(url: &str, name: &str) -> Result<Option<Vec<u8>>
 pub(crate) fn put_url_document(url: &str, name: &str, bytes: &[u8]) -> Result<()> {
     use zarrs::storage::{StoreKey, WritableStorageTraits};
     let at = s3::locate_for_write(url)?;
-    let key = StoreKey::new(at.key(name)).map_err(|e| bad_store(&at.label, e))?;
+    let key = StoreKey::new(at.key(name)).map_err(|e| store_failed(&at.label, e))?;
     at.store
         .set(&key, bytes.to_vec().into())
-        .map_err(|e| bad_store(&at.label, e))
+        .map_err(|e| store_failed(&at.label, e))
 }
 
 /// The URL schemes this build reads, for the error on any other.

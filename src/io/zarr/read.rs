@@ -11,7 +11,10 @@ use ndarray::{ArrayD, IxDyn, Slice};
 use zarrs::array::ArraySubset;
 use zarrs::filesystem::FilesystemStore;
 
-use super::{ZarrElement, bad_store, chunk_error, chunk_indices, codec_options, path_string};
+use super::{
+    ZarrElement, bad_store, chunk_error, chunk_failed, chunk_indices, codec_options, path_string,
+    store_failed,
+};
 use crate::array::Array;
 use crate::array::output::write_rows;
 use crate::chunks::Chunks;
@@ -28,7 +31,7 @@ pub(super) fn open_array<T: ZarrElement>(path: &Path) -> Result<ReadArray> {
     if let Some(why) = not_an_array(path) {
         return Err(bad_store(path, why));
     }
-    let store = FilesystemStore::new(path).map_err(|e| bad_store(path, e))?;
+    let store = FilesystemStore::new(path).map_err(|e| store_failed(path, e))?;
     open_array_in::<T>(Arc::new(store), "/", path)
 }
 
@@ -96,7 +99,7 @@ fn open_array_in<T: ZarrElement>(
     node: &str,
     path: &Path,
 ) -> Result<ReadArray> {
-    let array = zarrs::array::Array::open(store, node).map_err(|e| bad_store(path, e))?;
+    let array = zarrs::array::Array::open(store, node).map_err(|e| store_failed(path, e))?;
     if <T::Stored as zarrs::array::Element>::validate_data_type(array.data_type()).is_err() {
         return Err(Error::DtypeMismatch {
             path: path_string(path),
@@ -210,7 +213,7 @@ impl<T: ZarrElement> WriteInto<T> for ChunkReader<T> {
         }
         let idx = chunk_indices(&self.chunks, block);
         let chunk_error = |e: String| chunk_error(&self.path, &self.array, &idx, e);
-        let stored = self.stored_shape(&idx).map_err(chunk_error)?;
+        let stored = self.stored_shape(&idx)?;
         if !is_whole(&stored, shape.slice()) {
             // An edge chunk: its part inside the array, as a block.
             let value = self.read_block(block)?;
@@ -219,7 +222,7 @@ impl<T: ZarrElement> WriteInto<T> for ChunkReader<T> {
         }
         // A whole chunk: its decoded bytes go straight to the result's rows, without the
         // vector of elements and the block made of it.
-        let bytes = self.whole_chunk(&idx, &stored).map_err(chunk_error)?;
+        let bytes = self.whole_chunk(&idx, &stored)?;
         // Decoded bytes are the store's elements (64-bit for `usize` and `isize`).
         let row_bytes =
             shape.slice().last().copied().unwrap_or(1) * std::mem::size_of::<T::Stored>();
@@ -244,11 +247,11 @@ fn is_whole(stored: &[u64], shape: &[usize]) -> bool {
 
 impl<T: ZarrElement> ChunkReader<T> {
     /// The shape of chunk `idx` as stored (an edge chunk is stored whole).
-    fn stored_shape(&self, idx: &[u64]) -> std::result::Result<Vec<u64>, String> {
+    fn stored_shape(&self, idx: &[u64]) -> Result<Vec<u64>> {
         Ok(self
             .array
             .chunk_shape(idx)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| chunk_failed(&self.path, &self.array, idx, e))?
             .iter()
             .map(|n| n.get())
             .collect())
@@ -267,12 +270,18 @@ impl<T: ZarrElement> ChunkReader<T> {
             path: path_string(&self.path),
             key: format!("region {subset:?}"),
             message,
+            source: None,
         };
         self.check_inner_decoded().map_err(region_error)?;
         let data: Vec<T::Stored> = self
             .array
             .retrieve_array_subset_opt(&ArraySubset::new_with_ranges(&subset), &codec_options())
-            .map_err(|e| region_error(e.to_string()))?;
+            .map_err(|e| Error::Chunk {
+                path: path_string(&self.path),
+                key: format!("region {subset:?}"),
+                message: e.to_string(),
+                source: Some(crate::error::Cause::new(e)),
+            })?;
         let data = T::from_stored(data);
         let a = ArrayD::from_shape_vec(IxDyn(&shape), data).expect("one element per cell");
         Ok(owned(a))
@@ -285,11 +294,11 @@ impl<T: ZarrElement> ChunkReader<T> {
         }
         let idx = chunk_indices(&self.chunks, block);
         let chunk_error = |e: String| chunk_error(&self.path, &self.array, &idx, e);
-        let stored = self.stored_shape(&idx).map_err(chunk_error)?;
+        let stored = self.stored_shape(&idx)?;
         let data: Vec<T> = if is_whole(&stored, shape.slice()) {
             // The decoded bytes become the block's elements in one pass (zarrs' own conversion
             // zeroes a vector, then copies into it).
-            let bytes = self.whole_chunk(&idx, &stored).map_err(chunk_error)?;
+            let bytes = self.whole_chunk(&idx, &stored)?;
             Ok(T::vec_from_ne_bytes(&bytes))
         } else if self.partial && self.ahead.is_none() {
             // An edge chunk (or one longer than the array) is stored whole; the block is its
@@ -312,16 +321,17 @@ impl<T: ZarrElement> ChunkReader<T> {
             let whole: Vec<T::Stored> = self
                 .array
                 .retrieve_chunk_opt(&idx, &codec_options())
-                .map_err(|e| chunk_error(e.to_string()))?;
+                .map_err(|e| chunk_failed(&self.path, &self.array, &idx, e))?;
             let whole = T::from_stored(whole);
             let full: Vec<usize> = stored.iter().map(|&n| n as usize).collect();
             let whole = ArrayD::from_shape_vec(IxDyn(&full), whole)
-                .map_err(|e| chunk_error(e.to_string()))?;
+                .map_err(|e| chunk_failed(&self.path, &self.array, &idx, e))?;
             let part = whole.slice_each_axis(|ax| Slice::from(0..shape[ax.axis.index()]));
             return Ok(owned(part.to_owned()));
         }
-        .map_err(|e| chunk_error(e.to_string()))?;
-        let a = ArrayD::from_shape_vec(shape, data).map_err(|e| chunk_error(e.to_string()))?;
+        .map_err(|e| chunk_failed(&self.path, &self.array, &idx, e))?;
+        let a = ArrayD::from_shape_vec(shape, data)
+            .map_err(|e| chunk_failed(&self.path, &self.array, &idx, e))?;
         Ok(owned(a))
     }
     /// The decoded bytes of chunk `idx`, stored as `stored`, checked first to fit in memory.
@@ -329,13 +339,17 @@ impl<T: ZarrElement> ChunkReader<T> {
         &self,
         idx: &[u64],
         stored: &[u64],
-    ) -> std::result::Result<std::borrow::Cow<'static, [u8]>, String> {
-        self.check_decoded(stored)?;
+    ) -> Result<std::borrow::Cow<'static, [u8]>> {
+        let failed = |e| chunk_failed(&self.path, &self.array, idx, e);
+        self.check_decoded(stored)
+            .map_err(|e| chunk_error(&self.path, &self.array, idx, e))?;
         let bytes: zarrs::array::ArrayBytes<'static> = self
             .array
             .retrieve_chunk_opt(idx, &codec_options())
-            .map_err(|e| e.to_string())?;
-        bytes.into_fixed().map_err(|e| e.to_string())
+            .map_err(failed)?;
+        bytes
+            .into_fixed()
+            .map_err(|e| chunk_failed(&self.path, &self.array, idx, e))
     }
 
     /// [`ChunkReader::check_decoded`] for the inner chunks of a sharded store, which a read of
@@ -382,7 +396,7 @@ fn store_chunks(path: &Path, array: &ReadArray) -> Result<Chunks> {
     let origin = vec![0u64; shape.len()];
     let first: Vec<u64> = array
         .chunk_shape(&origin)
-        .map_err(|e| bad_store(path, e))?
+        .map_err(|e| store_failed(path, e))?
         .iter()
         .map(|n| n.get())
         .collect();
@@ -434,7 +448,7 @@ fn store_chunks(path: &Path, array: &ReadArray) -> Result<Chunks> {
             idx[axis] = i as u64;
             let s = array
                 .chunk_subset_bounded(&idx)
-                .map_err(|e| bad_store(path, e))?;
+                .map_err(|e| store_failed(path, e))?;
             axis_sizes.push(s.shape()[axis] as usize);
         }
         sizes.push(axis_sizes);
@@ -450,10 +464,10 @@ fn check_shards(path: &Path, array: &ReadArray) -> Result<Option<Vec<u64>>> {
     let zarrs::metadata::ArrayMetadata::V3(meta) = array.metadata() else {
         return Ok(None);
     };
-    let codecs = serde_json::to_value(&meta.codecs).map_err(|e| bad_store(path, e))?;
+    let codecs = serde_json::to_value(&meta.codecs).map_err(|e| store_failed(path, e))?;
     let outer: Vec<u64> = array
         .chunk_shape(&vec![0; array.dimensionality()])
-        .map_err(|e| bad_store(path, e))?
+        .map_err(|e| store_failed(path, e))?
         .iter()
         .map(|n| n.get())
         .collect();
@@ -584,7 +598,7 @@ impl<T: ZarrElement> Array<T> {
         }
         #[cfg(feature = "http")]
         if url.starts_with("http://") || url.starts_with("https://") {
-            let http = zarrs_http::HTTPStore::new(url).map_err(|e| bad_store(&label, e))?;
+            let http = zarrs_http::HTTPStore::new(url).map_err(|e| store_failed(&label, e))?;
             let store = Arc::new(super::ahead::ReadAheadStore::on_threads(Arc::new(http)));
             let array = open_array_in::<T>(store.clone(), "/", &label)?;
             return Array::from_read_array(label, array, Some(store));

@@ -9,7 +9,7 @@ use ndarray::{ArrayD, IxDyn, Slice};
 use super::fs::AtomicStore;
 use super::read::{ReadArray, open_array};
 use super::write::chunk_elements;
-use super::{ZarrElement, bad_store, chunk_error, codec_options};
+use super::{ZarrElement, chunk_failed, codec_options, store_failed};
 use crate::array::Array;
 use crate::chunks::Chunks;
 use crate::error::{Error, Result};
@@ -110,7 +110,7 @@ impl<T: ZarrElement> Array<T> {
         }
         let chunk: Vec<usize> = array
             .chunk_shape(&vec![0; stored.len()])
-            .map_err(|e| bad_store(&path, e))?
+            .map_err(|e| store_failed(&path, e))?
             .iter()
             .map(|n| n.get() as usize)
             .collect();
@@ -197,11 +197,10 @@ impl<T: ZarrElement> WriteBlock for ZarrRegionWrite<T> {
             .zip(&self.chunk)
             .map(|(&g, &c)| (g / c) as u64)
             .collect();
-        let chunk_error = |e: String| chunk_error(&self.path, &self.array, &idx, e);
         let full = self
             .array
             .chunk_shape_usize(&idx)
-            .map_err(|e| chunk_error(e.to_string()))?;
+            .map_err(|e| chunk_failed(&self.path, &self.array, &idx, e))?;
         let view = block_of::<T>(input).view();
         let within: Vec<usize> = (0..global.len())
             .map(|k| global[k] - idx[k] as usize * self.chunk[k])
@@ -218,16 +217,16 @@ impl<T: ZarrElement> WriteBlock for ZarrRegionWrite<T> {
             let elements = chunk_elements(view, &full, self.fill);
             self.array
                 .store_chunk_opt(&idx, &*T::stored(&elements), &codec_options())
-                .map_err(|e| chunk_error(e.to_string()))?;
+                .map_err(|e| chunk_failed(&self.path, &self.array, &idx, e))?;
             return Ok(());
         }
         let old: Vec<T::Stored> = self
             .reader
             .retrieve_chunk_opt(&idx, &codec_options())
-            .map_err(|e| chunk_error(e.to_string()))?;
+            .map_err(|e| chunk_failed(&self.path, &self.array, &idx, e))?;
         let old = T::from_stored(old);
-        let mut merged =
-            ArrayD::from_shape_vec(IxDyn(&full), old).map_err(|e| chunk_error(e.to_string()))?;
+        let mut merged = ArrayD::from_shape_vec(IxDyn(&full), old)
+            .map_err(|e| chunk_failed(&self.path, &self.array, &idx, e))?;
         merged
             .slice_each_axis_mut(|ax| {
                 let k = ax.axis.index();
@@ -237,7 +236,7 @@ impl<T: ZarrElement> WriteBlock for ZarrRegionWrite<T> {
         let merged = merged.into_raw_vec_and_offset().0;
         self.array
             .store_chunk_opt(&idx, &*T::stored(&merged), &codec_options())
-            .map_err(|e| chunk_error(e.to_string()))?;
+            .map_err(|e| chunk_failed(&self.path, &self.array, &idx, e))?;
         Ok(())
     }
 }

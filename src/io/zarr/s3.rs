@@ -54,6 +54,7 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime> {
         .map_err(|e| Error::BadStore {
             path: "s3".into(),
             message: format!("cannot start the runtime for object stores: {e}"),
+            source: None,
         })
 }
 
@@ -94,6 +95,7 @@ pub(super) fn locate_for_write(url: &str) -> Result<S3Location> {
         return Err(Error::BadStore {
             path: url.to_string(),
             message: "only s3:// URLs can be written (HTTP stores are read-only)".into(),
+            source: None,
         });
     }
     let at = locate(url)?;
@@ -102,6 +104,7 @@ pub(super) fn locate_for_write(url: &str) -> Result<S3Location> {
             path: url.to_string(),
             message: "a write needs a path inside the bucket, such as s3://bucket/array.zarr"
                 .into(),
+            source: None,
         });
     }
     Ok(at)
@@ -114,6 +117,7 @@ pub(super) fn locate(url: &str) -> Result<S3Location> {
     let bad = |message: String| Error::BadStore {
         path: url.to_string(),
         message,
+        source: None,
     };
     if tokio::runtime::Handle::try_current().is_ok() {
         return Err(bad(
@@ -135,7 +139,11 @@ pub(super) fn locate(url: &str) -> Result<S3Location> {
     let client = AmazonS3Builder::from_env()
         .with_url(format!("s3://{bucket}"))
         .build()
-        .map_err(|e| bad(e.to_string()))?;
+        .map_err(|e| Error::BadStore {
+            path: url.to_string(),
+            message: e.to_string(),
+            source: Some(crate::error::Cause::new(e)),
+        })?;
     let runtime = runtime()?;
     let remote = Arc::new(AsyncObjectStore::new(client));
     let sync = AsyncToSyncStorageAdapter::new(remote.clone(), BlockOn(runtime));

@@ -12,7 +12,7 @@ use zarrs::array::codec::{GzipCodec, ShardingCodecBuilder, ZstdCodec};
 use super::fs::{AtomicStore, Staging};
 use super::read::ReadArray;
 use super::{
-    Compression, ZarrElement, ZarrOptions, bad_store, chunk_error, chunk_indices, codec_options,
+    Compression, ZarrElement, ZarrOptions, chunk_failed, chunk_indices, codec_options, store_failed,
 };
 use crate::array::Array;
 use crate::chunks::Chunks;
@@ -267,7 +267,7 @@ impl<T: ZarrElement> Array<T> {
                 Compression::Zstd { level } => vec![Arc::new(ZstdCodec::new(level, false))],
                 Compression::Gzip { level } => {
                     vec![Arc::new(
-                        GzipCodec::new(level).map_err(|e| bad_store(&path, e))?,
+                        GzipCodec::new(level).map_err(|e| store_failed(&path, e))?,
                     )]
                 }
             };
@@ -307,8 +307,8 @@ impl<T: ZarrElement> Array<T> {
         })?;
         let array = builder
             .build(store, &node)
-            .map_err(|e| bad_store(&path, e))?;
-        array.store_metadata().map_err(|e| bad_store(&path, e))?;
+            .map_err(|e| store_failed(&path, e))?;
+        array.store_metadata().map_err(|e| store_failed(&path, e))?;
         let num_chunks = x.num_blocks();
         let node = Sink::node(
             x.node().clone(),
@@ -542,10 +542,10 @@ impl Target {
                 let existing = zarrs::array::Array::open(readable, &at.node()).ok();
                 if !existing.as_ref().is_some_and(keep) {
                     let prefix = zarrs::storage::StorePrefix::new(at.key(""))
-                        .map_err(|e| bad_store(&at.label, e))?;
+                        .map_err(|e| store_failed(&at.label, e))?;
                     at.store
                         .erase_prefix(&prefix)
-                        .map_err(|e| bad_store(&at.label, e))?;
+                        .map_err(|e| store_failed(&at.label, e))?;
                 }
                 Ok((at.store.clone(), at.node(), None))
             }
@@ -568,11 +568,10 @@ impl<T: ZarrElement> WriteBlock for ZarrWrite<T> {
             return Ok(());
         }
         let idx = chunk_indices(chunks, block);
-        let chunk_error = |e: String| chunk_error(&self.path, &self.array, &idx, e);
         let full = self
             .array
             .chunk_shape_usize(&idx)
-            .map_err(|e| chunk_error(e.to_string()))?;
+            .map_err(|e| chunk_failed(&self.path, &self.array, &idx, e))?;
         let view = block_of::<T>(input).view();
         let stored = match view.as_slice() {
             // A whole chunk in row-major order is encoded from where it lies: no copy.
@@ -586,6 +585,6 @@ impl<T: ZarrElement> WriteBlock for ZarrWrite<T> {
                 &codec_options(),
             ),
         };
-        stored.map_err(|e| chunk_error(e.to_string()))
+        stored.map_err(|e| chunk_failed(&self.path, &self.array, &idx, e))
     }
 }
