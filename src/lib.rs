@@ -23,26 +23,34 @@
 //!
 //! ## Crate layout
 //!
-//! The modules are layers; each knows only those below it.
+//! The modules are layers, listed lowest first: each uses only those listed before it
+//! (`tests/layers.rs` checks it, and `ARCHITECTURE.md` walks through them).
 //!
-//! - `scheduler`: the executor over an opaque task graph, on a rayon pool, and the public
+//! - `error`: the one [`Error`], its [`ErrorKind`]s and the causes it keeps.
+//! - `scheduler`: the executor over an opaque task graph, on a rayon pool (one shared ready
+//!   stack, depth first), the interface of a backend across processes, and the public
 //!   [`Graph`] of user closures (the counterpart of `dask.delayed`). No array knowledge.
 //! - [`chunks`]: geometry: [`Chunks`], block indices and ranges, ghost-cell [`Depth`] and
 //!   [`Boundary`] arithmetic, rechunk plans, reshape plans. Pure functions.
-//! - `expr`: lazy expression nodes, one file per operation family (sources, blockwise,
-//!   elementwise, rechunk, overlap, reduction, scan, take (slicing, padding, rolling), permute,
-//!   gather (block relabelling: reshape, concatenate, broadcast, mask), linalg).
-//! - `optimize`: passes over a computation's plan (fusion, culling), in a stated order.
-//! - `graph`: lowering an expression DAG to the task graph, and evaluating fused blocks.
+//! - `expr`: the expression DAG: lazy nodes, one file per operation family (sources, random,
+//!   blockwise, elementwise, rechunk, overlap, reduction, scan, take, permute, gather, linalg),
+//!   and the blocks they pass.
+//! - `dtype`: element types: their byte forms, and those registered for other values.
+//! - `plan`: a computation's plan (the nodes in order, what is fused, what is needed) and its
+//!   passes (fusion, culling), in a stated order.
+//! - `lower`: lowering a plan to tasks, evaluating fused blocks, and `run`, the one way every
+//!   computation runs (gather, keep, or write), on whichever backend the scheduler carries.
 //! - `array`: the typed, user-facing [`Array`], split by concern (creation, elementwise,
 //!   operators, overlap, reductions, slicing, shape, join, linalg, output).
 //! - [`ndfilters`]: parallel image filters through ghost cells.
-//! - [`diag`]: profiles, plans and graph pictures; progress bars and callbacks live on the
-//!   [`Scheduler`].
-//! - `dist` (feature `mpi`): the same graphs across the ranks of an MPI job.
+//! - [`ndmorph`]: binary and grey morphology.
+//! - [`ndmeasure`]: labels across blocks, per-object measurements, histograms.
 //! - [`io`]: arrays on disk: Zarr stores (feature `zarr`, on by default; over HTTP with
 //!   feature `http`, in S3 with feature `s3`), OME-Zarr pyramids, `.npy` files and folders of
 //!   images (feature `imread`), read and written one task per chunk, every write atomic.
+//! - [`diag`]: profiles, plans and graph pictures; progress bars and callbacks live on the
+//!   [`Scheduler`].
+//! - `dist` (feature `mpi`): the MPI backend: the same graphs across the ranks of a job.
 //!
 //! Design notes for the scheduler live in `src/scheduler/README.md`.
 //!
@@ -92,15 +100,15 @@ pub mod chunks;
 pub mod diag;
 #[cfg(feature = "mpi")]
 pub mod dist;
+mod dtype;
 mod error;
 mod expr;
-mod graph;
 pub mod io;
+mod lower;
 pub mod ndfilters;
 pub mod ndmeasure;
 pub mod ndmorph;
-mod optimize;
-mod random;
+mod plan;
 mod scheduler;
 
 pub use array::reduction::{DEFAULT_SPLIT_EVERY, IntoDdof, Moments};
@@ -109,9 +117,10 @@ pub use array::{
     TruthValue, compute, concatenate, stack, where_,
 };
 pub use chunks::{Boundary, ChunkSpec, Chunks, Depth, IntoBoundaries, IntoChunks, IntoDepth};
+pub use dtype::Encode;
 pub use error::{Cause, Error, ErrorKind, Result};
 pub use expr::block::Element;
-pub use random::RandomElement;
+pub use expr::random::RandomElement;
 pub use scheduler::{
     Callback, Delayed, Graph, Inputs, NUM_THREADS_ENV, Scheduler, TaskInfo, TaskRef,
 };

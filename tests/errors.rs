@@ -696,7 +696,10 @@ fn a_user_closures_own_error_is_the_source_of_the_tasks_error() {
         })
         .unwrap();
     let e = g.compute_with(&b, &pool).unwrap_err();
-    assert!(matches!(&e, Error::Failed { task, .. } if task == "load"), "{e:?}");
+    assert!(
+        matches!(&e, Error::Failed { task, .. } if task == "load"),
+        "{e:?}"
+    );
     assert_eq!(e.to_string(), "task load failed: refused at 1");
     assert_eq!(e.find_source::<Refused>(), Some(&Refused(1)));
     // labeled_comprehension: objects of fewer than 3 cells are refused.
@@ -718,7 +721,10 @@ fn a_user_closures_own_error_is_the_source_of_the_tasks_error() {
     assert_eq!(e.kind(), ErrorKind::User);
     assert_eq!(e.find_source::<Refused>(), Some(&Refused(2)));
     // The pool is still good.
-    assert_eq!(x.sum().compute_with(&pool).unwrap()[[]], 2 * (2 + 4 + 6 + 8 + 10));
+    assert_eq!(
+        x.sum().compute_with(&pool).unwrap()[[]],
+        2 * (2 + 4 + 6 + 8 + 10)
+    );
 }
 
 /// Errors group by kind, so a caller can match a kind without naming variants.
@@ -727,14 +733,26 @@ fn errors_are_grouped_by_kind() {
     use chunkwise::ErrorKind;
     let x = Array::<f64>::ones(&[4, 4], [2, 2]).unwrap();
     let kind = |r: chunkwise::Result<ArrayD<f64>>| r.unwrap_err().kind();
-    assert_eq!(Array::<f64>::zeros(&[4], [0]).unwrap_err().kind(), ErrorKind::InvalidArgument);
-    assert_eq!(x.sum_axis(ndarray::Axis(5)).unwrap_err().kind(), ErrorKind::InvalidArgument);
     assert_eq!(
-        kind(x.map_blocks(|b| b.slice(ndarray::s![..1, ..]).to_owned()).compute()),
+        Array::<f64>::zeros(&[4], [0]).unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
+    assert_eq!(
+        x.sum_axis(ndarray::Axis(5)).unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
+    assert_eq!(
+        kind(
+            x.map_blocks(|b| b.slice(ndarray::s![..1, ..]).to_owned())
+                .compute()
+        ),
         ErrorKind::Task
     );
     assert_eq!(
-        kind(x.map_blocks(|b| -> Array2<f64> { panic!("no {}", b.len()) }).compute()),
+        kind(
+            x.map_blocks(|b| -> Array2<f64> { panic!("no {}", b.len()) })
+                .compute()
+        ),
         ErrorKind::Task
     );
     assert_eq!(
@@ -742,7 +760,9 @@ fn errors_are_grouped_by_kind() {
         ErrorKind::Resources
     );
     assert_eq!(
-        Array::<f64>::from_npy("/no/such/dir/x.npy", [1]).unwrap_err().kind(),
+        Array::<f64>::from_npy("/no/such/dir/x.npy", [1])
+            .unwrap_err()
+            .kind(),
         ErrorKind::Io
     );
 }

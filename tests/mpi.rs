@@ -591,6 +591,30 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
         ));
     }
 
+    // Several arrays of different element types in one graph: every rank gets every result,
+    // each the same as one process's.
+    let counts = ghosts.map(|v| (v * 100.0) as u32);
+    let (many_f, many_u, many_mean) =
+        chunkwise::compute((&ghosts, &counts, &ghosts.mean()), &s).map_err(e)?;
+    same_bits(
+        "compute((a, b, c))",
+        &many_f,
+        &ghosts.compute_with(&one).map_err(e)?,
+        |t| t.to_bits(),
+    )?;
+    same_bits(
+        "compute((a, b, c)), u32",
+        &many_u,
+        &counts.compute_with(&one).map_err(e)?,
+        |&t| u64::from(t),
+    )?;
+    same_bits(
+        "compute((a, b, c)), mean",
+        &many_mean,
+        &ghosts.mean().compute_with(&one).map_err(e)?,
+        |t| t.to_bits(),
+    )?;
+
     // A profile on a cluster: one trace with a process per rank, and every rank's traffic.
     let (out, profile) = ghosts.compute_profiled(&s).map_err(e)?;
     same_bits(

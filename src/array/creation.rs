@@ -10,8 +10,8 @@ use super::Array;
 use crate::chunks::{IntoChunks, chunks_for};
 use crate::error::Result;
 use crate::expr::block::Element;
+use crate::expr::random::RandomElement;
 use crate::expr::source::{FromFn, FromNdarray, Full, Random};
-use crate::random::RandomElement;
 
 impl<T: Element> Array<T> {
     /// A chunked array over `a`, an `ndarray` array of any dimension (0-d included).

@@ -39,8 +39,9 @@ use crate::error::{Error, Result};
 use crate::expr::block::{Element, block_of};
 use crate::expr::blockwise::rechunk_fn;
 use crate::expr::{Node, NodeRef, WriteInto};
-use crate::graph::Plan;
-use crate::scheduler::{Scheduler, TaskGraph, Value};
+use crate::lower::{Output, check_crosses, run, share};
+use crate::plan::Plan;
+use crate::scheduler::{Scheduler, Value};
 use output::{Segments, take_rows, write_rows};
 
 /// A lazy n-dimensional array cut into blocks, each an `ndarray` array.
@@ -368,10 +369,6 @@ impl<T: Element> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn compute_with(&self, scheduler: &Scheduler) -> Result<ArrayD<T>> {
-        #[cfg(feature = "mpi")]
-        if let Some(ranks) = scheduler.ranks() {
-            return crate::dist::compute(self, scheduler, ranks);
-        }
         self.compute_blocks(scheduler, |_| true)
     }
 
@@ -456,49 +453,37 @@ impl<T: Element> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn persist_with(&self, scheduler: &Scheduler) -> Result<Array<T>> {
-        #[cfg(feature = "mpi")]
-        if let Some(ranks) = scheduler.ranks() {
-            return crate::dist::persist(self, scheduler, ranks);
-        }
-        let chunks = self.node.chunks().clone();
-        Array::from_ndarray(self.compute_with(scheduler)?, chunks)
+        crate::lower::persist::<T>(&self.node, scheduler).map(Array::from_node_ref)
     }
 
     /// The whole result array, with the blocks for which `wanted` holds computed on
-    /// `scheduler`'s threads and the others left at `T::default()`.
+    /// `scheduler` (on every rank of a cluster) and the others left at `T::default()`.
     pub(crate) fn compute_blocks(
         &self,
         scheduler: &Scheduler,
         wanted: impl Fn(usize) -> bool,
     ) -> Result<ArrayD<T>> {
-        self.compute_graph(scheduler, wanted, |graph| {
-            scheduler.execute(graph, &[]).map(drop)
-        })
-    }
-
-    /// The result array, into which `run` runs the task graph of the blocks for which `wanted`
-    /// holds (its root tasks write their blocks in place).
-    pub(crate) fn compute_graph(
-        &self,
-        scheduler: &Scheduler,
-        wanted: impl Fn(usize) -> bool,
-        run: impl FnOnce(TaskGraph<'_>) -> Result<()>,
-    ) -> Result<ArrayD<T>> {
+        check_crosses::<T>(scheduler)?;
         let chunks = self.node.chunks().clone();
         let mut out = result_array::<T>(chunks.shape())?;
-        let plan = Plan::new_for(&self.node, wanted)?;
-        let flat = out
-            .as_slice_mut()
-            .expect("a new array is contiguous and in standard order");
-        let mut segments = scheduler.plan(|planner| Segments::new(flat, &chunks, planner));
-        let slots = segments.per_block();
-        let writer = BlockWriter::of(&self.node);
-        let write = move |node: &dyn Node, b, inputs: &mut Vec<Value>| {
-            writer.write(node, b, inputs, take_rows(&slots[b]))
+        let ran = {
+            let flat = out
+                .as_slice_mut()
+                .expect("a new array is contiguous and in standard order");
+            let mut segments = scheduler.plan(|planner| Segments::new(flat, &chunks, planner));
+            let slots = segments.per_block();
+            let writer = BlockWriter::of(&self.node);
+            let write = move |node: &dyn Node, b, inputs: &mut Vec<Value>| {
+                writer.write(node, b, inputs, take_rows(&slots[b]))
+            };
+            run(
+                &self.node,
+                &wanted,
+                Output::Gather(Box::new(write)),
+                scheduler,
+            )?
         };
-        plan.announce_reads();
-        let graph = scheduler.plan(|planner| plan.lower(planner, write));
-        run(graph)?;
+        share(&mut out, &chunks, ran.owners.as_deref(), scheduler)?;
         Ok(out)
     }
 }

@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::expr::block::{Element, block_of};
 use crate::expr::group::Group;
 use crate::expr::{Node, NodeRef};
-use crate::graph::Plan;
+use crate::lower::{Output, check_crosses, run, share};
 use crate::scheduler::{Scheduler, Value};
 
 /// Writes block `j` of one input into its result: given `(node, j, values)`, either that
@@ -61,18 +61,30 @@ pub fn compute<C: ComputeMany>(arrays: C, scheduler: &Scheduler) -> Result<C::Ou
     arrays.compute_many(scheduler)
 }
 
-/// Runs the group of `nodes` on `scheduler`, handing each finished block to its writer.
-fn run_group(nodes: Vec<NodeRef>, writers: &[Writer<'_>], scheduler: &Scheduler) -> Result<()> {
+/// Runs the group of `nodes` on `scheduler`, handing each finished block to its writer; on a
+/// cluster, the rank that made each block of each node.
+fn run_group(
+    nodes: Vec<NodeRef>,
+    writers: &[Writer<'_>],
+    scheduler: &Scheduler,
+) -> Result<Option<Vec<Vec<usize>>>> {
     let group = Arc::new(Group::new("compute", nodes).handing_over());
     let root: NodeRef = group.clone();
-    let plan = Plan::new(&root)?;
+    let blocks = group.blocks.clone();
     let write = move |node: &dyn Node, b: usize, values: &mut Vec<Value>| {
         let (k, j) = group.blocks[b];
         writers[k](node, j, values)
     };
-    plan.announce_reads();
-    let graph = scheduler.plan(|planner| plan.lower(planner, write));
-    scheduler.execute(graph, &[]).map(drop)
+    let ran = run(&root, &|_| true, Output::Gather(Box::new(write)), scheduler)?;
+    Ok(ran.owners.map(|owners| {
+        let mut each: Vec<Vec<usize>> = vec![Vec::new(); writers.len()];
+        for (&(k, j), &rank) in blocks.iter().zip(&owners) {
+            let mine = &mut each[k];
+            mine.resize(mine.len().max(j + 1), 0);
+            mine[j] = rank;
+        }
+        each
+    }))
 }
 
 /// A writer of blocks of `array` into `slots`, the row segments of its result: in place
@@ -100,15 +112,11 @@ macro_rules! compute_many {
 
             fn compute_many(self, scheduler: &Scheduler) -> Result<Self::Output> {
                 let ($($a,)+) = self;
-                #[cfg(feature = "mpi")]
-                if scheduler.ranks().is_some() {
-                    // Across ranks, one after the other (every rank gets every result).
-                    return Ok(($($a.compute_with(scheduler)?,)+));
-                }
                 $(
+                    check_crosses::<$T>(scheduler)?;
                     let mut $out = super::result_array::<$T>($a.shape())?;
                 )+
-                {
+                let owners = {
                     $(
                         let flat = $out
                             .as_slice_mut()
@@ -118,8 +126,15 @@ macro_rules! compute_many {
                         let $slots = $seg.per_block();
                     )+
                     let writers = [$(writer::<$T>($a, &$slots)),+];
-                    run_group(vec![$($a.node().clone()),+], &writers, scheduler)?;
-                }
+                    run_group(vec![$($a.node().clone()),+], &writers, scheduler)?
+                };
+                // On a cluster, every rank receives the blocks the others made.
+                let mut k = 0;
+                $(
+                    share(&mut $out, $a.chunk_layout(), owners.as_ref().map(|o| &o[k][..]), scheduler)?;
+                    k += 1;
+                )+
+                let _ = k;
                 Ok(($($out,)+))
             }
         }

@@ -79,8 +79,19 @@ pub struct Moments<T> {
     pub m2: T,
 }
 
+// Partial states cross the ranks of a cluster in this byte form, so that a combine step on one
+// rank reads the partials made on another rather than making them again.
+crate::dtype::encode_fields!(Moments<T> { n, mean, m2 });
+
 impl<T: Float> Moments<T> {
+    /// No values. Every mean, var and std builds its graph from this, so it registers the
+    /// states' byte form (once).
     fn empty() -> Self {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            crate::dtype::register::<Moments<f64>>();
+            crate::dtype::register::<Moments<f32>>();
+        });
         Moments {
             n: T::zero(),
             mean: T::zero(),

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use crate::array::Array;
 use crate::expr::block::Element;
-use crate::graph::{Plan, UNUSED};
-use crate::scheduler::{Planner, Projection};
+use crate::plan::{Plan, UNUSED};
+use crate::scheduler::Projection;
 
 /// Graphs with more tasks than this are drawn one box per operation.
 const MAX_DRAWN_TASKS: usize = 300;
@@ -83,9 +83,7 @@ impl<T: Element> Array<T> {
             plan.num_tasks()
         );
         // Project the memory of the lowered graph: one figure per layer (a node with tasks).
-        let graph = Plan::new(self.node())
-            .expect("planned above")
-            .lower(Planner::SERIAL, |_, _, _| Ok(()));
+        let graph = crate::lower::lowered(self.node()).expect("planned above");
         let projection = Projection::of(&graph);
         let mut layer_peak = vec![0usize; graph.layers.len()];
         for (t, &(layer, _)) in graph.keys.iter().enumerate() {
@@ -147,8 +145,8 @@ impl<T: Element> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn to_dot(&self) -> String {
-        let graph = match Plan::new(self.node()) {
-            Ok(plan) => plan.lower(Planner::SERIAL, |_, _, _| Ok(())),
+        let graph = match crate::lower::lowered(self.node()) {
+            Ok(graph) => graph,
             Err(e) => return format!("digraph chunkwise {{\n  error [label=\"{e}\"];\n}}\n"),
         };
         let mut out = String::from(

@@ -51,13 +51,9 @@ impl<T: Element> Array<T> {
         let recording = Arc::new(Recording::new(started));
         let out = self.compute_with(&scheduler.with_recording(recording.clone()))?;
         let wall = started.elapsed();
-        #[allow(unused_mut)]
         let mut profile =
             Profile::from_recording(&recording, started, wall, scheduler.num_threads());
-        #[cfg(feature = "mpi")]
-        if let Some(ranks) = scheduler.ranks() {
-            crate::dist::merge_profile(&mut profile, ranks);
-        }
+        profile.add_ranks(scheduler);
         Ok((out, profile))
     }
 }

@@ -136,18 +136,31 @@ impl Profile {
         }
     }
 
-    /// Adds what the other ranks of a cluster recorded: their trace events (`other_ranks`,
-    /// JSON objects) and every rank's traffic.
-    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
-    pub(crate) fn add_ranks(
-        &mut self,
-        rank: usize,
-        other_ranks: Vec<String>,
-        traffic: Vec<RankTraffic>,
-    ) {
-        self.rank = rank;
-        self.other_ranks = other_ranks;
-        self.traffic = traffic;
+    /// Adds what the other ranks of `scheduler`'s cluster recorded of the compute that every
+    /// rank just ran (a collective there): their trace events, and every rank's traffic.
+    /// Nothing on one process.
+    pub(crate) fn add_ranks(&mut self, scheduler: &crate::Scheduler) {
+        let Some(traffic) = scheduler.traffic() else {
+            return;
+        };
+        // The rank first: this rank's trace events name it.
+        self.rank = scheduler.rank();
+        let events = scheduler.all_gather(self.trace_events().as_bytes());
+        self.other_ranks = events
+            .iter()
+            .enumerate()
+            .filter(|&(r, e)| r != self.rank && !e.is_empty())
+            .map(|(_, e)| String::from_utf8_lossy(e).into_owned())
+            .collect();
+        self.traffic = traffic
+            .into_iter()
+            .enumerate()
+            .map(|(rank, (bytes, blocks))| RankTraffic {
+                rank,
+                bytes,
+                blocks,
+            })
+            .collect();
     }
 
     /// What each rank of a cluster sent to the others, for a compute on a cluster's scheduler

@@ -43,10 +43,10 @@ use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 
 use super::CommStats;
-use super::wire::blocks;
+use crate::dtype::wire::blocks;
 use crate::error::{Error, Result};
-use crate::scheduler::task::{LayerFn, Work};
-use crate::scheduler::{BytesFn, Feed, Scheduler, TaskBytes, TaskGraph, TaskId, Value};
+use crate::scheduler::task::{BytesFn, LayerFn, Work};
+use crate::scheduler::{Feed, Scheduler, TaskBytes, TaskGraph, TaskId, Value};
 
 /// Where every task of a graph runs, on every rank.
 pub(super) struct Placement {
@@ -353,7 +353,7 @@ pub(super) fn run(
         outcome
     });
     let outcome = if comm.cancelled { Ok(()) } else { outcome };
-    super::agree_on(world, size, outcome)?;
+    scheduler.agree(outcome)?;
     Ok(CommStats {
         bytes: outbox.bytes.into_inner(),
         blocks: outbox.blocks.into_inner(),

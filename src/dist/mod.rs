@@ -23,7 +23,7 @@
 //! Only what is read crosses: ghost cells send the halo their neighbours read, a slice the
 //! sliced part (`Node::input_region`). The partial states of the built-in reductions and of
 //! ndmeasure's passes (labelled blocks' summaries, the label table, per-label statistics,
-//! histograms) cross as bytes too (`wire.rs`, `encode.rs`), so each rank works on its own
+//! histograms) cross as bytes too (`dtype`'s byte forms), so each rank works on its own
 //! blocks only. Elements and reduction states of a user's own type cross once given a byte
 //! form ([`Encode`], [`register`]); until then such a state is made again by each rank that
 //! reads it, from blocks sent to it, and such a result is an error.
@@ -33,16 +33,18 @@
 //! chunks; every rank returns once the store is whole) and `from_zarr` (each chunk read by the
 //! rank that owns it). `compute_profiled` returns, on every rank, a profile whose Chrome trace
 //! has a process per rank, and what each rank sent (`Profile::traffic`).
+//!
+//! This module is the MPI backend and nothing else: [`Cluster::scheduler`] hands the scheduler
+//! a value implementing the scheduler's `Cluster` interface (the checks, the run of a rank's
+//! share, the collectives); the one execution entry (`lower::run`) and the layers above reach
+//! MPI only through it.
 #![forbid(unsafe_code)]
 
-pub(crate) mod encode;
 mod flow;
 mod wire;
 
-pub use encode::Encode;
+pub use crate::dtype::Encode;
 
-use std::any::TypeId;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -50,16 +52,10 @@ use std::sync::{Arc, Mutex};
 use mpi::datatype::PartitionMut;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
-use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Slice};
 
-use crate::array::Array;
 use crate::error::{Error, Result};
-use crate::expr::NodeRef;
-use crate::expr::block::{Element, block_of, owned};
-use crate::expr::source::Persisted;
-use crate::graph::Plan;
-use crate::graph::toposort;
-use crate::scheduler::{Ranks, Scheduler, TaskGraph, Value};
+use crate::expr::block::Element;
+use crate::scheduler::{Scheduler, TaskGraph};
 
 /// Lets values of type `E` cross ranks as bytes: blocks of an `Array<E>` that another rank
 /// reads, whole results of type `E` ([`Array::compute_with`], [`Array::persist_with`]), and
@@ -97,7 +93,7 @@ use crate::scheduler::{Ranks, Scheduler, TaskGraph, Value};
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn register<E: Encode + Element>() {
-    encode::register::<E>();
+    crate::dtype::register::<E>();
 }
 
 /// The processes of one MPI job, seen from one of them.
@@ -186,9 +182,6 @@ impl Cluster {
             });
         }
         let world = universe.world();
-        // ndmeasure's passes hand states of their own types between blocks: give them their
-        // byte forms, so that each rank sends them rather than making them again.
-        crate::ndmeasure::register_wire();
         Ok(Cluster {
             inner: Rc::new(Inner {
                 rank: world.rank() as usize,
@@ -241,13 +234,18 @@ impl Cluster {
     ///
     /// See [`Cluster`].
     pub fn scheduler(&self, threads_per_rank: usize) -> Scheduler {
-        Scheduler::on_ranks(
-            threads_per_rank,
-            self.inner.rank,
-            self.inner.size,
-            self.inner.alive.clone(),
-        )
-        .unwrap_or_else(|e| panic!("{e}"))
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads_per_rank)
+            .thread_name(|i| format!("chunkwise-{i}"))
+            .build()
+            .unwrap_or_else(|e| panic!("could not start the rank's worker threads: {e}"));
+        Scheduler::on_cluster(Arc::new(Ranks {
+            pool,
+            rank: self.inner.rank,
+            size: self.inner.size,
+            alive: self.inner.alive.clone(),
+            sent: Mutex::new((0, 0)),
+        }))
     }
 }
 
@@ -278,8 +276,7 @@ impl Scheduler {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn comm_stats(&self) -> Option<CommStats> {
-        let ranks = self.ranks()?;
-        let (bytes, blocks) = *ranks.sent.lock().unwrap_or_else(|e| e.into_inner());
+        let (bytes, blocks) = self.cluster()?.sent();
         Some(CommStats { bytes, blocks })
     }
 }
@@ -311,282 +308,78 @@ fn round_len(size: usize) -> usize {
         .max(1)
 }
 
-/// `array` computed across the ranks of `scheduler`: the whole result on every rank.
-pub(crate) fn compute<T: Element>(
-    array: &Array<T>,
-    scheduler: &Scheduler,
-    ranks: &Ranks,
-) -> Result<ArrayD<T>> {
-    // 1. The same graph on every rank, or an error on every rank.
-    let world = check(array, ranks)?;
-    let (rank, size) = (ranks.rank, ranks.size);
+/// This process's place among the ranks of the job and its pool: the scheduler's cluster
+/// backend.
+struct Ranks {
+    pool: rayon::ThreadPool,
+    rank: usize,
+    size: usize,
+    /// False once the `Cluster` that made this scheduler has been dropped (MPI finalised).
+    alive: Arc<AtomicBool>,
+    /// Bytes and blocks this rank handed to others in its last compute.
+    sent: Mutex<(u64, u64)>,
+}
 
-    // 2. This rank's share of the tasks, handing blocks to their readers as they are made. An
-    //    error on any rank is an error on every rank (`OnRank`).
-    let chunks = array.node().chunks().clone();
-    let blocks = chunks.num_blocks();
-    let mut root_owner = vec![0usize; blocks];
-    let mut out = array.compute_graph(
-        scheduler,
-        |_| true,
-        |graph| {
-            root_owner = run_across(graph, scheduler, ranks, &world)?;
-            Ok(())
-        },
-    )?;
+impl crate::scheduler::Cluster for Ranks {
+    fn rank(&self) -> usize {
+        self.rank
+    }
 
-    // 3. Everyone's result blocks.
-    if size == 1 {
-        return Ok(out);
+    fn size(&self) -> usize {
+        self.size
     }
-    // Where each rank's blocks fill whole slabs along the first axis (as contiguous placement
-    // gives when ranks own whole rows of blocks), they are one range of the result each:
-    // sent straight into place.
-    if let Some(regions) = slab_regions(&chunks, &root_owner)
-        && wire::exchange_regions(&world, &mut out, &regions, round_len(1))
-    {
-        return Ok(out);
+
+    fn pool(&self) -> &rayon::ThreadPool {
+        &self.pool
     }
-    let mine: Vec<usize> = (0..blocks).filter(|&b| root_owner[b] == rank).collect();
-    let mut bytes = Vec::with_capacity(
-        mine.iter()
-            .map(|&b| chunks.block_shape(b).size())
-            .sum::<usize>()
-            * wire::width::<T>().unwrap_or(1),
-    );
-    for &b in &mine {
-        let ranges = chunks.block_ranges(b);
-        let block = out.slice_each_axis(|ax| Slice::from(ranges[ax.axis.index()].clone()));
-        put_elements(block, &mut bytes);
-    }
-    let all = gather_bytes(&world, &bytes, size);
-    drop(bytes);
-    for r in (0..size).filter(|&r| r != rank) {
-        let theirs = &all[r];
-        let mut at = 0;
-        for b in (0..blocks).filter(|&b| root_owner[b] == r) {
-            let ranges = chunks.block_ranges(b);
-            let block = out.slice_each_axis_mut(|ax| Slice::from(ranges[ax.axis.index()].clone()));
-            at += get_elements(&theirs[at..], block);
+
+    fn check(&self, fingerprint: u64) -> Result<()> {
+        if !self.alive.load(Ordering::SeqCst) {
+            return Err(Error::Mpi {
+                message: "the Cluster that made this scheduler was dropped, and MPI with it".into(),
+            });
         }
-        debug_assert_eq!(at, theirs.len(), "rank {r} sent its blocks' bytes exactly");
-    }
-    Ok(out)
-}
-
-/// Appends the elements of `view`: numbers in their wire form, other types (checked to cross)
-/// as a block, by tag or registered codec.
-fn put_elements<T: Element>(view: ArrayViewD<'_, T>, out: &mut Vec<u8>) {
-    if wire::width::<T>().is_some() {
-        wire::encode_view(view, out);
-    } else {
-        let t = Some(TypeId::of::<T>());
-        let written = wire::blocks::put_any(t, &owned(view.to_owned()), None, out);
-        assert!(
-            written,
-            "{} was checked to cross",
-            std::any::type_name::<T>()
-        );
-    }
-}
-
-/// Reads into `view` what [`put_elements`] wrote at the start of `bytes`; the bytes read.
-fn get_elements<T: Element>(bytes: &[u8], mut view: ArrayViewMutD<'_, T>) -> usize {
-    if wire::width::<T>().is_some() {
-        return wire::decode_view(bytes, view);
-    }
-    let (value, used) = wire::blocks::get_any(Some(TypeId::of::<T>()), bytes);
-    view.assign(&block_of::<T>(&value).view());
-    used
-}
-
-/// The result's elements by owner, as ranges in row-major order, when every slab of blocks
-/// along the first axis has one owner (adjacent slabs of one owner merged); `None` otherwise,
-/// and for 0-d results.
-fn slab_regions(
-    chunks: &crate::chunks::Chunks,
-    owner: &[usize],
-) -> Option<Vec<(usize, std::ops::Range<usize>)>> {
-    let grid = chunks.grid_shape();
-    let (&slabs, rest) = grid.split_first()?;
-    let per_slab: usize = rest.iter().product();
-    let inner: usize = chunks.shape()[1..].iter().product();
-    let mut regions: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
-    for g in 0..slabs {
-        let owners = &owner[g * per_slab..(g + 1) * per_slab];
-        let &first = owners.first()?;
-        if owners.iter().any(|&o| o != first) {
-            return None;
-        }
-        let start = chunks.starts(0)[g] * inner;
-        let end = start + chunks.sizes()[0][g] * inner;
-        match regions.last_mut() {
-            Some((o, range)) if *o == first && range.end == start => range.end = end,
-            _ => regions.push((first, start..end)),
+        let prints = gather_u64(&SimpleCommunicator::world(), fingerprint, self.size);
+        match prints.iter().position(|&p| p != prints[0]) {
+            Some(rank) => Err(Error::GraphMismatch { rank }),
+            None => Ok(()),
         }
     }
-    Some(regions)
-}
 
-/// `array` computed across the ranks of `scheduler`, each block kept on the rank that made it.
-pub(crate) fn persist<T: Element>(
-    array: &Array<T>,
-    scheduler: &Scheduler,
-    ranks: &Ranks,
-) -> Result<Array<T>> {
-    let world = check(array, ranks)?;
-    let chunks = array.node().chunks().clone();
-    let blocks = chunks.num_blocks();
-    let plan = Plan::new(array.node())?;
-    let kept: Vec<Mutex<Option<Value>>> = (0..blocks).map(|_| Mutex::new(None)).collect();
-    let graph = scheduler.plan(|planner| {
-        plan.lower(planner, |node, b, inputs| {
-            let v = node.compute(b, inputs)?;
-            *kept[b].lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
-            Ok(())
-        })
-    });
-    let homes = run_across(graph, scheduler, ranks, &world)?;
-    Ok(Array::from_node(Persisted::<T> {
-        chunks,
-        blocks: kept
-            .into_iter()
-            .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
-            .collect(),
-        homes,
-        _t: std::marker::PhantomData,
-    }))
-}
-
-/// Places `graph` on the ranks and runs this rank's share of it (see `flow.rs`),
-/// keeping what it sent for [`Scheduler::comm_stats`]; the rank that computed each block of
-/// the result (the root layer, the graph's last).
-fn run_across(
-    graph: TaskGraph<'_>,
-    scheduler: &Scheduler,
-    ranks: &Ranks,
-    world: &SimpleCommunicator,
-) -> Result<Vec<usize>> {
-    let placement = flow::Placement::new(&graph, ranks.size);
-    let root_layer = graph.layers.len() as u32 - 1;
-    let mut owners = Vec::new();
-    for (t, &(l, b)) in graph.keys.iter().enumerate() {
-        if l == root_layer {
-            owners.resize(owners.len().max(b + 1), 0);
-            owners[b] = placement.owner[t] as usize;
+    /// Places `graph` on the ranks and runs this rank's share of it (see `flow.rs`), keeping
+    /// what it sent for [`Scheduler::comm_stats`].
+    fn run(&self, graph: TaskGraph<'_>, scheduler: &Scheduler) -> Result<Vec<usize>> {
+        let placement = flow::Placement::new(&graph, self.size);
+        let root_layer = graph.layers.len() as u32 - 1;
+        let mut owners = Vec::new();
+        for (t, &(l, b)) in graph.keys.iter().enumerate() {
+            if l == root_layer {
+                owners.resize(owners.len().max(b + 1), 0);
+                owners[b] = placement.owner[t] as usize;
+            }
         }
+        let world = SimpleCommunicator::world();
+        let sent = flow::run(graph, &placement, scheduler, &world, self.rank)?;
+        *self.sent.lock().unwrap_or_else(|e| e.into_inner()) = (sent.bytes, sent.blocks);
+        Ok(owners)
     }
-    let sent = flow::run(graph, &placement, scheduler, world, ranks.rank)?;
-    *ranks.sent.lock().unwrap_or_else(|e| e.into_inner()) = (sent.bytes, sent.blocks);
-    Ok(owners)
-}
 
-/// Checks that every rank built the same graph as this one and that its result can cross
-/// ranks; the world communicator to run it on. The graph first: its fingerprint covers which
-/// element types cross, so that ranks that disagree (a type registered on some only) all fail
-/// the same way instead of some waiting for the others.
-fn check<T: Element>(array: &Array<T>, ranks: &Ranks) -> Result<SimpleCommunicator> {
-    let world = check_graph(array.node(), ranks)?;
-    if !wire::blocks::crosses(TypeId::of::<T>()) {
-        return Err(Error::Mpi {
-            message: format!(
-                "elements of type {} cannot cross ranks: numbers and bool can, and types given \
-                 a byte form with chunkwise::dist::register",
-                std::any::type_name::<T>()
-            ),
-        });
+    fn all_gather(&self, bytes: &[u8]) -> Vec<Vec<u8>> {
+        let all = gather_bytes(&SimpleCommunicator::world(), bytes, self.size);
+        (0..self.size).map(|r| all[r].to_vec()).collect()
     }
-    Ok(world)
-}
 
-/// Checks that MPI is still up and that every rank built the same graph as this one.
-fn check_graph(root: &NodeRef, ranks: &Ranks) -> Result<SimpleCommunicator> {
-    if !ranks.alive.load(Ordering::SeqCst) {
-        return Err(Error::Mpi {
-            message: "the Cluster that made this scheduler was dropped, and MPI with it".into(),
-        });
+    fn exchange_regions(
+        &self,
+        out: &mut dyn std::any::Any,
+        regions: &[(usize, std::ops::Range<usize>)],
+    ) -> bool {
+        wire::exchange_regions(&SimpleCommunicator::world(), out, regions, round_len(1))
     }
-    let world = SimpleCommunicator::world();
-    let prints = gather_u64(&world, fingerprint(root), ranks.size);
-    if let Some(other) = prints.iter().position(|&p| p != prints[0]) {
-        return Err(Error::GraphMismatch { rank: other });
+
+    fn sent(&self) -> (u64, u64) {
+        *self.sent.lock().unwrap_or_else(|e| e.into_inner())
     }
-    Ok(world)
-}
-
-/// Runs `root`, whose tasks write (to a store), across the ranks: each rank runs the writes of
-/// the blocks it owns, and returns once every rank has finished.
-pub(crate) fn run_sink(root: &NodeRef, scheduler: &Scheduler, ranks: &Ranks) -> Result<()> {
-    let world = check_graph(root, ranks)?;
-    let plan = Plan::new(root)?;
-    let graph = scheduler
-        .plan(|planner| plan.lower(planner, |node, b, inputs| node.compute(b, inputs).map(drop)));
-    run_across(graph, scheduler, ranks, &world).map(drop)
-}
-
-/// `result` on every rank: this rank's if every rank succeeded, else the first failing rank's
-/// error, as [`Error::OnRank`], on every rank.
-pub(crate) fn agree<R>(ranks: &Ranks, result: Result<R>) -> Result<R> {
-    agree_on(&SimpleCommunicator::world(), ranks.size, result)
-}
-
-fn agree_on<R>(world: &SimpleCommunicator, size: usize, result: Result<R>) -> Result<R> {
-    let failed = gather_u64(world, u64::from(result.is_err()), size);
-    let Some(first) = failed.iter().position(|&f| f != 0) else {
-        return result;
-    };
-    let message = result.err().map(|e| e.to_string()).unwrap_or_default();
-    let messages = gather_bytes(world, message.as_bytes(), size);
-    Err(Error::OnRank {
-        rank: first,
-        message: String::from_utf8_lossy(&messages[first]).into_owned(),
-    })
-}
-
-/// Rank 0's `bytes`, on every rank (a collective: every rank calls it, each with its own).
-pub(crate) fn from_rank_zero(ranks: &Ranks, bytes: &[u8]) -> Vec<u8> {
-    let world = SimpleCommunicator::world();
-    gather_bytes(&world, bytes, ranks.size)[0].to_vec()
-}
-
-/// Adds the other ranks' trace events and every rank's traffic to this rank's profile of the
-/// compute that every rank just ran (a collective: every rank calls it).
-pub(crate) fn merge_profile(profile: &mut crate::diag::Profile, ranks: &Ranks) {
-    let world = SimpleCommunicator::world();
-    profile.add_ranks(ranks.rank, Vec::new(), Vec::new());
-    let events = gather_bytes(&world, profile.trace_events().as_bytes(), ranks.size);
-    let (bytes, blocks) = *ranks.sent.lock().unwrap_or_else(|e| e.into_inner());
-    let bytes = gather_u64(&world, bytes, ranks.size);
-    let blocks = gather_u64(&world, blocks, ranks.size);
-    let others = (0..ranks.size)
-        .filter(|&r| r != ranks.rank && !events[r].is_empty())
-        .map(|r| String::from_utf8_lossy(&events[r]).into_owned())
-        .collect();
-    let traffic = (0..ranks.size)
-        .map(|rank| crate::diag::RankTraffic {
-            rank,
-            bytes: bytes[rank],
-            blocks: blocks[rank],
-        })
-        .collect();
-    profile.add_ranks(ranks.rank, others, traffic);
-}
-
-use ndarray::Dimension as _;
-
-/// A hash of the graph's structure (operations, shapes, chunks, edges, which element types
-/// cross ranks), equal on two ranks when they built the same graph from the same program.
-fn fingerprint(root: &NodeRef) -> u64 {
-    let (nodes, inputs) = toposort(root);
-    let mut h = DefaultHasher::new();
-    for (node, ins) in nodes.iter().zip(&inputs) {
-        node.name().hash(&mut h);
-        node.chunks().sizes().hash(&mut h);
-        node.elem_size().hash(&mut h);
-        wire::blocks::crosses(node.elem_type()).hash(&mut h);
-        ins.hash(&mut h);
-    }
-    h.finish()
 }
 
 /// `value` from every rank, in rank order.

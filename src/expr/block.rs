@@ -42,7 +42,6 @@ pub(crate) enum Block<T> {
     /// they read it through [`Block::view_of`].
     ///
     /// [`Node::input_region`]: super::Node::input_region
-    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
     Window {
         data: ArrayD<T>,
         origin: Vec<usize>,

@@ -13,6 +13,7 @@ pub(crate) mod group;
 pub(crate) mod linalg;
 pub(crate) mod overlap;
 pub(crate) mod permute;
+pub(crate) mod random;
 pub(crate) mod rechunk;
 pub(crate) mod reduction;
 pub(crate) mod scan;

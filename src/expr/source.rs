@@ -11,7 +11,7 @@ use super::block::{Block, Element, handles, owned};
 use super::elementwise::RUN;
 use crate::chunks::Chunks;
 use crate::error::Result;
-use crate::random::{RandomElement, Rng};
+use crate::expr::random::{RandomElement, Rng};
 use crate::scheduler::{Value, filled_block};
 
 /// Blocks cut out of an array already in memory: each block is a view of it, no copy.
@@ -218,19 +218,32 @@ impl<T: RandomElement> Node for Random<T> {
     }
 }
 
-/// Blocks computed once and kept, each on the rank of a cluster that made it
-/// (`persist_with` on a cluster scheduler).
-#[cfg(feature = "mpi")]
+/// Blocks computed once and kept (`persist`); on a cluster, each on the rank that made it.
 pub(crate) struct Persisted<T> {
-    pub(crate) chunks: Chunks,
-    /// The blocks this rank holds; `None` for those that live on other ranks.
-    pub(crate) blocks: Vec<Option<Value>>,
-    /// The rank that holds each block.
-    pub(crate) homes: Vec<usize>,
-    pub(crate) _t: PhantomData<fn() -> T>,
+    chunks: Chunks,
+    /// The blocks this process holds; `None` for those that live on other ranks.
+    blocks: Vec<Option<Value>>,
+    /// On a cluster, the rank that holds each block.
+    homes: Option<Vec<usize>>,
+    _t: PhantomData<fn() -> T>,
 }
 
-#[cfg(feature = "mpi")]
+impl<T> Persisted<T> {
+    /// Blocks of `chunks`, held here where `Some`, on the ranks `homes` names on a cluster.
+    pub(crate) fn new(
+        chunks: Chunks,
+        blocks: Vec<Option<Value>>,
+        homes: Option<Vec<usize>>,
+    ) -> Persisted<T> {
+        Persisted {
+            chunks,
+            blocks,
+            homes,
+            _t: PhantomData,
+        }
+    }
+}
+
 impl<T: Element> Node for Persisted<T> {
     fn elem_size(&self) -> usize {
         std::mem::size_of::<T>()
@@ -245,7 +258,7 @@ impl<T: Element> Node for Persisted<T> {
         &self.chunks
     }
     fn home(&self, block: usize) -> Option<usize> {
-        Some(self.homes[block])
+        self.homes.as_ref().map(|h| h[block])
     }
     fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
         self.blocks[block]
@@ -254,7 +267,7 @@ impl<T: Element> Node for Persisted<T> {
                 message: format!(
                     "block {block} of a persisted array lives on rank {}: compute arrays \
                      persisted on a cluster with that cluster's scheduler",
-                    self.homes[block]
+                    self.home(block).unwrap_or(0)
                 ),
             })
     }

@@ -25,21 +25,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::chunks::Chunks;
 use crate::error::{Error, Result};
 use crate::expr::{BlockRef, Node, NodeRef};
-use crate::graph::Plan;
 use crate::scheduler::{Scheduler, Value};
 
 /// Runs `root`, whose blocks do their work as a side effect (writes), keeping nothing.
 pub(crate) fn run_sink(root: &NodeRef, scheduler: &Scheduler) -> Result<()> {
-    #[cfg(feature = "mpi")]
-    if let Some(ranks) = scheduler.ranks() {
-        return crate::dist::run_sink(root, scheduler, ranks);
-    }
-    let plan = Plan::new(root)?;
-    plan.announce_reads();
-    let graph = scheduler
-        .plan(|planner| plan.lower(planner, |node, b, inputs| node.compute(b, inputs).map(drop)));
-    scheduler.execute(graph, &[])?;
-    Ok(())
+    crate::lower::run(root, &|_| true, crate::lower::Output::Sink, scheduler).map(drop)
 }
 
 /// How a sink writes one block of its input (a store's chunk, a file's bytes).

@@ -303,6 +303,7 @@ pub fn histogram<T: Measurable>(
     bins: usize,
     range: Option<(f64, f64)>,
 ) -> Result<Array<u64>> {
+    super::register_wire();
     let spec = histogram_bins("histogram", x, bins, range)?;
     let counted = counts("histogram", x, &spec, |b: &Bins| b.n, |b, v| b.index(v))?;
     spread(counted.map(|c| c.counts), bins)
@@ -328,6 +329,7 @@ pub fn histogram_bin_edges<T: Measurable>(
     bins: usize,
     range: Option<(f64, f64)>,
 ) -> Result<Array<f64>> {
+    super::register_wire();
     let spec = histogram_bins("histogram_bin_edges", x, bins, range)?;
     spread(
         spec.map(|b| (0..=b.n).map(|i| b.edge(i)).collect()),
@@ -367,6 +369,7 @@ pub fn bincount<T: Measurable + PrimInt>(
     x: &Array<T>,
     minlength: usize,
 ) -> Result<Array<Vec<u64>>> {
+    super::register_wire();
     let all: Vec<usize> = (0..x.ndim()).collect();
     x.reduction(
         &all,
@@ -468,6 +471,7 @@ pub(super) fn merge_distinct<T: PartialOrd + Copy>(a: &[T], b: &[T]) -> Vec<T> {
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn unique<T: Measurable>(x: &Array<T>) -> Result<Array<Vec<T>>> {
+    super::register_wire();
     let all: Vec<usize> = (0..x.ndim()).collect();
     x.reduction(
         &all,
@@ -578,6 +582,7 @@ fn lerp(a: f64, b: f64, t: f64) -> f64 {
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn quantile<T: Measurable>(x: &Array<T>, q: &[f64]) -> Result<Array<f64>> {
+    super::register_wire();
     checked_quantiles("quantile", "q", q, 1.0)?;
     quantiles(x, q.to_vec())
 }
@@ -598,6 +603,7 @@ pub fn quantile<T: Measurable>(x: &Array<T>, q: &[f64]) -> Result<Array<f64>> {
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn percentile<T: Measurable>(x: &Array<T>, p: &[f64]) -> Result<Array<f64>> {
+    super::register_wire();
     checked_quantiles("percentile", "p", p, 100.0)?;
     quantiles(x, p.iter().map(|p| p / 100.0).collect())
 }
@@ -759,12 +765,11 @@ fn quantiles<T: Measurable>(x: &Array<T>, q: Vec<f64>) -> Result<Array<f64>> {
     spread(values, nq)
 }
 
-#[cfg(feature = "mpi")]
 mod wire {
     use std::sync::Arc;
 
     use super::{Bins, Counted, Extent, OtsuBins, Ranks, Runs, Tally};
-    use crate::dist::encode::{Encode, encode_fields, register};
+    use crate::dtype::{Encode, encode_fields, register};
 
     encode_fields!(Extent { n, nan, min, max });
     encode_fields!(Bins { first, last, n });
@@ -821,7 +826,6 @@ mod wire {
         register::<Tally>();
     }
 }
-#[cfg(feature = "mpi")]
 pub(super) use wire::register_wire;
 
 /// How Otsu's method bins an image, as scikit-image's `histogram`: an integer image by each
@@ -885,6 +889,7 @@ fn is_integer<T: 'static>() -> bool {
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn threshold_otsu<T: Measurable>(x: &Array<T>, nbins: usize) -> Result<Array<f64>> {
+    super::register_wire();
     const OP: &str = "threshold_otsu";
     if nbins == 0 {
         return Err(Error::InvalidParameter {

@@ -74,6 +74,7 @@ pub enum Connectivity {
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn label(mask: &Array<bool>, connectivity: Connectivity) -> Result<(Array<u32>, Array<usize>)> {
+    super::register_wire();
     let rank = match connectivity {
         Connectivity::Face => 1,
         Connectivity::Full => mask.ndim(),
@@ -108,6 +109,7 @@ pub fn label_with_structure(
     mask: &Array<bool>,
     structure: ArrayD<bool>,
 ) -> Result<(Array<u32>, Array<usize>)> {
+    super::register_wire();
     let ndim = mask.ndim();
     let invalid = |expected: &'static str| Error::InvalidParameter {
         op: "label",
@@ -741,21 +743,18 @@ struct Table {
     objects: usize,
 }
 
-#[cfg(feature = "mpi")]
-crate::dist::encode::encode_fields!(Summary {
+crate::dtype::encode_fields!(Summary {
     block,
     first,
     faces
 });
-#[cfg(feature = "mpi")]
-crate::dist::encode::encode_fields!(Table { blocks, objects });
+crate::dtype::encode_fields!(Table { blocks, objects });
 
 /// Lets the values that labelling hands between blocks cross ranks: the summaries, gathered
 /// where the table is made, and the table, read by every block.
-#[cfg(feature = "mpi")]
 pub(super) fn register_wire() {
-    crate::dist::encode::register::<Vec<Arc<Summary>>>();
-    crate::dist::encode::register::<Arc<Table>>();
+    crate::dtype::register::<Vec<Arc<Summary>>>();
+    crate::dtype::register::<Arc<Table>>();
 }
 
 /// Joins the local labels that touch across block edges (`offsets` apart, in blocks of

@@ -140,15 +140,19 @@ struct Stats<T> {
     weighted: Vec<f64>,
 }
 
-#[cfg(feature = "mpi")]
-crate::dist::encode::encode_fields!(Stats<T> { n, mean, m2, sum, min, max, weighted });
+crate::dtype::encode_fields!(Stats<T> { n, mean, m2, sum, min, max, weighted });
 
 /// Lets the states that ndmeasure's passes hand from block to block cross ranks, so that on a
-/// cluster each rank works on its own blocks and sends the states (`dist::encode`). Called by
-/// `Cluster::init`.
-#[cfg(feature = "mpi")]
-pub(crate) fn register_wire() {
-    use crate::dist::encode::register;
+/// cluster each rank works on its own blocks and sends the states (`dtype::encode`). Called by
+/// each function here before it builds its graph (every rank builds the same graphs, so every
+/// rank registers the same types); only the first call registers.
+fn register_wire() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(register_each);
+}
+
+fn register_each() {
+    use crate::dtype::register;
     label::register_wire();
     histogram::register_wire();
     macro_rules! each {
@@ -351,6 +355,7 @@ pub fn sum<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<Array<f64>> {
+    register_wire();
     measure("sum", (input, labels, index), PLAIN, |s| s.sum)
 }
 
@@ -374,6 +379,7 @@ pub fn count<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<Array<u64>> {
+    register_wire();
     measure("count", (input, labels, index), PLAIN, |s| s.n)
 }
 
@@ -398,6 +404,7 @@ pub fn mean<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<Array<f64>> {
+    register_wire();
     measure("mean", (input, labels, index), MOMENTS, |s| {
         if s.n == 0 { f64::NAN } else { s.mean }
     })
@@ -424,6 +431,7 @@ pub fn variance<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<Array<f64>> {
+    register_wire();
     measure("variance", (input, labels, index), MOMENTS, |s| {
         if s.n == 0 {
             f64::NAN
@@ -453,6 +461,7 @@ pub fn standard_deviation<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<Array<f64>> {
+    register_wire();
     measure("standard_deviation", (input, labels, index), MOMENTS, |s| {
         if s.n == 0 {
             f64::NAN
@@ -483,6 +492,7 @@ pub fn minimum<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<Array<T>> {
+    register_wire();
     measure("minimum", (input, labels, index), EXTREMES, |s| {
         s.min.map_or_else(T::default, |m| m.0)
     })
@@ -509,6 +519,7 @@ pub fn maximum<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<Array<T>> {
+    register_wire();
     measure("maximum", (input, labels, index), EXTREMES, |s| {
         s.max.map_or_else(T::default, |m| m.0)
     })
@@ -536,6 +547,7 @@ pub fn center_of_mass<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<Array<f64>> {
+    register_wire();
     let coords = Needs {
         coords: true,
         ..PLAIN
@@ -571,6 +583,7 @@ pub fn extrema<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<(Array<T>, Array<T>, Array<usize>, Array<usize>)> {
+    register_wire();
     let (r, which) = stats("extrema", input, labels, index, EXTREMES)?;
     let lo = per_index(r.clone(), which.clone(), |s| {
         s.min.map_or_else(T::default, |m| m.0)
@@ -607,6 +620,7 @@ pub fn extrema<T: Measurable>(
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn find_objects(labels: &Array<u32>) -> Result<Vec<Option<Vec<Range<usize>>>>> {
+    register_wire();
     type Boxes = HashMap<u32, Vec<Range<usize>>>;
     let all: Vec<usize> = (0..labels.ndim()).collect();
     let chunk = |b: ArrayViewD<'_, u32>, _: &[usize], start: &[usize]| {
@@ -674,6 +688,7 @@ pub fn find_objects(labels: &Array<u32>) -> Result<Vec<Option<Vec<Range<usize>>>
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn clear_border(labels: &Array<u32>) -> Result<Array<u32>> {
+    register_wire();
     let shape = labels.shape().to_vec();
     let all: Vec<usize> = (0..labels.ndim()).collect();
     let chunk = move |b: ArrayViewD<'_, u32>, _: &[usize], start: &[usize]| {
@@ -751,6 +766,7 @@ where
     R: Element,
     F: Fn(&[T]) -> R + Send + Sync + 'static,
 {
+    register_wire();
     try_labeled_comprehension(
         input,
         labels,
@@ -810,6 +826,7 @@ where
     E: std::error::Error + Send + Sync + 'static,
     F: Fn(&[T]) -> std::result::Result<R, E> + Send + Sync + 'static,
 {
+    register_wire();
     let (pairs, slots, which, n) = labelled("labeled_comprehension", input, labels, index)?;
     let all: Vec<usize> = (0..input.ndim()).collect();
     let chunk = move |b: ArrayViewD<'_, (T, u32)>, _: &[usize], _: &[usize]| {
@@ -836,8 +853,10 @@ where
             v if v.is_empty() => Ok(default.clone()),
             v => f(v).map_err(|e| Error::user(e).in_task(|| "labeled_comprehension".into())),
         });
-        Ok(ArrayD::from_shape_vec(IxDyn(&[n]), values.collect::<Result<Vec<R>>>()?)
-            .expect("n values"))
+        Ok(
+            ArrayD::from_shape_vec(IxDyn(&[n]), values.collect::<Result<Vec<R>>>()?)
+                .expect("n values"),
+        )
     };
     let wrong = |block: &[usize], expected: &[usize], found: &[usize]| Error::BlockShape {
         op: "labeled_comprehension".into(),

@@ -8,21 +8,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use super::task::{Layer, TaskGraph, TaskId, block_index};
+use super::task::{Layer, TaskBytes, TaskGraph, TaskId, block_index};
 use crate::error::{Error, Result};
-
-/// The projected bytes of one task.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct TaskBytes {
-    /// The value it keeps for its readers.
-    pub(crate) out: usize,
-    /// What it allocates while it runs and frees before it ends (fused intermediate blocks, a
-    /// block made before it is copied into the result).
-    pub(crate) scratch: usize,
-}
-
-/// The projected bytes of block `block` of a layer.
-pub(crate) type BytesFn<'a> = Box<dyn Fn(usize) -> TaskBytes + Send + Sync + 'a>;
 
 /// Projected bytes of every task of a graph.
 pub(crate) struct Projection {
@@ -403,7 +390,8 @@ impl Budget {
     }
 }
 
-#[cfg(feature = "mpi")]
+// Used only by the MPI backend (`dist`, feature `mpi`), which supplies tasks from outside.
+#[allow(dead_code)]
 impl Budget {
     /// External task `t`'s value has been supplied and is kept for its readers.
     pub(super) fn supplied(&self, t: TaskId) {

@@ -511,7 +511,8 @@ impl<'a> Exec<'a> {
     /// the [`Feed`] it gets; returns what `drive` returns, once it has and every worker has
     /// stopped. `on_idle` is called each time the last worker in leaves, so that `drive` need
     /// not poll for that.
-    #[cfg(feature = "mpi")]
+    // Used only by the MPI backend (`dist`, feature `mpi`), which supplies tasks from outside.
+    #[allow(dead_code)]
     pub(super) fn run_fed<R>(
         &mut self,
         pool: &rayon::ThreadPool,
@@ -769,14 +770,16 @@ impl Exec<'_> {
 
 /// A run in progress whose external tasks' values arrive from outside (see
 /// [`Exec::run_fed`]).
-#[cfg(feature = "mpi")]
+// Used only by the MPI backend (`dist`, feature `mpi`), which supplies tasks from outside.
+#[allow(dead_code)]
 pub(crate) struct Feed<'r, 's, 'a> {
     exec: &'s Exec<'a>,
     work: &'s Work,
     scope: &'r rayon::Scope<'s>,
 }
 
-#[cfg(feature = "mpi")]
+// Used only by the MPI backend (`dist`, feature `mpi`), which supplies tasks from outside.
+#[allow(dead_code)]
 impl Feed<'_, '_, '_> {
     /// Gives external task `t` its value: the tasks that read it run once their other inputs
     /// are in too.

@@ -23,6 +23,7 @@
 
 mod alloc;
 mod budget;
+mod cluster;
 mod delayed;
 mod executor;
 mod observe;
@@ -31,16 +32,14 @@ pub(crate) mod task;
 use std::sync::{Arc, OnceLock};
 
 pub(crate) use alloc::{advise_huge_pages, block_with_capacity, filled_block};
-#[cfg(feature = "mpi")]
-pub(crate) use budget::BytesFn;
-pub(crate) use budget::{Projection, TaskBytes};
+pub(crate) use budget::Projection;
+pub(crate) use cluster::Cluster;
 pub use delayed::{Delayed, Graph, Inputs, TaskRef};
 use executor::Exec;
-#[cfg(feature = "mpi")]
 pub(crate) use executor::Feed;
 pub use observe::{Callback, TaskInfo};
 pub(crate) use observe::{LayerName, RawRecord, Recording};
-pub(crate) use task::{TaskGraph, TaskId, Value};
+pub(crate) use task::{TaskBytes, TaskGraph, TaskId, Value};
 
 use crate::error::{Error, Result};
 
@@ -77,21 +76,10 @@ pub struct Scheduler {
 enum Kind {
     Synchronous,
     Pool(Arc<rayon::ThreadPool>),
-    /// One rank of a cluster: a pool here, and a place among the ranks (feature `mpi`).
-    #[cfg(feature = "mpi")]
-    Ranks(Arc<Ranks>),
-}
-
-/// This process's place in a cluster of ranks, and its pool of threads (feature `mpi`).
-#[cfg(feature = "mpi")]
-pub(crate) struct Ranks {
-    pub(crate) pool: Arc<rayon::ThreadPool>,
-    pub(crate) rank: usize,
-    pub(crate) size: usize,
-    /// False once the `Cluster` that made this scheduler has been dropped (MPI finalised).
-    pub(crate) alive: Arc<std::sync::atomic::AtomicBool>,
-    /// Bytes and blocks this rank handed to others in its last compute.
-    pub(crate) sent: std::sync::Mutex<(u64, u64)>,
+    /// One rank of a cluster: a pool here, and a place among the ranks (made only by the MPI
+    /// backend, `dist`, feature `mpi`).
+    #[allow(dead_code)]
+    Cluster(Arc<dyn Cluster>),
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -99,13 +87,12 @@ impl std::fmt::Debug for Scheduler {
         match &self.kind {
             Kind::Synchronous => f.write_str("Scheduler::synchronous()"),
             Kind::Pool(p) => write!(f, "Scheduler::threads({})", p.current_num_threads()),
-            #[cfg(feature = "mpi")]
-            Kind::Ranks(r) => write!(
+            Kind::Cluster(c) => write!(
                 f,
                 "cluster.scheduler({}) on rank {} of {}",
-                r.pool.current_num_threads(),
-                r.rank,
-                r.size
+                c.pool().current_num_threads(),
+                c.rank(),
+                c.size()
             ),
         }
     }
@@ -228,40 +215,7 @@ impl Scheduler {
         match &self.kind {
             Kind::Synchronous => None,
             Kind::Pool(p) => Some(p),
-            #[cfg(feature = "mpi")]
-            Kind::Ranks(r) => Some(&r.pool),
-        }
-    }
-
-    /// A scheduler for one rank of a cluster, running its share on `threads` threads.
-    #[cfg(feature = "mpi")]
-    pub(crate) fn on_ranks(
-        threads: usize,
-        rank: usize,
-        size: usize,
-        alive: Arc<std::sync::atomic::AtomicBool>,
-    ) -> Result<Scheduler> {
-        let Kind::Pool(pool) = Scheduler::try_threads(threads)?.kind else {
-            unreachable!("try_threads makes a pool")
-        };
-        Ok(Scheduler {
-            kind: Kind::Ranks(Arc::new(Ranks {
-                pool,
-                rank,
-                size,
-                alive,
-                sent: std::sync::Mutex::new((0, 0)),
-            })),
-            ..Scheduler::synchronous()
-        })
-    }
-
-    /// The cluster place of a rank's scheduler.
-    #[cfg(feature = "mpi")]
-    pub(crate) fn ranks(&self) -> Option<&Ranks> {
-        match &self.kind {
-            Kind::Ranks(r) => Some(r),
-            _ => None,
+            Kind::Cluster(c) => Some(c.pool()),
         }
     }
 
@@ -297,7 +251,8 @@ impl Scheduler {
     /// Returns the run's outcome, once `drive` has returned and every worker has stopped, and
     /// what `drive` returned (`None` if the run was refused before it started, over the memory
     /// limit).
-    #[cfg(feature = "mpi")]
+    // Only the MPI backend (`dist`, feature `mpi`) supplies tasks from outside.
+    #[allow(dead_code)]
     pub(crate) fn execute_fed<'a, R>(
         &self,
         graph: TaskGraph<'a>,

@@ -7,8 +7,20 @@
 use std::any::Any;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::budget::BytesFn;
 use crate::error::Result;
+
+/// The projected bytes of one task.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TaskBytes {
+    /// The value it keeps for its readers.
+    pub(crate) out: usize,
+    /// What it allocates while it runs and frees before it ends (fused intermediate blocks, a
+    /// block made before it is copied into the result).
+    pub(crate) scratch: usize,
+}
+
+/// The projected bytes of block `block` of a layer.
+pub(crate) type BytesFn<'a> = Box<dyn Fn(usize) -> TaskBytes + Send + Sync + 'a>;
 
 /// A task's output: any shareable value. Blocks travel between tasks behind this `Arc`, never copied.
 pub(crate) type Value = Arc<dyn Any + Send + Sync>;

@@ -353,7 +353,6 @@ fn many_readers_of_one_value_race_safely() {
 /// A graph of `n` external tasks and `n` roots, where reader `i` reads external `i` and root
 /// `i`: it fails unless external `i` was marked `supplied` before it ran, and records
 /// `external + root` in `out[i]`.
-#[cfg(feature = "mpi")]
 fn fed_graph(
     n: usize,
     supplied: &Arc<Vec<std::sync::atomic::AtomicBool>>,
@@ -400,7 +399,6 @@ fn fed_graph(
 
 /// `k` external tasks of 1000 bytes each and a gate of none; reader `i` reads external `i` and
 /// the gate, with 1000 bytes of scratch, so no reader starts before the gate is supplied.
-#[cfg(feature = "mpi")]
 fn gated_graph(k: usize) -> (TaskGraph<'static>, Vec<TaskId>) {
     let mut g = TaskGraph::new();
     let arrives = g.add_layer(
@@ -426,16 +424,11 @@ fn gated_graph(k: usize) -> (TaskGraph<'static>, Vec<TaskId>) {
 
 /// Values supplied from outside count against a memory limit from their arrival until their
 /// last reader has run, like values made in the run.
-#[cfg(feature = "mpi")]
 #[test]
 fn supplied_values_count_against_the_memory_limit() {
-    use std::sync::atomic::AtomicBool;
     with_watchdog(|| {
         for threads in [1, 2] {
-            let alive = Arc::new(AtomicBool::new(true));
-            let s = Scheduler::on_ranks(threads, 0, 1, alive)
-                .unwrap()
-                .with_memory_limit(4500);
+            let s = Scheduler::threads(threads).with_memory_limit(4500);
             let supply_all = |k: usize| {
                 let (g, ext) = gated_graph(k);
                 s.execute_fed(g, &ext, Box::new(|| {}), |feed| {
@@ -462,14 +455,12 @@ fn supplied_values_count_against_the_memory_limit() {
     });
 }
 
-#[cfg(feature = "mpi")]
 #[test]
 fn fed_runs_wait_for_supplied_values_and_stop_when_cancelled() {
     use std::sync::atomic::AtomicBool;
     with_watchdog(|| {
         for threads in [1, 2, 8] {
-            let alive = Arc::new(AtomicBool::new(true));
-            let s = Scheduler::on_ranks(threads, 0, 1, alive).unwrap();
+            let s = Scheduler::threads(threads);
             let n = 16;
             let supplied = Arc::new((0..n).map(|_| AtomicBool::new(false)).collect::<Vec<_>>());
             let out = Arc::new(std::sync::Mutex::new(vec![None; n]));

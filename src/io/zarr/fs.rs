@@ -94,7 +94,6 @@ impl Staging {
 
     /// Writes into `dir`, which another process made (rank 0 of a cluster) and will swap in,
     /// instead of this one's own, which is removed.
-    #[cfg(feature = "mpi")]
     pub(crate) fn adopt(&self, dir: PathBuf) {
         let mut mine = self.dir.lock().unwrap_or_else(PoisonError::into_inner);
         if *mine != dir && self.owner.swap(false, Ordering::SeqCst) {

@@ -335,11 +335,7 @@ impl<T: ZarrElement> ChunkReader<T> {
         Ok(owned(a))
     }
     /// The decoded bytes of chunk `idx`, stored as `stored`, checked first to fit in memory.
-    fn whole_chunk(
-        &self,
-        idx: &[u64],
-        stored: &[u64],
-    ) -> Result<std::borrow::Cow<'static, [u8]>> {
+    fn whole_chunk(&self, idx: &[u64], stored: &[u64]) -> Result<std::borrow::Cow<'static, [u8]>> {
         let failed = |e| chunk_failed(&self.path, &self.array, idx, e);
         self.check_decoded(stored)
             .map_err(|e| chunk_error(&self.path, &self.array, idx, e))?;

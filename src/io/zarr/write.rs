@@ -176,21 +176,15 @@ impl<T: ZarrElement> Array<T> {
         options: ZarrOptions<T>,
         scheduler: &Scheduler,
     ) -> Result<()> {
-        #[cfg(feature = "mpi")]
-        if let Some(ranks) = scheduler.ranks() {
-            // On a cluster, rank 0 makes the store; the others then find it as it should be,
-            // and each rank writes the chunks it owns.
-            use crate::dist::agree;
-            let sink = if ranks.rank == 0 {
-                let sink = agree(ranks, self.sink_to(target, options))?;
-                agree(ranks, Ok(sink))?
-            } else {
-                agree(ranks, Ok(()))?;
-                agree(ranks, self.sink_to(target, options))?
-            };
-            return run_staged(&sink.node, std::slice::from_ref(&sink.staging), scheduler);
-        }
-        let sink = self.sink_to(target, options)?;
+        // Rank 0 makes the store (one process is rank 0 of one); on a cluster the others then
+        // find it as it should be, and each rank writes the chunks it owns.
+        let sink = if scheduler.rank() == 0 {
+            let sink = scheduler.agree(self.sink_to(target, options))?;
+            scheduler.agree(Ok(sink))?
+        } else {
+            scheduler.agree(Ok(()))?;
+            scheduler.agree(self.sink_to(target, options))?
+        };
         run_staged(&sink.node, std::slice::from_ref(&sink.staging), scheduler)
     }
 
@@ -434,33 +428,28 @@ fn run_staged(
 /// A staging directory for `target` (see [`Array::to_zarr_with`]), the same one on every rank
 /// of a cluster's `scheduler` (a collective there).
 pub(crate) fn stage(target: &Path, scheduler: &Scheduler) -> Result<Arc<Staging>> {
-    let made = Staging::new(target).map(Arc::new);
-    #[cfg(feature = "mpi")]
-    if let Some(ranks) = scheduler.ranks() {
-        let made = crate::dist::agree(ranks, made)?;
-        share_stagings(&[Some(made.clone())], scheduler);
-        return Ok(made);
-    }
-    let _ = scheduler;
-    made
+    let made = scheduler.agree(Staging::new(target).map(Arc::new))?;
+    share_stagings(&[Some(made.clone())], scheduler);
+    Ok(made)
 }
 
 /// On a cluster, makes every rank write into rank 0's staging directories, which rank 0 swaps
 /// in (a collective); nothing in one process.
 fn share_stagings(stagings: &[Option<Arc<Staging>>], scheduler: &Scheduler) {
-    #[cfg(feature = "mpi")]
-    if let Some(ranks) = scheduler.ranks() {
-        let staged = || stagings.iter().flatten();
-        let mine: Vec<String> = staged()
-            .map(|s| s.dir().to_string_lossy().into_owned())
-            .collect();
-        let first = crate::dist::from_rank_zero(ranks, mine.join("\n").as_bytes());
-        let first = String::from_utf8_lossy(&first).into_owned();
-        for (s, dir) in staged().zip(first.split('\n')) {
-            s.adopt(PathBuf::from(dir));
-        }
+    let staged = || stagings.iter().flatten();
+    let mine: Vec<String> = staged()
+        .map(|s| s.dir().to_string_lossy().into_owned())
+        .collect();
+    let mine = mine.join("\n");
+    let first = scheduler.rank_zero_bytes(mine.as_bytes());
+    // Rank 0's own, and one process's: nothing to adopt.
+    if first == mine.as_bytes() {
+        return;
     }
-    let _ = (stagings, scheduler);
+    let first = String::from_utf8_lossy(&first).into_owned();
+    for (s, dir) in staged().zip(first.split('\n')) {
+        s.adopt(PathBuf::from(dir));
+    }
 }
 
 /// Swaps each of `stagings` in for its target, keeping the old target's entries named in
@@ -470,13 +459,7 @@ pub(crate) fn commit_staged(
     keep: &[&str],
     scheduler: &Scheduler,
 ) -> Result<()> {
-    let committed = stagings.iter().try_for_each(|s| s.commit(keep));
-    #[cfg(feature = "mpi")]
-    if let Some(ranks) = scheduler.ranks() {
-        return crate::dist::agree(ranks, committed);
-    }
-    let _ = scheduler;
-    committed
+    scheduler.agree(stagings.iter().try_for_each(|s| s.commit(keep)))
 }
 
 /// The elements of a chunk of shape `full` whose cells from the origin are `view`: an edge

@@ -1,7 +1,7 @@
 //! Fusion: a node whose only consumer reads each of its blocks exactly once is computed inside
 //! that consumer's tasks, so a chain like `(&x * 2.0 + 1.0).map(f)` runs one task per block.
 
-use crate::graph::Plan;
+use crate::plan::Plan;
 
 /// Marks the nodes to inline: not the root, read by exactly one node, and read one-to-one by it.
 pub(crate) fn fuse_one_to_one(plan: &mut Plan) {

@@ -22,7 +22,8 @@ use crate::expr::block::{Element, block_of, owned};
 use crate::scheduler::Value;
 
 /// A byte form for values that cross ranks: elements of your own type, and the states of your
-/// own reductions ([`Array::reduction`]), once [registered](crate::dist::register).
+/// own reductions ([`Array::reduction`]), once registered (`chunkwise::dist::register`,
+/// feature `mpi`).
 ///
 /// `decode` reads exactly what `encode` wrote, and the bytes must mean the same on every rank:
 /// the implementations here write numbers little-endian, `usize` and `isize` as 64 bits, a
@@ -32,7 +33,7 @@ use crate::scheduler::Value;
 /// # Examples
 ///
 /// ```
-/// use chunkwise::dist::Encode;
+/// use chunkwise::Encode;
 ///
 /// /// The range and count of a reduction's values.
 /// #[derive(Clone, Default, Debug, PartialEq)]
@@ -198,13 +199,13 @@ impl<E: Encode> Encode for ArrayD<E> {
 /// Implements [`Encode`] for a struct, field after field in the order named (every field).
 macro_rules! encode_fields {
     ($ty:ident $(<$g:ident>)? { $($field:ident),* $(,)? }) => {
-        impl$(<$g: $crate::dist::encode::Encode>)? $crate::dist::encode::Encode for $ty$(<$g>)? {
+        impl$(<$g: $crate::dtype::encode::Encode>)? $crate::dtype::encode::Encode for $ty$(<$g>)? {
             fn encode(&self, out: &mut Vec<u8>) {
-                $($crate::dist::encode::Encode::encode(&self.$field, out);)*
+                $($crate::dtype::encode::Encode::encode(&self.$field, out);)*
             }
             fn decode(bytes: &mut &[u8]) -> Self {
                 $ty {
-                    $($field: $crate::dist::encode::Encode::decode(bytes),)*
+                    $($field: $crate::dtype::encode::Encode::decode(bytes),)*
                 }
             }
         }
@@ -222,8 +223,12 @@ fn codecs() -> &'static RwLock<HashMap<TypeId, (PutFn, GetFn)>> {
     CODECS.get_or_init(Default::default)
 }
 
-/// Lets blocks of `E` cross ranks. Called where their layers are built, on every rank.
+/// Lets blocks of `E` cross ranks. Called where their layers are built, on every rank (the
+/// same program builds the same layers everywhere); registering again does nothing new.
 pub(crate) fn register<E: Encode + Element>() {
+    if crosses(TypeId::of::<E>()) {
+        return;
+    }
     fn put<E: Encode + Element>(v: &Value, out: &mut Vec<u8>) {
         // As `ArrayD::encode` writes it, without copying the block first.
         let view = block_of::<E>(v).view();

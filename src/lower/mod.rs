@@ -1,11 +1,5 @@
-//! Lowering: from the expression DAG of an array to the task graph the scheduler runs.
-//!
-//! ```text
-//!   expression DAG            plan (after optimize)            task graph
-//!   from_ndarray ──┐          from_ndarray  inlined             one task per output block:
-//!                  mul ─ add   mul           inlined    ──►      eval add(mul(from_ndarray))
-//!                              add           root, 4 blocks      4 tasks
-//! ```
+//! Lowering: from a [`Plan`] to the task graph the scheduler runs, the evaluation of fused
+//! blocks inside those tasks, and [`run`], the one way a computation runs.
 //!
 //! A node's blocks become tasks unless the node is fused into its only consumer, in which case
 //! the consumer's task evaluates them inline. Only the blocks that the requested output needs
@@ -13,9 +7,12 @@
 //! order, and their dependency lists follow `Node::block_inputs` order.
 #![forbid(unsafe_code)]
 
+mod run;
+
+pub(crate) use run::{Output, check_crosses, lowered, persist, run, share};
+
 use ndarray::Dimension as _;
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -23,222 +20,95 @@ use std::sync::Arc;
 use crate::error::{Error, Result, panic_message};
 use crate::expr::elementwise::{Pending, Stream};
 use crate::expr::{BlockRef, Node, NodeRef, SELF};
-use crate::optimize;
+use crate::plan::{NEEDED, Plan, UNUSED};
 use crate::scheduler::task::{LayerFn, Work};
 use crate::scheduler::{Planner, TaskBytes, TaskGraph, TaskId, Value};
 
-/// Marks a block that the output needs but that has no task yet.
-pub(crate) const NEEDED: TaskId = TaskId::MAX - 1;
-/// Marks a block that the output does not need.
-pub(crate) const UNUSED: TaskId = TaskId::MAX;
-
-/// The nodes of one computation and the decisions the optimizer made about them.
-pub(crate) struct Plan {
-    /// Topological order: every node after its inputs; the root last.
-    pub(crate) nodes: Vec<NodeRef>,
-    /// For each node, the position in `nodes` of each of its inputs.
-    pub(crate) input_ids: Vec<Vec<usize>>,
-    /// Nodes whose blocks are computed inside their consumer's tasks.
-    pub(crate) inline: Vec<bool>,
-    /// For each node and block: its task id, [`NEEDED`] or [`UNUSED`].
-    pub(crate) tasks: Vec<Vec<TaskId>>,
-}
-
-impl Plan {
-    /// Plans the computation of all blocks of `root`.
-    pub(crate) fn new(root: &NodeRef) -> Result<Plan> {
-        Plan::new_for(root, |_| true)
-    }
-
-    /// Plans the computation of the blocks of `root` for which `wanted` holds, and of what they
-    /// need.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::TooLarge`] if the per-block bookkeeping of a node cannot be allocated (an array
-    /// of more blocks than memory can list, such as 2^40), and [`Error::BlockTooLarge`] if a
-    /// block that must be computed cannot be.
-    pub(crate) fn new_for(root: &NodeRef, wanted: impl Fn(usize) -> bool) -> Result<Plan> {
-        let (nodes, input_ids) = toposort(root);
-        let mut tasks = Vec::with_capacity(nodes.len());
-        for n in &nodes {
-            let blocks = n.chunks().num_blocks();
-            let mut t = Vec::new();
-            t.try_reserve_exact(blocks).map_err(|_| Error::TooLarge {
-                shape: n.chunks().shape().to_vec(),
-                what: "blocks",
-            })?;
-            t.resize(blocks, UNUSED);
-            tasks.push(t);
+/// Builds the task graph of `plan`. Each node that is not fused becomes a layer of tasks. The root's
+/// tasks gather the values of the root's input blocks (in `block_inputs` order) and hand
+/// them to `write` (root node, block index, inputs), which computes the block and stores it
+/// where the caller wants it; they keep nothing.
+///
+/// A layer's task ids are given out in block order first; then the dependencies of its
+/// blocks, which read only earlier layers and earlier blocks of their own, are found in
+/// ranges of blocks split by `planner` (in parallel on a scheduler's pool).
+pub(crate) fn lower<'a>(
+    mut plan: Plan,
+    planner: Planner,
+    write: impl Fn(&dyn Node, usize, &mut Vec<Value>) -> Result<()> + Send + Sync + 'a,
+) -> TaskGraph<'a> {
+    /// Blocks per range when finding dependencies in parallel.
+    const GRAIN: usize = 8192;
+    let mut graph = TaskGraph::new();
+    graph.measure = Some(crate::expr::block::value_bytes);
+    let fused = Arc::new(Fused {
+        nodes: std::mem::take(&mut plan.nodes),
+        input_ids: std::mem::take(&mut plan.input_ids),
+        inline: std::mem::take(&mut plan.inline),
+    });
+    let root = fused.nodes.len() - 1;
+    let mut write = Some(write);
+    for n in 0..fused.nodes.len() {
+        if fused.inline[n] {
+            continue;
         }
-        let mut plan = Plan {
-            inline: vec![false; nodes.len()],
-            tasks,
-            nodes,
-            input_ids,
+        let node = &fused.nodes[n];
+        let f = fused.clone();
+        let work: LayerFn<'a> = if n == root {
+            let write = write.take().expect("one root");
+            Box::new(move |b, inputs| {
+                let node = &*f.nodes[n];
+                // A root that hands over a fused input's block: the write gets that input
+                // and its inputs, and makes (or stores in place) the block itplan.
+                if let Some((m, block)) = f.handed_over(n, b) {
+                    inputs.reverse(); // `eval_inputs` pops them in dependency order
+                    let mut values = f.eval_inputs(m, block, inputs)?;
+                    let input = &*f.nodes[m];
+                    return guard(input, block, || write(input, b, &mut values)).map(|()| None);
+                }
+                let mut values = f.task_inputs(n, b, inputs)?;
+                guard(node, b, || write(node, b, &mut values)).map(|()| None)
+            })
+        } else {
+            Box::new(move |b, inputs| f.eval_task(n, b, inputs).map(Some))
         };
-        let root = plan.root();
-        for (b, t) in plan.tasks[root].iter_mut().enumerate() {
-            if wanted(b) {
-                *t = NEEDED;
+        let layer = graph.add_layer(
+            fused.chain_name(n),
+            node.chunks().grid_shape().to_vec(),
+            Work::Shared(work),
+        );
+        let f = fused.clone();
+        let l = &mut graph.layers[layer as usize];
+        l.bytes = Some(Box::new(move |b| f.task_bytes(n, b, n == root)));
+        l.chunk = fused.largest_chunk(n);
+        l.elem = (n != root).then(|| node.elem_type());
+        let f = fused.clone();
+        l.regions = Some(Box::new(move |b, out| f.collect_regions(n, b, out)));
+        if node.home(0).is_some() {
+            let node = node.clone();
+            l.home = Some(Box::new(move |b| node.home(b).unwrap_or(0)));
+        }
+        let first = graph.len() as TaskId;
+        let mut blocks = Vec::new();
+        for (b, t) in plan.tasks[n].iter_mut().enumerate() {
+            if *t != UNUSED {
+                *t = first + blocks.len() as TaskId;
+                blocks.push(b);
             }
         }
-        optimize::run(&mut plan);
-        plan.check_block_sizes()?;
-        Ok(plan)
-    }
-
-    /// An error unless every block that runs can be allocated: a block size is a parameter
-    /// (`chunks`) or read from a file, and an allocation that fails inside a task would abort
-    /// the process. One fallible reservation, never touched, per node: of its largest block,
-    /// and only if that fails, of its largest block that runs.
-    fn check_block_sizes(&self) -> Result<()> {
-        let fits = |bytes: u128| {
-            usize::try_from(bytes)
-                .ok()
-                .is_some_and(|b| Vec::<u8>::new().try_reserve_exact(b).is_ok())
-        };
-        let bytes = |elem: usize, shape: &[usize]| {
-            shape
-                .iter()
-                .fold(elem as u128, |acc, &n| acc.saturating_mul(n as u128))
-        };
-        for (n, node) in self.nodes.iter().enumerate() {
-            let chunks = node.chunks();
-            let largest: Vec<usize> = chunks
-                .sizes()
-                .iter()
-                .map(|s| s.iter().copied().max().unwrap_or(0))
-                .collect();
-            if fits(bytes(node.elem_size(), &largest)) {
-                continue;
+        let tasks = &plan.tasks;
+        let parts = planner.map_ranges(blocks.len(), GRAIN, |range| {
+            let mut deps = Vec::new();
+            let mut ends = Vec::with_capacity(range.len());
+            for &b in &blocks[range] {
+                fused.collect_deps(n, b, tasks, &mut deps);
+                ends.push(deps.len());
             }
-            let used = (0..chunks.num_blocks()).filter(|&b| self.tasks[n][b] != UNUSED);
-            let shape = used
-                .map(|b| chunks.block_shape(b).slice().to_vec())
-                .max_by_key(|s| bytes(node.elem_size(), s));
-            if let Some(shape) = shape.filter(|s| !fits(bytes(node.elem_size(), s))) {
-                return Err(Error::BlockTooLarge {
-                    op: node.describe(),
-                    bytes: bytes(node.elem_size(), &shape),
-                    shape,
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// Tells each node that reads ahead which of its blocks the computation about to run will
-    /// read (call it only for a plan that runs).
-    pub(crate) fn announce_reads(&self) {
-        for (n, node) in self.nodes.iter().enumerate() {
-            if node.reads_ahead() {
-                let blocks: Vec<usize> = (0..self.tasks[n].len())
-                    .filter(|&b| self.tasks[n][b] != UNUSED)
-                    .collect();
-                node.will_read(&blocks);
-            }
-        }
-    }
-
-    pub(crate) fn root(&self) -> usize {
-        self.nodes.len() - 1
-    }
-
-    /// Number of tasks that computing the root runs.
-    pub(crate) fn num_tasks(&self) -> usize {
-        (0..self.nodes.len())
-            .filter(|&n| !self.inline[n])
-            .map(|n| self.tasks[n].iter().filter(|&&t| t != UNUSED).count())
-            .sum()
-    }
-
-    /// Builds the task graph. Each node that is not fused becomes a layer of tasks. The root's
-    /// tasks gather the values of the root's input blocks (in `block_inputs` order) and hand
-    /// them to `write` (root node, block index, inputs), which computes the block and stores it
-    /// where the caller wants it; they keep nothing.
-    ///
-    /// A layer's task ids are given out in block order first; then the dependencies of its
-    /// blocks, which read only earlier layers and earlier blocks of their own, are found in
-    /// ranges of blocks split by `planner` (in parallel on a scheduler's pool).
-    pub(crate) fn lower<'a>(
-        mut self,
-        planner: Planner,
-        write: impl Fn(&dyn Node, usize, &mut Vec<Value>) -> Result<()> + Send + Sync + 'a,
-    ) -> TaskGraph<'a> {
-        /// Blocks per range when finding dependencies in parallel.
-        const GRAIN: usize = 8192;
-        let mut graph = TaskGraph::new();
-        graph.measure = Some(crate::expr::block::value_bytes);
-        let fused = Arc::new(Fused {
-            nodes: std::mem::take(&mut self.nodes),
-            input_ids: std::mem::take(&mut self.input_ids),
-            inline: std::mem::take(&mut self.inline),
+            (deps, ends)
         });
-        let root = fused.nodes.len() - 1;
-        let mut write = Some(write);
-        for n in 0..fused.nodes.len() {
-            if fused.inline[n] {
-                continue;
-            }
-            let node = &fused.nodes[n];
-            let f = fused.clone();
-            let work: LayerFn<'a> = if n == root {
-                let write = write.take().expect("one root");
-                Box::new(move |b, inputs| {
-                    let node = &*f.nodes[n];
-                    // A root that hands over a fused input's block: the write gets that input
-                    // and its inputs, and makes (or stores in place) the block itself.
-                    if let Some((m, block)) = f.handed_over(n, b) {
-                        inputs.reverse(); // `eval_inputs` pops them in dependency order
-                        let mut values = f.eval_inputs(m, block, inputs)?;
-                        let input = &*f.nodes[m];
-                        return guard(input, block, || write(input, b, &mut values)).map(|()| None);
-                    }
-                    let mut values = f.task_inputs(n, b, inputs)?;
-                    guard(node, b, || write(node, b, &mut values)).map(|()| None)
-                })
-            } else {
-                Box::new(move |b, inputs| f.eval_task(n, b, inputs).map(Some))
-            };
-            let layer = graph.add_layer(
-                fused.chain_name(n),
-                node.chunks().grid_shape().to_vec(),
-                Work::Shared(work),
-            );
-            let f = fused.clone();
-            let l = &mut graph.layers[layer as usize];
-            l.bytes = Some(Box::new(move |b| f.task_bytes(n, b, n == root)));
-            l.chunk = fused.largest_chunk(n);
-            l.elem = (n != root).then(|| node.elem_type());
-            let f = fused.clone();
-            l.regions = Some(Box::new(move |b, out| f.collect_regions(n, b, out)));
-            if node.home(0).is_some() {
-                let node = node.clone();
-                l.home = Some(Box::new(move |b| node.home(b).unwrap_or(0)));
-            }
-            let first = graph.len() as TaskId;
-            let mut blocks = Vec::new();
-            for (b, t) in self.tasks[n].iter_mut().enumerate() {
-                if *t != UNUSED {
-                    *t = first + blocks.len() as TaskId;
-                    blocks.push(b);
-                }
-            }
-            let tasks = &self.tasks;
-            let parts = planner.map_ranges(blocks.len(), GRAIN, |range| {
-                let mut deps = Vec::new();
-                let mut ends = Vec::with_capacity(range.len());
-                for &b in &blocks[range] {
-                    fused.collect_deps(n, b, tasks, &mut deps);
-                    ends.push(deps.len());
-                }
-                (deps, ends)
-            });
-            graph.add_tasks(layer, &blocks, parts);
-        }
-        graph
+        graph.add_tasks(layer, &blocks, parts);
     }
+    graph
 }
 
 /// The name of a chain of fused steps: `a+b+c`; a chain that repeats one pattern as
@@ -540,37 +410,6 @@ fn guard<R>(node: &dyn Node, b: usize, f: impl FnOnce() -> Result<R>) -> Result<
     })
 }
 
-/// The nodes reachable from `root`, each after its inputs, and the positions of their inputs.
-pub(crate) fn toposort(root: &NodeRef) -> (Vec<NodeRef>, Vec<Vec<usize>>) {
-    fn key(n: &NodeRef) -> *const () {
-        Arc::as_ptr(n) as *const ()
-    }
-    let mut order: Vec<NodeRef> = Vec::new();
-    let mut index: HashMap<*const (), usize> = HashMap::new();
-    // Iterative depth-first search: (node, next input to visit).
-    let mut stack: Vec<(NodeRef, usize)> = vec![(root.clone(), 0)];
-    // Nodes pushed so far; the expression graph is acyclic, so a pushed node is never revisited.
-    let mut seen: HashSet<*const ()> = HashSet::from([key(root)]);
-    while let Some((node, next)) = stack.pop() {
-        let inputs = node.inputs();
-        if next < inputs.len() {
-            let child = inputs[next].clone();
-            stack.push((node, next + 1));
-            if seen.insert(key(&child)) {
-                stack.push((child, 0));
-            }
-        } else {
-            index.insert(key(&node), order.len());
-            order.push(node);
-        }
-    }
-    let input_ids = order
-        .iter()
-        .map(|n| n.inputs().iter().map(|i| index[&key(i)]).collect())
-        .collect();
-    (order, input_ids)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -606,10 +445,10 @@ mod tests {
             .unwrap();
         let y = (&ghost * 2.0).sum_axis(ndarray::Axis(0)).unwrap();
         let pool = Scheduler::threads(4);
-        let serial = Plan::new(y.node())
-            .unwrap()
-            .lower(Planner::SERIAL, |_, _, _| Ok(()));
-        let parallel = pool.plan(|p| Plan::new(y.node()).unwrap().lower(p, |_, _, _| Ok(())));
+        let serial = lower(Plan::new(y.node()).unwrap(), Planner::SERIAL, |_, _, _| {
+            Ok(())
+        });
+        let parallel = pool.plan(|p| lower(Plan::new(y.node()).unwrap(), p, |_, _, _| Ok(())));
         assert!(
             serial.len() > 4 * 8192,
             "large enough to split: {}",

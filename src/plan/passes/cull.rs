@@ -1,7 +1,7 @@
 //! Culling: only the blocks that the requested output needs are lowered to tasks.
 
 use crate::expr::{BlockRef, SELF};
-use crate::graph::{NEEDED, Plan, UNUSED};
+use crate::plan::{NEEDED, Plan, UNUSED};
 
 /// Walks from the root's needed blocks to the input blocks they read, marking them [`NEEDED`].
 pub(crate) fn cull_blocks(plan: &mut Plan) {

@@ -1,4 +1,4 @@
-//! Optimization passes over a [`Plan`](crate::graph::Plan), run in a fixed order.
+//! The passes over a [`Plan`](crate::plan::Plan), run in a fixed order.
 //!
 //! 1. `fuse`: decide which nodes are computed inside their consumer's tasks. Must run before
 //!    `cull`, which skips fused nodes when it counts tasks but still walks through them.
@@ -8,7 +8,7 @@
 mod cull;
 mod fuse;
 
-use crate::graph::Plan;
+use crate::plan::Plan;
 
 pub(crate) fn run(plan: &mut Plan) {
     fuse::fuse_one_to_one(plan);
