@@ -3,8 +3,18 @@
 use crate::expr::{BlockRef, SELF};
 use crate::plan::{NEEDED, Plan, UNUSED};
 
+use super::Pass;
+
 /// Walks from the root's needed blocks to the input blocks they read, marking them [`NEEDED`].
-pub(crate) fn cull_blocks(plan: &mut Plan) {
+pub(crate) struct Cull;
+
+impl Pass for Cull {
+    fn run(&self, plan: &mut Plan) {
+        cull_blocks(plan);
+    }
+}
+
+fn cull_blocks(plan: &mut Plan) {
     let mut refs: Vec<BlockRef> = Vec::new();
     for n in (0..plan.nodes.len()).rev() {
         // Highest block first: a chained block marks the lower blocks it reads before they are

@@ -1,10 +1,19 @@
 //! Fusion: a node whose only consumer reads each of its blocks exactly once is computed inside
 //! that consumer's tasks, so a chain like `(&x * 2.0 + 1.0).map(f)` runs one task per block.
 
+use super::Pass;
 use crate::plan::Plan;
 
 /// Marks the nodes to inline: not the root, read by exactly one node, and read one-to-one by it.
-pub(crate) fn fuse_one_to_one(plan: &mut Plan) {
+pub(crate) struct Fuse;
+
+impl Pass for Fuse {
+    fn run(&self, plan: &mut Plan) {
+        fuse_one_to_one(plan);
+    }
+}
+
+fn fuse_one_to_one(plan: &mut Plan) {
     let n = plan.nodes.len();
     // For each node: its single consumer so far, or `None` once a second one appears.
     let mut consumer: Vec<Option<Option<usize>>> = vec![None; n];
