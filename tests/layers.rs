@@ -268,3 +268,17 @@ fn one_module_lowers_and_runs_computations() {
         "lowering or running outside lower/: {found:?}"
     );
 }
+
+/// The expression nodes' trait stays small: a new capability is a new field of `Props` or a
+/// new `Role`, matched in one place, not one more optional method on every node.
+#[test]
+fn the_node_trait_has_at_most_eight_methods() {
+    let code = library_code(&src().join("expr").join("mod.rs"));
+    let start = code
+        .find("pub(crate) trait Node")
+        .expect("expr/mod.rs declares Node");
+    let body = &code[start..];
+    let end = body.find("\n}").expect("the trait ends");
+    let methods = body[..end].matches("fn ").count();
+    assert!((1..=8).contains(&methods), "Node has {methods} methods");
+}

@@ -1,6 +1,5 @@
 //! Making arrays: from data in memory, or block by block inside tasks.
 
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 use ndarray::Dimension;
@@ -72,7 +71,7 @@ impl<T: Element> Array<T> {
         value: T,
     ) -> Result<Array<T>> {
         let chunks = chunks_for(op, chunks, shape)?;
-        Ok(Array::from_node(Full { chunks, value }))
+        Ok(Array::from_node(Full::new(chunks, value)))
     }
 
     /// An array of zeros.
@@ -134,10 +133,7 @@ impl<T: Element> Array<T> {
         F: Fn(&[usize]) -> T + Send + Sync + 'static,
     {
         let chunks = chunks_for("from_fn", chunks, shape)?;
-        Ok(Array::from_node(FromFn {
-            chunks,
-            f: Arc::new(f),
-        }))
+        Ok(Array::from_node(FromFn::new(chunks, Arc::new(f))))
     }
 
     /// Uniform random values in `[0, 1)`.
@@ -165,10 +161,6 @@ impl<T: Element> Array<T> {
         T: RandomElement,
     {
         let chunks = chunks_for("random", chunks, shape)?;
-        Ok(Array::from_node(Random::<T> {
-            chunks,
-            seed,
-            _t: PhantomData,
-        }))
+        Ok(Array::from_node(Random::<T>::new(chunks, seed)))
     }
 }

@@ -1,7 +1,6 @@
 //! Elementwise and blockwise operations: `map`, `zip_with`, `map_blocks`.
 
 use ndarray::Dimension as _;
-use std::any::Any;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -24,18 +23,20 @@ impl<T: Element> Array<T> {
         name: &str,
         chunks: Chunks,
         kernel: Kernel,
-        writer: Option<Box<dyn Any + Send + Sync>>,
+        writer: Option<Arc<dyn WriteInto<U>>>,
     ) -> Array<U> {
-        Array::from_node(Blockwise {
-            elem_size: std::mem::size_of::<U>(),
-            elem_type: std::any::TypeId::of::<U>(),
-            name: name.to_string(),
-            axes: vec![(0..chunks.ndim()).map(Some).collect()],
-            chunks,
-            inputs: vec![self.node.clone()],
-            kernel,
+        let axes = vec![(0..chunks.ndim()).map(Some).collect()];
+        Array::from_node_writing(
+            Blockwise::new::<U>(
+                name.to_string(),
+                chunks,
+                vec![self.node.clone()],
+                axes,
+                kernel,
+                writer.is_some(),
+            ),
             writer,
-        })
+        )
     }
 
     /// Applies `f` to every element, lazily.
@@ -79,7 +80,7 @@ impl<T: Element> Array<T> {
             inner: leaf::<T>(0),
             f,
         });
-        Array::from_node(Elementwise::new(
+        elementwise_array(Elementwise::new(
             name,
             self.node.chunks().clone(),
             vec![self.node.clone()],
@@ -148,7 +149,7 @@ impl<T: Element> Array<T> {
                 b: leaf::<T2>(if same_input { 0 } else { 1 }),
                 f,
             });
-            return Ok(Array::from_node(Elementwise::new(
+            return Ok(elementwise_array(Elementwise::new(
                 op,
                 aligned.chunks,
                 inputs,
@@ -231,16 +232,17 @@ impl<T: Element> Array<T> {
             let s = s.iter().next().expect("a 0-d block holds one value");
             Ok(owned(ArrayD::from_elem(shape.clone(), f(b, s))))
         });
-        Ok(Array::from_node(Blockwise {
-            elem_size: std::mem::size_of::<U>(),
-            elem_type: std::any::TypeId::of::<U>(),
-            name: op.into(),
-            axes: vec![(0..grid.len()).map(Some).collect(), vec![]],
-            chunks,
-            inputs: vec![self.node.clone(), side.node.clone()],
-            kernel,
-            writer: None,
-        }))
+        Ok(Array::from_node_writing(
+            Blockwise::new::<U>(
+                op,
+                chunks,
+                vec![self.node.clone(), side.node.clone()],
+                vec![(0..grid.len()).map(Some).collect(), vec![]],
+                kernel,
+                false,
+            ),
+            None,
+        ))
     }
 
     /// One value per pair of aligned blocks of this array and `other` (numpy broadcasting,
@@ -276,16 +278,10 @@ impl<T: Element> Array<T> {
         });
         let mut axes = aligned.axes;
         axes.truncate(2);
-        Ok(Array::from_node(Blockwise {
-            elem_size: std::mem::size_of::<U>(),
-            elem_type: std::any::TypeId::of::<U>(),
-            name: op.into(),
-            chunks,
-            inputs: aligned.inputs,
-            axes,
-            kernel,
-            writer: None,
-        }))
+        Ok(Array::from_node_writing(
+            Blockwise::new::<U>(op, chunks, aligned.inputs, axes, kernel, false),
+            None,
+        ))
     }
 
     /// The inverse of [`Array::summarize_blocks`]: this array holds one value per block of
@@ -325,16 +321,11 @@ impl<T: Element> Array<T> {
             fill(value.iter().next().expect("one value per block"), &mut rows);
             Ok(owned(block))
         });
-        Ok(Array::from_node(Blockwise {
-            elem_size: std::mem::size_of::<U>(),
-            elem_type: std::any::TypeId::of::<U>(),
-            name: op.into(),
-            axes: vec![(0..out.ndim()).map(Some).collect()],
-            chunks: out,
-            inputs: vec![self.node.clone()],
-            kernel,
-            writer: Some(writer),
-        }))
+        let axes = vec![(0..out.ndim()).map(Some).collect()];
+        Ok(Array::from_node_writing(
+            Blockwise::new::<U>(op, out, vec![self.node.clone()], axes, kernel, true),
+            Some(writer),
+        ))
     }
 
     /// Applies `f` to each block; each output block must keep its input block's shape. `f`
@@ -621,7 +612,7 @@ fn broadcast_blockwise<T, T2, U, F>(
     inputs: Vec<crate::expr::NodeRef>,
     mut axes: Vec<Vec<Option<usize>>>,
     f: F,
-    writer: Option<Box<dyn Any + Send + Sync>>,
+    writer: Option<Arc<dyn WriteInto<U>>>,
 ) -> Array<U>
 where
     T: Element,
@@ -641,21 +632,21 @@ where
         Ok(owned(f(a, b)))
     });
     axes.truncate(2);
-    Array::from_node(Blockwise {
-        elem_size: std::mem::size_of::<U>(),
-        elem_type: std::any::TypeId::of::<U>(),
-        name: name.into(),
-        chunks,
-        inputs,
-        axes,
-        kernel,
+    Array::from_node_writing(
+        Blockwise::new::<U>(name, chunks, inputs, axes, kernel, writer.is_some()),
         writer,
-    })
+    )
 }
 
-/// Boxes a writer for [`Blockwise::writer`].
-fn writer<U: Element>(w: impl WriteInto<U> + 'static) -> Box<dyn Any + Send + Sync> {
-    Box::new(Arc::new(w) as Arc<dyn WriteInto<U>>)
+/// The array of an elementwise node, which writes its blocks straight into a result.
+fn elementwise_array<U: Element>(node: Elementwise<U>) -> Array<U> {
+    let writer = node.writer();
+    Array::from_node_writing(node, Some(writer))
+}
+
+/// A writer for an array built on a [`Blockwise`] node.
+fn writer<U: Element>(w: impl WriteInto<U> + 'static) -> Arc<dyn WriteInto<U>> {
+    Arc::new(w)
 }
 
 /// The result's last step is a broadcasting `zip_with`: combine the operands while writing

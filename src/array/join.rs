@@ -134,13 +134,12 @@ fn concatenate_refs<T: Element>(axis: usize, arrays: &[&Array<T>]) -> Result<Arr
     let chunks = Chunks::from_valid(shape, common);
     let out = chunks.clone();
     let srcs: Vec<Chunks> = inputs.iter().map(|n| n.chunks().clone()).collect();
-    Ok(Array::from_node(Gather {
-        elem_size: std::mem::size_of::<T>(),
-        elem_type: std::any::TypeId::of::<T>(),
-        name: op,
+    Ok(Array::from_node(Gather::new::<T>(
+        op,
         chunks,
         inputs,
-        deps: Box::new(move |b, deps| {
+        true,
+        Box::new(move |b, deps| {
             let mut g = out.grid_index(b);
             let (input, j) = along[g[axis]];
             g[axis] = j;
@@ -149,9 +148,8 @@ fn concatenate_refs<T: Element>(axis: usize, arrays: &[&Array<T>]) -> Result<Arr
                 block: srcs[input].linear_index(g.slice()),
             });
         }),
-        kernel: Box::new(|_, inputs| Ok(inputs.pop().expect("one input block"))),
-        one_to_one: true,
-    }))
+        Box::new(|_, inputs| Ok(inputs.pop().expect("one input block"))),
+    )))
 }
 
 /// The arrays, all of one shape, joined along a new axis `axis` (`0..=ndim`), as numpy's

@@ -66,6 +66,9 @@ use output::{Segments, take_rows, write_rows};
 /// ```
 pub struct Array<T> {
     node: NodeRef,
+    /// Computes the node's blocks straight into a result's rows, where the node can (the last
+    /// elementwise step, a stored chunk): kept here, typed, rather than behind the node.
+    writer: Option<Arc<dyn WriteInto<T>>>,
     _t: PhantomData<fn() -> T>,
 }
 
@@ -73,6 +76,7 @@ impl<T> Clone for Array<T> {
     fn clone(&self) -> Self {
         Array {
             node: self.node.clone(),
+            writer: self.writer.clone(),
             _t: PhantomData,
         }
     }
@@ -103,8 +107,21 @@ impl<T> fmt::Debug for Array<T> {
 
 impl<T: Element> Array<T> {
     pub(crate) fn from_node(node: impl Node) -> Array<T> {
+        Array::from_node_ref(Arc::new(node))
+    }
+
+    /// An array whose blocks `node` makes and, as the root of a computation, `writer` writes
+    /// straight into the result (the node's facts say so: [`Props::writes_in_place`]).
+    ///
+    /// [`Props::writes_in_place`]: crate::expr::Props
+    pub(crate) fn from_node_writing(
+        node: impl Node,
+        writer: Option<Arc<dyn WriteInto<T>>>,
+    ) -> Array<T> {
+        debug_assert_eq!(node.props().writes_in_place, writer.is_some());
         Array {
             node: Arc::new(node),
+            writer,
             _t: PhantomData,
         }
     }
@@ -117,6 +134,7 @@ impl<T: Element> Array<T> {
     pub(crate) fn from_node_ref(node: NodeRef) -> Array<T> {
         Array {
             node,
+            writer: None,
             _t: PhantomData,
         }
     }
@@ -472,7 +490,7 @@ impl<T: Element> Array<T> {
                 .expect("a new array is contiguous and in standard order");
             let mut segments = scheduler.plan(|planner| Segments::new(flat, &chunks, planner));
             let slots = segments.per_block();
-            let writer = BlockWriter::of(&self.node);
+            let writer = BlockWriter::of(self);
             let write = move |node: &dyn Node, b, inputs: &mut Vec<Value>| {
                 writer.write(node, b, inputs, take_rows(&slots[b]))
             };
@@ -493,13 +511,9 @@ impl<T: Element> Array<T> {
 pub(crate) struct BlockWriter<T: Element>(Option<Arc<dyn WriteInto<T>>>);
 
 impl<T: Element> BlockWriter<T> {
-    /// The writer for blocks of `node`.
-    pub(crate) fn of(node: &NodeRef) -> BlockWriter<T> {
-        BlockWriter(
-            node.writer()
-                .and_then(|w| w.downcast_ref::<Arc<dyn WriteInto<T>>>())
-                .cloned(),
-        )
+    /// The writer for the root blocks of `array`.
+    pub(crate) fn of(array: &Array<T>) -> BlockWriter<T> {
+        BlockWriter(array.writer.clone())
     }
 
     /// Block `b` of `node`, from its `inputs`, into `rows`.

@@ -10,7 +10,7 @@ use super::{Array, BlockWriter};
 use crate::error::Result;
 use crate::expr::block::{Element, block_of};
 use crate::expr::group::Group;
-use crate::expr::{Node, NodeRef};
+use crate::expr::{Node, NodeRef, Role};
 use crate::lower::{Output, check_crosses, run, share};
 use crate::scheduler::{Scheduler, Value};
 
@@ -93,11 +93,11 @@ fn writer<'s, T: Element>(
     array: &Array<T>,
     slots: &'s [std::sync::Mutex<Option<&'s mut [&mut [T]]>>],
 ) -> Writer<'s> {
-    let in_place = BlockWriter::of(array.node());
+    let in_place = BlockWriter::of(array);
     Box::new(move |node: &dyn Node, j, values: &mut Vec<Value>| {
         let rows = take_rows(&slots[j]);
         // The group itself: the input was a task of its own, its block is made.
-        if node.hands_over() {
+        if matches!(node.role(), Role::HandsOver) {
             write_rows(block_of::<T>(&values[0]).view(), rows, T::clone);
             return Ok(());
         }

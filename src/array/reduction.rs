@@ -417,7 +417,7 @@ impl<T: Element> Array<T> {
         MF: Fn(&A, &A) -> A + Copy + Send + Sync + 'static,
     {
         let axes = self.check_axes(op, axes)?;
-        if let Some(perm) = self.node.permutation() {
+        if let crate::expr::Role::Permute(perm) = self.node.role() {
             // A fold does not care where an element sits: reduce the untransposed input over
             // the same axes, then put the kept axes in the transposed order.
             let perm = perm.to_vec();
@@ -887,16 +887,17 @@ impl<T: Element + Copy> Array<T> {
                     .map_collect(|&x, &c| op(c, x)),
             ))
         });
-        Ok(Array::from_node(crate::expr::blockwise::Blockwise {
-            elem_size: std::mem::size_of::<T>(),
-            elem_type: std::any::TypeId::of::<T>(),
-            name: op_name.to_string(),
-            chunks: local.node.chunks().clone(),
-            inputs: vec![local.node.clone(), carry],
-            axes: vec![identity_axes.clone(), identity_axes],
-            kernel,
-            writer: None,
-        }))
+        Ok(Array::from_node_writing(
+            crate::expr::blockwise::Blockwise::new::<T>(
+                op_name,
+                local.node.chunks().clone(),
+                vec![local.node.clone(), carry],
+                vec![identity_axes.clone(), identity_axes],
+                kernel,
+                false,
+            ),
+            None,
+        ))
     }
 
     /// Cumulative sum along `axis`, as numpy's `cumsum`: each block is summed on its own, then

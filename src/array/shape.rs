@@ -204,10 +204,10 @@ impl<T: Element> Array<T> {
         }
         if self.is_empty() {
             let sizes = shape.iter().map(|&n| vec![n]).collect();
-            return Ok(Array::from_node(Full {
-                chunks: Chunks::from_valid(shape.to_vec(), sizes),
-                value: T::default(),
-            }));
+            return Ok(Array::from_node(Full::new(
+                Chunks::from_valid(shape.to_vec(), sizes),
+                T::default(),
+            )));
         }
         let plan = plan_reshape(self.chunk_layout(), shape);
         let input = self.rechunk(plan.input.clone())?;
@@ -215,13 +215,12 @@ impl<T: Element> Array<T> {
         let src = plan.input;
         let follows = plan.follows;
         let chunks = out.clone();
-        Ok(Array::from_node(Gather {
-            elem_size: std::mem::size_of::<T>(),
-            elem_type: std::any::TypeId::of::<T>(),
-            name: "reshape",
+        Ok(Array::from_node(Gather::new::<T>(
+            "reshape",
             chunks,
-            inputs: vec![input.node.clone()],
-            deps: Box::new(move |b, deps| {
+            vec![input.node.clone()],
+            true,
+            Box::new(move |b, deps| {
                 let g = out.grid_index(b);
                 let idx: Vec<usize> = follows.iter().map(|f| f.map_or(0, |k| g[k])).collect();
                 deps.push(BlockRef {
@@ -229,9 +228,8 @@ impl<T: Element> Array<T> {
                     block: src.linear_index(&idx),
                 });
             }),
-            kernel: reshape_kernel::<T>(plan.output),
-            one_to_one: true,
-        }))
+            reshape_kernel::<T>(plan.output),
+        )))
     }
 
     /// The array repeated along new leading axes and along axes of length 1, to `shape`, by
@@ -303,13 +301,12 @@ impl<T: Element> Array<T> {
         let out = chunks.clone();
         let kernel_chunks = chunks.clone();
         let target = shape.to_vec();
-        Ok(Array::from_node(Gather {
-            elem_size: std::mem::size_of::<T>(),
-            elem_type: std::any::TypeId::of::<T>(),
-            name: "broadcast_to",
+        Ok(Array::from_node(Gather::new::<T>(
+            "broadcast_to",
             chunks,
-            inputs: vec![self.node.clone()],
-            deps: Box::new(move |b, deps| {
+            vec![self.node.clone()],
+            false,
+            Box::new(move |b, deps| {
                 let g = out.grid_index(b);
                 let idx: Vec<usize> = (0..src.ndim())
                     .map(|j| {
@@ -322,7 +319,7 @@ impl<T: Element> Array<T> {
                     block: src.linear_index(&idx),
                 });
             }),
-            kernel: {
+            {
                 let out = kernel_chunks;
                 Box::new(move |b, inputs| {
                     let v = block_of::<T>(&inputs[0]).view();
@@ -333,24 +330,21 @@ impl<T: Element> Array<T> {
                     Ok(owned(w.to_owned()))
                 })
             },
-            one_to_one: false,
-        }))
+        )))
     }
 
     /// The array with the same elements in blocks of new `chunks` that differ only by axes of
     /// length 1 (one block per block, in the same order).
     fn relabel(&self, name: &'static str, chunks: Chunks) -> Array<T> {
         let out = chunks.clone();
-        Array::from_node(Gather {
-            elem_size: std::mem::size_of::<T>(),
-            elem_type: std::any::TypeId::of::<T>(),
+        Array::from_node(Gather::new::<T>(
             name,
             chunks,
-            inputs: vec![self.node.clone()],
-            deps: Box::new(|b, deps| deps.push(BlockRef { input: 0, block: b })),
-            kernel: reshape_kernel::<T>(out),
-            one_to_one: true,
-        })
+            vec![self.node.clone()],
+            true,
+            Box::new(|b, deps| deps.push(BlockRef { input: 0, block: b })),
+            reshape_kernel::<T>(out),
+        ))
     }
 }
 

@@ -282,19 +282,18 @@ impl<T: Element> Array<T> {
         let total = sizes.iter().sum();
         let chunks = Chunks::new(&[total], vec![sizes])?;
         let nodes: Vec<NodeRef> = vec![x.node.clone(), mask.node.clone()];
-        Ok(Array::from_node(Gather {
-            elem_size: std::mem::size_of::<T>(),
-            elem_type: std::any::TypeId::of::<T>(),
-            name: "mask",
+        Ok(Array::from_node(Gather::new::<T>(
+            "mask",
             chunks,
-            inputs: nodes,
-            deps: Box::new(move |b, deps| {
+            nodes,
+            true,
+            Box::new(move |b, deps| {
                 if let Some(&i) = blocks.get(b) {
                     deps.push(BlockRef { input: 0, block: i });
                     deps.push(BlockRef { input: 1, block: i });
                 }
             }),
-            kernel: Box::new(|_, inputs| {
+            Box::new(|_, inputs| {
                 let out: Vec<T> = match inputs.as_slice() {
                     [] => Vec::new(),
                     [x, m] => {
@@ -312,8 +311,7 @@ impl<T: Element> Array<T> {
                         .expect("a 1-D array of its own length"),
                 ))
             }),
-            one_to_one: true,
-        }))
+        )))
     }
 
     /// `axis` if the array has it.

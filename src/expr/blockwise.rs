@@ -1,13 +1,12 @@
 //! Blockwise operations: each output block computed from the matching block of each input
 //! (elementwise maps, broadcasting binary operations, `map_blocks`).
 
-use std::any::Any;
 use std::sync::Arc;
 
 use ndarray::IxDyn;
 
 use super::rechunk::Rechunk;
-use super::{BlockRef, Node, NodeRef};
+use super::{BlockRef, Node, NodeRef, Props};
 use crate::chunks::{Chunks, broadcast_shapes, refine_axis};
 use crate::error::{Error, Result};
 use crate::scheduler::Value;
@@ -18,44 +17,52 @@ pub(crate) type Kernel = Box<dyn Fn(usize, &IxDyn, &mut Vec<Value>) -> Result<Va
 /// An operation whose output block `i` reads block `i` of each input (or block 0 along the
 /// input's broadcast axes).
 pub(crate) struct Blockwise {
-    pub(crate) name: String,
-    pub(crate) chunks: Chunks,
-    pub(crate) inputs: Vec<NodeRef>,
+    props: Props,
     /// For each input, for each of its axes: the output axis whose block index it follows, or
     /// `None` for a broadcast axis of length 1 (always its block 0).
-    pub(crate) axes: Vec<Vec<Option<usize>>>,
-    pub(crate) kernel: Kernel,
-    /// The bytes of one output element (see [`Node::elem_size`]).
-    pub(crate) elem_size: usize,
-    /// The type of the output's elements (see [`Node::elem_type`]).
-    pub(crate) elem_type: std::any::TypeId,
-    /// An `Arc<dyn WriteInto<U>>` that computes a block straight into the result, if any.
-    pub(crate) writer: Option<Box<dyn Any + Send + Sync>>,
+    axes: Vec<Vec<Option<usize>>>,
+    kernel: Kernel,
+}
+
+impl Blockwise {
+    /// A node of `U` elements named `name`, with `chunks`: block `i` of the output reads, from
+    /// each input, the block whose index follows `axes`, and `kernel` makes it. `in_place`:
+    /// the array built on it writes its blocks straight into a result ([`Props`]).
+    pub(crate) fn new<U: 'static>(
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        chunks: Chunks,
+        inputs: Vec<NodeRef>,
+        axes: Vec<Vec<Option<usize>>>,
+        kernel: Kernel,
+        in_place: bool,
+    ) -> Blockwise {
+        let ndim = chunks.ndim();
+        let one_to_one = axes
+            .iter()
+            .map(|a| a.len() == ndim && a.iter().enumerate().all(|(j, &k)| k == Some(j)))
+            .collect();
+        Blockwise {
+            props: Props::new::<U>(name, chunks, inputs)
+                .one_to_one_each(one_to_one)
+                .writes_in_place(in_place),
+            axes,
+            kernel,
+        }
+    }
 }
 
 impl Node for Blockwise {
-    fn elem_size(&self) -> usize {
-        self.elem_size
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        self.elem_type
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
+    fn props(&self) -> &Props {
+        &self.props
     }
     fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
-        if self.inputs.len() == 1 && self.one_to_one(0) {
+        let props = &self.props;
+        if props.inputs.len() == 1 && props.one_to_one[0] {
             deps.push(BlockRef { input: 0, block });
             return;
         }
-        let out = self.chunks.grid_index(block);
-        for (input, (node, axes)) in self.inputs.iter().zip(&self.axes).enumerate() {
+        let out = props.chunks.grid_index(block);
+        for (input, (node, axes)) in props.inputs.iter().zip(&self.axes).enumerate() {
             let idx: Vec<usize> = axes.iter().map(|a| a.map_or(0, |k| out[k])).collect();
             deps.push(BlockRef {
                 input,
@@ -63,15 +70,8 @@ impl Node for Blockwise {
             });
         }
     }
-    fn one_to_one(&self, input: usize) -> bool {
-        let axes = &self.axes[input];
-        axes.len() == self.chunks.ndim() && axes.iter().enumerate().all(|(j, &a)| a == Some(j))
-    }
-    fn writer(&self) -> Option<&(dyn Any + Send + Sync)> {
-        self.writer.as_deref()
-    }
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
-        (self.kernel)(block, &self.chunks.block_shape(block), inputs)
+        (self.kernel)(block, &self.props.chunks.block_shape(block), inputs)
     }
 }
 

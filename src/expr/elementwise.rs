@@ -25,7 +25,7 @@ use std::sync::Arc;
 use ndarray::ArrayD;
 
 use super::block::{Block, Element, block_of, owned};
-use super::{BlockRef, Node, NodeRef, WriteInto};
+use super::{BlockRef, Node, NodeRef, Props, Role, WriteInto};
 use crate::chunks::Chunks;
 use crate::error::Result;
 use crate::scheduler::{Value, filled_block};
@@ -300,14 +300,10 @@ impl<A: Element, B: Element, U: Element, F: Fn(A, B) -> U + Send + Sync> ElemExp
 
 /// A node computing an elementwise expression over inputs of its own shape and chunks.
 pub(crate) struct Elementwise<U> {
-    pub(crate) name: &'static str,
-    pub(crate) chunks: Chunks,
-    pub(crate) inputs: Vec<NodeRef>,
+    props: Props,
     /// `Arc<dyn ElemExpr<U>>`, kept as `Any` for [`ElemNode::expr_any`].
-    pub(crate) expr_any: Box<dyn Any + Send + Sync>,
-    /// `Arc<dyn WriteInto<U>>` for [`Node::writer`].
-    pub(crate) writer_any: Box<dyn Any + Send + Sync>,
-    pub(crate) _t: PhantomData<fn() -> U>,
+    expr_any: Box<dyn Any + Send + Sync>,
+    _t: PhantomData<fn() -> U>,
 }
 
 impl<U: Element> Elementwise<U> {
@@ -317,18 +313,21 @@ impl<U: Element> Elementwise<U> {
         inputs: Vec<NodeRef>,
         expr: Arc<dyn ElemExpr<U>>,
     ) -> Self {
-        let writer: Arc<dyn WriteInto<U>> = Arc::new(ExprWriter {
-            expr: expr.clone(),
-            chunks: chunks.clone(),
-        });
         Elementwise {
-            name,
-            chunks,
-            inputs,
+            props: Props::new::<U>(name, chunks, inputs)
+                .one_to_one()
+                .writes_in_place(true),
             expr_any: Box::new(expr),
-            writer_any: Box::new(writer),
             _t: PhantomData,
         }
+    }
+
+    /// The writer of this node's blocks straight into a result's rows.
+    pub(crate) fn writer(&self) -> Arc<dyn WriteInto<U>> {
+        Arc::new(ExprWriter {
+            expr: self.expr().clone(),
+            chunks: self.props.chunks.clone(),
+        })
     }
 
     fn expr(&self) -> &Arc<dyn ElemExpr<U>> {
@@ -348,37 +347,19 @@ impl<U: Element> ElemNode for Elementwise<U> {
 }
 
 impl<U: Element> Node for Elementwise<U> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<U>()
+    fn props(&self) -> &Props {
+        &self.props
     }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<U>()
-    }
-    fn name(&self) -> &str {
-        self.name
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
+    fn role(&self) -> Role<'_> {
+        Role::Elementwise(self)
     }
     fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
-        deps.extend((0..self.inputs.len()).map(|input| BlockRef { input, block }));
-    }
-    fn one_to_one(&self, _input: usize) -> bool {
-        true
-    }
-    fn elementwise(&self) -> Option<&dyn ElemNode> {
-        Some(self)
-    }
-    fn writer(&self) -> Option<&(dyn Any + Send + Sync)> {
-        Some(&*self.writer_any)
+        deps.extend((0..self.props.inputs.len()).map(|input| BlockRef { input, block }));
     }
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
         let expr = self.expr();
         expr.normalize(inputs);
-        let shape = self.chunks.block_shape(block);
+        let shape = self.props.chunks.block_shape(block);
         let mut data = filled_block(shape.size(), U::default());
         for (k, run) in data.chunks_mut(RUN).enumerate() {
             expr.eval_run(inputs, k * RUN, run);
@@ -419,7 +400,11 @@ impl<U: Element> WriteInto<U> for ExprWriter<U> {
 /// producing one) in row-major order, one contiguous run at a time; `len` is the block's size.
 pub(crate) fn for_each_run<T: Element>(v: &Value, len: usize, mut f: impl FnMut(&[T])) {
     if let Some(s) = v.downcast_ref::<Stream>() {
-        s.node.stream(s.block, &mut |run| {
+        let source = s
+            .node
+            .streams()
+            .expect("a stream comes from a node that streams");
+        source.stream(s.block, &mut |run| {
             f(run
                 .downcast_ref::<Vec<T>>()
                 .expect("a stream of the reader's type"))

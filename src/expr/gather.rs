@@ -5,7 +5,7 @@
 //! (`kernel`); this node only carries the two, so that each operation's geometry stays in one
 //! place beside its public method.
 
-use super::{BlockRef, Node, NodeRef};
+use super::{BlockRef, Node, NodeRef, Props};
 use crate::chunks::Chunks;
 use crate::error::Result;
 use crate::scheduler::Value;
@@ -16,38 +16,35 @@ pub(crate) type DepsFn = Box<dyn Fn(usize, &mut Vec<BlockRef>) + Send + Sync>;
 pub(crate) type BlockFn = Box<dyn Fn(usize, &mut Vec<Value>) -> Result<Value> + Send + Sync>;
 
 pub(crate) struct Gather {
-    pub(crate) name: &'static str,
-    pub(crate) chunks: Chunks,
-    pub(crate) inputs: Vec<NodeRef>,
-    pub(crate) deps: DepsFn,
-    pub(crate) kernel: BlockFn,
-    /// The bytes of one output element (see [`Node::elem_size`]).
-    pub(crate) elem_size: usize,
-    /// The type of the output's elements (see [`Node::elem_type`]).
-    pub(crate) elem_type: std::any::TypeId,
-    /// Whether each input block is read by at most one output block (see
-    /// [`Node::one_to_one`]).
-    pub(crate) one_to_one: bool,
+    props: Props,
+    deps: DepsFn,
+    kernel: BlockFn,
+}
+
+impl Gather {
+    /// A node of `T` elements named `name`, with `chunks`, reading `inputs`: block `b` reads
+    /// the input blocks `deps` names and `kernel` makes it from them. `one_to_one`: each input
+    /// block is read by at most one output block.
+    pub(crate) fn new<T: 'static>(
+        name: &'static str,
+        chunks: Chunks,
+        inputs: Vec<NodeRef>,
+        one_to_one: bool,
+        deps: DepsFn,
+        kernel: BlockFn,
+    ) -> Gather {
+        let n = inputs.len();
+        Gather {
+            props: Props::new::<T>(name, chunks, inputs).one_to_one_each(vec![one_to_one; n]),
+            deps,
+            kernel,
+        }
+    }
 }
 
 impl Node for Gather {
-    fn elem_size(&self) -> usize {
-        self.elem_size
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        self.elem_type
-    }
-    fn name(&self) -> &str {
-        self.name
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
-    }
-    fn one_to_one(&self, _input: usize) -> bool {
-        self.one_to_one
+    fn props(&self) -> &Props {
+        &self.props
     }
     fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
         (self.deps)(block, deps)

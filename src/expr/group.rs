@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{BlockRef, Node, NodeRef};
+use super::{BlockRef, Node, NodeRef, Props, Role};
 use crate::chunks::Chunks;
 use crate::error::Result;
 use crate::scheduler::Value;
@@ -11,12 +11,10 @@ use crate::scheduler::Value;
 /// `blocks[b].0`. Each input is read once per block, so it is computed inside these tasks,
 /// which the caller's write (to results, to stores) finishes; they keep nothing.
 pub(crate) struct Group {
-    name: &'static str,
-    /// Whether the root's write takes each input's own inputs (see [`Node::hands_over`]).
+    props: Props,
+    /// Whether the root's write takes each input's own inputs (see [`Role::HandsOver`]).
     hand_over: bool,
-    inputs: Vec<NodeRef>,
     pub(crate) blocks: Vec<(usize, usize)>,
-    chunks: Chunks,
 }
 
 impl Group {
@@ -28,18 +26,18 @@ impl Group {
             .collect();
         let chunks = Chunks::from_valid(vec![blocks.len()], vec![vec![1; blocks.len()]]);
         Group {
-            name,
+            props: Props::new::<()>(name, chunks, inputs)
+                .one_to_one()
+                .keeping_nothing(),
             hand_over: false,
-            inputs,
             blocks,
-            chunks,
         }
     }
 }
 
 impl Group {
     /// The same group, whose root write is handed each input's own inputs where that input is
-    /// fused into its tasks (see [`Node::hands_over`]).
+    /// fused into its tasks (see [`Role::HandsOver`]).
     pub(crate) fn handing_over(mut self) -> Group {
         self.hand_over = true;
         self
@@ -47,26 +45,15 @@ impl Group {
 }
 
 impl Node for Group {
-    fn hands_over(&self) -> bool {
-        self.hand_over
+    fn props(&self) -> &Props {
+        &self.props
     }
-    fn elem_size(&self) -> usize {
-        0
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<()>()
-    }
-    fn name(&self) -> &str {
-        self.name
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
-    }
-    fn one_to_one(&self, _input: usize) -> bool {
-        true
+    fn role(&self) -> Role<'_> {
+        if self.hand_over {
+            Role::HandsOver
+        } else {
+            Role::Plain
+        }
     }
     fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
         let (input, block) = self.blocks[block];

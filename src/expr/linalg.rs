@@ -24,7 +24,7 @@ use ndarray::{ArrayViewD, Axis, CowArray, Ix3};
 use std::sync::Arc;
 
 use super::block::{Block, Element, block_of, owned, reshaped};
-use super::{BlockRef, Node, NodeRef};
+use super::{BlockRef, Node, NodeRef, Props};
 use crate::chunks::Chunks;
 use crate::error::Result;
 use crate::scheduler::Value;
@@ -42,14 +42,12 @@ pub(crate) struct Axes {
 
 /// Partial block products of `a` and `b` (see the module docs).
 pub(crate) struct Contract<T> {
-    name: &'static str,
-    inputs: [NodeRef; 2],
+    props: Props,
     axes: Axes,
     /// Grid shape of the contracted axes (the same in `a` and `b`).
     k_grid: Vec<usize>,
     /// Whether the output has the leading axis of block combinations over `k`.
     partial: bool,
-    chunks: Chunks,
     _t: PhantomData<fn() -> T>,
 }
 
@@ -75,9 +73,7 @@ impl<T: Element + LinalgScalar> Contract<T> {
             sizes.push(c.sizes()[i].clone());
         }
         Contract {
-            name,
-            chunks: Chunks::from_valid(shape, sizes),
-            inputs: [a, b],
+            props: Props::new::<T>(name, Chunks::from_valid(shape, sizes), vec![a, b]),
             axes,
             k_grid,
             partial,
@@ -92,7 +88,7 @@ impl<T: Element + LinalgScalar> Contract<T> {
 
     /// Grid indices of the `a` and `b` blocks that output block `block` multiplies.
     fn operand_blocks(&self, block: usize) -> (Vec<usize>, Vec<usize>) {
-        let g = self.chunks.grid_index(block);
+        let g = self.props.chunks.grid_index(block);
         let g = g.slice();
         let (k, rest) = if self.partial {
             (g[0], &g[1..])
@@ -108,8 +104,8 @@ impl<T: Element + LinalgScalar> Contract<T> {
             *i = r % n;
             r /= n;
         }
-        let mut ia = vec![0; self.inputs[0].chunks().ndim()];
-        let mut ib = vec![0; self.inputs[1].chunks().ndim()];
+        let mut ia = vec![0; self.props.inputs[0].chunks().ndim()];
+        let mut ib = vec![0; self.props.inputs[1].chunks().ndim()];
         ia[..ax.batch].copy_from_slice(batch);
         ib[..ax.batch].copy_from_slice(batch);
         for (&i, &v) in ax.a_free.iter().zip(fa).chain(ax.a_con.iter().zip(&kidx)) {
@@ -162,30 +158,18 @@ fn as_matrices<'a, T: Element>(
 }
 
 impl<T: Element + LinalgScalar> Node for Contract<T> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<T>()
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<T>()
-    }
-    fn name(&self) -> &str {
-        self.name
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
+    fn props(&self) -> &Props {
+        &self.props
     }
     fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
         let (ia, ib) = self.operand_blocks(block);
         deps.push(BlockRef {
             input: 0,
-            block: self.inputs[0].chunks().linear_index(&ia),
+            block: self.props.inputs[0].chunks().linear_index(&ia),
         });
         deps.push(BlockRef {
             input: 1,
-            block: self.inputs[1].chunks().linear_index(&ib),
+            block: self.props.inputs[1].chunks().linear_index(&ib),
         });
     }
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
@@ -228,7 +212,7 @@ impl<T: Element + LinalgScalar> Node for Contract<T> {
         }
         let c = c
             .into_dyn()
-            .into_shape_with_order(self.chunks.block_shape(block))
+            .into_shape_with_order(self.props.chunks.block_shape(block))
             .expect("the output block has batch × rows × cols elements");
         Ok(owned(c))
     }
@@ -240,8 +224,7 @@ pub(crate) const SPLIT_EVERY: usize = 4;
 /// One level of the sum over the leading partial-products axis: groups of [`SPLIT_EVERY`]
 /// blocks along it are added; the level that leaves one group drops the axis.
 pub(crate) struct SumPartials<T> {
-    inputs: [NodeRef; 1],
-    chunks: Chunks,
+    props: Props,
     last: bool,
     _t: PhantomData<fn() -> T>,
 }
@@ -260,8 +243,11 @@ impl<T: Element + LinalgScalar> SumPartials<T> {
             sizes[0] = vec![1; groups];
         }
         SumPartials {
-            chunks: Chunks::from_valid(shape, sizes),
-            inputs: [input],
+            props: Props::new::<T>(
+                "sum_partials",
+                Chunks::from_valid(shape, sizes),
+                vec![input],
+            ),
             last,
             _t: PhantomData,
         }
@@ -274,24 +260,12 @@ impl<T: Element + LinalgScalar> SumPartials<T> {
 }
 
 impl<T: Element + LinalgScalar> Node for SumPartials<T> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<T>()
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<T>()
-    }
-    fn name(&self) -> &str {
-        "sum_partials"
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
+    fn props(&self) -> &Props {
+        &self.props
     }
     fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
-        let src = self.inputs[0].chunks();
-        let g = self.chunks.grid_index(block);
+        let src = self.props.inputs[0].chunks();
+        let g = self.props.chunks.grid_index(block);
         let (group, rest) = if self.last {
             (0, g.slice())
         } else {
@@ -312,7 +286,7 @@ impl<T: Element + LinalgScalar> Node for SumPartials<T> {
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
         let mut values = inputs.drain(..);
         let first = values.next().expect("a group has a partial product");
-        let mut acc = reshaped::<T>(first, self.chunks.block_shape(block));
+        let mut acc = reshaped::<T>(first, self.props.chunks.block_shape(block));
         let sum = Arc::get_mut(&mut acc)
             .and_then(|v| v.downcast_mut::<Block<T>>())
             .and_then(|b| match b {

@@ -3,7 +3,7 @@
 //!
 //! Each padded block is assembled in one task with one copy, from slices of every input block
 //! it overlaps: its neighbours (up to 3^d of them), or more when the depth exceeds a block.
-//! When the input is stored (it [reads regions](super::Node::reads_regions)), the task reads
+//! When the input is stored (it [reads regions](super::Stored::reads_regions)), the task reads
 //! just those slices itself: no neighbour block is kept alive for other readers, so memory
 //! stays at a few padded blocks per thread whatever the grid.
 
@@ -12,17 +12,16 @@ use std::marker::PhantomData;
 use ndarray::{ArrayD, Slice};
 
 use super::block::{Element, block_of, owned, region};
-use super::{BlockRef, Node, NodeRef};
+use super::{BlockRef, Node, NodeRef, Props};
 use crate::chunks::ghost::{Boundary, Depth, Run, Source, all_pads, axis_runs, padded_chunks};
 use crate::chunks::{Chunks, for_each_combination};
 use crate::error::Result;
 use crate::scheduler::{Value, block_with_capacity};
 
 pub(crate) struct Overlap<T> {
-    inputs: [NodeRef; 1],
+    props: Props,
     depth: Depth,
     boundaries: Vec<Boundary<T>>,
-    chunks: Chunks,
 }
 
 /// The runs of each axis of one padded block, and the input blocks they read per axis.
@@ -36,21 +35,20 @@ impl<T: Element> Overlap<T> {
     pub(crate) fn new(input: NodeRef, depth: Depth, boundaries: Vec<Boundary<T>>) -> Self {
         let chunks = padded_chunks(input.chunks(), &depth, &boundaries);
         Overlap {
-            inputs: [input],
+            props: Props::new::<T>("overlap", chunks, vec![input]),
             depth,
             boundaries,
-            chunks,
         }
     }
 
     /// Per axis, per block: the padding of each block, which a trim of the result must cut.
     pub(crate) fn pads(&self) -> Vec<Vec<(usize, usize)>> {
-        all_pads(self.inputs[0].chunks(), &self.depth, &self.boundaries)
+        all_pads(self.props.inputs[0].chunks(), &self.depth, &self.boundaries)
     }
 
     fn plan(&self, block: usize) -> Plan {
-        let src = self.inputs[0].chunks();
-        let idx = self.chunks.grid_index(block);
+        let src = self.props.inputs[0].chunks();
+        let idx = self.props.chunks.grid_index(block);
         let mut runs = Vec::with_capacity(idx.ndim());
         let mut blocks = Vec::with_capacity(idx.ndim());
         for (axis, &i) in idx.slice().iter().enumerate() {
@@ -80,27 +78,15 @@ impl<T: Element> Overlap<T> {
 use ndarray::Dimension as _;
 
 impl<T: Element> Node for Overlap<T> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<T>()
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<T>()
-    }
-    fn name(&self) -> &str {
-        "overlap"
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
+    fn props(&self) -> &Props {
+        &self.props
     }
     fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
-        if self.inputs[0].reads_regions() {
+        if self.props.inputs[0].region_reader().is_some() {
             // Each piece is read from the store inside this task (see `compute`).
             return;
         }
-        let src = self.inputs[0].chunks();
+        let src = self.props.inputs[0].chunks();
         for_each_combination(&self.plan(block).blocks, |bs| {
             let grid: Vec<usize> = bs.iter().map(|&&b| b).collect();
             deps.push(BlockRef {
@@ -110,7 +96,7 @@ impl<T: Element> Node for Overlap<T> {
         });
     }
     fn input_region(&self, block: usize, k: usize) -> Option<Vec<std::ops::Range<usize>>> {
-        if self.inputs[0].reads_regions() {
+        if self.props.inputs[0].region_reader().is_some() {
             return None; // no input blocks: pieces are read inside the task
         }
         let plan = self.plan(block);
@@ -145,11 +131,11 @@ impl<T: Element> Node for Overlap<T> {
     }
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
         let plan = self.plan(block);
-        let shape = self.chunks.block_shape(block);
-        let input = &self.inputs[0];
-        if !input.reads_regions() {
+        let shape = self.props.chunks.block_shape(block);
+        let input = &self.props.inputs[0];
+        let Some(stored) = input.region_reader() else {
             return Ok(owned(self.assemble(&plan, shape, inputs)));
-        }
+        };
         // A stored input: each rectangular piece is read from the store and assigned into a
         // block made first.
         let mut out = ArrayD::from_elem(shape, T::default());
@@ -189,7 +175,7 @@ impl<T: Element> Node for Overlap<T> {
                 let end = slice.end.expect("runs have an end") as usize;
                 ranges.push(slice.start as usize..end);
             }
-            match input.read_region(input.chunks().linear_index(&grid), &ranges) {
+            match stored.read_region(input.chunks().linear_index(&grid), &ranges) {
                 Ok(v) => {
                     let piece = block_of::<T>(&v).view();
                     let piece = piece
@@ -334,10 +320,9 @@ fn run_cells(runs: &[Run]) -> Vec<(usize, Option<usize>)> {
 /// Cuts `depth` cells off each side of every block (none on the outer sides of edge blocks
 /// under `Boundary::None`): a view of each block, no copy.
 pub(crate) struct Trim<T> {
-    inputs: [NodeRef; 1],
+    props: Props,
     /// Per axis, per block: the cells cut from the lower and upper side.
     cuts: Vec<Vec<(usize, usize)>>,
-    chunks: Chunks,
     _t: PhantomData<fn() -> T>,
 }
 
@@ -362,45 +347,30 @@ impl<T: Element> Trim<T> {
         }
         let shape = sizes.iter().map(|s| s.iter().sum()).collect();
         Ok(Trim {
-            inputs: [input],
+            props: Props::new::<T>("trim", Chunks::from_valid(shape, sizes), vec![input])
+                .one_to_one(),
             cuts,
-            chunks: Chunks::from_valid(shape, sizes),
             _t: PhantomData,
         })
     }
 }
 
 impl<T: Element> Node for Trim<T> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<T>()
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<T>()
-    }
-    fn name(&self) -> &str {
-        "trim"
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
+    fn props(&self) -> &Props {
+        &self.props
     }
     fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
         deps.push(BlockRef { input: 0, block });
     }
-    fn one_to_one(&self, _input: usize) -> bool {
-        true
-    }
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
-        let idx = self.chunks.grid_index(block);
+        let idx = self.props.chunks.grid_index(block);
         let ranges = idx
             .slice()
             .iter()
             .enumerate()
             .map(|(axis, &i)| {
                 let (lo, _) = self.cuts[axis][i];
-                lo..lo + self.chunks.sizes()[axis][i]
+                lo..lo + self.props.chunks.sizes()[axis][i]
             })
             .collect();
         Ok(region::<T>(&inputs[0], ranges))

@@ -1,22 +1,21 @@
 //! Axis permutations (transposes): block `g` of the result is block `g` permuted of the input,
 //! copied into standard layout.
 //!
-//! The node says what it is ([`Node::permutation`]), so that a reduction over a transposed
+//! The node says what it is ([`Role::Permute`](super::Role::Permute)), so that a reduction over a transposed
 //! array can reduce the untransposed one instead and permute only the (smaller) result.
 
 use std::marker::PhantomData;
 
 use super::block::{Element, block_of, owned, permuted_copy};
-use super::{BlockRef, Node, NodeRef};
+use super::{BlockRef, Node, NodeRef, Props, Role};
 use crate::chunks::Chunks;
 use crate::error::Result;
 use crate::scheduler::Value;
 
 pub(crate) struct Permute<T> {
-    inputs: [NodeRef; 1],
+    props: Props,
     /// Axis `k` of the output is axis `perm[k]` of the input.
     perm: Vec<usize>,
-    chunks: Chunks,
     _t: PhantomData<fn() -> T>,
 }
 
@@ -29,45 +28,29 @@ impl<T: Element> Permute<T> {
             perm.iter().map(|&a| src.sizes()[a].clone()).collect(),
         );
         Permute {
-            inputs: [input],
+            props: Props::new::<T>("transpose", chunks, vec![input]).one_to_one(),
             perm,
-            chunks,
             _t: PhantomData,
         }
     }
 }
 
 impl<T: Element> Node for Permute<T> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<T>()
+    fn props(&self) -> &Props {
+        &self.props
     }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<T>()
-    }
-    fn name(&self) -> &str {
-        "transpose"
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
-    }
-    fn one_to_one(&self, _input: usize) -> bool {
-        true
-    }
-    fn permutation(&self) -> Option<&[usize]> {
-        Some(&self.perm)
+    fn role(&self) -> Role<'_> {
+        Role::Permute(&self.perm)
     }
     fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
-        let g = self.chunks.grid_index(block);
+        let g = self.props.chunks.grid_index(block);
         let mut idx = vec![0; self.perm.len()];
         for (k, &a) in self.perm.iter().enumerate() {
             idx[a] = g[k];
         }
         deps.push(BlockRef {
             input: 0,
-            block: self.inputs[0].chunks().linear_index(&idx),
+            block: self.props.inputs[0].chunks().linear_index(&idx),
         });
     }
     fn compute(&self, _block: usize, inputs: &mut Vec<Value>) -> Result<Value> {

@@ -18,15 +18,13 @@ use std::ops::Range;
 use ndarray::{ArrayD, Slice};
 
 use super::block::{Element, block_of, owned, region};
-use super::{BlockRef, Node, NodeRef};
+use super::{BlockRef, Node, NodeRef, Props};
 use crate::chunks::{Chunks, for_each_combination};
 use crate::error::Result;
 use crate::scheduler::Value;
 
 pub(crate) struct Rechunk<T> {
-    input: NodeRef,
-    inputs: [NodeRef; 1],
-    chunks: Chunks,
+    props: Props,
     _t: PhantomData<fn() -> T>,
 }
 
@@ -42,17 +40,16 @@ struct Piece {
 impl<T: Element> Rechunk<T> {
     pub(crate) fn new(input: NodeRef, chunks: Chunks) -> Self {
         Rechunk {
-            inputs: [input.clone()],
-            input,
-            chunks,
+            props: Props::new::<T>("rechunk", chunks, vec![input]),
             _t: PhantomData,
         }
     }
 
     /// Per axis, the input pieces that make output block `block`.
     fn pieces(&self, block: usize) -> Vec<Vec<Piece>> {
-        let src = self.input.chunks();
-        self.chunks
+        let src = self.props.inputs[0].chunks();
+        self.props
+            .chunks
             .block_ranges(block)
             .into_iter()
             .enumerate()
@@ -97,23 +94,11 @@ fn axis_pieces(src: &Chunks, axis: usize, r: Range<usize>) -> Vec<Piece> {
 }
 
 impl<T: Element> Node for Rechunk<T> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<T>()
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<T>()
-    }
-    fn name(&self) -> &str {
-        "rechunk"
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
+    fn props(&self) -> &Props {
+        &self.props
     }
     fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
-        let src = self.input.chunks();
+        let src = self.props.inputs[0].chunks();
         let mut grid = vec![0; src.ndim()];
         for_each_combination(&self.pieces(block), |ps| {
             for (g, p) in grid.iter_mut().zip(ps) {
@@ -131,7 +116,7 @@ impl<T: Element> Node for Rechunk<T> {
             let from = pieces.iter().map(|p| p[0].from.clone()).collect();
             return Ok(region::<T>(&inputs[0], from));
         }
-        let mut out = ArrayD::from_elem(self.chunks.block_shape(block), T::default());
+        let mut out = ArrayD::from_elem(self.props.chunks.block_shape(block), T::default());
         let mut values = inputs.iter();
         for_each_combination(&pieces, |ps| {
             let v = values.next().expect("one input per piece");

@@ -20,7 +20,7 @@ use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
 
 use super::block::{Element, block_of, owned};
 use super::elementwise::for_each_run;
-use super::{BlockRef, Node, NodeRef};
+use super::{BlockRef, Node, NodeRef, Props, Role};
 use crate::chunks::{Chunks, for_each_combination};
 use crate::error::Result;
 use crate::scheduler::Value;
@@ -60,9 +60,8 @@ fn partial_chunks(
 pub(crate) type RunFn<T, A> = Arc<dyn Fn(&A, &[T]) -> A + Send + Sync>;
 
 pub(crate) struct ReduceChunk<T, A> {
-    inputs: [NodeRef; 1],
+    props: Props,
     axes: Vec<usize>,
-    chunks: Chunks,
     f: ChunkFn<T, A>,
     /// When reducing over every axis: the initial state and a fold over runs of elements, so
     /// that a block is read as flat slices, or an elementwise input is evaluated run by run
@@ -81,9 +80,8 @@ impl<T: Element, A: Element> ReduceChunk<T, A> {
         let chunks = partial_chunks(c, &axes, |k| c.grid_shape()[k]);
         let every_axis = axes.len() == c.ndim();
         ReduceChunk {
-            inputs: [input],
+            props: Props::new::<A>("reduce_chunk", chunks, vec![input]).one_to_one(),
             axes,
-            chunks,
             f,
             runs: runs.filter(|_| every_axis),
         }
@@ -91,35 +89,20 @@ impl<T: Element, A: Element> ReduceChunk<T, A> {
 }
 
 impl<T: Element, A: Element> Node for ReduceChunk<T, A> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<A>()
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<A>()
-    }
-    fn name(&self) -> &str {
-        "reduce_chunk"
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
+    fn props(&self) -> &Props {
+        &self.props
     }
     fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
         deps.push(BlockRef { input: 0, block });
     }
-    fn one_to_one(&self, _input: usize) -> bool {
-        true
-    }
-    fn reads_pending(&self) -> bool {
-        self.runs.is_some()
-    }
-    fn reads_streams(&self) -> bool {
-        self.runs.is_some()
+    fn role(&self) -> Role<'_> {
+        match self.runs {
+            Some(_) => Role::ReadsRuns,
+            None => Role::Plain,
+        }
     }
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
-        let src = self.inputs[0].chunks();
+        let src = self.props.inputs[0].chunks();
         if let Some((init, fold)) = &self.runs {
             let mut state = init.clone();
             for_each_run::<T>(&inputs[0], src.block_shape(block).size(), |run| {
@@ -136,10 +119,9 @@ impl<T: Element, A: Element> Node for ReduceChunk<T, A> {
 
 /// One level of the combine tree.
 pub(crate) struct Combine<A> {
-    inputs: [NodeRef; 1],
+    props: Props,
     axes: Vec<usize>,
     split_every: usize,
-    chunks: Chunks,
     f: CombineFn<A>,
 }
 
@@ -153,34 +135,21 @@ impl<A: Element> Combine<A> {
         let c = input.chunks();
         let chunks = partial_chunks(c, &axes, |k| c.grid_shape()[k].div_ceil(split_every));
         Combine {
-            inputs: [input],
+            props: Props::new::<A>("combine", chunks, vec![input]),
             axes,
             split_every,
-            chunks,
             f,
         }
     }
 }
 
 impl<A: Element> Node for Combine<A> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<A>()
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<A>()
-    }
-    fn name(&self) -> &str {
-        "combine"
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
+    fn props(&self) -> &Props {
+        &self.props
     }
     fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
-        let src = self.inputs[0].chunks();
-        let out = self.chunks.grid_index(block);
+        let src = self.props.inputs[0].chunks();
+        let out = self.props.chunks.grid_index(block);
         // Per axis, the input blocks this output block merges.
         let ranges: Vec<std::ops::Range<usize>> = (0..src.ndim())
             .map(|k| {
@@ -215,8 +184,7 @@ impl<A: Element> Node for Combine<A> {
 /// The last step: results from the final partial states; the reduced axes are dropped, or kept
 /// with length 1.
 pub(crate) struct Aggregate<A, R> {
-    inputs: [NodeRef; 1],
-    chunks: Chunks,
+    props: Props,
     f: AggregateFn<A, R>,
     _t: PhantomData<fn(A) -> R>,
 }
@@ -238,8 +206,8 @@ impl<A: Element, R: Element> Aggregate<A, R> {
             .collect();
         let shape = sizes.iter().map(|s| s.iter().sum()).collect();
         Aggregate {
-            inputs: [input],
-            chunks: Chunks::from_valid(shape, sizes),
+            props: Props::new::<R>("aggregate", Chunks::from_valid(shape, sizes), vec![input])
+                .one_to_one(),
             f,
             _t: PhantomData,
         }
@@ -247,27 +215,12 @@ impl<A: Element, R: Element> Aggregate<A, R> {
 }
 
 impl<A: Element, R: Element> Node for Aggregate<A, R> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<R>()
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<R>()
-    }
-    fn name(&self) -> &str {
-        "aggregate"
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
+    fn props(&self) -> &Props {
+        &self.props
     }
     fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
         // The same grid, less (or with single-block) reduced axes: the same linear index.
         deps.push(BlockRef { input: 0, block });
-    }
-    fn one_to_one(&self, _input: usize) -> bool {
-        true
     }
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
         let partial = block_of::<A>(&inputs[0]).view();
@@ -275,7 +228,7 @@ impl<A: Element, R: Element> Node for Aggregate<A, R> {
             .iter()
             .map(|a| (self.f)(a))
             .collect::<Result<Vec<R>>>()?;
-        let shape = self.chunks.block_shape(block);
+        let shape = self.props.chunks.block_shape(block);
         Ok(owned(
             ArrayD::from_shape_vec(IxDyn(shape.slice()), values).expect("one result per partial"),
         ))

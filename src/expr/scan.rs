@@ -14,18 +14,17 @@
 use ndarray::{ArrayD, Axis, Zip};
 
 use super::block::{Element, block_of, owned};
-use super::{BlockRef, Node, NodeRef, SELF};
+use super::{BlockRef, Node, NodeRef, Props, SELF};
 use crate::chunks::Chunks;
 use crate::error::Result;
 use crate::scheduler::Value;
 
 /// The carry into each block: `op` of the last cells of every earlier block along `axis`.
 pub(crate) struct ScanCarry<T> {
-    inputs: [NodeRef; 1],
+    props: Props,
     axis: usize,
     identity: T,
     op: fn(T, T) -> T,
-    chunks: Chunks,
 }
 
 impl<T: Element + Copy> ScanCarry<T> {
@@ -45,41 +44,26 @@ impl<T: Element + Copy> ScanCarry<T> {
             .collect();
         let shape = sizes.iter().map(|s| s.iter().sum()).collect();
         ScanCarry {
-            inputs: [local],
+            props: Props::new::<T>("scan_carry", Chunks::from_valid(shape, sizes), vec![local])
+                .chained(),
             axis,
             identity,
             op,
-            chunks: Chunks::from_valid(shape, sizes),
         }
     }
 }
 
 impl<T: Element + Copy> Node for ScanCarry<T> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<T>()
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<T>()
-    }
-    fn name(&self) -> &str {
-        "scan_carry"
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
-    }
-    fn chained(&self) -> bool {
-        true
+    fn props(&self) -> &Props {
+        &self.props
     }
     fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
-        let mut idx = self.chunks.grid_index(block);
+        let mut idx = self.props.chunks.grid_index(block);
         if idx[self.axis] == 0 {
             return;
         }
         idx[self.axis] -= 1;
-        let prev = self.chunks.linear_index(idx.slice());
+        let prev = self.props.chunks.linear_index(idx.slice());
         // Same grid for the carries and the local scans.
         deps.push(BlockRef {
             input: SELF,
@@ -91,7 +75,7 @@ impl<T: Element + Copy> Node for ScanCarry<T> {
         });
     }
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
-        let shape = self.chunks.block_shape(block);
+        let shape = self.props.chunks.block_shape(block);
         if inputs.is_empty() {
             return Ok(owned(ArrayD::from_elem(shape, self.identity)));
         }

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use ndarray::ArrayD;
 
-use super::Node;
 use super::block::{Block, Element, handles, owned};
 use super::elementwise::RUN;
+use super::{Node, Props, Role, Streams};
 use crate::chunks::Chunks;
 use crate::error::Result;
 use crate::expr::random::{RandomElement, Rng};
@@ -16,7 +16,7 @@ use crate::scheduler::{Value, filled_block};
 
 /// Blocks cut out of an array already in memory: each block is a view of it, no copy.
 pub(crate) struct FromNdarray<T> {
-    chunks: Chunks,
+    props: Props,
     /// Handles to the whole array (an owned block value), one per worker thread: see
     /// [`handles`].
     handles: Vec<Value>,
@@ -27,7 +27,7 @@ impl<T: Element> FromNdarray<T> {
     pub(crate) fn new(chunks: Chunks, data: ArrayD<T>) -> Self {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         FromNdarray {
-            chunks,
+            props: Props::new::<T>("from_ndarray", chunks, vec![]),
             handles: handles::<T>(&owned(data), threads.clamp(1, 256)),
             _t: PhantomData,
         }
@@ -35,23 +35,15 @@ impl<T: Element> FromNdarray<T> {
 }
 
 impl<T: Element> Node for FromNdarray<T> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<T>()
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<T>()
-    }
-    fn name(&self) -> &str {
-        "from_ndarray"
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
+    fn props(&self) -> &Props {
+        &self.props
     }
     fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
         let thread = rayon::current_thread_index().unwrap_or(0);
         let data = &self.handles[thread % self.handles.len()];
-        let ranges = self.chunks.block_ranges(block);
-        if self.chunks.num_blocks() == 1 {
+        let chunks = &self.props.chunks;
+        let ranges = chunks.block_ranges(block);
+        if chunks.num_blocks() == 1 {
             return Ok(data.clone());
         }
         // Not `region`, which would cut from the array itself, through the shared count.
@@ -64,26 +56,26 @@ impl<T: Element> Node for FromNdarray<T> {
 
 /// Every element the same value (`zeros`, `ones`, `full`).
 pub(crate) struct Full<T> {
-    pub(crate) chunks: Chunks,
-    pub(crate) value: T,
+    props: Props,
+    value: T,
+}
+
+impl<T: Element> Full<T> {
+    pub(crate) fn new(chunks: Chunks, value: T) -> Full<T> {
+        Full {
+            props: Props::new::<T>("full", chunks, vec![]),
+            value,
+        }
+    }
 }
 
 impl<T: Element> Node for Full<T> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<T>()
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<T>()
-    }
-    fn name(&self) -> &str {
-        "full"
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
+    fn props(&self) -> &Props {
+        &self.props
     }
     fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
         Ok(owned(ArrayD::from_elem(
-            self.chunks.block_shape(block),
+            self.props.chunks.block_shape(block),
             self.value.clone(),
         )))
     }
@@ -94,32 +86,33 @@ pub(crate) type ElementFn<T> = Arc<dyn Fn(&[usize]) -> T + Send + Sync>;
 
 /// Each element from a function of its index in the whole array.
 pub(crate) struct FromFn<T> {
-    pub(crate) chunks: Chunks,
-    pub(crate) f: ElementFn<T>,
+    props: Props,
+    f: ElementFn<T>,
+}
+
+impl<T: Element> FromFn<T> {
+    pub(crate) fn new(chunks: Chunks, f: ElementFn<T>) -> FromFn<T> {
+        FromFn {
+            props: Props::new::<T>("from_fn", chunks, vec![]),
+            f,
+        }
+    }
 }
 
 impl<T: Element> Node for FromFn<T> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<T>()
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<T>()
-    }
-    fn name(&self) -> &str {
-        "from_fn"
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
+    fn props(&self) -> &Props {
+        &self.props
     }
     fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
         let start: Vec<usize> = self
+            .props
             .chunks
             .block_ranges(block)
             .iter()
             .map(|r| r.start)
             .collect();
         let mut global = start.clone();
-        let a = ArrayD::from_shape_fn(self.chunks.block_shape(block), |local| {
+        let a = ArrayD::from_shape_fn(self.props.chunks.block_shape(block), |local| {
             for (g, (s, l)) in global.iter_mut().zip(start.iter().zip(local.slice())) {
                 *g = s + l;
             }
@@ -136,32 +129,32 @@ pub(crate) type BlockFn<T> = Arc<dyn Fn(usize) -> Result<ArrayD<T>> + Send + Syn
 /// Each block from a fallible function of its linear index (a file read, a decode).
 #[cfg(feature = "imread")]
 pub(crate) struct FromBlocks<T> {
-    pub(crate) name: &'static str,
-    pub(crate) chunks: Chunks,
-    pub(crate) f: BlockFn<T>,
+    props: Props,
+    f: BlockFn<T>,
+}
+
+#[cfg(feature = "imread")]
+impl<T: Element> FromBlocks<T> {
+    pub(crate) fn new(name: &'static str, chunks: Chunks, f: BlockFn<T>) -> FromBlocks<T> {
+        FromBlocks {
+            props: Props::new::<T>(name, chunks, vec![]),
+            f,
+        }
+    }
 }
 
 #[cfg(feature = "imread")]
 impl<T: Element> Node for FromBlocks<T> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<T>()
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<T>()
-    }
-    fn name(&self) -> &str {
-        self.name
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
+    fn props(&self) -> &Props {
+        &self.props
     }
     fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
         let a = (self.f)(block)?;
-        let shape = self.chunks.block_shape(block);
+        let shape = self.props.chunks.block_shape(block);
         if a.shape() != shape.slice() {
             return Err(crate::error::Error::BlockShape {
-                op: self.name.to_string(),
-                block: self.chunks.grid_index(block).slice().to_vec(),
+                op: self.props.name.to_string(),
+                block: self.props.chunks.grid_index(block).slice().to_vec(),
                 expected: shape.slice().to_vec(),
                 found: a.shape().to_vec(),
             });
@@ -172,29 +165,24 @@ impl<T: Element> Node for FromBlocks<T> {
 
 /// Uniform random values in `[0, 1)`, one reproducible stream per block.
 pub(crate) struct Random<T> {
-    pub(crate) chunks: Chunks,
-    pub(crate) seed: u64,
-    pub(crate) _t: PhantomData<fn() -> T>,
+    props: Props,
+    seed: u64,
+    _t: PhantomData<fn() -> T>,
 }
 
-impl<T: RandomElement> Node for Random<T> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<T>()
+impl<T: RandomElement> Random<T> {
+    pub(crate) fn new(chunks: Chunks, seed: u64) -> Random<T> {
+        Random {
+            props: Props::new::<T>("random", chunks, vec![]),
+            seed,
+            _t: PhantomData,
+        }
     }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<T>()
-    }
-    fn name(&self) -> &str {
-        "random"
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn streams(&self) -> bool {
-        true
-    }
+}
+
+impl<T: RandomElement> Streams for Random<T> {
     fn stream(&self, block: usize, f: &mut dyn FnMut(&dyn std::any::Any)) {
-        let n = self.chunks.block_shape(block).size();
+        let n = self.props.chunks.block_shape(block).size();
         let mut rng = Rng::for_block(self.seed, block as u64);
         // RUN is a multiple of 4: the runs continue the streams as one fill would.
         let mut run: Vec<T> = vec![T::default(); RUN.min(n)];
@@ -207,8 +195,17 @@ impl<T: RandomElement> Node for Random<T> {
             done += k;
         }
     }
+}
+
+impl<T: RandomElement> Node for Random<T> {
+    fn props(&self) -> &Props {
+        &self.props
+    }
+    fn role(&self) -> Role<'_> {
+        Role::Streams(self)
+    }
     fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
-        let shape = self.chunks.block_shape(block);
+        let shape = self.props.chunks.block_shape(block);
         let n = shape.size();
         let mut rng = Rng::for_block(self.seed, block as u64);
         let mut data = filled_block(n, T::default());
@@ -220,7 +217,7 @@ impl<T: RandomElement> Node for Random<T> {
 
 /// Blocks computed once and kept (`persist`); on a cluster, each on the rank that made it.
 pub(crate) struct Persisted<T> {
-    chunks: Chunks,
+    props: Props,
     /// The blocks this process holds; `None` for those that live on other ranks.
     blocks: Vec<Option<Value>>,
     /// On a cluster, the rank that holds each block.
@@ -228,7 +225,7 @@ pub(crate) struct Persisted<T> {
     _t: PhantomData<fn() -> T>,
 }
 
-impl<T> Persisted<T> {
+impl<T: Element> Persisted<T> {
     /// Blocks of `chunks`, held here where `Some`, on the ranks `homes` names on a cluster.
     pub(crate) fn new(
         chunks: Chunks,
@@ -236,7 +233,7 @@ impl<T> Persisted<T> {
         homes: Option<Vec<usize>>,
     ) -> Persisted<T> {
         Persisted {
-            chunks,
+            props: Props::new::<T>("persisted", chunks, vec![]),
             blocks,
             homes,
             _t: PhantomData,
@@ -245,20 +242,14 @@ impl<T> Persisted<T> {
 }
 
 impl<T: Element> Node for Persisted<T> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<T>()
+    fn props(&self) -> &Props {
+        &self.props
     }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<T>()
-    }
-    fn name(&self) -> &str {
-        "persisted"
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn home(&self, block: usize) -> Option<usize> {
-        self.homes.as_ref().map(|h| h[block])
+    fn role(&self) -> Role<'_> {
+        match &self.homes {
+            Some(homes) => Role::Homed(homes),
+            None => Role::Plain,
+        }
     }
     fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
         self.blocks[block]
@@ -267,7 +258,7 @@ impl<T: Element> Node for Persisted<T> {
                 message: format!(
                     "block {block} of a persisted array lives on rank {}: compute arrays \
                      persisted on a cluster with that cluster's scheduler",
-                    self.home(block).unwrap_or(0)
+                    self.homes.as_ref().map_or(0, |h| h[block])
                 ),
             })
     }

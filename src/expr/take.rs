@@ -21,7 +21,7 @@ use std::sync::Arc;
 use ndarray::{ArrayD, Slice};
 
 use super::block::{Element, block_of, owned, region};
-use super::{BlockRef, Node, NodeRef};
+use super::{BlockRef, Node, NodeRef, Props};
 use crate::chunks::{Boundary, Chunks, for_each_combination};
 use crate::error::Result;
 use crate::scheduler::Value;
@@ -247,16 +247,13 @@ pub(crate) fn chunk_counts(map: &AxisMap, src: &Chunks, axis: usize) -> Vec<usiz
 
 /// Takes elements of the input by position on every axis (see the module docs).
 pub(crate) struct Take<T> {
-    name: &'static str,
-    inputs: [NodeRef; 1],
+    props: Props,
     maps: Vec<AxisMap>,
     /// Chunk sizes of the take, one list per input axis.
     take_chunks: Chunks,
     /// The axes of the result; input axes left out must have length 1 and are dropped.
     layout: Vec<OutAxis>,
-    chunks: Chunks,
     fill: T,
-    one_to_one: bool,
     _t: PhantomData<fn() -> T>,
 }
 
@@ -299,21 +296,18 @@ impl<T: Element> Take<T> {
             })
         });
         Take {
-            name,
-            inputs: [input],
+            props: Props::new::<T>(name, chunks, vec![input]).one_to_one_each(vec![one_to_one]),
             maps,
             take_chunks,
             layout,
-            chunks,
             fill,
-            one_to_one,
             _t: PhantomData,
         }
     }
 
     /// The block of the take that output block `block` is.
     fn take_block(&self, block: usize) -> usize {
-        let g = self.chunks.grid_index(block);
+        let g = self.props.chunks.grid_index(block);
         let mut idx = vec![0; self.maps.len()];
         for (k, a) in self.layout.iter().enumerate() {
             if let OutAxis::Input(i) = a {
@@ -324,7 +318,7 @@ impl<T: Element> Take<T> {
     }
 
     fn axis_runs(&self, tb: usize) -> Vec<Vec<Run>> {
-        let src = self.inputs[0].chunks();
+        let src = self.props.inputs[0].chunks();
         self.take_chunks
             .block_ranges(tb)
             .into_iter()
@@ -398,27 +392,12 @@ fn blocks_of(runs: &[Run]) -> Vec<usize> {
 }
 
 impl<T: Element> Node for Take<T> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<T>()
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<T>()
-    }
-    fn name(&self) -> &str {
-        self.name
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
-    }
-    fn one_to_one(&self, _input: usize) -> bool {
-        self.one_to_one
+    fn props(&self) -> &Props {
+        &self.props
     }
     fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
         let tb = self.take_block(block);
-        let src = self.inputs[0].chunks();
+        let src = self.props.inputs[0].chunks();
         let per_axis: Vec<Vec<usize>> = self
             .take_chunks
             .block_ranges(tb)
@@ -518,7 +497,7 @@ impl<T: Element> Node for Take<T> {
             return Ok(owned(out));
         }
         let out = out
-            .into_shape_with_order(self.chunks.block_shape(block))
+            .into_shape_with_order(self.props.chunks.block_shape(block))
             .expect("dropped and new axes have length 1");
         Ok(owned(out))
     }

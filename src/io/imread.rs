@@ -275,11 +275,11 @@ pub fn imread<T: ImageElement>(pattern: impl AsRef<Path>) -> Result<Array<T>> {
         let samples = frame.samples::<T>(path)?;
         ArrayD::from_shape_vec(IxDyn(&[1, h, w]), samples).map_err(|e| bad(path, e))
     };
-    Ok(Array::from_node(FromBlocks {
-        name: "imread",
+    Ok(Array::from_node(FromBlocks::new(
+        "imread",
         chunks,
-        f: Arc::new(read),
-    }))
+        Arc::new(read),
+    )))
 }
 
 #[cfg(test)]

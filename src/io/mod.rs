@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::chunks::Chunks;
 use crate::error::{Error, Result};
-use crate::expr::{BlockRef, Node, NodeRef};
+use crate::expr::{BlockRef, Node, NodeRef, Props};
 use crate::scheduler::{Scheduler, Value};
 
 /// Runs `root`, whose blocks do their work as a side effect (writes), keeping nothing.
@@ -42,8 +42,7 @@ pub(crate) trait WriteBlock: Send + Sync + 'static {
 
 /// The node of a write: each block of its one input written by `W`, nothing kept.
 pub(crate) struct Sink<W> {
-    inputs: [NodeRef; 1],
-    chunks: Chunks,
+    props: Props,
     writer: W,
 }
 
@@ -51,37 +50,23 @@ impl<W: WriteBlock> Sink<W> {
     /// A node writing each block of `input` (cut as `chunks`) with `writer`.
     pub(crate) fn node(input: NodeRef, chunks: Chunks, writer: W) -> NodeRef {
         std::sync::Arc::new(Sink {
-            inputs: [input],
-            chunks,
+            props: Props::new::<()>(W::NAME, chunks, vec![input])
+                .one_to_one()
+                .keeping_nothing(),
             writer,
         })
     }
 }
 
 impl<W: WriteBlock> Node for Sink<W> {
-    fn elem_size(&self) -> usize {
-        0
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<()>()
-    }
-    fn name(&self) -> &str {
-        W::NAME
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
-    }
-    fn inputs(&self) -> &[NodeRef] {
-        &self.inputs
-    }
-    fn one_to_one(&self, _input: usize) -> bool {
-        true
+    fn props(&self) -> &Props {
+        &self.props
     }
     fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
         deps.push(BlockRef { input: 0, block });
     }
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
-        self.writer.write(&self.chunks, block, &inputs[0])?;
+        self.writer.write(&self.props.chunks, block, &inputs[0])?;
         Ok(done())
     }
 }

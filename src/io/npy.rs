@@ -24,8 +24,8 @@ use super::{Sink, WriteBlock, io_error, run_sink, temp_path};
 use crate::array::Array;
 use crate::chunks::{Chunks, IntoChunks, for_each_combination};
 use crate::error::{Error, Result};
-use crate::expr::Node;
 use crate::expr::block::{Element, block_of, owned, row_major_vec};
+use crate::expr::{Node, Props, Role, Stored};
 use crate::scheduler::{Scheduler, Value};
 
 const MAGIC: &[u8] = b"\x93NUMPY";
@@ -261,31 +261,20 @@ struct NpySource<T> {
     path: PathBuf,
     file: Arc<File>,
     data_offset: u64,
-    chunks: Chunks,
+    props: Props,
     _t: PhantomData<fn() -> T>,
 }
 
-impl<T: NpyElement> Node for NpySource<T> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<T>()
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<T>()
-    }
-    fn name(&self) -> &str {
-        "from_npy"
-    }
+impl<T: NpyElement> Stored for NpySource<T> {
     fn describe(&self) -> String {
         format!("from_npy {}", self.path.display())
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.chunks
     }
     fn reads_regions(&self) -> bool {
         true
     }
     fn read_region(&self, block: usize, ranges: &[Range<usize>]) -> Result<Value> {
         let global: Vec<Range<usize>> = self
+            .props
             .chunks
             .block_ranges(block)
             .iter()
@@ -294,8 +283,17 @@ impl<T: NpyElement> Node for NpySource<T> {
             .collect();
         self.read(&global)
     }
+}
+
+impl<T: NpyElement> Node for NpySource<T> {
+    fn props(&self) -> &Props {
+        &self.props
+    }
+    fn role(&self) -> Role<'_> {
+        Role::Stored(self)
+    }
     fn compute(&self, block: usize, _inputs: &mut Vec<Value>) -> Result<Value> {
-        self.read(&self.chunks.block_ranges(block))
+        self.read(&self.props.chunks.block_ranges(block))
     }
 }
 
@@ -305,7 +303,7 @@ impl<T: NpyElement> NpySource<T> {
         let shape: Vec<usize> = ranges.iter().map(|r| r.len()).collect();
         let mut bytes = vec![0u8; shape.iter().product::<usize>() * T::SIZE];
         let mut failed = None;
-        for_each_file_run(self.chunks.shape(), ranges, |offset, at, len| {
+        for_each_file_run(self.props.chunks.shape(), ranges, |offset, at, len| {
             if failed.is_some() {
                 return;
             }
@@ -392,10 +390,10 @@ impl<T: NpyElement> Array<T> {
             e => e,
         })?;
         Ok(Array::from_node(NpySource::<T> {
+            props: Props::new::<T>("from_npy", chunks, vec![]),
             path,
             file: Arc::new(file),
             data_offset: header.data_offset,
-            chunks,
             _t: PhantomData,
         }))
     }

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result, panic_message};
 use crate::expr::elementwise::{Pending, Stream};
-use crate::expr::{BlockRef, Node, NodeRef, SELF};
+use crate::expr::{BlockRef, Node, NodeRef, Role, SELF};
 use crate::plan::{NEEDED, Plan, UNUSED};
 use crate::scheduler::task::{LayerFn, Work};
 use crate::scheduler::{Planner, TaskBytes, TaskGraph, TaskId, Value};
@@ -190,7 +190,7 @@ impl Fused {
         self.fused_bytes(n, b, &mut scratch);
         if !root {
             TaskBytes { out: own, scratch }
-        } else if node.writer().is_some() {
+        } else if node.props().writes_in_place {
             TaskBytes { out: 0, scratch }
         } else {
             TaskBytes {
@@ -256,7 +256,7 @@ impl Fused {
             }
             let producer = &*self.nodes[m];
             let runs = (node.reads_pending() && producer.elementwise().is_some())
-                || (node.reads_streams() && producer.streams());
+                || (node.reads_streams() && producer.streams().is_some());
             if !runs {
                 *acc += block_bytes(producer, block);
             }
@@ -310,10 +310,10 @@ impl Fused {
         }
     }
 
-    /// For a root `n` that [hands over](Node::hands_over) its blocks: the fused input node and
+    /// For a root `n` that [hands over](Role::HandsOver) its blocks: the fused input node and
     /// block that block `b` of `n` is, or `None` where that input is a task of its own.
     fn handed_over(&self, n: usize, b: usize) -> Option<(usize, usize)> {
-        if !self.nodes[n].hands_over() {
+        if !matches!(self.nodes[n].role(), Role::HandsOver) {
             return None;
         }
         let mut refs = SPARE.with_borrow_mut(|(r, _)| r.pop().unwrap_or_default());
@@ -378,7 +378,7 @@ impl Fused {
                         })
                     }
                     // A source that streams, fused into a reader of runs: no block is made.
-                    (_, None) if node.reads_streams() && self.nodes[m].streams() => {
+                    (_, None) if node.reads_streams() && self.nodes[m].streams().is_some() => {
                         Arc::new(Stream {
                             node: self.nodes[m].clone(),
                             block,

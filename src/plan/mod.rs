@@ -18,7 +18,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::expr::NodeRef;
+use crate::expr::{NodeRef, Role};
 use crate::scheduler::TaskId;
 
 /// Marks a block that the output needs but that has no task yet.
@@ -126,11 +126,13 @@ impl Plan {
     /// read (call it only for a plan that runs).
     pub(crate) fn announce_reads(&self) {
         for (n, node) in self.nodes.iter().enumerate() {
-            if node.reads_ahead() {
+            if let Role::Stored(stored) = node.role()
+                && stored.reads_ahead()
+            {
                 let blocks: Vec<usize> = (0..self.tasks[n].len())
                     .filter(|&b| self.tasks[n][b] != UNUSED)
                     .collect();
-                node.will_read(&blocks);
+                stored.will_read(&blocks);
             }
         }
     }

@@ -1,7 +1,7 @@
 //! The memory budget: projected bytes per task, a check of the plan before anything runs, and
 //! the admission rule that keeps a run under the limit.
 //!
-//! Every number here is a projection from the chunk shapes and element sizes (the graph layer
+//! Every number here is a projection from the chunk shapes and element sizes (the lowering layer
 //! supplies them per layer, see [`TaskBytes`]), not a measurement, so that a plan can be refused
 //! before any task runs and the executor needs no clock or allocator hooks.
 

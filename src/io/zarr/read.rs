@@ -20,7 +20,7 @@ use crate::array::output::write_rows;
 use crate::chunks::Chunks;
 use crate::error::{Error, Result};
 use crate::expr::block::{block_of, owned};
-use crate::expr::{Node, WriteInto};
+use crate::expr::{Node, Props, Role, Stored, WriteInto};
 use crate::scheduler::Value;
 
 /// A Zarr array read through any store: a local directory, or (features `http`, `s3`) a URL.
@@ -112,10 +112,8 @@ fn open_array_in<T: ZarrElement>(
 
 /// Reads the chunks of a Zarr array, one block per chunk.
 struct ZarrSource<T> {
+    props: Props,
     reader: Arc<ChunkReader<T>>,
-    /// The reader as an `Arc<dyn WriteInto<T>>`: a computation that ends here decodes each
-    /// chunk straight into the result.
-    writer: Box<dyn std::any::Any + Send + Sync>,
 }
 
 /// What reads the chunks: the store's array and its block grid.
@@ -141,40 +139,26 @@ pub(super) trait ReadAhead: Send + Sync {
 }
 
 impl<T: ZarrElement> ZarrSource<T> {
-    fn new(reader: ChunkReader<T>) -> ZarrSource<T> {
+    /// The source over `reader`, and its array, which decodes each chunk straight into a
+    /// result that ends here.
+    fn array(reader: ChunkReader<T>) -> Array<T> {
         let reader = Arc::new(reader);
         let writer: Arc<dyn WriteInto<T>> = reader.clone();
-        ZarrSource {
-            reader,
-            writer: Box::new(writer),
-        }
+        let props =
+            Props::new::<T>("from_zarr", reader.chunks.clone(), vec![]).writes_in_place(true);
+        Array::from_node_writing(ZarrSource { props, reader }, Some(writer))
     }
 }
 
-impl<T: ZarrElement> Node for ZarrSource<T> {
-    fn elem_size(&self) -> usize {
-        std::mem::size_of::<T>()
-    }
-    fn elem_type(&self) -> std::any::TypeId {
-        std::any::TypeId::of::<T>()
-    }
-    fn name(&self) -> &str {
-        "from_zarr"
-    }
+impl<T: ZarrElement> Stored for ZarrSource<T> {
     fn describe(&self) -> String {
         format!("from_zarr {}", self.reader.path.display())
-    }
-    fn chunks(&self) -> &Chunks {
-        &self.reader.chunks
     }
     fn reads_regions(&self) -> bool {
         self.reader.partial
     }
     fn read_region(&self, block: usize, ranges: &[Range<usize>]) -> Result<Value> {
         self.reader.read_region(block, ranges)
-    }
-    fn writer(&self) -> Option<&(dyn std::any::Any + Send + Sync)> {
-        Some(&*self.writer)
     }
     fn reads_ahead(&self) -> bool {
         self.reader.ahead.is_some()
@@ -199,6 +183,15 @@ impl<T: ZarrElement> Node for ZarrSource<T> {
                 .fold(std::mem::size_of::<T::Stored>(), usize::saturating_mul);
             ahead.read_ahead(keys, largest);
         }
+    }
+}
+
+impl<T: ZarrElement> Node for ZarrSource<T> {
+    fn props(&self) -> &Props {
+        &self.props
+    }
+    fn role(&self) -> Role<'_> {
+        Role::Stored(self)
     }
     fn compute(&self, block: usize, _inputs: &mut Vec<Value>) -> Result<Value> {
         self.reader.read_block(block)
@@ -613,7 +606,7 @@ impl<T: ZarrElement> Array<T> {
         let codecs = array.codecs();
         let partial =
             codecs.bytes_to_bytes_codecs().is_empty() && codecs.array_to_array_codecs().is_empty();
-        Ok(Array::from_node(ZarrSource::new(ChunkReader::<T> {
+        Ok(ZarrSource::array(ChunkReader::<T> {
             path,
             array: Arc::new(array),
             chunks,
@@ -621,7 +614,7 @@ impl<T: ZarrElement> Array<T> {
             inner_chunk,
             ahead,
             _t: PhantomData,
-        })))
+        }))
     }
 
     /// [`Array::from_zarr`] cut into other blocks (each reads the chunks it overlaps).

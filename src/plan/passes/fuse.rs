@@ -25,7 +25,7 @@ fn fuse_one_to_one(plan: &mut Plan) {
                 Some(Some(prev)) if prev == c => Some(Some(c)),
                 _ => Some(None),
             };
-            one_to_one[m] &= plan.nodes[c].one_to_one(slot);
+            one_to_one[m] &= plan.nodes[c].props().one_to_one[slot];
         }
     }
     let root = plan.root();
@@ -33,7 +33,7 @@ fn fuse_one_to_one(plan: &mut Plan) {
         plan.inline[m] = m != root
             && matches!(consumer[m], Some(Some(_)))
             && one_to_one[m]
-            && !plan.nodes[m].chained()
+            && !plan.nodes[m].props().chained
             && plan.nodes[m].home(0).is_none();
     }
 }
