@@ -1,40 +1,34 @@
 //! Runs a [`TaskGraph`]: dependency counting, depth-first continuation, prompt release.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
+
+mod observers;
+mod queue;
+mod state;
+mod topology;
+
+use observers::{Local, Observers};
+use queue::Work;
+use state::RunState;
+use topology::Topology;
 
 use super::budget::{Admit, Budget, over_budget};
 use super::observe::{Callback, RawRecord, Recording, TaskInfo};
-use super::task::{Layer, TaskGraph, TaskId, Value, task_name};
+use super::task::{TaskGraph, TaskId, Value, task_name};
 use crate::error::{Error, Result, panic_message};
 
-/// Shared state of one run of a graph.
+/// One run of a graph: its topology, its changing state, who watches it, and the memory
+/// admission (the concerns live in the files beside this one; this one runs the tasks).
 pub(super) struct Exec<'a> {
-    dep_start: Vec<u32>,
-    deps: Vec<TaskId>,
-    /// `dependents[dependent_start[t]..dependent_start[t + 1]]` are the tasks that read `t`.
-    dependent_start: Vec<u32>,
-    dependents: Vec<TaskId>,
-    /// Dependencies of each task that have not finished yet; the task is ready at zero.
-    waiting: Vec<AtomicU32>,
-    /// Each task's value and its readers that have not taken it yet.
-    values: Vec<Mutex<Slot>>,
-    keys: Vec<(u32, usize)>,
-    layers: Vec<Layer<'a>>,
-    failed: AtomicBool,
-    error: Mutex<Option<Error>>,
-    callbacks: Arc<[Arc<dyn Callback>]>,
-    recording: Option<Arc<Recording>>,
-    measure: fn(&Value) -> usize,
-    /// The memory limit and the bytes held, when the scheduler has one.
+    topo: Topology<'a>,
+    state: RunState,
+    observers: Observers,
+    /// The memory limit and the bytes held, when the scheduler has one. Without one, each
+    /// admission is one `None` test.
     budget: Option<Budget>,
-    /// Tasks run, counted per worker and added up when each stops.
-    ran: AtomicUsize,
-    /// Where this graph's layers start in the recording's list (several graphs may share
-    /// one recording).
-    layer_base: u32,
     /// Tasks whose values come from outside while the graph runs ([`Feed::supply`]) instead
     /// of being run here; empty when none do.
     external: Vec<bool>,
@@ -43,52 +37,10 @@ pub(super) struct Exec<'a> {
     on_idle: Option<Box<dyn Fn() + Send + Sync + 'a>>,
     /// Whether tasks start in the budget's fixed order (see [`Budget`]).
     ordered: bool,
-    /// With a fixed order: which tasks have started (at the cursor or early).
-    started: Vec<AtomicBool>,
 }
 
 /// How far past the order's cursor, per thread, a task may start early (see [`Budget`]).
 const EARLY_WINDOW: usize = 32;
-
-/// What one worker keeps while it runs tasks: its index, the end of its last task (the start of
-/// its next one), and, when recording, its records, handed over once when it stops.
-struct Local {
-    worker: usize,
-    clock: Option<Instant>,
-    log: Vec<RawRecord>,
-    /// Tasks this worker has run, added to [`Exec::ran`] when it stops.
-    ran: usize,
-}
-
-/// The work queue of one parallel run.
-struct Work {
-    roots: Vec<TaskId>,
-    /// Roots claimed at once.
-    batch: usize,
-    /// The next root to start, in order.
-    next_root: AtomicUsize,
-    /// Tasks made ready beyond the one each worker continues with; popped last in, first out.
-    ready: Mutex<Vec<TaskId>>,
-    /// The length of `ready`, read without the lock to skip an empty stack.
-    ready_len: AtomicUsize,
-    /// Workers in (running tasks or looking for one); at most `threads`.
-    active: AtomicUsize,
-    threads: usize,
-}
-
-/// A task's output, with the count of readers (plus one per request to keep it) that have not
-/// taken it yet. The count and the value live under one lock: whether a reader clones the value
-/// or takes it out (freeing it) must be decided and done in one step, or the last reader could
-/// take it while an earlier one is about to clone it.
-struct Slot {
-    readers: u32,
-    value: Option<Value>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A task never panics while holding one of these locks, but stay usable if it ever did.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 impl<'a> Exec<'a> {
     pub(super) fn new(
@@ -100,119 +52,50 @@ impl<'a> Exec<'a> {
         layer_base: u32,
         external: &[TaskId],
     ) -> Self {
-        let n = graph.len();
-        let mut counts = vec![0u32; n + 1];
-        for &d in &graph.deps {
-            counts[d as usize + 1] += 1;
-        }
-        for i in 0..n {
-            counts[i + 1] += counts[i];
-        }
-        let dependent_start = counts.clone();
-        let mut fill = counts;
-        let mut dependents = vec![0; graph.deps.len()];
-        for t in 0..n as TaskId {
-            for &d in graph.deps_of(t) {
-                dependents[fill[d as usize] as usize] = t;
-                fill[d as usize] += 1;
-            }
-        }
-        let waiting = (0..n)
-            .map(|t| AtomicU32::new(graph.dep_start[t + 1] - graph.dep_start[t]))
-            .collect();
-        let mut uses: Vec<u32> = (0..n)
-            .map(|t| dependent_start[t + 1] - dependent_start[t])
-            .collect();
-        for &k in keep {
-            uses[k as usize] += 1;
-        }
-        let budget_is_ordered = budget.as_ref().is_some_and(|b| b.order().is_some());
+        let topo = Topology::new(graph);
+        let ordered = budget.as_ref().is_some_and(|b| b.order().is_some());
+        let state = RunState::new(&topo, keep, ordered);
+        let external = if external.is_empty() {
+            Vec::new()
+        } else {
+            let mut marked = vec![false; topo.len()];
+            external.iter().for_each(|&t| marked[t as usize] = true);
+            marked
+        };
         Exec {
-            dep_start: graph.dep_start,
-            deps: graph.deps,
-            dependent_start,
-            dependents,
-            waiting,
-            values: uses
-                .into_iter()
-                .map(|readers| {
-                    Mutex::new(Slot {
-                        readers,
-                        value: None,
-                    })
-                })
-                .collect(),
-            keys: graph.keys,
-            layers: graph.layers,
-            failed: AtomicBool::new(false),
-            error: Mutex::new(None),
-            callbacks,
-            recording,
-            measure: graph.measure.unwrap_or(|_| 0),
+            topo,
+            state,
+            observers: Observers {
+                callbacks,
+                recording,
+                layer_base,
+            },
             budget,
-            ran: AtomicUsize::new(0),
-            layer_base,
-            external: if external.is_empty() {
-                Vec::new()
-            } else {
-                let mut marked = vec![false; n];
-                external.iter().for_each(|&t| marked[t as usize] = true);
-                marked
-            },
+            external,
             on_idle: None,
-            ordered: budget_is_ordered,
-            started: if budget_is_ordered {
-                (0..n).map(|_| AtomicBool::new(false)).collect()
-            } else {
-                Vec::new()
-            },
+            ordered,
         }
     }
 
     /// Tasks with no dependencies that run here, in the order they were added.
     pub(super) fn roots(&self) -> Vec<TaskId> {
-        (0..self.keys.len() as TaskId)
-            .filter(|&t| self.dep_start[t as usize] == self.dep_start[t as usize + 1])
-            .filter(|&t| !self.external.get(t as usize).is_some_and(|&e| e))
+        (0..self.topo.len())
+            .filter(|&t| self.topo.inputs_of(t).is_empty())
+            .filter(|&t| !self.external.get(t).is_some_and(|&e| e))
+            .map(|t| t as TaskId)
             .collect()
     }
 
-    /// A worker's state as it joins the computation. A thread that joins again takes back the
-    /// records it handed over when it last left, so that each thread reserves room once.
+    /// A worker's state as it joins the computation.
     fn local(&self) -> Local {
-        let worker = rayon::current_thread_index().unwrap_or(0);
-        let observed = !self.callbacks.is_empty() || self.recording.is_some();
-        let log = match &self.recording {
-            None => Vec::new(),
-            Some(r) => {
-                let mut logs = lock(&r.logs);
-                match logs.iter().position(|(w, _)| *w == worker) {
-                    Some(i) => logs.swap_remove(i).1,
-                    None => {
-                        // Room for a fair share of the records up front: growing the list
-                        // would copy it.
-                        let threads = rayon::current_num_threads().max(1);
-                        let share = self.keys.len() / threads + self.keys.len() / (4 * threads);
-                        Vec::with_capacity(share + 16)
-                    }
-                }
-            }
-        };
-        Local {
-            worker,
-            clock: observed.then(Instant::now),
-            log,
-            ran: 0,
-        }
+        self.observers.local(self.topo.len())
     }
 
-    /// Hands a worker's records over to the recording.
+    /// Counts a worker's tasks in and hands its records over to the recording.
     fn flush(&self, local: Local) {
         // Release: a driver that sees every task counted sees what they did (`Feed::finished`).
-        self.ran.fetch_add(local.ran, Ordering::Release);
-        if let Some(r) = &self.recording {
-            lock(&r.logs).push((local.worker, local.log));
-        }
+        self.state.ran.fetch_add(local.ran, Ordering::Release);
+        self.observers.flush_log(local.worker, local.log);
     }
 
     /// Runs `first`, then keeps running one newly ready dependent on this thread (so a chain
@@ -223,19 +106,20 @@ impl<'a> Exec<'a> {
         let observed = local.clock.is_some();
         let mut id = first;
         loop {
-            if self.failed.load(Ordering::Relaxed) {
+            if self.state.failed.load(Ordering::Relaxed) {
                 return;
             }
             let t = id as usize;
             let mut freed = 0;
             let (mut released, mut released_early) = (0, 0);
-            let mut inputs: Vec<Value> = self.deps
-                [self.dep_start[t] as usize..self.dep_start[t + 1] as usize]
+            let mut inputs: Vec<Value> = self
+                .topo
+                .inputs_of(t)
                 .iter()
                 .map(|&d| {
-                    let (v, last) = self.take_input(d);
+                    let (v, last) = self.state.take_input(d);
                     if observed && last {
-                        freed += (self.measure)(&v);
+                        freed += (self.topo.measure)(&v);
                     }
                     if last && let Some(b) = &self.budget {
                         let (out, early) = b.freed_by(d);
@@ -245,8 +129,8 @@ impl<'a> Exec<'a> {
                     v
                 })
                 .collect();
-            let (layer_id, block) = self.keys[t];
-            let layer = &self.layers[layer_id as usize];
+            let (layer_id, block) = self.topo.keys[t];
+            let layer = &self.topo.layers[layer_id as usize];
             let mut info = local.clock.map(|start| TaskInfo {
                 id: t,
                 layer: layer_id as usize,
@@ -260,7 +144,10 @@ impl<'a> Exec<'a> {
                 freed,
             });
             if let Some(info) = &info {
-                self.callbacks.iter().for_each(|c| c.on_task_start(info));
+                self.observers
+                    .callbacks
+                    .iter()
+                    .for_each(|c| c.on_task_start(info));
             }
             #[cfg(feature = "tracing")]
             let span = tracing::trace_span!("task", op = %layer.name, block).entered();
@@ -272,13 +159,13 @@ impl<'a> Exec<'a> {
                 local.clock = Some(end);
                 info.end = Some(end);
                 if let Ok(Ok(Some(v))) = &result {
-                    info.bytes = (self.measure)(v);
+                    info.bytes = (self.topo.measure)(v);
                 }
                 let ok = matches!(result, Ok(Ok(_)));
-                if let Some(r) = &self.recording {
+                if let Some(r) = &self.observers.recording {
                     let since = |t: Instant| t.saturating_duration_since(r.base).as_nanos() as u64;
                     local.log.push(RawRecord {
-                        layer: self.layer_base + layer_id,
+                        layer: self.observers.layer_base + layer_id,
                         block,
                         start: since(info.start),
                         end: since(end),
@@ -287,7 +174,8 @@ impl<'a> Exec<'a> {
                         ok,
                     });
                 }
-                self.callbacks
+                self.observers
+                    .callbacks
                     .iter()
                     .for_each(|c| c.on_task_finish(info, ok));
             }
@@ -295,15 +183,15 @@ impl<'a> Exec<'a> {
             local.ran += 1;
             // Keep the value for its readers, or turn the failure into the run's error.
             let (kept, failure) = match result {
-                Ok(Ok(value)) => (self.keep(t, value), None),
+                Ok(Ok(value)) => (self.state.keep(t, value), None),
                 Ok(Err(e)) => (
                     false,
-                    Some(e.in_task(|| task_name(&self.layers, self.keys[t]))),
+                    Some(e.in_task(|| task_name(&self.topo.layers, self.topo.keys[t]))),
                 ),
                 Err(payload) => (
                     false,
                     Some(Error::TaskPanicked {
-                        task: task_name(&self.layers, self.keys[t]),
+                        task: task_name(&self.topo.layers, self.topo.keys[t]),
                         message: panic_message(&*payload),
                     }),
                 ),
@@ -335,8 +223,8 @@ impl<'a> Exec<'a> {
     /// one, which is admitted for this worker to run next if it fits (and queued if not).
     fn release_readers(&self, t: usize, spawn: &mut dyn FnMut(TaskId)) -> Option<TaskId> {
         let mut next = None;
-        for &r in self.readers_of(t) {
-            if self.waiting[r as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
+        for &r in self.topo.readers_of(t) {
+            if self.state.waiting[r as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
                 match next {
                     None => next = Some(r),
                     Some(_) => spawn(r),
@@ -346,7 +234,7 @@ impl<'a> Exec<'a> {
         match next {
             Some(n) if self.admit(n, false) => Some(n),
             // Not now: another worker (or this one) runs it when memory is freed.
-            Some(n) if !self.failed.load(Ordering::Relaxed) => {
+            Some(n) if !self.state.failed.load(Ordering::Relaxed) => {
                 spawn(n);
                 None
             }
@@ -359,19 +247,14 @@ impl<'a> Exec<'a> {
     /// so that the unlimited run's per-task path stays as small as it was.)
     #[inline(never)]
     fn count_readers(&self, t: usize) {
-        for &r in self.readers_of(t) {
-            self.waiting[r as usize].fetch_sub(1, Ordering::AcqRel);
+        for &r in self.topo.readers_of(t) {
+            self.state.waiting[r as usize].fetch_sub(1, Ordering::AcqRel);
         }
     }
 
     /// The order tasks start in, if the memory budget fixes one.
     fn order(&self) -> Option<&[TaskId]> {
         self.budget.as_ref().and_then(Budget::order)
-    }
-
-    /// The tasks that read task `t`.
-    fn readers_of(&self, t: usize) -> &[TaskId] {
-        &self.dependents[self.dependent_start[t] as usize..self.dependent_start[t + 1] as usize]
     }
 
     /// Whether task `t` may start now under the memory budget (always, without one); reserves
@@ -384,74 +267,28 @@ impl<'a> Exec<'a> {
             Admit::Yes => true,
             Admit::Later => false,
             Admit::Never { projected, held } => {
-                let key = self.keys[t as usize];
-                self.fail(over_budget(&self.layers, key, projected, b.limit(), held));
+                let key = self.topo.keys[t as usize];
+                self.fail(over_budget(
+                    &self.topo.layers,
+                    key,
+                    projected,
+                    b.limit(),
+                    held,
+                ));
                 false
             }
         }
     }
 
-    /// Stores the value of task `t` if anything will read it; says whether it did.
-    fn keep(&self, t: usize, value: Option<Value>) -> bool {
-        let Some(value) = value else {
-            return false;
-        };
-        let mut slot = lock(&self.values[t]);
-        if slot.readers == 0 {
-            return false;
-        }
-        slot.value = Some(value);
-        true
-    }
-
-    /// The value of finished task `d` for one of its readers; the last reader takes it out.
-    /// Also says whether this reader was the last.
-    fn take_input(&self, d: TaskId) -> (Value, bool) {
-        let mut slot = lock(&self.values[d as usize]);
-        slot.readers -= 1;
-        let last = slot.readers == 0;
-        let v = if last {
-            slot.value.take()
-        } else {
-            slot.value.clone()
-        };
-        (
-            v.expect("a dependency has finished before its reader starts"),
-            last,
-        )
-    }
-
-    fn fail(&self, e: Error) {
-        let mut first = lock(&self.error);
-        if first.is_none() {
-            *first = Some(e);
-        }
-        self.failed.store(true, Ordering::Release);
-    }
-
     /// The kept values, or the first error.
     pub(super) fn finish(self, keep: &[TaskId]) -> Result<Vec<Value>> {
-        if let Some(e) = self
-            .error
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner)
-        {
-            return Err(e);
-        }
-        // A run without an error has run every task: a task left behind would leave its part
-        // of the result unwritten, a wrong answer rather than an error.
-        assert_eq!(
-            self.ran.into_inner(),
-            self.keys.len(),
-            "the executor ended without running every task"
-        );
-        Ok(keep
-            .iter()
-            .map(|&k| {
-                let v = lock(&self.values[k as usize]).value.clone();
-                v.expect("a kept task has run")
-            })
-            .collect())
+        let tasks = self.topo.len();
+        self.state.finish(keep, tasks)
+    }
+
+    /// Stops the run with `e`, unless it already failed.
+    fn fail(&self, e: Error) {
+        self.state.fail(e);
     }
 
     /// Runs every task in the calling thread, depth first.
@@ -462,7 +299,7 @@ impl<'a> Exec<'a> {
         local.worker = 0;
         if let Some(order) = self.order() {
             for &t in order {
-                if self.failed.load(Ordering::Relaxed) || !self.admit(t, false) {
+                if self.state.failed.load(Ordering::Relaxed) || !self.admit(t, false) {
                     break;
                 }
                 self.run(t, &mut |_| {}, &mut local);
@@ -481,7 +318,7 @@ impl<'a> Exec<'a> {
                 self.run(t, &mut |r| spawned.push(r), &mut local);
                 stack.extend(spawned.drain(..).rev());
             }
-            if self.failed.load(Ordering::Relaxed) {
+            if self.state.failed.load(Ordering::Relaxed) {
                 break;
             }
         }
@@ -548,23 +385,12 @@ impl<'a> Exec<'a> {
         } else {
             (roots.len() / (threads * 256)).clamp(1, 256)
         };
-        Work {
-            roots,
-            batch,
-            next_root: AtomicUsize::new(0),
-            ready: Mutex::new(Vec::new()),
-            ready_len: AtomicUsize::new(0),
-            active: AtomicUsize::new(0),
-            threads,
-        }
+        Work::new(roots, batch, threads)
     }
 
     /// Makes `t` ready to run, starting a worker for it if fewer than all are in.
     fn ready<'s>(&'s self, s: &rayon::Scope<'s>, work: &'s Work, t: TaskId) {
-        let mut ready = lock(&work.ready);
-        ready.push(t);
-        work.ready_len.store(ready.len(), Ordering::SeqCst);
-        drop(ready);
+        work.ready.push(t);
         if work.active.load(Ordering::SeqCst) < work.threads {
             self.spawn_workers(s, work);
         }
@@ -592,7 +418,7 @@ impl<'a> Exec<'a> {
             // Under a memory budget, work left while tasks run waits for them to free memory;
             // the workers running them look again when they end.
             let waiting_for_memory = self.budget.as_ref().is_some_and(|b| !b.idle());
-            if self.failed.load(Ordering::SeqCst)
+            if self.state.failed.load(Ordering::SeqCst)
                 || !self.has_work(work)
                 || waiting_for_memory
                 || !work.enter()
@@ -618,7 +444,8 @@ impl<'a> Exec<'a> {
         let i = work.next_root.load(Ordering::SeqCst);
         let &t = work.roots.get(i)?;
         let t_ = t as usize;
-        (self.started[t_].load(Ordering::Acquire) || self.waiting[t_].load(Ordering::Acquire) == 0)
+        (self.state.started[t_].load(Ordering::Acquire)
+            || self.state.waiting[t_].load(Ordering::Acquire) == 0)
             .then_some((i, t))
     }
 
@@ -630,7 +457,7 @@ impl<'a> Exec<'a> {
             // little further on starts early. A worker that can start none leaves; whoever
             // finishes a task looks again, so the task that frees the way always has a worker
             // to start what it allows.
-            while !self.failed.load(Ordering::Relaxed) {
+            while !self.state.failed.load(Ordering::Relaxed) {
                 let Some(t) = self.claim_ordered(work) else {
                     return;
                 };
@@ -642,14 +469,14 @@ impl<'a> Exec<'a> {
             return;
         }
         loop {
-            if self.failed.load(Ordering::Relaxed) {
+            if self.state.failed.load(Ordering::Relaxed) {
                 return;
             }
             if let Some(t) = self.pop(work) {
                 self.run(t, &mut push, local);
                 continue;
             }
-            if work.has_ready() && self.budget.is_some() {
+            if work.ready.has_ready() && self.budget.is_some() {
                 return; // ready tasks wait for memory; new roots would only take more
             }
             let Some(first) = self.claim_roots(work) else {
@@ -661,7 +488,7 @@ impl<'a> Exec<'a> {
                 while let Some(t) = self.pop(work) {
                     self.run(t, &mut push, local);
                 }
-                if self.failed.load(Ordering::Relaxed) {
+                if self.state.failed.load(Ordering::Relaxed) {
                     return;
                 }
                 self.run(root, &mut push, local);
@@ -679,7 +506,7 @@ struct FailOnUnwind<'e, 'a>(&'e Exec<'a>);
 impl Drop for FailOnUnwind<'_, '_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.0.failed.store(true, Ordering::Release);
+            self.0.state.failed.store(true, Ordering::Release);
         }
     }
 }
@@ -687,7 +514,7 @@ impl Drop for FailOnUnwind<'_, '_> {
 impl Exec<'_> {
     /// The most recently readied task, if it may start now.
     fn pop(&self, work: &Work) -> Option<TaskId> {
-        work.pop_if(|t| self.admit(t, false))
+        work.ready.pop_if(|t| self.admit(t, false))
     }
 
     /// With a fixed order, claims the next task to start, reserving its bytes: the cursor's,
@@ -704,15 +531,15 @@ impl Exec<'_> {
                     work.next_root
                         .compare_exchange(i, i + 1, Ordering::SeqCst, Ordering::SeqCst);
             };
-            if self.started[t as usize].load(Ordering::Acquire) {
+            if self.state.started[t as usize].load(Ordering::Acquire) {
                 move_on(); // started early
                 continue;
             }
-            if self.waiting[t as usize].load(Ordering::Acquire) == 0 {
+            if self.state.waiting[t as usize].load(Ordering::Acquire) == 0 {
                 if !self.admit(t, false) {
                     return None; // waits for memory that running tasks will free
                 }
-                if self.start(t) {
+                if self.state.start(t) {
                     move_on();
                     return Some(t);
                 }
@@ -721,27 +548,20 @@ impl Exec<'_> {
             }
             let end = (i + 1 + EARLY_WINDOW * work.threads).min(order.len());
             for &e in &order[i + 1..end] {
-                let ready = self.waiting[e as usize].load(Ordering::Acquire) == 0;
-                if !ready || self.started[e as usize].load(Ordering::Acquire) {
+                let ready = self.state.waiting[e as usize].load(Ordering::Acquire) == 0;
+                if !ready || self.state.started[e as usize].load(Ordering::Acquire) {
                     continue;
                 }
                 if !b.admit_early(e, i) {
                     return None;
                 }
-                if self.start(e) {
+                if self.state.start(e) {
                     return Some(e);
                 }
                 b.unreserve_early(e);
             }
             return None;
         }
-    }
-
-    /// Marks task `t` started; false if another worker started it first.
-    fn start(&self, t: TaskId) -> bool {
-        self.started[t as usize]
-            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
     }
 
     /// Claims the next batch of roots, admitted under the memory budget; their first index.
@@ -789,24 +609,24 @@ impl Feed<'_, '_, '_> {
             exec.external[t as usize],
             "only external tasks are supplied"
         );
-        if exec.keep(t as usize, Some(value))
+        if exec.state.keep(t as usize, Some(value))
             && let Some(b) = &exec.budget
         {
             // Held from now until its last reader has run, like a value made here.
             b.supplied(t);
         }
-        for &r in exec.readers_of(t as usize) {
-            if exec.waiting[r as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
+        for &r in exec.topo.readers_of(t as usize) {
+            if exec.state.waiting[r as usize].fetch_sub(1, Ordering::AcqRel) == 1 {
                 exec.ready(self.scope, self.work, r);
             }
         }
-        exec.ran.fetch_add(1, Ordering::Release);
+        exec.state.ran.fetch_add(1, Ordering::Release);
     }
 
     /// Whether every task has run or been supplied: then every value a task handed anywhere
     /// has been handed.
     pub(crate) fn finished(&self) -> bool {
-        self.exec.ran.load(Ordering::Acquire) == self.exec.keys.len()
+        self.exec.state.ran.load(Ordering::Acquire) == self.exec.topo.keys.len()
     }
 
     /// Whether no worker is in: nothing can run until a value is supplied (or memory is
@@ -817,46 +637,11 @@ impl Feed<'_, '_, '_> {
 
     /// Whether the run has failed (a task's error, or [`Feed::cancel`]).
     pub(crate) fn failed(&self) -> bool {
-        self.exec.failed.load(Ordering::Acquire)
+        self.exec.state.failed.load(Ordering::Acquire)
     }
 
     /// Stops the run with `e`, unless it already failed: tasks not yet started are skipped.
     pub(crate) fn cancel(&self, e: Error) {
-        self.exec.fail(e);
-    }
-}
-
-impl Work {
-    fn has_ready(&self) -> bool {
-        self.ready_len.load(Ordering::SeqCst) > 0
-    }
-
-    /// Takes a worker place if fewer than `threads` are taken.
-    fn enter(&self) -> bool {
-        self.active
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |a| {
-                (a < self.threads).then_some(a + 1)
-            })
-            .is_ok()
-    }
-
-    /// Whether a task is ready or a root is left to start.
-    fn has_work(&self) -> bool {
-        self.has_ready() || self.next_root.load(Ordering::SeqCst) < self.roots.len()
-    }
-
-    /// The most recently readied task, if `ok` lets it start (it reserves what it needs then).
-    fn pop_if(&self, ok: impl FnOnce(TaskId) -> bool) -> Option<TaskId> {
-        if !self.has_ready() {
-            return None;
-        }
-        let mut ready = lock(&self.ready);
-        let &t = ready.last()?;
-        if !ok(t) {
-            return None;
-        }
-        ready.pop();
-        self.ready_len.store(ready.len(), Ordering::SeqCst);
-        Some(t)
+        self.exec.state.fail(e);
     }
 }
