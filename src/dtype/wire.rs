@@ -42,7 +42,8 @@ macro_rules! for_wire_type {
 }
 
 /// Little-endian bytes of numbers and `bool`.
-pub(crate) trait Bytes: Sized {
+#[doc(hidden)]
+pub trait Bytes: Sized {
     /// Bytes per element.
     const WIDTH: usize;
     /// Writes the element's bytes into `dst`, `WIDTH` long.
@@ -148,19 +149,10 @@ impl<A: Bytes, B: Bytes> Bytes for (A, B) {
 /// Bytes per element on the wire, or `None` when `T` cannot cross ranks.
 pub(crate) fn width<T: Element>() -> Option<usize> {
     fn width_of<T: Element>() -> Option<usize> {
+        // The table's stored size: 8 for `usize` and `isize`, whatever the target.
         for_wire_type!(
             T,
-            |W, n| {
-                Some(
-                    if TypeId::of::<W>() == TypeId::of::<usize>()
-                        || TypeId::of::<W>() == TypeId::of::<isize>()
-                    {
-                        8
-                    } else {
-                        n
-                    },
-                )
-            },
+            |W, _n| { Some(<W as super::Primitive>::DTYPE.size) },
             None
         )
     }

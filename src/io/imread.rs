@@ -28,8 +28,8 @@ use tiff::decoder::{Decoder, DecodingResult};
 
 use crate::array::Array;
 use crate::chunks::Chunks;
+use crate::dtype::Primitive;
 use crate::error::{Error, Result};
-use crate::expr::block::Element;
 use crate::expr::source::FromBlocks;
 
 /// Element types of grayscale image files: what one sample of a frame decodes to.
@@ -40,9 +40,9 @@ use crate::expr::source::FromBlocks;
 /// use chunkwise::io::imread::ImageElement;
 /// assert_eq!(<u16 as ImageElement>::NAME, "uint16");
 /// ```
-pub trait ImageElement: Element + Copy {
-    /// The sample type's name, as numpy names it.
-    const NAME: &'static str;
+pub trait ImageElement: Primitive {
+    /// The sample type's name, as numpy names it (from the element-type table).
+    const NAME: &'static str = <Self as Primitive>::DTYPE.name;
     /// The samples of a decoded TIFF frame, if they are of this type.
     fn from_tiff(samples: DecodingResult) -> Option<Vec<Self>>;
     /// The samples of a decoded PNG frame, if they are of this type (PNG holds 8- and 16-bit
@@ -54,9 +54,8 @@ pub trait ImageElement: Element + Copy {
 }
 
 macro_rules! image_element {
-    ($t:ty, $name:literal, $tiff:ident $(, $image:ident)?) => {
+    ($t:ty, $tiff:ident $(, $image:ident)?) => {
         impl ImageElement for $t {
-            const NAME: &'static str = $name;
             fn from_tiff(samples: DecodingResult) -> Option<Vec<Self>> {
                 match samples {
                     DecodingResult::$tiff(v) => Some(v),
@@ -73,11 +72,11 @@ macro_rules! image_element {
     };
 }
 
-image_element!(u8, "uint8", U8, ImageLuma8);
-image_element!(u16, "uint16", U16, ImageLuma16);
-image_element!(u32, "uint32", U32);
-image_element!(f32, "float32", F32);
-image_element!(f64, "float64", F64);
+image_element!(u8, U8, ImageLuma8);
+image_element!(u16, U16, ImageLuma16);
+image_element!(u32, U32);
+image_element!(f32, F32);
+image_element!(f64, F64);
 
 /// One decoded frame: its height and width, and its samples.
 enum Frame {

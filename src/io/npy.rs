@@ -23,8 +23,10 @@ use ndarray::{ArrayD, IxDyn};
 use super::{Sink, WriteBlock, io_error, run_sink, temp_path};
 use crate::array::Array;
 use crate::chunks::{Chunks, IntoChunks, for_each_combination};
+use crate::dtype::Primitive;
+use crate::dtype::wire::Bytes;
 use crate::error::{Error, Result};
-use crate::expr::block::{Element, block_of, owned, row_major_vec};
+use crate::expr::block::{block_of, owned, row_major_vec};
 use crate::expr::{Node, Props, Role, Stored};
 use crate::scheduler::{Scheduler, Value};
 
@@ -39,69 +41,36 @@ const MAGIC: &[u8] = b"\x93NUMPY";
 /// assert_eq!(<f64 as NpyElement>::DESCR, "<f8");
 /// assert_eq!(<bool as NpyElement>::DESCR, "|b1");
 /// ```
-pub trait NpyElement: Element + Copy {
-    /// numpy's type string for the element (`<f8`, `|u1`, ...).
-    const DESCR: &'static str;
-    /// Size in bytes.
-    const SIZE: usize;
+pub trait NpyElement: Primitive {
+    /// numpy's type string for the element (`<f8`, `|u1`, ...), from the element-type table.
+    const DESCR: &'static str = <Self as Primitive>::DTYPE.npy;
+    /// Size in bytes in the file (8 for `usize` and `isize`).
+    const SIZE: usize = <Self as Primitive>::DTYPE.size;
     /// Reads one element from `SIZE` little-endian bytes.
-    fn read(bytes: &[u8]) -> Self;
-    /// Writes one element as `SIZE` little-endian bytes.
-    fn write(self, out: &mut [u8]);
-}
-
-macro_rules! npy_numbers {
-    ($($t:ty => $descr:literal;)*) => {$(
-        impl NpyElement for $t {
-            const DESCR: &'static str = $descr;
-            const SIZE: usize = std::mem::size_of::<$t>();
-            fn read(bytes: &[u8]) -> Self {
-                <$t>::from_le_bytes(bytes.try_into().expect("SIZE bytes"))
-            }
-            fn write(self, out: &mut [u8]) {
-                out.copy_from_slice(&self.to_le_bytes());
-            }
-        }
-    )*};
-}
-
-npy_numbers! {
-    i8 => "|i1"; i16 => "<i2"; i32 => "<i4"; i64 => "<i8";
-    u8 => "|u1"; u16 => "<u2"; u32 => "<u4"; u64 => "<u8";
-    f32 => "<f4"; f64 => "<f8";
-}
-
-/// `usize` and `isize` as the 64-bit integers they are on 64-bit targets (`<u8`, `<i8`).
-macro_rules! npy_pointer_sized {
-    ($($t:ty => $wide:ty, $descr:literal;)*) => {$(
-        impl NpyElement for $t {
-            const DESCR: &'static str = $descr;
-            const SIZE: usize = 8;
-            fn read(bytes: &[u8]) -> Self {
-                <$wide>::from_le_bytes(bytes.try_into().expect("SIZE bytes")) as $t
-            }
-            fn write(self, out: &mut [u8]) {
-                out.copy_from_slice(&(self as $wide).to_le_bytes());
-            }
-        }
-    )*};
-}
-
-npy_pointer_sized! {
-    usize => u64, "<u8";
-    isize => i64, "<i8";
-}
-
-impl NpyElement for bool {
-    const DESCR: &'static str = "|b1";
-    const SIZE: usize = 1;
     fn read(bytes: &[u8]) -> Self {
-        bytes[0] != 0
+        <Self as Bytes>::get(bytes)
     }
+    /// Writes one element as `SIZE` little-endian bytes.
     fn write(self, out: &mut [u8]) {
-        out[0] = u8::from(self);
+        Bytes::write(&self, out);
     }
 }
+
+// Every primitive element type, in the byte form of `dtype::wire` (little-endian; `usize` and
+// `isize` as the 64-bit integers they are on 64-bit targets, `<u8` and `<i8`).
+impl NpyElement for f64 {}
+impl NpyElement for f32 {}
+impl NpyElement for i64 {}
+impl NpyElement for i32 {}
+impl NpyElement for i16 {}
+impl NpyElement for i8 {}
+impl NpyElement for u64 {}
+impl NpyElement for u32 {}
+impl NpyElement for u16 {}
+impl NpyElement for u8 {}
+impl NpyElement for usize {}
+impl NpyElement for isize {}
+impl NpyElement for bool {}
 
 /// The header of a `.npy` file.
 #[derive(Debug, PartialEq)]

@@ -99,6 +99,7 @@ fn extent<T: Measurable, R: Element>(
     x: &Array<T>,
     finish: impl Fn(&Extent) -> Result<R> + Send + Sync + 'static,
 ) -> Result<Array<R>> {
+    super::register_wire();
     let all: Vec<usize> = (0..x.ndim()).collect();
     x.reduction(
         &all,
@@ -232,6 +233,7 @@ fn histogram_bins<T: Measurable>(
     bins: usize,
     range: Option<(f64, f64)>,
 ) -> Result<Array<Arc<Bins>>> {
+    super::register_wire();
     if bins == 0 {
         return Err(Error::InvalidParameter {
             op,
@@ -303,7 +305,6 @@ pub fn histogram<T: Measurable>(
     bins: usize,
     range: Option<(f64, f64)>,
 ) -> Result<Array<u64>> {
-    super::register_wire();
     let spec = histogram_bins("histogram", x, bins, range)?;
     let counted = counts("histogram", x, &spec, |b: &Bins| b.n, |b, v| b.index(v))?;
     spread(counted.map(|c| c.counts), bins)
@@ -329,7 +330,6 @@ pub fn histogram_bin_edges<T: Measurable>(
     bins: usize,
     range: Option<(f64, f64)>,
 ) -> Result<Array<f64>> {
-    super::register_wire();
     let spec = histogram_bins("histogram_bin_edges", x, bins, range)?;
     spread(
         spec.map(|b| (0..=b.n).map(|i| b.edge(i)).collect()),
@@ -582,7 +582,6 @@ fn lerp(a: f64, b: f64, t: f64) -> f64 {
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn quantile<T: Measurable>(x: &Array<T>, q: &[f64]) -> Result<Array<f64>> {
-    super::register_wire();
     checked_quantiles("quantile", "q", q, 1.0)?;
     quantiles(x, q.to_vec())
 }
@@ -603,7 +602,6 @@ pub fn quantile<T: Measurable>(x: &Array<T>, q: &[f64]) -> Result<Array<f64>> {
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn percentile<T: Measurable>(x: &Array<T>, p: &[f64]) -> Result<Array<f64>> {
-    super::register_wire();
     checked_quantiles("percentile", "p", p, 100.0)?;
     quantiles(x, p.iter().map(|p| p / 100.0).collect())
 }
@@ -633,6 +631,7 @@ fn checked_quantiles(op: &'static str, name: &'static str, q: &[f64], top: f64) 
 }
 
 fn quantiles<T: Measurable>(x: &Array<T>, q: Vec<f64>) -> Result<Array<f64>> {
+    super::register_wire();
     let nq = q.len();
     // Pass 1: the range, and fine bins over it (about 16 values a bin, at most 2^16 bins).
     let fine = extent(x, |e| {
@@ -889,7 +888,6 @@ fn is_integer<T: 'static>() -> bool {
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn threshold_otsu<T: Measurable>(x: &Array<T>, nbins: usize) -> Result<Array<f64>> {
-    super::register_wire();
     const OP: &str = "threshold_otsu";
     if nbins == 0 {
         return Err(Error::InvalidParameter {

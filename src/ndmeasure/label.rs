@@ -74,7 +74,6 @@ pub enum Connectivity {
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn label(mask: &Array<bool>, connectivity: Connectivity) -> Result<(Array<u32>, Array<usize>)> {
-    super::register_wire();
     let rank = match connectivity {
         Connectivity::Face => 1,
         Connectivity::Full => mask.ndim(),

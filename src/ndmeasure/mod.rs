@@ -105,6 +105,7 @@ fn labelled<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<(Array<(T, u32)>, Arc<Slots>, Vec<usize>, usize)> {
+    register_wire();
     let (slots, which, n) = checked(op, input, labels, index)?;
     Ok((input.zip_with(labels, |v, l| (v, l))?, slots, which, n))
 }
@@ -217,6 +218,7 @@ fn stats<T: Measurable>(
     index: &[u32],
     needs: Needs,
 ) -> Result<(Partials<T>, Vec<usize>)> {
+    register_wire();
     let (slots, which, n) = checked(op, input, labels, index)?;
     let shape = input.shape().to_vec();
     let chunk = move |a: ArrayViewD<'_, T>, b: ArrayViewD<'_, u32>, start: &[usize]| {
@@ -355,7 +357,6 @@ pub fn sum<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<Array<f64>> {
-    register_wire();
     measure("sum", (input, labels, index), PLAIN, |s| s.sum)
 }
 
@@ -379,7 +380,6 @@ pub fn count<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<Array<u64>> {
-    register_wire();
     measure("count", (input, labels, index), PLAIN, |s| s.n)
 }
 
@@ -404,7 +404,6 @@ pub fn mean<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<Array<f64>> {
-    register_wire();
     measure("mean", (input, labels, index), MOMENTS, |s| {
         if s.n == 0 { f64::NAN } else { s.mean }
     })
@@ -431,7 +430,6 @@ pub fn variance<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<Array<f64>> {
-    register_wire();
     measure("variance", (input, labels, index), MOMENTS, |s| {
         if s.n == 0 {
             f64::NAN
@@ -461,7 +459,6 @@ pub fn standard_deviation<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<Array<f64>> {
-    register_wire();
     measure("standard_deviation", (input, labels, index), MOMENTS, |s| {
         if s.n == 0 {
             f64::NAN
@@ -492,7 +489,6 @@ pub fn minimum<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<Array<T>> {
-    register_wire();
     measure("minimum", (input, labels, index), EXTREMES, |s| {
         s.min.map_or_else(T::default, |m| m.0)
     })
@@ -519,7 +515,6 @@ pub fn maximum<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<Array<T>> {
-    register_wire();
     measure("maximum", (input, labels, index), EXTREMES, |s| {
         s.max.map_or_else(T::default, |m| m.0)
     })
@@ -547,7 +542,6 @@ pub fn center_of_mass<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<Array<f64>> {
-    register_wire();
     let coords = Needs {
         coords: true,
         ..PLAIN
@@ -583,7 +577,6 @@ pub fn extrema<T: Measurable>(
     labels: &Array<u32>,
     index: &[u32],
 ) -> Result<(Array<T>, Array<T>, Array<usize>, Array<usize>)> {
-    register_wire();
     let (r, which) = stats("extrema", input, labels, index, EXTREMES)?;
     let lo = per_index(r.clone(), which.clone(), |s| {
         s.min.map_or_else(T::default, |m| m.0)
@@ -766,7 +759,6 @@ where
     R: Element,
     F: Fn(&[T]) -> R + Send + Sync + 'static,
 {
-    register_wire();
     try_labeled_comprehension(
         input,
         labels,
@@ -826,7 +818,6 @@ where
     E: std::error::Error + Send + Sync + 'static,
     F: Fn(&[T]) -> std::result::Result<R, E> + Send + Sync + 'static,
 {
-    register_wire();
     let (pairs, slots, which, n) = labelled("labeled_comprehension", input, labels, index)?;
     let all: Vec<usize> = (0..input.ndim()).collect();
     let chunk = move |b: ArrayViewD<'_, (T, u32)>, _: &[usize], _: &[usize]| {

@@ -288,7 +288,7 @@ where
     T: ZarrElement + Coarsenable,
 {
     let image = image.as_ref();
-    if !(T::NAME.starts_with("int") || T::NAME.starts_with("uint")) {
+    if !T::DTYPE.is_integer() {
         return Err(invalid(
             "labels",
             format!("elements of type {}", T::NAME),

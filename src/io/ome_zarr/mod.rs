@@ -920,7 +920,7 @@ where
 /// path's) says labels, unless a downsampling was chosen ([`Coarsen::Mode`] keeps labels;
 /// [`write_labels`] writes label images as OME-Zarr expects them).
 fn refuse_averaged_labels<T: ZarrElement>(place: &str, options: &MultiscaleOptions) -> Result<()> {
-    let integer = T::NAME.starts_with("int") || T::NAME.starts_with("uint");
+    let integer = T::DTYPE.is_integer();
     let name = options.name.as_deref().unwrap_or(place).to_lowercase();
     // "nuclei_labels", "Labels of cells", "label": a word of the name; not "labelled".
     let says_labels = name

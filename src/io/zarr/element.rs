@@ -2,7 +2,7 @@
 
 use zarrs::array::{DataType, ElementOwned, data_type};
 
-use crate::expr::block::Element;
+use crate::dtype::Primitive;
 
 /// Element types that Zarr stores hold: the fixed-width integers, floats and `bool`, and
 /// `usize` and `isize` (what indices and `argmax` give) as 64-bit integers (`uint64`, `int64`),
@@ -16,9 +16,9 @@ use crate::expr::block::Element;
 /// assert_eq!(<bool as ZarrElement>::NAME, "bool");
 /// assert_eq!(<usize as ZarrElement>::NAME, "uint64");
 /// ```
-pub trait ZarrElement: Element + Copy {
-    /// The Zarr v3 name of the data type.
-    const NAME: &'static str;
+pub trait ZarrElement: Primitive {
+    /// The Zarr v3 name of the data type (the element-type table's).
+    const NAME: &'static str = <Self as Primitive>::DTYPE.name;
     /// The type the store's codecs encode: `Self`, or the 64-bit integer for `usize`/`isize`.
     #[doc(hidden)]
     type Stored: ElementOwned + zarrs::array::Element + Copy;
@@ -47,9 +47,8 @@ pub trait ZarrElement: Element + Copy {
 }
 
 macro_rules! zarr_elements {
-    ($($t:ty => $name:literal, $f:ident;)*) => {$(
+    ($($t:ty => $f:ident;)*) => {$(
         impl ZarrElement for $t {
-            const NAME: &'static str = $name;
             type Stored = $t;
             fn stored(elements: &[Self]) -> std::borrow::Cow<'_, [Self]> {
                 std::borrow::Cow::Borrowed(elements)
@@ -83,9 +82,8 @@ macro_rules! zarr_elements {
 /// `usize` and `isize` as the 64-bit integers they are on 64-bit targets (converted with
 /// `as` elsewhere, so a stored value past a 32-bit target's range wraps there).
 macro_rules! zarr_pointer_sized {
-    ($($t:ty => $wide:ty, $name:literal, $f:ident;)*) => {$(
+    ($($t:ty => $wide:ty, $f:ident;)*) => {$(
         impl ZarrElement for $t {
-            const NAME: &'static str = $name;
             type Stored = $wide;
             fn stored(elements: &[Self]) -> std::borrow::Cow<'_, [$wide]> {
                 std::borrow::Cow::Owned(elements.iter().map(|&v| v as $wide).collect())
@@ -118,12 +116,11 @@ macro_rules! zarr_pointer_sized {
 }
 
 zarr_pointer_sized! {
-    usize => u64, "uint64", uint64;
-    isize => i64, "int64", int64;
+    usize => u64, uint64;
+    isize => i64, int64;
 }
 
 impl ZarrElement for bool {
-    const NAME: &'static str = "bool";
     type Stored = bool;
     fn stored(elements: &[Self]) -> std::borrow::Cow<'_, [Self]> {
         std::borrow::Cow::Borrowed(elements)
@@ -145,14 +142,14 @@ impl ZarrElement for bool {
 }
 
 zarr_elements! {
-    i8 => "int8", int8;
-    i16 => "int16", int16;
-    i32 => "int32", int32;
-    i64 => "int64", int64;
-    u8 => "uint8", uint8;
-    u16 => "uint16", uint16;
-    u32 => "uint32", uint32;
-    u64 => "uint64", uint64;
-    f32 => "float32", float32;
-    f64 => "float64", float64;
+    i8 => int8;
+    i16 => int16;
+    i32 => int32;
+    i64 => int64;
+    u8 => uint8;
+    u16 => uint16;
+    u32 => uint32;
+    u64 => uint64;
+    f32 => float32;
+    f64 => float64;
 }
