@@ -58,8 +58,9 @@ use crate::expr::block::Element;
 use crate::scheduler::{Scheduler, TaskGraph};
 
 /// Lets values of type `E` cross ranks as bytes: blocks of an `Array<E>` that another rank
-/// reads, whole results of type `E` ([`Array::compute_with`], [`Array::persist_with`]), and
-/// the partial states of an [`Array::reduction`] of type `E`.
+/// reads, whole results of type `E` ([`Array::compute_with`](crate::Array::compute_with),
+/// [`Array::persist_with`](crate::Array::persist_with)), and the partial states of an
+/// [`Array::reduction`](crate::Array::reduction) of type `E`.
 ///
 /// Without it, a compute whose result is of such a type is an error, and a state of such a
 /// type is made again, from blocks sent to it, by each rank that reads it (correct, but each

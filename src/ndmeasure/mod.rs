@@ -769,7 +769,7 @@ where
 }
 
 /// [`labeled_comprehension`] with a function that may fail with an error of its own type:
-/// the computation then fails with [`Error::Failed`](crate::Error::Failed), whose
+/// the computation then fails with [`Error::Failed`], whose
 /// [`source`](std::error::Error::source) chain holds that error.
 ///
 /// # Errors
