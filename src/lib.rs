@@ -111,6 +111,7 @@ pub mod ndmorph;
 mod plan;
 mod scheduler;
 
+pub use array::random;
 pub use array::reduction::{DEFAULT_SPLIT_EVERY, IntoDdof, Moments};
 pub use array::{
     Array, AsArray, CastFrom, Coarsen, Coarsenable, CompareTo, ComputeMany, ContractAxes, IntoAxis,

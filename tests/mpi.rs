@@ -236,6 +236,20 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
         &one,
     )?;
     check("zip of two chunkings", &(&x * &y - &x), &s, &one)?;
+    // Random arrays: each element depends only on the seed and its index, so every rank's
+    // share, made where the rank runs it, is the one process's, for any chunking.
+    let rng = chunkwise::random::default_rng(8);
+    let normal = rng.normal(1.0, 2.0, &[97, 64], [13, 16]).map_err(e)?;
+    check("normal", &normal, &s, &one)?;
+    let rechunked = chunkwise::random::default_rng(8)
+        .normal(1.0, 2.0, &[97, 64], [97, 5])
+        .map_err(e)?;
+    same_bits(
+        "normal, another chunking on the cluster",
+        &rechunked.compute_with(&s).map_err(e)?,
+        &normal.compute_with(&one).map_err(e)?,
+        |v| v.to_bits(),
+    )?;
     for boundary in [
         Boundary::Reflect,
         Boundary::Periodic,

@@ -138,8 +138,11 @@ impl<T: Element> Array<T> {
 
     /// Uniform random values in `[0, 1)`.
     ///
-    /// Each block draws from its own stream, seeded from `seed` and the block's index, so the
-    /// values depend only on `seed` and the chunking, never on the number of threads.
+    /// Each element's value depends only on `seed` and its position in the whole array: the
+    /// same values whatever the chunking, the number of threads or of MPI ranks. It is the first
+    /// array of [`random::Generator::new(seed)`](crate::random::Generator), whose other methods
+    /// draw numpy's distributions the same way. (The values changed once, when the generator
+    /// became counter-based: they used to depend on the chunking too.)
     ///
     /// # Errors
     ///
@@ -154,6 +157,8 @@ impl<T: Element> Array<T> {
     /// let b = x.compute_with(&Scheduler::threads(3))?;
     /// assert_eq!(a, b);
     /// assert!(a.iter().all(|&v| (0.0..1.0).contains(&v)));
+    /// // Another chunking, the same values.
+    /// assert_eq!(Array::<f64>::random(&[1000], &[7], 42)?.compute()?, a);
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn random(shape: &[usize], chunks: impl IntoChunks, seed: u64) -> Result<Array<T>>
@@ -161,6 +166,9 @@ impl<T: Element> Array<T> {
         T: RandomElement,
     {
         let chunks = chunks_for("random", chunks, shape)?;
-        Ok(Array::from_node(Random::<T>::new(chunks, seed)))
+        Ok(Array::from_node(Random::<T>::new(
+            chunks,
+            crate::expr::random::key(seed, 0),
+        )))
     }
 }

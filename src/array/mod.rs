@@ -15,6 +15,7 @@ mod multi;
 mod ops;
 pub(crate) mod output;
 mod overlap;
+pub mod random;
 pub(crate) mod reduction;
 mod shape;
 mod slicing;

@@ -1,64 +1,147 @@
-//! A small, fast, reproducible random number generator for [`Array::random`](crate::Array::random).
+//! Random values that depend only on the seed and each element's position in the whole array:
+//! the same values whatever the chunking, the thread count or the number of ranks.
 //!
-//! Each block gets four interleaved xoshiro256++ streams (Blackman and Vigna, "Scrambled linear
-//! pseudorandom number generators", 2021; element `i` of a block comes from stream `i % 4`),
-//! seeded by SplitMix64 from the user's seed and the block's linear index. So a block's values
-//! depend only on the seed and the chunking, never on which thread runs it or when. Four
-//! independent streams let the processor overlap their updates: generating a number costs about
-//! a quarter of one stream's latency.
+//! The generator is counter-based (Salmon et al., "Parallel random numbers: as easy as 1, 2,
+//! 3", SC 2011): element `i` (its row-major index in the whole array) of an array drawn with key
+//! `k` starts from `mix(k + (i + 1)·γ)`, SplitMix64's output function (Steele, Lea and Flood,
+//! "Fast splittable pseudorandom number generators", OOPSLA 2014) at the `i + 1`-th step of the
+//! stream seeded by `k`. A uniform value is that one output. A distribution that needs more (a
+//! normal by the ziggurat, which sometimes rejects; a Poisson, a gamma) draws them from the
+//! element's own SplitMix64 stream started there ([`ElemRng`]), so however many it takes, no
+//! other element's values move: each element is a function of the key and its index only.
 #![forbid(unsafe_code)]
 
-/// SplitMix64 step (Steele, Lea and Flood, 2014): used to expand seeds.
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
+use crate::chunks::Chunks;
+use std::sync::Arc;
+
+/// SplitMix64's increment (the golden ratio in 64 bits).
+const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// SplitMix64's output function.
+#[inline(always)]
+pub(crate) fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
 }
 
-/// One xoshiro256++ step.
+/// The key of the `n`-th array drawn from a generator seeded with `seed`.
+pub(crate) fn key(seed: u64, n: u64) -> u64 {
+    mix(mix(seed ^ 0x6A09_E667_F3BC_C909).wrapping_add(n.wrapping_mul(GAMMA)))
+}
+
+/// The first 64 random bits of element `i` under `key`.
 #[inline(always)]
-fn xoshiro(s: &mut [u64; 4]) -> u64 {
-    let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
-    let t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = s[3].rotate_left(45);
-    result
+pub(crate) fn bits(key: u64, i: u64) -> u64 {
+    mix(key.wrapping_add(i.wrapping_add(1).wrapping_mul(GAMMA)))
 }
 
-/// Four interleaved xoshiro256++ streams.
-pub(crate) struct Rng {
-    s: [[u64; 4]; 4],
+/// The random bits of one element, as many as its distribution asks for: SplitMix64 started
+/// from the element's own first output.
+pub(crate) struct ElemRng {
+    state: u64,
 }
 
-impl Rng {
-    /// The streams of block `block` under `seed`.
-    pub(crate) fn for_block(seed: u64, block: u64) -> Rng {
-        let mut sm = seed ^ splitmix64(&mut block.wrapping_mul(0xD1B5_4A32_D192_ED03));
-        Rng {
-            s: std::array::from_fn(|_| std::array::from_fn(|_| splitmix64(&mut sm))),
+impl ElemRng {
+    /// The stream of element `i` under `key`.
+    #[inline]
+    pub(crate) fn at(key: u64, i: u64) -> ElemRng {
+        ElemRng {
+            state: bits(key, i),
         }
     }
+}
 
-    /// Fills `out` with the next values. Filling `a` then `b` gives the same values as filling
-    /// their concatenation when `a.len()` is a multiple of 4.
-    pub(crate) fn fill<T: RandomElement>(&mut self, out: &mut [T]) {
-        let mut quads = out.chunks_exact_mut(4);
-        for q in &mut quads {
-            for (x, s) in q.iter_mut().zip(self.s.iter_mut()) {
-                *x = T::draw(xoshiro(s));
+impl rand::TryRng for ElemRng {
+    type Error = std::convert::Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        self.try_next_u64().map(|v| (v >> 32) as u32)
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        self.state = self.state.wrapping_add(GAMMA);
+        Ok(mix(self.state))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(8) {
+            let v = self.try_next_u64()?.to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+/// Calls `f(first, len)` for each row of block `block` (the runs along its last axis, in
+/// row-major order): `first` is the row's first element's row-major index in the whole array.
+/// A 0-d block is one row of one element; an empty block has none.
+pub(crate) fn for_each_row(chunks: &Chunks, block: usize, mut f: impl FnMut(u64, usize)) {
+    let shape = chunks.shape();
+    let ranges = chunks.block_ranges(block);
+    let Some((last, outer)) = ranges.split_last() else {
+        return f(0, 1);
+    };
+    if ranges.iter().any(|r| r.is_empty()) {
+        return;
+    }
+    let mut strides = vec![1u64; shape.len()];
+    for k in (0..shape.len().saturating_sub(1)).rev() {
+        strides[k] = strides[k + 1] * shape[k + 1] as u64;
+    }
+    let mut idx: Vec<usize> = outer.iter().map(|r| r.start).collect();
+    loop {
+        let first = idx
+            .iter()
+            .zip(&strides)
+            .map(|(&g, &s)| g as u64 * s)
+            .sum::<u64>()
+            + last.start as u64;
+        f(first, last.len());
+        // The next row: the odometer over the outer axes.
+        let mut k = idx.len();
+        loop {
+            if k == 0 {
+                return;
             }
-        }
-        for (x, s) in quads.into_remainder().iter_mut().zip(self.s.iter_mut()) {
-            *x = T::draw(xoshiro(s));
+            k -= 1;
+            idx[k] += 1;
+            if idx[k] < outer[k].end {
+                break;
+            }
+            idx[k] = outer[k].start;
         }
     }
 }
+
+/// Fills `out` with the uniform values of elements `first..first + out.len()` under `key`.
+#[inline]
+pub(crate) fn fill_uniform<T: RandomElement>(key: u64, first: u64, out: &mut [T]) {
+    // Four at a time: the four mixes are independent, so the processor overlaps them.
+    let mut quads = out.chunks_exact_mut(4);
+    let mut i = first;
+    for q in &mut quads {
+        let z = [
+            bits(key, i),
+            bits(key, i + 1),
+            bits(key, i + 2),
+            bits(key, i + 3),
+        ];
+        for (x, z) in q.iter_mut().zip(z) {
+            *x = T::draw(z);
+        }
+        i += 4;
+    }
+    for x in quads.into_remainder() {
+        *x = T::draw(bits(key, i));
+        i += 1;
+    }
+}
+
+/// One value of a distribution, from an element's random bits.
+pub(crate) type SampleFn<T> = Arc<dyn Fn(&mut ElemRng) -> T + Send + Sync>;
 
 /// Element types that [`Array::random`](crate::Array::random) can draw: uniform in `[0, 1)`.
 ///

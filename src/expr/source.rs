@@ -11,7 +11,7 @@ use super::elementwise::RUN;
 use super::{Node, Props, Role, Streams};
 use crate::chunks::Chunks;
 use crate::error::Result;
-use crate::expr::random::{RandomElement, Rng};
+use crate::expr::random::{self, RandomElement};
 use crate::scheduler::{Value, filled_block};
 
 /// Blocks cut out of an array already in memory: each block is a view of it, no copy.
@@ -163,18 +163,20 @@ impl<T: Element> Node for FromBlocks<T> {
     }
 }
 
-/// Uniform random values in `[0, 1)`, one reproducible stream per block.
+/// Uniform random values in `[0, 1)`: element `i` (row-major in the whole array) is a function
+/// of the key and `i` alone ([`random`](super::random)), whatever the chunking.
 pub(crate) struct Random<T> {
     props: Props,
-    seed: u64,
+    key: u64,
     _t: PhantomData<fn() -> T>,
 }
 
 impl<T: RandomElement> Random<T> {
-    pub(crate) fn new(chunks: Chunks, seed: u64) -> Random<T> {
+    /// Uniform values of `chunks` under `key` ([`random::key`]).
+    pub(crate) fn new(chunks: Chunks, key: u64) -> Random<T> {
         Random {
             props: Props::new::<T>("random", chunks, vec![]),
-            seed,
+            key,
             _t: PhantomData,
         }
     }
@@ -182,18 +184,9 @@ impl<T: RandomElement> Random<T> {
 
 impl<T: RandomElement> Streams for Random<T> {
     fn stream(&self, block: usize, f: &mut dyn FnMut(&dyn std::any::Any)) {
-        let n = self.props.chunks.block_shape(block).size();
-        let mut rng = Rng::for_block(self.seed, block as u64);
-        // RUN is a multiple of 4: the runs continue the streams as one fill would.
-        let mut run: Vec<T> = vec![T::default(); RUN.min(n)];
-        let mut done = 0;
-        while done < n {
-            let k = RUN.min(n - done);
-            run.truncate(k);
-            rng.fill(&mut run);
-            f(&run);
-            done += k;
-        }
+        stream_rows(&self.props.chunks, block, f, |first, run: &mut [T]| {
+            random::fill_uniform(self.key, first, run)
+        });
     }
 }
 
@@ -205,13 +198,107 @@ impl<T: RandomElement> Node for Random<T> {
         Role::Streams(self)
     }
     fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
-        let shape = self.props.chunks.block_shape(block);
-        let n = shape.size();
-        let mut rng = Rng::for_block(self.seed, block as u64);
-        let mut data = filled_block(n, T::default());
-        rng.fill(&mut data);
-        let a = ArrayD::from_shape_vec(shape, data).expect("length matches the block shape");
-        Ok(owned(a))
+        make_rows(&self.props.chunks, block, |first, row: &mut [T]| {
+            random::fill_uniform(self.key, first, row)
+        })
+    }
+}
+
+/// Values of a distribution: element `i` (row-major in the whole array) is drawn from its own
+/// random bits ([`random::ElemRng`]), a function of the key and `i` alone, whatever the
+/// chunking.
+pub(crate) struct Sampled<T> {
+    props: Props,
+    key: u64,
+    sample: random::SampleFn<T>,
+}
+
+impl<T: Element> Sampled<T> {
+    /// Values of `chunks` named `name`, each `sample` of its element's bits under `key`.
+    pub(crate) fn new(
+        name: &'static str,
+        chunks: Chunks,
+        key: u64,
+        sample: random::SampleFn<T>,
+    ) -> Sampled<T> {
+        Sampled {
+            props: Props::new::<T>(name, chunks, vec![]),
+            key,
+            sample,
+        }
+    }
+
+    fn fill(&self, first: u64, out: &mut [T]) {
+        for (i, x) in (first..).zip(out.iter_mut()) {
+            *x = (self.sample)(&mut random::ElemRng::at(self.key, i));
+        }
+    }
+}
+
+impl<T: Element> Streams for Sampled<T> {
+    fn stream(&self, block: usize, f: &mut dyn FnMut(&dyn std::any::Any)) {
+        stream_rows(&self.props.chunks, block, f, |first, run: &mut [T]| {
+            self.fill(first, run)
+        });
+    }
+}
+
+impl<T: Element> Node for Sampled<T> {
+    fn props(&self) -> &Props {
+        &self.props
+    }
+    fn role(&self) -> Role<'_> {
+        Role::Streams(self)
+    }
+    fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
+        make_rows(&self.props.chunks, block, |first, row: &mut [T]| {
+            self.fill(first, row)
+        })
+    }
+}
+
+/// Block `block` of `chunks`, each row filled by `fill(index of its first element, row)`.
+fn make_rows<T: Element>(
+    chunks: &Chunks,
+    block: usize,
+    mut fill: impl FnMut(u64, &mut [T]),
+) -> Result<Value> {
+    let shape = chunks.block_shape(block);
+    let mut data = filled_block(shape.size(), T::default());
+    let mut at = 0;
+    random::for_each_row(chunks, block, |first, len| {
+        fill(first, &mut data[at..at + len]);
+        at += len;
+    });
+    let a = ArrayD::from_shape_vec(shape, data).expect("length matches the block shape");
+    Ok(owned(a))
+}
+
+/// Hands block `block` of `chunks` to `f` in runs of at most [`RUN`] elements, row-major, each
+/// filled by `fill(index of its first element, run)`.
+fn stream_rows<T: Element>(
+    chunks: &Chunks,
+    block: usize,
+    f: &mut dyn FnMut(&dyn std::any::Any),
+    mut fill: impl FnMut(u64, &mut [T]),
+) {
+    let mut run: Vec<T> = Vec::with_capacity(RUN);
+    random::for_each_row(chunks, block, |first, len| {
+        let mut done = 0;
+        while done < len {
+            let k = (RUN - run.len()).min(len - done);
+            let at = run.len();
+            run.resize(at + k, T::default());
+            fill(first + done as u64, &mut run[at..]);
+            done += k;
+            if run.len() == RUN {
+                f(&run);
+                run.clear();
+            }
+        }
+    });
+    if !run.is_empty() {
+        f(&run);
     }
 }
 

@@ -1,0 +1,463 @@
+//! Random arrays in numpy's style: a [`Generator`] whose methods draw lazy arrays of numpy's
+//! distributions, each element's value a function of the seed, the array's place in the
+//! generator's sequence and the element's position in the whole array: the same values whatever
+//! the chunking, the number of threads or of MPI ranks.
+//!
+//! How each distribution keeps that property: element `i` has its own stream of random bits
+//! (SplitMix64 started from a counter-based hash of the key and `i`; see the crate's
+//! `expr/random.rs`), and its sampler (from `rand_distr`: the ziggurat for normals and
+//! exponentials, Marsaglia and Tsang for gammas, rejection for Poisson and binomial) draws as
+//! many bits as it needs from that stream alone. A rejection moves no other element's values.
+//!
+//! # Examples
+//!
+//! ```
+//! use chunkwise::random::default_rng;
+//!
+//! let rng = default_rng(42);
+//! let x = rng.normal(10.0, 2.0, &[1000, 1000], [250, 250])?;
+//! let mean = x.mean().compute_scalar()?;
+//! assert!((mean - 10.0).abs() < 0.01);
+//! // The same seed gives the same values, however the array is cut.
+//! let again = default_rng(42).normal(10.0, 2.0, &[1000, 1000], [1000, 7])?;
+//! assert_eq!(again.compute()?, x.compute()?);
+//! # Ok::<(), chunkwise::Error>(())
+//! ```
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rand_distr::Distribution;
+
+use super::Array;
+use crate::chunks::{IntoChunks, chunks_for};
+use crate::error::{Error, Result};
+use crate::expr::block::Element;
+use crate::expr::random::{ElemRng, RandomElement, key};
+use crate::expr::source::{Random, Sampled};
+
+/// A source of random arrays, as numpy's `np.random.Generator`: seeded once, each method call
+/// draws the next array of its sequence (so two calls give different values), and a generator
+/// made with the same seed and called in the same order gives the same arrays. Cheap to make;
+/// shareable between threads (calls from several threads take places in the sequence in the
+/// order they happen).
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::random::Generator;
+///
+/// let rng = Generator::new(7);
+/// let a = rng.random::<f64>(&[4], [2])?.compute()?;
+/// let b = rng.random::<f64>(&[4], [2])?.compute()?;
+/// assert_ne!(a, b); // the next array of the sequence
+/// let again = Generator::new(7);
+/// assert_eq!(again.random::<f64>(&[4], [4])?.compute()?, a);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Generator {
+    seed: u64,
+    /// Arrays drawn so far: the next one's place in the sequence.
+    drawn: AtomicU64,
+}
+
+/// A [`Generator`] seeded with `seed`, as numpy's `np.random.default_rng(seed)`.
+///
+/// # Examples
+///
+/// ```
+/// let x = chunkwise::random::default_rng(1).standard_normal(&[100], [10])?;
+/// assert_eq!(x.shape(), &[100]);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn default_rng(seed: u64) -> Generator {
+    Generator::new(seed)
+}
+
+/// An [`Error::InvalidParameter`] of `op`.
+fn invalid(op: &'static str, name: &'static str, value: f64, expected: &'static str) -> Error {
+    Error::InvalidParameter {
+        op,
+        name,
+        value: value.to_string(),
+        expected,
+    }
+}
+
+/// `value`, if finite and at least `low` (or above it, when `strict`).
+fn check(
+    op: &'static str,
+    name: &'static str,
+    value: f64,
+    low: f64,
+    strict: bool,
+    expected: &'static str,
+) -> Result<f64> {
+    let ok = value.is_finite() && (value > low || (!strict && value == low));
+    if ok {
+        Ok(value)
+    } else {
+        Err(invalid(op, name, value, expected))
+    }
+}
+
+impl Generator {
+    /// A generator seeded with `seed`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rng = chunkwise::random::Generator::new(3);
+    /// let x = rng.uniform(-1.0, 1.0, &[10], [5])?.compute()?;
+    /// assert!(x.iter().all(|&v| (-1.0..1.0).contains(&v)));
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn new(seed: u64) -> Generator {
+        Generator {
+            seed,
+            drawn: AtomicU64::new(0),
+        }
+    }
+
+    /// The key of the next array of the sequence.
+    fn next_key(&self) -> u64 {
+        key(self.seed, self.drawn.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// An array of values of `sample`, named `op`.
+    fn sampled<T: Element>(
+        &self,
+        op: &'static str,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+        sample: impl Fn(&mut ElemRng) -> T + Send + Sync + 'static,
+    ) -> Result<Array<T>> {
+        let chunks = chunks_for(op, chunks, shape)?;
+        Ok(Array::from_node(Sampled::new(
+            op,
+            chunks,
+            self.next_key(),
+            Arc::new(sample),
+        )))
+    }
+
+    /// An array of values of the distribution `d`, named `op`.
+    fn drawn<T: Element, D: Distribution<T> + Send + Sync + 'static>(
+        &self,
+        op: &'static str,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+        d: D,
+    ) -> Result<Array<T>> {
+        self.sampled(op, shape, chunks, move |r| d.sample(r))
+    }
+
+    /// Uniform values in `[0, 1)`, as numpy's `random`: `f64` from the top 53 bits of each
+    /// element's draw, `f32` from the top 24. The first array of `Generator::new(seed)` is
+    /// [`Array::random`]'s with that seed.
+    ///
+    /// # Errors
+    ///
+    /// When `chunks` does not fit `shape`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{Array, random::Generator};
+    /// let x = Generator::new(5).random::<f32>(&[6], [4])?;
+    /// assert_eq!(x.compute()?, Array::<f32>::random(&[6], [3], 5)?.compute()?);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn random<T: RandomElement>(
+        &self,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+    ) -> Result<Array<T>> {
+        let chunks = chunks_for("random", chunks, shape)?;
+        Ok(Array::from_node(Random::<T>::new(chunks, self.next_key())))
+    }
+
+    /// Uniform values in `[low, high)`, as numpy's `uniform`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] unless `low` and `high` are finite with `low < high`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::random::default_rng(2).uniform(5.0, 6.0, &[100], [30])?.compute()?;
+    /// assert!(x.iter().all(|&v| (5.0..6.0).contains(&v)));
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn uniform(
+        &self,
+        low: f64,
+        high: f64,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+    ) -> Result<Array<f64>> {
+        let low = check(
+            "uniform",
+            "low",
+            low,
+            f64::NEG_INFINITY,
+            true,
+            "a finite number",
+        )?;
+        let high = check(
+            "uniform",
+            "high",
+            high,
+            low,
+            true,
+            "a finite number above low",
+        )?;
+        let d = rand_distr::Uniform::new(low, high)
+            .map_err(|_| invalid("uniform", "high", high, "a finite number above low"))?;
+        self.drawn("uniform", shape, chunks, d)
+    }
+
+    /// Integers in `[low, high)`, or `[low, high]` with `endpoint`, each equally likely, as
+    /// numpy's `integers(low, high, endpoint=...)`, of any integer element type.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] when the range is empty (`low >= high`, or `low > high`
+    /// with `endpoint`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rng = chunkwise::random::default_rng(4);
+    /// let dice = rng.integers(1u8, 6, true, &[1000], [100])?.compute()?;
+    /// assert!(dice.iter().all(|&v| (1..=6).contains(&v)));
+    /// assert!((1..=6).all(|face| dice.iter().any(|&v| v == face)));
+    /// assert!(rng.integers(3i64, 3, false, &[1], [1]).is_err());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn integers<T>(
+        &self,
+        low: T,
+        high: T,
+        endpoint: bool,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+    ) -> Result<Array<T>>
+    where
+        T: Element + Copy + PartialOrd + std::fmt::Display + rand_distr::uniform::SampleUniform,
+        T::Sampler: Send + Sync,
+    {
+        let d = if endpoint {
+            rand_distr::Uniform::new_inclusive(low, high)
+        } else {
+            rand_distr::Uniform::new(low, high)
+        };
+        let d = d.map_err(|_| Error::InvalidParameter {
+            op: "integers",
+            name: "high",
+            value: format!("{high} (low {low})"),
+            expected: "a non-empty range: high above low (at least low with endpoint)",
+        })?;
+        self.drawn("integers", shape, chunks, d)
+    }
+
+    /// Standard normal values (mean 0, standard deviation 1), as numpy's `standard_normal`,
+    /// by the ziggurat method.
+    ///
+    /// # Errors
+    ///
+    /// When `chunks` does not fit `shape`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::random::default_rng(0).standard_normal(&[400, 400], [100, 100])?;
+    /// assert!(x.mean().compute_scalar()?.abs() < 0.01);
+    /// assert!((x.std(0.0).compute_scalar()? - 1.0).abs() < 0.01);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn standard_normal(&self, shape: &[usize], chunks: impl IntoChunks) -> Result<Array<f64>> {
+        self.drawn("standard_normal", shape, chunks, rand_distr::StandardNormal)
+    }
+
+    /// Normal values of mean `loc` and standard deviation `scale`, as numpy's `normal`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] unless `loc` is finite and `scale` finite and at least 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::random::default_rng(1).normal(-3.0, 0.5, &[100_000], [10_000])?;
+    /// assert!((x.mean().compute_scalar()? + 3.0).abs() < 0.01);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn normal(
+        &self,
+        loc: f64,
+        scale: f64,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+    ) -> Result<Array<f64>> {
+        let loc = check(
+            "normal",
+            "loc",
+            loc,
+            f64::NEG_INFINITY,
+            true,
+            "a finite number",
+        )?;
+        let scale = check("normal", "scale", scale, 0.0, false, "a finite number >= 0")?;
+        self.sampled("normal", shape, chunks, move |r| {
+            let z: f64 = rand_distr::StandardNormal.sample(r);
+            loc + scale * z
+        })
+    }
+
+    /// Values whose logarithm is normal with mean `mean` and standard deviation `sigma`, as
+    /// numpy's `lognormal`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] unless `mean` is finite and `sigma` finite and at least 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::random::default_rng(1).lognormal(0.0, 1.0, &[1000], [100])?;
+    /// assert!(x.compute()?.iter().all(|&v| v > 0.0));
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn lognormal(
+        &self,
+        mean: f64,
+        sigma: f64,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+    ) -> Result<Array<f64>> {
+        let mean = check(
+            "lognormal",
+            "mean",
+            mean,
+            f64::NEG_INFINITY,
+            true,
+            "a finite number",
+        )?;
+        let sigma = check(
+            "lognormal",
+            "sigma",
+            sigma,
+            0.0,
+            false,
+            "a finite number >= 0",
+        )?;
+        self.sampled("lognormal", shape, chunks, move |r| {
+            let z: f64 = rand_distr::StandardNormal.sample(r);
+            (mean + sigma * z).exp()
+        })
+    }
+
+    /// Exponential values of mean `scale`, as numpy's `exponential`, by the ziggurat method.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] unless `scale` is finite and at least 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::random::default_rng(9).exponential(2.0, &[100_000], [25_000])?;
+    /// assert!((x.mean().compute_scalar()? - 2.0).abs() < 0.05);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn exponential(
+        &self,
+        scale: f64,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+    ) -> Result<Array<f64>> {
+        let scale = check(
+            "exponential",
+            "scale",
+            scale,
+            0.0,
+            false,
+            "a finite number >= 0",
+        )?;
+        self.sampled("exponential", shape, chunks, move |r| {
+            let e: f64 = rand_distr::Exp1.sample(r);
+            scale * e
+        })
+    }
+
+    /// Gamma values of shape `k` and scale `theta` (mean `k * theta`), as numpy's `gamma`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] unless `k` is finite and above 0 and `theta` finite and at
+    /// least 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::random::default_rng(3).gamma(2.0, 1.5, &[100_000], [20_000])?;
+    /// assert!((x.mean().compute_scalar()? - 3.0).abs() < 0.05);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn gamma(
+        &self,
+        k: f64,
+        theta: f64,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+    ) -> Result<Array<f64>> {
+        let k = check("gamma", "shape", k, 0.0, true, "a finite number > 0")?;
+        let theta = check("gamma", "scale", theta, 0.0, false, "a finite number >= 0")?;
+        if theta == 0.0 {
+            return self.sampled("gamma", shape, chunks, |_| 0.0);
+        }
+        let d = rand_distr::Gamma::new(k, theta)
+            .map_err(|_| invalid("gamma", "shape", k, "a finite number > 0"))?;
+        self.drawn("gamma", shape, chunks, d)
+    }
+
+    /// Poisson counts of mean `lam`, as numpy's `poisson` (as `u64`: counts are never
+    /// negative).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] unless `lam` is finite, at least 0 and below 10^19.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::random::default_rng(4).poisson(3.5, &[100_000], [10_000])?;
+    /// let mean = x.map(|v| v as f64).mean().compute_scalar()?;
+    /// assert!((mean - 3.5).abs() < 0.05);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn poisson(
+        &self,
+        lam: f64,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+    ) -> Result<Array<u64>> {
+        let lam = check(
+            "poisson",
+            "lam",
+            lam,
+            0.0,
+            false,
+            "a finite number >= 0 below 1e19",
+        )?;
+        if lam == 0.0 {
+            return self.sampled("poisson", shape, chunks, |_| 0u64);
+        }
+        let d = rand_distr::Poisson::new(lam)
+            .map_err(|_| invalid("poisson", "lam", lam, "a finite number >= 0 below 1e19"))?;
+        self.sampled("poisson", shape, chunks, move |r| d.sample(r) as u64)
+    }
+}

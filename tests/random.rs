@@ -1,0 +1,324 @@
+//! Random arrays: each element's value depends only on the seed, the array's place in the
+//! generator's sequence and the element's position, so every chunking and every scheduler gives
+//! the same bits; the distributions have the moments and shapes they should (thresholds set so
+//! that a correct sampler fails far less than once in 10^6 runs); bad parameters are errors.
+
+use chunkwise::random::{Generator, default_rng};
+use chunkwise::{Array, ErrorKind, Scheduler};
+use ndarray::ArrayD;
+
+/// Chunkings of a 2-D shape: one block, element blocks, irregular, rows, columns.
+fn chunkings(shape: [usize; 2]) -> Vec<Vec<Vec<usize>>> {
+    let [r, c] = shape;
+    let irregular = |n: usize| {
+        let mut v = Vec::new();
+        let mut left = n;
+        let mut k = 1;
+        while left > 0 {
+            let take = k.min(left);
+            v.push(take);
+            left -= take;
+            k = k % 5 + 2;
+        }
+        v
+    };
+    vec![
+        vec![vec![r], vec![c]],
+        vec![vec![1; r], vec![1; c]],
+        vec![irregular(r), irregular(c)],
+        vec![vec![1; r], vec![c]],
+        vec![
+            vec![r],
+            vec![3; c / 3]
+                .into_iter()
+                .chain((c % 3 > 0).then_some(c % 3))
+                .collect(),
+        ],
+    ]
+}
+
+/// Every method's array, drawn by `make` from a fresh generator, on every chunking and
+/// scheduler: bit for bit the first one.
+fn same_everywhere<T: chunkwise::Element + PartialEq + std::fmt::Debug>(
+    what: &str,
+    make: impl Fn(&Generator, &[usize], Vec<Vec<usize>>) -> chunkwise::Result<Array<T>>,
+) {
+    let shape = [17, 23];
+    let schedulers = [
+        Scheduler::synchronous(),
+        Scheduler::threads(2),
+        Scheduler::threads(3),
+    ];
+    let mut first: Option<ArrayD<T>> = None;
+    for chunks in chunkings(shape) {
+        for s in &schedulers {
+            let x = make(&Generator::new(11), &shape, chunks.clone()).unwrap();
+            let got = x.compute_with(s).unwrap();
+            match &first {
+                None => first = Some(got),
+                Some(f) => assert_eq!(&got, f, "{what}: chunks {chunks:?} on {s:?}"),
+            }
+        }
+    }
+    // A 0-d array and an empty axis work, and the values are not all equal.
+    let zero_d = make(&Generator::new(11), &[], vec![])
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(zero_d.ndim(), 0, "{what}");
+    let empty = make(&Generator::new(11), &[0, 5], vec![vec![0], vec![5]]).unwrap();
+    assert_eq!(empty.compute().unwrap().len(), 0, "{what}");
+    let f = first.unwrap();
+    assert!(
+        f.iter().any(|v| v != &f[[0, 0]]),
+        "{what}: every value the same"
+    );
+}
+
+#[test]
+fn every_distribution_is_the_same_whatever_the_chunking_and_scheduler() {
+    same_everywhere("random", |g, s, c| g.random::<f64>(s, c));
+    same_everywhere("random f32", |g, s, c| g.random::<f32>(s, c));
+    same_everywhere("uniform", |g, s, c| g.uniform(-2.0, 3.0, s, c));
+    same_everywhere("integers", |g, s, c| g.integers(-5i32, 5, false, s, c));
+    same_everywhere("integers u8 endpoint", |g, s, c| {
+        g.integers(0u8, 255, true, s, c)
+    });
+    same_everywhere("standard_normal", |g, s, c| g.standard_normal(s, c));
+    same_everywhere("normal", |g, s, c| g.normal(1.0, 2.0, s, c));
+    same_everywhere("lognormal", |g, s, c| g.lognormal(0.0, 0.5, s, c));
+    same_everywhere("exponential", |g, s, c| g.exponential(1.5, s, c));
+    same_everywhere("gamma", |g, s, c| g.gamma(0.7, 2.0, s, c));
+    same_everywhere("poisson", |g, s, c| g.poisson(40.0, s, c));
+    // Array::random is the generator's first array.
+    same_everywhere("Array::random", |_, s, c| Array::<f64>::random(s, c, 11));
+}
+
+#[test]
+fn arrays_of_a_sequence_differ_and_repeat_with_the_seed() {
+    let rng = default_rng(5);
+    let a = rng
+        .standard_normal(&[1000], [100])
+        .unwrap()
+        .compute()
+        .unwrap();
+    let b = rng
+        .standard_normal(&[1000], [100])
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert!(a.iter().zip(&b).filter(|(x, y)| x == y).count() < 2);
+    let again = default_rng(5);
+    assert_eq!(
+        again
+            .standard_normal(&[1000], [7])
+            .unwrap()
+            .compute()
+            .unwrap(),
+        a
+    );
+    assert_eq!(
+        again
+            .standard_normal(&[1000], [1000])
+            .unwrap()
+            .compute()
+            .unwrap(),
+        b
+    );
+    // Another seed, other values.
+    let c = default_rng(6)
+        .standard_normal(&[1000], [100])
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert!(a.iter().zip(&c).filter(|(x, y)| x == y).count() < 2);
+}
+
+/// n draws, computed in 16 blocks on two threads.
+fn draws<T: chunkwise::Element>(x: chunkwise::Result<Array<T>>) -> Vec<T> {
+    x.unwrap()
+        .compute_with(&Scheduler::threads(2))
+        .unwrap()
+        .into_raw_vec_and_offset()
+        .0
+}
+
+const N: usize = 1_000_000;
+
+/// Mean and variance of `v`.
+fn moments(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+    (mean, var)
+}
+
+/// Asserts the sample mean and variance of `v` are those of a distribution with `mean` and
+/// `var` (and fourth central moment `m4`), within 6 standard errors (a correct sampler fails
+/// with probability about 2e-9 per check).
+fn assert_moments(what: &str, v: &[f64], mean: f64, var: f64, m4: f64) {
+    let n = v.len() as f64;
+    let (m, s2) = moments(v);
+    let se_mean = (var / n).sqrt();
+    let se_var = ((m4 - var * var) / n).sqrt();
+    assert!(
+        (m - mean).abs() < 6.0 * se_mean,
+        "{what}: mean {m}, expected {mean}"
+    );
+    assert!(
+        (s2 - var).abs() < 6.0 * se_var,
+        "{what}: variance {s2}, expected {var}"
+    );
+}
+
+/// The Kolmogorov-Smirnov distance between `v` and the continuous `cdf`, below the critical
+/// value at significance 1e-7 (sqrt(-ln(p / 2) / 2) / sqrt(n)).
+fn assert_ks(what: &str, mut v: Vec<f64>, cdf: impl Fn(f64) -> f64) {
+    v.sort_by(f64::total_cmp);
+    let n = v.len() as f64;
+    let d = v
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            let f = cdf(x);
+            (f - i as f64 / n).abs().max(((i + 1) as f64 / n - f).abs())
+        })
+        .fold(0.0, f64::max);
+    let critical = (-(1e-7f64 / 2.0).ln() / 2.0).sqrt() / n.sqrt();
+    assert!(d < critical, "{what}: KS distance {d}, critical {critical}");
+}
+
+/// The standard normal CDF, through erfc (W. J. Cody's rational approximations are not in std;
+/// this is the complementary error function by its continued fraction for large |x| and its
+/// series otherwise, accurate to 1e-12, far below the test's resolution).
+fn normal_cdf(x: f64) -> f64 {
+    0.5 * erfc(-x / std::f64::consts::SQRT_2)
+}
+
+fn erfc(x: f64) -> f64 {
+    if x < 0.0 {
+        return 2.0 - erfc(-x);
+    }
+    if x < 2.5 {
+        // erf by its Taylor series: sum (-1)^n x^(2n+1) / (n! (2n+1)).
+        let mut term = x;
+        let mut sum = x;
+        let x2 = x * x;
+        for n in 1..200 {
+            term *= -x2 / n as f64;
+            let add = term / (2 * n + 1) as f64;
+            sum += add;
+            if add.abs() < 1e-17 {
+                break;
+            }
+        }
+        return 1.0 - sum * 2.0 / std::f64::consts::PI.sqrt();
+    }
+    // Continued fraction (Lentz), for x >= 2.5.
+    let mut f = x;
+    let (mut c, mut d) = (x, 0.0);
+    for k in 1..300 {
+        let a = k as f64 / 2.0;
+        d = 1.0 / (x + a * d);
+        c = x + a / c;
+        let delta = c * d;
+        f *= delta;
+        if (delta - 1.0).abs() < 1e-16 {
+            break;
+        }
+    }
+    (-x * x).exp() / (f * std::f64::consts::PI.sqrt())
+}
+
+#[test]
+fn continuous_distributions_have_their_moments_and_shape() {
+    let rng = default_rng(2026);
+    let v = draws(rng.standard_normal(&[N], [N / 16]));
+    assert_moments("standard_normal", &v, 0.0, 1.0, 3.0);
+    assert_ks("standard_normal", v, normal_cdf);
+    let v = draws(rng.normal(5.0, 3.0, &[N], [N / 16]));
+    assert_moments("normal", &v, 5.0, 9.0, 3.0 * 81.0);
+    assert_ks("normal", v, |x| normal_cdf((x - 5.0) / 3.0));
+    let v = draws(rng.uniform(-1.0, 3.0, &[N], [N / 16]));
+    assert_moments("uniform", &v, 1.0, 16.0 / 12.0, 256.0 / 80.0);
+    assert_ks("uniform", v, |x| ((x + 1.0) / 4.0).clamp(0.0, 1.0));
+    let v = draws(rng.random::<f64>(&[N], [N / 16]));
+    assert_ks("random", v, |x| x.clamp(0.0, 1.0));
+    let v = draws(rng.exponential(2.0, &[N], [N / 16]));
+    assert_moments("exponential", &v, 2.0, 4.0, 9.0 * 16.0);
+    assert_ks("exponential", v, |x| 1.0 - (-x / 2.0f64).exp());
+    let v = draws(rng.lognormal(0.0, 0.25, &[N], [N / 16]));
+    let logs: Vec<f64> = v.iter().map(|x| x.ln()).collect();
+    assert_ks("lognormal", logs, |x| normal_cdf(x / 0.25));
+    // Gamma(k, theta): mean k theta, variance k theta^2, fourth central moment
+    // 3 k (k + 2) theta^4.
+    for (k, theta) in [(0.5, 2.0), (3.0, 0.5)] {
+        let v = draws(rng.gamma(k, theta, &[N], [N / 16]));
+        let m4 = 3.0 * k * (k + 2.0) * theta.powi(4);
+        assert_moments("gamma", &v, k * theta, k * theta * theta, m4);
+    }
+}
+
+#[test]
+fn discrete_distributions_cover_their_range_with_the_right_frequencies() {
+    let rng = default_rng(7);
+    // integers: each of 10 values about N / 10 times (chi-square, 9 degrees of freedom; the
+    // 1 - 1e-7 quantile is about 51).
+    for endpoint in [false, true] {
+        let high = if endpoint { 9 } else { 10 };
+        let v = draws(rng.integers(0i64, high, endpoint, &[N], [N / 16]));
+        let mut counts = [0usize; 10];
+        for &x in &v {
+            counts[x as usize] += 1;
+        }
+        let e = N as f64 / 10.0;
+        let chi2: f64 = counts.iter().map(|&c| (c as f64 - e).powi(2) / e).sum();
+        assert!(
+            chi2 < 51.0,
+            "integers (endpoint {endpoint}): chi-square {chi2}, {counts:?}"
+        );
+    }
+    // The whole range of a small type, both ends included.
+    let v = draws(rng.integers(i8::MIN, i8::MAX, true, &[100_000], [10_000]));
+    assert!(v.contains(&i8::MIN) && v.contains(&i8::MAX));
+    // poisson: mean and variance lam; fourth central moment lam (1 + 3 lam).
+    for lam in [0.5, 12.0, 300.0] {
+        let v: Vec<f64> = draws(rng.poisson(lam, &[N], [N / 16]))
+            .into_iter()
+            .map(|k| k as f64)
+            .collect();
+        assert_moments("poisson", &v, lam, lam, lam * (1.0 + 3.0 * lam));
+    }
+    assert!(
+        draws(rng.poisson(0.0, &[100], [10]))
+            .iter()
+            .all(|&k| k == 0)
+    );
+}
+
+#[test]
+fn bad_parameters_are_errors_naming_them() {
+    let rng = default_rng(1);
+    let cases: Vec<(&str, chunkwise::Error)> = vec![
+        ("scale", rng.normal(0.0, -1.0, &[4], [2]).unwrap_err()),
+        ("loc", rng.normal(f64::NAN, 1.0, &[4], [2]).unwrap_err()),
+        ("high", rng.uniform(2.0, 1.0, &[4], [2]).unwrap_err()),
+        ("high", rng.integers(5u32, 5, false, &[4], [2]).unwrap_err()),
+        ("high", rng.integers(5u32, 4, true, &[4], [2]).unwrap_err()),
+        ("scale", rng.exponential(-2.0, &[4], [2]).unwrap_err()),
+        ("shape", rng.gamma(0.0, 1.0, &[4], [2]).unwrap_err()),
+        ("lam", rng.poisson(-1.0, &[4], [2]).unwrap_err()),
+        ("lam", rng.poisson(f64::INFINITY, &[4], [2]).unwrap_err()),
+        ("sigma", rng.lognormal(0.0, -0.1, &[4], [2]).unwrap_err()),
+    ];
+    for (name, e) in cases {
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+        assert!(
+            matches!(&e, chunkwise::Error::InvalidParameter { name: n, .. } if *n == name),
+            "{e:?} should name {name}"
+        );
+    }
+    // Integers allow an empty range with endpoint (one value).
+    let one = draws(rng.integers(3u16, 3, true, &[10], [5]));
+    assert!(one.iter().all(|&v| v == 3));
+}
