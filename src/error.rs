@@ -643,6 +643,21 @@ impl Error {
         None
     }
 
+    /// An [`Error::InvalidParameter`] of `op` for the value of `name`, and what would be valid.
+    pub(crate) fn invalid(
+        op: &'static str,
+        name: &'static str,
+        value: impl std::fmt::Display,
+        expected: &'static str,
+    ) -> Error {
+        Error::InvalidParameter {
+            op,
+            name,
+            value: value.to_string(),
+            expected,
+        }
+    }
+
     /// This error, naming `task` if it is a user's error not yet tied to its task.
     pub(crate) fn in_task(self, task: impl FnOnce() -> String) -> Error {
         match self {

@@ -75,16 +75,6 @@ pub fn default_rng(seed: u64) -> Generator {
     Generator::new(seed)
 }
 
-/// An [`Error::InvalidParameter`] of `op`.
-fn invalid(op: &'static str, name: &'static str, value: f64, expected: &'static str) -> Error {
-    Error::InvalidParameter {
-        op,
-        name,
-        value: value.to_string(),
-        expected,
-    }
-}
-
 /// `value`, if finite and at least `low` (or above it, when `strict`).
 fn check(
     op: &'static str,
@@ -98,7 +88,7 @@ fn check(
     if ok {
         Ok(value)
     } else {
-        Err(invalid(op, name, value, expected))
+        Err(Error::invalid(op, name, value, expected))
     }
 }
 
@@ -215,7 +205,7 @@ impl Generator {
             "a finite number above low",
         )?;
         let d = rand_distr::Uniform::new(low, high)
-            .map_err(|_| invalid("uniform", "high", high, "a finite number above low"))?;
+            .map_err(|_| Error::invalid("uniform", "high", high, "a finite number above low"))?;
         self.drawn("uniform", shape, chunks, d)
     }
 
@@ -420,7 +410,7 @@ impl Generator {
             return self.sampled("gamma", shape, chunks, |_| 0.0);
         }
         let d = rand_distr::Gamma::new(k, theta)
-            .map_err(|_| invalid("gamma", "shape", k, "a finite number > 0"))?;
+            .map_err(|_| Error::invalid("gamma", "shape", k, "a finite number > 0"))?;
         self.drawn("gamma", shape, chunks, d)
     }
 
@@ -456,8 +446,9 @@ impl Generator {
         if lam == 0.0 {
             return self.sampled("poisson", shape, chunks, |_| 0u64);
         }
-        let d = rand_distr::Poisson::new(lam)
-            .map_err(|_| invalid("poisson", "lam", lam, "a finite number >= 0 below 1e19"))?;
+        let d = rand_distr::Poisson::new(lam).map_err(|_| {
+            Error::invalid("poisson", "lam", lam, "a finite number >= 0 below 1e19")
+        })?;
         self.sampled("poisson", shape, chunks, move |r| d.sample(r) as u64)
     }
 }

@@ -5,7 +5,7 @@ use ndarray::ArrayD;
 use num_traits::Float;
 
 use super::kernels::separable;
-use super::{DEFAULT_TRUNCATE, cast, filter, invalid};
+use super::{DEFAULT_TRUNCATE, cast, filter};
 use crate::array::Array;
 use crate::chunks::IntoBoundaries;
 use crate::error::{Error, Result};
@@ -86,13 +86,18 @@ pub(super) fn passes<T: Float + Element>(
     }
     let truncate = truncate.to_f64().unwrap_or(f64::NAN);
     if !(truncate.is_finite() && truncate >= 0.0) {
-        return Err(invalid(op, "truncate", truncate, "a finite number >= 0"));
+        return Err(Error::invalid(
+            op,
+            "truncate",
+            truncate,
+            "a finite number >= 0",
+        ));
     }
     let mut radii = vec![None; ndim];
     for (axis, &s) in sigmas.iter().enumerate() {
         let s = s.to_f64().unwrap_or(f64::NAN);
         if !(s.is_finite() && s >= 0.0) {
-            return Err(invalid(op, "sigma", s, "a finite number >= 0"));
+            return Err(Error::invalid(op, "sigma", s, "a finite number >= 0"));
         }
         // As scipy, an axis of sigma 0 is not filtered, whatever its order.
         if s > 1e-15 {

@@ -206,16 +206,6 @@ fn check_window<T: Element>(
     Ok((w, depth))
 }
 
-/// An [`Error::InvalidParameter`] for the float `value` of `name`.
-fn invalid(op: &'static str, name: &'static str, value: f64, expected: &'static str) -> Error {
-    Error::InvalidParameter {
-        op,
-        name,
-        value: value.to_string(),
-        expected,
-    }
-}
-
 /// Mean over a box of `size` cells per axis, as scipy's `uniform_filter(x, size, mode=...)`:
 /// `size` is one size for every axis or one per axis (see [`IntoSizes`]).
 ///

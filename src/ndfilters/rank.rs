@@ -6,7 +6,7 @@ use ndarray::{ArrayD, ArrayViewD};
 use num_traits::Float;
 
 use super::kernels::{rank_of, window_offsets, window_valid};
-use super::{IntoWindow, check_window, extreme_filter, filter, invalid, larger, smaller};
+use super::{IntoWindow, check_window, extreme_filter, filter, larger, smaller};
 use crate::array::Array;
 use crate::chunks::IntoBoundaries;
 use crate::error::{Error, Result};
@@ -93,7 +93,7 @@ pub fn percentile_filter<T: Element + Copy + PartialOrd>(
         percentile
     };
     if !(0.0..=100.0).contains(&p) {
-        return Err(invalid(
+        return Err(Error::invalid(
             op,
             "percentile",
             percentile,
