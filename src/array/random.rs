@@ -4,7 +4,7 @@
 //! the chunking, the number of threads or of MPI ranks.
 //!
 //! How each distribution keeps that property: element `i` has its own stream of random bits
-//! (SplitMix64 started from a counter-based hash of the key and `i`; see the crate's
+//! (wyrand started from a counter-based output at the key and `i`; see the crate's
 //! `expr/random.rs`), and its sampler (from `rand_distr`: the ziggurat for normals and
 //! exponentials, Marsaglia and Tsang for gammas, rejection for Poisson and binomial) draws as
 //! many bits as it needs from that stream alone. A rejection moves no other element's values.

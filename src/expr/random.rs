@@ -3,18 +3,19 @@
 //!
 //! The generator is counter-based (Salmon et al., "Parallel random numbers: as easy as 1, 2,
 //! 3", SC 2011): element `i` (its row-major index in the whole array) of an array drawn with key
-//! `k` starts from `mix(k + (i + 1)·γ)`, SplitMix64's output function (Steele, Lea and Flood,
-//! "Fast splittable pseudorandom number generators", OOPSLA 2014) at the `i + 1`-th step of the
-//! stream seeded by `k`. A uniform value is that one output. A distribution that needs more (a
-//! normal by the ziggurat, which sometimes rejects; a Poisson, a gamma) draws them from the
-//! element's own SplitMix64 stream started there ([`ElemRng`]), so however many it takes, no
-//! other element's values move: each element is a function of the key and its index only.
+//! `k` is wyrand's output (Wang Yi's wyhash family: one 64 x 64 -> 128-bit multiply, folded;
+//! it passes BigCrush and PractRand) at the `i + 1`-th step of the stream seeded by `k`, a
+//! function of `k` and `i` alone. A uniform value is that one output. A distribution that needs
+//! more (a normal by the ziggurat, which sometimes rejects; a Poisson, a gamma) draws them from
+//! the element's own wyrand stream started there ([`ElemRng`]), so however many it takes, no
+//! other element's values move. Keys come from the seed and the array's place in its
+//! generator's sequence through SplitMix64's mixer (Steele, Lea and Flood, OOPSLA 2014).
 #![forbid(unsafe_code)]
 
 use crate::chunks::Chunks;
 use std::sync::Arc;
 
-/// SplitMix64's increment (the golden ratio in 64 bits).
+/// SplitMix64's increment (the golden ratio in 64 bits), for keys.
 const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// SplitMix64's output function.
@@ -30,14 +31,24 @@ pub(crate) fn key(seed: u64, n: u64) -> u64 {
     mix(mix(seed ^ 0x6A09_E667_F3BC_C909).wrapping_add(n.wrapping_mul(GAMMA)))
 }
 
+/// wyrand's increment (Wang Yi's wyhash constants).
+const WY: u64 = 0xa076_1d64_78bd_642f;
+
+/// wyrand's output function: one 64 x 64 -> 128-bit multiply, folded.
+#[inline(always)]
+fn wy(state: u64) -> u64 {
+    let t = u128::from(state).wrapping_mul(u128::from(state ^ 0xe703_7ed1_a0b4_28db));
+    ((t >> 64) as u64) ^ (t as u64)
+}
+
 /// The first 64 random bits of element `i` under `key`.
 #[inline(always)]
 pub(crate) fn bits(key: u64, i: u64) -> u64 {
-    mix(key.wrapping_add(i.wrapping_add(1).wrapping_mul(GAMMA)))
+    wy(key.wrapping_add(i.wrapping_add(1).wrapping_mul(WY)))
 }
 
-/// The random bits of one element, as many as its distribution asks for: SplitMix64 started
-/// from the element's own first output.
+/// The random bits of one element, as many as its distribution asks for: wyrand started from
+/// the element's own first output.
 pub(crate) struct ElemRng {
     state: u64,
 }
@@ -62,8 +73,8 @@ impl rand::TryRng for ElemRng {
 
     #[inline]
     fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        self.state = self.state.wrapping_add(GAMMA);
-        Ok(mix(self.state))
+        self.state = self.state.wrapping_add(WY);
+        Ok(wy(self.state))
     }
 
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
@@ -119,24 +130,26 @@ pub(crate) fn for_each_row(chunks: &Chunks, block: usize, mut f: impl FnMut(u64,
 /// Fills `out` with the uniform values of elements `first..first + out.len()` under `key`.
 #[inline]
 pub(crate) fn fill_uniform<T: RandomElement>(key: u64, first: u64, out: &mut [T]) {
-    // Four at a time: the four mixes are independent, so the processor overlaps them.
+    // wyrand's state at element `first`, then one addition per element. Four at a time: the
+    // four multiplies are independent, so the processor overlaps them.
+    let mut state = key.wrapping_add(first.wrapping_add(1).wrapping_mul(WY));
     let mut quads = out.chunks_exact_mut(4);
-    let mut i = first;
+    let (w2, w3, w4) = (WY.wrapping_mul(2), WY.wrapping_mul(3), WY.wrapping_mul(4));
     for q in &mut quads {
         let z = [
-            bits(key, i),
-            bits(key, i + 1),
-            bits(key, i + 2),
-            bits(key, i + 3),
+            wy(state),
+            wy(state.wrapping_add(WY)),
+            wy(state.wrapping_add(w2)),
+            wy(state.wrapping_add(w3)),
         ];
+        state = state.wrapping_add(w4);
         for (x, z) in q.iter_mut().zip(z) {
             *x = T::draw(z);
         }
-        i += 4;
     }
     for x in quads.into_remainder() {
-        *x = T::draw(bits(key, i));
-        i += 1;
+        *x = T::draw(wy(state));
+        state = state.wrapping_add(WY);
     }
 }
 
