@@ -90,6 +90,14 @@ fn every_distribution_is_the_same_whatever_the_chunking_and_scheduler() {
     same_everywhere("exponential", |g, s, c| g.exponential(1.5, s, c));
     same_everywhere("gamma", |g, s, c| g.gamma(0.7, 2.0, s, c));
     same_everywhere("poisson", |g, s, c| g.poisson(40.0, s, c));
+    same_everywhere("beta", |g, s, c| g.beta(0.5, 2.0, s, c));
+    same_everywhere("binomial", |g, s, c| g.binomial(50, 0.3, s, c));
+    same_everywhere("chisquare", |g, s, c| g.chisquare(3.0, s, c));
+    same_everywhere("standard_t", |g, s, c| g.standard_t(5.0, s, c));
+    same_everywhere("geometric", |g, s, c| g.geometric(0.2, s, c));
+    same_everywhere("weibull", |g, s, c| g.weibull(1.5, s, c));
+    same_everywhere("laplace", |g, s, c| g.laplace(0.0, 2.0, s, c));
+    same_everywhere("logistic", |g, s, c| g.logistic(1.0, 0.5, s, c));
     // Array::random is the generator's first array.
     same_everywhere("Array::random", |_, s, c| Array::<f64>::random(s, c, 11));
 }
@@ -260,6 +268,57 @@ fn continuous_distributions_have_their_moments_and_shape() {
 }
 
 #[test]
+fn more_continuous_distributions_have_their_moments_and_shape() {
+    let rng = default_rng(99);
+    let pi = std::f64::consts::PI;
+    // chi-square(k): mean k, variance 2k, fourth central moment 12 k (k + 4).
+    let v = draws(rng.chisquare(3.0, &[N], [N / 16]));
+    assert_moments("chisquare", &v, 3.0, 6.0, 12.0 * 3.0 * 7.0);
+    // Student's t(10): mean 0, variance 10 / 8, fourth central moment 3 df^2 / ((df - 2)(df - 4)).
+    let v = draws(rng.standard_t(10.0, &[N], [N / 16]));
+    assert_moments("standard_t", &v, 0.0, 1.25, 3.0 * 100.0 / 48.0);
+    // Laplace(loc, b): variance 2 b^2, fourth central moment 24 b^4; its CDF.
+    let v = draws(rng.laplace(1.0, 2.0, &[N], [N / 16]));
+    assert_moments("laplace", &v, 1.0, 8.0, 24.0 * 16.0);
+    assert_ks("laplace", v, |x| {
+        let z = (x - 1.0) / 2.0;
+        if z < 0.0 {
+            0.5 * z.exp()
+        } else {
+            1.0 - 0.5 * (-z).exp()
+        }
+    });
+    // Logistic(mu, s): variance s^2 pi^2 / 3, fourth central moment 7 pi^4 s^4 / 15.
+    let v = draws(rng.logistic(-1.0, 0.5, &[N], [N / 16]));
+    let s4 = 0.5f64.powi(4);
+    assert_moments(
+        "logistic",
+        &v,
+        -1.0,
+        0.25 * pi * pi / 3.0,
+        7.0 * pi.powi(4) * s4 / 15.0,
+    );
+    assert_ks("logistic", v, |x| 1.0 / (1.0 + (-(x + 1.0) / 0.5).exp()));
+    // Weibull(a), scale 1: CDF 1 - exp(-x^a).
+    let v = draws(rng.weibull(1.5, &[N], [N / 16]));
+    assert_ks("weibull", v, |x| 1.0 - (-x.max(0.0).powf(1.5)).exp());
+    // Beta(a, b): mean a / (a + b), variance a b / ((a + b)^2 (a + b + 1)); all in [0, 1].
+    let (a, b) = (2.0, 5.0);
+    let v = draws(rng.beta(a, b, &[N], [N / 16]));
+    assert!(v.iter().all(|x| (0.0..=1.0).contains(x)));
+    let var = a * b / ((a + b) * (a + b) * (a + b + 1.0));
+    let (m, s2) = moments(&v);
+    assert!(
+        (m - a / (a + b)).abs() < 6.0 * (var / N as f64).sqrt(),
+        "beta mean {m}"
+    );
+    assert!(
+        (s2 - var).abs() < 0.01 * var,
+        "beta variance {s2}, expected {var}"
+    );
+}
+
+#[test]
 fn discrete_distributions_cover_their_range_with_the_right_frequencies() {
     let rng = default_rng(7);
     // integers: each of 10 values about N / 10 times (chi-square, 9 degrees of freedom; the
@@ -310,6 +369,17 @@ fn bad_parameters_are_errors_naming_them() {
         ("lam", rng.poisson(-1.0, &[4], [2]).unwrap_err()),
         ("lam", rng.poisson(f64::INFINITY, &[4], [2]).unwrap_err()),
         ("sigma", rng.lognormal(0.0, -0.1, &[4], [2]).unwrap_err()),
+        ("b", rng.beta(1.0, 0.0, &[4], [2]).unwrap_err()),
+        ("p", rng.binomial(5, 1.5, &[4], [2]).unwrap_err()),
+        ("df", rng.chisquare(-1.0, &[4], [2]).unwrap_err()),
+        ("df", rng.standard_t(0.0, &[4], [2]).unwrap_err()),
+        ("p", rng.geometric(0.0, &[4], [2]).unwrap_err()),
+        ("a", rng.weibull(f64::NAN, &[4], [2]).unwrap_err()),
+        ("scale", rng.laplace(0.0, -1.0, &[4], [2]).unwrap_err()),
+        (
+            "loc",
+            rng.logistic(f64::INFINITY, 1.0, &[4], [2]).unwrap_err(),
+        ),
     ];
     for (name, e) in cases {
         assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");

@@ -451,4 +451,262 @@ impl Generator {
         })?;
         self.sampled("poisson", shape, chunks, move |r| d.sample(r) as u64)
     }
+
+    /// Beta values of parameters `a` and `b` (in `[0, 1]`, mean `a / (a + b)`), as numpy's
+    /// `beta`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] unless `a` and `b` are finite and above 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::random::default_rng(1).beta(2.0, 6.0, &[100_000], [10_000])?;
+    /// assert!((x.mean().compute_scalar()? - 0.25).abs() < 0.01);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn beta(
+        &self,
+        a: f64,
+        b: f64,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+    ) -> Result<Array<f64>> {
+        let a = check("beta", "a", a, 0.0, true, "a finite number > 0")?;
+        let b = check("beta", "b", b, 0.0, true, "a finite number > 0")?;
+        let d = rand_distr::Beta::new(a, b)
+            .map_err(|_| Error::invalid("beta", "a", a, "a finite number > 0"))?;
+        self.drawn("beta", shape, chunks, d)
+    }
+
+    /// Binomial counts of successes in `n` trials of probability `p`, as numpy's `binomial` (as
+    /// `u64`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] unless `p` is in `[0, 1]`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::random::default_rng(2).binomial(10, 0.3, &[100_000], [10_000])?;
+    /// let mean = x.map(|v| v as f64).mean().compute_scalar()?;
+    /// assert!((mean - 3.0).abs() < 0.05);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn binomial(
+        &self,
+        n: u64,
+        p: f64,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+    ) -> Result<Array<u64>> {
+        if !(0.0..=1.0).contains(&p) {
+            return Err(Error::invalid(
+                "binomial",
+                "p",
+                p,
+                "a probability in [0, 1]",
+            ));
+        }
+        let d = rand_distr::Binomial::new(n, p)
+            .map_err(|_| Error::invalid("binomial", "p", p, "a probability in [0, 1]"))?;
+        self.drawn("binomial", shape, chunks, d)
+    }
+
+    /// Chi-square values of `df` degrees of freedom, as numpy's `chisquare`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] unless `df` is finite and above 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::random::default_rng(3).chisquare(4.0, &[100_000], [10_000])?;
+    /// assert!((x.mean().compute_scalar()? - 4.0).abs() < 0.1);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn chisquare(
+        &self,
+        df: f64,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+    ) -> Result<Array<f64>> {
+        let df = check("chisquare", "df", df, 0.0, true, "a finite number > 0")?;
+        let d = rand_distr::ChiSquared::new(df)
+            .map_err(|_| Error::invalid("chisquare", "df", df, "a finite number > 0"))?;
+        self.drawn("chisquare", shape, chunks, d)
+    }
+
+    /// Student's t values of `df` degrees of freedom, as numpy's `standard_t`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] unless `df` is finite and above 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::random::default_rng(4).standard_t(10.0, &[100_000], [10_000])?;
+    /// assert!(x.mean().compute_scalar()?.abs() < 0.05);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn standard_t(
+        &self,
+        df: f64,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+    ) -> Result<Array<f64>> {
+        let df = check("standard_t", "df", df, 0.0, true, "a finite number > 0")?;
+        let d = rand_distr::StudentT::new(df)
+            .map_err(|_| Error::invalid("standard_t", "df", df, "a finite number > 0"))?;
+        self.drawn("standard_t", shape, chunks, d)
+    }
+
+    /// The number of trials up to and including the first success, each of probability `p`, as
+    /// numpy's `geometric` (as `u64`, at least 1).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] unless `p` is in `(0, 1]`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::random::default_rng(5).geometric(0.25, &[100_000], [10_000])?;
+    /// let x = x.map(|v| v as f64);
+    /// assert!((x.mean().compute_scalar()? - 4.0).abs() < 0.1);
+    /// assert!(x.compute()?.iter().all(|&v| v >= 1.0));
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn geometric(
+        &self,
+        p: f64,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+    ) -> Result<Array<u64>> {
+        if !(p > 0.0 && p <= 1.0) {
+            return Err(Error::invalid(
+                "geometric",
+                "p",
+                p,
+                "a probability in (0, 1]",
+            ));
+        }
+        let d = rand_distr::Geometric::new(p)
+            .map_err(|_| Error::invalid("geometric", "p", p, "a probability in (0, 1]"))?;
+        // rand_distr counts the failures before the first success; numpy the trials.
+        self.sampled("geometric", shape, chunks, move |r| {
+            d.sample(r).saturating_add(1)
+        })
+    }
+
+    /// Weibull values of shape `a` and scale 1, as numpy's `weibull`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] unless `a` is finite and above 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::random::default_rng(6).weibull(1.0, &[100_000], [10_000])?;
+    /// assert!((x.mean().compute_scalar()? - 1.0).abs() < 0.05); // an exponential
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn weibull(&self, a: f64, shape: &[usize], chunks: impl IntoChunks) -> Result<Array<f64>> {
+        let a = check("weibull", "a", a, 0.0, true, "a finite number > 0")?;
+        let d = rand_distr::Weibull::new(1.0, a)
+            .map_err(|_| Error::invalid("weibull", "a", a, "a finite number > 0"))?;
+        self.drawn("weibull", shape, chunks, d)
+    }
+
+    /// Laplace (double exponential) values of position `loc` and scale `scale`, as numpy's
+    /// `laplace`, by inverting the distribution function at one uniform value.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] unless `loc` is finite and `scale` finite and at least 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::random::default_rng(7).laplace(1.0, 0.5, &[100_000], [10_000])?;
+    /// assert!((x.mean().compute_scalar()? - 1.0).abs() < 0.02);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn laplace(
+        &self,
+        loc: f64,
+        scale: f64,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+    ) -> Result<Array<f64>> {
+        let loc = check(
+            "laplace",
+            "loc",
+            loc,
+            f64::NEG_INFINITY,
+            true,
+            "a finite number",
+        )?;
+        let scale = check(
+            "laplace",
+            "scale",
+            scale,
+            0.0,
+            false,
+            "a finite number >= 0",
+        )?;
+        self.sampled("laplace", shape, chunks, move |r| {
+            // u in (-1/2, 1/2): open at both ends, so the logarithm stays finite.
+            let u: f64 = Distribution::<f64>::sample(&rand_distr::Open01, r) - 0.5;
+            loc - scale * u.signum() * (1.0 - 2.0 * u.abs()).ln()
+        })
+    }
+
+    /// Logistic values of position `loc` and scale `scale`, as numpy's `logistic`, by
+    /// inverting the distribution function at one uniform value.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] unless `loc` is finite and `scale` finite and at least 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::random::default_rng(8).logistic(-2.0, 1.0, &[100_000], [10_000])?;
+    /// assert!((x.mean().compute_scalar()? + 2.0).abs() < 0.05);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn logistic(
+        &self,
+        loc: f64,
+        scale: f64,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+    ) -> Result<Array<f64>> {
+        let loc = check(
+            "logistic",
+            "loc",
+            loc,
+            f64::NEG_INFINITY,
+            true,
+            "a finite number",
+        )?;
+        let scale = check(
+            "logistic",
+            "scale",
+            scale,
+            0.0,
+            false,
+            "a finite number >= 0",
+        )?;
+        self.sampled("logistic", shape, chunks, move |r| {
+            let u: f64 = rand_distr::Open01.sample(r);
+            loc + scale * (u / (1.0 - u)).ln()
+        })
+    }
 }
