@@ -392,3 +392,96 @@ fn bad_parameters_are_errors_naming_them() {
     let one = draws(rng.integers(3u16, 3, true, &[10], [5]));
     assert!(one.iter().all(|&v| v == 3));
 }
+
+#[test]
+fn permutations_shuffles_and_choices() {
+    // A permutation of 0..n for every n, the same on every chunking.
+    for n in [0usize, 1, 2, 3, 5, 64, 1000, 4097] {
+        let mut first = None;
+        for chunks in [n.max(1), 1, 7] {
+            let p = default_rng(n as u64)
+                .permutation(n, [chunks])
+                .unwrap()
+                .compute()
+                .unwrap();
+            let mut sorted = p.iter().copied().collect::<Vec<_>>();
+            sorted.sort();
+            assert_eq!(sorted, (0..n).collect::<Vec<_>>(), "n = {n}");
+            match &first {
+                None => first = Some(p),
+                Some(f) => assert_eq!(&p, f, "n = {n}, chunks {chunks}"),
+            }
+        }
+    }
+    // Every ordering of 4 items about equally often over many keys (chi-square, 23 degrees of
+    // freedom; the 1 - 1e-7 quantile is about 75).
+    let rng = default_rng(1234);
+    let mut counts = std::collections::HashMap::new();
+    let trials = 24_000;
+    for _ in 0..trials {
+        let p = rng
+            .permutation(4, [4])
+            .unwrap()
+            .compute()
+            .unwrap()
+            .iter()
+            .copied()
+            .collect::<Vec<_>>();
+        *counts.entry(p).or_insert(0usize) += 1;
+    }
+    assert_eq!(counts.len(), 24, "every ordering appears");
+    let e = trials as f64 / 24.0;
+    let chi2: f64 = counts.values().map(|&c| (c as f64 - e).powi(2) / e).sum();
+    assert!(chi2 < 75.0, "orderings of 4: chi-square {chi2}");
+    // shuffle: the rows of a matrix in a permuted order, each row whole.
+    let a = ndarray::Array2::from_shape_fn((50, 3), |(i, j)| i * 10 + j);
+    let x = Array::from_ndarray(a.clone(), [7, 2]).unwrap();
+    let y = default_rng(9).shuffle(&x, 0).unwrap().compute().unwrap();
+    let mut rows: Vec<Vec<usize>> = y
+        .outer_iter()
+        .map(|r| r.iter().copied().collect::<Vec<_>>())
+        .collect();
+    assert_ne!(
+        rows,
+        a.outer_iter()
+            .map(|r| r.iter().copied().collect::<Vec<_>>())
+            .collect::<Vec<_>>()
+    );
+    rows.sort();
+    assert_eq!(
+        rows,
+        a.outer_iter()
+            .map(|r| r.iter().copied().collect::<Vec<_>>())
+            .collect::<Vec<_>>()
+    );
+    assert!(default_rng(9).shuffle(&x, 2).is_err());
+    // choice without replacement never repeats; with p, the frequencies follow p.
+    let c = draws(rng.choice(1000, 300, false, None, [64]));
+    let mut seen = c.clone();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 300);
+    let p = [0.1, 0.2, 0.3, 0.4];
+    let c = draws(rng.choice(4, N, true, Some(&p), [N / 16]));
+    let mut counts = [0usize; 4];
+    c.iter().for_each(|&i| counts[i] += 1);
+    let chi2: f64 = counts
+        .iter()
+        .zip(p)
+        .map(|(&k, p)| (k as f64 - p * N as f64).powi(2) / (p * N as f64))
+        .sum();
+    assert!(
+        chi2 < 36.0,
+        "weighted choice: chi-square {chi2}, {counts:?}"
+    );
+    // Bad choices.
+    for e in [
+        rng.choice(3, 4, false, None, [2]).unwrap_err(),
+        rng.choice(3, 2, true, Some(&[0.5, 0.5]), [2]).unwrap_err(),
+        rng.choice(2, 2, true, Some(&[0.5, 0.6]), [2]).unwrap_err(),
+        rng.choice(2, 2, true, Some(&[-0.5, 1.5]), [2]).unwrap_err(),
+        rng.choice(0, 1, true, None, [1]).unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+    }
+}

@@ -709,4 +709,157 @@ impl Generator {
             loc + scale * (u / (1.0 - u)).ln()
         })
     }
+
+    /// A random permutation of `0..n`, as numpy's `permutation(n)` (as `usize`), every ordering
+    /// equally likely and the same whatever the chunking. It is made when this is called (the
+    /// indices sorted by their random bits: `n` words of memory, `n log n` time), then cut into
+    /// blocks.
+    ///
+    /// # Errors
+    ///
+    /// When `chunks` does not fit `[n]`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let p = chunkwise::random::default_rng(1).permutation(10, [3])?.compute()?;
+    /// let mut sorted: Vec<usize> = p.iter().copied().collect();
+    /// sorted.sort();
+    /// assert_eq!(sorted, (0..10).collect::<Vec<_>>());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn permutation(&self, n: usize, chunks: impl IntoChunks) -> Result<Array<usize>> {
+        let order = crate::expr::random::permutation(self.next_key(), n);
+        Array::from_ndarray(ndarray::Array1::from(order), chunks)
+    }
+
+    /// `x` with its slices along `axis` in a random order, as numpy's `permutation(x, axis)`
+    /// (numpy's `shuffle` does the same in place; an array here is never changed). The order is
+    /// made when this is called (as [`Generator::permutation`] of the axis length); the rest is
+    /// lazy: each block of the result reads the input blocks its slices come from.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AxisOutOfRange`] for an axis `x` does not have.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::from_ndarray(ndarray::Array::from_iter(0..8), [3])?;
+    /// let y = chunkwise::random::default_rng(2).shuffle(&x, 0)?.compute()?;
+    /// let mut v: Vec<i32> = y.iter().copied().collect();
+    /// v.sort();
+    /// assert_eq!(v, (0..8).collect::<Vec<_>>());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn shuffle<T: Element>(
+        &self,
+        x: &Array<T>,
+        axis: impl crate::IntoAxis,
+    ) -> Result<Array<T>> {
+        let axis = axis.axis_index();
+        let Some(&n) = x.shape().get(axis) else {
+            return Err(Error::AxisOutOfRange {
+                op: "shuffle",
+                axis,
+                ndim: x.ndim(),
+            });
+        };
+        let order = crate::expr::random::permutation(self.next_key(), n);
+        x.select(axis, &order)
+    }
+
+    /// `size` indices into `0..n`, as numpy's `choice(n, size, replace, p)` (as `usize`):
+    /// uniform, or with the probabilities `p` (one per index, summing to 1); with `replace`
+    /// false, no index twice (uniform only: the first `size` positions of a random permutation
+    /// of `0..n`, made when this is called).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] for `p` of another length than `n`, with a negative or
+    /// non-finite entry, or not summing to 1 (within 1e-8); for a sample larger than `n`
+    /// without replacement; for `n` = 0 with `size` > 0; and for `p` without replacement (not
+    /// there yet).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rng = chunkwise::random::default_rng(3);
+    /// let c = rng.choice(5, 1000, true, Some(&[0.0, 0.5, 0.0, 0.5, 0.0]), [100])?.compute()?;
+    /// assert!(c.iter().all(|&i| i == 1 || i == 3));
+    /// let d = rng.choice(10, 10, false, None, [4])?.compute()?;
+    /// let mut v: Vec<usize> = d.iter().copied().collect();
+    /// v.sort();
+    /// assert_eq!(v, (0..10).collect::<Vec<_>>());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn choice(
+        &self,
+        n: usize,
+        size: usize,
+        replace: bool,
+        p: Option<&[f64]>,
+        chunks: impl IntoChunks,
+    ) -> Result<Array<usize>> {
+        if n == 0 && size > 0 {
+            return Err(Error::invalid("choice", "a", n, "a non-empty population"));
+        }
+        if let Some(p) = p {
+            if p.len() != n {
+                return Err(Error::invalid(
+                    "choice",
+                    "p",
+                    format!("{} probabilities", p.len()),
+                    "one probability per choice",
+                ));
+            }
+            if let Some(bad) = p.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+                return Err(Error::invalid(
+                    "choice",
+                    "p",
+                    bad,
+                    "probabilities that are finite and >= 0",
+                ));
+            }
+            let total: f64 = p.iter().sum();
+            if (total - 1.0).abs() > 1e-8 {
+                return Err(Error::invalid(
+                    "choice",
+                    "p",
+                    format!("sum {total}"),
+                    "probabilities that sum to 1",
+                ));
+            }
+            if !replace {
+                return Err(Error::invalid(
+                    "choice",
+                    "replace",
+                    "false with p",
+                    "replace = true when p is given (weighted sampling without replacement is not there yet)",
+                ));
+            }
+            let d = rand_distr::weighted::WeightedIndex::new(p.to_vec()).map_err(|_| {
+                Error::invalid("choice", "p", "weights", "probabilities that sum to 1")
+            })?;
+            return self.sampled("choice", &[size], chunks, move |r| d.sample(r));
+        }
+        if replace {
+            if size == 0 {
+                return self.sampled("choice", &[0], chunks, |_| 0usize);
+            }
+            return self.integers(0, n, false, &[size], chunks);
+        }
+        if size > n {
+            return Err(Error::invalid(
+                "choice",
+                "size",
+                size,
+                "at most the population without replacement",
+            ));
+        }
+        let mut order = crate::expr::random::permutation(self.next_key(), n);
+        order.truncate(size);
+        Array::from_ndarray(ndarray::Array1::from(order), chunks)
+    }
 }

@@ -153,6 +153,15 @@ pub(crate) fn fill_uniform<T: RandomElement>(key: u64, first: u64, out: &mut [T]
     }
 }
 
+/// A random permutation of `0..n` under `key`, each ordering equally likely: the indices
+/// sorted by their random bits (ties, at odds of about n^2 / 2^65, by index). A function of
+/// `key` and `n` alone, so the same however the array it is used on is cut.
+pub(crate) fn permutation(key: u64, n: usize) -> Vec<usize> {
+    let mut keyed: Vec<(u64, usize)> = (0..n).map(|i| (bits(key, i as u64), i)).collect();
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
 /// One value of a distribution, from an element's random bits.
 pub(crate) type SampleFn<T> = Arc<dyn Fn(&mut ElemRng) -> T + Send + Sync>;
 
