@@ -485,3 +485,64 @@ fn permutations_shuffles_and_choices() {
         assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
     }
 }
+
+#[test]
+fn multivariate_normal_has_its_covariance_and_ignores_the_chunking() {
+    let cov = [[2.0, 0.6, 0.0], [0.6, 1.0, -0.3], [0.0, -0.3, 0.5]];
+    let mean = [1.0, -2.0, 0.5];
+    let n = 200_000;
+    let x = default_rng(5)
+        .multivariate_normal(&mean, &cov, &[n], [n / 8])
+        .unwrap()
+        .compute_with(&Scheduler::threads(2))
+        .unwrap();
+    assert_eq!(x.shape(), &[n, 3]);
+    for other in [[n], [1000], [7]] {
+        let y = default_rng(5)
+            .multivariate_normal(&mean, &cov, &[n], other)
+            .unwrap()
+            .compute()
+            .unwrap();
+        assert_eq!(y, x, "chunks {other:?}");
+    }
+    // Sample mean and covariance: each entry's standard error is at most
+    // sqrt((s_ii s_jj + s_ij^2) / n) <= 0.0064 here; allow about 6 of them.
+    let col = |k: usize| x.index_axis(ndarray::Axis(1), k).to_owned();
+    let means: Vec<f64> = (0..3).map(|k| col(k).mean().unwrap()).collect();
+    for k in 0..3 {
+        assert!((means[k] - mean[k]).abs() < 0.02, "mean {k}: {}", means[k]);
+        for j in 0..3 {
+            let c = (&col(k) - means[k]) * (&col(j) - means[j]);
+            let c = c.mean().unwrap();
+            assert!(
+                (c - cov[k][j]).abs() < 0.04,
+                "cov[{k}][{j}] = {c}, expected {}",
+                cov[k][j]
+            );
+        }
+    }
+    // A singular covariance (the second coordinate is twice the first) works; an indefinite
+    // or asymmetric one is an error.
+    let singular = default_rng(6)
+        .multivariate_normal(&[0.0, 0.0], &[[1.0, 2.0], [2.0, 4.0]], &[100], [10])
+        .unwrap()
+        .compute()
+        .unwrap();
+    for row in singular.outer_iter() {
+        assert!((row[1] - 2.0 * row[0]).abs() < 1e-9, "{row}");
+    }
+    let rng = default_rng(7);
+    for bad in [
+        [[1.0, 2.0], [2.0, 1.0]],
+        [[1.0, 0.5], [0.0, 1.0]],
+        [[f64::NAN, 0.0], [0.0, 1.0]],
+    ] {
+        let e = rng
+            .multivariate_normal(&[0.0, 0.0], &bad, &[4], [2])
+            .unwrap_err();
+        assert!(
+            matches!(&e, chunkwise::Error::InvalidParameter { name: "cov", .. }),
+            "{e:?}"
+        );
+    }
+}

@@ -862,4 +862,118 @@ impl Generator {
         order.truncate(size);
         Array::from_ndarray(ndarray::Array1::from(order), chunks)
     }
+
+    /// Vectors from the multivariate normal distribution of `mean` (length `d`) and covariance
+    /// `cov` (`d` x `d`, symmetric, positive semi-definite), as numpy's
+    /// `multivariate_normal(mean, cov, size)`: an array of shape `shape` + `[d]`, the last axis
+    /// the vector (one block along it: `chunks` gives the blocks of `shape`). Each vector is
+    /// `mean + L z`, `L` the Cholesky factor of `cov` and `z` `d` standard normals from the
+    /// vector's own random bits, so the same whatever the chunking.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] for a `cov` of another shape than `d` x `d`, not symmetric,
+    /// not positive semi-definite, or with entries that are not finite, and for a `mean` that
+    /// is not finite.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rng = chunkwise::random::default_rng(1);
+    /// let cov = [[1.0, 0.8], [0.8, 1.0]];
+    /// let x = rng.multivariate_normal(&[0.0, 5.0], &cov, &[50_000], [10_000])?;
+    /// assert_eq!(x.shape(), &[50_000, 2]);
+    /// let m = x.mean_axis(0)?.compute()?;
+    /// assert!((m[[1]] - 5.0).abs() < 0.05);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn multivariate_normal<const D: usize>(
+        &self,
+        mean: &[f64; D],
+        cov: &[[f64; D]; D],
+        shape: &[usize],
+        chunks: impl IntoChunks,
+    ) -> Result<Array<f64>> {
+        let op = "multivariate_normal";
+        if let Some(bad) = mean.iter().find(|v| !v.is_finite()) {
+            return Err(Error::invalid(op, "mean", bad, "finite numbers"));
+        }
+        if let Some(bad) = cov.iter().flatten().find(|v| !v.is_finite()) {
+            return Err(Error::invalid(op, "cov", bad, "finite numbers"));
+        }
+        for (i, row) in cov.iter().enumerate() {
+            for (j, &a) in row.iter().enumerate().take(i) {
+                let b = cov[j][i];
+                if (a - b).abs() > 1e-8 * (1.0 + a.abs().max(b.abs())) {
+                    return Err(Error::invalid(
+                        op,
+                        "cov",
+                        format!("[{i}][{j}] = {a}, [{j}][{i}] = {b}"),
+                        "a symmetric matrix",
+                    ));
+                }
+            }
+        }
+        let l = cholesky_psd(cov).ok_or_else(|| {
+            Error::invalid(
+                op,
+                "cov",
+                "a matrix with a negative eigenvalue",
+                "a positive semi-definite matrix",
+            )
+        })?;
+        let outer = chunks_for(op, chunks, shape)?;
+        let mut sizes = outer.sizes().to_vec();
+        sizes.push(vec![D]);
+        let mut full = shape.to_vec();
+        full.push(D);
+        let (mean, key) = (*mean, self.next_key());
+        let lead = shape.to_vec();
+        Array::from_fn(&full, sizes, move |idx| {
+            let (k, vector) = idx.split_last().expect("the vector's axis");
+            // The vector's row-major index among the vectors.
+            let v = vector
+                .iter()
+                .zip(&lead)
+                .fold(0u64, |acc, (&i, &n)| acc * n as u64 + i as u64);
+            let mut r = ElemRng::at(key, v);
+            let z: [f64; D] = std::array::from_fn(|_| rand_distr::StandardNormal.sample(&mut r));
+            mean[*k] + (0..=*k).map(|j| l[*k][j] * z[j]).sum::<f64>()
+        })
+    }
+}
+
+/// The lower Cholesky factor `L` (`L Lᵀ = cov`) of a symmetric positive semi-definite matrix:
+/// a column whose pivot is zero, within rounding, is zero (numpy accepts singular covariances
+/// too). `None` if the matrix has a negative eigenvalue beyond rounding.
+fn cholesky_psd<const D: usize>(cov: &[[f64; D]; D]) -> Option<[[f64; D]; D]> {
+    let mut l = [[0.0; D]; D];
+    let scale = cov
+        .iter()
+        .flatten()
+        .fold(0.0f64, |m, v| m.max(v.abs()))
+        .max(f64::MIN_POSITIVE);
+    let tol = 1e-10 * scale;
+    for j in 0..D {
+        let pivot = cov[j][j] - (0..j).map(|k| l[j][k] * l[j][k]).sum::<f64>();
+        if pivot < -tol {
+            return None;
+        }
+        if pivot <= tol {
+            // A zero column: every entry below must be zero too, or the matrix is indefinite.
+            for i in j + 1..D {
+                let rest = cov[i][j] - (0..j).map(|k| l[i][k] * l[j][k]).sum::<f64>();
+                if rest.abs() > tol.sqrt() * scale.sqrt() {
+                    return None;
+                }
+            }
+            continue;
+        }
+        let d = pivot.sqrt();
+        l[j][j] = d;
+        for i in j + 1..D {
+            l[i][j] = (cov[i][j] - (0..j).map(|k| l[i][k] * l[j][k]).sum::<f64>()) / d;
+        }
+    }
+    Some(l)
 }
