@@ -129,12 +129,10 @@ macro_rules! compute_many {
                     run_group(vec![$($a.node().clone()),+], &writers, scheduler)?
                 };
                 // On a cluster, every rank receives the blocks the others made.
-                let mut k = 0;
+                let mut each = owners.into_iter().flatten();
                 $(
-                    share(&mut $out, $a.chunk_layout(), owners.as_ref().map(|o| &o[k][..]), scheduler)?;
-                    k += 1;
+                    share(&mut $out, $a.chunk_layout(), each.next().as_deref(), scheduler)?;
                 )+
-                let _ = k;
                 Ok(($($out,)+))
             }
         }

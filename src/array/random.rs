@@ -870,6 +870,10 @@ impl Generator {
     /// `mean + L z`, `L` the Cholesky factor of `cov` and `z` `d` standard normals from the
     /// vector's own random bits, so the same whatever the chunking.
     ///
+    /// Each element of a vector draws the vector's `z` again (the vector's bits are the same
+    /// for all of them): `d` normals per element, which suits the short vectors this is used
+    /// for; a long one costs `d` times the draws.
+    ///
     /// # Errors
     ///
     /// [`Error::InvalidParameter`] for a `cov` of another shape than `d` x `d`, not symmetric,

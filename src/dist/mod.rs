@@ -235,11 +235,8 @@ impl Cluster {
     ///
     /// See [`Cluster`].
     pub fn scheduler(&self, threads_per_rank: usize) -> Scheduler {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads_per_rank)
-            .thread_name(|i| format!("chunkwise-{i}"))
-            .build()
-            .unwrap_or_else(|e| panic!("could not start the rank's worker threads: {e}"));
+        let pool =
+            crate::scheduler::thread_pool(threads_per_rank).unwrap_or_else(|e| panic!("{e}"));
         Scheduler::on_cluster(Arc::new(Ranks {
             pool,
             rank: self.inner.rank,

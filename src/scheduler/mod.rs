@@ -136,15 +136,7 @@ impl Scheduler {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn try_threads(n: usize) -> Result<Scheduler> {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .thread_name(|i| format!("chunkwise-{i}"))
-            .build()
-            .map_err(|e| Error::ThreadPool {
-                threads: n,
-                message: e.to_string(),
-                source: crate::error::Cause::new(e),
-            })?;
+        let pool = thread_pool(n)?;
         Ok(Scheduler {
             kind: Kind::Pool(Arc::new(pool)),
             callbacks: Arc::new([]),
@@ -490,6 +482,20 @@ impl Planner {
             items.into_iter().map(f).collect()
         }
     }
+}
+
+/// A pool of `n` worker threads named `chunkwise-<i>` (`n == 0`: one per core), for a
+/// scheduler of one process or of one rank.
+pub(crate) fn thread_pool(n: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .thread_name(|i| format!("chunkwise-{i}"))
+        .build()
+        .map_err(|e| Error::ThreadPool {
+            threads: n,
+            message: e.to_string(),
+            source: crate::error::Cause::new(e),
+        })
 }
 
 fn parse_threads(v: &str) -> Result<usize> {
