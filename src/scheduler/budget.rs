@@ -288,7 +288,9 @@ impl Budget {
 
     /// Reserves task `t`'s bytes to start it ahead of the order's cursor at `cursor`, if it
     /// fits beside what is held and running and its output beside the other early outputs and
-    /// what the run still needs from the cursor on (see [`Budget`]).
+    /// what the run still needs from the cursor on (see [`Budget`]). The caller then either
+    /// claims the task and calls [`Budget::started_early`], or gives the bytes back with
+    /// [`Budget::unreserve_early`].
     pub(super) fn admit_early(&self, t: TaskId, cursor: usize) -> bool {
         let Some(order) = &self.order else {
             return false;
@@ -300,15 +302,22 @@ impl Budget {
         if fits {
             c.in_flight += need;
             c.early += out;
-            order.early[t as usize].store(true, Ordering::Relaxed);
         }
         fits
     }
 
-    /// Gives back the reservation of early task `t`, which did not start after all.
-    pub(super) fn unreserve_early(&self, t: TaskId) {
+    /// Early task `t`, admitted by [`Budget::admit_early`], has been claimed: its value's
+    /// bytes leave `early` when it is freed. Marked only now, by the one worker that claimed
+    /// it: a worker whose claim lost the race must not mark (or unmark) a task that runs in
+    /// order, or runs early on another's reservation, and whose readers may already be
+    /// freeing it.
+    pub(super) fn started_early(&self, t: TaskId) {
         let order = self.order.as_ref().expect("only ordered runs start early");
-        order.early[t as usize].store(false, Ordering::Relaxed);
+        order.early[t as usize].store(true, Ordering::Relaxed);
+    }
+
+    /// Gives back the reservation of early task `t`, which this worker did not start after all.
+    pub(super) fn unreserve_early(&self, t: TaskId) {
         let mut c = self.counts();
         c.in_flight -= self.reserve[t as usize];
         c.early -= self.out[t as usize];
@@ -535,6 +544,29 @@ mod tests {
         });
         let c = b.counts();
         assert_eq!((c.held, c.in_flight), (0, 0), "every byte given back");
+    }
+
+    /// A worker that reserves a task to start early but loses the claim to one that runs it at
+    /// the cursor leaves no mark: the task's reader frees its value from `held` only, and every
+    /// count returns to zero. (Marking the task at its reservation once let the reader take its
+    /// bytes from `early` and the losing worker take them again: an overflow.)
+    #[test]
+    fn a_lost_early_claim_leaves_no_mark() {
+        let g = pairs(2);
+        let b = Budget::plan(&g, &[], 1000, true).unwrap();
+        // Worker A starts maker 0 at the cursor.
+        assert!(matches!(b.admit(0, false), Admit::Yes));
+        // Worker B saw it ready and not started, and reserves it to start early.
+        assert!(b.admit_early(0, 0));
+        b.finished(0, true, 0, 0);
+        // The reader runs and frees maker 0 before B finds its claim lost.
+        assert!(matches!(b.admit(2, false), Admit::Yes));
+        let (out, early) = b.freed_by(0);
+        assert_eq!((out, early), (100, 0), "maker 0 did not start early");
+        b.finished(2, false, out, early);
+        b.unreserve_early(0);
+        let c = b.counts();
+        assert_eq!((c.held, c.in_flight, c.early), (0, 0, 0));
     }
 
     /// With nothing running, a task that fits beside the held values starts even past the

@@ -556,6 +556,7 @@ impl Exec<'_> {
                     return None;
                 }
                 if self.state.start(e) {
+                    b.started_early(e);
                     return Some(e);
                 }
                 b.unreserve_early(e);
