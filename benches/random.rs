@@ -29,6 +29,13 @@ fn random(c: &mut Criterion) {
             black_box(x.compute_with(&s).unwrap())
         })
     });
+    let one = Scheduler::threads(1);
+    g.bench_function("chunkwise_threads1", |b| {
+        b.iter(|| {
+            let x = default_rng(1).standard_normal(&[n], [n / 64]).unwrap();
+            black_box(x.compute_with(&one).unwrap())
+        })
+    });
     g.bench_function("rayon_rand_distr_ziggurat_2threads", |b| {
         b.iter_batched(
             || (),

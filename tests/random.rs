@@ -512,7 +512,7 @@ fn multivariate_normal_has_its_covariance_and_ignores_the_chunking() {
     for k in 0..3 {
         assert!((means[k] - mean[k]).abs() < 0.02, "mean {k}: {}", means[k]);
         for j in 0..3 {
-            let c = (&col(k) - means[k]) * (&col(j) - means[j]);
+            let c = (col(k) - means[k]) * (col(j) - means[j]);
             let c = c.mean().unwrap();
             assert!(
                 (c - cov[k][j]).abs() < 0.04,
@@ -545,4 +545,187 @@ fn multivariate_normal_has_its_covariance_and_ignores_the_chunking() {
             "{e:?}"
         );
     }
+}
+
+/// `x`'s values, on a fresh generator seeded 5.
+fn values<T: chunkwise::Element>(
+    make: impl Fn(&Generator) -> chunkwise::Result<Array<T>>,
+) -> ArrayD<T> {
+    make(&Generator::new(5)).unwrap().compute().unwrap()
+}
+
+#[test]
+fn array_parameters_broadcast_against_the_shape() {
+    let shape = [17, 23];
+    // An array holding one number everywhere gives the very values of that number, whatever
+    // the chunking of the result and of the parameter.
+    let row = |v: f64| Array::full(&[23], [5], v).unwrap();
+    let col = |v: f64| Array::full(&[17, 1], [4, 1], v).unwrap();
+    for c in chunkings(shape) {
+        let c = || c.clone();
+        macro_rules! same {
+            ($name:literal, |$g:ident| $arrays:expr, |$h:ident| $numbers:expr) => {
+                assert_eq!(
+                    values(|$g| $arrays),
+                    values(|$h| $numbers),
+                    "{} with array parameters, chunks {:?}",
+                    $name,
+                    c()
+                );
+            };
+        }
+        same!(
+            "normal",
+            |g| g.normal(row(2.0), col(3.0), &shape, c()),
+            |g| g.normal(2.0, 3.0, &shape, c())
+        );
+        same!("uniform", |g| g.uniform(col(-1.0), 4.0, &shape, c()), |g| g
+            .uniform(-1.0, 4.0, &shape, c()));
+        same!(
+            "lognormal",
+            |g| g.lognormal(0.5, row(0.2), &shape, c()),
+            |g| g.lognormal(0.5, 0.2, &shape, c())
+        );
+        same!(
+            "exponential",
+            |g| g.exponential(row(2.0), &shape, c()),
+            |g| g.exponential(2.0, &shape, c())
+        );
+        same!("gamma", |g| g.gamma(col(0.7), row(2.0), &shape, c()), |g| g
+            .gamma(0.7, 2.0, &shape, c()));
+        same!("poisson", |g| g.poisson(row(30.0), &shape, c()), |g| g
+            .poisson(30.0, &shape, c()));
+        same!("beta", |g| g.beta(row(0.5), col(2.0), &shape, c()), |g| g
+            .beta(0.5, 2.0, &shape, c()));
+        same!("binomial", |g| g.binomial(40, col(0.3), &shape, c()), |g| g
+            .binomial(40, 0.3, &shape, c()));
+        same!("chisquare", |g| g.chisquare(row(3.0), &shape, c()), |g| g
+            .chisquare(3.0, &shape, c()));
+        same!("standard_t", |g| g.standard_t(row(5.0), &shape, c()), |g| g
+            .standard_t(5.0, &shape, c()));
+        same!("geometric", |g| g.geometric(col(0.2), &shape, c()), |g| g
+            .geometric(0.2, &shape, c()));
+        same!("weibull", |g| g.weibull(row(1.5), &shape, c()), |g| g
+            .weibull(1.5, &shape, c()));
+        same!(
+            "laplace",
+            |g| g.laplace(row(0.0), col(2.0), &shape, c()),
+            |g| g.laplace(0.0, 2.0, &shape, c())
+        );
+        same!(
+            "logistic",
+            |g| g.logistic(1.0, col(0.5), &shape, c()),
+            |g| g.logistic(1.0, 0.5, &shape, c())
+        );
+    }
+    // Each element draws with the parameters at its place: column j has mean 10 j (within 5.3
+    // standard errors), and Poisson counts per row follow their row's mean.
+    let n = N / 4;
+    let means = Array::from_ndarray(
+        ndarray::Array::from_iter((0..4).map(|j| 10.0 * j as f64)).into_dyn(),
+        [3],
+    )
+    .unwrap();
+    let x = default_rng(1)
+        .normal(&means, 0.5, &[n, 4], [n / 3, 2])
+        .unwrap();
+    let m = x.mean_axis(0).unwrap().compute().unwrap();
+    for j in 0..4 {
+        let err = (m[[j]] - 10.0 * j as f64).abs();
+        assert!(
+            err < 5.3 * 0.5 / (n as f64).sqrt(),
+            "column {j}: mean {}",
+            m[[j]]
+        );
+    }
+    let lam = Array::from_ndarray(ndarray::array![[1.0], [50.0]].into_dyn(), [1, 1]).unwrap();
+    let x = default_rng(2).poisson(&lam, &[2, n], [1, n / 7]).unwrap();
+    let m = x.map(|v| v as f64).mean_axis(1).unwrap().compute().unwrap();
+    for (r, l) in [1.0, 50.0].into_iter().enumerate() {
+        let err = (m[[r]] - l).abs();
+        assert!(
+            err < 5.3 * (l / n as f64).sqrt(),
+            "row {r}: mean {}",
+            m[[r]]
+        );
+    }
+    // A parameter array that does not broadcast is refused at once; a bad value in one fails
+    // the computation, naming the parameter.
+    let rng = default_rng(3);
+    let e = rng.normal(row(0.0), 1.0, &[4, 5], [2, 2]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+    assert!(e.to_string().contains("loc"), "{e}");
+    let scale = Array::from_ndarray(ndarray::array![1.0, -1.0].into_dyn(), [1]).unwrap();
+    let e = rng
+        .normal(0.0, &scale, &[3, 2], [3, 1])
+        .unwrap()
+        .compute()
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+    assert!(
+        e.to_string().contains("scale") && e.to_string().contains("-1"),
+        "{e}"
+    );
+    let low = Array::from_ndarray(ndarray::array![0.0, 5.0].into_dyn(), [2]).unwrap();
+    let e = rng
+        .uniform(&low, 1.0, &[2], [1])
+        .unwrap()
+        .compute()
+        .unwrap_err();
+    assert!(e.to_string().contains("high"), "{e}");
+}
+
+#[test]
+fn weighted_choice_without_replacement_draws_in_numpys_order() {
+    // Each next index drawn with the probabilities of those not drawn yet: the ordered pairs
+    // of p = [0.5, 0.3, 0.2] have probabilities p_i p_j / (1 - p_i). Chi-square over 40,000
+    // keys (5 degrees of freedom; 36 is passed once in 10^6).
+    let p = [0.5, 0.3, 0.2];
+    let runs = 40_000;
+    let mut counts = std::collections::HashMap::new();
+    for seed in 0..runs {
+        let c = draws(default_rng(seed).choice(3, 2, false, Some(&p), [2]));
+        assert_ne!(c[0], c[1]);
+        *counts.entry((c[0], c[1])).or_insert(0usize) += 1;
+    }
+    let mut chi2 = 0.0;
+    for i in 0..3 {
+        for j in (0..3).filter(|&j| j != i) {
+            let e = runs as f64 * p[i] * p[j] / (1.0 - p[i]);
+            let k = counts.get(&(i, j)).copied().unwrap_or(0) as f64;
+            chi2 += (k - e).powi(2) / e;
+        }
+    }
+    assert!(chi2 < 36.0, "ordered pairs: chi-square {chi2}, {counts:?}");
+    // All of the nonzero entries, each once; more than them is refused.
+    let c = draws(default_rng(1).choice(5, 3, false, Some(&[0.2, 0.0, 0.3, 0.5, 0.0]), [2]));
+    let mut s = c.clone();
+    s.sort();
+    assert_eq!(s, vec![0, 2, 3]);
+    let e = default_rng(1)
+        .choice(5, 4, false, Some(&[0.2, 0.0, 0.3, 0.5, 0.0]), [2])
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+}
+
+#[test]
+fn choice_from_an_array_takes_its_values_at_choices_indices() {
+    let a = ndarray::Array::from_iter((0..50).map(|v| v * 3 + 1)).into_dyn();
+    for (replace, p) in [(true, None), (false, None), (true, Some(vec![0.02; 50]))] {
+        let idx = values(|g| g.choice(50, 40, replace, p.as_deref(), [40]));
+        let want = idx.mapv(|k| a[[k]]);
+        for (a_chunks, out_chunks) in [(50, 40), (7, 3), (1, 1)] {
+            let arr = Array::from_ndarray(a.clone(), [a_chunks]).unwrap();
+            let got = values(|g| g.choice_from(&arr, 40, replace, p.as_deref(), [out_chunks]));
+            assert_eq!(
+                got, want,
+                "replace {replace}, chunks {a_chunks} / {out_chunks}"
+            );
+        }
+    }
+    let flat = Array::from_ndarray(ndarray::Array2::<i32>::zeros((2, 2)).into_dyn(), [1, 1]);
+    let e = default_rng(1)
+        .choice_from(&flat.unwrap(), 1, true, None, [1])
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
 }

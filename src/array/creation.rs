@@ -6,11 +6,12 @@ use ndarray::Dimension;
 use num_traits::{One, Zero};
 
 use super::Array;
+use super::random::uniform_fill;
 use crate::chunks::{IntoChunks, chunks_for};
 use crate::error::Result;
 use crate::expr::block::Element;
 use crate::expr::random::RandomElement;
-use crate::expr::source::{FromFn, FromNdarray, Full, Random};
+use crate::expr::source::{FromFn, FromNdarray, Full};
 
 impl<T: Element> Array<T> {
     /// A chunked array over `a`, an `ndarray` array of any dimension (0-d included).
@@ -166,9 +167,7 @@ impl<T: Element> Array<T> {
         T: RandomElement,
     {
         let chunks = chunks_for("random", chunks, shape)?;
-        Ok(Array::from_node(Random::<T>::new(
-            chunks,
-            crate::expr::random::key(seed, 0),
-        )))
+        let key = crate::expr::random::key(seed, 0);
+        Ok(Array::sampled("random", chunks, key, uniform_fill::<T>()))
     }
 }

@@ -4,10 +4,15 @@
 //! the chunking, the number of threads or of MPI ranks.
 //!
 //! How each distribution keeps that property: element `i` has its own stream of random bits
-//! (wyrand started from a counter-based output at the key and `i`; see the crate's
-//! `expr/random.rs`), and its sampler (from `rand_distr`: the ziggurat for normals and
-//! exponentials, Marsaglia and Tsang for gammas, rejection for Poisson and binomial) draws as
-//! many bits as it needs from that stream alone. A rejection moves no other element's values.
+//! (its first 64 a counter-based function of the key and `i`, the rest a hash chain from
+//! there; see the crate's `expr/random.rs`), and its sampler draws as many as it needs from
+//! that stream alone: the normal family by the ziggurat (written here, from its first 64 bits
+//! about 99% of the time), the exponential by `rand_distr`'s ziggurat, gamma, beta, chi-square
+//! and Student's t by Marsaglia and Tsang's rejection, Poisson and binomial by `rand_distr`'s
+//! rejection samplers, the rest by inverting the distribution function at one uniform value.
+//! A rejection moves no other element's values.
+//!
+//! Parameters are numbers or arrays that broadcast against the shape ([`Param`]), as numpy's.
 //!
 //! # Examples
 //!
@@ -27,14 +32,16 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use ndarray::{ArrayD, Dimension as _};
 use rand_distr::Distribution;
 
 use super::Array;
-use crate::chunks::{IntoChunks, chunks_for};
+use crate::chunks::{Chunks, IntoChunks, chunks_for};
 use crate::error::{Error, Result};
-use crate::expr::block::Element;
-use crate::expr::random::{ElemRng, RandomElement, key};
-use crate::expr::source::{Random, Sampled};
+use crate::expr::block::{Element, block_of, owned};
+use crate::expr::blockwise::{Blockwise, Kernel};
+use crate::expr::random::{self, ElemRng, FillFn, RandomElement, key};
+use crate::expr::source::Sampled;
 
 /// A source of random arrays, as numpy's `np.random.Generator`: seeded once, each method call
 /// draws the next array of its sequence (so two calls give different values), and a generator
@@ -75,21 +82,118 @@ pub fn default_rng(seed: u64) -> Generator {
     Generator::new(seed)
 }
 
-/// `value`, if finite and at least `low` (or above it, when `strict`).
-fn check(
-    op: &'static str,
-    name: &'static str,
-    value: f64,
-    low: f64,
-    strict: bool,
-    expected: &'static str,
-) -> Result<f64> {
-    let ok = value.is_finite() && (value > low || (!strict && value == low));
-    if ok {
-        Ok(value)
-    } else {
-        Err(Error::invalid(op, name, value, expected))
+/// A distribution's parameter: one number for every element, or an array of numbers that
+/// broadcasts against the drawn array's shape (numpy's array-like parameters), each element
+/// drawn with the parameters at its position. Numbers are checked when the array is made;
+/// an array's values when its blocks are drawn, a bad one failing the computation with
+/// [`Error::InvalidParameter`] naming it.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, random::default_rng};
+///
+/// // One mean per column, broadcast down the rows.
+/// let means = Array::from_ndarray(ndarray::array![0.0, 100.0, -100.0].into_dyn(), [3])?;
+/// let x = default_rng(1).normal(&means, 1.0, &[10_000, 3], [2_500, 1])?;
+/// let m = x.mean_axis(0)?.compute()?;
+/// assert!((m[[1]] - 100.0).abs() < 0.1 && (m[[2]] + 100.0).abs() < 0.1);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+#[derive(Clone)]
+pub enum Param {
+    /// The same number for every element.
+    Scalar(f64),
+    /// An array broadcast against the shape.
+    Array(Array<f64>),
+}
+
+impl From<f64> for Param {
+    fn from(v: f64) -> Param {
+        Param::Scalar(v)
     }
+}
+
+impl From<Array<f64>> for Param {
+    fn from(a: Array<f64>) -> Param {
+        Param::Array(a)
+    }
+}
+
+impl From<&Array<f64>> for Param {
+    fn from(a: &Array<f64>) -> Param {
+        Param::Array(a.clone())
+    }
+}
+
+/// What values a parameter takes: its name, the test and the words for it.
+#[derive(Clone, Copy)]
+struct Rule {
+    name: &'static str,
+    test: fn(f64) -> bool,
+    expected: &'static str,
+}
+
+impl Rule {
+    fn finite(name: &'static str) -> Rule {
+        let test = |v: f64| v.is_finite();
+        let expected = "a finite number";
+        Rule {
+            name,
+            test,
+            expected,
+        }
+    }
+    fn non_negative(name: &'static str) -> Rule {
+        let test = |v: f64| v.is_finite() && v >= 0.0;
+        let expected = "a finite number >= 0";
+        Rule {
+            name,
+            test,
+            expected,
+        }
+    }
+    fn positive(name: &'static str) -> Rule {
+        let test = |v: f64| v.is_finite() && v > 0.0;
+        let expected = "a finite number > 0";
+        Rule {
+            name,
+            test,
+            expected,
+        }
+    }
+    fn probability(name: &'static str) -> Rule {
+        let test = |v: f64| (0.0..=1.0).contains(&v);
+        let expected = "a probability in [0, 1]";
+        Rule {
+            name,
+            test,
+            expected,
+        }
+    }
+
+    /// `v`, if it passes the rule.
+    fn check(&self, op: &'static str, v: f64) -> Result<f64> {
+        if (self.test)(v) {
+            Ok(v)
+        } else {
+            Err(Error::invalid(op, self.name, v, self.expected))
+        }
+    }
+}
+
+impl<T: Element> Array<T> {
+    /// An array of `chunks` named `op` whose runs of elements `fill` draws under `key`, and
+    /// which draws its blocks straight into a result.
+    pub(crate) fn sampled(op: &'static str, chunks: Chunks, key: u64, fill: FillFn<T>) -> Array<T> {
+        let (node, writer) = Sampled::new(op, chunks, key, fill);
+        Array::from_node_writing(node, Some(writer))
+    }
+}
+
+/// The run fill of uniform values in `[0, 1)`.
+pub(crate) fn uniform_fill<T: RandomElement>() -> FillFn<T> {
+    Arc::new(random::fill_uniform::<T>)
 }
 
 impl Generator {
@@ -124,23 +228,95 @@ impl Generator {
         sample: impl Fn(&mut ElemRng) -> T + Send + Sync + 'static,
     ) -> Result<Array<T>> {
         let chunks = chunks_for(op, chunks, shape)?;
-        Ok(Array::from_node(Sampled::new(
+        Ok(Array::sampled(
             op,
             chunks,
             self.next_key(),
-            Arc::new(sample),
-        )))
+            random::each(sample),
+        ))
     }
 
-    /// An array of values of the distribution `d`, named `op`.
-    fn drawn<T: Element, D: Distribution<T> + Send + Sync + 'static>(
+    /// An array named `op` of the distribution that `make` gives for the parameters' values
+    /// (each checked by its rule first): one sampler for the whole array when every parameter
+    /// is a number, else one per element from the parameters at its position.
+    fn draw<const M: usize, T, S>(
         &self,
         op: &'static str,
+        params: [(Param, Rule); M],
         shape: &[usize],
         chunks: impl IntoChunks,
-        d: D,
-    ) -> Result<Array<T>> {
-        self.sampled(op, shape, chunks, move |r| d.sample(r))
+        make: impl Fn([f64; M]) -> Result<S> + Send + Sync + 'static,
+    ) -> Result<Array<T>>
+    where
+        T: Element,
+        S: Fn(&mut ElemRng) -> T + Send + Sync + 'static,
+    {
+        let chunks = chunks_for(op, chunks, shape)?;
+        let rules = params.each_ref().map(|(_, rule)| *rule);
+        let mut values = [0.0; M];
+        // For each parameter given as an array, its place among the node's inputs.
+        let mut slot = [None; M];
+        let mut inputs = Vec::new();
+        for (j, (p, rule)) in params.into_iter().enumerate() {
+            match p {
+                Param::Scalar(v) => values[j] = rule.check(op, v)?,
+                Param::Array(a) => {
+                    let a = a.broadcast_to(shape).map_err(|_| {
+                        Error::invalid(
+                            op,
+                            rule.name,
+                            format!("an array of shape {:?}", a.shape()),
+                            "an array that broadcasts to the shape drawn",
+                        )
+                    })?;
+                    let a = a.rechunk(chunks.sizes().to_vec())?;
+                    slot[j] = Some(inputs.len());
+                    inputs.push(a.node().clone());
+                }
+            }
+        }
+        if inputs.is_empty() {
+            let sample = make(values)?;
+            let fill = random::each(sample);
+            return Ok(Array::sampled(op, chunks, self.next_key(), fill));
+        }
+        let (key, grid) = (self.next_key(), chunks.clone());
+        let kernel: Kernel = Box::new(move |block, shape, blocks| {
+            let views: Vec<_> = blocks.iter().map(|v| block_of::<f64>(v).view()).collect();
+            let mut its: Vec<_> = views.iter().map(|v| v.iter()).collect();
+            let mut out = Vec::with_capacity(shape.size());
+            let mut failed = None;
+            random::for_each_row(&grid, block, |first, len| {
+                for i in first..first + len as u64 {
+                    let mut v = values;
+                    for (j, s) in slot.iter().enumerate() {
+                        if let Some(k) = *s {
+                            v[j] = *its[k].next().expect("a parameter per element");
+                        }
+                    }
+                    if failed.is_some() {
+                        continue;
+                    }
+                    let checked = (0..M)
+                        .filter(|&j| slot[j].is_some())
+                        .try_for_each(|j| rules[j].check(op, v[j]).map(drop));
+                    match checked.and_then(|()| make(v)) {
+                        Ok(sample) => out.push(sample(&mut ElemRng::at(key, i))),
+                        Err(e) => failed = Some(e),
+                    }
+                }
+            });
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            Ok(owned(
+                ArrayD::from_shape_vec(shape.clone(), out).expect("a value per element"),
+            ))
+        });
+        let axes = vec![(0..chunks.ndim()).map(Some).collect(); inputs.len()];
+        Ok(Array::from_node(Blockwise::new::<T>(
+            op, chunks, inputs, axes, kernel, false,
+        )))
     }
 
     /// Uniform values in `[0, 1)`, as numpy's `random`: `f64` from the top 53 bits of each
@@ -165,10 +341,16 @@ impl Generator {
         chunks: impl IntoChunks,
     ) -> Result<Array<T>> {
         let chunks = chunks_for("random", chunks, shape)?;
-        Ok(Array::from_node(Random::<T>::new(chunks, self.next_key())))
+        Ok(Array::sampled(
+            "random",
+            chunks,
+            self.next_key(),
+            uniform_fill::<T>(),
+        ))
     }
 
-    /// Uniform values in `[low, high)`, as numpy's `uniform`.
+    /// Uniform values in `[low, high)`, as numpy's `uniform`: `low + (high - low) * u`, `u` as
+    /// [`Generator::random`]'s.
     ///
     /// # Errors
     ///
@@ -183,30 +365,27 @@ impl Generator {
     /// ```
     pub fn uniform(
         &self,
-        low: f64,
-        high: f64,
+        low: impl Into<Param>,
+        high: impl Into<Param>,
         shape: &[usize],
         chunks: impl IntoChunks,
     ) -> Result<Array<f64>> {
-        let low = check(
-            "uniform",
-            "low",
-            low,
-            f64::NEG_INFINITY,
-            true,
-            "a finite number",
-        )?;
-        let high = check(
-            "uniform",
-            "high",
-            high,
-            low,
-            true,
-            "a finite number above low",
-        )?;
-        let d = rand_distr::Uniform::new(low, high)
-            .map_err(|_| Error::invalid("uniform", "high", high, "a finite number above low"))?;
-        self.drawn("uniform", shape, chunks, d)
+        let params = [
+            (low.into(), Rule::finite("low")),
+            (high.into(), Rule::finite("high")),
+        ];
+        self.draw("uniform", params, shape, chunks, |[low, high]| {
+            if low >= high {
+                return Err(Error::invalid(
+                    "uniform",
+                    "high",
+                    format!("{high} (low {low})"),
+                    "a finite number above low",
+                ));
+            }
+            let width = high - low;
+            Ok(move |r: &mut ElemRng| low + width * f64::draw(r.next()))
+        })
     }
 
     /// Integers in `[low, high)`, or `[low, high]` with `endpoint`, each equally likely, as
@@ -250,11 +429,11 @@ impl Generator {
             value: format!("{high} (low {low})"),
             expected: "a non-empty range: high above low (at least low with endpoint)",
         })?;
-        self.drawn("integers", shape, chunks, d)
+        self.sampled("integers", shape, chunks, move |r| d.sample(r))
     }
 
     /// Standard normal values (mean 0, standard deviation 1), as numpy's `standard_normal`,
-    /// by the ziggurat method.
+    /// by the ziggurat method (Marsaglia and Tsang, 2000) with 256 layers.
     ///
     /// # Errors
     ///
@@ -269,10 +448,18 @@ impl Generator {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn standard_normal(&self, shape: &[usize], chunks: impl IntoChunks) -> Result<Array<f64>> {
-        self.drawn("standard_normal", shape, chunks, rand_distr::StandardNormal)
+        let chunks = chunks_for("standard_normal", chunks, shape)?;
+        let fill = random::normal_fill(0.0, 1.0);
+        Ok(Array::sampled(
+            "standard_normal",
+            chunks,
+            self.next_key(),
+            fill,
+        ))
     }
 
-    /// Normal values of mean `loc` and standard deviation `scale`, as numpy's `normal`.
+    /// Normal values of mean `loc` and standard deviation `scale`, as numpy's `normal`:
+    /// `loc + scale * z`, `z` as [`Generator::standard_normal`]'s.
     ///
     /// # Errors
     ///
@@ -287,23 +474,17 @@ impl Generator {
     /// ```
     pub fn normal(
         &self,
-        loc: f64,
-        scale: f64,
+        loc: impl Into<Param>,
+        scale: impl Into<Param>,
         shape: &[usize],
         chunks: impl IntoChunks,
     ) -> Result<Array<f64>> {
-        let loc = check(
-            "normal",
-            "loc",
-            loc,
-            f64::NEG_INFINITY,
-            true,
-            "a finite number",
-        )?;
-        let scale = check("normal", "scale", scale, 0.0, false, "a finite number >= 0")?;
-        self.sampled("normal", shape, chunks, move |r| {
-            let z: f64 = rand_distr::StandardNormal.sample(r);
-            loc + scale * z
+        let params = [
+            (loc.into(), Rule::finite("loc")),
+            (scale.into(), Rule::non_negative("scale")),
+        ];
+        self.draw("normal", params, shape, chunks, |[loc, scale]| {
+            Ok(move |r: &mut ElemRng| loc + scale * random::standard_normal(r))
         })
     }
 
@@ -323,34 +504,22 @@ impl Generator {
     /// ```
     pub fn lognormal(
         &self,
-        mean: f64,
-        sigma: f64,
+        mean: impl Into<Param>,
+        sigma: impl Into<Param>,
         shape: &[usize],
         chunks: impl IntoChunks,
     ) -> Result<Array<f64>> {
-        let mean = check(
-            "lognormal",
-            "mean",
-            mean,
-            f64::NEG_INFINITY,
-            true,
-            "a finite number",
-        )?;
-        let sigma = check(
-            "lognormal",
-            "sigma",
-            sigma,
-            0.0,
-            false,
-            "a finite number >= 0",
-        )?;
-        self.sampled("lognormal", shape, chunks, move |r| {
-            let z: f64 = rand_distr::StandardNormal.sample(r);
-            (mean + sigma * z).exp()
+        let params = [
+            (mean.into(), Rule::finite("mean")),
+            (sigma.into(), Rule::non_negative("sigma")),
+        ];
+        self.draw("lognormal", params, shape, chunks, |[mean, sigma]| {
+            Ok(move |r: &mut ElemRng| (mean + sigma * random::standard_normal(r)).exp())
         })
     }
 
-    /// Exponential values of mean `scale`, as numpy's `exponential`, by the ziggurat method.
+    /// Exponential values of mean `scale`, as numpy's `exponential`, by the ziggurat method
+    /// (`rand_distr`'s).
     ///
     /// # Errors
     ///
@@ -365,25 +534,18 @@ impl Generator {
     /// ```
     pub fn exponential(
         &self,
-        scale: f64,
+        scale: impl Into<Param>,
         shape: &[usize],
         chunks: impl IntoChunks,
     ) -> Result<Array<f64>> {
-        let scale = check(
-            "exponential",
-            "scale",
-            scale,
-            0.0,
-            false,
-            "a finite number >= 0",
-        )?;
-        self.sampled("exponential", shape, chunks, move |r| {
-            let e: f64 = rand_distr::Exp1.sample(r);
-            scale * e
+        let params = [(scale.into(), Rule::non_negative("scale"))];
+        self.draw("exponential", params, shape, chunks, |[scale]| {
+            Ok(move |r: &mut ElemRng| scale * Distribution::<f64>::sample(&rand_distr::Exp1, r))
         })
     }
 
-    /// Gamma values of shape `k` and scale `theta` (mean `k * theta`), as numpy's `gamma`.
+    /// Gamma values of shape `k` and scale `theta` (mean `k * theta`), as numpy's `gamma`, by
+    /// Marsaglia and Tsang's method (`rand_distr`'s).
     ///
     /// # Errors
     ///
@@ -399,19 +561,20 @@ impl Generator {
     /// ```
     pub fn gamma(
         &self,
-        k: f64,
-        theta: f64,
+        k: impl Into<Param>,
+        theta: impl Into<Param>,
         shape: &[usize],
         chunks: impl IntoChunks,
     ) -> Result<Array<f64>> {
-        let k = check("gamma", "shape", k, 0.0, true, "a finite number > 0")?;
-        let theta = check("gamma", "scale", theta, 0.0, false, "a finite number >= 0")?;
-        if theta == 0.0 {
-            return self.sampled("gamma", shape, chunks, |_| 0.0);
-        }
-        let d = rand_distr::Gamma::new(k, theta)
-            .map_err(|_| Error::invalid("gamma", "shape", k, "a finite number > 0"))?;
-        self.drawn("gamma", shape, chunks, d)
+        let params = [
+            (k.into(), Rule::positive("shape")),
+            (theta.into(), Rule::non_negative("scale")),
+        ];
+        self.draw("gamma", params, shape, chunks, |[k, theta]| {
+            let d = rand_distr::Gamma::new(k, 1.0)
+                .map_err(|_| Error::invalid("gamma", "shape", k, "a finite number > 0"))?;
+            Ok(move |r: &mut ElemRng| theta * d.sample(r))
+        })
     }
 
     /// Poisson counts of mean `lam`, as numpy's `poisson` (as `u64`: counts are never
@@ -431,25 +594,31 @@ impl Generator {
     /// ```
     pub fn poisson(
         &self,
-        lam: f64,
+        lam: impl Into<Param>,
         shape: &[usize],
         chunks: impl IntoChunks,
     ) -> Result<Array<u64>> {
-        let lam = check(
+        let rule = Rule {
+            name: "lam",
+            test: |v| v.is_finite() && (0.0..1e19).contains(&v),
+            expected: "a finite number >= 0 below 1e19",
+        };
+        self.draw(
             "poisson",
-            "lam",
-            lam,
-            0.0,
-            false,
-            "a finite number >= 0 below 1e19",
-        )?;
-        if lam == 0.0 {
-            return self.sampled("poisson", shape, chunks, |_| 0u64);
-        }
-        let d = rand_distr::Poisson::new(lam).map_err(|_| {
-            Error::invalid("poisson", "lam", lam, "a finite number >= 0 below 1e19")
-        })?;
-        self.sampled("poisson", shape, chunks, move |r| d.sample(r) as u64)
+            [(lam.into(), rule)],
+            shape,
+            chunks,
+            move |[lam]| {
+                let d = match lam {
+                    0.0 => None,
+                    _ => Some(
+                        rand_distr::Poisson::new(lam)
+                            .map_err(|_| Error::invalid("poisson", "lam", lam, rule.expected))?,
+                    ),
+                };
+                Ok(move |r: &mut ElemRng| d.as_ref().map_or(0, |d| d.sample(r) as u64))
+            },
+        )
     }
 
     /// Beta values of parameters `a` and `b` (in `[0, 1]`, mean `a / (a + b)`), as numpy's
@@ -468,20 +637,24 @@ impl Generator {
     /// ```
     pub fn beta(
         &self,
-        a: f64,
-        b: f64,
+        a: impl Into<Param>,
+        b: impl Into<Param>,
         shape: &[usize],
         chunks: impl IntoChunks,
     ) -> Result<Array<f64>> {
-        let a = check("beta", "a", a, 0.0, true, "a finite number > 0")?;
-        let b = check("beta", "b", b, 0.0, true, "a finite number > 0")?;
-        let d = rand_distr::Beta::new(a, b)
-            .map_err(|_| Error::invalid("beta", "a", a, "a finite number > 0"))?;
-        self.drawn("beta", shape, chunks, d)
+        let params = [
+            (a.into(), Rule::positive("a")),
+            (b.into(), Rule::positive("b")),
+        ];
+        self.draw("beta", params, shape, chunks, |[a, b]| {
+            let d = rand_distr::Beta::new(a, b)
+                .map_err(|_| Error::invalid("beta", "a", a, "a finite number > 0"))?;
+            Ok(move |r: &mut ElemRng| d.sample(r))
+        })
     }
 
     /// Binomial counts of successes in `n` trials of probability `p`, as numpy's `binomial` (as
-    /// `u64`).
+    /// `u64`). `n` is one number for the whole array.
     ///
     /// # Errors
     ///
@@ -498,21 +671,16 @@ impl Generator {
     pub fn binomial(
         &self,
         n: u64,
-        p: f64,
+        p: impl Into<Param>,
         shape: &[usize],
         chunks: impl IntoChunks,
     ) -> Result<Array<u64>> {
-        if !(0.0..=1.0).contains(&p) {
-            return Err(Error::invalid(
-                "binomial",
-                "p",
-                p,
-                "a probability in [0, 1]",
-            ));
-        }
-        let d = rand_distr::Binomial::new(n, p)
-            .map_err(|_| Error::invalid("binomial", "p", p, "a probability in [0, 1]"))?;
-        self.drawn("binomial", shape, chunks, d)
+        let params = [(p.into(), Rule::probability("p"))];
+        self.draw("binomial", params, shape, chunks, move |[p]| {
+            let d = rand_distr::Binomial::new(n, p)
+                .map_err(|_| Error::invalid("binomial", "p", p, "a probability in [0, 1]"))?;
+            Ok(move |r: &mut ElemRng| d.sample(r))
+        })
     }
 
     /// Chi-square values of `df` degrees of freedom, as numpy's `chisquare`.
@@ -530,14 +698,16 @@ impl Generator {
     /// ```
     pub fn chisquare(
         &self,
-        df: f64,
+        df: impl Into<Param>,
         shape: &[usize],
         chunks: impl IntoChunks,
     ) -> Result<Array<f64>> {
-        let df = check("chisquare", "df", df, 0.0, true, "a finite number > 0")?;
-        let d = rand_distr::ChiSquared::new(df)
-            .map_err(|_| Error::invalid("chisquare", "df", df, "a finite number > 0"))?;
-        self.drawn("chisquare", shape, chunks, d)
+        let params = [(df.into(), Rule::positive("df"))];
+        self.draw("chisquare", params, shape, chunks, |[df]| {
+            let d = rand_distr::ChiSquared::new(df)
+                .map_err(|_| Error::invalid("chisquare", "df", df, "a finite number > 0"))?;
+            Ok(move |r: &mut ElemRng| d.sample(r))
+        })
     }
 
     /// Student's t values of `df` degrees of freedom, as numpy's `standard_t`.
@@ -555,14 +725,16 @@ impl Generator {
     /// ```
     pub fn standard_t(
         &self,
-        df: f64,
+        df: impl Into<Param>,
         shape: &[usize],
         chunks: impl IntoChunks,
     ) -> Result<Array<f64>> {
-        let df = check("standard_t", "df", df, 0.0, true, "a finite number > 0")?;
-        let d = rand_distr::StudentT::new(df)
-            .map_err(|_| Error::invalid("standard_t", "df", df, "a finite number > 0"))?;
-        self.drawn("standard_t", shape, chunks, d)
+        let params = [(df.into(), Rule::positive("df"))];
+        self.draw("standard_t", params, shape, chunks, |[df]| {
+            let d = rand_distr::StudentT::new(df)
+                .map_err(|_| Error::invalid("standard_t", "df", df, "a finite number > 0"))?;
+            Ok(move |r: &mut ElemRng| d.sample(r))
+        })
     }
 
     /// The number of trials up to and including the first success, each of probability `p`, as
@@ -583,23 +755,20 @@ impl Generator {
     /// ```
     pub fn geometric(
         &self,
-        p: f64,
+        p: impl Into<Param>,
         shape: &[usize],
         chunks: impl IntoChunks,
     ) -> Result<Array<u64>> {
-        if !(p > 0.0 && p <= 1.0) {
-            return Err(Error::invalid(
-                "geometric",
-                "p",
-                p,
-                "a probability in (0, 1]",
-            ));
-        }
-        let d = rand_distr::Geometric::new(p)
-            .map_err(|_| Error::invalid("geometric", "p", p, "a probability in (0, 1]"))?;
-        // rand_distr counts the failures before the first success; numpy the trials.
-        self.sampled("geometric", shape, chunks, move |r| {
-            d.sample(r).saturating_add(1)
+        let rule = Rule {
+            name: "p",
+            test: |p| p > 0.0 && p <= 1.0,
+            expected: "a probability in (0, 1]",
+        };
+        self.draw("geometric", [(p.into(), rule)], shape, chunks, |[p]| {
+            let d = rand_distr::Geometric::new(p)
+                .map_err(|_| Error::invalid("geometric", "p", p, "a probability in (0, 1]"))?;
+            // rand_distr counts the failures before the first success; numpy the trials.
+            Ok(move |r: &mut ElemRng| d.sample(r).saturating_add(1))
         })
     }
 
@@ -616,11 +785,18 @@ impl Generator {
     /// assert!((x.mean().compute_scalar()? - 1.0).abs() < 0.05); // an exponential
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn weibull(&self, a: f64, shape: &[usize], chunks: impl IntoChunks) -> Result<Array<f64>> {
-        let a = check("weibull", "a", a, 0.0, true, "a finite number > 0")?;
-        let d = rand_distr::Weibull::new(1.0, a)
-            .map_err(|_| Error::invalid("weibull", "a", a, "a finite number > 0"))?;
-        self.drawn("weibull", shape, chunks, d)
+    pub fn weibull(
+        &self,
+        a: impl Into<Param>,
+        shape: &[usize],
+        chunks: impl IntoChunks,
+    ) -> Result<Array<f64>> {
+        let params = [(a.into(), Rule::positive("a"))];
+        self.draw("weibull", params, shape, chunks, |[a]| {
+            let d = rand_distr::Weibull::new(1.0, a)
+                .map_err(|_| Error::invalid("weibull", "a", a, "a finite number > 0"))?;
+            Ok(move |r: &mut ElemRng| d.sample(r))
+        })
     }
 
     /// Laplace (double exponential) values of position `loc` and scale `scale`, as numpy's
@@ -639,31 +815,21 @@ impl Generator {
     /// ```
     pub fn laplace(
         &self,
-        loc: f64,
-        scale: f64,
+        loc: impl Into<Param>,
+        scale: impl Into<Param>,
         shape: &[usize],
         chunks: impl IntoChunks,
     ) -> Result<Array<f64>> {
-        let loc = check(
-            "laplace",
-            "loc",
-            loc,
-            f64::NEG_INFINITY,
-            true,
-            "a finite number",
-        )?;
-        let scale = check(
-            "laplace",
-            "scale",
-            scale,
-            0.0,
-            false,
-            "a finite number >= 0",
-        )?;
-        self.sampled("laplace", shape, chunks, move |r| {
-            // u in (-1/2, 1/2): open at both ends, so the logarithm stays finite.
-            let u: f64 = Distribution::<f64>::sample(&rand_distr::Open01, r) - 0.5;
-            loc - scale * u.signum() * (1.0 - 2.0 * u.abs()).ln()
+        let params = [
+            (loc.into(), Rule::finite("loc")),
+            (scale.into(), Rule::non_negative("scale")),
+        ];
+        self.draw("laplace", params, shape, chunks, |[loc, scale]| {
+            Ok(move |r: &mut ElemRng| {
+                // u in (-1/2, 1/2): open at both ends, so the logarithm stays finite.
+                let u = r.open01() - 0.5;
+                loc - scale * u.signum() * (1.0 - 2.0 * u.abs()).ln()
+            })
         })
     }
 
@@ -683,30 +849,20 @@ impl Generator {
     /// ```
     pub fn logistic(
         &self,
-        loc: f64,
-        scale: f64,
+        loc: impl Into<Param>,
+        scale: impl Into<Param>,
         shape: &[usize],
         chunks: impl IntoChunks,
     ) -> Result<Array<f64>> {
-        let loc = check(
-            "logistic",
-            "loc",
-            loc,
-            f64::NEG_INFINITY,
-            true,
-            "a finite number",
-        )?;
-        let scale = check(
-            "logistic",
-            "scale",
-            scale,
-            0.0,
-            false,
-            "a finite number >= 0",
-        )?;
-        self.sampled("logistic", shape, chunks, move |r| {
-            let u: f64 = rand_distr::Open01.sample(r);
-            loc + scale * (u / (1.0 - u)).ln()
+        let params = [
+            (loc.into(), Rule::finite("loc")),
+            (scale.into(), Rule::non_negative("scale")),
+        ];
+        self.draw("logistic", params, shape, chunks, |[loc, scale]| {
+            Ok(move |r: &mut ElemRng| {
+                let u = r.open01();
+                loc + scale * (u / (1.0 - u)).ln()
+            })
         })
     }
 
@@ -729,7 +885,7 @@ impl Generator {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn permutation(&self, n: usize, chunks: impl IntoChunks) -> Result<Array<usize>> {
-        let order = crate::expr::random::permutation(self.next_key(), n);
+        let order = random::permutation(self.next_key(), n);
         Array::from_ndarray(ndarray::Array1::from(order), chunks)
     }
 
@@ -766,21 +922,24 @@ impl Generator {
                 ndim: x.ndim(),
             });
         };
-        let order = crate::expr::random::permutation(self.next_key(), n);
+        let order = random::permutation(self.next_key(), n);
         x.select(axis, &order)
     }
 
     /// `size` indices into `0..n`, as numpy's `choice(n, size, replace, p)` (as `usize`):
-    /// uniform, or with the probabilities `p` (one per index, summing to 1); with `replace`
-    /// false, no index twice (uniform only: the first `size` positions of a random permutation
-    /// of `0..n`, made when this is called).
+    /// uniform, or with the probabilities `p` (one per index, summing to 1). With `replace`
+    /// false, no index twice: uniform, the first `size` places of a random permutation of
+    /// `0..n`; weighted, each next index drawn with the probabilities of those not drawn yet
+    /// (numpy's rule), as the `size` smallest of `E_i / p_i` with `E_i` exponential
+    /// (Efraimidis and Spirakis, "Weighted random sampling with a reservoir", IPL 97(5),
+    /// 2006). Without replacement the indices are made when this is called (`n` words).
     ///
     /// # Errors
     ///
     /// [`Error::InvalidParameter`] for `p` of another length than `n`, with a negative or
     /// non-finite entry, or not summing to 1 (within 1e-8); for a sample larger than `n`
-    /// without replacement; for `n` = 0 with `size` > 0; and for `p` without replacement (not
-    /// there yet).
+    /// (or than the nonzero entries of `p`) without replacement; and for `n` = 0 with `size`
+    /// above 0.
     ///
     /// # Examples
     ///
@@ -792,6 +951,8 @@ impl Generator {
     /// let mut v: Vec<usize> = d.iter().copied().collect();
     /// v.sort();
     /// assert_eq!(v, (0..10).collect::<Vec<_>>());
+    /// let w = rng.choice(4, 2, false, Some(&[0.7, 0.0, 0.3, 0.0]), [2])?.compute()?;
+    /// assert!(w[0] != w[1] && w.iter().all(|&i| i == 0 || i == 2));
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn choice(
@@ -802,65 +963,97 @@ impl Generator {
         p: Option<&[f64]>,
         chunks: impl IntoChunks,
     ) -> Result<Array<usize>> {
+        let op = "choice";
         if n == 0 && size > 0 {
-            return Err(Error::invalid("choice", "a", n, "a non-empty population"));
+            return Err(Error::invalid(op, "a", n, "a non-empty population"));
         }
         if let Some(p) = p {
-            if p.len() != n {
-                return Err(Error::invalid(
-                    "choice",
-                    "p",
-                    format!("{} probabilities", p.len()),
-                    "one probability per choice",
-                ));
-            }
-            if let Some(bad) = p.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
-                return Err(Error::invalid(
-                    "choice",
-                    "p",
-                    bad,
-                    "probabilities that are finite and >= 0",
-                ));
-            }
-            let total: f64 = p.iter().sum();
-            if (total - 1.0).abs() > 1e-8 {
-                return Err(Error::invalid(
-                    "choice",
-                    "p",
-                    format!("sum {total}"),
-                    "probabilities that sum to 1",
-                ));
-            }
-            if !replace {
-                return Err(Error::invalid(
-                    "choice",
-                    "replace",
-                    "false with p",
-                    "replace = true when p is given (weighted sampling without replacement is not there yet)",
-                ));
-            }
-            let d = rand_distr::weighted::WeightedIndex::new(p.to_vec()).map_err(|_| {
-                Error::invalid("choice", "p", "weights", "probabilities that sum to 1")
-            })?;
-            return self.sampled("choice", &[size], chunks, move |r| d.sample(r));
+            check_probabilities(op, p, n)?;
         }
         if replace {
-            if size == 0 {
-                return self.sampled("choice", &[0], chunks, |_| 0usize);
-            }
-            return self.integers(0, n, false, &[size], chunks);
+            return match p {
+                Some(p) => {
+                    let d = rand_distr::weighted::WeightedIndex::new(p.to_vec()).map_err(|_| {
+                        Error::invalid(op, "p", "weights", "probabilities that sum to 1")
+                    })?;
+                    self.sampled(op, &[size], chunks, move |r| d.sample(r))
+                }
+                None if size == 0 => self.sampled(op, &[0], chunks, |_| 0usize),
+                None => self.integers(0, n, false, &[size], chunks),
+            };
         }
-        if size > n {
+        let drawable = p.map_or(n, |p| p.iter().filter(|&&w| w > 0.0).count());
+        if size > drawable {
             return Err(Error::invalid(
-                "choice",
+                op,
                 "size",
                 size,
-                "at most the population without replacement",
+                if p.is_some() {
+                    "at most the entries of p above 0 without replacement"
+                } else {
+                    "at most the population without replacement"
+                },
             ));
         }
-        let mut order = crate::expr::random::permutation(self.next_key(), n);
+        let key = self.next_key();
+        let mut order = match p {
+            None => random::permutation(key, n),
+            Some(p) => random::weighted_order(key, p),
+        };
         order.truncate(size);
         Array::from_ndarray(ndarray::Array1::from(order), chunks)
+    }
+
+    /// `size` values drawn from the 1-D array `a`, as numpy's `choice(a, size, replace, p)`:
+    /// the values at the indices [`Generator::choice`] draws for `a`'s length, the same
+    /// whatever `a`'s chunking or the result's. Lazy: each block of the result reads `a` whole
+    /// (one block of it, so the population must fit in memory; the sample need not).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] for an `a` that is not 1-D, and as [`Generator::choice`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let colours = Array::from_ndarray(ndarray::array![10u8, 20, 30].into_dyn(), [2])?;
+    /// let rng = chunkwise::random::default_rng(8);
+    /// let c = rng.choice_from(&colours, 1000, true, None, [300])?.compute()?;
+    /// assert!(c.iter().all(|v| [10, 20, 30].contains(v)));
+    /// assert!([10, 20, 30].iter().all(|v| c.iter().any(|w| w == v)));
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn choice_from<T: Element>(
+        &self,
+        a: &Array<T>,
+        size: usize,
+        replace: bool,
+        p: Option<&[f64]>,
+        chunks: impl IntoChunks,
+    ) -> Result<Array<T>> {
+        if a.ndim() != 1 {
+            return Err(Error::invalid(
+                "choice",
+                "a",
+                format!("an array of shape {:?}", a.shape()),
+                "a 1-D array",
+            ));
+        }
+        let n = a.shape()[0];
+        let idx = self.choice(n, size, replace, p, chunks)?;
+        let whole = a.rechunk([n.max(1)])?;
+        let kernel: Kernel = Box::new(|_, _, blocks| {
+            let idx = block_of::<usize>(&blocks[0]).view();
+            let a = block_of::<T>(&blocks[1]).view();
+            Ok(owned(idx.mapv(|k| a[[k]].clone())))
+        });
+        let chunks = idx.node().chunks().clone();
+        let inputs = vec![idx.node().clone(), whole.node().clone()];
+        let axes = vec![vec![Some(0)], vec![None]];
+        Ok(Array::from_node(Blockwise::new::<T>(
+            "choice", chunks, inputs, axes, kernel, false,
+        )))
     }
 
     /// Vectors from the multivariate normal distribution of `mean` (length `d`) and covariance
@@ -941,7 +1134,7 @@ impl Generator {
                 .zip(&lead)
                 .fold(0u64, |acc, (&i, &n)| acc * n as u64 + i as u64);
             let mut r = ElemRng::at(key, v);
-            let z: [f64; D] = std::array::from_fn(|_| rand_distr::StandardNormal.sample(&mut r));
+            let z: [f64; D] = std::array::from_fn(|_| random::standard_normal(&mut r));
             mean[*k] + (0..=*k).map(|j| l[*k][j] * z[j]).sum::<f64>()
         })
     }
@@ -980,4 +1173,34 @@ fn cholesky_psd<const D: usize>(cov: &[[f64; D]; D]) -> Option<[[f64; D]; D]> {
         }
     }
     Some(l)
+}
+
+/// Checks numpy's rules for `choice`'s probabilities over a population of `n`.
+fn check_probabilities(op: &'static str, p: &[f64], n: usize) -> Result<()> {
+    if p.len() != n {
+        return Err(Error::invalid(
+            op,
+            "p",
+            format!("{} probabilities", p.len()),
+            "one probability per choice",
+        ));
+    }
+    if let Some(bad) = p.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+        return Err(Error::invalid(
+            op,
+            "p",
+            bad,
+            "probabilities that are finite and >= 0",
+        ));
+    }
+    let total: f64 = p.iter().sum();
+    if (total - 1.0).abs() > 1e-8 {
+        return Err(Error::invalid(
+            op,
+            "p",
+            format!("sum {total}"),
+            "probabilities that sum to 1",
+        ));
+    }
+    Ok(())
 }

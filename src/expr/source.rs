@@ -8,10 +8,10 @@ use ndarray::ArrayD;
 
 use super::block::{Block, Element, handles, owned};
 use super::elementwise::RUN;
-use super::{Node, Props, Role, Streams};
+use super::{Node, Props, Role, Streams, WriteInto};
 use crate::chunks::Chunks;
 use crate::error::Result;
-use crate::expr::random::{self, RandomElement};
+use crate::expr::random;
 use crate::scheduler::{Value, filled_block};
 
 /// Blocks cut out of an array already in memory: each block is a view of it, no copy.
@@ -163,82 +163,50 @@ impl<T: Element> Node for FromBlocks<T> {
     }
 }
 
-/// Uniform random values in `[0, 1)`: element `i` (row-major in the whole array) is a function
-/// of the key and `i` alone ([`random`](super::random)), whatever the chunking.
-pub(crate) struct Random<T> {
-    props: Props,
-    key: u64,
-    _t: PhantomData<fn() -> T>,
-}
-
-impl<T: RandomElement> Random<T> {
-    /// Uniform values of `chunks` under `key` ([`random::key`]).
-    pub(crate) fn new(chunks: Chunks, key: u64) -> Random<T> {
-        Random {
-            props: Props::new::<T>("random", chunks, vec![]),
-            key,
-            _t: PhantomData,
-        }
-    }
-}
-
-impl<T: RandomElement> Streams for Random<T> {
-    fn stream(&self, block: usize, f: &mut dyn FnMut(&dyn std::any::Any)) {
-        stream_rows(&self.props.chunks, block, f, |first, run: &mut [T]| {
-            random::fill_uniform(self.key, first, run)
-        });
-    }
-}
-
-impl<T: RandomElement> Node for Random<T> {
-    fn props(&self) -> &Props {
-        &self.props
-    }
-    fn role(&self) -> Role<'_> {
-        Role::Streams(self)
-    }
-    fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
-        make_rows(&self.props.chunks, block, |first, row: &mut [T]| {
-            random::fill_uniform(self.key, first, row)
-        })
-    }
-}
-
-/// Values of a distribution: element `i` (row-major in the whole array) is drawn from its own
-/// random bits ([`random::ElemRng`]), a function of the key and `i` alone, whatever the
-/// chunking.
+/// Random values: element `i` (row-major in the whole array) is a function of the key and `i`
+/// alone ([`random`](super::random)), whatever the chunking. Each run of elements is filled by
+/// one call of the distribution's fill; as a computation's root, straight into the result
+/// ([`Draw`]).
 pub(crate) struct Sampled<T> {
     props: Props,
+    draw: Arc<Draw<T>>,
+}
+
+/// How a [`Sampled`] array's values are drawn: its writer, too.
+pub(crate) struct Draw<T> {
+    chunks: Chunks,
     key: u64,
-    sample: random::SampleFn<T>,
+    fill: random::FillFn<T>,
 }
 
 impl<T: Element> Sampled<T> {
-    /// Values of `chunks` named `name`, each `sample` of its element's bits under `key`.
+    /// Values of `chunks` named `name`, each run filled by `fill` under `key`, and the writer
+    /// that draws them straight into a result.
     pub(crate) fn new(
         name: &'static str,
         chunks: Chunks,
         key: u64,
-        sample: random::SampleFn<T>,
-    ) -> Sampled<T> {
-        Sampled {
-            props: Props::new::<T>(name, chunks, vec![]),
+        fill: random::FillFn<T>,
+    ) -> (Sampled<T>, Arc<Draw<T>>) {
+        let draw = Arc::new(Draw {
+            chunks: chunks.clone(),
             key,
-            sample,
-        }
-    }
-
-    fn fill(&self, first: u64, out: &mut [T]) {
-        for (i, x) in (first..).zip(out.iter_mut()) {
-            *x = (self.sample)(&mut random::ElemRng::at(self.key, i));
-        }
+            fill,
+        });
+        let props = Props::new::<T>(name, chunks, vec![]).writes_in_place(true);
+        let node = Sampled {
+            props,
+            draw: draw.clone(),
+        };
+        (node, draw)
     }
 }
 
 impl<T: Element> Streams for Sampled<T> {
     fn stream(&self, block: usize, f: &mut dyn FnMut(&dyn std::any::Any)) {
-        stream_rows(&self.props.chunks, block, f, |first, run: &mut [T]| {
-            self.fill(first, run)
+        let d = &self.draw;
+        stream_rows(&d.chunks, block, f, |first, run: &mut [T]| {
+            (d.fill)(d.key, first, run)
         });
     }
 }
@@ -251,9 +219,22 @@ impl<T: Element> Node for Sampled<T> {
         Role::Streams(self)
     }
     fn compute(&self, block: usize, _: &mut Vec<Value>) -> Result<Value> {
-        make_rows(&self.props.chunks, block, |first, row: &mut [T]| {
-            self.fill(first, row)
+        let d = &self.draw;
+        make_rows(&d.chunks, block, |first, row: &mut [T]| {
+            (d.fill)(d.key, first, row)
         })
+    }
+}
+
+impl<T: Element> WriteInto<T> for Draw<T> {
+    fn write_into(&self, block: usize, _: &mut Vec<Value>, rows: &mut [&mut [T]]) -> Result<()> {
+        let mut rows = rows.iter_mut();
+        random::for_each_row(&self.chunks, block, |first, len| {
+            let row = rows.next().expect("the result has a segment per row");
+            debug_assert_eq!(row.len(), len);
+            (self.fill)(self.key, first, row)
+        });
+        Ok(())
     }
 }
 
