@@ -1,5 +1,6 @@
 //! Sums 2,000,000,000 random f64 (16 GB, never in memory at once) in blocks of 1,000,000 on
-//! two threads, and prints time, throughput and peak resident memory (VmHWM).
+//! two threads, uniform ones and then normal ones, and prints time, throughput and peak
+//! resident memory (VmHWM) after each.
 //!
 //! Each block is generated inside the task that reduces it, partial sums are combined in a tree
 //! as soon as they are ready, and every block is freed right after it is summed: memory stays
@@ -77,6 +78,22 @@ fn main() -> chunkwise::Result<()> {
     );
     println!(
         "{tasks} tasks; {secs:.2} s; {:.2} GB/s; peak RSS {:.0} MiB",
+        gb / secs,
+        peak_rss_mib()
+    );
+    let start = Instant::now();
+    let x = chunkwise::random::default_rng(7).standard_normal(&[n], [1_000_000])?;
+    let sum = x
+        .sum()
+        .compute_with(&pool)?
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "sum of {n} standard normal f64 ({gb:.1} GB) on 2 threads: {sum:.1} (expected 0 +- {:.0}); \
+         {secs:.2} s; {:.2} GB/s; peak RSS {:.0} MiB",
+        (n as f64).sqrt(),
         gb / secs,
         peak_rss_mib()
     );
