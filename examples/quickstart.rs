@@ -4,6 +4,7 @@
 
 use std::time::Instant;
 
+use chunkwise::random::default_rng;
 use chunkwise::{Array, Scheduler};
 
 fn main() -> chunkwise::Result<()> {
@@ -19,7 +20,9 @@ fn main() -> chunkwise::Result<()> {
 
     // Broadcasting with an array of another chunking: blocks are aligned on the fly.
     let row = Array::from_ndarray(ndarray::Array::linspace(0.0, 1.0, 4000), &[1500])?;
-    let z = &y - &row;
+    // Normal noise from a numpy-style generator: the same values whatever the chunking.
+    let noise = default_rng(7).normal(0.0, 0.01, &[4000, 4000], [500, 4000])?;
+    let z = &y - &row + &noise;
 
     let pool = Scheduler::threads(0); // one worker per core
     let start = Instant::now();
