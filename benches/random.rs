@@ -4,6 +4,8 @@
 //!   of the same length with `rand_distr`'s ziggurat on a per-thread generator (the same sampler
 //!   without chunkwise). numpy's and dask's figures come from `scripts/random_bench.py`, run in
 //!   the same window.
+//! - The sampler's own cost: 10^6 normal and uniform values on one thread into memory the
+//!   allocator reuses.
 //! - Uniform `random` of 5·10^7 f64 on 2 threads (the counter-based generator against the
 //!   per-block streams it replaced: run this bench on both commits).
 
@@ -55,6 +57,27 @@ fn random(c: &mut Criterion) {
             },
             BatchSize::PerIteration,
         )
+    });
+    g.finish();
+
+    // The sampler's own cost: 10^6 values on one thread, in a block the allocator reuses.
+    let mut g = c.benchmark_group("standard_normal_1e6");
+    let sync = Scheduler::synchronous();
+    g.bench_function("chunkwise_synchronous", |b| {
+        b.iter(|| {
+            let x = default_rng(1)
+                .standard_normal(&[1_000_000], [1_000_000])
+                .unwrap();
+            black_box(x.compute_with(&sync).unwrap())
+        })
+    });
+    g.bench_function("uniform_chunkwise_synchronous", |b| {
+        b.iter(|| {
+            let x = default_rng(1)
+                .random::<f64>(&[1_000_000], [1_000_000])
+                .unwrap();
+            black_box(x.compute_with(&sync).unwrap())
+        })
     });
     g.finish();
 

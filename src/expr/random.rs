@@ -132,6 +132,8 @@ pub(crate) fn each<T: 'static>(
 struct Ziggurat {
     x: [f64; 257],
     f: [f64; 257],
+    /// `x` over 2^53, for a point from 53 random bits in one multiply.
+    scaled: [f64; 257],
 }
 
 /// Where the base layer ends and the tail begins, for 256 layers.
@@ -152,7 +154,12 @@ fn ziggurat() -> &'static Ziggurat {
         }
         // The top layer's upper edge is the curve's peak (x = 0).
         x[256] = 0.0;
-        Ziggurat { x, f: x.map(f) }
+        let scaled = x.map(|v| v * (1.0 / (1u64 << 53) as f64));
+        Ziggurat {
+            x,
+            f: x.map(f),
+            scaled,
+        }
     })
 }
 
@@ -195,7 +202,7 @@ pub(crate) fn normal_fill(loc: f64, scale: f64) -> FillFn<f64> {
 #[inline(always)]
 fn normal_fast(z: &Ziggurat, b: u64) -> Option<f64> {
     let i = (b & 0xFF) as usize;
-    let x = (b >> 11) as f64 * (1.0 / (1u64 << 53) as f64) * z.x[i];
+    let x = (b >> 11) as f64 * z.scaled[i];
     // The sign bit, moved to the top.
     (x < z.x[i + 1]).then(|| f64::from_bits(x.to_bits() | ((b & 0x100) << 55)))
 }
@@ -214,7 +221,7 @@ fn normal_on(z: &Ziggurat, r: &mut ElemRng) -> f64 {
 fn normal_beyond(z: &Ziggurat, mut b: u64, r: &mut ElemRng) -> f64 {
     loop {
         let i = (b & 0xFF) as usize;
-        let x = (b >> 11) as f64 * (1.0 / (1u64 << 53) as f64) * z.x[i];
+        let x = (b >> 11) as f64 * z.scaled[i];
         let sign = (b & 0x100) << 55;
         let signed = |v: f64| f64::from_bits(v.to_bits() | sign);
         if x < z.x[i + 1] {
