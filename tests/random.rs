@@ -488,7 +488,7 @@ fn permutations_shuffles_and_choices() {
 
 #[test]
 fn multivariate_normal_has_its_covariance_and_ignores_the_chunking() {
-    let cov = [[2.0, 0.6, 0.0], [0.6, 1.0, -0.3], [0.0, -0.3, 0.5]];
+    let cov = ndarray::arr2(&[[2.0, 0.6, 0.0], [0.6, 1.0, -0.3], [0.0, -0.3, 0.5]]);
     let mean = [1.0, -2.0, 0.5];
     let n = 200_000;
     let x = default_rng(5)
@@ -515,16 +515,21 @@ fn multivariate_normal_has_its_covariance_and_ignores_the_chunking() {
             let c = (col(k) - means[k]) * (col(j) - means[j]);
             let c = c.mean().unwrap();
             assert!(
-                (c - cov[k][j]).abs() < 0.04,
+                (c - cov[[k, j]]).abs() < 0.04,
                 "cov[{k}][{j}] = {c}, expected {}",
-                cov[k][j]
+                cov[[k, j]]
             );
         }
     }
     // A singular covariance (the second coordinate is twice the first) works; an indefinite
     // or asymmetric one is an error.
     let singular = default_rng(6)
-        .multivariate_normal(&[0.0, 0.0], &[[1.0, 2.0], [2.0, 4.0]], &[100], [10])
+        .multivariate_normal(
+            &[0.0, 0.0],
+            &ndarray::arr2(&[[1.0, 2.0], [2.0, 4.0]]),
+            &[100],
+            [10],
+        )
         .unwrap()
         .compute()
         .unwrap();
@@ -538,13 +543,30 @@ fn multivariate_normal_has_its_covariance_and_ignores_the_chunking() {
         [[f64::NAN, 0.0], [0.0, 1.0]],
     ] {
         let e = rng
-            .multivariate_normal(&[0.0, 0.0], &bad, &[4], [2])
+            .multivariate_normal(&[0.0, 0.0], &ndarray::arr2(&bad), &[4], [2])
             .unwrap_err();
         assert!(
             matches!(&e, chunkwise::Error::InvalidParameter { name: "cov", .. }),
             "{e:?}"
         );
     }
+    // A dimension known only at run time, and a covariance of another size than the mean.
+    let d = std::hint::black_box(6);
+    let eye = ndarray::Array2::<f64>::eye(d);
+    let mean = vec![3.0; d];
+    let x = rng
+        .multivariate_normal(&mean, &eye, &[20_000], [5_000])
+        .unwrap();
+    let m = x.mean_axis(0).unwrap().compute().unwrap();
+    assert_eq!(m.len(), d);
+    assert!(m.iter().all(|v| (v - 3.0).abs() < 0.05), "{m}");
+    let e = rng
+        .multivariate_normal(&mean[..2], &eye, &[4], [2])
+        .unwrap_err();
+    assert!(
+        matches!(&e, chunkwise::Error::InvalidParameter { name: "cov", .. }),
+        "{e:?}"
+    );
 }
 
 /// `x`'s values, on a fresh generator seeded 5.

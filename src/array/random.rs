@@ -1057,15 +1057,13 @@ impl Generator {
     }
 
     /// Vectors from the multivariate normal distribution of `mean` (length `d`) and covariance
-    /// `cov` (`d` x `d`, symmetric, positive semi-definite), as numpy's
-    /// `multivariate_normal(mean, cov, size)`: an array of shape `shape` + `[d]`, the last axis
-    /// the vector (one block along it: `chunks` gives the blocks of `shape`). Each vector is
-    /// `mean + L z`, `L` the Cholesky factor of `cov` and `z` `d` standard normals from the
-    /// vector's own random bits, so the same whatever the chunking.
-    ///
-    /// Each element of a vector draws the vector's `z` again (the vector's bits are the same
-    /// for all of them): `d` normals per element, which suits the short vectors this is used
-    /// for; a long one costs `d` times the draws.
+    /// `cov` (`d` x `d`, symmetric, positive semi-definite; an `ndarray` matrix or a view of
+    /// one), as numpy's `multivariate_normal(mean, cov, size)`: an array of shape `shape` +
+    /// `[d]`, the last axis the vector (one block along it: `chunks` gives the blocks of
+    /// `shape`). Each vector is `mean + L z`, `L` the Cholesky factor of `cov` and `z` standard
+    /// normals drawn in turn from the vector's own random bits, so the same whatever the
+    /// chunking. Element `k` of a vector draws `z_0..=z_k` itself (the same for every element
+    /// of the vector): `k + 1` normals, which suits the short vectors this is used for.
     ///
     /// # Errors
     ///
@@ -1077,38 +1075,46 @@ impl Generator {
     ///
     /// ```
     /// let rng = chunkwise::random::default_rng(1);
-    /// let cov = [[1.0, 0.8], [0.8, 1.0]];
+    /// let cov = ndarray::arr2(&[[1.0, 0.8], [0.8, 1.0]]);
     /// let x = rng.multivariate_normal(&[0.0, 5.0], &cov, &[50_000], [10_000])?;
     /// assert_eq!(x.shape(), &[50_000, 2]);
     /// let m = x.mean_axis(0)?.compute()?;
     /// assert!((m[[1]] - 5.0).abs() < 0.05);
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
-    pub fn multivariate_normal<const D: usize>(
+    pub fn multivariate_normal<'c>(
         &self,
-        mean: &[f64; D],
-        cov: &[[f64; D]; D],
+        mean: &[f64],
+        cov: impl ndarray::AsArray<'c, f64, ndarray::Ix2>,
         shape: &[usize],
         chunks: impl IntoChunks,
     ) -> Result<Array<f64>> {
         let op = "multivariate_normal";
+        let cov = cov.into();
+        let d = mean.len();
+        if cov.dim() != (d, d) {
+            return Err(Error::invalid(
+                op,
+                "cov",
+                format!("a matrix of shape {:?}", cov.shape()),
+                "a d x d matrix for a mean of length d",
+            ));
+        }
         if let Some(bad) = mean.iter().find(|v| !v.is_finite()) {
             return Err(Error::invalid(op, "mean", bad, "finite numbers"));
         }
-        if let Some(bad) = cov.iter().flatten().find(|v| !v.is_finite()) {
+        if let Some(bad) = cov.iter().find(|v| !v.is_finite()) {
             return Err(Error::invalid(op, "cov", bad, "finite numbers"));
         }
-        for (i, row) in cov.iter().enumerate() {
-            for (j, &a) in row.iter().enumerate().take(i) {
-                let b = cov[j][i];
-                if (a - b).abs() > 1e-8 * (1.0 + a.abs().max(b.abs())) {
-                    return Err(Error::invalid(
-                        op,
-                        "cov",
-                        format!("[{i}][{j}] = {a}, [{j}][{i}] = {b}"),
-                        "a symmetric matrix",
-                    ));
-                }
+        for ((i, j), &a) in cov.indexed_iter().filter(|((i, j), _)| j < i) {
+            let b = cov[[j, i]];
+            if (a - b).abs() > 1e-8 * (1.0 + a.abs().max(b.abs())) {
+                return Err(Error::invalid(
+                    op,
+                    "cov",
+                    format!("[{i}][{j}] = {a}, [{j}][{i}] = {b}"),
+                    "a symmetric matrix",
+                ));
             }
         }
         let l = cholesky_psd(cov).ok_or_else(|| {
@@ -1121,21 +1127,26 @@ impl Generator {
         })?;
         let outer = chunks_for(op, chunks, shape)?;
         let mut sizes = outer.sizes().to_vec();
-        sizes.push(vec![D]);
+        sizes.push(vec![d]);
         let mut full = shape.to_vec();
-        full.push(D);
-        let (mean, key) = (*mean, self.next_key());
+        full.push(d);
+        let (mean, key) = (mean.to_vec(), self.next_key());
         let lead = shape.to_vec();
         Array::from_fn(&full, sizes, move |idx| {
-            let (k, vector) = idx.split_last().expect("the vector's axis");
+            let (&k, vector) = idx.split_last().expect("the vector's axis");
             // The vector's row-major index among the vectors.
             let v = vector
                 .iter()
                 .zip(&lead)
                 .fold(0u64, |acc, (&i, &n)| acc * n as u64 + i as u64);
             let mut r = ElemRng::at(key, v);
-            let z: [f64; D] = std::array::from_fn(|_| random::standard_normal(&mut r));
-            mean[*k] + (0..=*k).map(|j| l[*k][j] * z[j]).sum::<f64>()
+            let row = l.row(k);
+            mean[k]
+                + row
+                    .iter()
+                    .take(k + 1)
+                    .map(|&lkj| lkj * random::standard_normal(&mut r))
+                    .sum::<f64>()
         })
     }
 }
@@ -1143,33 +1154,36 @@ impl Generator {
 /// The lower Cholesky factor `L` (`L Lᵀ = cov`) of a symmetric positive semi-definite matrix:
 /// a column whose pivot is zero, within rounding, is zero (numpy accepts singular covariances
 /// too). `None` if the matrix has a negative eigenvalue beyond rounding.
-fn cholesky_psd<const D: usize>(cov: &[[f64; D]; D]) -> Option<[[f64; D]; D]> {
-    let mut l = [[0.0; D]; D];
+fn cholesky_psd(cov: ndarray::ArrayView2<'_, f64>) -> Option<ndarray::Array2<f64>> {
+    let d = cov.nrows();
+    let mut l = ndarray::Array2::<f64>::zeros((d, d));
     let scale = cov
         .iter()
-        .flatten()
         .fold(0.0f64, |m, v| m.max(v.abs()))
         .max(f64::MIN_POSITIVE);
     let tol = 1e-10 * scale;
-    for j in 0..D {
-        let pivot = cov[j][j] - (0..j).map(|k| l[j][k] * l[j][k]).sum::<f64>();
+    let dot = |l: &ndarray::Array2<f64>, i: usize, j: usize, upto: usize| {
+        (0..upto).map(|k| l[[i, k]] * l[[j, k]]).sum::<f64>()
+    };
+    for j in 0..d {
+        let pivot = cov[[j, j]] - dot(&l, j, j, j);
         if pivot < -tol {
             return None;
         }
         if pivot <= tol {
             // A zero column: every entry below must be zero too, or the matrix is indefinite.
-            for i in j + 1..D {
-                let rest = cov[i][j] - (0..j).map(|k| l[i][k] * l[j][k]).sum::<f64>();
+            for i in j + 1..d {
+                let rest = cov[[i, j]] - dot(&l, i, j, j);
                 if rest.abs() > tol.sqrt() * scale.sqrt() {
                     return None;
                 }
             }
             continue;
         }
-        let d = pivot.sqrt();
-        l[j][j] = d;
-        for i in j + 1..D {
-            l[i][j] = (cov[i][j] - (0..j).map(|k| l[i][k] * l[j][k]).sum::<f64>()) / d;
+        let p = pivot.sqrt();
+        l[[j, j]] = p;
+        for i in j + 1..d {
+            l[[i, j]] = (cov[[i, j]] - dot(&l, i, j, j)) / p;
         }
     }
     Some(l)
