@@ -250,6 +250,16 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
         &normal.compute_with(&one).map_err(e)?,
         |v| v.to_bits(),
     )?;
+    // Parameters given as arrays: each element draws with its own, on whichever rank.
+    let loc = Array::from_ndarray(
+        ndarray::Array::from_iter((0..64).map(|j| j as f64)).into_dyn(),
+        [10],
+    )
+    .map_err(e)?;
+    let shifted = chunkwise::random::default_rng(9)
+        .normal(&loc, 0.5, &[97, 64], [13, 16])
+        .map_err(e)?;
+    check("normal with an array of means", &shifted, &s, &one)?;
     for boundary in [
         Boundary::Reflect,
         Boundary::Periodic,
