@@ -42,6 +42,7 @@
 //!   computation runs (gather, keep, or write), on whichever backend the scheduler carries.
 //! - `array`: the typed, user-facing [`Array`], split by concern (creation, elementwise,
 //!   operators, overlap, reductions, slicing, shape, join, linalg, output).
+//! - [`linalg`]: factorisations of chunked matrices (TSQR, SVD, least squares) through faer.
 //! - [`ndfilters`]: parallel image filters through ghost cells.
 //! - [`ndmorph`]: binary and grey morphology.
 //! - [`ndmeasure`]: labels across blocks, per-object measurements, histograms.
@@ -104,6 +105,7 @@ mod dtype;
 mod error;
 mod expr;
 pub mod io;
+pub mod linalg;
 mod lower;
 pub mod ndfilters;
 pub mod ndmeasure;

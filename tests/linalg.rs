@@ -1,0 +1,259 @@
+//! `linalg` against numpy (`scripts/linalg_fixtures.py`, committed under `tests/data/linalg/`)
+//! and against its own definitions over many shapes and chunkings: Q R is A, Q's columns are
+//! orthonormal and R is upper triangular, U diag(S) Vᵀ is A, and least squares gives numpy's
+//! solution, residuals, rank and singular values, whatever the chunking (one block, blocks of
+//! one row, irregular blocks, enough blocks for a two-level tree, blocks along columns too).
+
+use chunkwise::{Array, ErrorKind, Scheduler, linalg};
+use ndarray::{Array2, ArrayD, Ix2};
+
+/// A deterministic test matrix of `m x n` (a hash of the cell, in [-1, 1)).
+fn matrix(m: usize, n: usize, seed: u64) -> Array2<f64> {
+    Array2::from_shape_fn((m, n), |(i, j)| {
+        let mut z = (i as u64 * 1_000_003 + j as u64).wrapping_add(seed.wrapping_mul(0x9E37));
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+    })
+}
+
+/// Row chunkings of `m` rows: one block, one row per block, irregular, and many small blocks.
+fn row_chunkings(m: usize) -> Vec<Vec<usize>> {
+    let mut irregular = Vec::new();
+    let (mut left, mut k) = (m, 1);
+    while left > 0 {
+        let take = k.min(left);
+        irregular.push(take);
+        left -= take;
+        k = k * 3 % 17 + 1;
+    }
+    let threes: Vec<usize> = (0..m.div_ceil(3)).map(|i| 3.min(m - 3 * i)).collect();
+    vec![vec![m], vec![1; m], irregular, threes]
+}
+
+fn max_abs(a: &Array2<f64>) -> f64 {
+    a.iter().fold(0.0, |m, v| m.max(v.abs()))
+}
+
+fn as2(a: ArrayD<f64>) -> Array2<f64> {
+    a.into_dimensionality::<Ix2>().unwrap()
+}
+
+#[test]
+fn qr_reconstructs_with_orthonormal_q_over_shapes_and_chunkings() {
+    let s = Scheduler::threads(2);
+    for (m, n) in [(1, 1), (6, 6), (37, 4), (100, 7), (300, 3), (64, 1)] {
+        let a = matrix(m, n, (m * n) as u64);
+        for rows in row_chunkings(m) {
+            for cols in [vec![n], vec![n.div_ceil(2), n / 2]] {
+                let cols: Vec<usize> = cols.into_iter().filter(|&c| c > 0).collect();
+                let x = Array::from_ndarray(a.clone().into_dyn(), vec![rows.clone(), cols.clone()])
+                    .unwrap();
+                let (q, r) = linalg::qr(&x).unwrap();
+                let what = format!("{m} x {n}, rows {rows:?}, cols {cols:?}");
+                assert_eq!(q.chunks()[0].iter().sum::<usize>(), m, "{what}");
+                let (q, r) = (
+                    as2(q.compute_with(&s).unwrap()),
+                    as2(r.compute_with(&s).unwrap()),
+                );
+                assert_eq!((q.dim(), r.dim()), ((m, n), (n, n)), "{what}");
+                let err = max_abs(&(q.dot(&r) - &a)) / max_abs(&a);
+                assert!(err < 1e-12, "{what}: |QR - A| / |A| = {err}");
+                let qtq = q.t().dot(&q) - Array2::<f64>::eye(n);
+                assert!(
+                    max_abs(&qtq) < 1e-12,
+                    "{what}: |QᵀQ - I| = {}",
+                    max_abs(&qtq)
+                );
+                for i in 0..n {
+                    for j in 0..i {
+                        assert_eq!(r[[i, j]], 0.0, "{what}: R[{i}, {j}]");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn qr_of_a_short_wide_matrix_and_in_f32() {
+    let a = matrix(3, 8, 5);
+    let x = Array::from_ndarray(a.clone().into_dyn(), [3, 3]).unwrap();
+    let (q, r) = linalg::qr(&x).unwrap();
+    let (q, r) = (as2(q.compute().unwrap()), as2(r.compute().unwrap()));
+    assert_eq!((q.dim(), r.dim()), ((3, 3), (3, 8)));
+    assert!(max_abs(&(q.dot(&r) - &a)) < 1e-12);
+    assert!(max_abs(&(q.t().dot(&q) - Array2::<f64>::eye(3))) < 1e-12);
+    // Rows split between blocks: refused, saying how to rechunk.
+    let split = Array::from_ndarray(a.into_dyn(), [2, 8]).unwrap();
+    let e = linalg::qr(&split).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+    assert!(e.to_string().contains("rechunk"), "{e}");
+    // f32, to f32's precision.
+    let a32 = matrix(50, 4, 9).mapv(|v| v as f32);
+    let x = Array::from_ndarray(a32.clone().into_dyn(), [7, 4]).unwrap();
+    let (q, r) = linalg::qr(&x).unwrap();
+    let q = q.compute().unwrap().into_dimensionality::<Ix2>().unwrap();
+    let r = r.compute().unwrap().into_dimensionality::<Ix2>().unwrap();
+    let err = (q.dot(&r) - &a32).iter().fold(0f32, |m, v| m.max(v.abs()));
+    assert!(err < 1e-5, "f32: |QR - A| = {err}");
+}
+
+/// The fixtures: numpy's manifest lines and its matrices.
+struct Fixtures {
+    dir: std::path::PathBuf,
+    lines: Vec<String>,
+}
+
+impl Fixtures {
+    fn open() -> Fixtures {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/linalg");
+        let text = std::fs::read_to_string(dir.join("manifest.txt")).unwrap();
+        let lines = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(str::to_string)
+            .collect();
+        Fixtures { dir, lines }
+    }
+
+    fn array(&self, name: &str, shape: &[usize]) -> ArrayD<f64> {
+        let bytes = std::fs::read(self.dir.join(format!("{name}.bin"))).unwrap();
+        let v: Vec<f64> = bytes
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+            .collect();
+        ArrayD::from_shape_vec(shape.to_vec(), v).unwrap()
+    }
+}
+
+fn numbers(field: &str) -> Vec<f64> {
+    field
+        .split_whitespace()
+        .map(|v| v.parse().unwrap())
+        .collect()
+}
+
+/// Whether the singular values of `name` are well apart from zero (relative agreement per value
+/// is then meaningful; otherwise agreement relative to the largest).
+fn well_conditioned(name: &str) -> bool {
+    !matches!(name, "deficient" | "graded")
+}
+
+#[test]
+fn svd_matches_numpys_singular_values_and_reconstructs() {
+    let f = Fixtures::open();
+    let mut cases = 0;
+    for line in f.lines.iter().filter(|l| l.starts_with("svd ")) {
+        let parts: Vec<&str> = line.split(';').collect();
+        let head: Vec<&str> = parts[0].split_whitespace().collect();
+        let (name, m, n) = (head[1], head[2].parse().unwrap(), head[3].parse().unwrap());
+        let want = numbers(parts[1]);
+        let a = f.array(name, &[m, n]);
+        for rows in row_chunkings(m) {
+            let x = Array::from_ndarray(a.clone(), vec![rows.clone(), vec![n]]).unwrap();
+            let (u, s, vt) = linalg::svd(&x).unwrap();
+            let (u, s, vt) = (
+                as2(u.compute().unwrap()),
+                s.compute().unwrap(),
+                as2(vt.compute().unwrap()),
+            );
+            for (k, (&got, &w)) in s.iter().zip(&want).enumerate() {
+                let scale = if well_conditioned(name) { w } else { want[0] };
+                assert!(
+                    (got - w).abs() <= 1e-10 * scale,
+                    "{name}, rows {rows:?}: s[{k}] = {got}, numpy {w}"
+                );
+            }
+            let usv = u
+                .dot(&Array2::from_diag(
+                    &s.clone().into_dimensionality().unwrap(),
+                ))
+                .dot(&vt);
+            let a2 = as2(a.clone());
+            assert!(
+                max_abs(&(usv - &a2)) < 1e-12 * max_abs(&a2).max(1.0),
+                "{name}"
+            );
+            assert!(
+                max_abs(&(u.t().dot(&u) - Array2::<f64>::eye(n))) < 1e-12,
+                "{name}"
+            );
+        }
+        cases += 1;
+    }
+    assert_eq!(cases, 5);
+}
+
+#[test]
+fn lstsq_matches_numpy_on_full_rank_and_rank_deficient_inputs() {
+    let f = Fixtures::open();
+    let mut cases = 0;
+    for line in f.lines.iter().filter(|l| l.starts_with("lstsq ")) {
+        let parts: Vec<&str> = line.split(';').collect();
+        let head: Vec<&str> = parts[0].split_whitespace().collect();
+        let (name, m, n) = (head[1], head[2].parse().unwrap(), head[3].parse().unwrap());
+        let (bname, k): (&str, usize) = (head[4], head[5].parse().unwrap());
+        let (want_x, want_res) = (numbers(parts[1]), numbers(parts[2]));
+        let want_rank: usize = parts[3].trim().parse().unwrap();
+        let want_s = numbers(parts[4]);
+        let a = f.array(name, &[m, n]);
+        let b_shape = if k == 0 { vec![m] } else { vec![m, k] };
+        let b = f.array(bname, &b_shape);
+        // The graded matrix's condition number is about 1e9: its solution is good to about
+        // 1e-16 * 1e9 relative, numpy's and ours alike.
+        let tol = if name == "graded" { 1e-6 } else { 1e-10 };
+        for rows in row_chunkings(m) {
+            let x = Array::from_ndarray(a.clone(), vec![rows.clone(), vec![n]]).unwrap();
+            let mut b_chunks = vec![rows.clone()];
+            if k > 0 {
+                b_chunks.push(vec![k]);
+            }
+            let y = Array::from_ndarray(b.clone(), b_chunks).unwrap();
+            let (sol, res, rank, s) = linalg::lstsq(&x, &y).unwrap();
+            let what = format!("{name} with b {bname}, rows {rows:?}");
+            let sol = sol.compute().unwrap();
+            assert_eq!(
+                sol.shape(),
+                if k == 0 { vec![n] } else { vec![n, k] },
+                "{what}"
+            );
+            let scale = want_x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            for (got, w) in sol.iter().zip(&want_x) {
+                assert!((got - w).abs() <= tol * scale, "{what}: x {got}, numpy {w}");
+            }
+            assert_eq!(rank.compute_scalar().unwrap(), want_rank, "{what}");
+            let s = s.compute().unwrap();
+            for (got, w) in s.iter().zip(&want_s) {
+                assert!(
+                    (got - w).abs() <= 1e-10 * want_s[0],
+                    "{what}: s {got}, numpy {w}"
+                );
+            }
+            // numpy gives residuals only for full rank with more rows than columns.
+            let res = res.compute().unwrap();
+            assert_eq!(res.len(), k.max(1), "{what}");
+            for (got, w) in res.iter().zip(&want_res) {
+                assert!(
+                    (got - w).abs() <= 1e-9 * w.abs().max(1e-12),
+                    "{what}: residual {got}, numpy {w}"
+                );
+            }
+        }
+        cases += 1;
+    }
+    assert_eq!(cases, 6);
+}
+
+#[test]
+fn bad_inputs_are_errors_naming_them() {
+    let v = Array::<f64>::zeros(&[5], [2]).unwrap();
+    let e = linalg::qr(&v).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+    let wide = Array::<f64>::zeros(&[2, 5], [2, 5]).unwrap();
+    assert!(linalg::svd(&wide).is_err());
+    let a = Array::<f64>::zeros(&[6, 2], [3, 2]).unwrap();
+    let b = Array::<f64>::zeros(&[5], [5]).unwrap();
+    let e = linalg::lstsq(&a, &b).unwrap_err();
+    assert!(e.to_string().contains('b'), "{e}");
+}
