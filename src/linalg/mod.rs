@@ -261,44 +261,45 @@ fn whole_rows<T: LinalgElement>(a: &Array<T>, n: usize) -> Result<Array<T>> {
 fn tsqr<T: LinalgElement>(a: &Array<T>) -> Result<(Array<T>, Array<T>)> {
     let n = a.shape()[1];
     let rows = a.chunks()[0].clone();
-    // Each block's Q (m_i x n) above its R (n x n).
-    let stacked_rows: Vec<usize> = rows.iter().map(|m| m + n).collect();
-    let stacked = map_each(
-        "qr",
-        a,
-        vec![stacked_rows, vec![n]],
-        Box::new(kernels::qr_stacked),
-    )?;
     if rows.len() == 1 {
         let m = rows[0];
+        let stacked = map_one("qr", a, [m + n, n], Box::new(kernels::qr_stacked));
         let q = stacked.slice(ndarray::s![..m, ..])?;
         let r = stacked.slice(ndarray::s![m.., ..])?;
         return Ok((q, r));
     }
+    // Each block's QR in factored form (see `kernels::qr_factored`).
+    let factored_rows: Vec<usize> = rows
+        .iter()
+        .map(|&m| 1 + n + kernels::factored_block_size::<T>(m, n) + m)
+        .collect();
+    let factored = map_each(
+        "qr",
+        a,
+        vec![factored_rows, vec![n]],
+        Box::new(kernels::qr_factored),
+    )?;
     // The blocks' R factors, stacked in groups of at most TSQR_FAN_IN, factorised in turn.
     let p = rows.len();
     let r_of_each = map_each(
         "qr_r",
-        &stacked,
+        &factored,
         vec![vec![n; p], vec![n]],
-        Box::new(move |c| Ok(c.slice(ndarray::s![c.nrows() - n.., ..]).to_owned())),
+        Box::new(|f| Ok(kernels::factored_r(f))),
     )?;
     let groups: Vec<usize> = (0..p)
         .step_by(TSQR_FAN_IN)
         .map(|g| n * TSQR_FAN_IN.min(p - g))
         .collect();
     let (q_tree, r) = tsqr(&r_of_each.rechunk(vec![groups, vec![n]])?)?;
-    // Each block's Q times its rows of the tree's Q.
+    // Each block's Q applied to its rows of the tree's Q.
     let q_rows = q_tree.rechunk(vec![vec![n; p], vec![n]])?;
     let q = map_pairs(
         "qr_q",
-        &stacked,
+        &factored,
         &q_rows,
         vec![rows, vec![n]],
-        Box::new(move |c, q2| {
-            let m = c.nrows() - n;
-            Ok(kernels::matmul(c.slice(ndarray::s![..m, ..]), q2))
-        }),
+        Box::new(|f, q2| Ok(kernels::apply_q(f, q2))),
     )?;
     Ok((q, r))
 }
