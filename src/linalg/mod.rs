@@ -30,6 +30,9 @@
 //! ```
 
 mod kernels;
+mod matrix;
+
+pub use matrix::{diag, diagonal, eye, identity, outer, trace, tril, triu};
 
 use ndarray::{Array2, ArrayView2, Ix2};
 
