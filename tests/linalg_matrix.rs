@@ -107,3 +107,101 @@ fn bad_axes_are_errors() {
     let cube = Array::<f64>::zeros(&[2, 2, 2], [1, 1, 1]).unwrap();
     assert!(linalg::diag(&cube, 0).is_err());
 }
+
+/// A matrix case: data of 1-6 x 1-6 and a chunking.
+fn matrices() -> impl Strategy<Value = (ArrayD<f64>, Vec<Vec<usize>>)> {
+    (1usize..7, 1usize..7)
+        .prop_flat_map(|(m, n)| (Just(vec![m, n]), common::chunking(vec![m, n])))
+        .prop_map(|(shape, chunks)| (common::data(&shape, 3), chunks))
+}
+
+fn close(a: &ArrayD<f64>, b: &ArrayD<f64>) -> bool {
+    a.shape() == b.shape()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| (x - y).abs() <= 1e-12 * (1.0 + y.abs()) || (x.is_nan() && y.is_nan()))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    #[test]
+    fn norms_equal_their_definitions((x, chunks) in matrices()) {
+        use linalg::NormOrd::*;
+        let s = Scheduler::threads(2);
+        let a = Array::from_ndarray(x.clone(), chunks).unwrap();
+        let x2 = x.clone().into_dimensionality::<ndarray::Ix2>().unwrap();
+        let abs = x2.mapv(f64::abs);
+        let col_sums = abs.sum_axis(Axis(0));
+        let row_sums = abs.sum_axis(Axis(1));
+        let fold = |v: &Array1<f64>, f: fn(f64, f64) -> f64, init: f64| v.iter().fold(init, |m, &y| f(m, y));
+        let cases = [
+            (Default, x2.mapv(|v| v * v).sum().sqrt()),
+            (Fro, x2.mapv(|v| v * v).sum().sqrt()),
+            (Inf, fold(&row_sums, f64::max, 0.0)),
+            (NegInf, fold(&row_sums, f64::min, f64::INFINITY)),
+            (P(1.0), fold(&col_sums, f64::max, 0.0)),
+            (P(-1.0), fold(&col_sums, f64::min, f64::INFINITY)),
+        ];
+        for (ord, want) in cases {
+            let got = linalg::norm(&a, ord, None, false).unwrap().compute_scalar_with(&s).unwrap();
+            prop_assert!((got - want).abs() <= 1e-12 * (1.0 + want), "{:?}: {} vs {}", ord, got, want);
+        }
+        // Vector norms along each axis.
+        for axis in 0..2 {
+            for (ord, p) in [(P(1.0), 1.0), (Default, 2.0), (P(3.0), 3.0), (P(0.5), 0.5)] {
+                let want = abs.mapv(|v| v.powf(p)).sum_axis(Axis(axis)).mapv(|v| v.powf(1.0 / p));
+                let got = linalg::norm(&a, ord, Some(&[axis]), false).unwrap().compute_with(&s).unwrap();
+                prop_assert!(close(&got, &want.clone().into_dyn()), "{:?} along {}", ord, axis);
+                let kept = linalg::norm(&a, ord, Some(&[axis]), true).unwrap();
+                prop_assert_eq!(kept.shape()[axis], 1);
+            }
+            let nonzero = x2.mapv(|v| f64::from(v != 0.0)).sum_axis(Axis(axis));
+            let got = linalg::norm(&a, P(0.0), Some(&[axis]), false).unwrap().compute_with(&s).unwrap();
+            prop_assert_eq!(got, nonzero.into_dyn());
+        }
+        // Covariance and correlation, rows as variables, against the definitions.
+        let (m, n) = x2.dim();
+        if n > 1 {
+            let centred = &x2 - &x2.mean_axis(Axis(1)).unwrap().insert_axis(Axis(1));
+            let want = centred.dot(&centred.t()) / (n as f64 - 1.0);
+            let got = linalg::cov(&a, true, 1.0).unwrap().compute_with(&s).unwrap();
+            prop_assert!(close(&got, &want.clone().into_dyn()), "cov {:?} vs {:?}", got, want);
+            let d = want.diag().mapv(f64::sqrt);
+            let r = Array2::from_shape_fn((m, m), |(i, j)| (want[[i, j]] / (d[i] * d[j])).clamp(-1.0, 1.0));
+            let got = linalg::corrcoef(&a, true).unwrap().compute_with(&s).unwrap();
+            prop_assert!(close(&got, &r.into_dyn()), "corrcoef");
+        }
+    }
+}
+
+#[test]
+fn singular_value_norms_and_bad_orders() {
+    use linalg::NormOrd::*;
+    // diag(3, 2, 1) rotated by a permutation: singular values 3, 2, 1.
+    let x = ndarray::array![
+        [0.0, 2.0, 0.0],
+        [0.0, 0.0, -1.0],
+        [3.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0]
+    ];
+    let a = Array::from_ndarray(x.into_dyn(), [2, 2]).unwrap();
+    for (ord, want) in [(P(2.0), 3.0f64), (P(-2.0), 1.0), (Nuc, 6.0)] {
+        let got = linalg::norm(&a, ord, None, false)
+            .unwrap()
+            .compute_scalar()
+            .unwrap();
+        assert!((got - want).abs() < 1e-12, "{ord:?}: {got}");
+        let wide = linalg::norm(&a.transpose(), ord, None, false).unwrap();
+        assert!(
+            (wide.compute_scalar().unwrap() - want).abs() < 1e-12,
+            "{ord:?} of the transpose"
+        );
+    }
+    let v = Array::<f64>::zeros(&[4], [2]).unwrap();
+    assert!(linalg::norm(&v, Fro, None, false).is_err());
+    assert!(linalg::norm(&a, P(3.0), None, false).is_err());
+    let cube = Array::<f64>::zeros(&[2, 2, 2], [1, 1, 1]).unwrap();
+    assert!(linalg::norm(&cube, Inf, None, false).is_err());
+    assert!(linalg::norm(&cube, Default, None, false).is_ok());
+}

@@ -31,8 +31,10 @@
 
 mod kernels;
 mod matrix;
+mod norms;
 
 pub use matrix::{diag, diagonal, eye, identity, outer, trace, tril, triu};
+pub use norms::{NormOrd, corrcoef, cov, norm};
 
 use ndarray::{Array2, ArrayView2, Ix2};
 
