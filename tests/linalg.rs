@@ -257,3 +257,69 @@ fn bad_inputs_are_errors_naming_them() {
     let e = linalg::lstsq(&a, &b).unwrap_err();
     assert!(e.to_string().contains('b'), "{e}");
 }
+
+#[test]
+fn svd_compressed_finds_the_top_singular_values_within_the_published_bound() {
+    // A rank-5 matrix with singular values 100, 80, 60, 40, 20, plus noise of about 1e-3.
+    let (m, n, k, p) = (2000, 60, 5, 10);
+    let basis = |rows: usize, seed: u64| {
+        let g = Array::from_ndarray(matrix(rows, k, seed).into_dyn(), [rows, k]).unwrap();
+        as2(linalg::qr(&g).unwrap().0.compute().unwrap())
+    };
+    let (u, v) = (basis(m, 1), basis(n, 2));
+    let sigma = Array2::from_diag(&ndarray::arr1(&[100.0, 80.0, 60.0, 40.0, 20.0]));
+    let a = u.dot(&sigma).dot(&v.t()) + matrix(m, n, 3) * 1e-3;
+    let exact = {
+        let x = Array::from_ndarray(a.clone().into_dyn(), [m, n]).unwrap();
+        linalg::svd(&x).unwrap().1.compute().unwrap()
+    };
+    // Halko, Martinsson and Tropp (2011), eq. (10.9): with oversampling p, the range found
+    // misses A by at most (1 + 9 sqrt(k + p) sqrt(min(m, n))) sigma_{k+1}, except with
+    // probability 3 p^-p; each singular value of Qᵀ A is within that of A's (Weyl).
+    let bound = (1.0 + 9.0 * ((k + p) as f64).sqrt() * (n as f64).sqrt()) * exact[[k]];
+    for rows in [
+        vec![m],
+        vec![300; m / 300]
+            .into_iter()
+            .chain([m % 300])
+            .collect::<Vec<_>>(),
+    ] {
+        for power in [0, 2] {
+            let x = Array::from_ndarray(a.clone().into_dyn(), vec![rows.clone(), vec![n]]).unwrap();
+            let (uk, s, vt) = linalg::svd_compressed(&x, k, power, 7).unwrap();
+            let (uk, s, vt) = (
+                as2(uk.compute().unwrap()),
+                s.compute().unwrap(),
+                as2(vt.compute().unwrap()),
+            );
+            assert_eq!((uk.dim(), s.len(), vt.dim()), ((m, k), k, (k, n)));
+            for i in 0..k {
+                let err = (s[[i]] - exact[[i]]).abs();
+                assert!(
+                    err <= bound,
+                    "s[{i}] = {}, exact {}, bound {bound}",
+                    s[[i]],
+                    exact[[i]]
+                );
+                // With power iterations the noise is all that is left.
+                if power > 0 {
+                    assert!(
+                        err < 1e-6 * exact[[0]],
+                        "power {power}: s[{i}] off by {err}"
+                    );
+                }
+            }
+            assert!(max_abs(&(uk.t().dot(&uk) - Array2::<f64>::eye(k))) < 1e-12);
+            let approx = uk
+                .dot(&Array2::from_diag(&s.into_dimensionality().unwrap()))
+                .dot(&vt);
+            assert!(
+                max_abs(&(approx - &a)) < bound,
+                "rows {rows:?}, power {power}"
+            );
+        }
+    }
+    let x = Array::from_ndarray(a.into_dyn(), [500, 60]).unwrap();
+    assert!(linalg::svd_compressed(&x, 0, 0, 1).is_err());
+    assert!(linalg::svd_compressed(&x, 61, 0, 1).is_err());
+}

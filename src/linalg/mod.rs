@@ -446,3 +446,75 @@ fn blockwise<T: Element>(
     let nodes = inputs.iter().map(|a| a.node().clone()).collect();
     Array::from_node(Blockwise::new::<T>(op, chunks, nodes, axes, kernel, false))
 }
+
+/// The leading `k` singular triplets of `a` by randomized range finding, as dask's
+/// `svd_compressed(a, k, n_power_iter, seed)` (Halko, Martinsson and Tropp, "Finding structure
+/// with randomness", SIAM Review 53(2), 2011, algorithms 4.4 and 5.1): `Y = A Ω` for a
+/// Gaussian `Ω` of `k + 10` columns (oversampling), `n_power_iter` rounds of `Y = A (Aᵀ Y)`
+/// each re-orthonormalised by TSQR (their algorithm 4.4, the stable form of power
+/// iteration), `Q` from the QR of `Y`, then the SVD of the small `B = Qᵀ A`:
+/// `U = Q U_B`. `U` is `m x k` chunked along rows as `a` is, `S` has `k` values (falling),
+/// `Vᵀ` is `k x n`. `Ω` depends only on the seed, so another chunking of `a` gives the same
+/// result to rounding.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for an `a` that is not 2-D, and for `k` of 0 or above
+/// `min(m, n)`.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, linalg};
+/// // A matrix of rank 3 plus nothing: the top 3 singular values are found exactly.
+/// let u = ndarray::Array2::from_shape_fn((500, 3), |(i, j)| ((i * (j + 1)) % 7) as f64 - 3.0);
+/// let v = ndarray::Array2::from_shape_fn((3, 40), |(i, j)| ((i + 2 * j) % 5) as f64 - 2.0);
+/// let a = Array::from_ndarray(u.dot(&v).into_dyn(), [100, 40])?;
+/// let (_, s, _) = linalg::svd_compressed(&a, 3, 1, 0)?;
+/// let (_, exact, _) = linalg::svd(&a)?;
+/// let (s, exact) = (s.compute()?, exact.compute()?);
+/// assert!((0..3).all(|i| (s[[i]] - exact[[i]]).abs() < 1e-9 * exact[[0]]));
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+#[allow(clippy::type_complexity)]
+pub fn svd_compressed<T: LinalgElement>(
+    a: &Array<T>,
+    k: usize,
+    n_power_iter: usize,
+    seed: u64,
+) -> Result<(Array<T>, Array<T>, Array<T>)> {
+    let (m, n) = matrix_shape("svd_compressed", a)?;
+    if k == 0 || k > m.min(n) {
+        return Err(Error::invalid(
+            "svd_compressed",
+            "k",
+            k,
+            "a rank between 1 and the smaller side of a",
+        ));
+    }
+    let l = (k + 10).min(m.min(n));
+    // Whole rows in each block, as TSQR wants; Ω in one block.
+    let a = whole_rows(a, l)?;
+    let omega = crate::random::default_rng(seed)
+        .standard_normal(&[n, l], [n, l])?
+        .map(|v| T::from(v).expect("a normal value is a number"));
+    let mut y = a.matmul(&omega)?;
+    for _ in 0..n_power_iter {
+        let (q, _) = qr(&y)?;
+        let z = a.transpose().matmul(&q)?.rechunk([n, l])?;
+        let (qz, _) = qr(&z)?;
+        y = a.matmul(&qz.rechunk([n, l])?)?;
+    }
+    let (q, _) = qr(&y)?;
+    // B = Qᵀ A is l x n: its SVD through its transpose (n x l, tall).
+    let bt = a.transpose().matmul(&q)?.rechunk([n, l])?;
+    let (v_b, s, ut_b) = svd(&bt)?;
+    let u = times_small(
+        "svd_compressed",
+        &q,
+        &ut_b.transpose().slice(ndarray::s![.., ..k])?,
+    )?;
+    let s = s.slice(ndarray::s![..k])?;
+    let vt = v_b.slice(ndarray::s![.., ..k])?.transpose();
+    Ok((u, s, vt))
+}
