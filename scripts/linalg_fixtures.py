@@ -10,6 +10,9 @@ Writes raw little-endian f64 arrays (<name>.bin, C order) and a manifest, one ca
     svd <a> <m> <n> ; <singular values...>
     lstsq <a> <m> <n> <b> <k> ; <x, row-major, n x k> ; <residuals...> ; <rank> ; <singular values...>
 (`k` 0 means a vector b.)
+
+It also writes pca.txt for examples/pca.rs: numpy's singular values of the example's centred
+data set (made here by the same formula as in the example) and its first three principal axes.
 """
 import pathlib
 
@@ -26,8 +29,39 @@ def nums(v):
     return " ".join(repr(float(x)) for x in np.ravel(v))
 
 
+def unit(i, j, seed):
+    """The example's pseudo-random numbers in [0, 1): SplitMix64's mixer of a cell's index."""
+    with np.errstate(over="ignore"):
+        z = (i.astype(np.uint64) * np.uint64(1_000_003) + j.astype(np.uint64) * np.uint64(7919)
+             + np.uint64(seed) * np.uint64(0x1234567) + np.uint64(0x9E3779B97F4A7C15))
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) / float(2**53)
+
+
+def pca_data(n=100_000, features=16):
+    """The data set of examples/pca.rs: three latent factors of scales 5, 3 and 1 mixed into 16
+    features, plus noise of 0.1."""
+    i = np.arange(n)[:, None]
+    latent = (unit(i, np.arange(3)[None, :], 1) - 0.5) * np.array([5.0, 3.0, 1.0]) * np.sqrt(12)
+    loadings = unit(np.arange(3)[:, None], np.arange(features)[None, :], 2) - 0.5
+    noise = (unit(i, np.arange(features)[None, :], 3) - 0.5) * 0.1 * np.sqrt(12)
+    return latent @ loadings + noise
+
+
+def pca_fixture():
+    x = pca_data()
+    centred = x - x.mean(axis=0)
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)
+    lines = [f"# numpy {np.__version__}: singular values, then the first three principal axes",
+             nums(s)] + [nums(row) for row in vt[:3]]
+    (OUT / "pca.txt").write_text("\n".join(lines) + "\n")
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
+    pca_fixture()
     rng = np.random.default_rng(20261207)
     lines = [f"# numpy {np.__version__} (scripts/linalg_fixtures.py)"]
     mats = {
