@@ -323,3 +323,85 @@ fn svd_compressed_finds_the_top_singular_values_within_the_published_bound() {
     assert!(linalg::svd_compressed(&x, 0, 0, 1).is_err());
     assert!(linalg::svd_compressed(&x, 61, 0, 1).is_err());
 }
+
+#[test]
+fn square_systems_solve_invert_and_factorise() {
+    let s = Scheduler::threads(2);
+    for n in [1usize, 5, 12, 40] {
+        let a = matrix(n, n, n as u64) + Array2::<f64>::eye(n) * 2.0;
+        let b = matrix(n, 3, 99);
+        for chunk in [n, (n / 3).max(1)] {
+            let what = format!("n {n}, chunks {chunk}");
+            let x = Array::from_ndarray(a.clone().into_dyn(), [chunk, chunk]).unwrap();
+            let y = Array::from_ndarray(b.clone().into_dyn(), [chunk, 3]).unwrap();
+            let sol = as2(linalg::solve(&x, &y).unwrap().compute_with(&s).unwrap());
+            assert!(max_abs(&(a.dot(&sol) - &b)) < 1e-11, "{what}: solve");
+            let v = linalg::solve(&x, &y.index_axis(1, 0).unwrap()).unwrap();
+            assert_eq!(v.shape(), &[n], "{what}");
+            let ainv = as2(linalg::inv(&x).unwrap().compute_with(&s).unwrap());
+            assert!(
+                max_abs(&(ainv.dot(&a) - Array2::<f64>::eye(n))) < 1e-11,
+                "{what}: inv"
+            );
+            // A symmetric positive-definite matrix: AᵀA + I.
+            let spd = a.t().dot(&a) + Array2::<f64>::eye(n);
+            let z = Array::from_ndarray(spd.clone().into_dyn(), [chunk, chunk]).unwrap();
+            let l = as2(linalg::cholesky(&z).unwrap().compute_with(&s).unwrap());
+            assert!(
+                max_abs(&(l.dot(&l.t()) - &spd)) < 1e-10 * max_abs(&spd),
+                "{what}: cholesky"
+            );
+            assert!(
+                (0..n).all(|i| (i + 1..n).all(|j| l[[i, j]] == 0.0)),
+                "{what}: L is lower"
+            );
+            let (p, l, u) = linalg::lu(&x).unwrap();
+            let (p, l, u) = (
+                as2(p.compute().unwrap()),
+                as2(l.compute().unwrap()),
+                as2(u.compute().unwrap()),
+            );
+            assert!(max_abs(&(p.dot(&l).dot(&u) - &a)) < 1e-12, "{what}: P L U");
+            assert!(
+                p.rows().into_iter().all(|r| r.sum() == 1.0),
+                "{what}: P permutes"
+            );
+            assert!(
+                (0..n).all(|i| l[[i, i]] == 1.0
+                    && (i + 1..n).all(|j| l[[i, j]] == 0.0 && u[[j, i]] == 0.0))
+            );
+            for lower in [true, false] {
+                let t = if lower { l.clone() } else { u.clone() };
+                let tt = Array::from_ndarray(t.clone().into_dyn(), [chunk, chunk]).unwrap();
+                let sol = as2(linalg::solve_triangular(&tt, &y, lower)
+                    .unwrap()
+                    .compute()
+                    .unwrap());
+                assert!(
+                    max_abs(&(t.dot(&sol) - &b)) < 1e-9,
+                    "{what}: triangular {lower}"
+                );
+            }
+        }
+    }
+    // Bad input: clear errors, at once or when computed, never a panic.
+    let wide = Array::<f64>::zeros(&[2, 3], [2, 3]).unwrap();
+    assert_eq!(
+        linalg::inv(&wide).unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
+    let zero = Array::<f64>::zeros(&[3, 3], [2, 2]).unwrap();
+    let b = Array::<f64>::ones(&[3], [3]).unwrap();
+    let e = linalg::solve(&zero, &b).unwrap().compute().unwrap_err();
+    assert!(e.to_string().contains("singular"), "{e}");
+    assert!(linalg::inv(&zero).unwrap().compute().is_err());
+    let indefinite =
+        Array::from_ndarray(ndarray::array![[1.0, 2.0], [2.0, 1.0]].into_dyn(), [1, 1]).unwrap();
+    let e = linalg::cholesky(&indefinite)
+        .unwrap()
+        .compute()
+        .unwrap_err();
+    assert!(e.to_string().contains("positive definite"), "{e}");
+    let short = Array::<f64>::ones(&[2], [2]).unwrap();
+    assert!(linalg::solve(&zero, &short).is_err());
+}

@@ -32,9 +32,11 @@
 mod kernels;
 mod matrix;
 mod norms;
+mod solve;
 
 pub use matrix::{diag, diagonal, eye, identity, outer, trace, tril, triu};
 pub use norms::{NormOrd, corrcoef, cov, norm};
+pub use solve::{cholesky, inv, lu, solve, solve_triangular};
 
 use ndarray::{Array2, ArrayView2, Ix2};
 
