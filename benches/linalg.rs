@@ -1,7 +1,11 @@
-//! Linear algebra (issue 30's speed targets): `qr` of a 2,000,000 x 100 f64 matrix in
-//! 100,000-row blocks on 2 threads (Q and R computed), beside a hand-written rayon version of
-//! the same direct TSQR through faer. numpy's `np.linalg.qr` of the whole matrix and dask's
-//! `da.linalg.qr` come from `scripts/linalg_bench.py`, run in the same window.
+//! Linear algebra (issue 30's speed targets), each matrix persisted first (in memory, as
+//! numpy's), 2 threads:
+//! - `qr` of 2,000,000 x 100 f64 in 100,000-row blocks, Q and R computed;
+//! - `svd_compressed(k = 20)` of 200,000 x 2,000 in 10,000-row blocks (no power iterations, as
+//!   dask's default);
+//! - `lstsq` of 1,000,000 x 50 in 100,000-row blocks, x, residuals, rank and singular values.
+//!
+//! numpy's and dask's figures come from `scripts/linalg_bench.py`, run in the same window.
 
 use chunkwise::{Array, Scheduler, linalg};
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
@@ -21,6 +25,40 @@ fn qr(c: &mut Criterion) {
             let (q, r) = linalg::qr(&a).unwrap();
             let (q, r) = chunkwise::compute((&q, &r), &s).unwrap();
             black_box((q, r))
+        })
+    });
+    g.finish();
+    drop(a);
+
+    let a = Array::<f64>::random(&[200_000, 2_000], [10_000, 2_000], 2)
+        .unwrap()
+        .persist_with(&s)
+        .unwrap();
+    let mut g = c.benchmark_group("svd_compressed_2e5x2000_k20");
+    g.sample_size(10);
+    g.bench_function("chunkwise_threads2", |b| {
+        b.iter(|| {
+            let (u, sv, vt) = linalg::svd_compressed(&a, 20, 0, 7).unwrap();
+            black_box(chunkwise::compute((&u, &sv, &vt), &s).unwrap())
+        })
+    });
+    g.finish();
+    drop(a);
+
+    let a = Array::<f64>::random(&[1_000_000, 50], [100_000, 50], 3)
+        .unwrap()
+        .persist_with(&s)
+        .unwrap();
+    let y = Array::<f64>::random(&[1_000_000], [100_000], 4)
+        .unwrap()
+        .persist_with(&s)
+        .unwrap();
+    let mut g = c.benchmark_group("lstsq_1e6x50");
+    g.sample_size(10);
+    g.bench_function("chunkwise_threads2", |b| {
+        b.iter(|| {
+            let (x, res, rank, sv) = linalg::lstsq(&a, &y).unwrap();
+            black_box(chunkwise::compute((&x, &res, &rank, &sv), &s).unwrap())
         })
     });
     g.finish();

@@ -205,7 +205,7 @@ pub fn lstsq<T: LinalgElement>(
     };
     let k = b2.shape()[1];
     let (q, r) = qr(a)?;
-    let qtb = q.transpose().matmul(&b2)?.rechunk([n, k.max(1)])?;
+    let qtb = t_times(&q, &b2)?.rechunk([n, k.max(1)])?;
     let cutoff = T::epsilon() * T::from(m.max(n)).expect("a size is a number");
     // One block: x (n x k), then the singular values as a row, then the rank in its first cell.
     let solved = map_two(
@@ -220,7 +220,7 @@ pub fn lstsq<T: LinalgElement>(
     let rank = solved
         .slice(ndarray::s![n + 1, 0])?
         .map(|v| v.to_usize().expect("a rank is a count"));
-    let fitted = a.matmul(&x)?;
+    let fitted = times_small("lstsq", &whole_rows(a, n)?, &x)?;
     let mut residuals = (&b2 - &fitted).map(|v| v * v).sum_axis(0)?;
     if vector {
         x = x.reshape(&[n])?;
@@ -427,6 +427,32 @@ fn times_small<T: LinalgElement>(
     ))
 }
 
+/// `aᵀ b` for `a` (`m x n`) and `b` (`m x k`) cut into the same row blocks, whole columns each:
+/// each pair of blocks multiplied by faer into an `n x k` partial, the partials summed by a
+/// tree reduction.
+fn t_times<T: LinalgElement>(a: &Array<T>, b: &Array<T>) -> Result<Array<T>> {
+    let (n, k) = (a.shape()[1], b.shape()[1]);
+    let rows = a.chunks()[0].clone();
+    let a = a.rechunk(vec![rows.clone(), vec![n.max(1)]])?;
+    let b = b.rechunk(vec![rows.clone(), vec![k.max(1)]])?;
+    let p = rows.len();
+    let chunks = Chunks::new(&[p, n, k], vec![vec![1; p], vec![n], vec![k]])?;
+    let kernel: Kernel = Box::new(move |_, _, inputs| {
+        let product = kernels::matmul(matrix::<T>(inputs, 0).t(), matrix::<T>(inputs, 1));
+        Ok(owned(product.insert_axis(ndarray::Axis(0)).into_dyn()))
+    });
+    let axes = vec![vec![Some(0), None], vec![Some(0), None]];
+    let partials = Array::<T>::from_node(Blockwise::new::<T>(
+        "t_times",
+        chunks,
+        vec![a.node().clone(), b.node().clone()],
+        axes,
+        kernel,
+        false,
+    ));
+    partials.sum_axis(0)
+}
+
 /// A node of `chunks` whose block `i` the kernel makes from block `i` of each input (an input
 /// of one block is read whole for every block).
 fn blockwise<T: Element>(
@@ -500,16 +526,16 @@ pub fn svd_compressed<T: LinalgElement>(
     let omega = crate::random::default_rng(seed)
         .standard_normal(&[n, l], [n, l])?
         .map(|v| T::from(v).expect("a normal value is a number"));
-    let mut y = a.matmul(&omega)?;
+    let mut y = times_small("svd_compressed", &a, &omega)?;
     for _ in 0..n_power_iter {
         let (q, _) = qr(&y)?;
-        let z = a.transpose().matmul(&q)?.rechunk([n, l])?;
+        let z = t_times(&a, &q)?;
         let (qz, _) = qr(&z)?;
-        y = a.matmul(&qz.rechunk([n, l])?)?;
+        y = times_small("svd_compressed", &a, &qz)?;
     }
     let (q, _) = qr(&y)?;
     // B = Qᵀ A is l x n: its SVD through its transpose (n x l, tall).
-    let bt = a.transpose().matmul(&q)?.rechunk([n, l])?;
+    let bt = t_times(&a, &q)?;
     let (v_b, s, ut_b) = svd(&bt)?;
     let u = times_small(
         "svd_compressed",
