@@ -250,6 +250,18 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
         &normal.compute_with(&one).map_err(e)?,
         |v| v.to_bits(),
     )?;
+    // Linear algebra: TSQR's blocks and R factors cross ranks as any block does.
+    let tall = Array::<f64>::random(&[301, 7], [23, 7], 5).map_err(e)?;
+    let (q, r) = chunkwise::linalg::qr(&tall).map_err(e)?;
+    check("qr: Q", &q, &s, &one)?;
+    check("qr: R", &r, &s, &one)?;
+    let (u, sv, _) = chunkwise::linalg::svd(&tall).map_err(e)?;
+    check("svd: U", &u, &s, &one)?;
+    check("svd: S", &sv, &s, &one)?;
+    let rhs = Array::<f64>::random(&[301], [40], 6).map_err(e)?;
+    let (fit, residuals, _, _) = chunkwise::linalg::lstsq(&tall, &rhs).map_err(e)?;
+    check("lstsq: x", &fit, &s, &one)?;
+    check("lstsq: residuals", &residuals, &s, &one)?;
     // Parameters given as arrays: each element draws with its own, on whichever rank.
     let loc = Array::from_ndarray(
         ndarray::Array::from_iter((0..64).map(|j| j as f64)).into_dyn(),

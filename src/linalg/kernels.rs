@@ -116,10 +116,16 @@ pub(super) fn apply_q<T: LinalgElement>(
     }
     let par = faer::Par::Seq;
     let scratch = apply_block_householder_sequence_on_the_left_in_place_scratch::<T>(m, bs, k);
-    let whole = factored
-        .t()
-        .to_slice()
-        .expect("a factored block is column-major");
+    // Column-major as `qr_factored` made it; a copy if it came another way (from another rank,
+    // say).
+    let copy;
+    let whole = match factored.t().to_slice() {
+        Some(whole) => whole,
+        None => {
+            copy = factored.t().as_standard_layout().into_owned();
+            copy.as_slice().expect("a standard-layout copy")
+        }
+    };
     let ld = factored.nrows();
     // Rows `r0..r0 + rows` of the column-major block, viewed in place.
     let rows = |r0: usize, rows: usize| {
