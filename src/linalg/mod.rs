@@ -121,15 +121,7 @@ pub fn qr<T: LinalgElement>(a: &Array<T>) -> Result<(Array<T>, Array<T>)> {
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn svd<T: LinalgElement>(a: &Array<T>) -> Result<(Array<T>, Array<T>, Array<T>)> {
-    let (m, n) = matrix_shape("svd", a)?;
-    if m < n {
-        return Err(Error::invalid(
-            "svd",
-            "a",
-            format!("a {m} x {n} matrix"),
-            "a tall matrix (at least as many rows as columns); take the SVD of its transpose",
-        ));
-    }
+    let (_, n) = tall_shape("svd", a)?;
     let (q, r) = qr(a)?;
     // One block: U_r (n x n), then S as a row, then Vᵀ (n x n).
     let parts = map_one(
@@ -180,15 +172,7 @@ pub fn lstsq<T: LinalgElement>(
     a: &Array<T>,
     b: &Array<T>,
 ) -> Result<(Array<T>, Array<T>, Array<usize>, Array<T>)> {
-    let (m, n) = matrix_shape("lstsq", a)?;
-    if m < n {
-        return Err(Error::invalid(
-            "lstsq",
-            "a",
-            format!("a {m} x {n} matrix"),
-            "a tall matrix (at least as many rows as columns)",
-        ));
-    }
+    let (m, n) = tall_shape("lstsq", a)?;
     let vector = b.ndim() == 1;
     if b.ndim() > 2 || b.ndim() == 0 || b.shape()[0] != m {
         return Err(Error::invalid(
@@ -240,6 +224,20 @@ fn matrix_shape<T: Element>(op: &'static str, a: &Array<T>) -> Result<(usize, us
             "a matrix (2-D)",
         )),
     }
+}
+
+/// `a`'s shape as a tall matrix (at least as many rows as columns), or an error naming `op`.
+fn tall_shape<T: Element>(op: &'static str, a: &Array<T>) -> Result<(usize, usize)> {
+    let (m, n) = matrix_shape(op, a)?;
+    if m < n {
+        return Err(Error::invalid(
+            op,
+            "a",
+            format!("a {m} x {n} matrix"),
+            "a tall matrix (at least as many rows as columns; take its transpose)",
+        ));
+    }
+    Ok((m, n))
 }
 
 /// `a` with whole rows in each block, and each block at least `n` rows (merged with the blocks
@@ -337,7 +335,7 @@ fn short_wide_qr<T: LinalgElement>(a: &Array<T>, m: usize) -> Result<(Array<T>, 
 /// A block kernel on matrices.
 type Kernel1<T> = Box<dyn Fn(ArrayView2<'_, T>) -> Result<Array2<T>> + Send + Sync>;
 /// A block kernel on pairs of matrices.
-type Kernel2<T> =
+pub(super) type Kernel2<T> =
     Box<dyn Fn(ArrayView2<'_, T>, ArrayView2<'_, T>) -> Result<Array2<T>> + Send + Sync>;
 
 /// Block `b` of input `k` among `inputs`, as a matrix.

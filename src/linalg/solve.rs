@@ -88,20 +88,30 @@ fn lu_of<T: LinalgElement>(
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn solve<T: LinalgElement>(a: &Array<T>, b: &Array<T>) -> Result<Array<T>> {
-    let n = square("solve", a)?;
-    let (rhs, vector) = right_hand_sides("solve", b, n)?;
-    let k = rhs.shape()[1];
-    let whole = a.rechunk([n.max(1), n.max(1)])?;
-    let x = map_two(
+    square_system(
         "solve",
-        &whole,
-        &rhs,
-        [n, k],
+        a,
+        b,
         Box::new(|a, b| {
             let lu = lu_of("solve", a)?;
             Ok(ndarray_of(lu.solve(faer_of(b)).as_ref()))
         }),
-    );
+    )
+}
+
+/// `x` for the square system `a x = b` named `op`, made in one task by `kernel` from the
+/// whole of `a` and the right-hand sides (a vector `b` as one column).
+fn square_system<T: LinalgElement>(
+    op: &'static str,
+    a: &Array<T>,
+    b: &Array<T>,
+    kernel: super::Kernel2<T>,
+) -> Result<Array<T>> {
+    let n = square(op, a)?;
+    let (rhs, vector) = right_hand_sides(op, b, n)?;
+    let k = rhs.shape()[1];
+    let whole = a.rechunk([n.max(1), n.max(1)])?;
+    let x = map_two(op, &whole, &rhs, [n, k], kernel);
     if vector { x.reshape(&[n]) } else { Ok(x) }
 }
 
@@ -240,17 +250,12 @@ pub fn solve_triangular<T: LinalgElement>(
     b: &Array<T>,
     lower: bool,
 ) -> Result<Array<T>> {
-    let n = square("solve_triangular", a)?;
-    let (rhs, vector) = right_hand_sides("solve_triangular", b, n)?;
-    let k = rhs.shape()[1];
-    let whole = a.rechunk([n.max(1), n.max(1)])?;
-    let x = map_two(
+    square_system(
         "solve_triangular",
-        &whole,
-        &rhs,
-        [n, k],
+        a,
+        b,
         Box::new(move |a, b| {
-            if (0..n).any(|i| a[[i, i]] == T::zero()) {
+            if (0..a.nrows()).any(|i| a[[i, i]] == T::zero()) {
                 return Err(singular("solve_triangular"));
             }
             let (a, mut x) = (faer_of(a), faer_of(b));
@@ -270,6 +275,5 @@ pub fn solve_triangular<T: LinalgElement>(
             }
             Ok(ndarray_of(x.as_ref()))
         }),
-    );
-    if vector { x.reshape(&[n]) } else { Ok(x) }
+    )
 }
