@@ -42,7 +42,8 @@
 //!   computation runs (gather, keep, or write), on whichever backend the scheduler carries.
 //! - `array`: the typed, user-facing [`Array`], split by concern (creation, elementwise,
 //!   operators, overlap, reductions, slicing, shape, join, linalg, output).
-//! - [`linalg`]: factorisations of chunked matrices (TSQR, SVD, least squares) through faer.
+//! - [`linalg`]: factorisations of chunked matrices (TSQR, SVD, least squares) through faer,
+//!   matrix functions and `einsum`.
 //! - [`ndfilters`]: parallel image filters through ghost cells.
 //! - [`ndmorph`]: binary and grey morphology.
 //! - [`ndmeasure`]: labels across blocks, per-object measurements, histograms.

@@ -405,3 +405,67 @@ fn square_systems_solve_invert_and_factorise() {
     let short = Array::<f64>::ones(&[2], [2]).unwrap();
     assert!(linalg::solve(&zero, &short).is_err());
 }
+
+#[test]
+fn einsum_equals_numpys_on_a_table_of_subscripts() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/linalg/einsum.txt"),
+    )
+    .unwrap();
+    let shape = |s: &str| -> Vec<usize> {
+        let s = s.trim();
+        if s.is_empty() {
+            vec![]
+        } else {
+            s.split('x').map(|v| v.parse().unwrap()).collect()
+        }
+    };
+    let mut cases = 0;
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let parts: Vec<&str> = line.split(" ; ").collect();
+        let subscripts = parts[0].trim();
+        let shapes: Vec<Vec<usize>> = parts[1].split('|').map(shape).collect();
+        let want_shape = shape(parts[2]);
+        let want: Vec<f64> = parts.get(3).map_or(vec![], |v| {
+            v.split_whitespace().map(|x| x.parse().unwrap()).collect()
+        });
+        // The script's operands: value ((7 p + 13 k) % 11 - 5) / 4 at row-major position p.
+        let data: Vec<ArrayD<f64>> = shapes
+            .iter()
+            .enumerate()
+            .map(|(k, sh)| {
+                let n: usize = sh.iter().product();
+                let v = (0..n)
+                    .map(|p| ((7 * p + 13 * k) % 11) as f64 - 5.0)
+                    .map(|v| v / 4.0);
+                ArrayD::from_shape_vec(sh.clone(), v.collect()).unwrap()
+            })
+            .collect();
+        for chunk in [1usize, 2, 4] {
+            let arrays: Vec<Array<f64>> = data
+                .iter()
+                .map(|d| Array::from_ndarray(d.clone(), vec![chunk; d.ndim()]).unwrap())
+                .collect();
+            let refs: Vec<&Array<f64>> = arrays.iter().collect();
+            let got = linalg::einsum(subscripts, &refs)
+                .unwrap_or_else(|e| panic!("{subscripts}: {e}"))
+                .compute()
+                .unwrap();
+            assert_eq!(got.shape(), want_shape.as_slice(), "{subscripts}");
+            for (g, w) in got.iter().zip(&want) {
+                assert!(
+                    (g - w).abs() < 1e-12,
+                    "{subscripts}, chunks {chunk}: {g} vs numpy {w}"
+                );
+            }
+        }
+        cases += 1;
+    }
+    assert!(cases >= 30, "{cases} cases");
+    // Bad subscripts: clear errors.
+    let a = Array::<f64>::zeros(&[2, 2], [1, 1]).unwrap();
+    for bad in ["ij,jk->ik", "i->i", "ij->ii", "ij->k", "i.j", "ij->...."] {
+        let e = linalg::einsum(bad, &[&a]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}: {e}");
+    }
+}

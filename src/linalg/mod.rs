@@ -29,11 +29,13 @@
 //! # Ok::<(), chunkwise::Error>(())
 //! ```
 
+mod einsum;
 mod kernels;
 mod matrix;
 mod norms;
 mod solve;
 
+pub use einsum::einsum;
 pub use matrix::{diag, diagonal, eye, identity, outer, trace, tril, triu};
 pub use norms::{NormOrd, corrcoef, cov, norm};
 pub use solve::{cholesky, inv, lu, solve, solve_triangular};
