@@ -469,3 +469,25 @@ fn einsum_equals_numpys_on_a_table_of_subscripts() {
         assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}: {e}");
     }
 }
+
+#[test]
+fn empty_matrices_factorise_to_empty_factors() {
+    for (m, n) in [(0usize, 0usize), (5, 0), (0, 3)] {
+        let a = Array::<f64>::zeros(&[m, n], [2, 2]).unwrap();
+        let (q, r) = linalg::qr(&a).unwrap();
+        let k = m.min(n);
+        assert_eq!(q.compute().unwrap().shape(), &[m, k], "{m} x {n}");
+        assert_eq!(r.compute().unwrap().shape(), &[k, n], "{m} x {n}");
+        if m >= n {
+            let (_, s, _) = linalg::svd(&a).unwrap();
+            assert_eq!(s.compute().unwrap().len(), n);
+            let b = Array::<f64>::ones(&[m], [2]).unwrap();
+            let (x, res, rank, s) = linalg::lstsq(&a, &b).unwrap();
+            assert_eq!(x.compute().unwrap().len(), n);
+            assert_eq!(rank.compute_scalar().unwrap(), 0);
+            assert_eq!(s.compute().unwrap().len(), n);
+            // With no unknowns every residual is b's own: m ones squared.
+            assert_eq!(res.compute().unwrap()[[0]], m as f64, "{m} x {n}");
+        }
+    }
+}

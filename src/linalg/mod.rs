@@ -96,6 +96,13 @@ impl LinalgElement for f64 {}
 /// ```
 pub fn qr<T: LinalgElement>(a: &Array<T>) -> Result<(Array<T>, Array<T>)> {
     let (m, n) = matrix_shape("qr", a)?;
+    if n == 0 {
+        // No columns: Q has none either, and R is empty.
+        return Ok((
+            Array::zeros(&[m, 0], [m.max(1), 1])?,
+            Array::zeros(&[0, 0], [1, 1])?,
+        ));
+    }
     if m < n {
         return short_wide_qr(a, m);
     }
@@ -190,6 +197,23 @@ pub fn lstsq<T: LinalgElement>(
         b.clone()
     };
     let k = b2.shape()[1];
+    if n == 0 {
+        // No unknowns: nothing is fitted, every residual is b's own.
+        let (x_shape, x_chunks) = if vector {
+            (vec![0], vec![1])
+        } else {
+            (vec![0, k], vec![1, k.max(1)])
+        };
+        let x = Array::zeros(&x_shape, x_chunks)?;
+        let residuals = b2.map(|v| v * v).sum_axis(0)?;
+        let residuals = if vector {
+            residuals.reshape(&[1])?
+        } else {
+            residuals
+        };
+        let rank = Array::zeros(&[], Vec::<usize>::new())?;
+        return Ok((x, residuals, rank, Array::zeros(&[0], [1])?));
+    }
     let (q, r) = qr(a)?;
     let qtb = t_times(&q, &b2)?.rechunk([n, k.max(1)])?;
     let cutoff = T::epsilon() * T::from(m.max(n)).expect("a size is a number");
