@@ -16,7 +16,10 @@ use super::LinalgElement;
 use crate::error::{Error, Result};
 
 /// `a` as a faer matrix: a view when its rows or its columns are contiguous, else a copy.
-fn with_faer<T: LinalgElement, R>(a: ArrayView2<'_, T>, f: impl FnOnce(MatRef<'_, T>) -> R) -> R {
+pub(super) fn with_faer<T: LinalgElement, R>(
+    a: ArrayView2<'_, T>,
+    f: impl FnOnce(MatRef<'_, T>) -> R,
+) -> R {
     let (m, n) = a.dim();
     if let Some(rows) = a.as_slice() {
         return f(MatRef::from_row_major_slice(rows, m, n));
@@ -29,7 +32,7 @@ fn with_faer<T: LinalgElement, R>(a: ArrayView2<'_, T>, f: impl FnOnce(MatRef<'_
 }
 
 /// A faer matrix as an ndarray one.
-fn to_ndarray<T: LinalgElement>(m: MatRef<'_, T>) -> Array2<T> {
+pub(super) fn to_ndarray<T: LinalgElement>(m: MatRef<'_, T>) -> Array2<T> {
     Array2::from_shape_fn((m.nrows(), m.ncols()), |(i, j)| m[(i, j)])
 }
 

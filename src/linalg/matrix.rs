@@ -102,19 +102,11 @@ fn triangle<T: Element + Zero>(
     if nd < 2 {
         return Err(two_axes(op, a));
     }
-    let starts: Vec<Vec<usize>> = a.chunks()[nd - 2..]
-        .iter()
-        .map(|sizes| {
-            sizes
-                .iter()
-                .scan(0, |at, &s| {
-                    let start = *at;
-                    *at += s;
-                    Some(start)
-                })
-                .collect()
-        })
-        .collect();
+    let layout = a.chunk_layout();
+    let starts = [
+        layout.starts(nd - 2).to_vec(),
+        layout.starts(nd - 1).to_vec(),
+    ];
     Ok(a.map_blocks_indexed(move |idx, block| {
         let (r0, c0) = (starts[0][idx[nd - 2]], starts[1][idx[nd - 1]]);
         let mut out = block.to_owned();

@@ -385,20 +385,17 @@ fn map_each<T: LinalgElement>(
     Ok(blockwise(op, chunks, vec![a], kernel))
 }
 
-/// A one-block array of `shape`: `f` of one-block `a`.
+/// A one-block array of `shape`: `f` of one-block `a` ([`map_each`] on one block).
 fn map_one<T: LinalgElement>(
     op: &'static str,
     a: &Array<T>,
     shape: [usize; 2],
     f: Kernel1<T>,
 ) -> Array<T> {
-    let chunks = Chunks::new(&shape, vec![vec![shape[0]], vec![shape[1]]])
-        .expect("one block covers its shape");
-    let kernel: Kernel = Box::new(move |_, _, inputs| Ok(owned(f(matrix(inputs, 0))?.into_dyn())));
-    blockwise(op, chunks, vec![a], kernel)
+    map_each(op, a, vec![vec![shape[0]], vec![shape[1]]], f).expect("one block covers its shape")
 }
 
-/// A one-block array of `shape`: `f` of one-block `a` and `b`.
+/// A one-block array of `shape`: `f` of one-block `a` and `b` ([`map_pairs`] on one block).
 fn map_two<T: LinalgElement>(
     op: &'static str,
     a: &Array<T>,
@@ -406,12 +403,8 @@ fn map_two<T: LinalgElement>(
     shape: [usize; 2],
     f: Kernel2<T>,
 ) -> Array<T> {
-    let chunks = Chunks::new(&shape, vec![vec![shape[0]], vec![shape[1]]])
-        .expect("one block covers its shape");
-    let kernel: Kernel = Box::new(move |_, _, inputs| {
-        Ok(owned(f(matrix(inputs, 0), matrix(inputs, 1))?.into_dyn()))
-    });
-    blockwise(op, chunks, vec![a, b], kernel)
+    map_pairs(op, a, b, vec![vec![shape[0]], vec![shape[1]]], f)
+        .expect("one block covers its shape")
 }
 
 /// An array of `sizes` (the grid of `a` and `b`) whose block `i` is `f` of their blocks `i`.

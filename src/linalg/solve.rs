@@ -3,22 +3,12 @@
 //! in memory), through faer: a block algorithm across tasks, as dask's, is not there yet.
 
 use faer::linalg::solvers::{DenseSolveCore, Solve};
-use faer::{Mat, MatRef};
 use ndarray::{Array2, ArrayView2, s};
 
+use super::kernels::{to_ndarray, with_faer};
 use super::{LinalgElement, map_one, map_two, matrix_shape};
 use crate::array::Array;
 use crate::error::{Error, Result};
-
-/// A faer copy of `a`.
-fn faer_of<T: LinalgElement>(a: ArrayView2<'_, T>) -> Mat<T> {
-    Mat::from_fn(a.nrows(), a.ncols(), |i, j| a[[i, j]])
-}
-
-/// A faer matrix as an ndarray one.
-fn ndarray_of<T: LinalgElement>(m: MatRef<'_, T>) -> Array2<T> {
-    Array2::from_shape_fn((m.nrows(), m.ncols()), |(i, j)| m[(i, j)])
-}
 
 /// `a`'s side, if it is a square matrix.
 fn square<T: LinalgElement>(op: &'static str, a: &Array<T>) -> Result<usize> {
@@ -62,7 +52,7 @@ fn lu_of<T: LinalgElement>(
     op: &'static str,
     a: ArrayView2<'_, T>,
 ) -> Result<faer::linalg::solvers::PartialPivLu<T>> {
-    let lu = faer_of(a).partial_piv_lu();
+    let lu = with_faer(a, |a| a.partial_piv_lu());
     let u = lu.U();
     if (0..u.nrows()).any(|i| u[(i, i)] == T::zero() || !u[(i, i)].is_finite()) {
         return Err(singular(op));
@@ -94,7 +84,7 @@ pub fn solve<T: LinalgElement>(a: &Array<T>, b: &Array<T>) -> Result<Array<T>> {
         b,
         Box::new(|a, b| {
             let lu = lu_of("solve", a)?;
-            Ok(ndarray_of(lu.solve(faer_of(b)).as_ref()))
+            Ok(to_ndarray(with_faer(b, |b| lu.solve(b)).as_ref()))
         }),
     )
 }
@@ -136,7 +126,7 @@ pub fn inv<T: LinalgElement>(a: &Array<T>) -> Result<Array<T>> {
         "inv",
         &whole,
         [n, n],
-        Box::new(|a| Ok(ndarray_of(lu_of("inv", a)?.inverse().as_ref()))),
+        Box::new(|a| Ok(to_ndarray(lu_of("inv", a)?.inverse().as_ref()))),
     ))
 }
 
@@ -164,7 +154,7 @@ pub fn cholesky<T: LinalgElement>(a: &Array<T>) -> Result<Array<T>> {
         &whole,
         [n, n],
         Box::new(|a| {
-            let llt = faer_of(a).llt(faer::Side::Lower).map_err(|_| {
+            let llt = with_faer(a, |a| a.llt(faer::Side::Lower)).map_err(|_| {
                 Error::invalid(
                     "cholesky",
                     "a",
@@ -172,7 +162,7 @@ pub fn cholesky<T: LinalgElement>(a: &Array<T>) -> Result<Array<T>> {
                     "a symmetric positive-definite matrix",
                 )
             })?;
-            let mut l = ndarray_of(llt.L());
+            let mut l = to_ndarray(llt.L());
             for i in 0..l.nrows() {
                 l.slice_mut(s![i, i + 1..]).fill(T::zero());
             }
@@ -209,15 +199,15 @@ pub fn lu<T: LinalgElement>(a: &Array<T>) -> Result<(Array<T>, Array<T>, Array<T
         &whole,
         [3 * n, n],
         Box::new(move |a| {
-            let lu = faer_of(a).partial_piv_lu();
+            let lu = with_faer(a, |a| a.partial_piv_lu());
             let mut out = Array2::zeros((3 * n, n));
             // faer's P reorders the rows of a: (P a) = L U, so a = Pᵀ L U.
             let (forward, _) = lu.P().arrays();
             for (i, &row) in forward.iter().enumerate() {
                 out[[row, i]] = T::one();
             }
-            out.slice_mut(s![n..2 * n, ..]).assign(&ndarray_of(lu.L()));
-            out.slice_mut(s![2 * n.., ..]).assign(&ndarray_of(lu.U()));
+            out.slice_mut(s![n..2 * n, ..]).assign(&to_ndarray(lu.L()));
+            out.slice_mut(s![2 * n.., ..]).assign(&to_ndarray(lu.U()));
             Ok(out)
         }),
     );
@@ -258,22 +248,24 @@ pub fn solve_triangular<T: LinalgElement>(
             if (0..a.nrows()).any(|i| a[[i, i]] == T::zero()) {
                 return Err(singular("solve_triangular"));
             }
-            let (a, mut x) = (faer_of(a), faer_of(b));
+            let mut x = with_faer(b, |b| b.to_owned());
             let par = faer::Par::Seq;
-            if lower {
-                faer::linalg::triangular_solve::solve_lower_triangular_in_place(
-                    a.as_ref(),
-                    x.as_mut(),
-                    par,
-                );
-            } else {
-                faer::linalg::triangular_solve::solve_upper_triangular_in_place(
-                    a.as_ref(),
-                    x.as_mut(),
-                    par,
-                );
-            }
-            Ok(ndarray_of(x.as_ref()))
+            with_faer(a, |a| {
+                if lower {
+                    faer::linalg::triangular_solve::solve_lower_triangular_in_place(
+                        a,
+                        x.as_mut(),
+                        par,
+                    )
+                } else {
+                    faer::linalg::triangular_solve::solve_upper_triangular_in_place(
+                        a,
+                        x.as_mut(),
+                        par,
+                    )
+                }
+            });
+            Ok(to_ndarray(x.as_ref()))
         }),
     )
 }
