@@ -3,7 +3,10 @@
 //! - `qr` of 2,000,000 x 100 f64 in 100,000-row blocks, Q and R computed;
 //! - `svd_compressed(k = 20)` of 200,000 x 2,000 in 10,000-row blocks (no power iterations, as
 //!   dask's default);
-//! - `lstsq` of 1,000,000 x 50 in 100,000-row blocks, x, residuals, rank and singular values.
+//! - `lstsq` of 1,000,000 x 50 in 100,000-row blocks, x, residuals, rank and singular values;
+//! - the block algorithms for square matrices (no target in the issue; beside numpy and dask):
+//!   `cholesky`, `solve` (one right-hand side) and `inv` of a 4,000 x 4,000 symmetric
+//!   positive-definite matrix in 1,000 x 1,000 tiles.
 //!
 //! numpy's and dask's figures come from `scripts/linalg_bench.py`, run in the same window.
 
@@ -64,5 +67,32 @@ fn qr(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, qr);
+fn square(c: &mut Criterion) {
+    let s = Scheduler::threads(2);
+    let (n, tile) = (4_000, 1_000);
+    // R + Rᵀ + 2n I: symmetric, and diagonally dominant, so positive definite.
+    let r = Array::<f64>::random(&[n, n], [tile, tile], 5).unwrap();
+    let eye = linalg::identity::<f64>(n, [tile, tile]).unwrap();
+    let a = (&r + &r.transpose() + &eye * (2 * n) as f64)
+        .persist_with(&s)
+        .unwrap();
+    let b = Array::<f64>::random(&[n], [tile], 6)
+        .unwrap()
+        .persist_with(&s)
+        .unwrap();
+    let mut g = c.benchmark_group("square_4000_tiles_1000");
+    g.sample_size(10);
+    g.bench_function("cholesky_threads2", |bench| {
+        bench.iter(|| black_box(linalg::cholesky(&a).unwrap().compute_with(&s).unwrap()))
+    });
+    g.bench_function("solve_threads2", |bench| {
+        bench.iter(|| black_box(linalg::solve(&a, &b).unwrap().compute_with(&s).unwrap()))
+    });
+    g.bench_function("inv_threads2", |bench| {
+        bench.iter(|| black_box(linalg::inv(&a).unwrap().compute_with(&s).unwrap()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, qr, square);
 criterion_main!(benches);

@@ -6,6 +6,8 @@ Prints the best of 3 wall-clock times of
   R computed together on the threaded scheduler with 2 workers;
 - dask's `da.linalg.svd_compressed(a, 20)` of 200,000 x 2,000 in 10,000-row chunks;
 - numpy's `np.linalg.lstsq` of 1,000,000 x 50;
+- numpy's and dask's `cholesky`, `solve` (one right-hand side) and `inv` of a 4,000 x 4,000
+  symmetric positive-definite matrix (dask's in 1,000 x 1,000 chunks, persisted);
 with the BLAS limited to 2 threads (threadpoolctl), and says which BLAS runs.
 
 Run beside `cargo bench --bench linalg` in the same window, with OPENBLAS_CORETYPE and
@@ -33,9 +35,9 @@ def best_of_3(f):
 
 
 def main():
-    """`python3 scripts/linalg_bench.py [qr] [svd] [lstsq]`: the workloads named (all by
-    default)."""
-    only = set(sys.argv[1:]) or {"qr", "svd", "lstsq"}
+    """`python3 scripts/linalg_bench.py [qr] [svd] [lstsq] [square]`: the workloads named (all
+    by default)."""
+    only = set(sys.argv[1:]) or {"qr", "svd", "lstsq", "square"}
     with threadpool_limits(limits=2):
         for info in threadpool_info():
             print(f"BLAS: {info.get('internal_api')} {info.get('version')} "
@@ -46,6 +48,8 @@ def main():
             svd()
         if "lstsq" in only:
             lstsq()
+        if "square" in only:
+            square()
 
 
 def qr():
@@ -76,6 +80,26 @@ def lstsq():
     y = np.random.default_rng(4).random(1_000_000)
     t_lstsq = best_of_3(lambda: np.linalg.lstsq(a, y, rcond=None))
     print(f"numpy lstsq(1e6 x 50), BLAS on 2 threads    : {t_lstsq * 1e3:8.1f} ms")
+
+
+def square():
+    n, tile = 4_000, 1_000
+    r = np.random.default_rng(5).random((n, n))
+    a = r + r.T + 2 * n * np.eye(n)
+    b = np.random.default_rng(6).random(n)
+    x = da.from_array(a, chunks=tile).persist()
+    y = da.from_array(b, chunks=tile).persist()
+    for name, f_np, f_da in [
+        ("cholesky", lambda: np.linalg.cholesky(a), lambda: da.linalg.cholesky(x, lower=True)),
+        ("solve", lambda: np.linalg.solve(a, b), lambda: da.linalg.solve(x, y)),
+        ("inv", lambda: np.linalg.inv(a), lambda: da.linalg.inv(x)),
+    ]:
+        t_np = best_of_3(f_np)
+        with dask.config.set(scheduler="threads", num_workers=2):
+            t_da = best_of_3(lambda: f_da().compute())
+        print(f"{name} 4000 x 4000: numpy (BLAS 2 threads) {t_np * 1e3:8.1f} ms, "
+              f"dask 1000-chunks, 2 workers {t_da * 1e3:8.1f} ms")
+
 
 if __name__ == "__main__":
     main()

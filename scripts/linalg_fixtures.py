@@ -1,4 +1,4 @@
-"""Reference results of numpy.linalg for chunkwise's linalg tests.
+"""Reference results of numpy.linalg and scipy.linalg for chunkwise's linalg tests.
 
 Optional comparison script: the committed fixtures under tests/data/linalg/ were made with it
 (numpy version in the manifest's first line); the Rust tests (tests/linalg.rs) read them and
@@ -9,7 +9,8 @@ need no Python.
 Writes raw little-endian f64 arrays (<name>.bin, C order) and a manifest, one case per line:
     svd <a> <m> <n> ; <singular values...>
     lstsq <a> <m> <n> <b> <k> ; <x, row-major, n x k> ; <residuals...> ; <rank> ; <singular values...>
-(`k` 0 means a vector b.)
+    square <a> <n> <b> <k> ; <solve(a, b)> ; <inv(a)> ; <cholesky(aᵀa + I)> ; <P> ; <L> ; <U>
+(`k` 0 means a vector b; P, L, U are scipy.linalg.lu's, P L U = a; matrices row-major.)
 
 It also writes pca.txt for examples/pca.rs: numpy's singular values of the example's centred
 data set (made here by the same formula as in the example) and its first three principal axes.
@@ -87,6 +88,22 @@ def main():
         save(bname, b)
         x, res, rank, s = np.linalg.lstsq(a, b, rcond=None)
         lines.append(f"lstsq {name} {m} {n} {bname} {k} ; {nums(x)} ; {nums(res)} ; {rank} ; {nums(s)}")
+    # Square systems: the "square" matrix, and one whose diagonal tiles are all but zero for
+    # any tiling (an anti-diagonal permutation plus 1e-3 noise), so that partial pivoting must
+    # take its pivots from other tiles.
+    import scipy.linalg
+    mats["pivoted"] = np.eye(12)[::-1] + 1e-3 * rng.standard_normal((12, 12))
+    save("pivoted", mats["pivoted"])
+    for name, k in [("square", 3), ("pivoted", 0)]:
+        a = mats[name]
+        n = a.shape[0]
+        b = rng.standard_normal((n,) if k == 0 else (n, k))
+        bname = f"b_{name}_solve_{k}"
+        save(bname, b)
+        p, l, u = scipy.linalg.lu(a)
+        chol = np.linalg.cholesky(a.T @ a + np.eye(n))
+        fields = [np.linalg.solve(a, b), np.linalg.inv(a), chol, p, l, u]
+        lines.append(f"square {name} {n} {bname} {k} ; " + " ; ".join(nums(f) for f in fields))
     (OUT / "manifest.txt").write_text("\n".join(lines) + "\n")
 
 

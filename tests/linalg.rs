@@ -406,6 +406,89 @@ fn square_systems_solve_invert_and_factorise() {
     assert!(linalg::solve(&zero, &short).is_err());
 }
 
+/// `solve`, `inv`, `cholesky` and `lu` by their block algorithms equal numpy's and scipy's over
+/// tile grids from one tile to tiles of one row, irregular ones, and column blocks other than
+/// the rows' (rechunked to square tiles). The `pivoted` matrix has near-zero diagonal tiles for
+/// every tiling: its pivots must come from other tiles, and P must be scipy's exactly.
+#[test]
+fn square_systems_match_scipy_over_tile_grids() {
+    let f = Fixtures::open();
+    let mut cases = 0;
+    let close = |got: &Array2<f64>, want: &[f64], tol: f64, what: &str| {
+        let want = Array2::from_shape_vec(got.dim(), want.to_vec()).unwrap();
+        let scale = max_abs(&want).max(1.0);
+        let err = max_abs(&(got - &want));
+        assert!(err <= tol * scale, "{what}: off by {err:e}");
+    };
+    for line in f.lines.iter().filter(|l| l.starts_with("square ")) {
+        let parts: Vec<&str> = line.split(';').collect();
+        let head: Vec<&str> = parts[0].split_whitespace().collect();
+        let (name, n, bname) = (head[1], head[2].parse::<usize>().unwrap(), head[3]);
+        let k: usize = head[4].parse().unwrap();
+        let a = as2(f.array(name, &[n, n]));
+        let b = if k == 0 {
+            f.array(bname, &[n])
+        } else {
+            f.array(bname, &[n, k])
+        };
+        let grids: [Vec<Vec<usize>>; 5] = [
+            vec![vec![n], vec![n]],
+            vec![vec![1; n], vec![1; n]],
+            vec![vec![5, 5, 2], vec![5, 5, 2]],
+            vec![vec![4; 3], vec![3; 4]],
+            vec![vec![3, 1, 8], vec![2, 10]],
+        ];
+        for grid in grids {
+            let what = format!("{name} over {grid:?}");
+            let x = Array::from_ndarray(a.clone().into_dyn(), grid.clone()).unwrap();
+            let rows = grid[0].clone();
+            let bx = if k == 0 {
+                Array::from_ndarray(b.clone(), vec![rows]).unwrap()
+            } else {
+                Array::from_ndarray(b.clone(), vec![rows, vec![2, k - 2]]).unwrap()
+            };
+            let sol = linalg::solve(&x, &bx).unwrap().compute().unwrap();
+            assert_eq!(sol.shape(), b.shape(), "{what}");
+            let sol = sol.into_shape_with_order((n, k.max(1))).unwrap();
+            close(&sol, &numbers(parts[1]), 1e-10, &format!("{what}: solve"));
+            let inv = as2(linalg::inv(&x).unwrap().compute().unwrap());
+            close(&inv, &numbers(parts[2]), 1e-10, &format!("{what}: inv"));
+            let spd = a.t().dot(&a) + Array2::<f64>::eye(n);
+            let z = Array::from_ndarray(spd.into_dyn(), grid.clone()).unwrap();
+            let l = as2(linalg::cholesky(&z).unwrap().compute().unwrap());
+            close(&l, &numbers(parts[3]), 1e-12, &format!("{what}: cholesky"));
+            let (p, l, u) = linalg::lu(&x).unwrap();
+            let p = as2(p.compute().unwrap());
+            let want_p = Array2::from_shape_vec((n, n), numbers(parts[4])).unwrap();
+            assert_eq!(p, want_p, "{what}: P");
+            let l = as2(l.compute().unwrap());
+            close(&l, &numbers(parts[5]), 1e-12, &format!("{what}: L"));
+            assert!(
+                max_abs(&l) <= 1.0,
+                "{what}: partial pivoting keeps |L| <= 1"
+            );
+            close(
+                &as2(u.compute().unwrap()),
+                &numbers(parts[6]),
+                1e-12,
+                &format!("{what}: U"),
+            );
+            cases += 1;
+        }
+    }
+    assert_eq!(cases, 10);
+    // Diagonal tiles that are exactly singular in a nonsingular matrix (dask's lu fails here).
+    let flip = Array2::<f64>::eye(6)
+        .slice(ndarray::s![..;-1, ..])
+        .to_owned();
+    let x = Array::from_ndarray(flip.clone().into_dyn(), [3, 3]).unwrap();
+    let (p, l, u) = linalg::lu(&x).unwrap();
+    let plu = as2(p.matmul(&l).unwrap().matmul(&u).unwrap().compute().unwrap());
+    assert_eq!(plu, flip);
+    let inv = as2(linalg::inv(&x).unwrap().compute().unwrap());
+    assert_eq!(inv, flip);
+}
+
 #[test]
 fn einsum_equals_numpys_on_a_table_of_subscripts() {
     let text = std::fs::read_to_string(

@@ -29,6 +29,7 @@
 //! # Ok::<(), chunkwise::Error>(())
 //! ```
 
+mod blocked;
 mod einsum;
 mod kernels;
 mod matrix;

@@ -1,12 +1,9 @@
 //! Square systems, as numpy's and scipy's: `solve`, `solve_triangular`, `inv`, `cholesky`,
-//! `lu`. Each factorises the whole matrix in one task (rechunked to one block, so it must fit
-//! in memory), through faer: a block algorithm across tasks, as dask's, is not there yet.
+//! `lu`, by block algorithms across tasks ([`blocked`](super::blocked)): the matrix is cut into
+//! a grid of square tiles (its row blocks, along both axes), each tile of each step a task.
 
-use faer::linalg::solvers::{DenseSolveCore, Solve};
-use ndarray::{Array2, ArrayView2, s};
-
-use super::kernels::{to_ndarray, with_faer};
-use super::{LinalgElement, map_one, map_two, matrix_shape};
+use super::blocked::{self, Tiles};
+use super::{LinalgElement, matrix_shape};
 use crate::array::Array;
 use crate::error::{Error, Result};
 
@@ -24,44 +21,72 @@ fn square<T: LinalgElement>(op: &'static str, a: &Array<T>) -> Result<usize> {
     Ok(n)
 }
 
-/// `b` as a matrix of right-hand sides for an `n x n` system, and whether it was a vector.
+/// The grid of a square matrix's tiles: its row blocks (a matrix of no rows has none).
+fn grid<T: LinalgElement>(a: &Array<T>) -> Vec<usize> {
+    a.chunks()[0].iter().copied().filter(|&c| c > 0).collect()
+}
+
+/// `b` in tiles for an `n x n` system over the grid `sizes` (a vector as one column; the
+/// columns of a matrix in its own column blocks), and whether it was a vector.
 fn right_hand_sides<T: LinalgElement>(
     op: &'static str,
     b: &Array<T>,
     n: usize,
-) -> Result<(Array<T>, bool)> {
-    match *b.shape() {
-        [m] if m == n => Ok((b.reshape(&[n, 1])?.rechunk([n.max(1), 1])?, true)),
-        [m, k] if m == n => Ok((b.rechunk([n.max(1), k.max(1)])?, false)),
-        _ => Err(Error::invalid(
-            op,
-            "b",
-            format!("shape {:?}", b.shape()),
-            "a vector or a matrix with as many rows as a",
-        )),
+    sizes: &[usize],
+) -> Result<(Tiles<T>, bool)> {
+    let (b, vector) = match *b.shape() {
+        [m] if m == n => (b.reshape(&[n, 1])?, true),
+        [m, _] if m == n => (b.clone(), false),
+        _ => {
+            return Err(Error::invalid(
+                op,
+                "b",
+                format!("shape {:?}", b.shape()),
+                "a vector or a matrix with as many rows as a",
+            ));
+        }
+    };
+    if n == 0 {
+        return Ok((Vec::new(), vector));
+    }
+    let mut cols: Vec<usize> = b.chunks()[1].iter().copied().filter(|&c| c > 0).collect();
+    if cols.is_empty() {
+        cols.push(0);
+    }
+    Ok((blocked::tiles(&b, sizes, &cols)?, vector))
+}
+
+/// The solution of the tiled system as one array, a vector if `b` was.
+fn solution<T: LinalgElement>(x: &Tiles<T>, vector: bool) -> Result<Array<T>> {
+    let x = blocked::assemble(x)?;
+    if vector {
+        x.reshape(&[x.shape()[0]])
+    } else {
+        Ok(x)
     }
 }
 
-/// The error for a singular matrix.
-fn singular(op: &'static str) -> Error {
-    Error::invalid(op, "a", "a singular matrix", "a nonsingular matrix")
-}
-
-/// The partial-pivoting LU of `a`, or an error if a pivot is zero (numpy's `LinAlgError`).
-fn lu_of<T: LinalgElement>(
-    op: &'static str,
-    a: ArrayView2<'_, T>,
-) -> Result<faer::linalg::solvers::PartialPivLu<T>> {
-    let lu = with_faer(a, |a| a.partial_piv_lu());
-    let u = lu.U();
-    if (0..u.nrows()).any(|i| u[(i, i)] == T::zero() || !u[(i, i)].is_finite()) {
-        return Err(singular(op));
+/// `x` with `a x = b` through `a`'s tiled LU: `b` permuted, then the two substitutions.
+fn lu_solve<T: LinalgElement>(op: &'static str, a: &Array<T>, b: &Array<T>) -> Result<Array<T>> {
+    let n = square(op, a)?;
+    let sizes = grid(a);
+    if n == 0 {
+        // Nothing to solve: x is as empty as b, once b's shape is checked.
+        right_hand_sides(op, b, 0, &[])?;
+        return Ok(b.clone());
     }
-    Ok(lu)
+    let (rhs, vector) = right_hand_sides(op, b, n, &sizes)?;
+    let (pi, l, u) = blocked::lu(a, &sizes)?;
+    let y = blocked::substitute(op, &l, &blocked::permute_rows(&pi, &rhs, &sizes), true);
+    solution(&blocked::substitute(op, &u, &y, false), vector)
 }
 
 /// The solution `x` of `a x = b`, as numpy's `linalg.solve` (by LU with partial pivoting): `b`
 /// a vector or a matrix of right-hand sides.
+///
+/// A block algorithm across tasks: `a`'s tiled [`lu`], `b` permuted, then a forward and a
+/// backward substitution tile by tile ([`solve_triangular`]). `x` is chunked along its rows as
+/// `a` is, along its columns as `b` is.
 ///
 /// # Errors
 ///
@@ -78,34 +103,11 @@ fn lu_of<T: LinalgElement>(
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn solve<T: LinalgElement>(a: &Array<T>, b: &Array<T>) -> Result<Array<T>> {
-    square_system(
-        "solve",
-        a,
-        b,
-        Box::new(|a, b| {
-            let lu = lu_of("solve", a)?;
-            Ok(to_ndarray(with_faer(b, |b| lu.solve(b)).as_ref()))
-        }),
-    )
+    lu_solve("solve", a, b)
 }
 
-/// `x` for the square system `a x = b` named `op`, made in one task by `kernel` from the
-/// whole of `a` and the right-hand sides (a vector `b` as one column).
-fn square_system<T: LinalgElement>(
-    op: &'static str,
-    a: &Array<T>,
-    b: &Array<T>,
-    kernel: super::Kernel2<T>,
-) -> Result<Array<T>> {
-    let n = square(op, a)?;
-    let (rhs, vector) = right_hand_sides(op, b, n)?;
-    let k = rhs.shape()[1];
-    let whole = a.rechunk([n.max(1), n.max(1)])?;
-    let x = map_two(op, &whole, &rhs, [n, k], kernel);
-    if vector { x.reshape(&[n]) } else { Ok(x) }
-}
-
-/// The inverse of `a`, as numpy's `linalg.inv` (by LU with partial pivoting).
+/// The inverse of `a`, as numpy's `linalg.inv` (by LU with partial pivoting): [`solve`] for
+/// the identity, chunked as `a`'s rows along both axes.
 ///
 /// # Errors
 ///
@@ -121,17 +123,19 @@ fn square_system<T: LinalgElement>(
 /// ```
 pub fn inv<T: LinalgElement>(a: &Array<T>) -> Result<Array<T>> {
     let n = square("inv", a)?;
-    let whole = a.rechunk([n.max(1), n.max(1)])?;
-    Ok(map_one(
-        "inv",
-        &whole,
-        [n, n],
-        Box::new(|a| Ok(to_ndarray(lu_of("inv", a)?.inverse().as_ref()))),
-    ))
+    let sizes = grid(a);
+    let eye = super::identity::<T>(n, vec![sizes.clone(), sizes])?;
+    lu_solve("inv", a, &eye)
 }
 
 /// The lower Cholesky factor `L` of a symmetric positive-definite `a` (`L Lᵀ = a`), as
-/// numpy's `linalg.cholesky`.
+/// numpy's `linalg.cholesky` (only `a`'s lower triangle is read).
+///
+/// A block algorithm across tasks, as dask's: `a` is cut into square tiles (its row blocks
+/// along both axes; other column blocks are rechunked to them), and each tile of `L` is one
+/// task, left-looking: `L[i][k] = (A[i][k] - Σ_{m<k} L[i][m] L[k][m]ᵀ)`, factorised on the
+/// diagonal and divided by `L[k][k]ᵀ` below it. The tiles of a column run at once; no task
+/// holds more than two rows of tiles. `L` is chunked in those tiles.
 ///
 /// # Errors
 ///
@@ -147,33 +151,21 @@ pub fn inv<T: LinalgElement>(a: &Array<T>) -> Result<Array<T>> {
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn cholesky<T: LinalgElement>(a: &Array<T>) -> Result<Array<T>> {
-    let n = square("cholesky", a)?;
-    let whole = a.rechunk([n.max(1), n.max(1)])?;
-    Ok(map_one(
-        "cholesky",
-        &whole,
-        [n, n],
-        Box::new(|a| {
-            let llt = with_faer(a, |a| a.llt(faer::Side::Lower)).map_err(|_| {
-                Error::invalid(
-                    "cholesky",
-                    "a",
-                    "a matrix that is not positive definite",
-                    "a symmetric positive-definite matrix",
-                )
-            })?;
-            let mut l = to_ndarray(llt.L());
-            for i in 0..l.nrows() {
-                l.slice_mut(s![i, i + 1..]).fill(T::zero());
-            }
-            Ok(l)
-        }),
-    ))
+    if square("cholesky", a)? == 0 {
+        return Ok(a.clone());
+    }
+    blocked::assemble(&blocked::cholesky(a, &grid(a))?)
 }
 
 /// The LU factorisation with partial pivoting of a square `a`, as scipy's and dask's
 /// `linalg.lu`: `(P, L, U)` with `P L U = a`, `P` a permutation matrix, `L` unit lower and `U`
 /// upper triangular.
+///
+/// A block algorithm across tasks (LAPACK's right-looking `getrf` over column panels): step `k`
+/// factorises the rest of `a`'s column block `k` as one tall panel, so each pivot is chosen
+/// from the whole column as scipy's is (dask's pivots within each diagonal tile: it fails where
+/// that tile is singular, and loses accuracy where it nearly is); then each column block to its right is permuted and updated by its
+/// own task. `P`, `L` and `U` are chunked in square tiles of `a`'s row blocks.
 ///
 /// # Errors
 ///
@@ -191,30 +183,15 @@ pub fn cholesky<T: LinalgElement>(a: &Array<T>) -> Result<Array<T>> {
 /// ```
 #[allow(clippy::type_complexity)]
 pub fn lu<T: LinalgElement>(a: &Array<T>) -> Result<(Array<T>, Array<T>, Array<T>)> {
-    let n = square("lu", a)?;
-    let whole = a.rechunk([n.max(1), n.max(1)])?;
-    // P above L above U.
-    let stacked = map_one(
-        "lu",
-        &whole,
-        [3 * n, n],
-        Box::new(move |a| {
-            let lu = with_faer(a, |a| a.partial_piv_lu());
-            let mut out = Array2::zeros((3 * n, n));
-            // faer's P reorders the rows of a: (P a) = L U, so a = Pᵀ L U.
-            let (forward, _) = lu.P().arrays();
-            for (i, &row) in forward.iter().enumerate() {
-                out[[row, i]] = T::one();
-            }
-            out.slice_mut(s![n..2 * n, ..]).assign(&to_ndarray(lu.L()));
-            out.slice_mut(s![2 * n.., ..]).assign(&to_ndarray(lu.U()));
-            Ok(out)
-        }),
-    );
+    if square("lu", a)? == 0 {
+        return Ok((a.clone(), a.clone(), a.clone()));
+    }
+    let sizes = grid(a);
+    let (pi, l, u) = blocked::lu(a, &sizes)?;
     Ok((
-        stacked.slice(s![..n, ..])?,
-        stacked.slice(s![n..2 * n, ..])?,
-        stacked.slice(s![2 * n.., ..])?,
+        blocked::assemble(&blocked::permutation_tiles(&pi, &sizes))?,
+        blocked::assemble(&l)?,
+        blocked::assemble(&u)?,
     ))
 }
 
@@ -240,32 +217,13 @@ pub fn solve_triangular<T: LinalgElement>(
     b: &Array<T>,
     lower: bool,
 ) -> Result<Array<T>> {
-    square_system(
-        "solve_triangular",
-        a,
-        b,
-        Box::new(move |a, b| {
-            if (0..a.nrows()).any(|i| a[[i, i]] == T::zero()) {
-                return Err(singular("solve_triangular"));
-            }
-            let mut x = with_faer(b, |b| b.to_owned());
-            let par = faer::Par::Seq;
-            with_faer(a, |a| {
-                if lower {
-                    faer::linalg::triangular_solve::solve_lower_triangular_in_place(
-                        a,
-                        x.as_mut(),
-                        par,
-                    )
-                } else {
-                    faer::linalg::triangular_solve::solve_upper_triangular_in_place(
-                        a,
-                        x.as_mut(),
-                        par,
-                    )
-                }
-            });
-            Ok(to_ndarray(x.as_ref()))
-        }),
-    )
+    let op = "solve_triangular";
+    let n = square(op, a)?;
+    let sizes = grid(a);
+    let (rhs, vector) = right_hand_sides(op, b, n, &sizes)?;
+    if n == 0 {
+        return Ok(b.clone());
+    }
+    let t = blocked::tiles(a, &sizes, &sizes)?;
+    solution(&blocked::substitute(op, &t, &rhs, lower), vector)
 }
