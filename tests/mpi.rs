@@ -262,6 +262,29 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
     let (fit, residuals, _, _) = chunkwise::linalg::lstsq(&tall, &rhs).map_err(e)?;
     check("lstsq: x", &fit, &s, &one)?;
     check("lstsq: residuals", &residuals, &s, &one)?;
+    // Square systems: tiles and panels cross ranks as blocks do.
+    let r = Array::<f64>::random(&[45, 45], [10, 10], 7).map_err(e)?;
+    let spd = (&r.matmul(&r.transpose()).map_err(e)?
+        + &chunkwise::linalg::identity(45, [10, 10]).map_err(e)?)
+        .persist_with(&one)
+        .map_err(e)?;
+    check(
+        "cholesky",
+        &chunkwise::linalg::cholesky(&spd).map_err(e)?,
+        &s,
+        &one,
+    )?;
+    let (p, l, u) = chunkwise::linalg::lu(&r).map_err(e)?;
+    check("lu: P", &p, &s, &one)?;
+    check("lu: L", &l, &s, &one)?;
+    check("lu: U", &u, &s, &one)?;
+    let b = Array::<f64>::random(&[45], [12], 8).map_err(e)?;
+    check(
+        "solve",
+        &chunkwise::linalg::solve(&r, &b).map_err(e)?,
+        &s,
+        &one,
+    )?;
     // Parameters given as arrays: each element draws with its own, on whichever rank.
     let loc = Array::from_ndarray(
         ndarray::Array::from_iter((0..64).map(|j| j as f64)).into_dyn(),
