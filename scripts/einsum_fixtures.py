@@ -22,6 +22,9 @@ CASES = [
     "i,j->ij", "ijk,ikl->ijl", "bij,bjk->bik", "ijk->kji", "ijk->", "iij->j", "iji->j",
     "ij,ij->", "ij,ij->ij", "ij,kj->ik", "ji,jk->ik", "ij,j->i", "i,ij->j", "ijk,jk->i",
     "ij,jk,kl->il", "i,i,i->", "ab,cd->abcd", "abc,cd->abd", "ij", "ji", "ba,ab->", "kii->k",
+    # Contractions whose output order is not tensordot's (the free labels of the first operand,
+    # then the second's).
+    "jk,ij", "ij,jk->ki", "abc,bd->dca", "ai,ib->ba",
 ]
 # Cases with an ellipsis: their operand shapes.
 ELLIPSIS = [

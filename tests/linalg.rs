@@ -489,6 +489,34 @@ fn square_systems_match_scipy_over_tile_grids() {
     assert_eq!(inv, flip);
 }
 
+/// A contraction of two operands goes through `tensordot` (a product per pair of blocks), not
+/// through a broadcast product whose blocks span every label's extent: the same graph.
+#[test]
+fn einsum_contracts_two_operands_by_tensordot() {
+    let a = Array::<f64>::random(&[400, 300], [100, 100], 1).unwrap();
+    let b = Array::<f64>::random(&[300, 200], [100, 100], 2).unwrap();
+    let e = linalg::einsum("ij,jk->ki", &[&a, &b]).unwrap();
+    let t = a.tensordot(&b, 1).unwrap().permuted_axes(&[1, 0]).unwrap();
+    assert!(e.explain().contains("tensordot"), "{}", e.explain());
+    assert_eq!(e.num_tasks(), t.num_tasks());
+    // The very same sums, in the same order.
+    assert_eq!(e.compute().unwrap(), t.compute().unwrap());
+    // A batch label (in both operands and the output) takes the general path, and is right.
+    let x = Array::<f64>::random(&[3, 4, 5], [1, 2, 5], 3).unwrap();
+    let y = Array::<f64>::random(&[3, 5, 2], [1, 5, 2], 4).unwrap();
+    let batch = linalg::einsum("bij,bjk->bik", &[&x, &y])
+        .unwrap()
+        .compute()
+        .unwrap();
+    let (x, y) = (x.compute().unwrap(), y.compute().unwrap());
+    for k in 0..3 {
+        let want = as2(x.index_axis(ndarray::Axis(0), k).to_owned())
+            .dot(&as2(y.index_axis(ndarray::Axis(0), k).to_owned()));
+        let got = as2(batch.index_axis(ndarray::Axis(0), k).to_owned());
+        assert!(max_abs(&(got - want)) < 1e-12);
+    }
+}
+
 #[test]
 fn einsum_equals_numpys_on_a_table_of_subscripts() {
     let text = std::fs::read_to_string(

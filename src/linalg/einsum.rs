@@ -1,12 +1,12 @@
 //! `einsum`, as numpy's: subscripts parsed into labels, repeated labels of one operand taken
-//! as diagonals, labels only one operand has and the output lacks summed away at once, then
-//! the operands aligned on the union of their labels, multiplied with broadcasting and summed
-//! over the contracted labels.
+//! as diagonals, labels only one operand has and the output lacks summed away at once; then
+//! two operands contracted over the labels they share go through `tensordot`, and anything
+//! else (batch labels, three operands, broadcasting) is the operands aligned on the union of
+//! their labels, multiplied with broadcasting and summed over the contracted labels.
 
 use std::collections::BTreeSet;
-use std::ops::Mul;
 
-use num_traits::Zero;
+use ndarray::LinalgScalar;
 
 use crate::array::Array;
 use crate::error::{Error, Result};
@@ -75,10 +75,13 @@ fn parse_term(term: &str, ndim: Option<usize>, ellipsis: usize) -> Result<Vec<La
 /// `einsum(subscripts, *operands)`: terms of letters separated by commas, one per operand, and
 /// `->` with the output's letters (without it, the letters that appear once, in alphabetical
 /// order); a letter repeated in one term takes the diagonal, one missing from the output is
-/// summed over, and `...` stands for the axes not labelled, broadcast as numpy does. Lazy: the
-/// operands aligned on their labels are multiplied elementwise with broadcasting and summed
-/// over the contracted labels, block by block (each block of the product holds the extents of
-/// all the labels it spans: chunk the contracted axes to keep that small).
+/// summed over, and `...` stands for the axes not labelled, broadcast as numpy does. Lazy: two
+/// operands contracted over the labels they share (`ij,jk->ik`, `i,i`, `abc,cd->abd`) are
+/// [`Array::tensordot`], one matrix product per pair of blocks; otherwise (a label in both
+/// operands and the output, as `bij,bjk->bik`; three operands; broadcast lengths) the operands
+/// aligned on their labels are multiplied elementwise with broadcasting and summed over the
+/// contracted labels, block by block (each block of that product holds the extents of all the
+/// labels it spans: chunk the contracted axes to keep that small).
 ///
 /// # Errors
 ///
@@ -99,7 +102,7 @@ fn parse_term(term: &str, ndim: Option<usize>, ellipsis: usize) -> Result<Vec<La
 /// ```
 pub fn einsum<T>(subscripts: &str, operands: &[&Array<T>]) -> Result<Array<T>>
 where
-    T: Element + Zero + Copy + Mul<Output = T>,
+    T: Element + LinalgScalar,
 {
     let (lhs, rhs) = match subscripts.split_once("->") {
         Some((l, r)) => (l, Some(r)),
@@ -190,6 +193,9 @@ where
             labels[k] = kept;
         }
     }
+    if let Some(c) = as_tensordot(&arrays, &labels, &output)? {
+        return Ok(c);
+    }
     // The union: the output's labels, then those contracted, in order of appearance.
     let mut union = output.clone();
     for l in labels.iter().flatten() {
@@ -228,4 +234,57 @@ where
         return Ok(product);
     }
     product.sum_axes(&contracted, false)
+}
+
+/// Two operands contracted over the labels they share, each of the output's labels in one of
+/// them (no batch labels, no broadcast lengths): [`Array::tensordot`] over the shared labels,
+/// then the output's order. A product of blocks per pair of blocks, where the general path
+/// would make blocks spanning every label's extent. `None` where that does not apply.
+fn as_tensordot<T: Element + LinalgScalar>(
+    arrays: &[Array<T>],
+    labels: &[Vec<Label>],
+    output: &[Label],
+) -> Result<Option<Array<T>>> {
+    let ([a, b], [la, lb]) = (arrays, labels) else {
+        return Ok(None);
+    };
+    let shared: Vec<Label> = la.iter().filter(|l| lb.contains(l)).copied().collect();
+    if shared.is_empty() || shared.iter().any(|l| output.contains(l)) {
+        return Ok(None);
+    }
+    let a_con: Vec<usize> = shared
+        .iter()
+        .map(|l| la.iter().position(|m| m == l).expect("shared"))
+        .collect();
+    let b_con: Vec<usize> = shared
+        .iter()
+        .map(|l| lb.iter().position(|m| m == l).expect("shared"))
+        .collect();
+    if a_con
+        .iter()
+        .zip(&b_con)
+        .any(|(&i, &j)| a.shape()[i] != b.shape()[j])
+    {
+        return Ok(None);
+    }
+    let c = a.tensordot(b, (&a_con, &b_con))?;
+    // tensordot's axes: a's free labels, then b's.
+    let free: Vec<Label> = la
+        .iter()
+        .chain(lb)
+        .filter(|l| !shared.contains(l))
+        .copied()
+        .collect();
+    let order: Vec<usize> = output
+        .iter()
+        .map(|l| {
+            free.iter()
+                .position(|m| m == l)
+                .expect("an output label is free")
+        })
+        .collect();
+    if order.iter().enumerate().all(|(i, &p)| i == p) {
+        return Ok(Some(c));
+    }
+    Ok(Some(c.permuted_axes(&order)?))
 }
