@@ -44,6 +44,8 @@
 //!   operators, overlap, reductions, slicing, shape, join, linalg, output).
 //! - [`linalg`]: factorisations of chunked matrices (TSQR, SVD, least squares) through faer,
 //!   matrix functions and `einsum`.
+//! - [`fft`]: discrete Fourier transforms along whole axes (rustfft, realfft), `numpy.fft`'s
+//!   functions.
 //! - [`ndfilters`]: parallel image filters through ghost cells.
 //! - [`ndmorph`]: binary and grey morphology.
 //! - [`ndmeasure`]: labels across blocks, per-object measurements, histograms.
@@ -105,6 +107,7 @@ pub mod dist;
 mod dtype;
 mod error;
 mod expr;
+pub mod fft;
 pub mod io;
 pub mod linalg;
 mod lower;

@@ -7,6 +7,7 @@ mod axis;
 mod cast;
 mod coarsen;
 mod compare;
+mod complex;
 mod creation;
 mod elementwise;
 mod join;

@@ -1,0 +1,874 @@
+//! Discrete Fourier transforms of chunked arrays, as `numpy.fft` and `dask.array.fft`: the
+//! same names, parameters (`n`/`s`, `axis`/`axes`, `norm`) and results, through
+//! [rustfft](https://docs.rs/rustfft) (any length: mixed radix, Bluestein's algorithm for large
+//! primes, SIMD) and [realfft](https://docs.rs/realfft) for real signals.
+//!
+//! A transform along an axis needs the whole axis in each block. dask refuses an axis cut into
+//! several chunks; here the array is rechunked to one chunk along the transformed axis,
+//! keeping the other axes' chunks (the rechunk shows in [`Array::explain`]), so every block
+//! holds whole lanes. Each block is then one task, transforming its lanes one after another with
+//! one plan made when the graph is built. The result keeps that chunking: one chunk along each
+//! transformed axis.
+//!
+//! Complex values are [`Complex<f32>`] and [`Complex<f64>`] (num-complex's, re-exported here),
+//! array elements like any other: the operators, `map`, reductions, and
+//! [`Array::re`]/[`im`](Array::im)/[`conj`](Array::conj)/[`abs`](Array::abs) work on them.
+//!
+//! # Examples
+//!
+//! ```
+//! use chunkwise::{Array, fft};
+//! // A cosine of 3 cycles over 16 samples, in blocks of 4.
+//! let x = Array::from_ndarray(
+//!     ndarray::Array::from_iter((0..16).map(|i| (2.0 * std::f64::consts::PI * 3.0 * i as f64 / 16.0).cos())),
+//!     [4],
+//! )?;
+//! let spectrum = fft::rfft(&x, None, 0, fft::FftNorm::Backward)?.abs().compute()?;
+//! assert!((spectrum[[3]] - 8.0).abs() < 1e-12 && spectrum[[2]].abs() < 1e-12);
+//! let back = fft::irfft(&fft::rfft(&x, None, 0, fft::FftNorm::Backward)?, Some(16), 0, fft::FftNorm::Backward)?;
+//! assert!(back.compute()?.iter().zip(x.compute()?.iter()).all(|(a, b)| (a - b).abs() < 1e-12));
+//! # Ok::<(), chunkwise::Error>(())
+//! ```
+
+use std::sync::Arc;
+
+pub use num_complex::Complex;
+use num_traits::{Float, Zero};
+use realfft::RealFftPlanner;
+use rustfft::{FftDirection, FftNum, FftPlanner};
+
+use crate::array::{Array, IntoAxis};
+use crate::chunks::Chunks;
+use crate::error::{Error, Result};
+use crate::expr::block::{Element, block_of, owned};
+use crate::expr::blockwise::{Blockwise, Kernel};
+
+/// Which direction is scaled, as numpy's `norm`: `Backward` (the default) leaves the forward
+/// transform unscaled and divides the inverse by `n`; `Ortho` divides both by `√n`; `Forward`
+/// divides the forward transform by `n` and leaves the inverse unscaled.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, fft::{self, FftNorm}};
+/// let x = Array::<f64>::ones(&[4], [4])?;
+/// let dc = |norm| -> chunkwise::Result<f64> { Ok(fft::fft(&x, None, 0, norm)?.compute()?[[0]].re) };
+/// assert_eq!((dc(FftNorm::Backward)?, dc(FftNorm::Ortho)?, dc(FftNorm::Forward)?), (4.0, 2.0, 1.0));
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FftNorm {
+    /// Forward unscaled, inverse divided by `n` (numpy's default).
+    #[default]
+    Backward,
+    /// Both divided by `√n`: the transform is unitary.
+    Ortho,
+    /// Forward divided by `n`, inverse unscaled.
+    Forward,
+}
+
+impl FftNorm {
+    /// The factor a transform of length `n` is multiplied by.
+    fn scale<F: FftFloat>(self, n: usize, inverse: bool) -> F {
+        let n = F::from(n).expect("a length is a float");
+        match (self, inverse) {
+            (FftNorm::Backward, false) | (FftNorm::Forward, true) => F::one(),
+            (FftNorm::Backward, true) | (FftNorm::Forward, false) => n.recip(),
+            (FftNorm::Ortho, _) => n.sqrt().recip(),
+        }
+    }
+
+    /// The norm of the transform in the other direction, for `hfft`/`ihfft` (numpy's
+    /// `_swap_direction`).
+    fn swapped(self) -> FftNorm {
+        match self {
+            FftNorm::Backward => FftNorm::Forward,
+            FftNorm::Ortho => FftNorm::Ortho,
+            FftNorm::Forward => FftNorm::Backward,
+        }
+    }
+}
+
+/// The real element types of transforms: `f32` and `f64`.
+///
+/// # Examples
+///
+/// ```
+/// fn spectrum<F: chunkwise::fft::FftFloat>(x: &chunkwise::Array<F>) -> chunkwise::Result<chunkwise::Array<chunkwise::fft::Complex<F>>> {
+///     chunkwise::fft::rfft(x, None, 0, Default::default())
+/// }
+/// assert_eq!(spectrum(&chunkwise::Array::<f32>::ones(&[8], [8])?)?.shape(), &[5]);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub trait FftFloat: Element + Copy + FftNum + Float {}
+
+impl FftFloat for f32 {}
+impl FftFloat for f64 {}
+
+/// What a complex transform takes: real or complex values of `f32` or `f64`, read as complex
+/// (numpy's `fft` of a real array).
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::fft::{Complex, FftElement};
+/// assert_eq!(2.0f64.into_complex(), Complex::new(2.0, 0.0));
+/// assert_eq!(Complex::new(1.0f32, 3.0).into_complex(), Complex::new(1.0, 3.0));
+/// ```
+pub trait FftElement: Element + Copy {
+    /// The real type of the parts.
+    type Real: FftFloat;
+    /// The value as a complex number.
+    fn into_complex(self) -> Complex<Self::Real>;
+}
+
+impl<F: FftFloat> FftElement for F {
+    type Real = F;
+    fn into_complex(self) -> Complex<F> {
+        Complex::new(self, F::zero())
+    }
+}
+
+impl<F: FftFloat> FftElement for Complex<F> {
+    type Real = F;
+    fn into_complex(self) -> Complex<F> {
+        self
+    }
+}
+
+/// `a`'s axis `axis`, checked.
+fn check_axis<T: Element>(op: &'static str, a: &Array<T>, axis: usize) -> Result<usize> {
+    if axis < a.ndim() {
+        Ok(axis)
+    } else {
+        Err(Error::AxisOutOfRange {
+            op,
+            axis,
+            ndim: a.ndim(),
+        })
+    }
+}
+
+/// A transform length, checked (numpy: "Invalid number of FFT data points").
+fn check_len(op: &'static str, n: usize) -> Result<usize> {
+    if n == 0 {
+        return Err(Error::invalid(
+            op,
+            "n",
+            "0 data points",
+            "a transform length of at least 1",
+        ));
+    }
+    Ok(n)
+}
+
+/// `a` transformed lane by lane along `axis`: rechunked to one chunk along it (the other axes'
+/// chunks kept), each lane cropped or padded with zeros to `take` values into a buffer, and
+/// `lane(buffer, out, scratch)` writing the `len_out` values of its output lane.
+fn along<I, O, S>(
+    op: &'static str,
+    a: &Array<I>,
+    axis: usize,
+    take: usize,
+    len_out: usize,
+    scratch: impl Fn() -> S + Send + Sync + 'static,
+    lane: impl Fn(&mut [I], &mut [O], &mut S) + Send + Sync + 'static,
+) -> Result<Array<O>>
+where
+    I: Element + Copy + Zero,
+    O: Element + Copy + Zero,
+{
+    let len = a.shape()[axis];
+    let mut chunks = a.chunks().to_vec();
+    chunks[axis] = vec![len];
+    let whole = a.rechunk(chunks.clone())?;
+    chunks[axis] = vec![len_out];
+    let mut shape = a.shape().to_vec();
+    shape[axis] = len_out;
+    let out_chunks = Chunks::new(&shape, chunks)?;
+    let kernel: Kernel = Box::new(move |_, _, inputs| {
+        let block = block_of::<I>(&inputs[0]).view();
+        let mut out_shape = block.shape().to_vec();
+        out_shape[axis] = len_out;
+        let mut out = ndarray::ArrayD::<O>::zeros(out_shape);
+        let (mut buf, mut res, mut s) =
+            (vec![I::zero(); take], vec![O::zero(); len_out], scratch());
+        let ax = ndarray::Axis(axis);
+        for (src, mut dst) in block.lanes(ax).into_iter().zip(out.lanes_mut(ax)) {
+            let kept = take.min(src.len());
+            for (b, &v) in buf.iter_mut().zip(src.iter()) {
+                *b = v;
+            }
+            buf[kept..].fill(I::zero());
+            lane(&mut buf, &mut res, &mut s);
+            dst.assign(&ndarray::ArrayView1::from(&res[..]));
+        }
+        Ok(owned(out))
+    });
+    let axes = vec![(0..a.ndim()).map(Some).collect()];
+    Ok(Array::from_node(Blockwise::new::<O>(
+        op,
+        out_chunks,
+        vec![whole.node().clone()],
+        axes,
+        kernel,
+        false,
+    )))
+}
+
+/// The complex transform of `a` along `axis`, forward or `inverse`.
+fn c2c<F: FftFloat>(
+    op: &'static str,
+    a: &Array<Complex<F>>,
+    n: Option<usize>,
+    axis: usize,
+    norm: FftNorm,
+    inverse: bool,
+) -> Result<Array<Complex<F>>> {
+    let axis = check_axis(op, a, axis)?;
+    let n = check_len(op, n.unwrap_or(a.shape()[axis]))?;
+    let direction = if inverse {
+        FftDirection::Inverse
+    } else {
+        FftDirection::Forward
+    };
+    let plan = FftPlanner::new().plan_fft(n, direction);
+    let scale: F = norm.scale(n, inverse);
+    let len = plan.get_inplace_scratch_len();
+    let zero = Complex::zero();
+    along(
+        op,
+        a,
+        axis,
+        n,
+        n,
+        move || vec![zero; len],
+        move |buf: &mut [Complex<F>], out: &mut [Complex<F>], scratch: &mut Vec<Complex<F>>| {
+            plan.process_with_scratch(buf, scratch);
+            for (o, &v) in out.iter_mut().zip(buf.iter()) {
+                *o = v * scale;
+            }
+        },
+    )
+}
+
+/// `a` as complex values (no copy for a complex array).
+fn complex<T: FftElement>(a: &Array<T>) -> Array<Complex<T::Real>> {
+    if let Some(c) = (a as &dyn std::any::Any).downcast_ref::<Array<Complex<T::Real>>>() {
+        return c.clone();
+    }
+    a.map_named("complex", T::into_complex)
+}
+
+/// The discrete Fourier transform along `axis`, as numpy's `fft.fft(a, n, axis, norm)`: the
+/// axis cropped or padded with zeros to `n` values first (all of it when `None`). Real input is
+/// read as complex.
+///
+/// # Errors
+///
+/// [`Error::AxisOutOfRange`], and [`Error::InvalidParameter`] for `n` of 0 (or an empty axis
+/// without `n`).
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, fft::{self, Complex}};
+/// let x = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0, 4.0].into_dyn(), [2])?;
+/// let y = fft::fft(&x, None, 0, Default::default())?.compute()?;
+/// assert_eq!(y[[0]], Complex::new(10.0, 0.0));
+/// assert_eq!(y[[2]], Complex::new(-2.0, 0.0));
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn fft<T: FftElement>(
+    a: &Array<T>,
+    n: Option<usize>,
+    axis: impl IntoAxis,
+    norm: FftNorm,
+) -> Result<Array<Complex<T::Real>>> {
+    c2c("fft", &complex(a), n, axis.axis_index(), norm, false)
+}
+
+/// The inverse discrete Fourier transform along `axis`, as numpy's `fft.ifft(a, n, axis,
+/// norm)`.
+///
+/// # Errors
+///
+/// As [`fft`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, fft::{self, Complex}};
+/// let x = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0].into_dyn(), [1])?;
+/// let back = fft::ifft(&fft::fft(&x, None, 0, Default::default())?, None, 0, Default::default())?;
+/// assert!((back.compute()?[[2]] - Complex::new(3.0, 0.0)).norm() < 1e-12);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn ifft<T: FftElement>(
+    a: &Array<T>,
+    n: Option<usize>,
+    axis: impl IntoAxis,
+    norm: FftNorm,
+) -> Result<Array<Complex<T::Real>>> {
+    c2c("ifft", &complex(a), n, axis.axis_index(), norm, true)
+}
+
+/// The transform of real values along `axis`, as numpy's `fft.rfft(a, n, axis, norm)`: the
+/// `n / 2 + 1` non-negative frequencies (the others are their conjugates).
+///
+/// # Errors
+///
+/// As [`fft`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, fft::{self, Complex}};
+/// let x = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0, 4.0].into_dyn(), [4])?;
+/// let y = fft::rfft(&x, None, 0, Default::default())?.compute()?;
+/// assert_eq!(y.shape(), &[3]);
+/// assert_eq!(y[[1]], Complex::new(-2.0, 2.0));
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn rfft<F: FftFloat>(
+    a: &Array<F>,
+    n: Option<usize>,
+    axis: impl IntoAxis,
+    norm: FftNorm,
+) -> Result<Array<Complex<F>>> {
+    let op = "rfft";
+    let axis = check_axis(op, a, axis.axis_index())?;
+    let n = check_len(op, n.unwrap_or(a.shape()[axis]))?;
+    let plan = RealFftPlanner::<F>::new().plan_fft_forward(n);
+    let scale: F = norm.scale(n, false);
+    along(
+        op,
+        a,
+        axis,
+        n,
+        n / 2 + 1,
+        {
+            let plan = Arc::clone(&plan);
+            move || plan.make_scratch_vec()
+        },
+        move |buf: &mut [F], out: &mut [Complex<F>], scratch: &mut Vec<Complex<F>>| {
+            plan.process_with_scratch(buf, out, scratch)
+                .expect("buffers of the plan's lengths");
+            if scale != F::one() {
+                out.iter_mut().for_each(|v| *v = *v * scale);
+            }
+        },
+    )
+}
+
+/// The inverse of [`rfft`] along `axis`, as numpy's `fft.irfft(a, n, axis, norm)`: `n` real
+/// values (`2 (m - 1)` for `m` input values when `None`) from the first `n / 2 + 1` values of
+/// the axis, padded with zeros if it has fewer. The imaginary parts of the zero frequency and
+/// (for even `n`) the last are ignored, as numpy's.
+///
+/// # Errors
+///
+/// As [`fft`]; `n` is 0 for an axis of length 1 without `n`.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, fft};
+/// let x = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0, 4.0, 5.0].into_dyn(), [2])?;
+/// let back = fft::irfft(&fft::rfft(&x, None, 0, Default::default())?, Some(5), 0, Default::default())?;
+/// assert!((back.compute()?[[4]] - 5.0f64).abs() < 1e-12);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn irfft<F: FftFloat>(
+    a: &Array<Complex<F>>,
+    n: Option<usize>,
+    axis: impl IntoAxis,
+    norm: FftNorm,
+) -> Result<Array<F>> {
+    let op = "irfft";
+    let axis = check_axis(op, a, axis.axis_index())?;
+    let n = check_len(
+        op,
+        n.unwrap_or_else(|| 2 * a.shape()[axis].saturating_sub(1)),
+    )?;
+    let plan = RealFftPlanner::<F>::new().plan_fft_inverse(n);
+    let scale: F = norm.scale(n, true);
+    along(
+        op,
+        a,
+        axis,
+        n / 2 + 1,
+        n,
+        {
+            let plan = Arc::clone(&plan);
+            move || plan.make_scratch_vec()
+        },
+        move |buf: &mut [Complex<F>], out: &mut [F], scratch: &mut Vec<Complex<F>>| {
+            // A real signal's spectrum has these real: numpy drops their imaginary parts.
+            buf[0].im = F::zero();
+            if n % 2 == 0 {
+                buf[n / 2].im = F::zero();
+            }
+            plan.process_with_scratch(buf, out, scratch)
+                .expect("buffers of the plan's lengths, the real parts set");
+            if scale != F::one() {
+                out.iter_mut().for_each(|v| *v = *v * scale);
+            }
+        },
+    )
+}
+
+/// The transform of a signal with Hermitian symmetry, given by its first half, as numpy's
+/// `fft.hfft(a, n, axis, norm)`: real output of `n` values (`2 (m - 1)` when `None`), that
+/// is [`irfft`] of the conjugate with the norm's direction swapped.
+///
+/// # Errors
+///
+/// As [`irfft`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, fft::{self, Complex}};
+/// let half = Array::from_ndarray(ndarray::array![Complex::new(1.0, 0.0), Complex::new(2.0, 0.0)].into_dyn(), [2])?;
+/// assert_eq!(fft::hfft(&half, None, 0, Default::default())?.compute()?, ndarray::array![3.0, -1.0].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn hfft<F: FftFloat>(
+    a: &Array<Complex<F>>,
+    n: Option<usize>,
+    axis: impl IntoAxis,
+    norm: FftNorm,
+) -> Result<Array<F>> {
+    irfft(&a.conj(), n, axis, norm.swapped())
+}
+
+/// The inverse of [`hfft`], as numpy's `fft.ihfft(a, n, axis, norm)`: the conjugate of
+/// [`rfft`] with the norm's direction swapped.
+///
+/// # Errors
+///
+/// As [`fft`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, fft::{self, Complex}};
+/// let x = Array::from_ndarray(ndarray::array![3.0, -1.0].into_dyn(), [1])?;
+/// let half = fft::ihfft(&x, None, 0, Default::default())?.compute()?;
+/// assert_eq!(half, ndarray::array![Complex::new(1.0, 0.0), Complex::new(2.0, 0.0)].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn ihfft<F: FftFloat>(
+    a: &Array<F>,
+    n: Option<usize>,
+    axis: impl IntoAxis,
+    norm: FftNorm,
+) -> Result<Array<Complex<F>>> {
+    Ok(rfft(a, n, axis, norm.swapped())?.conj())
+}
+
+/// numpy's `_cook_nd_args`: the axes (the last `s.len()` ones when `axes` is `None`, every
+/// axis when both are) and their lengths (theirs when `s` is `None`; for `irfftn` the last
+/// defaults to `2 (m - 1)`).
+fn axes_and_lengths<T: Element>(
+    op: &'static str,
+    a: &Array<T>,
+    s: Option<&[usize]>,
+    axes: Option<&[usize]>,
+    inverse_real: bool,
+) -> Result<(Vec<usize>, Vec<usize>)> {
+    let ndim = a.ndim();
+    let axes: Vec<usize> = match (axes, s) {
+        (Some(ax), _) => ax.to_vec(),
+        (None, Some(s)) => (ndim.saturating_sub(s.len())..ndim).collect(),
+        (None, None) => (0..ndim).collect(),
+    };
+    for &ax in &axes {
+        check_axis(op, a, ax)?;
+    }
+    let lengths = match s {
+        Some(s) if s.len() != axes.len() => {
+            return Err(Error::invalid(
+                op,
+                "s",
+                format!("{} lengths for {} axes", s.len(), axes.len()),
+                "one length per transformed axis",
+            ));
+        }
+        Some(s) => s.to_vec(),
+        None => {
+            let mut l: Vec<usize> = axes.iter().map(|&ax| a.shape()[ax]).collect();
+            if inverse_real && let Some(last) = l.last_mut() {
+                *last = 2 * last.saturating_sub(1);
+            }
+            l
+        }
+    };
+    Ok((axes, lengths))
+}
+
+/// Complex transforms along each of `axes` in turn (the last first, as numpy's).
+fn c2c_nd<F: FftFloat>(
+    op: &'static str,
+    a: Array<Complex<F>>,
+    axes: &[usize],
+    lengths: &[usize],
+    norm: FftNorm,
+    inverse: bool,
+) -> Result<Array<Complex<F>>> {
+    axes.iter()
+        .zip(lengths)
+        .rev()
+        .try_fold(a, |a, (&ax, &n)| c2c(op, &a, Some(n), ax, norm, inverse))
+}
+
+/// The n-dimensional transform, as numpy's `fft.fftn(a, s, axes, norm)`: over `axes` (all of
+/// them when `None`, or the last `s.len()` when only `s` is given), each cropped or padded to
+/// its length in `s`.
+///
+/// # Errors
+///
+/// As [`fft`], and [`Error::InvalidParameter`] for `s` and `axes` of different lengths.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, fft::{self, Complex}};
+/// let x = Array::<f64>::ones(&[4, 6], [2, 3])?;
+/// let y = fft::fftn(&x, None, None, Default::default())?.compute()?;
+/// assert_eq!((y[[0, 0]], y[[1, 2]]), (Complex::new(24.0, 0.0), Complex::new(0.0, 0.0)));
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn fftn<T: FftElement>(
+    a: &Array<T>,
+    s: Option<&[usize]>,
+    axes: Option<&[usize]>,
+    norm: FftNorm,
+) -> Result<Array<Complex<T::Real>>> {
+    let (axes, lengths) = axes_and_lengths("fftn", a, s, axes, false)?;
+    c2c_nd("fftn", complex(a), &axes, &lengths, norm, false)
+}
+
+/// The n-dimensional inverse transform, as numpy's `fft.ifftn(a, s, axes, norm)`.
+///
+/// # Errors
+///
+/// As [`fftn`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, fft};
+/// let x = Array::<f64>::random(&[5, 4], [2, 3], 1)?;
+/// let back = fft::ifftn(&fft::fftn(&x, None, None, Default::default())?, None, None, Default::default())?;
+/// let (back, x) = (back.compute()?, x.compute()?);
+/// assert!(back.iter().zip(x.iter()).all(|(b, v)| (b.re - v).abs() < 1e-12 && b.im.abs() < 1e-12));
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn ifftn<T: FftElement>(
+    a: &Array<T>,
+    s: Option<&[usize]>,
+    axes: Option<&[usize]>,
+    norm: FftNorm,
+) -> Result<Array<Complex<T::Real>>> {
+    let (axes, lengths) = axes_and_lengths("ifftn", a, s, axes, false)?;
+    c2c_nd("ifftn", complex(a), &axes, &lengths, norm, true)
+}
+
+/// The n-dimensional transform of real values, as numpy's `fft.rfftn(a, s, axes, norm)`:
+/// [`rfft`] over the last of `axes`, then complex transforms over the others.
+///
+/// # Errors
+///
+/// As [`fftn`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, fft};
+/// let x = Array::<f64>::ones(&[4, 6], [2, 3])?;
+/// assert_eq!(fft::rfftn(&x, None, None, Default::default())?.shape(), &[4, 4]);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn rfftn<F: FftFloat>(
+    a: &Array<F>,
+    s: Option<&[usize]>,
+    axes: Option<&[usize]>,
+    norm: FftNorm,
+) -> Result<Array<Complex<F>>> {
+    let (axes, lengths) = axes_and_lengths("rfftn", a, s, axes, false)?;
+    let (Some((&last, rest)), Some((&n, ns))) = (axes.split_last(), lengths.split_last()) else {
+        return Err(Error::invalid(
+            "rfftn",
+            "axes",
+            "no axes",
+            "at least one axis to transform",
+        ));
+    };
+    let half = rfft(a, Some(n), last, norm)?;
+    c2c_nd("rfftn", half, rest, ns, norm, false)
+}
+
+/// The inverse of [`rfftn`], as numpy's `fft.irfftn(a, s, axes, norm)`: complex inverse
+/// transforms over all of `axes` but the last, then [`irfft`] over the last (to `s`'s last
+/// length, or `2 (m - 1)`).
+///
+/// # Errors
+///
+/// As [`fftn`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, fft};
+/// let x = Array::<f64>::random(&[6, 5], [4, 2], 2)?;
+/// let half = fft::rfftn(&x, None, None, Default::default())?;
+/// let back = fft::irfftn(&half, Some(&[6, 5]), None, Default::default())?;
+/// let (back, x) = (back.compute()?, x.compute()?);
+/// assert!(back.iter().zip(x.iter()).all(|(b, v)| (b - v).abs() < 1e-12));
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn irfftn<F: FftFloat>(
+    a: &Array<Complex<F>>,
+    s: Option<&[usize]>,
+    axes: Option<&[usize]>,
+    norm: FftNorm,
+) -> Result<Array<F>> {
+    let (axes, lengths) = axes_and_lengths("irfftn", a, s, axes, true)?;
+    let (Some((&last, rest)), Some((&n, ns))) = (axes.split_last(), lengths.split_last()) else {
+        return Err(Error::invalid(
+            "irfftn",
+            "axes",
+            "no axes",
+            "at least one axis to transform",
+        ));
+    };
+    let full = c2c_nd("irfftn", a.clone(), rest, ns, norm, true)?;
+    irfft(&full, Some(n), last, norm)
+}
+
+/// The last two axes, numpy's default for the 2-D transforms.
+fn last_two<T: Element>(op: &'static str, a: &Array<T>) -> Result<[usize; 2]> {
+    match a.ndim() {
+        0 | 1 => Err(Error::invalid(
+            op,
+            "a",
+            format!("an array of {} axes", a.ndim()),
+            "at least two axes (or axes given)",
+        )),
+        n => Ok([n - 2, n - 1]),
+    }
+}
+
+/// The 2-D transform, as numpy's `fft.fft2(a, s, axes, norm)`: [`fftn`] over `axes`, the last
+/// two by default.
+///
+/// # Errors
+///
+/// As [`fftn`], and for an array of fewer than two axes without `axes`.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, fft};
+/// let x = Array::<f64>::ones(&[3, 4, 4], [1, 2, 2])?;
+/// let y = fft::fft2(&x, None, None, Default::default())?.compute()?;
+/// assert_eq!(y[[2, 0, 0]].re, 16.0);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn fft2<T: FftElement>(
+    a: &Array<T>,
+    s: Option<&[usize]>,
+    axes: Option<&[usize]>,
+    norm: FftNorm,
+) -> Result<Array<Complex<T::Real>>> {
+    match axes {
+        Some(ax) => fftn(a, s, Some(ax), norm),
+        None => fftn(a, s, Some(&last_two("fft2", a)?), norm),
+    }
+}
+
+/// The 2-D inverse transform, as numpy's `fft.ifft2(a, s, axes, norm)`.
+///
+/// # Errors
+///
+/// As [`fft2`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, fft};
+/// let x = Array::<f64>::random(&[4, 4], [2, 2], 3)?;
+/// let back = fft::ifft2(&fft::fft2(&x, None, None, Default::default())?, None, None, Default::default())?;
+/// assert!((back.compute()?[[1, 2]].re - x.compute()?[[1, 2]]).abs() < 1e-12);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn ifft2<T: FftElement>(
+    a: &Array<T>,
+    s: Option<&[usize]>,
+    axes: Option<&[usize]>,
+    norm: FftNorm,
+) -> Result<Array<Complex<T::Real>>> {
+    match axes {
+        Some(ax) => ifftn(a, s, Some(ax), norm),
+        None => ifftn(a, s, Some(&last_two("ifft2", a)?), norm),
+    }
+}
+
+/// The 2-D transform of real values, as numpy's `fft.rfft2(a, s, axes, norm)`.
+///
+/// # Errors
+///
+/// As [`fft2`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, fft};
+/// let x = Array::<f64>::ones(&[8, 8], [4, 8])?;
+/// let y = fft::rfft2(&x, None, None, Default::default())?;
+/// assert_eq!(y.shape(), &[8, 5]);
+/// assert_eq!(y.compute()?[[0, 0]].re, 64.0);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn rfft2<F: FftFloat>(
+    a: &Array<F>,
+    s: Option<&[usize]>,
+    axes: Option<&[usize]>,
+    norm: FftNorm,
+) -> Result<Array<Complex<F>>> {
+    match axes {
+        Some(ax) => rfftn(a, s, Some(ax), norm),
+        None => rfftn(a, s, Some(&last_two("rfft2", a)?), norm),
+    }
+}
+
+/// The inverse of [`rfft2`], as numpy's `fft.irfft2(a, s, axes, norm)`.
+///
+/// # Errors
+///
+/// As [`fft2`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, fft};
+/// let x = Array::<f64>::random(&[6, 6], [3, 6], 4)?;
+/// let back = fft::irfft2(&fft::rfft2(&x, None, None, Default::default())?, Some(&[6, 6]), None, Default::default())?;
+/// assert!((back.compute()?[[5, 5]] - x.compute()?[[5, 5]]).abs() < 1e-12);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn irfft2<F: FftFloat>(
+    a: &Array<Complex<F>>,
+    s: Option<&[usize]>,
+    axes: Option<&[usize]>,
+    norm: FftNorm,
+) -> Result<Array<F>> {
+    match axes {
+        Some(ax) => irfftn(a, s, Some(ax), norm),
+        None => irfftn(a, s, Some(&last_two("irfft2", a)?), norm),
+    }
+}
+
+/// The sample frequencies of an `n`-point transform with sample spacing `d`, as numpy's
+/// `fft.fftfreq(n, d)`: `[0, 1, ..., ⌈n/2⌉ - 1, -⌊n/2⌋, ..., -1] / (d n)`, in `chunks`.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for `n` of 0 or chunks that do not fit.
+///
+/// # Examples
+///
+/// ```
+/// let f = chunkwise::fft::fftfreq(5, 0.5, [5])?.compute()?;
+/// assert_eq!(f.as_slice().unwrap(), &[0.0, 0.4, 0.8, -0.8, -0.4]);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn fftfreq(n: usize, d: f64, chunks: impl crate::IntoChunks) -> Result<Array<f64>> {
+    check_len("fftfreq", n)?;
+    let scale = 1.0 / (d * n as f64);
+    let positive = n.div_ceil(2);
+    let f = ndarray::Array1::from_shape_fn(n, |i| {
+        let k = if i < positive {
+            i as f64
+        } else {
+            i as f64 - n as f64
+        };
+        k * scale
+    });
+    Array::from_ndarray(f.into_dyn(), chunks)
+}
+
+/// The sample frequencies of [`rfft`]'s output, as numpy's `fft.rfftfreq(n, d)`:
+/// `[0, 1, ..., ⌊n/2⌋] / (d n)`, in `chunks`.
+///
+/// # Errors
+///
+/// As [`fftfreq`].
+///
+/// # Examples
+///
+/// ```
+/// let f = chunkwise::fft::rfftfreq(4, 1.0, [3])?.compute()?;
+/// assert_eq!(f.as_slice().unwrap(), &[0.0, 0.25, 0.5]);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn rfftfreq(n: usize, d: f64, chunks: impl crate::IntoChunks) -> Result<Array<f64>> {
+    check_len("rfftfreq", n)?;
+    let scale = 1.0 / (d * n as f64);
+    let f = ndarray::Array1::from_shape_fn(n / 2 + 1, |i| i as f64 * scale);
+    Array::from_ndarray(f.into_dyn(), chunks)
+}
+
+/// `a` with the zero frequency moved to the middle of each of `axes` (all when `None`), as
+/// numpy's `fft.fftshift`: each axis rolled by half its length.
+///
+/// # Errors
+///
+/// [`Error::AxisOutOfRange`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, fft};
+/// let f = fft::fftfreq(5, 1.0, [2])?;
+/// let shifted = fft::fftshift(&f, None)?.compute()?;
+/// assert_eq!(shifted.as_slice().unwrap(), &[-0.4, -0.2, 0.0, 0.2, 0.4]);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn fftshift<T: Element>(a: &Array<T>, axes: Option<&[usize]>) -> Result<Array<T>> {
+    shift_by(a, axes, |n| (n / 2) as isize)
+}
+
+/// The inverse of [`fftshift`], as numpy's `fft.ifftshift` (they differ for odd lengths).
+///
+/// # Errors
+///
+/// [`Error::AxisOutOfRange`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, fft};
+/// let f = fft::fftfreq(5, 1.0, [2])?;
+/// let back = fft::ifftshift(&fft::fftshift(&f, None)?, None)?;
+/// assert_eq!(back.compute()?, f.compute()?);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn ifftshift<T: Element>(a: &Array<T>, axes: Option<&[usize]>) -> Result<Array<T>> {
+    shift_by(a, axes, |n| -((n / 2) as isize))
+}
+
+/// `a` rolled along each of `axes` by `by(length)`.
+fn shift_by<T: Element>(
+    a: &Array<T>,
+    axes: Option<&[usize]>,
+    by: impl Fn(usize) -> isize,
+) -> Result<Array<T>> {
+    let all: Vec<usize> = (0..a.ndim()).collect();
+    axes.unwrap_or(&all).iter().try_fold(a.clone(), |x, &ax| {
+        let ax = check_axis("fftshift", &x, ax)?;
+        x.roll(by(x.shape()[ax]), ax)
+    })
+}

@@ -1,0 +1,306 @@
+//! `chunkwise::fft` against numpy.fft (fixtures by `scripts/fft_fixtures.py`) under several
+//! chunkings of each input, and properties that hold for any shape and chunking.
+
+use chunkwise::fft::{self, Complex, FftNorm};
+use chunkwise::{Array, ErrorKind};
+use ndarray::ArrayD;
+use proptest::prelude::*;
+
+/// The fixture's input value at row-major position `p`.
+fn real_at(p: usize) -> f64 {
+    ((7 * p + 3) % 13) as f64 / 4.0 - 1.5
+}
+
+fn imag_at(p: usize) -> f64 {
+    ((5 * p + 1) % 11) as f64 / 3.0 - 5.0 / 3.0
+}
+
+fn real_input(shape: &[usize]) -> ArrayD<f64> {
+    let n = shape.iter().product();
+    ArrayD::from_shape_vec(shape.to_vec(), (0..n).map(real_at).collect()).unwrap()
+}
+
+fn complex_input(shape: &[usize]) -> ArrayD<Complex<f64>> {
+    let n = shape.iter().product();
+    let v = (0..n)
+        .map(|p| Complex::new(real_at(p), imag_at(p)))
+        .collect();
+    ArrayD::from_shape_vec(shape.to_vec(), v).unwrap()
+}
+
+/// Chunkings of `shape`: one block, blocks of one element, irregular blocks, halves.
+fn chunkings(shape: &[usize]) -> Vec<Vec<Vec<usize>>> {
+    let irregular = |n: usize| -> Vec<usize> {
+        let mut sizes = Vec::new();
+        let mut left = n;
+        for s in [2, 1, 3].iter().cycle() {
+            if left == 0 {
+                break;
+            }
+            let s = (*s).min(left);
+            sizes.push(s);
+            left -= s;
+        }
+        sizes
+    };
+    let halves = |n: usize| -> Vec<usize> {
+        let h = n.div_ceil(2);
+        if h == n { vec![n] } else { vec![h, n - h] }
+    };
+    vec![
+        shape.iter().map(|&n| vec![n]).collect(),
+        shape.iter().map(|&n| vec![1; n]).collect(),
+        shape.iter().map(|&n| irregular(n)).collect(),
+        shape.iter().map(|&n| halves(n)).collect(),
+    ]
+}
+
+/// A transform's result as plain numbers (complex values as re, im pairs).
+trait Numbers {
+    fn numbers(&self) -> (Vec<usize>, Vec<f64>);
+}
+
+impl Numbers for ArrayD<f64> {
+    fn numbers(&self) -> (Vec<usize>, Vec<f64>) {
+        (self.shape().to_vec(), self.iter().copied().collect())
+    }
+}
+
+impl Numbers for ArrayD<Complex<f64>> {
+    fn numbers(&self) -> (Vec<usize>, Vec<f64>) {
+        let v = self.iter().flat_map(|z| [z.re, z.im]).collect();
+        (self.shape().to_vec(), v)
+    }
+}
+
+struct Params {
+    n: Option<usize>,
+    axis: usize,
+    s: Option<Vec<usize>>,
+    axes: Option<Vec<usize>>,
+    norm: FftNorm,
+    d: f64,
+}
+
+fn params(text: &str, ndim: usize) -> Params {
+    let mut p = Params {
+        n: None,
+        axis: ndim.saturating_sub(1),
+        s: None,
+        axes: None,
+        norm: FftNorm::Backward,
+        d: 1.0,
+    };
+    let list = |v: &str| -> Vec<usize> { v.split(',').map(|x| x.parse().unwrap()).collect() };
+    for kv in text.split_whitespace() {
+        let (k, v) = kv.split_once('=').unwrap();
+        match k {
+            "n" => p.n = Some(v.parse().unwrap()),
+            "axis" => p.axis = v.parse().unwrap(),
+            "s" => p.s = Some(list(v)),
+            "axes" => p.axes = Some(list(v)),
+            "d" => p.d = v.parse().unwrap(),
+            "norm" => {
+                p.norm = match v {
+                    "ortho" => FftNorm::Ortho,
+                    "forward" => FftNorm::Forward,
+                    _ => FftNorm::Backward,
+                }
+            }
+            _ => panic!("unknown parameter {k}"),
+        }
+    }
+    p
+}
+
+/// Runs `name` with `p` on `x` (real or complex input, as the fixture says).
+fn run(
+    name: &str,
+    p: &Params,
+    re: Option<&Array<f64>>,
+    c: Option<&Array<Complex<f64>>>,
+) -> (Vec<usize>, Vec<f64>) {
+    let (s, axes) = (p.s.as_deref(), p.axes.as_deref());
+    let real = |a: chunkwise::Result<Array<f64>>| a.unwrap().compute().unwrap().numbers();
+    let cplx = |a: chunkwise::Result<Array<Complex<f64>>>| a.unwrap().compute().unwrap().numbers();
+    macro_rules! either {
+        ($f:expr) => {
+            match (re, c) {
+                (Some(x), _) => cplx($f(x)),
+                (_, Some(x)) => cplx($f(x)),
+                _ => unreachable!(),
+            }
+        };
+    }
+    match name {
+        "fft" => either!(|x| fft::fft(x, p.n, p.axis, p.norm)),
+        "ifft" => either!(|x| fft::ifft(x, p.n, p.axis, p.norm)),
+        "fftn" => either!(|x| fft::fftn(x, s, axes, p.norm)),
+        "ifftn" => either!(|x| fft::ifftn(x, s, axes, p.norm)),
+        "fft2" => either!(|x| fft::fft2(x, s, axes, p.norm)),
+        "ifft2" => either!(|x| fft::ifft2(x, s, axes, p.norm)),
+        "rfft" => cplx(fft::rfft(re.unwrap(), p.n, p.axis, p.norm)),
+        "ihfft" => cplx(fft::ihfft(re.unwrap(), p.n, p.axis, p.norm)),
+        "rfftn" => cplx(fft::rfftn(re.unwrap(), s, axes, p.norm)),
+        "rfft2" => cplx(fft::rfft2(re.unwrap(), s, axes, p.norm)),
+        "irfft" => real(fft::irfft(c.unwrap(), p.n, p.axis, p.norm)),
+        "hfft" => real(fft::hfft(c.unwrap(), p.n, p.axis, p.norm)),
+        "irfftn" => real(fft::irfftn(c.unwrap(), s, axes, p.norm)),
+        "irfft2" => real(fft::irfft2(c.unwrap(), s, axes, p.norm)),
+        "fftshift" => match (re, c) {
+            (Some(x), _) => real(fft::fftshift(x, axes)),
+            (_, Some(x)) => cplx(fft::fftshift(x, axes)),
+            _ => unreachable!(),
+        },
+        "ifftshift" => real(fft::ifftshift(re.unwrap(), axes)),
+        other => panic!("no case for {other}"),
+    }
+}
+
+#[test]
+fn transforms_equal_numpys_under_every_chunking() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fft/numpy.txt"),
+    )
+    .unwrap();
+    let mut cases = 0;
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.split(';').map(str::trim).collect();
+        let (name, kind) = (f[0], f[1]);
+        let out_shape: Vec<usize> = f[4]
+            .split('x')
+            .filter(|t| !t.is_empty())
+            .map(|t| t.parse().unwrap())
+            .collect();
+        let want: Vec<f64> = f[5]
+            .split_whitespace()
+            .map(|v| v.parse().unwrap())
+            .collect();
+        let scale = want.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+        let check = |what: &str, (shape, got): (Vec<usize>, Vec<f64>)| {
+            assert_eq!(shape, out_shape, "{line} {what}");
+            let err = got
+                .iter()
+                .zip(&want)
+                .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+            assert!(
+                err <= 1e-12 * scale,
+                "{name} {} {what}: off by {err:e}",
+                f[3]
+            );
+        };
+        if kind == "-" {
+            let p = params(f[3], 0);
+            let n = p.n.unwrap();
+            let got = match name {
+                "fftfreq" => fft::fftfreq(n, p.d, [2]).unwrap(),
+                _ => fft::rfftfreq(n, p.d, [3]).unwrap(),
+            };
+            check("", got.compute().unwrap().numbers());
+            cases += 1;
+            continue;
+        }
+        let shape: Vec<usize> = f[2].split('x').map(|t| t.parse().unwrap()).collect();
+        let p = params(f[3], shape.len());
+        for chunks in chunkings(&shape) {
+            let what = format!("chunks {chunks:?}");
+            if kind == "r" {
+                let x = Array::from_ndarray(real_input(&shape), chunks).unwrap();
+                check(&what, run(name, &p, Some(&x), None));
+            } else {
+                let x = Array::from_ndarray(complex_input(&shape), chunks).unwrap();
+                check(&what, run(name, &p, None, Some(&x)));
+            }
+        }
+        cases += 1;
+    }
+    assert_eq!(cases, 48);
+}
+
+#[test]
+fn transforms_of_f32_agree_with_f64() {
+    let x = real_input(&[6, 10]);
+    let x32 = Array::from_ndarray(x.mapv(|v| v as f32), [4, 3]).unwrap();
+    let x64 = Array::from_ndarray(x, [4, 3]).unwrap();
+    let a = fft::rfft2(&x32, None, None, FftNorm::Ortho)
+        .unwrap()
+        .compute()
+        .unwrap();
+    let b = fft::rfft2(&x64, None, None, FftNorm::Ortho)
+        .unwrap()
+        .compute()
+        .unwrap();
+    for (a, b) in a.iter().zip(b.iter()) {
+        assert!((f64::from(a.re) - b.re).abs() < 1e-5 && (f64::from(a.im) - b.im).abs() < 1e-5);
+    }
+}
+
+#[test]
+fn bad_input_gives_errors_naming_it() {
+    let x = Array::<f64>::ones(&[4, 3], [2, 3]).unwrap();
+    let e = fft::fft(&x, Some(0), 0, FftNorm::Backward).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert!(e.to_string().contains('n'), "{e}");
+    assert!(fft::rfft(&x, None, 2, FftNorm::Backward).is_err());
+    let empty = Array::<f64>::zeros(&[0], [1]).unwrap();
+    assert!(fft::fft(&empty, None, 0, FftNorm::Backward).is_err());
+    let one = Array::<Complex<f64>>::zeros(&[1], [1]).unwrap();
+    assert!(
+        fft::irfft(&one, None, 0, FftNorm::Backward).is_err(),
+        "n = 2 (1 - 1) = 0"
+    );
+    assert!(fft::fftn(&x, Some(&[2, 2, 2]), Some(&[0, 1]), FftNorm::Backward).is_err());
+    let line = Array::<f64>::ones(&[4], [2]).unwrap();
+    assert!(fft::fft2(&line, None, None, FftNorm::Backward).is_err());
+    assert!(fft::fftfreq(0, 1.0, [1]).is_err());
+}
+
+#[test]
+fn complex_arrays_take_operators_reductions_and_parts() {
+    let z = Array::from_ndarray(complex_input(&[5, 4]), [2, 3]).unwrap();
+    let whole = complex_input(&[5, 4]);
+    let prod = (&z * &z.conj()).compute().unwrap();
+    assert!(
+        prod.iter()
+            .zip(whole.iter())
+            .all(|(p, w)| (p.re - w.norm_sqr()).abs() < 1e-12 && p.im == 0.0)
+    );
+    let total = z.sum().compute_scalar().unwrap();
+    let want: Complex<f64> = whole.iter().sum();
+    assert!((total - want).norm() < 1e-12);
+    assert_eq!(z.re().compute().unwrap(), whole.mapv(|v| v.re));
+    assert_eq!(z.im().compute().unwrap(), whole.mapv(|v| v.im));
+    assert_eq!(z.abs().compute().unwrap(), whole.mapv(|v| v.norm()));
+    assert_eq!(z.arg().compute().unwrap(), whole.mapv(|v| v.arg()));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// `ifftn(fftn(x))` is `x` and `irfftn(rfftn(x), s)` is `x`, for any shape (0-d excluded:
+    /// a transform needs an axis) and chunking.
+    #[test]
+    fn inverse_transforms_return_the_input(
+        shape in prop::collection::vec(1usize..7, 1..4),
+        seed in 0u64..1000,
+        chunk in 1usize..5,
+    ) {
+        let x = Array::<f64>::random(&shape, vec![chunk; shape.len()], seed).unwrap();
+        let want = x.compute().unwrap();
+        let back = fft::ifftn(&fft::fftn(&x, None, None, FftNorm::Backward).unwrap(), None, None, FftNorm::Backward)
+            .unwrap().compute().unwrap();
+        for (b, w) in back.iter().zip(want.iter()) {
+            prop_assert!((b.re - w).abs() < 1e-12 && b.im.abs() < 1e-12);
+        }
+        let half = fft::rfftn(&x, None, None, FftNorm::Ortho).unwrap();
+        let again = fft::irfftn(&half, Some(&shape), None, FftNorm::Ortho).unwrap().compute().unwrap();
+        for (b, w) in again.iter().zip(want.iter()) {
+            prop_assert!((b - w).abs() < 1e-12);
+        }
+        // The whole array's transform equals the one of a single block.
+        let one = Array::from_ndarray(want.clone(), shape.clone()).unwrap();
+        let a = fft::fftn(&x, None, None, FftNorm::Backward).unwrap().compute().unwrap();
+        let b = fft::fftn(&one, None, None, FftNorm::Backward).unwrap().compute().unwrap();
+        prop_assert_eq!(a, b);
+    }
+}
