@@ -304,3 +304,24 @@ proptest! {
         prop_assert_eq!(a, b);
     }
 }
+
+/// A whole axis long enough to make blocks over 8 MiB: the other axis is cut finer, and every
+/// lane is still transformed (against rustfft on each column directly).
+#[test]
+fn long_lanes_cut_the_other_axis_and_stay_exact() {
+    let (m, n) = (300, 5000);
+    let x = real_input(&[m, n]);
+    let a = Array::from_ndarray(x.clone(), vec![vec![100; 3], vec![n]]).unwrap();
+    let y = fft::fft(&a, None, 0, FftNorm::Backward).unwrap();
+    assert_eq!(y.chunks()[0], vec![m]);
+    assert!(y.chunks()[1].len() > 1, "{:?}", y.chunks()[1]);
+    let y = y.compute().unwrap();
+    let plan = rustfft::FftPlanner::<f64>::new().plan_fft_forward(m);
+    for j in (0..n).step_by(97) {
+        let mut col: Vec<Complex<f64>> = (0..m).map(|i| Complex::new(x[[i, j]], 0.0)).collect();
+        plan.process(&mut col);
+        for (i, v) in col.iter().enumerate() {
+            assert!((y[[i, j]] - v).norm() < 1e-10, "column {j} row {i}");
+        }
+    }
+}
