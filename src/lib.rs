@@ -46,6 +46,7 @@
 //!   matrix functions and `einsum`.
 //! - [`fft`]: discrete Fourier transforms along whole axes (rustfft, realfft), `numpy.fft`'s
 //!   functions.
+//! - [`ndfourier`]: filters in Fourier space (scipy.ndimage's `fourier_*`).
 //! - [`ndfilters`]: parallel image filters through ghost cells.
 //! - [`ndmorph`]: binary and grey morphology.
 //! - [`ndmeasure`]: labels across blocks, per-object measurements, histograms.
@@ -112,6 +113,7 @@ pub mod io;
 pub mod linalg;
 mod lower;
 pub mod ndfilters;
+pub mod ndfourier;
 pub mod ndmeasure;
 pub mod ndmorph;
 mod plan;
