@@ -620,6 +620,25 @@ fn axes_and_lengths<T: Element>(
     Ok((axes, lengths))
 }
 
+/// The axis of the real transform (the last of `axes`) and its length, and the others with
+/// theirs.
+#[allow(clippy::type_complexity)]
+fn real_axis<'a>(
+    op: &'static str,
+    axes: &'a [usize],
+    lengths: &'a [usize],
+) -> Result<((usize, usize), (&'a [usize], &'a [usize]))> {
+    match (axes.split_last(), lengths.split_last()) {
+        (Some((&last, rest)), Some((&n, ns))) => Ok(((last, n), (rest, ns))),
+        _ => Err(Error::invalid(
+            op,
+            "axes",
+            "no axes",
+            "at least one axis to transform",
+        )),
+    }
+}
+
 /// Complex transforms along each of `axes` in turn (the last first, as numpy's).
 fn c2c_nd<F: FftFloat>(
     op: &'static str,
@@ -710,14 +729,7 @@ pub fn rfftn<F: FftFloat>(
     norm: FftNorm,
 ) -> Result<Array<Complex<F>>> {
     let (axes, lengths) = axes_and_lengths("rfftn", a, s, axes, false)?;
-    let (Some((&last, rest)), Some((&n, ns))) = (axes.split_last(), lengths.split_last()) else {
-        return Err(Error::invalid(
-            "rfftn",
-            "axes",
-            "no axes",
-            "at least one axis to transform",
-        ));
-    };
+    let ((last, n), (rest, ns)) = real_axis("rfftn", &axes, &lengths)?;
     let half = rfft(a, Some(n), last, norm)?;
     c2c_nd("rfftn", half, rest, ns, norm, false)
 }
@@ -748,28 +760,26 @@ pub fn irfftn<F: FftFloat>(
     norm: FftNorm,
 ) -> Result<Array<F>> {
     let (axes, lengths) = axes_and_lengths("irfftn", a, s, axes, true)?;
-    let (Some((&last, rest)), Some((&n, ns))) = (axes.split_last(), lengths.split_last()) else {
-        return Err(Error::invalid(
-            "irfftn",
-            "axes",
-            "no axes",
-            "at least one axis to transform",
-        ));
-    };
+    let ((last, n), (rest, ns)) = real_axis("irfftn", &axes, &lengths)?;
     let full = c2c_nd("irfftn", a.clone(), rest, ns, norm, true)?;
     irfft(&full, Some(n), last, norm)
 }
 
-/// The last two axes, numpy's default for the 2-D transforms.
-fn last_two<T: Element>(op: &'static str, a: &Array<T>) -> Result<[usize; 2]> {
-    match a.ndim() {
-        0 | 1 => Err(Error::invalid(
+/// The axes of a 2-D transform: those given, or the last two (numpy's default).
+fn axes_2d<T: Element>(
+    op: &'static str,
+    a: &Array<T>,
+    axes: Option<&[usize]>,
+) -> Result<Vec<usize>> {
+    match (axes, a.ndim()) {
+        (Some(ax), _) => Ok(ax.to_vec()),
+        (None, 0 | 1) => Err(Error::invalid(
             op,
             "a",
             format!("an array of {} axes", a.ndim()),
             "at least two axes (or axes given)",
         )),
-        n => Ok([n - 2, n - 1]),
+        (None, n) => Ok(vec![n - 2, n - 1]),
     }
 }
 
@@ -795,10 +805,7 @@ pub fn fft2<T: FftElement>(
     axes: Option<&[usize]>,
     norm: FftNorm,
 ) -> Result<Array<Complex<T::Real>>> {
-    match axes {
-        Some(ax) => fftn(a, s, Some(ax), norm),
-        None => fftn(a, s, Some(&last_two("fft2", a)?), norm),
-    }
+    fftn(a, s, Some(&axes_2d("fft2", a, axes)?), norm)
 }
 
 /// The 2-D inverse transform, as numpy's `fft.ifft2(a, s, axes, norm)`.
@@ -822,10 +829,7 @@ pub fn ifft2<T: FftElement>(
     axes: Option<&[usize]>,
     norm: FftNorm,
 ) -> Result<Array<Complex<T::Real>>> {
-    match axes {
-        Some(ax) => ifftn(a, s, Some(ax), norm),
-        None => ifftn(a, s, Some(&last_two("ifft2", a)?), norm),
-    }
+    ifftn(a, s, Some(&axes_2d("ifft2", a, axes)?), norm)
 }
 
 /// The 2-D transform of real values, as numpy's `fft.rfft2(a, s, axes, norm)`.
@@ -850,10 +854,7 @@ pub fn rfft2<F: FftFloat>(
     axes: Option<&[usize]>,
     norm: FftNorm,
 ) -> Result<Array<Complex<F>>> {
-    match axes {
-        Some(ax) => rfftn(a, s, Some(ax), norm),
-        None => rfftn(a, s, Some(&last_two("rfft2", a)?), norm),
-    }
+    rfftn(a, s, Some(&axes_2d("rfft2", a, axes)?), norm)
 }
 
 /// The inverse of [`rfft2`], as numpy's `fft.irfft2(a, s, axes, norm)`.
@@ -877,10 +878,7 @@ pub fn irfft2<F: FftFloat>(
     axes: Option<&[usize]>,
     norm: FftNorm,
 ) -> Result<Array<F>> {
-    match axes {
-        Some(ax) => irfftn(a, s, Some(ax), norm),
-        None => irfftn(a, s, Some(&last_two("irfft2", a)?), norm),
-    }
+    irfftn(a, s, Some(&axes_2d("irfft2", a, axes)?), norm)
 }
 
 /// The sample frequencies of an `n`-point transform with sample spacing `d`, as numpy's

@@ -182,6 +182,31 @@ where
     ))
 }
 
+/// The input multiplied by a real factor of its frequencies and the per-axis parameter `p`
+/// (named `name`), as the filters with real transforms do.
+fn real_filter<T, P: PerAxis>(
+    op: &'static str,
+    name: &'static str,
+    input: &Array<T>,
+    p: P,
+    n: Option<usize>,
+    axis: usize,
+    factor: impl Fn(&[f64], &[f64]) -> f64 + Send + Sync + 'static,
+) -> Result<Array<T>>
+where
+    T: FftElement + Mul<T::Real, Output = T>,
+{
+    let p = values(op, name, input, &p)?;
+    let freqs = frequencies(op, input, n, axis)?;
+    Ok(modulate(
+        op,
+        input,
+        freqs,
+        move |f| real::<T>(factor(f, &p)),
+        |x, m| x * m,
+    ))
+}
+
 /// The input multiplied by the transform of a Gaussian of standard deviations `sigma`, as
 /// scipy's `ndimage.fourier_gaussian(input, sigma, n, axis)`: `exp(-2 π² Σ σ_k² f_k²)`. `n`
 /// is `None` for a complex transform (scipy's `n=-1`), or the original length along `axis` of
@@ -211,19 +236,18 @@ pub fn fourier_gaussian<T>(
 where
     T: FftElement + Mul<T::Real, Output = T>,
 {
-    let op = "fourier_gaussian";
-    let sigma = values(op, "sigma", input, &sigma)?;
-    let freqs = frequencies(op, input, n, axis)?;
-    Ok(modulate(
-        op,
+    real_filter(
+        "fourier_gaussian",
+        "sigma",
         input,
-        freqs,
-        move |f| {
-            let e: f64 = f.iter().zip(&sigma).map(|(f, s)| s * s * f * f).sum();
-            real::<T>((-2.0 * PI * PI * e).exp())
+        sigma,
+        n,
+        axis,
+        |f, sigma| {
+            let e: f64 = f.iter().zip(sigma).map(|(f, s)| s * s * f * f).sum();
+            (-2.0 * PI * PI * e).exp()
         },
-        |x, m| x * m,
-    ))
+    )
 }
 
 /// The input multiplied by the transform of a box of sides `size`, as scipy's
@@ -252,19 +276,15 @@ pub fn fourier_uniform<T>(
 where
     T: FftElement + Mul<T::Real, Output = T>,
 {
-    let op = "fourier_uniform";
-    let size = values(op, "size", input, &size)?;
-    let freqs = frequencies(op, input, n, axis)?;
-    Ok(modulate(
-        op,
+    real_filter(
+        "fourier_uniform",
+        "size",
         input,
-        freqs,
-        move |f| {
-            let p: f64 = f.iter().zip(&size).map(|(f, s)| sinc(PI * s * f)).product();
-            real::<T>(p)
-        },
-        |x, m| x * m,
-    ))
+        size,
+        n,
+        axis,
+        |f, size| f.iter().zip(size).map(|(f, s)| sinc(PI * s * f)).product(),
+    )
 }
 
 /// The input multiplied by the transform of an ellipsoid (an interval, an ellipse, an
@@ -296,38 +316,33 @@ pub fn fourier_ellipsoid<T>(
 where
     T: FftElement + Mul<T::Real, Output = T>,
 {
-    let op = "fourier_ellipsoid";
-    let size = values(op, "size", input, &size)?;
     let rank = input.ndim();
     if !(1..=3).contains(&rank) {
         return Err(Error::invalid(
-            op,
+            "fourier_ellipsoid",
             "input",
             format!("an array of {rank} axes"),
             "1 to 3 axes",
         ));
     }
-    let freqs = frequencies(op, input, n, axis)?;
-    Ok(modulate(
-        op,
+    real_filter(
+        "fourier_ellipsoid",
+        "size",
         input,
-        freqs,
-        move |f| {
-            let r2: f64 = f.iter().zip(&size).map(|(f, s)| (s * f) * (s * f)).sum();
+        size,
+        n,
+        axis,
+        move |f, size| {
+            let r2: f64 = f.iter().zip(size).map(|(f, s)| (s * f) * (s * f)).sum();
             let r = PI * r2.sqrt();
-            let v = if r == 0.0 {
-                1.0
-            } else {
-                match rank {
-                    1 => r.sin() / r,
-                    2 => 2.0 * bessel_j1(r) / r,
-                    _ => 3.0 * (r.sin() - r * r.cos()) / (r * r * r),
-                }
-            };
-            real::<T>(v)
+            match rank {
+                _ if r == 0.0 => 1.0,
+                1 => r.sin() / r,
+                2 => 2.0 * bessel_j1(r) / r,
+                _ => 3.0 * (r.sin() - r * r.cos()) / (r * r * r),
+            }
         },
-        |x, m| x * m,
-    ))
+    )
 }
 
 /// The input multiplied by `exp(-2πi Σ shift_k f_k)`: the transform of the array shifted by
