@@ -3,7 +3,8 @@
     python3 scripts/zarr_interop.py check DIR   # arrays chunkwise wrote under DIR
     python3 scripts/zarr_interop.py write DIR   # arrays for chunkwise to read
 
-Every array holds value(i, j, k) = 100*i + 10*j + k (cast to its type; bool: value % 3 == 0),
+Every array holds value(i, j, k) = 100*i + 10*j + k (cast to its type; bool: value % 3 == 0;
+complex: value - value/2 j),
 so each side checks the other against the formula, not against itself. Run by tests/interop.rs.
 """
 import sys
@@ -16,6 +17,8 @@ def expected(shape, dtype):
     v = sum((w * g for w, g in zip([100, 10, 1], grids)), np.zeros(shape, dtype=np.int64))
     if dtype == np.bool_:
         return v % 3 == 0
+    if np.issubdtype(dtype, np.complexfloating):
+        return (v - 0.5j * v).astype(dtype)
     return v.astype(dtype)
 
 
@@ -29,6 +32,8 @@ def check(root):
         ("bool_gzip", (5, 5), np.bool_),
         ("u16_zstd", (10,), np.uint16),
         ("u16_sharded", (9, 10), np.uint16),
+        ("c128_zstd", (7, 6), np.complex128),
+        ("c64_raw", (5, 4), np.complex64),
     ]
     for name, shape, dtype in cases:
         want = expected(shape, dtype)
@@ -41,6 +46,9 @@ def check(root):
     assert zarr.open_array(f"{root}/u16_sharded", mode="r").shards == (4, 6)
     got = np.load(f"{root}/f32.npy")
     np.testing.assert_array_equal(got, expected((6, 7), np.float32))
+    got = np.load(f"{root}/c128.npy")
+    assert got.dtype == np.complex128
+    np.testing.assert_array_equal(got, expected((4, 3), np.complex128))
     print("chunkwise -> zarr-python, dask, numpy: ok")
 
 
@@ -72,6 +80,13 @@ def write(root):
     z[...] = d
     np.save(f"{root}/f64.npy", expected((5, 4, 3), np.float64))
     np.save(f"{root}/bool.npy", expected((13,), np.bool_))
+    e = expected((6, 7), np.complex128)
+    z = zarr.create_array(f"{root}/v3_c128", shape=e.shape, chunks=(4, 3), dtype=e.dtype)
+    z[...] = e
+    f = expected((5, 4), np.complex64)
+    z = zarr.create_array(f"{root}/v3_c64", shape=f.shape, chunks=(2, 4), dtype=f.dtype)
+    z[...] = f
+    np.save(f"{root}/c64.npy", expected((3, 5), np.complex64))
     print("zarr-python, numpy -> chunkwise: written")
 
 

@@ -13,7 +13,8 @@
 //!
 //! Complex values are [`Complex<f32>`] and [`Complex<f64>`] (num-complex's, re-exported here),
 //! array elements like any other: the operators, `map`, reductions, and
-//! [`Array::re`]/[`im`](Array::im)/[`conj`](Array::conj)/[`abs`](Array::abs) work on them.
+//! [`Array::re`]/[`im`](Array::im)/[`conj`](Array::conj)/[`abs`](Array::abs) work on them;
+//! Zarr stores them as `complex64`/`complex128`, `.npy` files as `<c8`/`<c16`.
 //!
 //! # Examples
 //!

@@ -16,6 +16,8 @@ fn python_ready() -> bool {
     common::python_ready("zarr, numcodecs, dask, numpy")
 }
 
+use chunkwise::fft::Complex;
+
 fn run(mode: &str, dir: &Path) {
     common::run_script("zarr_interop.py", mode, dir);
 }
@@ -82,6 +84,19 @@ fn zarr_python_dask_and_numpy_read_ours_and_we_read_theirs() {
     make::<f32>(&[6, 7], &[4, 4], |v| v as f32)
         .to_npy(dir.join("f32.npy"))
         .unwrap();
+    make::<Complex<f64>>(&[7, 6], &[3, 4], c128)
+        .to_zarr_with(dir.join("c128_zstd"), ZarrOptions::default(), &s)
+        .unwrap();
+    make::<Complex<f32>>(&[5, 4], &[2, 3], c64)
+        .to_zarr_with(
+            dir.join("c64_raw"),
+            ZarrOptions::default().compression(Compression::None),
+            &s,
+        )
+        .unwrap();
+    make::<Complex<f64>>(&[4, 3], &[3, 3], c128)
+        .to_npy(dir.join("c128.npy"))
+        .unwrap();
     run("check", &dir);
 
     let theirs = dir.join("theirs");
@@ -119,5 +134,31 @@ fn zarr_python_dask_and_numpy_read_ours_and_we_read_theirs() {
         &[13],
         |v| v % 3 == 0,
     );
+    check_read(
+        Array::<Complex<f64>>::from_zarr(theirs.join("v3_c128")).unwrap(),
+        &[6, 7],
+        c128,
+    );
+    check_read(
+        Array::<Complex<f32>>::from_zarr(theirs.join("v3_c64")).unwrap(),
+        &[5, 4],
+        c64,
+    );
+    check_read(
+        Array::<Complex<f32>>::from_npy(theirs.join("c64.npy"), [2, 5]).unwrap(),
+        &[3, 5],
+        c64,
+    );
+    // A complex store is not read as another type.
+    assert!(Array::<f64>::from_zarr(theirs.join("v3_c128")).is_err());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The script's complex values: value - value/2 j.
+fn c128(v: i64) -> Complex<f64> {
+    Complex::new(v as f64, -(v as f64) / 2.0)
+}
+
+fn c64(v: i64) -> Complex<f32> {
+    Complex::new(v as f32, -(v as f32) / 2.0)
 }

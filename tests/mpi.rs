@@ -285,6 +285,14 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
         &s,
         &one,
     )?;
+    // Complex blocks cross ranks: a transform whose rechunk moves them between ranks.
+    let spectrum = chunkwise::fft::fft2(&x, None, None, Default::default()).map_err(e)?;
+    same_bits(
+        "fft2",
+        &spectrum.compute_with(&s).map_err(e)?,
+        &spectrum.compute_with(&one).map_err(e)?,
+        |v| v.re.to_bits() ^ v.im.to_bits().rotate_left(1),
+    )?;
     // Parameters given as arrays: each element draws with its own, on whichever rank.
     let loc = Array::from_ndarray(
         ndarray::Array::from_iter((0..64).map(|j| j as f64)).into_dyn(),

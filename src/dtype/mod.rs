@@ -1,11 +1,11 @@
 //! Element types: what the formats and the cluster backend need to know of each, in one place.
 //!
-//! - [`Dtype`]: the table of the primitive element types (numbers and `bool`): numpy's name
-//!   (which Zarr, OME-Zarr and image stacks use too), kind, stored size (`usize` and `isize` as
-//!   64 bits everywhere) and `.npy` descriptor. The formats' element traits (`ZarrElement`,
+//! - [`Dtype`]: the table of the primitive element types (numbers, complex numbers and
+//!   `bool`): numpy's name (which Zarr, OME-Zarr and image stacks use too), kind, stored size
+//!   (`usize` and `isize` as 64 bits everywhere) and `.npy` descriptor. The formats' element traits (`ZarrElement`,
 //!   `NpyElement`, `ImageElement`) read their names and sizes from it.
-//! - [`wire`]: the little-endian byte form of numbers and `bool` (`usize` and `isize` as 64
-//!   bits), and of blocks of them and of the crate's reduction states, by type tag; the form in
+//! - [`wire`]: the little-endian byte form of numbers, complex numbers (real part first) and
+//!   `bool` (`usize` and `isize` as 64 bits), and of blocks of them and of the crate's reduction states, by type tag; the form in
 //!   which blocks cross the ranks of a cluster.
 //! - [`encode`]: byte forms of other values ([`Encode`]), registered by the module that makes
 //!   them (ndmeasure's states, a reduction's `Moments`, a user's type through
@@ -32,6 +32,8 @@ pub(crate) enum Kind {
     Unsigned,
     /// Floating point.
     Float,
+    /// Complex numbers: two floats, real then imaginary.
+    Complex,
 }
 
 /// The facts of one primitive element type, as every format and the cluster backend read them.
@@ -86,6 +88,8 @@ dtypes! {
     usize => "uint64", Unsigned, 8, "<u8";
     isize => "int64", Signed, 8, "<i8";
     bool => "bool", Bool, 1, "|b1";
+    num_complex::Complex<f32> => "complex64", Complex, 8, "<c8";
+    num_complex::Complex<f64> => "complex128", Complex, 16, "<c16";
 }
 pub(crate) use encode::{encode_fields, register};
 

@@ -37,6 +37,8 @@ macro_rules! for_wire_type {
         arm!(usize);
         arm!(isize);
         arm!(bool);
+        arm!(num_complex::Complex<f32>);
+        arm!(num_complex::Complex<f64>);
         $otherwise
     }};
 }
@@ -99,6 +101,20 @@ impl Bytes for isize {
     }
     fn get(bytes: &[u8]) -> Self {
         i64::get(bytes) as isize
+    }
+}
+
+/// A complex number: its real part, then its imaginary part (numpy's and Zarr's layout).
+impl<F: Bytes> Bytes for num_complex::Complex<F> {
+    const WIDTH: usize = 2 * F::WIDTH;
+    fn write(&self, dst: &mut [u8]) {
+        let (re, im) = dst[..Self::WIDTH].split_at_mut(F::WIDTH);
+        self.re.write(re);
+        self.im.write(im);
+    }
+    fn get(bytes: &[u8]) -> Self {
+        let (re, im) = bytes[..Self::WIDTH].split_at(F::WIDTH);
+        num_complex::Complex::new(F::get(re), F::get(im))
     }
 }
 
@@ -446,6 +462,7 @@ pub(crate) mod blocks {
     tagged! {
         0 => f64, 1 => f32, 2 => i64, 3 => i32, 4 => i16, 5 => i8, 6 => u64, 7 => u32,
         8 => u16, 9 => u8, 10 => usize, 11 => isize, 12 => bool,
+        13 => num_complex::Complex<f32>, 14 => num_complex::Complex<f64>,
         // Partial states of min and max.
         16 => Option<f64>, 17 => Option<f32>, 18 => Option<i64>, 19 => Option<i32>,
         20 => Option<i16>, 21 => Option<i8>, 22 => Option<u64>, 23 => Option<u32>,
@@ -499,6 +516,20 @@ mod block_tests {
         };
         assert_eq!((origin, shape), (&vec![n - 1], &vec![n]));
         assert_eq!(data.as_slice().unwrap(), &a.as_slice().unwrap()[n - 1..]);
+    }
+
+    /// Complex numbers cross as their two parts, in order.
+    #[test]
+    fn complex_blocks_cross() {
+        use num_complex::Complex;
+        crosses(vec![
+            Complex::new(1.5f64, -0.25),
+            Complex::new(-3.0, f64::INFINITY),
+        ]);
+        crosses(vec![
+            Complex::new(2.5f32, 3.25),
+            Complex::new(-1.0, f32::MIN_POSITIVE),
+        ]);
     }
 
     #[test]

@@ -68,6 +68,8 @@ impl NpyElement for u64 {}
 impl NpyElement for u32 {}
 impl NpyElement for u16 {}
 impl NpyElement for u8 {}
+impl NpyElement for num_complex::Complex<f32> {}
+impl NpyElement for num_complex::Complex<f64> {}
 impl NpyElement for usize {}
 impl NpyElement for isize {}
 impl NpyElement for bool {}

@@ -4,9 +4,10 @@ use zarrs::array::{DataType, ElementOwned, data_type};
 
 use crate::dtype::Primitive;
 
-/// Element types that Zarr stores hold: the fixed-width integers, floats and `bool`, and
-/// `usize` and `isize` (what indices and `argmax` give) as 64-bit integers (`uint64`, `int64`),
-/// which read back as any 64-bit integer type.
+/// Element types that Zarr stores hold: the fixed-width integers, floats and `bool`, complex
+/// numbers (`Complex<f32>` as `complex64`, `Complex<f64>` as `complex128`), and `usize` and
+/// `isize` (what indices and `argmax` give) as 64-bit integers (`uint64`, `int64`), which
+/// read back as any 64-bit integer type.
 ///
 /// # Examples
 ///
@@ -15,6 +16,7 @@ use crate::dtype::Primitive;
 /// assert_eq!(<f32 as ZarrElement>::NAME, "float32");
 /// assert_eq!(<bool as ZarrElement>::NAME, "bool");
 /// assert_eq!(<usize as ZarrElement>::NAME, "uint64");
+/// assert_eq!(<chunkwise::fft::Complex<f64> as ZarrElement>::NAME, "complex128");
 /// ```
 pub trait ZarrElement: Primitive {
     /// The Zarr v3 name of the data type (the element-type table's).
@@ -113,6 +115,39 @@ macro_rules! zarr_pointer_sized {
             }
         }
     )*};
+}
+
+/// Complex numbers: Zarr v3's `complex64` and `complex128`, the real part then the imaginary.
+macro_rules! zarr_complex {
+    ($($f:ty => $name:ident;)*) => {$(
+        impl ZarrElement for num_complex::Complex<$f> {
+            type Stored = Self;
+            fn stored(elements: &[Self]) -> std::borrow::Cow<'_, [Self]> {
+                std::borrow::Cow::Borrowed(elements)
+            }
+            fn from_stored(stored: Vec<Self>) -> Vec<Self> {
+                stored
+            }
+            fn data_type() -> DataType {
+                data_type::$name()
+            }
+            fn fill_value(self) -> zarrs::array::FillValue {
+                self.into()
+            }
+            fn from_ne_bytes_into(bytes: &[u8], out: &mut [Self]) {
+                const N: usize = std::mem::size_of::<$f>();
+                for (o, b) in out.iter_mut().zip(bytes.chunks_exact(2 * N)) {
+                    let part = |b: &[u8]| <$f>::from_ne_bytes(b.try_into().expect("N bytes"));
+                    *o = num_complex::Complex::new(part(&b[..N]), part(&b[N..]));
+                }
+            }
+        }
+    )*};
+}
+
+zarr_complex! {
+    f32 => complex64;
+    f64 => complex128;
 }
 
 zarr_pointer_sized! {
