@@ -2,11 +2,11 @@
 //!
 //! - [`Dtype`]: the table of the primitive element types (numbers, complex numbers and
 //!   `bool`): numpy's name (which Zarr, OME-Zarr and image stacks use too), kind, stored size
-//!   (`usize` and `isize` as 64 bits everywhere) and `.npy` descriptor. The formats' element traits (`ZarrElement`,
-//!   `NpyElement`, `ImageElement`) read their names and sizes from it.
+//!   (`usize` and `isize` as 64 bits everywhere) and `.npy` descriptor. The formats' element
+//!   traits (`ZarrElement`, `NpyElement`, `ImageElement`) read their names and sizes from it.
 //! - [`wire`]: the little-endian byte form of numbers, complex numbers (real part first) and
-//!   `bool` (`usize` and `isize` as 64 bits), and of blocks of them and of the crate's reduction states, by type tag; the form in
-//!   which blocks cross the ranks of a cluster.
+//!   `bool` (`usize` and `isize` as 64 bits), and of blocks of them and of the crate's
+//!   reduction states, by type tag; the form in which blocks cross the ranks of a cluster.
 //! - [`encode`]: byte forms of other values ([`Encode`]), registered by the module that makes
 //!   them (ndmeasure's states, a reduction's `Moments`, a user's type through
 //!   `dist::register`), found by element type.
