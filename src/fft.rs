@@ -138,19 +138,6 @@ impl<F: FftFloat> FftElement for Complex<F> {
     }
 }
 
-/// `a`'s axis `axis`, checked.
-fn check_axis<T: Element>(op: &'static str, a: &Array<T>, axis: usize) -> Result<usize> {
-    if axis < a.ndim() {
-        Ok(axis)
-    } else {
-        Err(Error::AxisOutOfRange {
-            op,
-            axis,
-            ndim: a.ndim(),
-        })
-    }
-}
-
 /// A transform length, checked (numpy: "Invalid number of FFT data points").
 fn check_len(op: &'static str, n: usize) -> Result<usize> {
     if n == 0 {
@@ -323,7 +310,7 @@ fn c2c<F: FftFloat>(
     norm: FftNorm,
     inverse: bool,
 ) -> Result<Array<Complex<F>>> {
-    let axis = check_axis(op, a, axis)?;
+    let axis = a.check_axis(op, axis)?;
     let n = check_len(op, n.unwrap_or(a.shape()[axis]))?;
     let direction = if inverse {
         FftDirection::Inverse
@@ -436,7 +423,7 @@ pub fn rfft<F: FftFloat>(
     norm: FftNorm,
 ) -> Result<Array<Complex<F>>> {
     let op = "rfft";
-    let axis = check_axis(op, a, axis.axis_index())?;
+    let axis = a.check_axis(op, axis.axis_index())?;
     let n = check_len(op, n.unwrap_or(a.shape()[axis]))?;
     let plan = RealFftPlanner::<F>::new().plan_fft_forward(n);
     let scale: F = norm.scale(n, false);
@@ -492,7 +479,7 @@ pub fn irfft<F: FftFloat>(
     norm: FftNorm,
 ) -> Result<Array<F>> {
     let op = "irfft";
-    let axis = check_axis(op, a, axis.axis_index())?;
+    let axis = a.check_axis(op, axis.axis_index())?;
     let n = check_len(
         op,
         n.unwrap_or_else(|| 2 * a.shape()[axis].saturating_sub(1)),
@@ -598,7 +585,7 @@ fn axes_and_lengths<T: Element>(
         (None, None) => (0..ndim).collect(),
     };
     for &ax in &axes {
-        check_axis(op, a, ax)?;
+        a.check_axis(op, ax)?;
     }
     let lengths = match s {
         Some(s) if s.len() != axes.len() => {
@@ -949,7 +936,7 @@ pub fn rfftfreq(n: usize, d: f64, chunks: impl crate::IntoChunks) -> Result<Arra
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn fftshift<T: Element>(a: &Array<T>, axes: Option<&[usize]>) -> Result<Array<T>> {
-    shift_by(a, axes, |n| (n / 2) as isize)
+    shift_by("fftshift", a, axes, |n| (n / 2) as isize)
 }
 
 /// The inverse of [`fftshift`], as numpy's `fft.ifftshift` (they differ for odd lengths).
@@ -968,18 +955,19 @@ pub fn fftshift<T: Element>(a: &Array<T>, axes: Option<&[usize]>) -> Result<Arra
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
 pub fn ifftshift<T: Element>(a: &Array<T>, axes: Option<&[usize]>) -> Result<Array<T>> {
-    shift_by(a, axes, |n| -((n / 2) as isize))
+    shift_by("ifftshift", a, axes, |n| -((n / 2) as isize))
 }
 
 /// `a` rolled along each of `axes` by `by(length)`.
 fn shift_by<T: Element>(
+    op: &'static str,
     a: &Array<T>,
     axes: Option<&[usize]>,
     by: impl Fn(usize) -> isize,
 ) -> Result<Array<T>> {
     let all: Vec<usize> = (0..a.ndim()).collect();
     axes.unwrap_or(&all).iter().try_fold(a.clone(), |x, &ax| {
-        let ax = check_axis("fftshift", &x, ax)?;
+        let ax = x.check_axis(op, ax)?;
         x.roll(by(x.shape()[ax]), ax)
     })
 }

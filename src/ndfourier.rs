@@ -110,13 +110,7 @@ fn frequencies<T: Element>(
     n: Option<usize>,
     axis: usize,
 ) -> Result<Vec<Vec<f64>>> {
-    if axis >= a.ndim() {
-        return Err(Error::AxisOutOfRange {
-            op,
-            axis,
-            ndim: a.ndim(),
-        });
-    }
+    a.check_axis(op, axis)?;
     if n == Some(0) {
         return Err(Error::invalid(
             op,

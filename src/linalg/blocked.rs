@@ -25,41 +25,18 @@ use faer::{Accum, Mat, MatMut, MatRef, Par};
 use ndarray::{Array2, ArrayView2, Axis, s};
 
 use super::kernels::{to_ndarray, with_faer};
-use super::{LinalgElement, blockwise, matrix};
+use super::{LinalgElement, task};
 use crate::array::{Array, concatenate};
 use crate::chunks::Chunks;
 use crate::error::{Error, Result};
-use crate::expr::block::owned;
-use crate::expr::blockwise::Kernel;
 
 /// A grid of one-block arrays, by row then column.
 pub(super) type Tiles<T> = Vec<Vec<Array<T>>>;
 
-/// One task: the one-block `rows x cols` array `f` makes from the one-block arrays `inputs`.
-fn task<T: LinalgElement>(
-    op: &'static str,
-    [rows, cols]: [usize; 2],
-    inputs: &[&Array<T>],
-    f: impl Fn(&[ArrayView2<'_, T>]) -> Result<Array2<T>> + Send + Sync + 'static,
-) -> Array<T> {
-    let chunks = Chunks::new(&[rows, cols], vec![vec![rows], vec![cols]])
-        .expect("one block covers its shape");
-    let kernel: Kernel = Box::new(move |_, _, inputs| {
-        let views: Vec<ArrayView2<'_, T>> = (0..inputs.len()).map(|k| matrix(inputs, k)).collect();
-        Ok(owned(f(&views)?.into_dyn()))
-    });
-    blockwise(op, chunks, inputs.to_vec(), kernel)
-}
-
-/// Where each of `sizes` starts.
-fn starts(sizes: &[usize]) -> Vec<usize> {
-    sizes
-        .iter()
-        .scan(0, |at, &c| {
-            *at += c;
-            Some(*at - c)
-        })
-        .collect()
+/// The block edges of `sizes` along one axis (`starts(0)`: where each starts, then the end;
+/// `locate(0, i)`: the one holding `i`).
+fn edges(sizes: &[usize]) -> Chunks {
+    Chunks::from_valid(vec![sizes.iter().sum()], vec![sizes.to_vec()])
 }
 
 /// `a` cut into tiles: `rows` along its first axis, `cols` along its second.
@@ -69,7 +46,7 @@ pub(super) fn tiles<T: LinalgElement>(
     cols: &[usize],
 ) -> Result<Tiles<T>> {
     let a = a.rechunk(vec![rows.to_vec(), cols.to_vec()])?;
-    let (r0, c0) = (starts(rows), starts(cols));
+    let (r0, c0) = (a.chunk_layout().starts(0), a.chunk_layout().starts(1));
     (0..rows.len())
         .map(|i| {
             (0..cols.len())
@@ -184,7 +161,7 @@ pub(super) fn lu<T: LinalgElement>(
 ) -> Result<(Array<T>, Tiles<T>, Tiles<T>)> {
     let n: usize = sizes.iter().sum();
     let p = sizes.len();
-    let r0 = starts(sizes);
+    let r0 = edges(sizes).starts(0).to_vec();
     // The column blocks' rows not yet eliminated (all of them at first).
     let mut cols: Vec<Array<T>> = tiles(a, &[n], sizes)?.remove(0);
     let mut panels: Vec<Array<T>> = Vec::with_capacity(p);
@@ -316,7 +293,8 @@ fn row_of<T: LinalgElement>(v: T) -> usize {
 
 /// The tiles of `P` for the forward permutation `π` (`P[π[i], i] = 1`, so `A = P L U`).
 pub(super) fn permutation_tiles<T: LinalgElement>(pi: &Array<T>, sizes: &[usize]) -> Tiles<T> {
-    let r0 = starts(sizes);
+    let grid = edges(sizes);
+    let r0 = grid.starts(0);
     (0..sizes.len())
         .map(|i| {
             (0..sizes.len())
@@ -344,7 +322,7 @@ pub(super) fn permute_rows<T: LinalgElement>(
     b: &Tiles<T>,
     sizes: &[usize],
 ) -> Tiles<T> {
-    let r0 = starts(sizes);
+    let grid = edges(sizes);
     let q = b.first().map_or(0, Vec::len);
     (0..sizes.len())
         .map(|i| {
@@ -352,15 +330,16 @@ pub(super) fn permute_rows<T: LinalgElement>(
                 .map(|j| {
                     let mut inputs = vec![pi];
                     inputs.extend(b.iter().map(|row| &row[j]));
-                    let (at, c, r0) = (r0[i], sizes[i], r0.clone());
+                    let (at, c, grid) = (grid.starts(0)[i], sizes[i], grid.clone());
                     let k = b[0][j].shape()[1];
                     task("solve", [c, k], &inputs, move |t| {
                         let mut f = Array2::zeros((c, k));
                         for r in 0..c {
                             let from = row_of(t[0][[at + r, 0]]);
                             // The tile holding row `from`, and its row there.
-                            let tile = r0.partition_point(|&s| s <= from) - 1;
-                            f.row_mut(r).assign(&t[1 + tile].row(from - r0[tile]));
+                            let tile = grid.locate(0, from);
+                            let row = from - grid.starts(0)[tile];
+                            f.row_mut(r).assign(&t[1 + tile].row(row));
                         }
                         Ok(f)
                     })

@@ -134,12 +134,7 @@ pub fn svd<T: LinalgElement>(a: &Array<T>) -> Result<(Array<T>, Array<T>, Array<
     let (_, n) = tall_shape("svd", a)?;
     let (q, r) = qr(a)?;
     // One block: U_r (n x n), then S as a row, then Vᵀ (n x n).
-    let parts = map_one(
-        "svd",
-        &r,
-        [2 * n + 1, n],
-        Box::new(move |r| kernels::svd_stacked(r)),
-    );
+    let parts = task("svd", [2 * n + 1, n], &[&r], |t| kernels::svd_stacked(t[0]));
     let u_r = parts.slice(ndarray::s![..n, ..])?;
     let s = parts.slice(ndarray::s![n, ..])?;
     let vt = parts.slice(ndarray::s![n + 1.., ..])?;
@@ -215,23 +210,21 @@ pub fn lstsq<T: LinalgElement>(
         let rank = Array::zeros(&[], Vec::<usize>::new())?;
         return Ok((x, residuals, rank, Array::zeros(&[0], [1])?));
     }
-    let (q, r) = qr(a)?;
+    // Whole rows once, for the QR and for the fitted values.
+    let a = whole_rows(a, n)?;
+    let (q, r) = qr(&a)?;
     let qtb = t_times(&q, &b2)?.rechunk([n, k.max(1)])?;
     let cutoff = T::epsilon() * T::from(m.max(n)).expect("a size is a number");
     // One block: x (n x k), then the singular values as a row, then the rank in its first cell.
-    let solved = map_two(
-        "lstsq",
-        &r,
-        &qtb,
-        [n + 2, n.max(k)],
-        Box::new(move |r, qtb| kernels::min_norm_solve(r, qtb, cutoff)),
-    );
+    let solved = task("lstsq", [n + 2, n.max(k)], &[&r, &qtb], move |t| {
+        kernels::min_norm_solve(t[0], t[1], cutoff)
+    });
     let mut x = solved.slice(ndarray::s![..n, ..k])?;
     let s = solved.slice(ndarray::s![n, ..n])?;
     let rank = solved
         .slice(ndarray::s![n + 1, 0])?
         .map(|v| v.to_usize().expect("a rank is a count"));
-    let fitted = times_small("lstsq", &whole_rows(a, n)?, &x)?;
+    let fitted = times_small("lstsq", &a, &x)?;
     let mut residuals = (&b2 - &fitted).map(|v| v * v).sum_axis(0)?;
     if vector {
         x = x.reshape(&[n])?;
@@ -295,7 +288,7 @@ fn tsqr<T: LinalgElement>(a: &Array<T>) -> Result<(Array<T>, Array<T>)> {
     let rows = a.chunks()[0].clone();
     if rows.len() == 1 {
         let m = rows[0];
-        let stacked = map_one("qr", a, [m + n, n], Box::new(kernels::qr_stacked));
+        let stacked = task("qr", [m + n, n], &[a], |t| kernels::qr_stacked(t[0]));
         let q = stacked.slice(ndarray::s![..m, ..])?;
         let r = stacked.slice(ndarray::s![m.., ..])?;
         return Ok((q, r));
@@ -348,12 +341,7 @@ fn short_wide_qr<T: LinalgElement>(a: &Array<T>, m: usize) -> Result<(Array<T>, 
         ));
     }
     let first = a.slice(ndarray::s![.., ..m])?.rechunk([m, m])?;
-    let stacked = map_one(
-        "qr",
-        &first,
-        [2 * m, m],
-        Box::new(|c| kernels::qr_stacked(c)),
-    );
+    let stacked = task("qr", [2 * m, m], &[&first], |t| kernels::qr_stacked(t[0]));
     let q = stacked.slice(ndarray::s![..m, ..])?;
     let r = q.transpose().matmul(a)?;
     Ok((q, r))
@@ -362,7 +350,7 @@ fn short_wide_qr<T: LinalgElement>(a: &Array<T>, m: usize) -> Result<(Array<T>, 
 /// A block kernel on matrices.
 type Kernel1<T> = Box<dyn Fn(ArrayView2<'_, T>) -> Result<Array2<T>> + Send + Sync>;
 /// A block kernel on pairs of matrices.
-pub(super) type Kernel2<T> =
+type Kernel2<T> =
     Box<dyn Fn(ArrayView2<'_, T>, ArrayView2<'_, T>) -> Result<Array2<T>> + Send + Sync>;
 
 /// Block `b` of input `k` among `inputs`, as a matrix.
@@ -386,26 +374,20 @@ fn map_each<T: LinalgElement>(
     Ok(blockwise(op, chunks, vec![a], kernel))
 }
 
-/// A one-block array of `shape`: `f` of one-block `a` ([`map_each`] on one block).
-fn map_one<T: LinalgElement>(
+/// One task: the one-block `rows x cols` array `f` makes from the one-block arrays `inputs`.
+pub(super) fn task<T: LinalgElement>(
     op: &'static str,
-    a: &Array<T>,
-    shape: [usize; 2],
-    f: Kernel1<T>,
+    [rows, cols]: [usize; 2],
+    inputs: &[&Array<T>],
+    f: impl Fn(&[ArrayView2<'_, T>]) -> Result<Array2<T>> + Send + Sync + 'static,
 ) -> Array<T> {
-    map_each(op, a, vec![vec![shape[0]], vec![shape[1]]], f).expect("one block covers its shape")
-}
-
-/// A one-block array of `shape`: `f` of one-block `a` and `b` ([`map_pairs`] on one block).
-fn map_two<T: LinalgElement>(
-    op: &'static str,
-    a: &Array<T>,
-    b: &Array<T>,
-    shape: [usize; 2],
-    f: Kernel2<T>,
-) -> Array<T> {
-    map_pairs(op, a, b, vec![vec![shape[0]], vec![shape[1]]], f)
-        .expect("one block covers its shape")
+    let chunks = Chunks::new(&[rows, cols], vec![vec![rows], vec![cols]])
+        .expect("one block covers its shape");
+    let kernel: Kernel = Box::new(move |_, _, inputs| {
+        let views: Vec<ArrayView2<'_, T>> = (0..inputs.len()).map(|k| matrix(inputs, k)).collect();
+        Ok(owned(f(&views)?.into_dyn()))
+    });
+    blockwise(op, chunks, inputs.to_vec(), kernel)
 }
 
 /// An array of `sizes` (the grid of `a` and `b`) whose block `i` is `f` of their blocks `i`.
