@@ -421,3 +421,21 @@ fn fourier_filters_equal_scipys_under_every_chunking() {
     assert!(ndfourier::fourier_uniform(&x, 1.0, Some(0), 3).is_err());
     assert!(ndfourier::fourier_shift(&x, 1.0, None, 4).is_err());
 }
+
+/// An empty axis padded to `n` transforms zeros, as numpy's `fft(np.zeros(0), 4)`; an empty
+/// other axis gives an empty result.
+#[test]
+fn empty_axes_pad_or_stay_empty() {
+    let empty = Array::<f64>::zeros(&[0], [1]).unwrap();
+    let y = fft::fft(&empty, Some(4), 0, FftNorm::Backward)
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(y, ArrayD::from_elem(vec![4], Complex::new(0.0, 0.0)));
+    let flat = Array::<f64>::zeros(&[0, 6], [1, 3]).unwrap();
+    let y = fft::rfft(&flat, None, 1, FftNorm::Backward)
+        .unwrap()
+        .compute()
+        .unwrap();
+    assert_eq!(y.shape(), &[0, 4]);
+}
