@@ -197,7 +197,7 @@ fn lanes_chunks<T: Element>(a: &Array<T>, axis: usize, lane_bytes: usize) -> Vec
 /// lane cropped or padded with zeros to `take` values, gathered [`BATCH`] lanes at a time into
 /// one buffer (lane after lane), and `lanes(buffer, out, count, scratch)` writing the
 /// `len_out` values of each of the `count` output lanes into `out` (lane after lane).
-fn along<I, O, S>(
+pub(crate) fn along<I, O, S>(
     op: &'static str,
     a: &Array<I>,
     axis: usize,

@@ -114,6 +114,7 @@ pub mod linalg;
 mod lower;
 pub mod ndfilters;
 pub mod ndfourier;
+pub mod ndinterp;
 pub mod ndmeasure;
 pub mod ndmorph;
 mod plan;
