@@ -18,7 +18,7 @@ use std::ops::Range;
 
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Axis, IxDyn};
 
-use super::spline::{Ext, first_tap, fold, fold_tap, weights};
+use super::spline::{Ext, fold, fold_tap, taps_at};
 
 /// Marks a tap whose value is the constant (grid-constant beyond the edge).
 const CVAL: isize = isize::MIN;
@@ -154,9 +154,20 @@ impl AxisBox {
     }
 }
 
+/// What [`axis_taps`] found at one coordinate.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Taps {
+    /// The point takes the constant.
+    Outside,
+    /// Every tap reads the box.
+    Box,
+    /// Some taps are the constant (grid-constant beyond the edge).
+    SomeConstant,
+}
+
 /// The taps of one axis at one coordinate: their weights and box offsets ([`CVAL`] for the
-/// constant), or `false` when the point takes the constant.
-#[inline]
+/// constant).
+#[inline(always)]
 fn axis_taps(
     x: f64,
     ax: &AxisBox,
@@ -164,48 +175,56 @@ fn axis_taps(
     order: usize,
     w: &mut [f64; 6],
     off: &mut [isize; 6],
-) -> bool {
+) -> Taps {
     if !x.is_finite() {
-        return false;
+        return Taps::Outside;
     }
     let x = if mode.unfolded() {
+        // Beyond a spline's reach of the edge every tap is the edge (or the constant): the
+        // same value as at that reach, and the index stays small.
+        let reach = order as f64 + 3.0;
+        x.clamp(-reach, ax.len as f64 + reach)
+    } else if x >= 0.0 && x <= (ax.len - 1) as f64 {
         x
     } else {
-        fold(x, ax.len, mode)
+        let x = fold(x, ax.len, mode);
+        if x <= -1.0 {
+            return Taps::Outside;
+        }
+        x
     };
-    if !(x > -1.0 || mode.unfolded()) {
-        return false;
-    }
-    let start = first_tap(x, order);
-    weights(x, order, w);
+    let start = taps_at(x, order, w);
     let len = ax.len as isize;
     if start >= 0 && start + (order as isize) < len {
         let base = ax.at(start as usize);
-        for (l, o) in off[..=order].iter_mut().enumerate() {
-            *o = base + l as isize * ax.stride;
-        }
         // Consecutive input indices are consecutive in the box unless a gap falls between.
-        if ax.at(start as usize + order) != off[order] {
+        if order == 0 || ax.at(start as usize + order) == base + order as isize * ax.stride {
+            for (l, o) in off[..=order].iter_mut().enumerate() {
+                *o = base + l as isize * ax.stride;
+            }
+        } else {
             for (l, o) in off[..=order].iter_mut().enumerate() {
                 *o = ax.at(start as usize + l);
             }
         }
-        return true;
+        return Taps::Box;
     }
+    let mut found = Taps::Box;
     for (l, o) in off[..=order].iter_mut().enumerate() {
         let t = start + l as isize;
         *o = if (0..len).contains(&t) {
             ax.at(t as usize)
         } else if mode == Ext::GridConstant {
+            found = Taps::SomeConstant;
             CVAL
         } else {
             ax.at(fold_tap(t, ax.len, mode))
         };
     }
-    true
+    found
 }
 
-/// The sum over the taps of axes `k..`, from box offset `base`.
+/// The sum over the taps of axes `k..`, from box offset `base`, some taps the constant.
 fn tap_sum(
     data: &[f64],
     k: usize,
@@ -217,20 +236,11 @@ fn tap_sum(
 ) -> f64 {
     let (wk, ok) = (&w[k], &off[k]);
     let mut t = 0.0;
-    if k + 1 == orders.len() {
-        for l in 0..=orders[k] {
-            let v = if ok[l] == CVAL {
-                cval
-            } else {
-                data[(base + ok[l]) as usize]
-            };
-            t += wk[l] * v;
-        }
-        return t;
-    }
     for l in 0..=orders[k] {
         let v = if ok[l] == CVAL {
             cval
+        } else if k + 1 == orders.len() {
+            data[(base + ok[l]) as usize]
         } else {
             tap_sum(data, k + 1, base + ok[l], orders, w, off, cval)
         };
@@ -239,9 +249,69 @@ fn tap_sum(
     t
 }
 
-/// Interpolates `out` (one output block) from `data` (the block's box, row-major): `coords`
-/// gives the input coordinates of the output point at block position `idx`, number `p` in
-/// row-major order.
+/// [`points_with`]'s order for "each axis its own" (the orders are not all equal).
+const VARIES: usize = usize::MAX;
+
+/// The order of axis `k`: `O`, or `orders[k]` where `O` is [`VARIES`]. With `O` a constant,
+/// the loops over taps below are unrolled.
+#[inline(always)]
+fn ord<const O: usize>(orders: &[usize], k: usize) -> usize {
+    if O == VARIES { orders[k] } else { O }
+}
+
+/// The sum over the taps of one to three axes that all read the box.
+#[inline(always)]
+fn box_sum<const O: usize>(
+    data: &[f64],
+    orders: &[usize],
+    w: &[[f64; 6]],
+    off: &[[isize; 6]],
+) -> f64 {
+    match orders.len() {
+        1 => (0..=ord::<O>(orders, 0))
+            .map(|i| w[0][i] * data[off[0][i] as usize])
+            .sum(),
+        2 => {
+            let mut t = 0.0;
+            for i in 0..=ord::<O>(orders, 0) {
+                let mut s = 0.0;
+                for j in 0..=ord::<O>(orders, 1) {
+                    s += w[1][j] * data[(off[0][i] + off[1][j]) as usize];
+                }
+                t += w[0][i] * s;
+            }
+            t
+        }
+        3 => {
+            let mut t = 0.0;
+            for i in 0..=ord::<O>(orders, 0) {
+                let mut s = 0.0;
+                for j in 0..=ord::<O>(orders, 1) {
+                    let o = off[0][i] + off[1][j];
+                    let mut r = 0.0;
+                    for k in 0..=ord::<O>(orders, 2) {
+                        r += w[2][k] * data[(o + off[2][k]) as usize];
+                    }
+                    s += w[1][j] * r;
+                }
+                t += w[0][i] * s;
+            }
+            t
+        }
+        _ => tap_sum(data, 0, 0, orders, w, off, 0.0),
+    }
+}
+
+/// Where a block's output points read, row by row (a row: the points along the last axis).
+pub(super) trait Coords {
+    /// Starts the row at block position `idx` (its last index 0), point `p` in row-major order.
+    fn row(&mut self, idx: &[usize], p: usize);
+    /// The input coordinates (padding included) of point `j` of the row.
+    fn at(&self, j: usize, c: &mut [f64]);
+}
+
+/// Interpolates `out` (one output block, row-major) from `data` (the block's box, row-major)
+/// at the points `coords` gives.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn points<T>(
     data: &[f64],
@@ -249,27 +319,76 @@ pub(super) fn points<T>(
     orders: &[usize],
     mode: Ext,
     cval: f64,
-    out: &mut ArrayD<T>,
+    shape: &[usize],
+    out: &mut [T],
     into: impl Fn(f64) -> T,
-    mut coords: impl FnMut(usize, &[usize], &mut [f64]),
+    coords: &mut impl Coords,
+) {
+    let uniform = orders.iter().all(|&o| o == orders[0]);
+    let run = match (uniform, orders[0]) {
+        (true, 0) => points_with::<0, T>,
+        (true, 1) => points_with::<1, T>,
+        (true, 2) => points_with::<2, T>,
+        (true, 3) => points_with::<3, T>,
+        (true, 4) => points_with::<4, T>,
+        (true, 5) => points_with::<5, T>,
+        _ => points_with::<VARIES, T>,
+    };
+    run(data, axes, orders, mode, cval, shape, out, &into, coords);
+}
+
+/// [`points`] for orders `O` on every axis (or [`VARIES`]).
+#[allow(clippy::too_many_arguments)]
+fn points_with<const O: usize, T>(
+    data: &[f64],
+    axes: &[AxisBox],
+    orders: &[usize],
+    mode: Ext,
+    cval: f64,
+    shape: &[usize],
+    out: &mut [T],
+    into: &dyn Fn(f64) -> T,
+    coords: &mut impl Coords,
 ) {
     let n = axes.len();
     let mut c = vec![0.0; n];
     let mut w = vec![[0.0; 6]; n];
     let mut off = vec![[0isize; 6]; n];
-    let shape = out.shape().to_vec();
+    let last = *shape.last().expect("an output of at least one axis");
+    if last == 0 {
+        return;
+    }
     let mut idx = vec![0usize; shape.len()];
-    for (p, o) in out.iter_mut().enumerate() {
-        coords(p, &idx, &mut c);
-        let inside =
-            (0..n).all(|k| axis_taps(c[k], &axes[k], mode, orders[k], &mut w[k], &mut off[k]));
-        let t = if inside {
-            tap_sum(data, 0, 0, orders, &w, &off, cval)
-        } else {
-            cval
-        };
-        *o = into(t);
-        for k in (0..idx.len()).rev() {
+    for (r, row) in out.chunks_mut(last).enumerate() {
+        coords.row(&idx, r * last);
+        for (j, o) in row.iter_mut().enumerate() {
+            coords.at(j, &mut c);
+            let mut found = Taps::Box;
+            for k in 0..n {
+                match axis_taps(
+                    c[k],
+                    &axes[k],
+                    mode,
+                    ord::<O>(orders, k),
+                    &mut w[k],
+                    &mut off[k],
+                ) {
+                    Taps::Outside => {
+                        found = Taps::Outside;
+                        break;
+                    }
+                    Taps::SomeConstant => found = Taps::SomeConstant,
+                    Taps::Box => {}
+                }
+            }
+            let t = match found {
+                Taps::Outside => cval,
+                Taps::Box => box_sum::<O>(data, orders, &w, &off),
+                Taps::SomeConstant => tap_sum(data, 0, 0, orders, &w, &off, cval),
+            };
+            *o = into(t);
+        }
+        for k in (0..idx.len() - 1).rev() {
             idx[k] += 1;
             if idx[k] < shape[k] {
                 break;
@@ -306,7 +425,7 @@ impl AxisTaps {
         let (mut outside, mut ws, mut at) = (Vec::new(), Vec::new(), Vec::new());
         for x in xs {
             let (mut w, mut o) = ([0.0; 6], [0isize; 6]);
-            outside.push(!axis_taps(x, &unit, mode, order, &mut w, &mut o));
+            outside.push(axis_taps(x, &unit, mode, order, &mut w, &mut o) == Taps::Outside);
             ws.push(w);
             at.push(o);
         }

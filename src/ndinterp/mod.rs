@@ -621,54 +621,27 @@ fn build<S: Sample, T: Sample>(
                 cols,
                 offset,
             } => {
-                let mut out = ArrayD::<T>::from_elem(shape, T::default());
-                let flat = data.as_slice().expect("the box is in standard layout");
-                let pad = &plan.pad;
-                kernel::points(
-                    flat,
-                    &axes,
-                    &plan.orders,
-                    plan.mode,
-                    plan.cval,
-                    &mut out,
-                    T::from_f64,
-                    |_, idx, c| {
-                        for (h, ch) in c.iter_mut().enumerate() {
-                            let row = &matrix[h * cols..(h + 1) * cols];
-                            let mut t = offset[h];
-                            for l in 0..*cols {
-                                t += (origin[l] + idx[l]) as f64 * row[l];
-                            }
-                            *ch = t + pad[h] as f64;
-                        }
-                    },
-                );
-                out
+                let mut coords = AffineCoords {
+                    matrix,
+                    cols: *cols,
+                    offset,
+                    origin,
+                    pad: &plan.pad,
+                    prefix: vec![0.0; offset.len()],
+                };
+                interpolate(&plan, &data, &axes, &shape, &mut coords)
             }
             Map::Coordinates { .. } => {
                 let cv = inputs.last().expect("the coordinates block");
                 let cview = block_of::<f64>(cv).view();
                 let cview = cview.as_standard_layout();
-                let cflat = cview.as_slice().expect("standard layout");
-                let npts = shape.size();
-                let mut out = ArrayD::<T>::from_elem(shape, T::default());
-                let flat = data.as_slice().expect("the box is in standard layout");
-                let pad = &plan.pad;
-                kernel::points(
-                    flat,
-                    &axes,
-                    &plan.orders,
-                    plan.mode,
-                    plan.cval,
-                    &mut out,
-                    T::from_f64,
-                    |p, _, c| {
-                        for (h, ch) in c.iter_mut().enumerate() {
-                            *ch = cflat[h * npts + p] + pad[h] as f64;
-                        }
-                    },
-                );
-                out
+                let mut coords = ArrayCoords {
+                    values: cview.as_slice().expect("standard layout"),
+                    points: shape.size(),
+                    pad: &plan.pad,
+                    start: 0,
+                };
+                interpolate(&plan, &data, &axes, &shape, &mut coords)
             }
         };
         Ok(owned(out))
@@ -676,6 +649,84 @@ fn build<S: Sample, T: Sample>(
     Array::from_node(Gather::new::<T>(
         op, out_chunks, inputs, false, deps, kernel,
     ))
+}
+
+/// Output block of `shape` interpolated at the points of `coords` from `data`, the box.
+fn interpolate<T: Sample>(
+    plan: &Resample,
+    data: &ArrayD<f64>,
+    axes: &[AxisBox],
+    shape: &IxDyn,
+    coords: &mut impl kernel::Coords,
+) -> ArrayD<T> {
+    let flat = data.as_slice().expect("the box is in standard layout");
+    let mut out = vec![T::default(); shape.size()];
+    kernel::points(
+        flat,
+        axes,
+        &plan.orders,
+        plan.mode,
+        plan.cval,
+        shape.slice(),
+        &mut out,
+        T::from_f64,
+        coords,
+    );
+    ArrayD::from_shape_vec(shape.clone(), out).expect("the block's shape")
+}
+
+/// The coordinates of an affine map, `offset + matrix · o`, summed in scipy's order (the
+/// columns in turn), the part before the last column once per row.
+struct AffineCoords<'a> {
+    matrix: &'a [f64],
+    cols: usize,
+    offset: &'a [f64],
+    origin: Vec<usize>,
+    pad: &'a [usize],
+    prefix: Vec<f64>,
+}
+
+impl kernel::Coords for AffineCoords<'_> {
+    fn row(&mut self, idx: &[usize], _: usize) {
+        let last = self.cols - 1;
+        for (h, p) in self.prefix.iter_mut().enumerate() {
+            let row = &self.matrix[h * self.cols..(h + 1) * self.cols];
+            let mut t = self.offset[h];
+            for l in 0..last {
+                t += (self.origin[l] + idx[l]) as f64 * row[l];
+            }
+            *p = t;
+        }
+    }
+    #[inline(always)]
+    fn at(&self, j: usize, c: &mut [f64]) {
+        let last = self.cols - 1;
+        let o = (self.origin[last] + j) as f64;
+        for (h, ch) in c.iter_mut().enumerate() {
+            *ch = (self.prefix[h] + o * self.matrix[h * self.cols + last]) + self.pad[h] as f64;
+        }
+    }
+}
+
+/// Coordinates read from a block of a coordinates array (`values`, row-major, `points` per
+/// input axis).
+struct ArrayCoords<'a> {
+    values: &'a [f64],
+    points: usize,
+    pad: &'a [usize],
+    start: usize,
+}
+
+impl kernel::Coords for ArrayCoords<'_> {
+    fn row(&mut self, _: &[usize], p: usize) {
+        self.start = p;
+    }
+    #[inline(always)]
+    fn at(&self, j: usize, c: &mut [f64]) {
+        for (h, ch) in c.iter_mut().enumerate() {
+            *ch = self.values[h * self.points + self.start + j] + self.pad[h] as f64;
+        }
+    }
 }
 
 /// The cells `reads` names, from the input blocks in `inputs` (in the order of the deps), as

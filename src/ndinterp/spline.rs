@@ -151,15 +151,26 @@ fn anticausal_wrap(c: &mut [f64], z: f64) {
     c[n - 1] = sum * z / (zi - 1.0);
 }
 
-/// The B-spline weights of the `order + 1` taps around coordinate `x` (order 1 to 5), the
-/// first tap at [`first_tap`]. The last weight is one minus the others, so they add to one.
-#[inline]
-pub(super) fn weights(x: f64, order: usize, w: &mut [f64; 6]) {
-    let x = x - if order & 1 == 1 {
-        x.floor()
+/// `x` rounded down, for coordinates well inside `i64`'s range (a plain conversion: `f64::floor`
+/// is a call into the C library on baseline x86-64).
+#[inline(always)]
+fn floor(x: f64) -> f64 {
+    let t = x as i64 as f64;
+    if t > x { t - 1.0 } else { t }
+}
+
+/// The B-spline weights of the `order + 1` taps around coordinate `x` (order 0 to 5) into
+/// `w`, and the first tap's index. The last weight is one minus the others, so they add to
+/// one.
+#[inline(always)]
+pub(super) fn taps_at(x: f64, order: usize, w: &mut [f64; 6]) -> isize {
+    let knot = if order & 1 == 1 {
+        floor(x)
     } else {
-        (x + 0.5).floor()
+        floor(x + 0.5)
     };
+    let first = knot as isize - (order / 2) as isize;
+    let x = x - knot;
     let z = 1.0 - x;
     // The pieces of the centred B-spline β(t) of each order, at the distances of the taps.
     match order {
@@ -199,21 +210,11 @@ pub(super) fn weights(x: f64, order: usize, w: &mut [f64; 6]) {
         }
         _ => {
             w[0] = 1.0;
-            return;
+            return first;
         }
     }
     w[order] = 1.0 - w[..order].iter().sum::<f64>();
-}
-
-/// The first of the `order + 1` taps that interpolate at `x`.
-#[inline]
-pub(super) fn first_tap(x: f64, order: usize) -> isize {
-    let base = if order & 1 == 1 {
-        x.floor()
-    } else {
-        (x + 0.5).floor()
-    };
-    base as isize - (order / 2) as isize
+    first
 }
 
 /// Where coordinate `x` lands on an axis of `len` under `mode`: folded into the array
@@ -297,14 +298,13 @@ mod tests {
         let mut w = [0.0; 6];
         for order in 1..=5 {
             for &x in &[0.0, 0.25, 0.5, 0.75, 3.1, -2.6] {
-                weights(x, order, &mut w);
+                taps_at(x, order, &mut w);
                 let s: f64 = w[..=order].iter().sum();
                 assert!((s - 1.0).abs() < 1e-15, "order {order} at {x}: {s}");
             }
         }
         // At a node, the cubic spline's taps are 1/6, 2/3, 1/6 around it.
-        weights(2.0, 3, &mut w);
-        assert_eq!(first_tap(2.0, 3), 1);
+        assert_eq!(taps_at(2.0, 3, &mut w), 1);
         assert!((w[0] - 1.0 / 6.0).abs() < 1e-15 && (w[1] - 2.0 / 3.0).abs() < 1e-15);
         assert!(w[3].abs() < 1e-15);
     }
@@ -336,8 +336,7 @@ mod tests {
             filter_lane(&mut c, poles(order), Ext::Mirror);
             let mut w = [0.0; 6];
             for (i, &want) in x.iter().enumerate() {
-                weights(i as f64, order, &mut w);
-                let start = first_tap(i as f64, order);
+                let start = taps_at(i as f64, order, &mut w);
                 let got: f64 = (0..=order)
                     .map(|l| {
                         let t = start + l as isize;
