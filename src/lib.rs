@@ -47,6 +47,8 @@
 //! - [`fft`]: discrete Fourier transforms along whole axes (rustfft, realfft), `numpy.fft`'s
 //!   functions.
 //! - [`ndfourier`]: filters in Fourier space (scipy.ndimage's `fourier_*`).
+//! - [`ndinterp`]: resampling by splines (scipy.ndimage's `affine_transform`, `zoom`, `shift`,
+//!   `rotate`, `map_coordinates`, spline filters).
 //! - [`ndfilters`]: parallel image filters through ghost cells.
 //! - [`ndmorph`]: binary and grey morphology.
 //! - [`ndmeasure`]: labels across blocks, per-object measurements, histograms.

@@ -286,6 +286,11 @@ pub trait Sample: Element + Copy {
     fn to_f64(self) -> f64;
     /// The value nearest `v` (see the trait's rules).
     fn from_f64(v: f64) -> Self;
+    /// A block of [`Sample::from_f64`] values (no copy for `f64`).
+    #[doc(hidden)]
+    fn from_f64_block(a: ArrayD<f64>) -> ArrayD<Self> {
+        a.mapv(Self::from_f64)
+    }
 }
 
 impl Sample for f64 {
@@ -294,6 +299,9 @@ impl Sample for f64 {
     }
     fn from_f64(v: f64) -> f64 {
         v
+    }
+    fn from_f64_block(a: ArrayD<f64>) -> ArrayD<f64> {
+        a
     }
 }
 
@@ -614,7 +622,7 @@ fn build<S: Sample, T: Sample>(
                         AxisTaps::new(xs, &axes[k], plan.mode, plan.orders[k])
                     })
                     .collect();
-                kernel::separable(data, &taps, plan.cval).mapv(T::from_f64)
+                T::from_f64_block(kernel::separable(data, &taps, plan.cval))
             }
             Map::Affine {
                 matrix,
