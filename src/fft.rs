@@ -42,6 +42,7 @@ use rustfft::{FftDirection, FftNum, FftPlanner};
 use crate::array::{Array, IntoAxis};
 use crate::chunks::Chunks;
 use crate::error::{Error, Result};
+use crate::expr::WriteInto;
 use crate::expr::block::{Element, block_of, owned};
 use crate::expr::blockwise::{Blockwise, Kernel};
 
@@ -193,31 +194,62 @@ fn lanes_chunks<T: Element>(a: &Array<T>, axis: usize, lane_bytes: usize) -> Vec
     }
 }
 
-/// `a` transformed lane by lane along `axis`: rechunked to whole lanes ([`lanes_chunks`]), each
-/// lane cropped or padded with zeros to `take` values, gathered [`BATCH`] lanes at a time into
-/// one buffer (lane after lane), and `lanes(buffer, out, count, scratch)` writing the
-/// `len_out` values of each of the `count` output lanes into `out` (lane after lane).
-pub(crate) fn along<I, O, S>(
-    op: &'static str,
-    a: &Array<I>,
+/// Where a block's transformed lanes go: a run of `len` consecutive values of the block (in
+/// row-major order) starting at `flat`, inside one row (the last axis) of the block.
+trait Dest<O> {
+    fn run(&mut self, flat: usize, len: usize) -> &mut [O];
+}
+
+/// A new block's values.
+impl<O> Dest<O> for Vec<O> {
+    fn run(&mut self, flat: usize, len: usize) -> &mut [O] {
+        &mut self[flat..flat + len]
+    }
+}
+
+/// The rows of the result that a block is written into ([`WriteInto`]), `last` values each.
+struct Rows<'a, 'b, O> {
+    rows: &'a mut [&'b mut [O]],
+    last: usize,
+}
+
+impl<O> Dest<O> for Rows<'_, '_, O> {
+    fn run(&mut self, flat: usize, len: usize) -> &mut [O] {
+        let (row, col) = (flat / self.last, flat % self.last);
+        &mut self.rows[row][col..col + len]
+    }
+}
+
+/// Transforms the lanes of one block along `axis`: each lane cropped or padded with zeros to
+/// `take` values, gathered [`BATCH`] lanes at a time into one buffer (lane after lane), and
+/// `lanes(buffer, out, count, scratch)` writing the `len_out` values of each of the `count`
+/// output lanes into `out` (lane after lane), from where they go to `dest`.
+struct Along<I, O, S, L, M> {
     axis: usize,
     take: usize,
     len_out: usize,
-    scratch: impl Fn() -> S + Send + Sync + 'static,
-    lanes: impl Fn(&mut [I], &mut [O], usize, &mut S) + Send + Sync + 'static,
-) -> Result<Array<O>>
+    scratch: M,
+    lanes: L,
+    _t: std::marker::PhantomData<fn(I, O, S)>,
+}
+
+impl<I, O, S, L, M> Along<I, O, S, L, M>
 where
     I: Element + Copy + Zero,
     O: Element + Copy + Zero,
+    M: Fn() -> S,
+    L: Fn(&mut [I], &mut [O], usize, &mut S),
 {
-    let mut chunks = lanes_chunks(a, axis, len_out * std::mem::size_of::<O>());
-    let whole = a.rechunk(chunks.clone())?;
-    chunks[axis] = vec![len_out];
-    let mut shape = a.shape().to_vec();
-    shape[axis] = len_out;
-    let out_chunks = Chunks::new(&shape, chunks)?;
-    let kernel: Kernel = Box::new(move |_, _, inputs| {
-        let block = block_of::<I>(&inputs[0]).view();
+    /// The shape of the output block made from an input block of `shape`.
+    fn out_shape(&self, shape: &[usize]) -> Vec<usize> {
+        let mut out = shape.to_vec();
+        out[self.axis] = self.len_out;
+        out
+    }
+
+    fn run(&self, input: &crate::scheduler::Value, dest: &mut impl Dest<O>) {
+        let (axis, take, len_out) = (self.axis, self.take, self.len_out);
+        let block = block_of::<I>(input).view();
         let block = block.as_standard_layout();
         let data = block
             .as_slice()
@@ -225,11 +257,9 @@ where
         let len = block.shape()[axis];
         let outer: usize = block.shape()[..axis].iter().product();
         let inner: usize = block.shape()[axis + 1..].iter().product();
-        let mut out_shape = block.shape().to_vec();
-        out_shape[axis] = len_out;
-        let mut made_block = crate::scheduler::filled_block(outer * len_out * inner, O::zero());
+        let last = block.shape().last().copied().unwrap_or(1);
         let kept = take.min(len);
-        let mut s = scratch();
+        let mut s = (self.scratch)();
         let mut gathered = vec![I::zero(); BATCH * take];
         let mut made = vec![O::zero(); BATCH * len_out];
         if inner == 1 {
@@ -242,27 +272,34 @@ where
                     at[..kept].copy_from_slice(lane);
                     at[kept..].fill(I::zero());
                 }
-                lanes(
+                (self.lanes)(
                     &mut gathered[..count * take],
-                    &mut made_block[o0 * len_out..(o0 + count) * len_out],
+                    &mut made[..count * len_out],
                     count,
                     &mut s,
                 );
+                // A lane is a row of the output unless the axes after `axis` have length 1.
+                let row = if axis + 1 == block.ndim() { len_out } else { last };
+                let mut flat = o0 * len_out;
+                let mut values = &made[..count * len_out];
+                while !values.is_empty() {
+                    let n = (row - flat % row).min(values.len());
+                    dest.run(flat, n).copy_from_slice(&values[..n]);
+                    flat += n;
+                    values = &values[n..];
+                }
             }
-            let out = ndarray::ArrayD::from_shape_vec(out_shape, made_block)
-                .expect("the block's shape covers its values");
-            return Ok(owned(out));
+            return;
         }
         // Element (o, k, i) of the block (outer index, along the axis, inner index) is at
         // (o * len + k) * inner + i: lanes at consecutive i lie side by side, so a batch of
-        // them is read a row of `count` contiguous values at a time.
+        // them is read a row of `count` contiguous values at a time (a batch stays within one
+        // row of the last axis).
         for o in 0..outer {
-            let (src, dst) = (
-                &data[o * len * inner..(o + 1) * len * inner],
-                &mut made_block[o * len_out * inner..(o + 1) * len_out * inner],
-            );
-            for i0 in (0..inner).step_by(BATCH) {
-                let count = BATCH.min(inner - i0);
+            let src = &data[o * len * inner..(o + 1) * len * inner];
+            let mut i0 = 0;
+            while i0 < inner {
+                let count = BATCH.min(last - i0 % last).min(inner - i0);
                 for k in 0..kept {
                     let row = &src[k * inner + i0..k * inner + i0 + count];
                     for (j, &v) in row.iter().enumerate() {
@@ -272,33 +309,104 @@ where
                 for j in 0..count {
                     gathered[j * take + kept..(j + 1) * take].fill(I::zero());
                 }
-                lanes(
+                (self.lanes)(
                     &mut gathered[..count * take],
                     &mut made[..count * len_out],
                     count,
                     &mut s,
                 );
                 for k in 0..len_out {
-                    let row = &mut dst[k * inner + i0..k * inner + i0 + count];
+                    let row = dest.run((o * len_out + k) * inner + i0, count);
                     for (j, v) in row.iter_mut().enumerate() {
                         *v = made[j * len_out + k];
                     }
                 }
+                i0 += count;
             }
         }
-        let out = ndarray::ArrayD::from_shape_vec(out_shape, made_block)
+    }
+}
+
+/// An [`Along`] writing its blocks straight into the result's rows.
+struct AlongWriter<A>(Arc<A>);
+
+impl<I, O, S, L, M> WriteInto<O> for AlongWriter<Along<I, O, S, L, M>>
+where
+    I: Element + Copy + Zero,
+    O: Element + Copy + Zero,
+    M: Fn() -> S + Send + Sync,
+    L: Fn(&mut [I], &mut [O], usize, &mut S) + Send + Sync,
+{
+    fn write_into(
+        &self,
+        _block: usize,
+        inputs: &mut Vec<crate::scheduler::Value>,
+        rows: &mut [&mut [O]],
+    ) -> Result<()> {
+        let shape = block_of::<I>(&inputs[0]).view().shape().to_vec();
+        let last = self.0.out_shape(&shape).last().copied().unwrap_or(1);
+        if rows.is_empty() || last == 0 {
+            return Ok(());
+        }
+        self.0.run(&inputs[0], &mut Rows { rows, last });
+        Ok(())
+    }
+}
+
+/// `a` transformed lane by lane along `axis`: rechunked to whole lanes ([`lanes_chunks`]), each
+/// lane cropped or padded with zeros to `take` values and transformed by `lanes` ([`Along`]).
+/// As the last step of a computation, each block is written straight into the result.
+pub(crate) fn along<I, O, S>(
+    op: &'static str,
+    a: &Array<I>,
+    axis: usize,
+    take: usize,
+    len_out: usize,
+    scratch: impl Fn() -> S + Send + Sync + 'static,
+    lanes: impl Fn(&mut [I], &mut [O], usize, &mut S) + Send + Sync + 'static,
+) -> Result<Array<O>>
+where
+    I: Element + Copy + Zero,
+    O: Element + Copy + Zero,
+    S: 'static,
+{
+    let mut chunks = lanes_chunks(a, axis, len_out * std::mem::size_of::<O>());
+    let whole = a.rechunk(chunks.clone())?;
+    chunks[axis] = vec![len_out];
+    let mut shape = a.shape().to_vec();
+    shape[axis] = len_out;
+    let out_chunks = Chunks::new(&shape, chunks)?;
+    let work = Arc::new(Along {
+        axis,
+        take,
+        len_out,
+        scratch,
+        lanes,
+        _t: std::marker::PhantomData,
+    });
+    let w = work.clone();
+    let kernel: Kernel = Box::new(move |_, _, inputs| {
+        let shape = block_of::<I>(&inputs[0]).view().shape().to_vec();
+        let out_shape = w.out_shape(&shape);
+        let mut made = crate::scheduler::filled_block(out_shape.iter().product(), O::zero());
+        w.run(&inputs[0], &mut made);
+        let out = ndarray::ArrayD::from_shape_vec(out_shape, made)
             .expect("the block's shape covers its values");
         Ok(owned(out))
     });
     let axes = vec![(0..a.ndim()).map(Some).collect()];
-    Ok(Array::from_node(Blockwise::new::<O>(
+    let node = Blockwise::new::<O>(
         op,
         out_chunks,
         vec![whole.node().clone()],
         axes,
         kernel,
-        false,
-    )))
+        true,
+    );
+    Ok(Array::from_node_writing(
+        node,
+        Some(Arc::new(AlongWriter(work))),
+    ))
 }
 
 /// The complex transform of `a` along `axis`, forward or `inverse`.
