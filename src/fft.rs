@@ -34,6 +34,7 @@
 
 use std::sync::Arc;
 
+use ndarray::Dimension;
 pub use num_complex::Complex;
 use num_traits::{Float, Zero};
 use realfft::RealFftPlanner;
@@ -42,9 +43,10 @@ use rustfft::{FftDirection, FftNum, FftPlanner};
 use crate::array::{Array, IntoAxis};
 use crate::chunks::Chunks;
 use crate::error::{Error, Result};
-use crate::expr::WriteInto;
 use crate::expr::block::{Element, block_of, owned};
 use crate::expr::blockwise::{Blockwise, Kernel};
+use crate::expr::gather::Gather;
+use crate::expr::{BlockRef, WriteInto};
 
 /// Which direction is scaled, as numpy's `norm`: `Backward` (the default) leaves the forward
 /// transform unscaled and divides the inverse by `n`; `Ortho` divides both by `√n`; `Forward`
@@ -186,10 +188,12 @@ fn lanes_chunks<T: Element>(a: &Array<T>, axis: usize, lane_bytes: usize) -> Vec
         if lanes <= room {
             return chunks;
         }
+        // Each block split in pieces of at most half the widest, so that a new block lies
+        // within one old one (the transform reads it from there, see `along`).
         let size = widest(&chunks[k]).div_ceil(2);
-        let n = a.shape()[k];
-        chunks[k] = (0..n.div_ceil(size))
-            .map(|i| size.min(n - i * size))
+        chunks[k] = chunks[k]
+            .iter()
+            .flat_map(|&c| (0..c.div_ceil(size)).map(move |i| size.min(c - i * size)))
             .collect();
     }
 }
@@ -225,12 +229,62 @@ impl<O> Dest<O> for Rows<'_, '_, O> {
 /// `lanes(buffer, out, count, scratch)` writing the `len_out` values of each of the `count`
 /// output lanes into `out` (lane after lane), from where they go to `dest`.
 struct Along<I, O, S, L, M> {
+    /// Where each output block reads, when the input is cut along the axis (else an output
+    /// block reads the one input block of its index).
+    reads: Option<Reads>,
+    /// The output's chunks.
+    out: Chunks,
     axis: usize,
     take: usize,
     len_out: usize,
     scratch: M,
     lanes: L,
     _t: std::marker::PhantomData<fn(I, O, S)>,
+}
+
+/// One input block along the transformed axis, as an output block reads it: its values
+/// (standard layout) and strides, and where along the axis it starts and how far it goes.
+struct Piece<'a, I> {
+    data: &'a [I],
+    strides: Vec<usize>,
+    start: usize,
+    len: usize,
+}
+
+/// Where an output block of a transform reads: the input blocks along the axis (all of them)
+/// at the input block that holds the output block along every other axis.
+struct Reads {
+    /// The input's chunks.
+    src: Chunks,
+    /// The output's chunks.
+    out: Chunks,
+    axis: usize,
+}
+
+impl Reads {
+    /// The input blocks of output block `b`, along the axis, and the output block's start
+    /// within them along every other axis.
+    fn of(&self, b: usize) -> (Vec<usize>, Vec<usize>) {
+        let ranges = self.out.block_ranges(b);
+        let mut grid: Vec<usize> = Vec::with_capacity(ranges.len());
+        let mut origin = vec![0; ranges.len()];
+        for (d, r) in ranges.iter().enumerate() {
+            if d == self.axis || r.is_empty() {
+                grid.push(0);
+                continue;
+            }
+            let blk = self.src.locate(d, r.start);
+            origin[d] = r.start - self.src.starts(d)[blk];
+            grid.push(blk);
+        }
+        let blocks = (0..self.src.grid_shape()[self.axis])
+            .map(|m| {
+                grid[self.axis] = m;
+                self.src.linear_index(&grid)
+            })
+            .collect();
+        (blocks, origin)
+    }
 }
 
 impl<I, O, S, L, M> Along<I, O, S, L, M>
@@ -240,36 +294,91 @@ where
     M: Fn() -> S,
     L: Fn(&mut [I], &mut [O], usize, &mut S),
 {
-    /// The shape of the output block made from an input block of `shape`.
-    fn out_shape(&self, shape: &[usize]) -> Vec<usize> {
-        let mut out = shape.to_vec();
-        out[self.axis] = self.len_out;
-        out
+    /// Output block `b` (of `out_shape`) from its input blocks' values, into `dest`.
+    fn block(
+        &self,
+        b: usize,
+        inputs: &[crate::scheduler::Value],
+        out_shape: &[usize],
+        dest: &mut impl Dest<O>,
+    ) {
+        let views: Vec<_> = inputs.iter().map(|v| block_of::<I>(v).view()).collect();
+        let views: Vec<_> = views.iter().map(|v| v.as_standard_layout()).collect();
+        let origin = match &self.reads {
+            Some(r) => r.of(b).1,
+            None => vec![0; out_shape.len()],
+        };
+        let mut start = 0;
+        let pieces: Vec<Piece<'_, I>> = views
+            .iter()
+            .map(|v| {
+                let mut strides = vec![1; v.ndim()];
+                for d in (0..v.ndim().saturating_sub(1)).rev() {
+                    strides[d] = strides[d + 1] * v.shape()[d + 1];
+                }
+                let len = v.shape()[self.axis];
+                start += len;
+                Piece {
+                    data: v.as_slice().expect("a standard layout block is contiguous"),
+                    strides,
+                    start: start - len,
+                    len,
+                }
+            })
+            .collect();
+        self.run(&pieces, &origin, out_shape, dest);
     }
 
-    fn run(&self, input: &crate::scheduler::Value, dest: &mut impl Dest<O>) {
+    fn run(
+        &self,
+        pieces: &[Piece<'_, I>],
+        origin: &[usize],
+        out_shape: &[usize],
+        dest: &mut impl Dest<O>,
+    ) {
         let (axis, take, len_out) = (self.axis, self.take, self.len_out);
-        let block = block_of::<I>(input).view();
-        let block = block.as_standard_layout();
-        let data = block
-            .as_slice()
-            .expect("a standard layout block is contiguous");
-        let len = block.shape()[axis];
-        let outer: usize = block.shape()[..axis].iter().product();
-        let inner: usize = block.shape()[axis + 1..].iter().product();
-        let last = block.shape().last().copied().unwrap_or(1);
+        let ndim = out_shape.len();
+        let len: usize = pieces.iter().map(|p| p.len).sum();
+        let outer: usize = out_shape[..axis].iter().product();
+        let inner: usize = out_shape[axis + 1..].iter().product();
+        let last = out_shape[ndim - 1];
         let kept = take.min(len);
+        // The offset in piece `p` of outer index `o` and inner index `i` (along the axis: 0).
+        let offset = |p: &Piece<'_, I>, o: usize, i: usize| {
+            let mut off = 0;
+            let mut r = i;
+            for d in (axis + 1..ndim).rev() {
+                off += (origin[d] + r % out_shape[d]) * p.strides[d];
+                r /= out_shape[d];
+            }
+            let mut r = o;
+            for d in (0..axis).rev() {
+                off += (origin[d] + r % out_shape[d]) * p.strides[d];
+                r /= out_shape[d];
+            }
+            off
+        };
         let mut s = (self.scratch)();
         let mut gathered = vec![I::zero(); BATCH * take];
         let mut made = vec![O::zero(); BATCH * len_out];
         if inner == 1 {
-            // Lanes along the last axis are contiguous: copied whole, a batch of them at once.
+            // One lane per outer index: copied whole (contiguous where the axis is the last).
             for o0 in (0..outer).step_by(BATCH) {
                 let count = BATCH.min(outer - o0);
                 for j in 0..count {
-                    let lane = &data[(o0 + j) * len..(o0 + j) * len + kept];
                     let at = &mut gathered[j * take..(j + 1) * take];
-                    at[..kept].copy_from_slice(lane);
+                    for p in pieces.iter().take_while(|p| p.start < kept) {
+                        let n = p.len.min(kept - p.start);
+                        let (base, step) = (offset(p, o0 + j, 0), p.strides[axis]);
+                        let to = &mut at[p.start..p.start + n];
+                        if step == 1 {
+                            to.copy_from_slice(&p.data[base..base + n]);
+                        } else {
+                            for (k, v) in to.iter_mut().enumerate() {
+                                *v = p.data[base + k * step];
+                            }
+                        }
+                    }
                     at[kept..].fill(I::zero());
                 }
                 (self.lanes)(
@@ -279,7 +388,7 @@ where
                     &mut s,
                 );
                 // A lane is a row of the output unless the axes after `axis` have length 1.
-                let row = if axis + 1 == block.ndim() { len_out } else { last };
+                let row = if axis + 1 == ndim { len_out } else { last };
                 let mut flat = o0 * len_out;
                 let mut values = &made[..count * len_out];
                 while !values.is_empty() {
@@ -291,19 +400,22 @@ where
             }
             return;
         }
-        // Element (o, k, i) of the block (outer index, along the axis, inner index) is at
-        // (o * len + k) * inner + i: lanes at consecutive i lie side by side, so a batch of
-        // them is read a row of `count` contiguous values at a time (a batch stays within one
-        // row of the last axis).
+        // Lanes at consecutive inner indices lie side by side: a batch of them is read a row
+        // of `count` contiguous values at a time (a batch stays within one row of the last
+        // axis), from each piece in turn.
         for o in 0..outer {
-            let src = &data[o * len * inner..(o + 1) * len * inner];
             let mut i0 = 0;
             while i0 < inner {
                 let count = BATCH.min(last - i0 % last).min(inner - i0);
-                for k in 0..kept {
-                    let row = &src[k * inner + i0..k * inner + i0 + count];
-                    for (j, &v) in row.iter().enumerate() {
-                        gathered[j * take + k] = v;
+                for p in pieces.iter().take_while(|p| p.start < kept) {
+                    let n = p.len.min(kept - p.start);
+                    let (base, step) = (offset(p, o, i0), p.strides[axis]);
+                    for kl in 0..n {
+                        let row = &p.data[base + kl * step..base + kl * step + count];
+                        let k = p.start + kl;
+                        for (j, &v) in row.iter().enumerate() {
+                            gathered[j * take + k] = v;
+                        }
                     }
                 }
                 for j in 0..count {
@@ -339,23 +451,26 @@ where
 {
     fn write_into(
         &self,
-        _block: usize,
+        block: usize,
         inputs: &mut Vec<crate::scheduler::Value>,
         rows: &mut [&mut [O]],
     ) -> Result<()> {
-        let shape = block_of::<I>(&inputs[0]).view().shape().to_vec();
-        let last = self.0.out_shape(&shape).last().copied().unwrap_or(1);
+        let shape = self.0.out.block_shape(block);
+        let last = shape.slice().last().copied().unwrap_or(1);
         if rows.is_empty() || last == 0 {
             return Ok(());
         }
-        self.0.run(&inputs[0], &mut Rows { rows, last });
+        self.0
+            .block(block, inputs, shape.slice(), &mut Rows { rows, last });
         Ok(())
     }
 }
 
-/// `a` transformed lane by lane along `axis`: rechunked to whole lanes ([`lanes_chunks`]), each
-/// lane cropped or padded with zeros to `take` values and transformed by `lanes` ([`Along`]).
-/// As the last step of a computation, each block is written straight into the result.
+/// `a` transformed lane by lane along `axis`: each output block whole along it ([`lanes_chunks`]),
+/// each lane cropped or padded with zeros to `take` values and transformed by `lanes`
+/// ([`Along`]). An input cut along the axis is read where it is, every block of an output
+/// block's lanes in turn, without a rechunk. As the last step of a computation, each block is
+/// written straight into the result.
 pub(crate) fn along<I, O, S>(
     op: &'static str,
     a: &Array<I>,
@@ -371,12 +486,25 @@ where
     S: 'static,
 {
     let mut chunks = lanes_chunks(a, axis, len_out * std::mem::size_of::<O>());
-    let whole = a.rechunk(chunks.clone())?;
+    let cut = a.chunks()[axis].len() > 1;
+    // Uncut along the axis, the lanes' blocks are the input's blocks or parts of them.
+    let whole = if cut {
+        a.clone()
+    } else {
+        a.rechunk(chunks.clone())?
+    };
     chunks[axis] = vec![len_out];
     let mut shape = a.shape().to_vec();
     shape[axis] = len_out;
     let out_chunks = Chunks::new(&shape, chunks)?;
+    let reads = cut.then(|| Reads {
+        src: a.chunk_layout().clone(),
+        out: out_chunks.clone(),
+        axis,
+    });
     let work = Arc::new(Along {
+        reads,
+        out: out_chunks.clone(),
         axis,
         take,
         len_out,
@@ -385,16 +513,39 @@ where
         _t: std::marker::PhantomData,
     });
     let w = work.clone();
-    let kernel: Kernel = Box::new(move |_, _, inputs| {
-        let shape = block_of::<I>(&inputs[0]).view().shape().to_vec();
-        let out_shape = w.out_shape(&shape);
-        let mut made = crate::scheduler::filled_block(out_shape.iter().product(), O::zero());
-        w.run(&inputs[0], &mut made);
+    let kernel = move |b: usize, inputs: &mut Vec<crate::scheduler::Value>| {
+        let out_shape = w.out.block_shape(b);
+        let mut made = crate::scheduler::filled_block(out_shape.size(), O::zero());
+        w.block(b, inputs, out_shape.slice(), &mut made);
         let out = ndarray::ArrayD::from_shape_vec(out_shape, made)
             .expect("the block's shape covers its values");
         Ok(owned(out))
-    });
+    };
+    let writer = Some(Arc::new(AlongWriter(work.clone())) as Arc<dyn WriteInto<O>>);
+    if cut {
+        let deps = move |b: usize, deps: &mut Vec<BlockRef>| {
+            let reads = work.reads.as_ref().expect("an input cut along the axis");
+            deps.extend(
+                reads
+                    .of(b)
+                    .0
+                    .into_iter()
+                    .map(|block| BlockRef { input: 0, block }),
+            );
+        };
+        let node = Gather::new::<O>(
+            op,
+            out_chunks,
+            vec![a.node().clone()],
+            false,
+            Box::new(deps),
+            Box::new(kernel),
+        )
+        .writing_in_place();
+        return Ok(Array::from_node_writing(node, writer));
+    }
     let axes = vec![(0..a.ndim()).map(Some).collect()];
+    let kernel: Kernel = Box::new(move |b, _, inputs| kernel(b, inputs));
     let node = Blockwise::new::<O>(
         op,
         out_chunks,
@@ -403,10 +554,7 @@ where
         kernel,
         true,
     );
-    Ok(Array::from_node_writing(
-        node,
-        Some(Arc::new(AlongWriter(work))),
-    ))
+    Ok(Array::from_node_writing(node, writer))
 }
 
 /// The complex transform of `a` along `axis`, forward or `inverse`.

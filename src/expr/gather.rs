@@ -42,6 +42,15 @@ impl Gather {
     }
 }
 
+impl Gather {
+    /// This node, writing its blocks straight into the result as the root of a computation
+    /// (the array built on it holds the writer).
+    pub(crate) fn writing_in_place(mut self) -> Gather {
+        self.props = self.props.writes_in_place(true);
+        self
+    }
+}
+
 impl Node for Gather {
     fn props(&self) -> &Props {
         &self.props
