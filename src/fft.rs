@@ -3,13 +3,15 @@
 //! [rustfft](https://docs.rs/rustfft) (any length: mixed radix, Bluestein's algorithm for large
 //! primes, SIMD) and [realfft](https://docs.rs/realfft) for real signals.
 //!
-//! A transform along an axis needs the whole axis in each block. dask refuses an axis cut into
-//! several chunks; here the array is rechunked to one chunk along the transformed axis (the
-//! rechunk shows in [`Array::explain`]), keeping the other axes' chunks but halving the widest
-//! of them while a block would make more than 8 MiB, so every block holds whole lanes, blocks
-//! stay small enough to be reused, and there are enough of them for the threads. Each block is
-//! one task, transforming its lanes 16 at a time with one plan made when the graph is built.
-//! The result keeps that chunking: one chunk along each transformed axis.
+//! A transform along an axis needs the whole axis in each output block. dask refuses an axis
+//! cut into several chunks; here each output block is one chunk along the transformed axis,
+//! keeping the other axes' chunks but splitting the widest of them while a block would make
+//! more than 8 MiB, so blocks stay small enough to be reused and there are enough of them for
+//! the threads. An input cut along the axis is read where it is: each output block's task
+//! reads every input block along the axis (its line in [`Array::explain`] shows one task per
+//! output block reading all of them) and gathers its lanes from them, 16 at a time, for one
+//! plan made when the graph is built; no rechunked copy is made. The result keeps that
+//! chunking: one chunk along each transformed axis.
 //!
 //! Complex values are [`Complex<f32>`] and [`Complex<f64>`] (num-complex's, re-exported here),
 //! array elements like any other: the operators, `map`, reductions, and
