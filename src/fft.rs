@@ -543,7 +543,8 @@ where
             Box::new(deps),
             Box::new(kernel),
         )
-        .writing_in_place();
+        .writing_in_place()
+        .whole_along(vec![axis]);
         return Ok(Array::from_node_writing(node, writer));
     }
     let axes = vec![(0..a.ndim()).map(Some).collect()];
@@ -555,7 +556,8 @@ where
         axes,
         kernel,
         true,
-    );
+    )
+    .whole_along(vec![axis]);
     Ok(Array::from_node_writing(node, writer))
 }
 

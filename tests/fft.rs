@@ -439,3 +439,35 @@ fn empty_axes_pad_or_stay_empty() {
         .unwrap();
     assert_eq!(y.shape(), &[0, 4]);
 }
+
+/// Under a memory limit too small for a transform's tasks, the error comes before anything
+/// runs and names a chunking that fits: the transformed axis in one chunk (each task reads it
+/// whole), the other axes narrower; following it, the transform runs under the limit.
+#[test]
+fn a_memory_limit_names_a_chunking_with_the_axis_whole() {
+    let spectrum = |x: &Array<f64>| {
+        fft::rfft(x, None, 0, FftNorm::Backward)
+            .unwrap()
+            .map(|z: Complex<f64>| z.norm())
+    };
+    let x = Array::<f64>::random(&[1024, 512], [256, 512], 1).unwrap();
+    let want = spectrum(&x).compute().unwrap();
+    let tight = chunkwise::Scheduler::threads(2).with_memory_limit(3 << 20);
+    let err = spectrum(&x).compute_with(&tight).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Resources);
+    let text = err.to_string();
+    assert!(
+        text.contains("rfft") && text.contains("reads axes [0] whole"),
+        "{text}"
+    );
+    let columns: usize = text
+        .split("blocks of about [whole, ")
+        .nth(1)
+        .and_then(|t| t.split(']').next())
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or_else(|| panic!("advice keeps axis 0 whole: {text}"));
+    assert!(columns < 512, "{text}");
+    // Random values are the same whatever the chunking: made anew in the advised blocks.
+    let x = Array::<f64>::random(&[1024, 512], [1024, columns], 1).unwrap();
+    assert_eq!(spectrum(&x).compute_with(&tight).unwrap(), want);
+}

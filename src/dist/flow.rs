@@ -315,6 +315,7 @@ pub(super) fn run(
                 .as_ref()
                 .map(|bytes| -> BytesFn<'_> { Box::new(bytes) });
             layer.chunk = original.chunk.clone();
+            layer.whole = original.whole.clone();
             proxy
         });
         let deps: Vec<TaskId> = graph

@@ -51,6 +51,14 @@ impl Blockwise {
     }
 }
 
+impl Blockwise {
+    /// This node, whose blocks must each hold `axes` whole ([`Props::whole_axes`]).
+    pub(crate) fn whole_along(mut self, axes: Vec<usize>) -> Blockwise {
+        self.props = self.props.whole_along(axes);
+        self
+    }
+}
+
 impl Node for Blockwise {
     fn props(&self) -> &Props {
         &self.props

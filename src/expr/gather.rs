@@ -49,6 +49,12 @@ impl Gather {
         self.props = self.props.writes_in_place(true);
         self
     }
+
+    /// This node, whose blocks must each hold `axes` whole ([`Props::whole_axes`]).
+    pub(crate) fn whole_along(mut self, axes: Vec<usize>) -> Gather {
+        self.props = self.props.whole_along(axes);
+        self
+    }
 }
 
 impl Node for Gather {

@@ -75,6 +75,9 @@ pub(crate) struct Props {
     /// Whether the node, as the root of a computation, writes its blocks straight into the
     /// result's memory ([`WriteInto`], held by the typed array) rather than making them first.
     pub(crate) writes_in_place: bool,
+    /// Axes that each of its blocks must hold whole (a transform's): advice on a smaller block
+    /// shape (memory limits) never cuts them.
+    pub(crate) whole_axes: Vec<usize>,
 }
 
 impl Props {
@@ -95,6 +98,7 @@ impl Props {
             one_to_one: vec![false; n],
             chained: false,
             writes_in_place: false,
+            whole_axes: Vec::new(),
         }
     }
 
@@ -120,6 +124,12 @@ impl Props {
     /// These facts, for a node that writes in place as a root.
     pub(crate) fn writes_in_place(mut self, writes: bool) -> Props {
         self.writes_in_place = writes;
+        self
+    }
+
+    /// These facts, for a node whose blocks must each hold `axes` whole.
+    pub(crate) fn whole_along(mut self, axes: Vec<usize>) -> Props {
+        self.whole_axes = axes;
         self
     }
 

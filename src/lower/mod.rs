@@ -81,6 +81,7 @@ pub(crate) fn lower<'a>(
         let l = &mut graph.layers[layer as usize];
         l.bytes = Some(Box::new(move |b| f.task_bytes(n, b, n == root)));
         l.chunk = fused.largest_chunk(n);
+        l.whole = fused.whole_axes(n);
         l.elem = (n != root).then(|| node.elem_type());
         let f = fused.clone();
         l.regions = Some(Box::new(move |b, out| f.collect_regions(n, b, out)));
@@ -203,6 +204,26 @@ impl Fused {
     /// The block shape to shrink when node `n`'s tasks need too much memory: the largest among
     /// the blocks its tasks start from (the nodes they read, and fused sources), not the blocks
     /// they make on the way (a reduction's are tiny, ghost-cell padding is not the user's).
+    /// The axes that the nodes fused into node `n`'s tasks read whole ([`Props::whole_axes`]).
+    ///
+    /// [`Props::whole_axes`]: crate::expr::Props
+    fn whole_axes(&self, n: usize) -> Vec<usize> {
+        let mut axes = Vec::new();
+        let mut stack = vec![n];
+        while let Some(m) = stack.pop() {
+            axes.extend(self.nodes[m].props().whole_axes.iter().copied());
+            stack.extend(
+                self.input_ids[m]
+                    .iter()
+                    .copied()
+                    .filter(|&i| self.inline[i]),
+            );
+        }
+        axes.sort_unstable();
+        axes.dedup();
+        axes
+    }
+
     fn largest_chunk(&self, n: usize) -> Vec<usize> {
         let largest = |m: usize| -> Vec<usize> {
             let c = self.nodes[m].chunks();

@@ -419,12 +419,14 @@ pub(super) fn over_budget(
 ) -> Error {
     let layer = &layers[layer as usize];
     let chunk = &layer.chunk;
-    let advice = if held == 0 {
-        advice(chunk, projected, limit, Shrink::Largest)
+    let advice = if held == 0 || !layer.whole.is_empty() {
+        // With axes read whole, blocks cut along them wait for each other: one chunk along
+        // them ends that, and the task's own size is what is left to shrink.
+        advice(chunk, &layer.whole, projected, limit, Shrink::Largest)
     } else {
         // The held blocks are the front of a run in row-major block order, which spans the
         // later axes whole: only thinner blocks along the first axes make it smaller.
-        advice(chunk, projected, limit, Shrink::First)
+        advice(chunk, &layer.whole, projected, limit, Shrink::First)
     };
     Error::OverMemoryBudget {
         op: layer.name.clone(),
@@ -446,10 +448,16 @@ enum Shrink {
 }
 
 /// A block shape for which `projected` bytes, made with blocks of `chunk`, would fit in
-/// `room`: an axis is halved until the projection scaled by the block's size fits in three
-/// quarters of the room, leaving the rest for what does not shrink with the block (ghost
-/// cells).
-fn advice(chunk: &[usize], projected: usize, room: usize, shrink: Shrink) -> String {
+/// `room`: an axis (not one of `whole`, which the operation needs whole) is halved until the
+/// projection scaled by the block's size fits in three quarters of the room, leaving the rest
+/// for what does not shrink with the block (ghost cells).
+fn advice(
+    chunk: &[usize],
+    whole: &[usize],
+    projected: usize,
+    room: usize,
+    shrink: Shrink,
+) -> String {
     if chunk.is_empty() || room == 0 {
         return "raise the limit".to_string();
     }
@@ -457,16 +465,34 @@ fn advice(chunk: &[usize], projected: usize, room: usize, shrink: Shrink) -> Str
     let elems = |s: &[usize]| s.iter().product::<usize>().max(1) as f64;
     let full = elems(chunk);
     while projected as f64 * elems(&shape) / full > 0.75 * room as f64 {
+        let mut cuttable = shape.iter().enumerate().filter(|(k, _)| !whole.contains(k));
         let next = match shrink {
-            Shrink::Largest => shape.iter().enumerate().max_by_key(|&(_, &m)| m),
-            Shrink::First => shape.iter().enumerate().find(|&(_, &m)| m > 1),
+            Shrink::Largest => cuttable.max_by_key(|&(_, &m)| m),
+            Shrink::First => cuttable.find(|&(_, &m)| m > 1),
         };
         let Some((k, &m)) = next.filter(|&(_, &m)| m > 1) else {
             return "raise the limit: even blocks of one element would not fit".to_string();
         };
         shape[k] = m.div_ceil(2);
     }
-    format!("rechunk to blocks of about {shape:?} (now {chunk:?}), or raise the limit")
+    if whole.is_empty() {
+        return format!("rechunk to blocks of about {shape:?} (now {chunk:?}), or raise the limit");
+    }
+    let sizes: Vec<String> = shape
+        .iter()
+        .enumerate()
+        .map(|(k, m)| {
+            if whole.contains(&k) {
+                "whole".to_string()
+            } else {
+                m.to_string()
+            }
+        })
+        .collect();
+    format!(
+        "rechunk to blocks of about [{}] (now {chunk:?}): the operation reads axes {whole:?} whole, so blocks cut along them wait for each other; or raise the limit",
+        sizes.join(", ")
+    )
 }
 
 #[cfg(test)]

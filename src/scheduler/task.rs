@@ -50,6 +50,8 @@ pub(crate) struct Layer<'a> {
     pub(crate) bytes: Option<BytesFn<'a>>,
     /// The largest block shape, for advice on rechunking when a task needs too much memory.
     pub(crate) chunk: Vec<usize>,
+    /// Axes its blocks must hold whole: advice never cuts them.
+    pub(crate) whole: Vec<usize>,
     /// The element type of the blocks its tasks make, when they make blocks: whether they can
     /// cross ranks in a distributed run.
     pub(crate) elem: Option<std::any::TypeId>,
@@ -120,6 +122,7 @@ impl<'a> TaskGraph<'a> {
             work,
             bytes: None,
             chunk: Vec::new(),
+            whole: Vec::new(),
             elem: None,
             home: None,
             regions: None,
