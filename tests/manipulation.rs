@@ -637,3 +637,89 @@ fn an_index_and_a_new_axis_that_keep_the_rank_still_move_the_axes() {
         &a.slice(s![0, .., ndarray::NewAxis]).to_owned().into_dyn(),
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// `flip`, `rot90`, `moveaxis`, `squeeze` and `diff` equal numpy's rules written with
+    /// ndarray on the whole array, for every axis (or pair) of random shapes and chunkings.
+    #[test]
+    fn rearrangements_and_differences_match_ndarray((a, chunks, seed) in case()) {
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        let n = a.ndim();
+        let mut r = Lcg(seed);
+        for k in 0..n {
+            let mut want = a.view();
+            want.invert_axis(Axis(k));
+            assert_array_eq(&x.flip(&[k]).unwrap(), &want.to_owned());
+            for order in 0..3 {
+                let got = x.diff(order, Axis(k)).unwrap();
+                let mut want = a.clone();
+                for _ in 0..order {
+                    let len = want.shape()[k];
+                    if len == 0 { break; }
+                    let hi = want.slice_axis(Axis(k), ndarray::Slice::from(1..len)).to_owned();
+                    let lo = want.slice_axis(Axis(k), ndarray::Slice::from(0..len - 1)).to_owned();
+                    want = hi - lo;
+                }
+                assert_array_eq(&got, &want);
+            }
+            let to = r.next(n);
+            let got = x.moveaxis(k, to).unwrap();
+            let mut perm: Vec<usize> = (0..n).filter(|&j| j != k).collect();
+            perm.insert(to, k);
+            assert_array_eq(&got, &a.clone().permuted_axes(IxDyn(&perm)).as_standard_layout().into_owned());
+        }
+        let mut all = a.view();
+        for k in 0..n { all.invert_axis(Axis(k)); }
+        assert_array_eq(&x.flip(&[]).unwrap(), &all.to_owned());
+        if n >= 2 {
+            let (p, q) = (r.next(n), r.next(n));
+            if p != q {
+                for turns in -2i64..=4 {
+                    // numpy: k = 1 flips the second axis then swaps the two.
+                    let mut want = a.clone();
+                    for _ in 0..turns.rem_euclid(4) {
+                        want.invert_axis(Axis(q));
+                        want.swap_axes(p, q);
+                        want = want.as_standard_layout().into_owned();
+                    }
+                    assert_array_eq(&x.rot90(turns, (p, q)).unwrap(), &want);
+                }
+            }
+        }
+        let kept: Vec<usize> = a.shape().iter().copied().filter(|&m| m != 1).collect();
+        let want = a.clone().into_shape_with_order(IxDyn(&kept)).unwrap();
+        assert_array_eq(&x.squeeze(), &want);
+    }
+}
+
+#[test]
+fn rearrangements_refuse_bad_axes() {
+    let x = Array::<f64>::zeros(&[2, 3], [1, 2]).unwrap();
+    assert!(matches!(
+        x.flip(&[2]),
+        Err(Error::AxisOutOfRange { op: "flip", .. })
+    ));
+    assert!(matches!(
+        x.flip(&[1, 1]),
+        Err(Error::InvalidAxes { op: "flip", .. })
+    ));
+    assert!(matches!(
+        x.rot90(1, (0, 0)),
+        Err(Error::InvalidAxes { op: "rot90", .. })
+    ));
+    assert!(matches!(
+        x.moveaxis(0, 2),
+        Err(Error::AxisOutOfRange { op: "moveaxis", .. })
+    ));
+    assert!(matches!(
+        x.diff(1, 2),
+        Err(Error::AxisOutOfRange { op: "diff", .. })
+    ));
+    let scalar = Array::from_ndarray(ndarray::arr0(1.0), Vec::<usize>::new()).unwrap();
+    assert!(matches!(
+        scalar.diff(1, 0),
+        Err(Error::UnsupportedRank { op: "diff", .. })
+    ));
+}

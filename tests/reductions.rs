@@ -113,6 +113,22 @@ proptest! {
                     prop_assert_eq!(e, Error::EmptyReduction { op: "min" });
                 }
             }
+            match x.ptp_axes(&axes, false).unwrap().compute_with(s) {
+                Ok(ptp) => {
+                    let range = |l: &ndarray::ArrayView1<f64>| {
+                        l.iter().copied().fold(f64::NEG_INFINITY, f64::max) - l.iter().copied().fold(f64::INFINITY, f64::min)
+                    };
+                    assert_close(&ptp, &reference(&a, &axes, range), "ptp");
+                }
+                Err(e) => {
+                    prop_assert!(lanes_empty, "unexpected {:?}", e);
+                    prop_assert_eq!(e, Error::EmptyReduction { op: "ptp" });
+                }
+            }
+            let holed = x.map(|v| if v > 2.0 { f64::NAN } else { v.signum() });
+            let nanprod = holed.nanprod_axes(&axes, false).unwrap().compute_with(s).unwrap();
+            let want = reference(&a, &axes, |l| l.iter().filter(|&&v| v <= 2.0).map(|v| v.signum()).product());
+            assert_close(&nanprod, &want, "nanprod");
             if a.is_empty() {
                 prop_assert_eq!(x.argmax().compute_with(s).unwrap_err(), Error::EmptyReduction { op: "argmax" });
             } else {

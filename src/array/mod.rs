@@ -9,6 +9,7 @@ mod coarsen;
 mod compare;
 mod complex;
 mod creation;
+mod diff;
 mod elementwise;
 mod join;
 mod linalg;

@@ -646,6 +646,19 @@ reductions! {
     example "assert_eq!(x.count_nonzero().compute_scalar()?, 6);\nassert_eq!(x.gt(3.0).count_nonzero().compute_scalar()?, 3);"
     = |op| op.1.fold_reduction(op.0, op.2, op.3, 0usize, |a, x| a + usize::from(x.is_nonzero()), |a, b| a + b, None, |a| Ok(*a));
 
+    /// Range of the values, largest minus smallest (numpy's `ptp`); NaN propagates. The range
+    /// of nothing is an error ([`Error::EmptyReduction`]) at compute.
+    ptp, ptp_axis, ptp_axes -> T where [T: PartialOrd + Copy + std::ops::Sub<Output = T>] ()
+    example "assert_eq!(x.ptp().compute_scalar()?, 8.0);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, (None, None), |a, x| (pick(a.0, Some(*x), true), pick(a.1, Some(*x), false)),
+        |a, b| (pick(a.0, b.0, true), pick(a.1, b.1, false)), None,
+        |a| match *a { (Some(lo), Some(hi)) => Ok(hi - lo), _ => Err(Error::EmptyReduction { op: "ptp" }) });
+
+    /// Product, skipping NaN (1 when every element is NaN).
+    nanprod, nanprod_axis, nanprod_axes -> T where [T: Float] ()
+    example "assert_eq!(x.map(|v| if v > 4.0 { f64::NAN } else { v }).nanprod().compute_scalar()?, 12.0);"
+    = |op| op.1.fold_reduction(op.0, op.2, op.3, T::one(), |a, x| if x.is_nan() { *a } else { *a * *x }, |a, b| *a * *b, None, |a| Ok(*a));
+
     /// Whether any element is true, or not zero ([`TruthValue`]); false for an empty array.
     any, any_axis, any_axes -> bool where [T: TruthValue] ()
     example "assert!(x.gt(8.0).any().compute_scalar()?);\nassert!(!x.gt(9.0).any().compute_scalar()?);"

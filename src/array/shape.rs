@@ -11,6 +11,7 @@ use crate::expr::block::{Element, block_of, owned, reshaped};
 use crate::expr::gather::Gather;
 use crate::expr::permute::Permute;
 use crate::expr::source::Full;
+use crate::expr::take::AxisMap;
 
 /// Blocks of at most this many elements along broadcast axes and padding (unless the input's blocks are
 /// larger): big enough that per-block costs vanish, small enough to spread over the threads.
@@ -354,4 +355,143 @@ fn reshape_kernel<T: Element>(out: Chunks) -> crate::expr::gather::BlockFn {
         let v = inputs.pop().expect("one input block");
         Ok(reshaped::<T>(v, out.block_shape(b)))
     })
+}
+
+/// numpy's rearrangements that keep every element: reversing axes, quarter turns, moving an
+/// axis, dropping axes of length 1.
+impl<T: Element> Array<T> {
+    /// The array with the order of its elements reversed along each of `axes` (numpy's
+    /// `flip`; every axis for an empty list, as numpy's `axis=None`). Each output block is one
+    /// input block reversed (the block sizes along a flipped axis come in reverse order).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AxisOutOfRange`] for an axis the array does not have; [`Error::InvalidAxes`]
+    /// for an axis given twice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// use ndarray::{array, s};
+    /// let a = array![[1, 2, 3], [4, 5, 6]];
+    /// let x = Array::from_ndarray(a.clone(), [1, 2])?;
+    /// assert_eq!(x.flip(&[1])?.compute()?, a.slice(s![.., ..;-1]).into_dyn());
+    /// assert_eq!(x.flip(&[])?.compute()?, array![[6, 5, 4], [3, 2, 1]].into_dyn());
+    /// assert_eq!(x.flip(&[1])?.chunks()[1], vec![1, 2]);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn flip(&self, axes: &[usize]) -> Result<Array<T>> {
+        let all: Vec<usize> = (0..self.ndim()).collect();
+        let axes = if axes.is_empty() { &all[..] } else { axes };
+        let mut seen = vec![false; self.ndim()];
+        for &a in axes {
+            self.check_axis("flip", a)?;
+            if std::mem::replace(&mut seen[a], true) {
+                return Err(Error::InvalidAxes {
+                    op: "flip",
+                    axes: axes.to_vec(),
+                    ndim: self.ndim(),
+                });
+            }
+        }
+        let mut out = self.clone();
+        for &a in axes {
+            let len = self.shape()[a];
+            if len < 2 {
+                continue;
+            }
+            let map = AxisMap::Range {
+                first: len - 1,
+                step: -1,
+                len,
+            };
+            let sizes: Vec<usize> = out.chunks()[a].iter().rev().copied().collect();
+            out = out.take_along("flip", a, map, sizes, T::default())?;
+        }
+        Ok(out)
+    }
+
+    /// The array turned by `k` quarter turns in the plane of `axes`, from the first axis
+    /// towards the second (numpy's `rot90`; negative `k` turns the other way).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidAxes`] for axes that are equal or not the array's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// use ndarray::array;
+    /// let x = Array::from_ndarray(array![[1, 2], [3, 4]], [1, 1])?;
+    /// assert_eq!(x.rot90(1, (0, 1))?.compute()?, array![[2, 4], [1, 3]].into_dyn());
+    /// assert_eq!(x.rot90(-1, (0, 1))?.compute()?, array![[3, 1], [4, 2]].into_dyn());
+    /// assert_eq!(x.rot90(2, (0, 1))?.compute()?, array![[4, 3], [2, 1]].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn rot90(&self, k: i64, axes: (usize, usize)) -> Result<Array<T>> {
+        let (a, b) = axes;
+        if a == b || a >= self.ndim() || b >= self.ndim() {
+            return Err(Error::InvalidAxes {
+                op: "rot90",
+                axes: vec![a, b],
+                ndim: self.ndim(),
+            });
+        }
+        let mut perm: Vec<usize> = (0..self.ndim()).collect();
+        perm.swap(a, b);
+        match k.rem_euclid(4) {
+            0 => Ok(self.clone()),
+            1 => self.flip(&[b])?.permuted_axes(&perm),
+            2 => self.flip(&[a, b]),
+            _ => self.permuted_axes(&perm)?.flip(&[b]),
+        }
+    }
+
+    /// The array with axis `source` moved to position `destination`, the others keeping their
+    /// order (numpy's `moveaxis` for one axis).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AxisOutOfRange`] for an axis the array does not have.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::<f32>::zeros(&[2, 3, 4], [1, 3, 2])?;
+    /// assert_eq!(x.moveaxis(0, 2)?.shape(), &[3, 4, 2]);
+    /// assert_eq!(x.moveaxis(2, 0)?.shape(), &[4, 2, 3]);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn moveaxis(&self, source: usize, destination: usize) -> Result<Array<T>> {
+        self.check_axis("moveaxis", source)?;
+        self.check_axis("moveaxis", destination)?;
+        let mut perm: Vec<usize> = (0..self.ndim()).filter(|&k| k != source).collect();
+        perm.insert(destination, source);
+        self.permuted_axes(&perm)
+    }
+
+    /// The array without its axes of length 1 (numpy's `squeeze()`); [`Array::remove_axis`]
+    /// drops one named axis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::<u8>::zeros(&[1, 3, 1, 2], [1, 2, 1, 1])?;
+    /// assert_eq!(x.squeeze().shape(), &[3, 2]);
+    /// assert_eq!(x.squeeze().chunks(), &[vec![2, 1], vec![1, 1]]);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn squeeze(&self) -> Array<T> {
+        let keep: Vec<usize> = (0..self.ndim()).filter(|&k| self.shape()[k] != 1).collect();
+        if keep.len() == self.ndim() {
+            return self.clone();
+        }
+        let shape = keep.iter().map(|&k| self.shape()[k]).collect();
+        let sizes = keep.iter().map(|&k| self.chunks()[k].clone()).collect();
+        self.relabel("squeeze", Chunks::from_valid(shape, sizes))
+    }
 }
