@@ -126,7 +126,7 @@ pub use array::random;
 pub use array::reduction::{DEFAULT_SPLIT_EVERY, IntoDdof, Moments};
 pub use array::{
     Array, AsArray, CastFrom, Coarsen, Coarsenable, CompareTo, ComputeMany, ContractAxes, IntoAxis,
-    TruthValue, compute, concatenate, stack, where_,
+    Side, TruthValue, compute, concatenate, searchsorted, stack, where_,
 };
 pub use chunks::{Boundary, ChunkSpec, Chunks, Depth, IntoBoundaries, IntoChunks, IntoDepth};
 pub use dtype::Encode;

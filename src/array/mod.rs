@@ -19,6 +19,7 @@ pub(crate) mod output;
 mod overlap;
 pub mod random;
 pub(crate) mod reduction;
+mod search;
 mod shape;
 mod slicing;
 
@@ -29,6 +30,7 @@ pub use compare::{CompareTo, TruthValue};
 pub use join::{AsArray, concatenate, stack, where_};
 pub use linalg::ContractAxes;
 pub use multi::{ComputeMany, compute};
+pub use search::{Side, searchsorted};
 
 use std::fmt;
 use std::marker::PhantomData;
