@@ -21,11 +21,14 @@ pub enum Side {
     Right,
 }
 
+/// Whether `v` is unordered even with itself (NaN).
+fn is_nan<T: PartialOrd>(v: &T) -> bool {
+    v.partial_cmp(v).is_none()
+}
+
 /// numpy's order for sorting: NaN after everything, equal to itself.
 fn order<T: PartialOrd>(a: &T, b: &T) -> Ordering {
-    #[allow(clippy::eq_op)]
-    let nan = |v: &T| v != v;
-    match (nan(a), nan(b)) {
+    match (is_nan(a), is_nan(b)) {
         (true, true) => Ordering::Equal,
         (true, false) => Ordering::Greater,
         (false, true) => Ordering::Less,
@@ -217,12 +220,11 @@ impl<T: Element + Copy + PartialOrd> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn isin(&self, values: &[T]) -> Array<bool> {
-        #[allow(clippy::eq_op)]
-        let mut set: Vec<T> = values.iter().copied().filter(|v| v == v).collect();
+        let mut set: Vec<T> = values.iter().copied().filter(|v| !is_nan(v)).collect();
         set.sort_by(order);
         let set: Arc<[T]> = set.into();
         self.map_named("isin", move |x: T| {
-            set.binary_search_by(|a| order(a, &x)).is_ok() && x == x
+            !is_nan(&x) && set.binary_search_by(|a| order(a, &x)).is_ok()
         })
     }
 
