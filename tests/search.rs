@@ -27,7 +27,7 @@ fn case() -> impl Strategy<Value = (ArrayD<f64>, Vec<Vec<usize>>)> {
 /// numpy's `searchsorted` by a scan: the count of values before `v` (NaN last).
 fn scan(a: &[f64], v: f64, side: Side) -> usize {
     let before = |x: f64| match side {
-        Side::Left => (!x.is_nan() && (v.is_nan() || x < v)),
+        Side::Left => !x.is_nan() && (v.is_nan() || x < v),
         Side::Right => (!x.is_nan() && (v.is_nan() || x <= v)) || (x.is_nan() && v.is_nan()),
     };
     a.iter().filter(|&&x| before(x)).count()
