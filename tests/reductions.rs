@@ -423,3 +423,92 @@ fn moments_match_ndarrays_mean_and_variance() {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// `topk` and `argtopk` equal a stable sort of each lane (NaN largest, earlier first among
+    /// equals), for every axis and a random `k` of either sign.
+    #[test]
+    fn topk_matches_a_sorted_lane((shape, chunks, _axes, seed) in case(), pick in any::<u64>()) {
+        let a = data(&shape, seed).mapv(|v| if v.abs() > 5.5 { f64::NAN } else { (v * 2.0).round() });
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        for (k, &len) in shape.iter().enumerate() {
+            if len == 0 {
+                prop_assert!(x.topk(1, k).is_err());
+                continue;
+            }
+            let n = 1 + (pick as usize % len);
+            for kk in [n as isize, -(n as isize)] {
+                let rank = |p: &f64, q: &f64| match (p.is_nan(), q.is_nan()) {
+                    (true, true) => std::cmp::Ordering::Equal,
+                    (true, false) => std::cmp::Ordering::Greater,
+                    (false, true) => std::cmp::Ordering::Less,
+                    _ => p.partial_cmp(q).unwrap(),
+                };
+                let sorted = |lane: ndarray::ArrayView1<f64>| {
+                    let mut items: Vec<(f64, usize)> = lane.iter().copied().zip(0..).collect();
+                    items.sort_by(|p, q| if kk > 0 { rank(&q.0, &p.0) } else { rank(&p.0, &q.0) });
+                    items.truncate(n);
+                    items
+                };
+                let mut want_v = a.clone();
+                let mut want_i = a.mapv(|_| 0usize);
+                want_v = want_v.slice_axis(Axis(k), ndarray::Slice::from(0..n)).to_owned();
+                want_i = want_i.slice_axis(Axis(k), ndarray::Slice::from(0..n)).to_owned();
+                for ((lane, mut v), mut i) in a.lanes(Axis(k)).into_iter().zip(want_v.lanes_mut(Axis(k))).zip(want_i.lanes_mut(Axis(k))) {
+                    for (j, (val, at)) in sorted(lane).into_iter().enumerate() {
+                        v[j] = val;
+                        i[j] = at;
+                    }
+                }
+                let got_v = x.topk(kk, k).unwrap().compute().unwrap();
+                let got_i = x.argtopk(kk, k).unwrap().compute().unwrap();
+                prop_assert_eq!(got_v.shape(), want_v.shape());
+                prop_assert!(got_v.iter().zip(&want_v).all(|(p, q)| p == q || (p.is_nan() && q.is_nan())), "topk {} along {}: {:?} vs {:?}", kk, k, got_v, want_v);
+                prop_assert_eq!(got_i, want_i);
+            }
+        }
+    }
+}
+
+#[test]
+fn topk_refuses_bad_k() {
+    let x = Array::<f64>::zeros(&[4, 3], [2, 2]).unwrap();
+    for k in [0isize, 5, -5] {
+        let e = x.topk(k, 0).map(|_| ()).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::InvalidParameter {
+                    op: "topk",
+                    name: "k",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+    assert!(matches!(
+        x.argtopk(1, 2),
+        Err(Error::AxisOutOfRange { op: "argtopk", .. })
+    ));
+}
+
+/// Many blocks along the axis: several levels of merging, equal to a sorted copy.
+#[test]
+fn topk_over_many_blocks_merges_in_levels() {
+    let a = ndarray::Array1::from_shape_fn(1000, |i| ((i * 7919) % 1009) as f64).into_dyn();
+    let x = Array::from_ndarray(a.clone(), [7]).unwrap();
+    let mut order: Vec<usize> = (0..1000).collect();
+    order.sort_by(|&p, &q| a[[q]].partial_cmp(&a[[p]]).unwrap().then(p.cmp(&q)));
+    let got = x.argtopk(25, 0).unwrap().compute().unwrap();
+    assert_eq!(
+        got.iter().copied().collect::<Vec<_>>(),
+        order[..25].to_vec()
+    );
+    let got = x.topk(-4, 0).unwrap().compute().unwrap();
+    let mut low: Vec<f64> = a.iter().copied().collect();
+    low.sort_by(|p, q| p.partial_cmp(q).unwrap());
+    assert_eq!(got.iter().copied().collect::<Vec<_>>(), low[..4].to_vec());
+}

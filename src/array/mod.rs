@@ -22,6 +22,7 @@ pub(crate) mod reduction;
 mod search;
 mod shape;
 mod slicing;
+mod topk;
 
 pub use axis::IntoAxis;
 pub use cast::CastFrom;
