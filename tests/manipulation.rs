@@ -723,3 +723,60 @@ fn rearrangements_refuse_bad_axes() {
         Err(Error::UnsupportedRank { op: "diff", .. })
     ));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// `repeat` and `tile` equal numpy's rules written with ndarray, for random repeats.
+    #[test]
+    fn repeat_and_tile_match_ndarray((a, chunks, seed) in case()) {
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        let mut r = Lcg(seed);
+        let n = a.ndim();
+        for k in 0..n {
+            let times = r.next(4);
+            let got = x.repeat(times, Axis(k)).unwrap();
+            let views: Vec<_> = a.axis_iter(Axis(k)).flat_map(|v| std::iter::repeat_n(v.insert_axis(Axis(k)), times)).collect();
+            let mut shape = a.shape().to_vec();
+            shape[k] *= times;
+            let want = if views.is_empty() { ArrayD::zeros(IxDyn(&shape)) } else { ndarray::concatenate(Axis(k), &views).unwrap() };
+            assert_array_eq(&got, &want);
+        }
+        let reps: Vec<usize> = (0..r.next(n + 2)).map(|_| 1 + r.next(3)).collect();
+        let got = x.tile(&reps).unwrap();
+        let mut want = a.clone();
+        while want.ndim() < reps.len() { want.insert_axis_inplace(Axis(0)); }
+        let skip = want.ndim() - reps.len();
+        for (j, &t) in reps.iter().enumerate() {
+            let views: Vec<_> = (0..t).map(|_| want.view()).collect();
+            want = ndarray::concatenate(Axis(skip + j), &views).unwrap();
+        }
+        assert_array_eq(&got, &want);
+    }
+
+    /// `arange` and `linspace` equal numpy's formulas, in any chunking.
+    #[test]
+    fn ranges_match_numpys_formulas(start in -20i64..20, len in 0usize..30, step in 1i64..5, block in 1usize..7, endpoint in any::<bool>()) {
+        let stop = start + len as i64;
+        let got = Array::arange(start, stop, step, [block]).unwrap();
+        let want: Vec<i64> = (0..).map(|i| start + i * step).take_while(|&v| v < stop).collect();
+        assert_array_eq(&got, &ndarray::Array1::from(want).into_dyn());
+        let (a, b) = (start as f64 / 3.0, stop as f64 / 7.0);
+        let got = Array::linspace(a, b, len, endpoint, [block]).unwrap();
+        let div = if endpoint { len.saturating_sub(1) } else { len };
+        let want: Vec<f64> = (0..len).map(|i| {
+            if endpoint && len > 1 && i == len - 1 { b } else if div == 0 { i as f64 * (b - a) + a } else { i as f64 * ((b - a) / div as f64) + a }
+        }).collect();
+        assert_array_eq(&got, &ndarray::Array1::from(want).into_dyn());
+    }
+}
+
+#[test]
+fn ranges_refuse_a_zero_step() {
+    assert!(matches!(Array::arange(0.0, 1.0, 0.0, [2]), Err(Error::InvalidParameter { op: "arange", .. })));
+    assert!(matches!(Array::arange(0.0, f64::INFINITY, 1.0, [2]), Err(Error::InvalidParameter { op: "arange", .. })));
+    // numpy: np.linspace(2.0, 3.0, 5) and np.arange(0.1, 0.5, 0.1) (length 4: 0.4000...0004 < 0.5).
+    let l = Array::linspace(2.0, 3.0, 5, true, [2]).unwrap().compute().unwrap();
+    assert_eq!(l, ndarray::array![2.0, 2.25, 2.5, 2.75, 3.0].into_dyn());
+    assert_eq!(Array::arange(0.1, 0.5, 0.1, [3]).unwrap().shape(), &[4]);
+}

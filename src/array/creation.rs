@@ -171,3 +171,100 @@ impl<T: Element> Array<T> {
         Ok(Array::sampled("random", chunks, key, uniform_fill::<T>()))
     }
 }
+
+/// numpy's ranges: evenly spaced values along one axis.
+impl<T: Element + Copy + num_traits::NumCast + PartialOrd> Array<T> {
+    /// The values `start, start + step, ...` below `stop` (above it for a negative step), as
+    /// numpy's `arange`: `ceil((stop - start) / step)` of them, value `i` computed as
+    /// `start + i * step`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a step of zero, or
+    /// bounds that are not finite; when `chunks` does not fit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// assert_eq!(Array::arange(2, 11, 3, [2])?.compute()?, ndarray::array![2, 5, 8].into_dyn());
+    /// assert_eq!(Array::arange(1.0, 0.0, -0.25, [2])?.compute()?, ndarray::array![1.0, 0.75, 0.5, 0.25].into_dyn());
+    /// assert_eq!(Array::arange(0, -3, 1, [2])?.shape(), &[0]);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn arange(start: T, stop: T, step: T, chunks: impl IntoChunks) -> Result<Array<T>>
+    where
+        T: std::ops::Add<Output = T> + std::ops::Mul<Output = T>,
+    {
+        let f = |v: T| <f64 as num_traits::NumCast>::from(v).unwrap_or(f64::NAN);
+        let (a, b, s) = (f(start), f(stop), f(step));
+        if s == 0.0 || !a.is_finite() || !b.is_finite() || !s.is_finite() {
+            return Err(crate::error::Error::InvalidParameter {
+                op: "arange",
+                name: "step",
+                value: format!("{s} (from {a} to {b})"),
+                expected: "a step other than 0 and finite bounds",
+            });
+        }
+        let len = ((b - a) / s).ceil().max(0.0) as usize;
+        let chunks = chunks_for("arange", chunks, &[len])?;
+        Ok(Array::from_node(FromFn::new(
+            chunks,
+            Arc::new(move |i: &[usize]| {
+                start
+                    + <T as num_traits::NumCast>::from(i[0])
+                        .expect("an index fits the element type")
+                        * step
+            }),
+        )))
+    }
+}
+
+impl<T: Element + num_traits::Float> Array<T> {
+    /// `num` evenly spaced values from `start` to `stop` (numpy's `linspace`): value `i` is
+    /// `start + i * (stop - start) / (num - 1)`, the last one exactly `stop`; without the
+    /// `endpoint`, `num` steps of `(stop - start) / num`, `stop` left out.
+    ///
+    /// # Errors
+    ///
+    /// When `chunks` does not fit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// assert_eq!(Array::linspace(0.0, 1.0, 5, true, [2])?.compute()?, ndarray::array![0.0, 0.25, 0.5, 0.75, 1.0].into_dyn());
+    /// assert_eq!(Array::linspace(0.0, 1.0, 4, false, [3])?.compute()?, ndarray::array![0.0, 0.25, 0.5, 0.75].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn linspace(
+        start: T,
+        stop: T,
+        num: usize,
+        endpoint: bool,
+        chunks: impl IntoChunks,
+    ) -> Result<Array<T>> {
+        let chunks = chunks_for("linspace", chunks, &[num])?;
+        let div = if endpoint { num.saturating_sub(1) } else { num };
+        let delta = stop - start;
+        let cast = |n: usize| T::from(n).expect("a count fits a float");
+        let step = if div > 0 { delta / cast(div) } else { T::nan() };
+        Ok(Array::from_node(FromFn::new(
+            chunks,
+            Arc::new(move |i: &[usize]| {
+                if endpoint && num > 1 && i[0] == num - 1 {
+                    return stop;
+                }
+                let y = cast(i[0]);
+                let y = if div == 0 {
+                    y * delta
+                } else if step == T::zero() {
+                    y / cast(div) * delta
+                } else {
+                    y * step
+                };
+                y + start
+            }),
+        )))
+    }
+}

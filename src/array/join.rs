@@ -368,3 +368,91 @@ impl<T: Element + PartialOrd> Array<T> {
         })
     }
 }
+
+/// numpy's tiling: elements or the whole array repeated.
+impl<T: Element> Array<T> {
+    /// Each element repeated `repeats` times along `axis` (numpy's `repeat` with one count):
+    /// each output block is one input block's elements repeated.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AxisOutOfRange`]; [`Error::TooLarge`] for a result too long to index.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::from_ndarray(ndarray::array![[1, 2], [3, 4]], [1, 1])?;
+    /// assert_eq!(x.repeat(2, 1)?.compute()?, ndarray::array![[1, 1, 2, 2], [3, 3, 4, 4]].into_dyn());
+    /// assert_eq!(x.repeat(0, 0)?.shape(), &[0, 2]);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn repeat(&self, repeats: usize, axis: impl IntoAxis) -> Result<Array<T>> {
+        let axis = self.check_axis("repeat", axis.axis_index())?;
+        let len = self.shape()[axis];
+        let total = len
+            .checked_mul(repeats)
+            .filter(|&n| n <= isize::MAX as usize);
+        let Some(total) = total else {
+            let mut shape = self.shape().to_vec();
+            shape[axis] = usize::MAX;
+            return Err(Error::TooLarge {
+                shape,
+                what: "elements",
+            });
+        };
+        let list: Arc<[Option<usize>]> = (0..total).map(|i| Some(i / repeats)).collect();
+        let sizes: Vec<usize> = if repeats == 0 {
+            Vec::new()
+        } else {
+            self.chunks()[axis].iter().map(|&c| c * repeats).collect()
+        };
+        self.take_along("repeat", axis, AxisMap::List(list), sizes, T::default())
+    }
+
+    /// The whole array repeated `reps[k]` times along each axis (numpy's `tile`; a shorter
+    /// `reps` applies to the last axes, a longer one adds leading axes of length 1 first).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooLarge`] for a result too long to index.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::from_ndarray(ndarray::array![1, 2, 3], [2])?;
+    /// assert_eq!(x.tile(&[2])?.compute()?, ndarray::array![1, 2, 3, 1, 2, 3].into_dyn());
+    /// assert_eq!(x.tile(&[2, 1])?.compute()?, ndarray::array![[1, 2, 3], [1, 2, 3]].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn tile(&self, reps: &[usize]) -> Result<Array<T>> {
+        let mut out = self.clone();
+        while out.ndim() < reps.len() {
+            out = out.insert_axis(0)?;
+        }
+        let skip = out.ndim() - reps.len();
+        for (k, &r) in reps.iter().enumerate() {
+            let axis = skip + k;
+            if r == 1 {
+                continue;
+            }
+            let len = out.shape()[axis];
+            let total = len.checked_mul(r).filter(|&n| n <= isize::MAX as usize);
+            let Some(total) = total else {
+                let mut shape = out.shape().to_vec();
+                shape[axis] = usize::MAX;
+                return Err(Error::TooLarge {
+                    shape,
+                    what: "elements",
+                });
+            };
+            let list: Arc<[Option<usize>]> = (0..total).map(|i| Some(i % len)).collect();
+            let sizes: Vec<usize> = (0..r)
+                .flat_map(|_| out.chunks()[axis].iter().copied())
+                .collect();
+            out = out.take_along("tile", axis, AxisMap::List(list), sizes, T::default())?;
+        }
+        Ok(out)
+    }
+}
