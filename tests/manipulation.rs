@@ -773,10 +773,60 @@ proptest! {
 
 #[test]
 fn ranges_refuse_a_zero_step() {
-    assert!(matches!(Array::arange(0.0, 1.0, 0.0, [2]), Err(Error::InvalidParameter { op: "arange", .. })));
-    assert!(matches!(Array::arange(0.0, f64::INFINITY, 1.0, [2]), Err(Error::InvalidParameter { op: "arange", .. })));
+    assert!(matches!(
+        Array::arange(0.0, 1.0, 0.0, [2]),
+        Err(Error::InvalidParameter { op: "arange", .. })
+    ));
+    assert!(matches!(
+        Array::arange(0.0, f64::INFINITY, 1.0, [2]),
+        Err(Error::InvalidParameter { op: "arange", .. })
+    ));
     // numpy: np.linspace(2.0, 3.0, 5) and np.arange(0.1, 0.5, 0.1) (length 4: 0.4000...0004 < 0.5).
-    let l = Array::linspace(2.0, 3.0, 5, true, [2]).unwrap().compute().unwrap();
+    let l = Array::linspace(2.0, 3.0, 5, true, [2])
+        .unwrap()
+        .compute()
+        .unwrap();
     assert_eq!(l, ndarray::array![2.0, 2.25, 2.5, 2.75, 3.0].into_dyn());
     assert_eq!(Array::arange(0.1, 0.5, 0.1, [3]).unwrap().shape(), &[4]);
+}
+
+/// numpy's gradient of one lane, by its formulas.
+fn lane_gradient(f: &[f64], h: f64, edge_order: usize) -> Vec<f64> {
+    let n = f.len();
+    (0..n)
+        .map(|i| match (i, edge_order) {
+            (0, 1) => (f[1] - f[0]) / h,
+            (0, _) => (-3.0 * f[0] + 4.0 * f[1] - f[2]) / (2.0 * h),
+            (i, 1) if i == n - 1 => (f[n - 1] - f[n - 2]) / h,
+            (i, _) if i == n - 1 => (3.0 * f[n - 1] - 4.0 * f[n - 2] + f[n - 3]) / (2.0 * h),
+            (i, _) => (f[i + 1] - f[i - 1]) / (2.0 * h),
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// `gradient_axis` equals numpy's formulas lane by lane, for both edge orders.
+    #[test]
+    fn gradient_matches_numpys_formulas((a, chunks, _seed) in case(), h in 0.25f64..3.0) {
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        for k in 0..a.ndim() {
+            for order in [1, 2] {
+                let len = a.shape()[k];
+                let got = x.gradient_axis(k, h, order);
+                if len < order + 1 {
+                    prop_assert!(got.is_err());
+                    continue;
+                }
+                let got = got.unwrap().compute().unwrap();
+                let mut want = a.clone();
+                for (lane, mut out) in a.lanes(Axis(k)).into_iter().zip(want.lanes_mut(Axis(k))) {
+                    let g = lane_gradient(&lane.to_vec(), h, order);
+                    for (o, v) in out.iter_mut().zip(g) { *o = v; }
+                }
+                prop_assert!(got.iter().zip(&want).all(|(p, q)| (p - q).abs() <= 1e-12 * q.abs().max(1.0)), "{:?} vs {:?}", got, want);
+            }
+        }
+    }
 }

@@ -70,3 +70,110 @@ impl<T: Element + Copy + Sub<Output = T>> Array<T> {
         Ok(out)
     }
 }
+
+impl<T: Element + num_traits::Float> Array<T> {
+    /// The cells `from..to` along `axis`, the other axes whole.
+    fn along(&self, axis: usize, from: usize, to: usize) -> Result<Array<T>> {
+        let elems: Vec<SliceInfoElem> = (0..self.ndim())
+            .map(|k| SliceInfoElem::Slice {
+                start: if k == axis { from as isize } else { 0 },
+                end: if k == axis { Some(to as isize) } else { None },
+                step: 1,
+            })
+            .collect();
+        self.slice(&elems[..])
+    }
+
+    /// The gradient along `axis` with samples `spacing` apart (numpy's `gradient` for one
+    /// axis): central differences `(x[i+1] - x[i-1]) / 2h` inside; at the two ends one-sided
+    /// differences of first order (`edge_order` 1) or second (`edge_order` 2), as numpy. Lazy:
+    /// slices of the array combined elementwise and joined, so blocks are read where they are.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AxisOutOfRange`]; [`Error::InvalidParameter`] for an `edge_order` other than
+    /// 1 or 2, or an axis shorter than `edge_order + 1`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::from_ndarray(ndarray::array![1.0, 2.0, 4.0, 7.0, 11.0, 16.0], [4])?;
+    /// let g = x.gradient_axis(0, 1.0, 1)?.compute()?;
+    /// assert_eq!(g, ndarray::array![1.0, 1.5, 2.5, 3.5, 4.5, 5.0].into_dyn());
+    /// let g = x.gradient_axis(0, 2.0, 2)?.compute()?;
+    /// assert_eq!(g, ndarray::array![0.25, 0.75, 1.25, 1.75, 2.25, 2.75].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn gradient_axis(&self, axis: usize, spacing: T, edge_order: usize) -> Result<Array<T>> {
+        let axis = self.check_axis("gradient", axis)?;
+        let len = self.shape()[axis];
+        if !(1..=2).contains(&edge_order) || len < edge_order + 1 {
+            return Err(Error::InvalidParameter {
+                op: "gradient",
+                name: "edge_order",
+                value: format!("{edge_order} (axis {axis} of length {len})"),
+                expected: "1 or 2, with at least edge_order + 1 samples along the axis",
+            });
+        }
+        let two = T::one() + T::one();
+        let h2 = two * spacing;
+        let cell = |i: usize| self.along(axis, i, i + 1);
+        let inner = if len > 2 {
+            Some(
+                self.along(axis, 2, len)?
+                    .zip_with(&self.along(axis, 0, len - 2)?, move |a: T, b: T| {
+                        (a - b) / h2
+                    })?,
+            )
+        } else {
+            None
+        };
+        let (first, last) = if edge_order == 1 {
+            let d = |a: &Array<T>, b: &Array<T>| a.zip_with(b, move |p: T, q: T| (p - q) / spacing);
+            (
+                d(&cell(1)?, &cell(0)?)?,
+                d(&cell(len - 1)?, &cell(len - 2)?)?,
+            )
+        } else {
+            let three = two + T::one();
+            let four = two + two;
+            let ends = |a: usize, b: usize, c: usize, sign: T| -> Result<Array<T>> {
+                let ab = cell(a)?.zip_with(&cell(b)?, move |p: T, q: T| -three * p + four * q)?;
+                ab.zip_with(&cell(c)?, move |s: T, r: T| sign * (s - r) / h2)
+            };
+            (
+                ends(0, 1, 2, T::one())?,
+                ends(len - 1, len - 2, len - 3, -T::one())?,
+            )
+        };
+        let parts: Vec<Array<T>> = std::iter::once(first)
+            .chain(inner)
+            .chain(std::iter::once(last))
+            .collect();
+        crate::concatenate(axis, &parts)
+    }
+
+    /// [`Array::gradient_axis`] along every axis, as numpy's `gradient(f, h)` (one array per
+    /// axis).
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::gradient_axis`], for each axis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::from_fn(&[3, 4], [2, 2], |i| (i[0] * 10 + i[1] * i[1]) as f64)?;
+    /// let g = x.gradient(1.0, 1)?;
+    /// assert_eq!(g[0].compute()?, ndarray::Array2::from_elem((3, 4), 10.0).into_dyn());
+    /// assert_eq!(g[1].compute()?.iter().take(4).copied().collect::<Vec<_>>(), vec![1.0, 2.0, 4.0, 5.0]);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn gradient(&self, spacing: T, edge_order: usize) -> Result<Vec<Array<T>>> {
+        (0..self.ndim())
+            .map(|k| self.gradient_axis(k, spacing, edge_order))
+            .collect()
+    }
+}
