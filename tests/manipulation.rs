@@ -830,3 +830,44 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// `map_blocks_with` over two arrays that broadcast, each cut its own way, equals the
+    /// same arithmetic on the whole arrays with ndarray's broadcasting.
+    #[test]
+    fn map_blocks_over_two_arrays_broadcasts_and_aligns((a, chunks, seed) in case(), other in any::<u64>()) {
+        let mut r = Lcg(seed ^ other);
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        // The second operand: some axes of length 1, some leading axes dropped.
+        let drop = r.next(a.ndim() + 1);
+        let shape_b: Vec<usize> = a.shape()[drop..].iter().map(|&m| if r.next(3) == 0 { 1 } else { m }).collect();
+        let b = data(&shape_b, other);
+        let chunks_b: Vec<Vec<usize>> = shape_b.iter().map(|&m| {
+            let mut left = m;
+            let mut sizes = Vec::new();
+            while left > 0 { let s = 1 + r.next(left); sizes.push(s); left -= s; }
+            sizes
+        }).collect();
+        let y = Array::from_ndarray(b.clone(), chunks_b).unwrap();
+        let got = x.map_blocks_with(&y, |p, q| &p * 2.0 + &q).unwrap();
+        let want = &a * 2.0 + &b;
+        assert_array_eq(&got, &want);
+    }
+}
+
+#[test]
+fn map_blocks_with_checks_the_block_shape() {
+    let x = Array::<f64>::ones(&[4], [2]).unwrap();
+    let y = Array::<f64>::ones(&[4], [3]).unwrap();
+    let bad = x
+        .map_blocks_with(&y, |p, _| p.slice(ndarray::s![..1]).to_owned())
+        .unwrap();
+    assert!(matches!(bad.compute(), Err(Error::BlockShape { .. })));
+    let z = Array::<f64>::ones(&[3], [3]).unwrap();
+    assert!(matches!(
+        x.map_blocks_with(&z, |p, _| p.to_owned()),
+        Err(Error::IncompatibleShapes { .. })
+    ));
+}

@@ -178,6 +178,80 @@ impl<T: Element> Array<T> {
         ))
     }
 
+    /// `f` on each pair of matching blocks of this array and `other` (dask's `map_blocks`
+    /// over two arrays): the two are broadcast together (numpy's rules) and cut along the
+    /// common refinement of their block edges (as dask's `unify_chunks`, each new block a view
+    /// of an old one), and `f` receives both blocks broadcast to the output block's shape. Its
+    /// result must have that shape.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::IncompatibleShapes`] for shapes that do not broadcast; a block of another
+    /// shape is [`Error::BlockShape`] at compute.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// use ndarray::array;
+    /// // A scalar field and a velocity field cut differently: the flux c·u of each block,
+    /// // computed with both blocks at once.
+    /// let c = Array::from_ndarray(array![[1.0, 2.0, 4.0, 8.0]], [1, 2])?;
+    /// let u = Array::from_ndarray(array![[0.5, 0.5, 0.25, 0.25]], [1, 3])?;
+    /// let flux = c.map_blocks_with(&u, |c, u| &c * &u)?;
+    /// assert_eq!(flux.chunks()[1], vec![2, 1, 1]);
+    /// assert_eq!(flux.compute()?, array![[0.5, 1.0, 1.0, 2.0]].into_dyn());
+    /// // A row of scales broadcast over every row of a matrix, block by block.
+    /// let m = Array::<f64>::ones(&[3, 4], [2, 2])?;
+    /// let scaled = m.map_blocks_with(&u.remove_axis(0)?, |m, s| &m * &s)?;
+    /// let row = [0.5, 0.5, 0.25, 0.25];
+    /// assert_eq!(scaled.compute()?, ndarray::Array2::from_shape_fn((3, 4), |(_, j)| row[j]).into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn map_blocks_with<T2, U, D, F>(&self, other: &Array<T2>, f: F) -> Result<Array<U>>
+    where
+        T2: Element,
+        U: Element,
+        D: ndarray::Dimension,
+        F: Fn(ArrayViewD<'_, T>, ArrayViewD<'_, T2>) -> ndarray::Array<U, D>
+            + Send
+            + Sync
+            + 'static,
+    {
+        let aligned = self.aligned_with("map_blocks", other)?;
+        let grid = aligned.chunks.clone();
+        let kernel: Kernel = Box::new(move |block, shape, inputs| {
+            let a = block_of::<T>(&inputs[0]).view();
+            let b = block_of::<T2>(&inputs[1]).view();
+            let a = a
+                .broadcast(shape.clone())
+                .expect("aligned blocks broadcast");
+            let b = b
+                .broadcast(shape.clone())
+                .expect("aligned blocks broadcast");
+            let result = f(a, b).into_dyn();
+            if result.shape() != shape.slice() {
+                return Err(Error::BlockShape {
+                    op: "map_blocks".to_string(),
+                    block: grid.grid_index(block).slice().to_vec(),
+                    expected: shape.slice().to_vec(),
+                    found: result.shape().to_vec(),
+                });
+            }
+            Ok(owned(result))
+        });
+        let mut axes = aligned.axes;
+        axes.truncate(2);
+        Ok(Array::from_node(Blockwise::new::<U>(
+            "map_blocks",
+            aligned.chunks,
+            aligned.inputs,
+            axes,
+            kernel,
+            false,
+        )))
+    }
+
     /// Applies `f` to each pair of aligned blocks of this array and `other` (numpy
     /// broadcasting, both views broadcast to the output block's shape): for block-level work
     /// over a broadcast operand, such as a lookup table held in a 0-d array, without touching
