@@ -867,3 +867,73 @@ fn panics_and_nested_computes() {
     .unwrap();
     assert_eq!(counts, ndarray::array![22u64, 21, 21].into_dyn());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Quantiles, percentiles and medians along an axis equal a sort of each lane and numpy's
+    /// linear interpolation, with and without NaN skipped, for every axis.
+    #[test]
+    fn quantiles_along_an_axis_match_sorted_lanes(
+        shape in common::shape(),
+        seed in any::<u64>(),
+        block in 1usize..4,
+    ) {
+        let a = common::data(&shape, seed).mapv(|v| if v > 5.0 { f64::NAN } else { v });
+        let chunks: Vec<usize> = shape.iter().map(|&m| block.min(m.max(1))).collect();
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        let q = [0.0, 0.1, 0.37, 0.5, 1.0];
+        let of = |lane: Vec<f64>, p: f64| -> f64 {
+            if lane.is_empty() || lane.iter().any(|v| v.is_nan()) { return f64::NAN; }
+            let mut v = lane;
+            v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            let at = p * (v.len() - 1) as f64;
+            let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
+            v[lo] + (v[hi] - v[lo]) * (at - lo as f64)
+        };
+        let close = |g: f64, w: f64| (g.is_nan() && w.is_nan()) || (g - w).abs() <= 1e-12 * w.abs().max(1.0);
+        for k in 0..shape.len() {
+            let got = ndmeasure::quantile_axis(&x, &q, k).unwrap().compute().unwrap();
+            let nan = ndmeasure::nanquantile_axis(&x, &q, k).unwrap().compute().unwrap();
+            let med = ndmeasure::median_axis(&x, k).unwrap().compute().unwrap();
+            let lanes: Vec<Vec<f64>> = a.lanes(ndarray::Axis(k)).into_iter().map(|l| l.to_vec()).collect();
+            let rest: usize = lanes.len();
+            prop_assert_eq!(got.len(), q.len() * rest);
+            for (i, &p) in q.iter().enumerate() {
+                for (j, lane) in lanes.iter().enumerate() {
+                    let g = got.as_slice().unwrap()[i * rest + j];
+                    prop_assert!(close(g, of(lane.clone(), p)), "q {} lane {:?}: {}", p, lane, g);
+                    let kept: Vec<f64> = lane.iter().copied().filter(|v| !v.is_nan()).collect();
+                    let g = nan.as_slice().unwrap()[i * rest + j];
+                    prop_assert!(close(g, of(kept, p)), "nan q {} lane {:?}: {}", p, lane, g);
+                }
+            }
+            for (j, lane) in lanes.iter().enumerate() {
+                prop_assert!(close(med.as_slice().unwrap()[j], of(lane.clone(), 0.5)));
+            }
+        }
+    }
+}
+
+/// Values numpy gave: `np.quantile(x, [0.1, 0.37, 0.5, 0.99], axis=1)`.
+#[test]
+fn quantiles_along_an_axis_equal_numpys() {
+    let x = Array::from_ndarray(
+        ndarray::array![[4.0, 1.0, 3.0, 8.0], [10.0, 0.0, 2.0, 2.0]],
+        [2, 3],
+    )
+    .unwrap();
+    let got = ndmeasure::quantile_axis(&x, &[0.1, 0.37, 0.5, 0.99], 1)
+        .unwrap()
+        .compute()
+        .unwrap();
+    let want = ndarray::array![
+        [1.6, 0.6000000000000001],
+        [3.11, 2.0],
+        [3.5, 2.0],
+        [7.879999999999999, 9.759999999999998]
+    ];
+    assert_eq!(got, want.into_dyn());
+    assert!(ndmeasure::quantile_axis(&x, &[1.5], 0).is_err());
+    assert!(ndmeasure::median_axis(&x, 2).is_err());
+}

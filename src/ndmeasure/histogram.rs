@@ -997,3 +997,153 @@ fn otsu(counts: &[u64], centers: &[f64]) -> usize {
     }
     at
 }
+
+/// Quantiles `q` (each in `0..=1`) of each lane along `axis`, numpy's `quantile(x, q, axis)`
+/// with its default linear interpolation: the result's first axis is `q`'s, the others are
+/// `x`'s without `axis`. A lane holding NaN gives NaN (see [`nanquantile_axis`]); an empty
+/// lane gives NaN.
+///
+/// Exact: the array is read in blocks whole along `axis` (rechunked to them, the other axes
+/// cut to keep blocks under 8 MiB), each lane sorted in its own task.
+///
+/// # Errors
+///
+/// [`Error::AxisOutOfRange`]; [`Error::InvalidParameter`] for an empty `q` or an entry outside
+/// `0..=1`.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![[4.0, 1.0, 3.0], [10.0, 0.0, 2.0]], [1, 2])?;
+/// let q = ndmeasure::quantile_axis(&x, &[0.5, 1.0], 1)?.compute()?;
+/// assert_eq!(q, ndarray::array![[3.0, 2.0], [4.0, 10.0]].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn quantile_axis<T: Measurable>(x: &Array<T>, q: &[f64], axis: usize) -> Result<Array<f64>> {
+    checked_quantiles("quantile", "q", q, 1.0)?;
+    lane_quantiles("quantile", x, q.to_vec(), axis, false)
+}
+
+/// [`quantile_axis`] skipping NaN (numpy's `nanquantile`; NaN for a lane of NaN only).
+///
+/// # Errors
+///
+/// As [`quantile_axis`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![[4.0, f64::NAN, 3.0], [f64::NAN, f64::NAN, 2.0]], [1, 2])?;
+/// let q = ndmeasure::nanquantile_axis(&x, &[0.5], 1)?.compute()?;
+/// assert_eq!(q, ndarray::array![[3.5, 2.0]].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn nanquantile_axis<T: Measurable>(x: &Array<T>, q: &[f64], axis: usize) -> Result<Array<f64>> {
+    checked_quantiles("nanquantile", "q", q, 1.0)?;
+    lane_quantiles("nanquantile", x, q.to_vec(), axis, true)
+}
+
+/// [`quantile_axis`] with `p` in percent (`0..=100`), numpy's `percentile(x, p, axis)`.
+///
+/// # Errors
+///
+/// As [`quantile_axis`], for an entry of `p` outside `0..=100`.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![[0.0, 10.0], [20.0, 40.0]], [1, 1])?;
+/// assert_eq!(ndmeasure::percentile_axis(&x, &[25.0], 0)?.compute()?, ndarray::array![[5.0, 17.5]].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn percentile_axis<T: Measurable>(x: &Array<T>, p: &[f64], axis: usize) -> Result<Array<f64>> {
+    checked_quantiles("percentile", "p", p, 100.0)?;
+    lane_quantiles(
+        "percentile",
+        x,
+        p.iter().map(|p| p / 100.0).collect(),
+        axis,
+        false,
+    )
+}
+
+/// The median of each lane along `axis` (numpy's `median(x, axis)`), the axis dropped; NaN
+/// for a lane holding NaN.
+///
+/// # Errors
+///
+/// [`Error::AxisOutOfRange`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![[4.0, 1.0, 3.0, 8.0], [10.0, 0.0, 2.0, 2.0]], [2, 3])?;
+/// assert_eq!(ndmeasure::median_axis(&x, 1)?.compute()?, ndarray::array![3.5, 2.0].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn median_axis<T: Measurable>(x: &Array<T>, axis: usize) -> Result<Array<f64>> {
+    lane_quantiles("median", x, vec![0.5], axis, false)?.remove_axis(0)
+}
+
+/// [`median_axis`] skipping NaN (numpy's `nanmedian(x, axis)`).
+///
+/// # Errors
+///
+/// [`Error::AxisOutOfRange`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![[4.0, f64::NAN, 1.0]], [1, 2])?;
+/// assert_eq!(ndmeasure::nanmedian_axis(&x, 1)?.compute()?, ndarray::array![2.5].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn nanmedian_axis<T: Measurable>(x: &Array<T>, axis: usize) -> Result<Array<f64>> {
+    lane_quantiles("nanmedian", x, vec![0.5], axis, true)?.remove_axis(0)
+}
+
+/// The quantiles `q` of every lane along `axis` (NaN skipped when `skip_nan`), `q`'s axis
+/// first.
+fn lane_quantiles<T: Measurable>(
+    op: &'static str,
+    x: &Array<T>,
+    q: Vec<f64>,
+    axis: usize,
+    skip_nan: bool,
+) -> Result<Array<f64>> {
+    let axis = x.check_axis(op, axis)?;
+    let len = x.shape()[axis];
+    let nq = q.len();
+    let values = x.map(|v: T| v.to_f64().unwrap_or(f64::NAN));
+    let per_lane = crate::fft::along(
+        op,
+        &values,
+        axis,
+        len,
+        nq,
+        Vec::new,
+        move |lanes: &mut [f64], out: &mut [f64], count: usize, kept: &mut Vec<f64>| {
+            for j in 0..count {
+                let lane = &lanes[j * len..(j + 1) * len];
+                let out = &mut out[j * nq..(j + 1) * nq];
+                kept.clear();
+                kept.extend(lane.iter().copied().filter(|v| !(skip_nan && v.is_nan())));
+                if kept.is_empty() || kept.iter().any(|v| v.is_nan()) {
+                    out.fill(f64::NAN);
+                    continue;
+                }
+                kept.sort_unstable_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal));
+                for (o, &p) in out.iter_mut().zip(&q) {
+                    let (lo, hi, t) = virtual_rank(kept.len() as u64, p);
+                    *o = lerp(kept[lo as usize], kept[hi as usize], t);
+                }
+            }
+        },
+    )?;
+    per_lane.moveaxis(axis, 0)
+}

@@ -34,7 +34,8 @@ mod histogram;
 mod label;
 
 pub use histogram::{
-    bincount, histogram, histogram_bin_edges, percentile, quantile, threshold_otsu, unique,
+    bincount, histogram, histogram_bin_edges, median_axis, nanmedian_axis, nanquantile_axis,
+    percentile, percentile_axis, quantile, quantile_axis, threshold_otsu, unique,
 };
 pub use label::{Connectivity, label, label_with_structure};
 
