@@ -1,8 +1,11 @@
 //! `chunkwise::fft` against numpy.fft (fixtures by `scripts/fft_fixtures.py`) under several
 //! chunkings of each input, and properties that hold for any shape and chunking.
 
+mod common;
+
 use chunkwise::fft::{self, Complex, FftNorm};
 use chunkwise::{Array, ErrorKind};
+use common::four_chunkings as chunkings;
 use ndarray::ArrayD;
 use proptest::prelude::*;
 
@@ -26,33 +29,6 @@ fn complex_input(shape: &[usize]) -> ArrayD<Complex<f64>> {
         .map(|p| Complex::new(real_at(p), imag_at(p)))
         .collect();
     ArrayD::from_shape_vec(shape.to_vec(), v).unwrap()
-}
-
-/// Chunkings of `shape`: one block, blocks of one element, irregular blocks, halves.
-fn chunkings(shape: &[usize]) -> Vec<Vec<Vec<usize>>> {
-    let irregular = |n: usize| -> Vec<usize> {
-        let mut sizes = Vec::new();
-        let mut left = n;
-        for s in [2, 1, 3].iter().cycle() {
-            if left == 0 {
-                break;
-            }
-            let s = (*s).min(left);
-            sizes.push(s);
-            left -= s;
-        }
-        sizes
-    };
-    let halves = |n: usize| -> Vec<usize> {
-        let h = n.div_ceil(2);
-        if h == n { vec![n] } else { vec![h, n - h] }
-    };
-    vec![
-        shape.iter().map(|&n| vec![n]).collect(),
-        shape.iter().map(|&n| vec![1; n]).collect(),
-        shape.iter().map(|&n| irregular(n)).collect(),
-        shape.iter().map(|&n| halves(n)).collect(),
-    ]
 }
 
 /// A transform's result as plain numbers (complex values as re, im pairs).

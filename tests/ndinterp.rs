@@ -1,8 +1,11 @@
 //! `chunkwise::ndinterp` against scipy.ndimage (fixtures by `scripts/ndinterp_fixtures.py`):
 //! every function, mode and order, under four chunkings of the input and output chunks unlike
 //! the input's; and properties that hold for any shape and chunking.
+mod common;
+
 use chunkwise::ndinterp::{self, Interp, Mode};
 use chunkwise::{Array, ErrorKind};
+use common::four_chunkings as chunkings;
 use ndarray::{ArrayD, IxDyn};
 use proptest::prelude::*;
 
@@ -19,33 +22,6 @@ fn coord_at(p: usize) -> f64 {
 fn filled(shape: &[usize], f: impl Fn(usize) -> f64) -> ArrayD<f64> {
     let n = shape.iter().product();
     ArrayD::from_shape_vec(IxDyn(shape), (0..n).map(f).collect()).unwrap()
-}
-
-/// Chunkings of `shape`: one block, blocks of one element, irregular blocks, halves.
-fn chunkings(shape: &[usize]) -> Vec<Vec<Vec<usize>>> {
-    let irregular = |n: usize| -> Vec<usize> {
-        let mut sizes = Vec::new();
-        let mut left = n;
-        for s in [2, 1, 3].iter().cycle() {
-            if left == 0 {
-                break;
-            }
-            let s = (*s).min(left);
-            sizes.push(s);
-            left -= s;
-        }
-        sizes
-    };
-    let halves = |n: usize| -> Vec<usize> {
-        let h = n.div_ceil(2);
-        if h == n { vec![n] } else { vec![h, n - h] }
-    };
-    vec![
-        shape.iter().map(|&n| vec![n]).collect(),
-        shape.iter().map(|&n| vec![1; n]).collect(),
-        shape.iter().map(|&n| irregular(n)).collect(),
-        shape.iter().map(|&n| halves(n)).collect(),
-    ]
 }
 
 fn mode(name: &str) -> Mode {

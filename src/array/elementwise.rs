@@ -221,15 +221,7 @@ impl<T: Element> Array<T> {
         let aligned = self.aligned_with("map_blocks", other)?;
         let grid = aligned.chunks.clone();
         let kernel: Kernel = Box::new(move |block, shape, inputs| {
-            let a = block_of::<T>(&inputs[0]).view();
-            let b = block_of::<T2>(&inputs[1]).view();
-            let a = a
-                .broadcast(shape.clone())
-                .expect("aligned blocks broadcast");
-            let b = b
-                .broadcast(shape.clone())
-                .expect("aligned blocks broadcast");
-            let result = f(a, b).into_dyn();
+            let result = on_broadcast_pair::<T, T2, _>(inputs, shape, |a, b| f(a, b).into_dyn());
             if result.shape() != shape.slice() {
                 return Err(Error::BlockShape {
                     op: "map_blocks".to_string(),
@@ -695,20 +687,29 @@ where
     F: Fn(ArrayViewD<'_, T>, ArrayViewD<'_, T2>) -> ArrayD<U> + Send + Sync + 'static,
 {
     let kernel: Kernel = Box::new(move |_, shape, inputs| {
-        let a = block_of::<T>(&inputs[0]).view();
-        let b = block_of::<T2>(&inputs[1]).view();
-        let a = a
-            .broadcast(shape.clone())
-            .expect("aligned blocks broadcast");
-        let b = b
-            .broadcast(shape.clone())
-            .expect("aligned blocks broadcast");
-        Ok(owned(f(a, b)))
+        Ok(owned(on_broadcast_pair::<T, T2, _>(inputs, shape, &f)))
     });
     axes.truncate(2);
     Array::from_node_writing(
         Blockwise::new::<U>(name, chunks, inputs, axes, kernel, writer.is_some()),
         writer,
+    )
+}
+
+/// `f` of the two aligned input blocks of a blockwise step, broadcast to the output block's
+/// `shape`.
+fn on_broadcast_pair<T: Element, T2: Element, R>(
+    inputs: &[crate::scheduler::Value],
+    shape: &ndarray::IxDyn,
+    f: impl FnOnce(ArrayViewD<'_, T>, ArrayViewD<'_, T2>) -> R,
+) -> R {
+    let a = block_of::<T>(&inputs[0]).view();
+    let b = block_of::<T2>(&inputs[1]).view();
+    f(
+        a.broadcast(shape.clone())
+            .expect("aligned blocks broadcast"),
+        b.broadcast(shape.clone())
+            .expect("aligned blocks broadcast"),
     )
 }
 

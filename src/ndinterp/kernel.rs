@@ -310,20 +310,26 @@ pub(super) trait Coords {
     fn at(&self, j: usize, c: &mut [f64]);
 }
 
-/// Interpolates `out` (one output block, row-major) from `data` (the block's box, row-major)
-/// at the points `coords` gives.
-#[allow(clippy::too_many_arguments)]
+/// A block's box and how it is read: the cells (row-major), each input axis as the box holds
+/// it, the spline order per axis, the mode and the constant.
+pub(super) struct Boxed<'a> {
+    pub(super) data: &'a [f64],
+    pub(super) axes: &'a [AxisBox],
+    pub(super) orders: &'a [usize],
+    pub(super) mode: Ext,
+    pub(super) cval: f64,
+}
+
+/// Interpolates `out` (one output block of `shape`, row-major) from `src` at the points
+/// `coords` gives.
 pub(super) fn points<T>(
-    data: &[f64],
-    axes: &[AxisBox],
-    orders: &[usize],
-    mode: Ext,
-    cval: f64,
+    src: &Boxed<'_>,
     shape: &[usize],
     out: &mut [T],
     into: impl Fn(f64) -> T,
     coords: &mut impl Coords,
 ) {
+    let orders = src.orders;
     let uniform = orders.iter().all(|&o| o == orders[0]);
     let run = match (uniform, orders[0]) {
         (true, 0) => points_with::<0, T>,
@@ -334,22 +340,24 @@ pub(super) fn points<T>(
         (true, 5) => points_with::<5, T>,
         _ => points_with::<VARIES, T>,
     };
-    run(data, axes, orders, mode, cval, shape, out, &into, coords);
+    run(src, shape, out, &into, coords);
 }
 
 /// [`points`] for orders `O` on every axis (or [`VARIES`]).
-#[allow(clippy::too_many_arguments)]
 fn points_with<const O: usize, T>(
-    data: &[f64],
-    axes: &[AxisBox],
-    orders: &[usize],
-    mode: Ext,
-    cval: f64,
+    src: &Boxed<'_>,
     shape: &[usize],
     out: &mut [T],
     into: &dyn Fn(f64) -> T,
     coords: &mut impl Coords,
 ) {
+    let Boxed {
+        data,
+        axes,
+        orders,
+        mode,
+        cval,
+    } = *src;
     let n = axes.len();
     let mut c = vec![0.0; n];
     let mut w = vec![[0.0; 6]; n];

@@ -669,17 +669,14 @@ fn interpolate<T: Sample>(
 ) -> ArrayD<T> {
     let flat = data.as_slice().expect("the box is in standard layout");
     let mut out = vec![T::default(); shape.size()];
-    kernel::points(
-        flat,
+    let src = kernel::Boxed {
+        data: flat,
         axes,
-        &plan.orders,
-        plan.mode,
-        plan.cval,
-        shape.slice(),
-        &mut out,
-        T::from_f64,
-        coords,
-    );
+        orders: &plan.orders,
+        mode: plan.mode,
+        cval: plan.cval,
+    };
+    kernel::points(&src, shape.slice(), &mut out, T::from_f64, coords);
     ArrayD::from_shape_vec(shape.clone(), out).expect("the block's shape")
 }
 

@@ -363,3 +363,30 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Chunkings of `shape`: one block, blocks of one element, irregular blocks, halves.
+pub(crate) fn four_chunkings(shape: &[usize]) -> Vec<Vec<Vec<usize>>> {
+    let irregular = |n: usize| -> Vec<usize> {
+        let mut sizes = Vec::new();
+        let mut left = n;
+        for s in [2, 1, 3].iter().cycle() {
+            if left == 0 {
+                break;
+            }
+            let s = (*s).min(left);
+            sizes.push(s);
+            left -= s;
+        }
+        sizes
+    };
+    let halves = |n: usize| -> Vec<usize> {
+        let h = n.div_ceil(2);
+        if h == n { vec![n] } else { vec![h, n - h] }
+    };
+    vec![
+        shape.iter().map(|&n| vec![n]).collect(),
+        shape.iter().map(|&n| vec![1; n]).collect(),
+        shape.iter().map(|&n| irregular(n)).collect(),
+        shape.iter().map(|&n| halves(n)).collect(),
+    ]
+}
