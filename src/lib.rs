@@ -125,8 +125,8 @@ mod scheduler;
 pub use array::random;
 pub use array::reduction::{DEFAULT_SPLIT_EVERY, IntoDdof, Moments};
 pub use array::{
-    Array, AsArray, CastFrom, Coarsen, Coarsenable, CompareTo, ComputeMany, ContractAxes, IntoAxis,
-    Side, TruthValue, compute, concatenate, searchsorted, stack, where_,
+    Array, AsArray, CastFrom, Coarsen, Coarsenable, CompareTo, ComputeMany, ContractAxes, Indexing,
+    IntoAxis, Side, TruthValue, compute, concatenate, meshgrid, searchsorted, stack, where_,
 };
 pub use chunks::{Boundary, ChunkSpec, Chunks, Depth, IntoBoundaries, IntoChunks, IntoDepth};
 pub use dtype::Encode;

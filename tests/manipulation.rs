@@ -871,3 +871,73 @@ fn map_blocks_with_checks_the_block_shape() {
         Err(Error::IncompatibleShapes { .. })
     ));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// `average_axis` with full and 1-D weights, and `ediff1d`, against ndarray.
+    #[test]
+    fn averages_and_flat_differences_match_ndarray((a, chunks, seed) in case()) {
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        let w = data(a.shape(), seed ^ 5).mapv(|v| v.abs() + 0.5);
+        let xw = Array::from_ndarray(w.clone(), a.shape().iter().map(|&m| m.max(1)).collect::<Vec<_>>()).unwrap();
+        for k in 0..a.ndim() {
+            let want = (&a * &w).sum_axis(Axis(k)) / w.sum_axis(Axis(k));
+            let got = x.average_axis(k, &xw).unwrap().compute().unwrap();
+            prop_assert!(got.iter().zip(&want).all(|(p, q)| (p - q).abs() <= 1e-12 * q.abs().max(1.0) || (p.is_nan() && q.is_nan())));
+            let line: ndarray::Array1<f64> = (0..a.shape()[k]).map(|i| 1.0 + i as f64).collect();
+            let mut shape = vec![1; a.ndim()];
+            shape[k] = a.shape()[k];
+            let full = line.clone().into_shape_with_order(IxDyn(&shape)).unwrap();
+            let want = (&a * &full).sum_axis(Axis(k)) / line.sum();
+            let lw = Array::from_ndarray(line.into_dyn(), [2]).unwrap();
+            let got = x.average_axis(k, &lw).unwrap().compute().unwrap();
+            prop_assert!(got.iter().zip(&want).all(|(p, q)| (p - q).abs() <= 1e-12 * q.abs().max(1.0) || (p.is_nan() && q.is_nan())));
+        }
+        let flat: Vec<f64> = a.iter().copied().collect();
+        let want: Vec<f64> = flat.windows(2).map(|p| p[1] - p[0]).collect();
+        assert_array_eq(&x.ediff1d().unwrap(), &ndarray::Array1::from(want).into_dyn());
+    }
+}
+
+#[test]
+fn average_refuses_weights_of_another_shape() {
+    let x = Array::<f64>::ones(&[2, 3], [1, 2]).unwrap();
+    let w = Array::<f64>::ones(&[2], [2]).unwrap();
+    assert!(matches!(
+        x.average_axis(1, &w),
+        Err(Error::IncompatibleShapes { op: "average", .. })
+    ));
+    assert!(x.average_axis(0, &w).is_ok());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// `meshgrid` (both indexings) and `indices` hold, at every grid point, the coordinate
+    /// numpy's rules give.
+    #[test]
+    fn grids_hold_their_coordinates(lens in prop::collection::vec(0usize..5, 0..4), block in 1usize..3, ij in any::<bool>()) {
+        let xs: Vec<Array<i64>> = lens.iter().enumerate().map(|(k, &n)| {
+            Array::from_ndarray(ndarray::Array1::from_iter((0..n as i64).map(|i| 10 * k as i64 + i)).into_dyn(), [block]).unwrap()
+        }).collect();
+        let refs: Vec<&Array<i64>> = xs.iter().collect();
+        let indexing = if ij { chunkwise::Indexing::Ij } else { chunkwise::Indexing::Xy };
+        let grids = chunkwise::meshgrid(&refs, indexing).unwrap();
+        let n = lens.len();
+        let place = |k: usize| if !ij && n > 1 && k < 2 { 1 - k } else { k };
+        for (k, g) in grids.iter().enumerate() {
+            let g = g.compute().unwrap();
+            for (idx, &v) in g.indexed_iter() {
+                prop_assert_eq!(v, 10 * k as i64 + idx[place(k)] as i64);
+            }
+        }
+        let ind = Array::indices(&lens, vec![block; lens.len()]).unwrap().compute().unwrap();
+        let mut full = vec![lens.len()];
+        full.extend_from_slice(&lens);
+        prop_assert_eq!(ind.shape(), &full[..]);
+        for (idx, &v) in ind.indexed_iter() {
+            prop_assert_eq!(v, idx[1 + idx[0]]);
+        }
+    }
+}

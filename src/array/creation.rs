@@ -268,3 +268,36 @@ impl<T: Element + num_traits::Float> Array<T> {
         )))
     }
 }
+
+impl Array<usize> {
+    /// The index grid of `shape` (numpy's `indices`): shape `[ndim, ...shape]`, entry
+    /// `[k, i...]` being `i[k]`; `chunks` cut the grid's axes (the first axis is one block).
+    ///
+    /// # Errors
+    ///
+    /// When `chunks` does not fit `shape`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let g = Array::indices(&[2, 3], [1, 2])?.compute()?;
+    /// assert_eq!(g, ndarray::array![[[0, 0, 0], [1, 1, 1]], [[0, 1, 2], [0, 1, 2]]].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn indices(shape: &[usize], chunks: impl IntoChunks) -> Result<Array<usize>> {
+        let grid = chunks_for("indices", chunks, shape)?;
+        let mut full = vec![shape.len()];
+        full.extend_from_slice(shape);
+        let mut sizes = vec![vec![shape.len()]];
+        sizes.extend(grid.sizes().iter().cloned());
+        if shape.is_empty() {
+            sizes = vec![Vec::new()];
+        }
+        let chunks = crate::chunks::Chunks::new(&full, sizes)?;
+        Ok(Array::from_node(FromFn::new(
+            chunks,
+            Arc::new(|i: &[usize]| i[1 + i[0]]),
+        )))
+    }
+}

@@ -177,3 +177,61 @@ impl<T: Element + num_traits::Float> Array<T> {
             .collect()
     }
 }
+
+impl<T: Element + num_traits::Float> Array<T> {
+    /// The weighted average along `axis` (numpy's `average(a, axis, weights)`):
+    /// `sum(a * w) / sum(w)` along it. `weights` has this array's shape, or is 1-D with the
+    /// axis's length (one weight per position along it). Weights that sum to zero give NaN or
+    /// an infinity where numpy raises.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AxisOutOfRange`]; [`Error::IncompatibleShapes`] for weights of another shape.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::from_ndarray(ndarray::array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [1, 2])?;
+    /// let w = Array::from_ndarray(ndarray::array![3.0, 0.0, 1.0], [2])?;
+    /// assert_eq!(x.average_axis(1, &w)?.compute()?, ndarray::array![1.5, 4.5].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn average_axis(&self, axis: usize, weights: &Array<T>) -> Result<Array<T>> {
+        let axis = self.check_axis("average", axis)?;
+        let w = if weights.shape() == self.shape() {
+            weights.clone()
+        } else if weights.ndim() == 1 && weights.shape()[0] == self.shape()[axis] {
+            // One weight per position along the axis, lined up with it and broadcast.
+            let mut w = weights.clone();
+            for k in (0..self.ndim()).filter(|&k| k != axis) {
+                w = w.insert_axis(k)?;
+            }
+            w.broadcast_to(self.shape())?
+        } else {
+            return Err(Error::IncompatibleShapes {
+                op: "average",
+                left: self.shape().to_vec(),
+                right: weights.shape().to_vec(),
+            });
+        };
+        let num = self.zip_with(&w, |a: T, b: T| a * b)?.sum_axis(axis)?;
+        let den = w.sum_axis(axis)?;
+        num.zip_with(&den, |n: T, d: T| n / d)
+    }
+
+    /// The differences of consecutive elements of the flattened array (numpy's `ediff1d`), a
+    /// 1-D array one shorter than the array's size (empty for fewer than two elements).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::from_ndarray(ndarray::array![[1.0, 2.0], [4.0, 7.0]], [1, 1])?;
+    /// assert_eq!(x.ediff1d()?.compute()?, ndarray::array![1.0, 2.0, 3.0].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn ediff1d(&self) -> Result<Array<T>> {
+        self.reshape(&[self.len()])?.diff(1, 0)
+    }
+}

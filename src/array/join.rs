@@ -456,3 +456,65 @@ impl<T: Element> Array<T> {
         Ok(out)
     }
 }
+
+/// How [`meshgrid`] orders its grid's axes (numpy's `indexing`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Indexing {
+    /// Cartesian: the first two axes swapped (`y` down, `x` across), numpy's default.
+    #[default]
+    Xy,
+    /// Matrix: axis `k` follows input `k`.
+    Ij,
+}
+
+/// Coordinate grids from 1-D coordinate arrays (numpy's `meshgrid`): one array per input,
+/// each the input broadcast over the grid (its blocks shared, not copied).
+///
+/// # Errors
+///
+/// [`Error::UnsupportedRank`] for an input that is not 1-D.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, Indexing, meshgrid};
+/// let x = Array::from_ndarray(ndarray::array![1, 2, 3], [2])?;
+/// let y = Array::from_ndarray(ndarray::array![10, 20], [1])?;
+/// let g = meshgrid(&[&x, &y], Indexing::Xy)?;
+/// assert_eq!(g[0].compute()?, ndarray::array![[1, 2, 3], [1, 2, 3]].into_dyn());
+/// assert_eq!(g[1].compute()?, ndarray::array![[10, 10, 10], [20, 20, 20]].into_dyn());
+/// let g = meshgrid(&[&x, &y], Indexing::Ij)?;
+/// assert_eq!(g[0].shape(), &[3, 2]);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn meshgrid<T: Element>(xs: &[&Array<T>], indexing: Indexing) -> Result<Vec<Array<T>>> {
+    if let Some(bad) = xs.iter().find(|x| x.ndim() != 1) {
+        return Err(Error::UnsupportedRank {
+            op: "meshgrid",
+            ndim: bad.ndim(),
+            expected: "1-D coordinate arrays",
+        });
+    }
+    let n = xs.len();
+    // The grid axis of input k.
+    let place = |k: usize| match (indexing, k) {
+        (Indexing::Xy, 0) if n > 1 => 1,
+        (Indexing::Xy, 1) => 0,
+        _ => k,
+    };
+    let mut shape = vec![0; n];
+    for (k, x) in xs.iter().enumerate() {
+        shape[place(k)] = x.shape()[0];
+    }
+    xs.iter()
+        .enumerate()
+        .map(|(k, x)| {
+            let at = place(k);
+            let mut v = (*x).clone();
+            for j in (0..n).filter(|&j| j != at) {
+                v = v.insert_axis(j)?;
+            }
+            v.broadcast_to(&shape)
+        })
+        .collect()
+}

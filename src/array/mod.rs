@@ -28,7 +28,7 @@ pub use axis::IntoAxis;
 pub use cast::CastFrom;
 pub use coarsen::{Coarsen, Coarsenable};
 pub use compare::{CompareTo, TruthValue};
-pub use join::{AsArray, concatenate, stack, where_};
+pub use join::{AsArray, Indexing, concatenate, meshgrid, stack, where_};
 pub use linalg::ContractAxes;
 pub use multi::{ComputeMany, compute};
 pub use search::{Side, searchsorted};
