@@ -8,6 +8,20 @@ use super::{Array, IntoAxis};
 use crate::error::{Error, Result};
 use crate::expr::block::Element;
 
+impl<T: Element> Array<T> {
+    /// The cells `from..to` along `axis`, the other axes whole.
+    fn along(&self, axis: usize, from: usize, to: usize) -> Result<Array<T>> {
+        let elems: Vec<SliceInfoElem> = (0..self.ndim())
+            .map(|k| SliceInfoElem::Slice {
+                start: if k == axis { from as isize } else { 0 },
+                end: if k == axis { Some(to as isize) } else { None },
+                step: 1,
+            })
+            .collect();
+        self.slice(&elems[..])
+    }
+}
+
 impl<T: Element + Copy + Sub<Output = T>> Array<T> {
     /// The `n`-th difference along `axis` (numpy's `diff`): `out[i] = x[i + 1] - x[i]`, `n`
     /// times, so the axis is `n` shorter (empty when `n` is its length or more); `n = 0` is
@@ -44,27 +58,8 @@ impl<T: Element + Copy + Sub<Output = T>> Array<T> {
             if len == 0 {
                 break;
             }
-            let part = |from: usize, to: usize| -> Vec<SliceInfoElem> {
-                (0..out.ndim())
-                    .map(|k| {
-                        if k == axis {
-                            SliceInfoElem::Slice {
-                                start: from as isize,
-                                end: Some(to as isize),
-                                step: 1,
-                            }
-                        } else {
-                            SliceInfoElem::Slice {
-                                start: 0,
-                                end: None,
-                                step: 1,
-                            }
-                        }
-                    })
-                    .collect()
-            };
-            let upper = out.slice(&part(1, len)[..])?;
-            let lower = out.slice(&part(0, len - 1)[..])?;
+            let upper = out.along(axis, 1, len)?;
+            let lower = out.along(axis, 0, len - 1)?;
             out = upper.zip_with(&lower, |a: T, b: T| a - b)?;
         }
         Ok(out)
@@ -72,18 +67,6 @@ impl<T: Element + Copy + Sub<Output = T>> Array<T> {
 }
 
 impl<T: Element + num_traits::Float> Array<T> {
-    /// The cells `from..to` along `axis`, the other axes whole.
-    fn along(&self, axis: usize, from: usize, to: usize) -> Result<Array<T>> {
-        let elems: Vec<SliceInfoElem> = (0..self.ndim())
-            .map(|k| SliceInfoElem::Slice {
-                start: if k == axis { from as isize } else { 0 },
-                end: if k == axis { Some(to as isize) } else { None },
-                step: 1,
-            })
-            .collect();
-        self.slice(&elems[..])
-    }
-
     /// The gradient along `axis` with samples `spacing` apart (numpy's `gradient` for one
     /// axis): central differences `(x[i+1] - x[i-1]) / 2h` inside; at the two ends one-sided
     /// differences of first order (`edge_order` 1) or second (`edge_order` 2), as numpy. Lazy:

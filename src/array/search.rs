@@ -27,7 +27,7 @@ fn is_nan<T: PartialOrd>(v: &T) -> bool {
 }
 
 /// numpy's order for sorting: NaN after everything, equal to itself.
-fn order<T: PartialOrd>(a: &T, b: &T) -> Ordering {
+pub(super) fn order<T: PartialOrd>(a: &T, b: &T) -> Ordering {
     match (is_nan(a), is_nan(b)) {
         (true, true) => Ordering::Equal,
         (true, false) => Ordering::Greater,

@@ -5,8 +5,9 @@
 
 use std::cmp::Ordering;
 
-use ndarray::{ArrayD, Axis, Dimension, IxDyn};
+use ndarray::{ArrayD, Axis, Dimension};
 
+use super::search::order;
 use super::{Array, IntoAxis};
 use crate::chunks::Chunks;
 use crate::error::{Error, Result};
@@ -20,7 +21,7 @@ const SPLIT_EVERY: usize = 8;
 /// numpy's order (NaN above everything, equal to itself), then the earlier position first:
 /// whether `(a, i)` ranks before `(b, j)` among the largest.
 fn before_largest<T: PartialOrd>(a: &(T, usize), b: &(T, usize)) -> bool {
-    match rank(&a.0, &b.0) {
+    match order(&a.0, &b.0) {
         Ordering::Greater => true,
         Ordering::Less => false,
         Ordering::Equal => a.1 < b.1,
@@ -29,20 +30,10 @@ fn before_largest<T: PartialOrd>(a: &(T, usize), b: &(T, usize)) -> bool {
 
 /// The same among the smallest.
 fn before_smallest<T: PartialOrd>(a: &(T, usize), b: &(T, usize)) -> bool {
-    match rank(&a.0, &b.0) {
+    match order(&a.0, &b.0) {
         Ordering::Less => true,
         Ordering::Greater => false,
         Ordering::Equal => a.1 < b.1,
-    }
-}
-
-fn rank<T: PartialOrd>(a: &T, b: &T) -> Ordering {
-    let nan = |v: &T| v.partial_cmp(v).is_none();
-    match (nan(a), nan(b)) {
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Greater,
-        (false, true) => Ordering::Less,
-        _ => a.partial_cmp(b).unwrap_or(Ordering::Equal),
     }
 }
 
@@ -277,14 +268,13 @@ where
     let kernel = move |b: usize, inputs: &mut Vec<crate::scheduler::Value>| {
         let idx = o.grid_index(b);
         let group = &groups[idx[axis]];
-        let mut shape = o.block_shape(b).slice().to_vec();
+        let shape = o.block_shape(b);
         let blocks: Vec<_> = inputs.iter().map(|v| block_of::<S>(v).view()).collect();
         let mut iters: Vec<_> = blocks
             .iter()
             .map(|v| v.lanes(Axis(axis)).into_iter())
             .collect();
         let count = iters.first().map_or(0, |l| l.len());
-        shape[axis] = n.min(blocks.iter().map(|v| v.shape()[axis]).sum());
         let mut picked: Vec<Vec<(T, usize)>> = Vec::with_capacity(count);
         for _ in 0..count {
             let mut kept = Kept::new(n, largest);
@@ -298,7 +288,7 @@ where
             picked.push(kept.sorted());
         }
         // Lanes run along `axis`; write each lane's picks back along it.
-        let mut made = ArrayD::from_elem(IxDyn(&shape), (T::default(), 0usize));
+        let mut made = ArrayD::from_elem(shape, (T::default(), 0usize));
         for (mut lane, p) in made.lanes_mut(Axis(axis)).into_iter().zip(picked) {
             for (d, v) in lane.iter_mut().zip(p) {
                 *d = v;

@@ -424,16 +424,11 @@ impl AxisTaps {
         mode: Ext,
         order: usize,
     ) -> Self {
-        let unit = AxisBox {
-            len: ax.len,
-            lo: ax.lo,
-            table: ax.table.clone(),
-            stride: 1,
-        };
+        debug_assert_eq!(ax.stride, 1, "separable taps are positions along the axis");
         let (mut outside, mut ws, mut at) = (Vec::new(), Vec::new(), Vec::new());
         for x in xs {
             let (mut w, mut o) = ([0.0; 6], [0isize; 6]);
-            outside.push(axis_taps(x, &unit, mode, order, &mut w, &mut o) == Taps::Outside);
+            outside.push(axis_taps(x, ax, mode, order, &mut w, &mut o) == Taps::Outside);
             ws.push(w);
             at.push(o);
         }

@@ -604,7 +604,14 @@ fn build<S: Sample, T: Sample>(
             return Ok(owned(ArrayD::<T>::from_elem(shape, T::default())));
         };
         let data = gather::<S>(&reads, inputs);
-        let strides: Vec<usize> = data.strides().iter().map(|&s| s as usize).collect();
+        // Separable maps read the box one axis at a time, by position along it; the others
+        // by offset into it.
+        let separable = matches!(plan.map, Map::Separable { .. });
+        let strides: Vec<usize> = data
+            .strides()
+            .iter()
+            .map(|&s| if separable { 1 } else { s as usize })
+            .collect();
         let axes: Vec<AxisBox> = reads
             .ranges
             .iter()
@@ -876,7 +883,7 @@ fn source<T: Sample>(
         return Ok((Source::Raw(x.clone()), vec![0; n]));
     }
     let mode = Ext::from(interp.mode);
-    let mut f = x.map_named("as f64", T::to_f64);
+    let mut f = as_f64(x);
     let mut pad = vec![0; n];
     if mode.unfolded() && !x.shape().contains(&0) {
         for &k in axes {
@@ -894,6 +901,11 @@ fn source<T: Sample>(
         Source::Coefficients(filter_axes(f, axes, interp.order, mode)?),
         pad,
     ))
+}
+
+/// `x` read as `f64`, lazily (fused with what reads it).
+fn as_f64<T: Sample>(x: &Array<T>) -> Array<f64> {
+    x.map_named("as f64", T::to_f64)
 }
 
 /// `f` prefiltered along each of `axes` in turn.
@@ -1414,12 +1426,7 @@ pub fn spline_filter1d<T: Sample>(
     const OP: &str = "spline_filter1d";
     check_order(OP, order)?;
     x.check_axis(OP, axis)?;
-    filter_axes(
-        x.map_named("as f64", T::to_f64),
-        &[axis],
-        order,
-        Ext::from(mode),
-    )
+    filter_axes(as_f64(x), &[axis], order, Ext::from(mode))
 }
 
 /// scipy.ndimage's `spline_filter`: [`spline_filter1d`] along every axis in turn.
@@ -1444,10 +1451,5 @@ pub fn spline_filter<T: Sample>(x: &Array<T>, order: usize, mode: Mode) -> Resul
     const OP: &str = "spline_filter";
     check_order(OP, order)?;
     let axes: Vec<usize> = (0..x.ndim()).collect();
-    filter_axes(
-        x.map_named("as f64", T::to_f64),
-        &axes,
-        order,
-        Ext::from(mode),
-    )
+    filter_axes(as_f64(x), &axes, order, Ext::from(mode))
 }
