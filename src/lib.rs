@@ -125,8 +125,9 @@ mod scheduler;
 pub use array::random;
 pub use array::reduction::{DEFAULT_SPLIT_EVERY, IntoDdof, Moments};
 pub use array::{
-    Array, AsArray, CastFrom, Coarsen, Coarsenable, CompareTo, ComputeMany, ContractAxes, Indexing,
-    IntoAxis, Side, TruthValue, compute, concatenate, meshgrid, searchsorted, stack, where_,
+    Array, AsArray, Blockwise, CastFrom, Coarsen, Coarsenable, CompareTo, ComputeMany,
+    ContractAxes, Gufunc, Indexing, IntoAxis, MapBlocks, Side, TruthValue, apply_gufunc, blockwise,
+    compute, concatenate, map_blocks, meshgrid, searchsorted, stack, where_,
 };
 pub use chunks::{Boundary, ChunkSpec, Chunks, Depth, IntoBoundaries, IntoChunks, IntoDepth};
 pub use dtype::Encode;

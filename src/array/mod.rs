@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod axis;
+mod blockwise;
 mod cast;
 mod coarsen;
 mod compare;
@@ -11,6 +12,7 @@ mod complex;
 mod creation;
 mod diff;
 mod elementwise;
+mod gufunc;
 mod join;
 mod linalg;
 mod multi;
@@ -25,9 +27,11 @@ mod slicing;
 mod topk;
 
 pub use axis::IntoAxis;
+pub use blockwise::{Blockwise, MapBlocks, blockwise, map_blocks};
 pub use cast::CastFrom;
 pub use coarsen::{Coarsen, Coarsenable};
 pub use compare::{CompareTo, TruthValue};
+pub use gufunc::{Gufunc, apply_gufunc};
 pub use join::{AsArray, Indexing, concatenate, meshgrid, stack, where_};
 pub use linalg::ContractAxes;
 pub use multi::{ComputeMany, compute};
