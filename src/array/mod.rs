@@ -19,6 +19,7 @@ mod multi;
 mod ops;
 pub(crate) mod output;
 mod overlap;
+pub use overlap::map_overlap;
 pub mod random;
 pub(crate) mod reduction;
 mod search;

@@ -17,19 +17,24 @@ impl<T: Element> Array<T> {
     ) -> Result<(Depth, Vec<Boundary<T>>)> {
         let depth = depth.into_depth(self.ndim())?;
         let boundaries = boundary.into_boundaries(self.ndim())?;
+        self.check_ghost(&depth, &boundaries)?;
+        Ok((depth, boundaries))
+    }
+
+    /// Checks that `depth` and `boundaries` can pad this array's blocks.
+    fn check_ghost(&self, depth: &Depth, boundaries: &[Boundary<T>]) -> Result<()> {
         let largest: Vec<usize> = self
             .chunks()
             .iter()
             .map(|s| s.iter().copied().max().unwrap_or(0))
             .collect();
         check_depth(
-            &depth,
+            depth,
             self.shape(),
-            &boundaries,
+            boundaries,
             &largest,
             std::mem::size_of::<T>(),
-        )?;
-        Ok((depth, boundaries))
+        )
     }
 
     /// The array of padded blocks: each block grown by `depth` cells of its neighbours on every
@@ -336,4 +341,99 @@ fn ghost_shape_error(
             found,
         }
     }
+}
+
+/// `f` on the matching padded blocks of several arrays of one shape, as dask's `map_overlap`
+/// over several arrays: the arrays are cut along the common refinement of their block edges,
+/// each block of each is padded alike (`depth` cells of its neighbours, `boundary` at the
+/// array's edge, as [`Array::overlap`]), `f` receives one padded block per array and returns
+/// a block of the padded shape, and the padding is trimmed off its result. For a step that
+/// reads several fields around each cell: a velocity field advecting a scalar, a stencil
+/// over a field and its coefficients.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for no array, [`Error::IncompatibleShapes`] for arrays of
+/// different shapes; the errors of [`Array::overlap`]; at compute, [`Error::BlockShape`] for a
+/// block of another than the padded shape.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, Boundary, map_overlap};
+/// use ndarray::{Array1, ArrayViewD, Ix1};
+/// // One upwind step of c_t + u c_x = 0, with a velocity u > 0 that varies in space: each
+/// // cell reads its left neighbour's concentration and velocity.
+/// let c0 = Array1::from_shape_fn(12, |i| if (3..6).contains(&i) { 1.0 } else { 0.0 });
+/// let u0 = Array1::from_shape_fn(12, |i| 0.2 + 0.05 * i as f64);
+/// let step = |b: &[ArrayViewD<'_, f64>]| {
+///     let (c, u) = (b[0].view().into_dimensionality::<Ix1>().unwrap(), b[1].view().into_dimensionality::<Ix1>().unwrap());
+///     let mut out = c.to_owned();
+///     for i in 1..c.len() {
+///         out[i] = c[i] - (u[i] * c[i] - u[i - 1] * c[i - 1]);
+///     }
+///     out
+/// };
+/// let c = Array::from_ndarray(c0.clone(), [5])?;
+/// let u = Array::from_ndarray(u0.clone(), [4])?; // cut differently: unified first
+/// let next = map_overlap(1, Boundary::Constant(0.0), step, &[&c, &u])?;
+/// let mut expected = c0.clone();
+/// for i in 0..12 {
+///     let (cl, ul) = if i == 0 { (0.0, 0.0) } else { (c0[i - 1], u0[i - 1]) };
+///     expected[i] = c0[i] - (u0[i] * c0[i] - ul * cl);
+/// }
+/// assert_eq!(next.compute()?, expected.into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn map_overlap<T, U, D, F>(
+    depth: impl IntoDepth,
+    boundary: impl IntoBoundaries<T>,
+    f: F,
+    inputs: &[&Array<T>],
+) -> Result<Array<U>>
+where
+    T: Element,
+    U: Element,
+    D: ndarray::Dimension,
+    F: Fn(&[ArrayViewD<'_, T>]) -> ndarray::Array<U, D> + Send + Sync + 'static,
+{
+    let op = "map_overlap";
+    let Some(first) = inputs.first() else {
+        return Err(Error::invalid(op, "inputs", "none", "at least one array"));
+    };
+    for a in &inputs[1..] {
+        if a.shape() != first.shape() {
+            return Err(Error::IncompatibleShapes {
+                op,
+                left: first.shape().to_vec(),
+                right: a.shape().to_vec(),
+            });
+        }
+    }
+    let n = first.ndim();
+    let depth = depth.into_depth(n)?;
+    let boundaries = boundary.into_boundaries(n)?;
+    // The common refinement of every input's block edges.
+    let mut sizes = first.chunks().to_vec();
+    for a in &inputs[1..] {
+        for (s, t) in sizes.iter_mut().zip(a.chunks()) {
+            *s = crate::chunks::refine_axis(s, t);
+        }
+    }
+    let mut padded = Vec::with_capacity(inputs.len());
+    let mut cuts = Vec::new();
+    for a in inputs {
+        let a = if a.chunks() == sizes.as_slice() {
+            (*a).clone()
+        } else {
+            a.rechunk(sizes.clone())?
+        };
+        a.check_ghost(&depth, &boundaries)?;
+        let node = Overlap::new(a.node().clone(), depth.clone(), boundaries.clone());
+        cuts = node.pads();
+        padded.push(Array::<T>::from_node(node));
+    }
+    let refs: Vec<&Array<T>> = padded.iter().collect();
+    let mapped = super::blockwise::MapBlocks::new().apply(f, &refs)?;
+    mapped.trim_cuts(cuts)
 }
