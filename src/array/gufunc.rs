@@ -412,12 +412,13 @@ impl Gufunc {
         let loops = input_loops.iter().copied().max().unwrap_or(0);
         // Ids: the loop dimensions first, then each core name.
         let mut names: Vec<String> = (0..loops).map(|k| format!("loop axis {k}")).collect();
-        let mut ids: BTreeMap<String, usize> = BTreeMap::new();
-        let mut id = |name: &str, names: &mut Vec<String>| -> usize {
-            *ids.entry(name.to_string()).or_insert_with(|| {
-                names.push(name.to_string());
-                names.len() - 1
-            })
+        // Each core axis its own id: an input's core axes lie in one block each (so nothing
+        // is unified along them, and their lengths were checked above), and an output's are
+        // new axes of the lengths found; a name repeated within one operand, as numpy's
+        // `(m,m)`, is then no repeated letter.
+        let id = |name: &str, names: &mut Vec<String>| -> usize {
+            names.push(name.to_string());
+            names.len() - 1
         };
         let mut axes = Vec::with_capacity(inputs.len());
         let mut nodes = Vec::with_capacity(inputs.len());
@@ -463,9 +464,7 @@ impl Gufunc {
             for name in &sig.outputs[0] {
                 let k = id(name, &mut names);
                 output.push(k);
-                if !sig.inputs.iter().any(|c| c.contains(name)) {
-                    new.insert(k, lens[name.as_str()]);
-                }
+                new.insert(k, lens[name.as_str()]);
             }
         } else {
             // The outputs side by side along one new axis.
@@ -586,11 +585,6 @@ fn parse(signature: &str) -> Result<Signature> {
                     .is_some_and(|c| c.is_alphabetic() || c == '_')
                     && n.chars().all(|c| c.is_alphanumeric() || c == '_');
                 if !ok {
-                    return Err(bad());
-                }
-            }
-            for (k, n) in names.iter().enumerate() {
-                if names[..k].contains(n) {
                     return Err(bad());
                 }
             }
