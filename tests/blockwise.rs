@@ -173,12 +173,11 @@ type Core = fn(&[ArrayViewD<'_, i64>]) -> Vec<ArrayD<i64>>;
 
 /// Signatures from numpy's and dask's documentation, each with a core function, its input
 /// core shapes as letters, and the lengths of output-only dimensions.
-fn gufuncs() -> Vec<(
-    &'static str,
-    Core,
-    &'static [&'static str],
-    &'static [(&'static str, usize)],
-)> {
+/// A signature, its core function, its inputs' core shapes as letters, and the lengths of
+/// output-only dimensions.
+type Case = (&'static str, Core, &'static [&'static str], &'static [(&'static str, usize)]);
+
+fn gufuncs() -> Vec<Case> {
     vec![
         (
             "(i)->()",

@@ -941,3 +941,137 @@ proptest! {
         }
     }
 }
+
+/// numpy's `x[i0, i1, ...]` with integer arrays for the leading axes, written out: the index
+/// arrays broadcast, each point's element (or the rest of the axes) copied.
+fn vindex_ref(a: &ArrayD<f64>, idx: &[ArrayD<i64>]) -> ArrayD<f64> {
+    let mut shape: Vec<usize> = Vec::new();
+    for i in idx {
+        let n = shape.len().max(i.ndim());
+        let mut s = vec![1; n];
+        for (k, &v) in shape.iter().rev().enumerate() {
+            s[n - 1 - k] = v;
+        }
+        for (k, &v) in i.shape().iter().rev().enumerate() {
+            if v != 1 {
+                s[n - 1 - k] = v;
+            }
+        }
+        shape = s;
+    }
+    let views: Vec<_> = idx
+        .iter()
+        .map(|i| i.broadcast(IxDyn(&shape)).unwrap())
+        .collect();
+    let mut rest = Vec::new();
+    for p in ndarray::indices(IxDyn(&shape)) {
+        let mut v = a.view();
+        for (k, i) in views.iter().enumerate() {
+            let len = a.shape()[k] as i64;
+            let x = i[&p];
+            v.index_axis_inplace(Axis(0), (if x < 0 { x + len } else { x }) as usize);
+        }
+        rest.extend(v.iter().copied());
+    }
+    let mut full = shape;
+    full.extend_from_slice(&a.shape()[idx.len()..]);
+    ArrayD::from_shape_vec(IxDyn(&full), rest).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(120))]
+
+    /// `vindex` with one to all axes indexed by broadcast arrays (negative indices included),
+    /// `take` with a chunked index array, `nonzero` and `argwhere`, against numpy's rules on the
+    /// whole array.
+    #[test]
+    fn advanced_indexing_matches_numpy_rules((a, chunks, seed) in case()) {
+        let mut r = Lcg(seed);
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        let nd = a.ndim();
+        if nd > 0 && a.shape()[..].iter().all(|&n| n > 0) {
+            let k = 1 + r.next(nd);
+            let pshape: Vec<usize> = (0..r.next(3)).map(|_| r.next(4)).collect();
+            let idx: Vec<ArrayD<i64>> = (0..k)
+                .map(|ax| {
+                    let len = a.shape()[ax] as i64;
+                    // Some index arrays of length 1 along an axis: broadcast.
+                    let sh: Vec<usize> = pshape.iter().map(|&n| if r.next(3) == 0 { 1 } else { n }).collect();
+                    let mut q = Lcg(seed ^ ax as u64);
+                    ArrayD::from_shape_simple_fn(IxDyn(&sh), || q.next(2 * len as usize) as i64 - len)
+                })
+                .collect();
+            assert_array_eq(&x.vindex(&idx).unwrap(), &vindex_ref(&a, &idx));
+        }
+        if nd > 0 {
+            let axis = r.next(nd);
+            let len = a.shape()[axis];
+            let ilen = if len == 0 { 0 } else { r.next(7) };
+            let mut q = Lcg(seed + 1);
+            let iv: Vec<i64> = (0..ilen).map(|_| q.next(2 * len) as i64 - len as i64).collect();
+            let ia = ndarray::Array1::from(iv.clone()).into_dyn();
+            let ix = Array::from_ndarray(ia, seeded_chunks(&[ilen], seed)).unwrap();
+            let pos: Vec<usize> = iv.iter().map(|&v| if v < 0 { (v + len as i64) as usize } else { v as usize }).collect();
+            assert_array_eq(&x.take(&ix, axis).unwrap(), &a.select(Axis(axis), &pos));
+            // An index array of two axes: its axes replace the one taken.
+            let i2 = Array::from_ndarray(ndarray::Array1::from(iv).into_dyn().into_shape_with_order(vec![1, ilen]).unwrap(), [1, 2]).unwrap();
+            let mut s2 = a.shape()[..axis].to_vec();
+            s2.extend([1, ilen]);
+            s2.extend_from_slice(&a.shape()[axis + 1..]);
+            assert_array_eq(&x.take(&i2, axis).unwrap(), &a.select(Axis(axis), &pos).to_shape(s2).unwrap().to_owned());
+            // nonzero and argwhere of the elements above zero.
+            let pos_elems: Vec<Vec<usize>> = ndarray::indices(IxDyn(a.shape()))
+                .into_iter()
+                .filter(|i| a[i] > 0.0)
+                .map(|i| ndarray::Dimension::slice(&i).to_vec())
+                .collect();
+            let above = x.map(|v| if v > 0.0 { v } else { 0.0 });
+            let nz = above.nonzero().unwrap();
+            for (k, axis_idx) in nz.iter().enumerate() {
+                let want: Vec<usize> = pos_elems.iter().map(|p| p[k]).collect();
+                assert_array_eq(axis_idx, &ndarray::Array1::from(want).into_dyn());
+            }
+            let flat: Vec<usize> = pos_elems.iter().flatten().copied().collect();
+            let want = ArrayD::from_shape_vec(IxDyn(&[pos_elems.len(), nd]), flat).unwrap();
+            assert_array_eq(&above.argwhere().unwrap(), &want);
+        }
+    }
+}
+
+#[test]
+fn advanced_indexing_errors_name_the_problem() {
+    let x = Array::from_ndarray(ndarray::Array2::<f64>::zeros((4, 5)).into_dyn(), [2, 2]).unwrap();
+    let i = |v: Vec<i64>| ndarray::Array1::from(v).into_dyn();
+    for (r, needle) in [
+        (x.vindex::<i64>(&[]), "at least one"),
+        (
+            x.vindex(&[i(vec![0]), i(vec![0]), i(vec![0])]),
+            "one index array per leading axis",
+        ),
+        (x.vindex(&[i(vec![0, 1]), i(vec![0, 1, 2])]), "incompatible"),
+        (x.vindex(&[i(vec![4])]), "out of range"),
+        (x.vindex(&[i(vec![0]), i(vec![-6])]), "out of range"),
+        (
+            x.take(&Array::from_ndarray(i(vec![0]), [1]).unwrap(), 2),
+            "axis 2",
+        ),
+    ] {
+        let e = r.err().unwrap_or_else(|| panic!("accepted: {needle}"));
+        assert!(
+            e.to_string().contains(needle),
+            "'{e}' should mention '{needle}'"
+        );
+    }
+    // An index outside the axis in a lazy index array fails at compute.
+    let bad = x
+        .take(&Array::from_ndarray(i(vec![1, 5]), [1]).unwrap(), 0)
+        .unwrap();
+    assert!(
+        bad.compute()
+            .unwrap_err()
+            .to_string()
+            .contains("out of range")
+    );
+    let zero_d = Array::from_ndarray(ndarray::arr0(1.0).into_dyn(), Vec::<usize>::new()).unwrap();
+    assert!(zero_d.nonzero().is_err());
+}

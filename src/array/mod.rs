@@ -12,6 +12,7 @@ mod complex;
 mod creation;
 mod diff;
 mod elementwise;
+mod fancy;
 mod gufunc;
 mod join;
 mod linalg;

@@ -136,7 +136,7 @@ impl<T: Element> Array<T> {
             .enumerate()
             .map(|(a, m)| chunk_counts(m, src, a))
             .collect();
-        Ok(self.take("slice", maps, sizes, layout, T::default()))
+        Ok(self.take_maps("slice", maps, sizes, layout, T::default()))
     }
 
     /// The subarray at index `index` along `axis`, which the result drops, as ndarray's
@@ -348,10 +348,10 @@ impl<T: Element> Array<T> {
         maps[axis] = map;
         sizes[axis] = axis_sizes;
         let layout = (0..self.ndim()).map(OutAxis::Input).collect();
-        Ok(self.take(name, maps, sizes, layout, fill))
+        Ok(self.take_maps(name, maps, sizes, layout, fill))
     }
 
-    pub(crate) fn take(
+    pub(crate) fn take_maps(
         &self,
         name: &'static str,
         maps: Vec<AxisMap>,
