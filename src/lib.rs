@@ -41,7 +41,8 @@
 //! - `lower`: lowering a plan to tasks, evaluating fused blocks, and `run`, the one way every
 //!   computation runs (gather, keep, or write), on whichever backend the scheduler carries.
 //! - `array`: the typed, user-facing [`Array`], split by concern (creation, elementwise,
-//!   operators, overlap, reductions, slicing, shape, join, linalg, output).
+//!   operators, overlap, reductions, slicing, shape, join, linalg, output), and the general
+//!   block functions ([`blockwise`], [`apply_gufunc`], [`map_blocks`] over several arrays).
 //! - [`linalg`]: factorisations of chunked matrices (TSQR, SVD, least squares) through faer,
 //!   matrix functions and `einsum`.
 //! - [`fft`]: discrete Fourier transforms along whole axes (rustfft, realfft), `numpy.fft`'s
@@ -58,6 +59,7 @@
 //! - [`diag`]: profiles, plans and graph pictures; progress bars and callbacks live on the
 //!   [`Scheduler`].
 //! - `dist` (feature `mpi`): the MPI backend: the same graphs across the ranks of a job.
+//! - [`for_dask_users`]: documentation only: dask.array's calls beside chunkwise's.
 //!
 //! Design notes for the scheduler live in `src/scheduler/README.md`.
 //!
@@ -111,6 +113,7 @@ mod dtype;
 mod error;
 mod expr;
 pub mod fft;
+pub mod for_dask_users;
 pub mod io;
 pub mod linalg;
 mod lower;
