@@ -175,7 +175,12 @@ type Core = fn(&[ArrayViewD<'_, i64>]) -> Vec<ArrayD<i64>>;
 /// core shapes as letters, and the lengths of output-only dimensions.
 /// A signature, its core function, its inputs' core shapes as letters, and the lengths of
 /// output-only dimensions.
-type Case = (&'static str, Core, &'static [&'static str], &'static [(&'static str, usize)]);
+type Case = (
+    &'static str,
+    Core,
+    &'static [&'static str],
+    &'static [(&'static str, usize)],
+);
 
 fn gufuncs() -> Vec<Case> {
     vec![

@@ -1147,3 +1147,282 @@ fn lane_quantiles<T: Measurable>(
     )?;
     per_lane.moveaxis(axis, 0)
 }
+
+/// `bins + 1` equal bin edges over `range`, computed as numpy's `linspace(lo, hi, bins + 1)`
+/// (`lo + i * step`, the last edge `hi` exactly): the edges numpy's `histogramdd` and
+/// `histogram2d` use for a number of bins.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for no bins or a range that is not finite or is reversed.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(chunkwise::ndmeasure::uniform_edges(4, (0.0, 1.0))?, vec![0.0, 0.25, 0.5, 0.75, 1.0]);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn uniform_edges(bins: usize, range: (f64, f64)) -> Result<Vec<f64>> {
+    let op = "uniform_edges";
+    if bins == 0 {
+        return Err(Error::invalid(op, "bins", 0, "at least one bin"));
+    }
+    let (lo, hi) = range;
+    if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+        return Err(Error::invalid(
+            op,
+            "range",
+            format!("({lo}, {hi})"),
+            "finite bounds, the first not above the second",
+        ));
+    }
+    let step = (hi - lo) / bins as f64;
+    let mut e: Vec<f64> = (0..=bins)
+        .map(|i| {
+            if step == 0.0 {
+                i as f64 / bins as f64 * (hi - lo) + lo
+            } else {
+                i as f64 * step + lo
+            }
+        })
+        .collect();
+    e[bins] = hi;
+    Ok(e)
+}
+
+/// The multidimensional histogram of the points whose coordinates `sample` holds (one array
+/// per dimension, all of one shape: point `p` is `(sample[0][p], sample[1][p], ...)`), over
+/// the bins `edges` gives per dimension, as numpy's `histogramdd` with explicit edges (and
+/// [`histogram2d`]'s, [`histogram_edges`]'s): a point falls in bin `i` when
+/// `edges[i] <= v < edges[i + 1]`, the last bin also holding its right edge; a point outside
+/// any dimension's edges, or with a NaN coordinate, is not counted. `weights` (of the sample's
+/// shape) adds each point's weight instead of 1; `density` divides by the total and by each
+/// bin's volume, in numpy's order of operations. Lazy: each block makes a partial histogram
+/// and the partials are added in a tree ([`Blockwise::apply_combined`](crate::Blockwise)).
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for no sample arrays, a different number of edge lists, a list
+/// of fewer than 2 edges, edges that decrease or are not finite, or a histogram of more than
+/// 2^28 bins; [`Error::IncompatibleShapes`] for sample or weight arrays of different shapes.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![0.5, 1.5, 1.5, 2.0, 3.0], [2])?;
+/// let y = Array::from_ndarray(ndarray::array![0.0, 0.0, 1.0, 1.0, 0.5], [3])?;
+/// let h = ndmeasure::histogramdd(&[&x, &y], &[vec![0.0, 1.0, 2.0], vec![0.0, 0.5, 1.0]], None, false)?;
+/// // (3.0, 0.5) lies beyond x's last edge; (2.0, 1.0) on both last edges counts.
+/// assert_eq!(h.compute()?, ndarray::array![[1.0, 0.0], [1.0, 2.0]].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn histogramdd<T: Measurable>(
+    sample: &[&Array<T>],
+    edges: &[Vec<f64>],
+    weights: Option<&Array<T>>,
+    density: bool,
+) -> Result<Array<f64>> {
+    let op = "histogramdd";
+    let Some(first) = sample.first() else {
+        return Err(Error::invalid(
+            op,
+            "sample",
+            "none",
+            "at least one array of coordinates",
+        ));
+    };
+    if edges.len() != sample.len() {
+        return Err(Error::invalid(
+            op,
+            "edges",
+            format!(
+                "{} lists of edges for {} dimensions",
+                edges.len(),
+                sample.len()
+            ),
+            "one list of edges per dimension",
+        ));
+    }
+    for e in edges {
+        let ok =
+            e.len() >= 2 && e.iter().all(|v| v.is_finite()) && e.windows(2).all(|w| w[0] <= w[1]);
+        if !ok {
+            return Err(Error::invalid(
+                op,
+                "edges",
+                format!("{e:?}"),
+                "at least 2 finite edges, monotonically increasing",
+            ));
+        }
+    }
+    let bins: Vec<usize> = edges.iter().map(|e| e.len() - 1).collect();
+    let total = bins
+        .iter()
+        .try_fold(1usize, |a, &b| a.checked_mul(b))
+        .filter(|&n| n <= 1 << 28);
+    if total.is_none() {
+        return Err(Error::invalid(
+            op,
+            "edges",
+            format!("{bins:?} bins"),
+            "a histogram of at most 2^28 bins",
+        ));
+    }
+    let mut inputs: Vec<&Array<T>> = sample.to_vec();
+    inputs.extend(weights);
+    for a in &inputs[1..] {
+        if a.shape() != first.shape() {
+            return Err(Error::IncompatibleShapes {
+                op,
+                left: first.shape().to_vec(),
+                right: a.shape().to_vec(),
+            });
+        }
+    }
+    // Every axis contracted, the bins new: "ab,ab->ZY" as letters, the axes' from the
+    // start of the alphabet and the bins' from its end.
+    let n = first.ndim();
+    let d = sample.len();
+    let alphabet: Vec<char> = ('a'..='z').chain('A'..='Z').collect();
+    if n + d > alphabet.len() {
+        return Err(Error::invalid(
+            op,
+            "sample",
+            format!("{n} axes and {d} dimensions"),
+            "at most 52 axes and dimensions together",
+        ));
+    }
+    let letters: String = alphabet[..n].iter().collect();
+    let mut subscripts = vec![letters; inputs.len()].join(",");
+    subscripts.push_str("->");
+    let bin_letters: Vec<char> = alphabet.iter().rev().take(d).copied().collect();
+    subscripts.extend(bin_letters.iter());
+    let mut spec = crate::array::Blockwise::new(&subscripts);
+    for (&c, &b) in bin_letters.iter().zip(&bins) {
+        spec = spec.new_axis(c, b);
+    }
+    let e2 = edges.to_vec();
+    let weighted = weights.is_some();
+    let hist = spec.apply_combined(
+        move |blocks: &[ArrayViewD<'_, T>]| {
+            let mut h = ArrayD::<f64>::zeros(IxDyn(&bins));
+            let mut its: Vec<_> = blocks.iter().map(|b| b.iter()).collect();
+            let count = blocks[0].len();
+            let mut at = vec![0usize; d];
+            'points: for _ in 0..count {
+                let mut inside = true;
+                for (k, it) in its.iter_mut().take(d).enumerate() {
+                    let v = it.next().and_then(|v| v.to_f64()).unwrap_or(f64::NAN);
+                    if !inside {
+                        continue;
+                    }
+                    let e = &e2[k];
+                    // numpy: searchsorted(edges, v, 'right'), one less on the last edge.
+                    let mut i = e.partition_point(|&x| x <= v);
+                    if v == e[e.len() - 1] {
+                        i -= 1;
+                    }
+                    if i == 0 || i == e.len() {
+                        inside = false;
+                    } else {
+                        at[k] = i - 1;
+                    }
+                }
+                let w = if weighted {
+                    its[d].next().and_then(|v| v.to_f64()).unwrap_or(f64::NAN)
+                } else {
+                    1.0
+                };
+                if !inside {
+                    continue 'points;
+                }
+                h[IxDyn(&at)] += w;
+            }
+            h
+        },
+        |acc, part| *acc += &part,
+        &inputs,
+    )?;
+    if !density {
+        return Ok(hist);
+    }
+    let widths: Vec<Vec<f64>> = edges
+        .iter()
+        .map(|e| e.windows(2).map(|w| w[1] - w[0]).collect())
+        .collect();
+    Ok(hist.map_blocks(move |h| {
+        let s: f64 = h.sum();
+        let mut out = h.to_owned();
+        for (k, w) in widths.iter().enumerate() {
+            for (i, mut lane) in out.axis_iter_mut(ndarray::Axis(k)).enumerate() {
+                lane.mapv_inplace(|v| v / w[i]);
+            }
+        }
+        out.mapv_inplace(|v| v / s);
+        out
+    }))
+}
+
+/// The 2-D histogram of points `(x[p], y[p])` over the bins `edges` gives, as numpy's
+/// `histogram2d` with explicit edges: [`histogramdd`] of two dimensions (the first axis of
+/// the result follows `x`).
+///
+/// # Errors
+///
+/// As [`histogramdd`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![0.1, 0.6, 0.7, 0.2], [2])?;
+/// let y = Array::from_ndarray(ndarray::array![0.9, 0.1, 0.2, 0.8], [3])?;
+/// let e = ndmeasure::uniform_edges(2, (0.0, 1.0))?;
+/// let h = ndmeasure::histogram2d(&x, &y, [&e, &e], None, false)?;
+/// assert_eq!(h.compute()?, ndarray::array![[0.0, 2.0], [2.0, 0.0]].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn histogram2d<T: Measurable>(
+    x: &Array<T>,
+    y: &Array<T>,
+    edges: [&[f64]; 2],
+    weights: Option<&Array<T>>,
+    density: bool,
+) -> Result<Array<f64>> {
+    histogramdd(
+        &[x, y],
+        &[edges[0].to_vec(), edges[1].to_vec()],
+        weights,
+        density,
+    )
+}
+
+/// The histogram of `x` over explicit bin `edges`, with optional `weights` and `density`, as
+/// numpy's `histogram(x, bins=edges, weights=w, density=d)`: [`histogramdd`] of one
+/// dimension (values `f64`, as numpy's with weights or density).
+///
+/// # Errors
+///
+/// As [`histogramdd`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![1.0, 2.0, 2.5, 4.0], [3])?;
+/// let w = Array::from_ndarray(ndarray::array![1.0, 0.5, 0.5, 2.0], [2])?;
+/// let h = ndmeasure::histogram_edges(&x, &[0.0, 2.0, 3.0, 4.0], Some(&w), false)?;
+/// assert_eq!(h.compute()?, ndarray::array![1.0, 1.0, 2.0].into_dyn());
+/// let d = ndmeasure::histogram_edges(&x, &[0.0, 2.0, 4.0], None, true)?;
+/// assert_eq!(d.compute()?, ndarray::array![0.125, 0.375].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn histogram_edges<T: Measurable>(
+    x: &Array<T>,
+    edges: &[f64],
+    weights: Option<&Array<T>>,
+    density: bool,
+) -> Result<Array<f64>> {
+    histogramdd(&[x], &[edges.to_vec()], weights, density)
+}

@@ -34,8 +34,9 @@ mod histogram;
 mod label;
 
 pub use histogram::{
-    bincount, histogram, histogram_bin_edges, median_axis, nanmedian_axis, nanquantile_axis,
-    percentile, percentile_axis, quantile, quantile_axis, threshold_otsu, unique,
+    bincount, histogram, histogram_bin_edges, histogram_edges, histogram2d, histogramdd,
+    median_axis, nanmedian_axis, nanquantile_axis, percentile, percentile_axis, quantile,
+    quantile_axis, threshold_otsu, uniform_edges, unique,
 };
 pub use label::{Connectivity, label, label_with_structure};
 
