@@ -941,11 +941,17 @@ fn quantiles_along_an_axis_equal_numpys() {
 /// numpy's `histogramdd` with explicit edges, written as its definition: for each point, in
 /// each dimension the bin whose half-open interval holds it (the last bin closed), found by a
 /// linear walk over the edges; density divides by each dimension's widths, then by the total.
-fn histogramdd_ref(sample: &[ArrayD<f64>], edges: &[Vec<f64>], weights: Option<&ArrayD<f64>>, density: bool) -> ArrayD<f64> {
+fn histogramdd_ref(
+    sample: &[ArrayD<f64>],
+    edges: &[Vec<f64>],
+    weights: Option<&ArrayD<f64>>,
+    density: bool,
+) -> ArrayD<f64> {
     let bins: Vec<usize> = edges.iter().map(|e| e.len() - 1).collect();
     let mut h = ArrayD::<f64>::zeros(IxDyn(&bins));
     let flat: Vec<Vec<f64>> = sample.iter().map(|a| a.iter().copied().collect()).collect();
-    let w: Vec<f64> = weights.map_or_else(|| vec![1.0; flat[0].len()], |w| w.iter().copied().collect());
+    let w: Vec<f64> =
+        weights.map_or_else(|| vec![1.0; flat[0].len()], |w| w.iter().copied().collect());
     'points: for p in 0..flat[0].len() {
         let mut at = Vec::new();
         for (k, e) in edges.iter().enumerate() {
@@ -978,13 +984,19 @@ fn histogramdd_ref(sample: &[ArrayD<f64>], edges: &[Vec<f64>], weights: Option<&
 fn histogramdd_matches_its_definition_over_chunkings() {
     for seed in 0..40u64 {
         let n = (seed % 4) as usize * 7;
-        let shape = if seed % 3 == 0 { vec![n] } else { vec![n / 7 + 1, 3] };
+        let shape = if seed % 3 == 0 {
+            vec![n]
+        } else {
+            vec![n / 7 + 1, 3]
+        };
         let d = 1 + (seed % 3) as usize;
         let sample: Vec<ArrayD<f64>> = (0..d)
             .map(|k| {
                 let mut s = seed * 31 + k as u64;
                 ArrayD::from_shape_simple_fn(IxDyn(&shape), || {
-                    s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    s = s
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     match s >> 61 {
                         0 => f64::NAN,
                         1 => 1.0, // on an edge
@@ -1002,23 +1014,56 @@ fn histogramdd_matches_its_definition_over_chunkings() {
             .collect();
         let w = ArrayD::from_shape_fn(IxDyn(&shape), |i| 0.5 + i.slice()[0] as f64);
         for chunks in common::four_chunkings(&shape) {
-            let arrays: Vec<Array<f64>> = sample.iter().map(|a| Array::from_ndarray(a.clone(), chunks.clone()).unwrap()).collect();
+            let arrays: Vec<Array<f64>> = sample
+                .iter()
+                .map(|a| Array::from_ndarray(a.clone(), chunks.clone()).unwrap())
+                .collect();
             let refs: Vec<&Array<f64>> = arrays.iter().collect();
             let wa = Array::from_ndarray(w.clone(), chunks.clone()).unwrap();
-            for (weights, density) in [(None, false), (Some((&wa, &w)), false), (None, true), (Some((&wa, &w)), true)] {
-                let got = ndmeasure::histogramdd(&refs, &edges, weights.map(|p| p.0), density).unwrap().compute().unwrap();
+            for (weights, density) in [
+                (None, false),
+                (Some((&wa, &w)), false),
+                (None, true),
+                (Some((&wa, &w)), true),
+            ] {
+                let got = ndmeasure::histogramdd(&refs, &edges, weights.map(|p| p.0), density)
+                    .unwrap()
+                    .compute()
+                    .unwrap();
                 let want = histogramdd_ref(&sample, &edges, weights.map(|p| p.1), density);
-                let same = got.iter().zip(want.iter()).all(|(a, b)| a == b || (a.is_nan() && b.is_nan()));
-                assert!(same && got.shape() == want.shape(), "seed {seed}, chunks {chunks:?}, weights {}, density {density}: {got} vs {want}", weights.is_some());
+                let same = got
+                    .iter()
+                    .zip(want.iter())
+                    .all(|(a, b)| a == b || (a.is_nan() && b.is_nan()));
+                assert!(
+                    same && got.shape() == want.shape(),
+                    "seed {seed}, chunks {chunks:?}, weights {}, density {density}: {got} vs {want}",
+                    weights.is_some()
+                );
             }
         }
     }
     // Bad edges and shapes are errors naming them.
     let x = Array::from_ndarray(ndarray::array![1.0, 2.0].into_dyn(), [1]).unwrap();
     let y = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0].into_dyn(), [1]).unwrap();
-    assert!(ndmeasure::histogramdd(&[&x], &[vec![1.0]], None, false).unwrap_err().to_string().contains("at least 2 finite edges"));
-    assert!(ndmeasure::histogramdd(&[&x], &[vec![2.0, 1.0]], None, false).unwrap_err().to_string().contains("monotonically increasing"));
+    assert!(
+        ndmeasure::histogramdd(&[&x], &[vec![1.0]], None, false)
+            .unwrap_err()
+            .to_string()
+            .contains("at least 2 finite edges")
+    );
+    assert!(
+        ndmeasure::histogramdd(&[&x], &[vec![2.0, 1.0]], None, false)
+            .unwrap_err()
+            .to_string()
+            .contains("monotonically increasing")
+    );
     assert!(ndmeasure::histogramdd(&[&x], &[vec![0.0, 1.0], vec![0.0, 1.0]], None, false).is_err());
-    assert!(ndmeasure::histogram2d(&x, &y, [&[0.0, 1.0], &[0.0, 1.0]], None, false).unwrap_err().to_string().contains("incompatible"));
+    assert!(
+        ndmeasure::histogram2d(&x, &y, [&[0.0, 1.0], &[0.0, 1.0]], None, false)
+            .unwrap_err()
+            .to_string()
+            .contains("incompatible")
+    );
     assert!(ndmeasure::uniform_edges(0, (0.0, 1.0)).is_err());
 }

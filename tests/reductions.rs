@@ -512,3 +512,48 @@ fn topk_over_many_blocks_merges_in_levels() {
     low.sort_by(|p, q| p.partial_cmp(q).unwrap());
     assert_eq!(got.iter().copied().collect::<Vec<_>>(), low[..4].to_vec());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// `nancumsum`, `nancumprod` and `push` along each axis, against sequential loops over
+    /// each lane of the whole array (NaN in about a third of the elements; small integers, so
+    /// that the blocks' sums and products are exact in any order).
+    #[test]
+    fn nan_scans_and_push_match_sequential_loops(
+        shape in proptest::collection::vec(prop_oneof![1 => Just(0usize), 6 => 1usize..6], 1..4),
+        seed in any::<u64>(),
+    ) {
+        let mut s = seed;
+        let a = ndarray::ArrayD::from_shape_simple_fn(ndarray::IxDyn(&shape), || {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            if (s >> 62) == 0 { f64::NAN } else { ((s >> 40) % 3) as f64 + 1.0 }
+        });
+        let x = Array::from_ndarray(a.clone(), common::seeded_chunks(&shape, seed)).unwrap();
+        for axis in 0..shape.len() {
+            let lanes = |f: &dyn Fn(f64, f64) -> f64, first: &dyn Fn(f64) -> f64| {
+                let mut out = a.clone();
+                for mut lane in out.lanes_mut(ndarray::Axis(axis)) {
+                    let mut acc: Option<f64> = None;
+                    for v in lane.iter_mut() {
+                        let next = match acc { None => first(*v), Some(p) => f(p, *v) };
+                        *v = next;
+                        acc = Some(next);
+                    }
+                }
+                out
+            };
+            let z = |v: f64| if v.is_nan() { 0.0 } else { v };
+            let o = |v: f64| if v.is_nan() { 1.0 } else { v };
+            let same = |got: ndarray::ArrayD<f64>, want: ndarray::ArrayD<f64>| {
+                got.iter().zip(want.iter()).all(|(g, w)| g == w || (g.is_nan() && w.is_nan()))
+            };
+            let want = lanes(&|p, v| p + z(v), &z);
+            prop_assert!(same(x.nancumsum(axis).unwrap().compute().unwrap(), want), "nancumsum axis {}", axis);
+            let want = lanes(&|p, v| p * o(v), &o);
+            prop_assert!(same(x.nancumprod(axis).unwrap().compute().unwrap(), want), "nancumprod axis {}", axis);
+            let want = lanes(&|p, v| if v.is_nan() { p } else { v }, &|v| v);
+            prop_assert!(same(x.push(axis).unwrap().compute().unwrap(), want), "push axis {}", axis);
+        }
+    }
+}

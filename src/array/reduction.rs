@@ -960,3 +960,79 @@ impl<T: Element + Copy> Array<T> {
         self.scan("cumprod", axis, T::one(), |a, b| a * b)
     }
 }
+
+impl<T: Element + num_traits::Float> Array<T> {
+    /// Cumulative sum along `axis` with NaN counted as zero, as numpy's `nancumsum`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AxisOutOfRange`] for an axis the array does not have.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::from_ndarray(ndarray::array![f64::NAN, 1.0, f64::NAN, 2.0], [3])?;
+    /// assert_eq!(x.nancumsum(0)?.compute()?, ndarray::array![0.0, 1.0, 1.0, 3.0].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn nancumsum(&self, axis: impl IntoAxis) -> Result<Array<T>> {
+        let z = |v: T| if v.is_nan() { T::zero() } else { v };
+        let scanned = self.scan("nancumsum", axis, T::zero(), |a, b| {
+            let z = |v: T| if v.is_nan() { T::zero() } else { v };
+            z(a) + z(b)
+        })?;
+        // A lane's first element is its own running sum: NaN there counts as zero too.
+        Ok(scanned.map_named("nancumsum", z))
+    }
+
+    /// Cumulative product along `axis` with NaN counted as one, as numpy's `nancumprod`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AxisOutOfRange`] for an axis the array does not have.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::from_ndarray(ndarray::array![f64::NAN, 2.0, f64::NAN, 3.0], [3])?;
+    /// assert_eq!(x.nancumprod(0)?.compute()?, ndarray::array![1.0, 2.0, 2.0, 6.0].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn nancumprod(&self, axis: impl IntoAxis) -> Result<Array<T>> {
+        let one = |v: T| if v.is_nan() { T::one() } else { v };
+        let scanned = self.scan("nancumprod", axis, T::one(), |a, b| {
+            let one = |v: T| if v.is_nan() { T::one() } else { v };
+            one(a) * one(b)
+        })?;
+        Ok(scanned.map_named("nancumprod", one))
+    }
+
+    /// Forward fill along `axis`: each NaN replaced by the last value before it that is not
+    /// NaN (NaN where there is none), as dask's `push` and pandas' `ffill` without a limit.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AxisOutOfRange`] for an axis the array does not have.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let nan = f64::NAN;
+    /// let x = Array::from_ndarray(ndarray::array![[nan, 1.0, nan, nan, 4.0, nan]], [1, 2])?;
+    /// let y = x.push(1)?.compute()?;
+    /// assert!(y[[0, 0]].is_nan());
+    /// assert_eq!(y.slice(ndarray::s![0, 1..]).to_vec(), vec![1.0, 1.0, 1.0, 4.0, 4.0]);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn push(&self, axis: impl IntoAxis) -> Result<Array<T>> {
+        self.scan(
+            "push",
+            axis,
+            T::nan(),
+            |a, b| if b.is_nan() { a } else { b },
+        )
+    }
+}
