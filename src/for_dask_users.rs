@@ -90,6 +90,8 @@
 //! | `x.cumsum(axis=0)`, `da.diff(x)`, `da.gradient(x)` | [`x.cumsum(0)?`](crate::Array::cumsum), [`x.diff(..)?`](crate::Array::diff), [`x.gradient(..)?`](crate::Array::gradient) |
 //! | `da.percentile(x, q)`, `da.median(x, axis=0)` | [`ndmeasure::percentile`](crate::ndmeasure::percentile), [`ndmeasure::median_axis`](crate::ndmeasure::median_axis) |
 //! | `da.histogram(x, bins=10, range=(0, 1))`, `da.bincount(x)`, `da.unique(x)` | [`ndmeasure::histogram`](crate::ndmeasure::histogram), [`ndmeasure::bincount`](crate::ndmeasure::bincount), [`ndmeasure::unique`](crate::ndmeasure::unique) |
+//! | `da.histogram(x, bins=edges, weights=w, density=True)`, `da.histogram2d`, `da.histogramdd` | [`ndmeasure::histogram_edges`](crate::ndmeasure::histogram_edges), [`histogram2d`](crate::ndmeasure::histogram2d), [`histogramdd`](crate::ndmeasure::histogramdd) |
+//! | `da.nancumsum(x, axis=0)`, `da.nancumprod`, `push(x, axis)` (forward fill) | [`x.nancumsum(0)?`](crate::Array::nancumsum), [`x.nancumprod(0)?`](crate::Array::nancumprod), [`x.push(0)?`](crate::Array::push) |
 //! | `da.isin(x, values)`, `da.digitize(x, bins)`, `da.searchsorted(a, v)` | [`x.isin(..)`](crate::Array::isin), [`x.digitize(..)?`](crate::Array::digitize), [`searchsorted`](crate::searchsorted) |
 //! | `da.isclose(x, y)`, `da.allclose(x, y)` | [`x.isclose(..)?`](crate::Array::isclose), [`x.allclose(..)?`](crate::Array::allclose) |
 //!
