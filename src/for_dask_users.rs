@@ -59,6 +59,7 @@
 //! |---|---|
 //! | `x.chunks`, `x.numblocks`, `x.npartitions` | [`x.chunks()`](crate::Array::chunks), [`x.chunk_layout().grid_shape()`](crate::Chunks::grid_shape), [`x.num_blocks()`](crate::Array::num_blocks) |
 //! | `x.rechunk((1000, 1000))` | [`x.rechunk([1000, 1000])?`](crate::Array::rechunk) |
+//! | `x.rechunk("auto")`, `x.rechunk(c, balance=True)` | [`x.rechunk(ChunkSpec::auto())?`](crate::ChunkSpec::auto), [`x.rechunk(ChunkSpec::Balanced(c))?`](crate::ChunkSpec::Balanced) |
 //! | `x.persist()`, `x.compute()`, `dask.compute(a, b)` | [`x.persist()?`](crate::Array::persist), [`x.compute()?`](crate::Array::compute), [`compute((&a, &b), &scheduler)?`](crate::compute) |
 //! | `dask.config.set(scheduler="threads", num_workers=4)` | [`Scheduler::threads(4)`](crate::Scheduler::threads), passed to `compute_with` |
 //!

@@ -1075,3 +1075,52 @@ fn advanced_indexing_errors_name_the_problem() {
     let zero_d = Array::from_ndarray(ndarray::arr0(1.0).into_dyn(), Vec::<usize>::new()).unwrap();
     assert!(zero_d.nonzero().is_err());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// `ChunkSpec::Auto` blocks hold at most the bytes asked for (counting the element type's
+    /// size), not much less, and keep the values; `Balanced` blocks differ by one at most.
+    #[test]
+    fn auto_and_balanced_chunks_keep_their_promises(
+        shape in proptest::collection::vec(prop_oneof![1 => Just(0usize), 6 => 1usize..40], 0..4),
+        kib in 1usize..64,
+        block in proptest::collection::vec(1usize..12, 4),
+    ) {
+        let bytes = kib * 128;
+        let a = data(&shape, 3);
+        let x = Array::from_ndarray(a.clone(), shape.iter().map(|&n| vec![n]).collect::<Vec<_>>()).unwrap();
+        let total: usize = shape.iter().product();
+        for (itemsize, y) in [
+            (8, x.rechunk(chunkwise::ChunkSpec::Auto(bytes)).unwrap().chunks().to_vec()),
+            (1, Array::<u8>::zeros(&shape, chunkwise::ChunkSpec::Auto(bytes)).unwrap().chunks().to_vec()),
+        ] {
+            let target = bytes / itemsize;
+            let largest: usize = y.iter().map(|s| s.iter().copied().max().unwrap_or(0)).product();
+            prop_assert!(largest <= target.max(1), "{:?}: {} elements of {} bytes over {} bytes", y, largest, itemsize, bytes);
+            let floor = total.min(target >> shape.len());
+            prop_assert!(largest >= floor, "{:?}: {} elements, at least {} expected", y, largest, floor);
+        }
+        assert_array_eq(&x.rechunk(chunkwise::ChunkSpec::Auto(bytes)).unwrap(), &a);
+        let b = block[..shape.len()].to_vec();
+        let z = x.rechunk(chunkwise::ChunkSpec::Balanced(b.clone())).unwrap();
+        for ((sizes, &len), &bk) in z.chunks().iter().zip(&shape).zip(&b) {
+            prop_assert_eq!(sizes.len(), len.div_ceil(bk).max(1));
+            let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            prop_assert!(hi - lo <= 1, "{:?}", sizes);
+        }
+        assert_array_eq(&z, &a);
+    }
+}
+
+#[test]
+fn auto_chunks_match_dask_on_its_documented_shapes() {
+    use chunkwise::{ChunkSpec, IntoChunks};
+    // dask: da.ones((10000, 10000), chunks="auto").chunksize == (4096, 4096), and a cube of
+    // 1000^3 f64 gets 256^3 blocks (128 MiB each).
+    assert_eq!(ChunkSpec::auto().into_chunks(&[10_000, 10_000]).unwrap().sizes()[0][0], 4096);
+    let x = Array::<f64>::zeros(&[1000, 1000, 1000], ChunkSpec::auto()).unwrap();
+    assert_eq!(x.chunks()[2][0], 256);
+    // u8: 10^8 elements fit one block of 128 MiB.
+    assert_eq!(Array::<u8>::zeros(&[10_000, 10_000], ChunkSpec::auto()).unwrap().num_blocks(), 1);
+}

@@ -7,7 +7,7 @@ use num_traits::{One, Zero};
 
 use super::Array;
 use super::random::uniform_fill;
-use crate::chunks::{IntoChunks, chunks_for};
+use crate::chunks::{IntoChunks, chunks_for, chunks_for_type};
 use crate::error::Result;
 use crate::expr::block::Element;
 use crate::expr::random::RandomElement;
@@ -43,7 +43,7 @@ impl<T: Element> Array<T> {
         a: ndarray::Array<T, D>,
         chunks: impl IntoChunks,
     ) -> Result<Array<T>> {
-        let chunks = chunks_for("from_ndarray", chunks, a.shape())?;
+        let chunks = chunks_for_type::<T>("from_ndarray", chunks, a.shape())?;
         Ok(Array::from_node(FromNdarray::new(chunks, a.into_dyn())))
     }
 
@@ -71,7 +71,7 @@ impl<T: Element> Array<T> {
         chunks: impl IntoChunks,
         value: T,
     ) -> Result<Array<T>> {
-        let chunks = chunks_for(op, chunks, shape)?;
+        let chunks = chunks_for_type::<T>(op, chunks, shape)?;
         Ok(Array::from_node(Full::new(chunks, value)))
     }
 
@@ -133,7 +133,7 @@ impl<T: Element> Array<T> {
     where
         F: Fn(&[usize]) -> T + Send + Sync + 'static,
     {
-        let chunks = chunks_for("from_fn", chunks, shape)?;
+        let chunks = chunks_for_type::<T>("from_fn", chunks, shape)?;
         Ok(Array::from_node(FromFn::new(chunks, Arc::new(f))))
     }
 

@@ -340,7 +340,7 @@ impl<T: Element> Array<T> {
         chunks: impl IntoChunks,
         max_fan_in: usize,
     ) -> Result<Array<T>> {
-        let chunks = crate::chunks::chunks_for("rechunk", chunks, self.shape())?;
+        let chunks = crate::chunks::chunks_for_type::<T>("rechunk", chunks, self.shape())?;
         if &chunks == self.node.chunks() {
             return Ok(self.clone());
         }

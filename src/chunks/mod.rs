@@ -354,12 +354,70 @@ pub enum ChunkSpec {
     Sizes(Vec<Vec<usize>>),
     /// Chunks already made, checked against the shape.
     Chunks(Chunks),
+    /// Blocks of about this many bytes, as square as the shape allows (dask's
+    /// `chunks="auto"` with `array.chunk-size`): an axis shorter than the square's side is
+    /// taken whole and the others share what is left. Where the element type is not known
+    /// (a plain [`IntoChunks::into_chunks`]) elements count 8 bytes. [`ChunkSpec::auto`] is
+    /// dask's default, 128 MiB.
+    Auto(usize),
+    /// A block shape whose blocks are evened out along each axis (dask's `balance=True`): as
+    /// many blocks as the shape gives, their sizes differing by one at most, so the last
+    /// block is not a sliver: `Balanced(vec![4])` cuts 10 into 4, 3, 3.
+    Balanced(Vec<usize>),
 }
 
+/// dask's default `array.chunk-size`: 128 MiB.
+const AUTO_BYTES: usize = 128 << 20;
+
 impl ChunkSpec {
+    /// Blocks of about 128 MiB, dask's `chunks="auto"`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::{ChunkSpec, IntoChunks};
+    /// // 10^4 x 10^4 f64: square blocks of 4096 x 4096 (128 MiB), as dask's "auto".
+    /// let c = ChunkSpec::auto().into_chunks(&[10_000, 10_000])?;
+    /// assert_eq!(c.sizes()[0], vec![4096, 4096, 1808]);
+    /// // A short axis is taken whole; the other gets what is left.
+    /// let c = ChunkSpec::Auto(8 << 20).into_chunks(&[4, 1 << 22])?;
+    /// assert_eq!((c.sizes()[0].clone(), c.sizes()[1][0]), (vec![4], 1 << 18));
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn auto() -> ChunkSpec {
+        ChunkSpec::Auto(AUTO_BYTES)
+    }
+
+    /// The chunks of an array of shape `shape`, elements of `itemsize` bytes.
+    pub(crate) fn resolve_sized(self, shape: &[usize], itemsize: usize) -> Result<Chunks> {
+        match self {
+            ChunkSpec::Auto(bytes) => Chunks::regular(shape, &auto_block(shape, bytes, itemsize)),
+            ChunkSpec::Balanced(block) => {
+                if block.len() != shape.len()
+                    || block.iter().zip(shape).any(|(&b, &n)| b == 0 && n > 0)
+                {
+                    // The plain block shape's error.
+                    return Chunks::regular(shape, &block);
+                }
+                let sizes = block
+                    .iter()
+                    .zip(shape)
+                    .map(|(&b, &len)| {
+                        let n = len.div_ceil(b.max(1)).max(1);
+                        // n blocks whose sizes differ by one at most, the longer first.
+                        (0..n).map(|i| len / n + usize::from(i < len % n)).collect()
+                    })
+                    .collect();
+                Chunks::new(shape, sizes)
+            }
+            other => other.resolve(shape),
+        }
+    }
+
     /// The chunks of an array of shape `shape`.
     fn resolve(self, shape: &[usize]) -> Result<Chunks> {
         match self {
+            s @ (ChunkSpec::Auto(_) | ChunkSpec::Balanced(_)) => s.resolve_sized(shape, 8),
             ChunkSpec::Shape(block) => Chunks::regular(shape, &block),
             ChunkSpec::Same(n) => Chunks::regular(shape, &vec![n; shape.len()]),
             ChunkSpec::Sizes(sizes) => Chunks::new(shape, sizes),
@@ -464,6 +522,53 @@ pub trait IntoChunks: Into<ChunkSpec> {
 }
 
 impl<C: Into<ChunkSpec>> IntoChunks for C {}
+
+/// The block shape of [`ChunkSpec::Auto`]: about `bytes` per block of `itemsize`-byte
+/// elements, every axis given the same side, except those shorter than it, which are taken
+/// whole (the others then share what is left).
+fn auto_block(shape: &[usize], bytes: usize, itemsize: usize) -> Vec<usize> {
+    let target = (bytes / itemsize.max(1)).max(1) as f64;
+    let mut block = vec![0usize; shape.len()];
+    let mut free: Vec<usize> = (0..shape.len()).filter(|&a| shape[a] > 0).collect();
+    let mut fixed = 1.0f64;
+    while !free.is_empty() {
+        let side = (target / fixed).powf(1.0 / free.len() as f64);
+        let short: Vec<usize> = free
+            .iter()
+            .copied()
+            .filter(|&a| shape[a] as f64 <= side)
+            .collect();
+        if short.is_empty() {
+            for &a in &free {
+                // A side within rounding of an integer is that integer (4096.000000001).
+                let s = (side + 1e-9).floor().max(1.0) as usize;
+                block[a] = s.min(shape[a]);
+            }
+            break;
+        }
+        for a in short {
+            block[a] = shape[a];
+            fixed *= shape[a] as f64;
+            free.retain(|&f| f != a);
+        }
+    }
+    block
+}
+
+/// `chunks` resolved for an array of `T` of `shape` given to operation `op`, which a zero
+/// block size's error names: [`chunks_for`] with [`ChunkSpec::Auto`] counting `T`'s size.
+pub(crate) fn chunks_for_type<T>(
+    op: &'static str,
+    chunks: impl IntoChunks,
+    shape: &[usize],
+) -> Result<Chunks> {
+    let spec: ChunkSpec = chunks.into();
+    spec.resolve_sized(shape, std::mem::size_of::<T>())
+        .map_err(|e| match e {
+            Error::ZeroChunk { axis, len, .. } => Error::ZeroChunk { op, axis, len },
+            other => other,
+        })
+}
 
 /// `chunks` resolved for an array of `shape` given to operation `op`, which a zero block size's
 /// error names.

@@ -219,7 +219,7 @@ impl<T: ZarrElement> Array<T> {
     fn sink_to(&self, target: &Target, options: ZarrOptions<T>) -> Result<ZarrSink> {
         let path = target.label().to_path_buf();
         let chunk_shape = match &options.chunks {
-            Some(spec) => requested_chunk_shape(spec, self.shape())?,
+            Some(spec) => requested_chunk_shape::<T>(spec, self.shape())?,
             None => self
                 .chunks()
                 .iter()
@@ -324,13 +324,16 @@ impl<T: ZarrElement> Array<T> {
 /// The chunk shape a user asked for, as zarr-python writes it: a block shape (or one size for
 /// every axis) is kept as given, even where it is longer than the axis, since a later append
 /// or region write depends on it; explicit block sizes give their grid's chunk shape.
-fn requested_chunk_shape(spec: &crate::ChunkSpec, shape: &[usize]) -> Result<Vec<usize>> {
+fn requested_chunk_shape<T>(spec: &crate::ChunkSpec, shape: &[usize]) -> Result<Vec<usize>> {
     // Resolving checks the spec against the array (one size per axis, none zero).
-    let chunks = crate::chunks::chunks_for("to_zarr", spec.clone(), shape)?;
+    let chunks = crate::chunks::chunks_for_type::<T>("to_zarr", spec.clone(), shape)?;
     Ok(match spec {
         crate::ChunkSpec::Shape(block) => block.clone(),
         crate::ChunkSpec::Same(n) => vec![*n; shape.len()],
-        crate::ChunkSpec::Sizes(_) | crate::ChunkSpec::Chunks(_) => store_chunk_shape(chunks)?,
+        crate::ChunkSpec::Sizes(_)
+        | crate::ChunkSpec::Chunks(_)
+        | crate::ChunkSpec::Auto(_)
+        | crate::ChunkSpec::Balanced(_) => store_chunk_shape(chunks)?,
     })
 }
 
