@@ -1118,9 +1118,87 @@ fn auto_chunks_match_dask_on_its_documented_shapes() {
     use chunkwise::{ChunkSpec, IntoChunks};
     // dask: da.ones((10000, 10000), chunks="auto").chunksize == (4096, 4096), and a cube of
     // 1000^3 f64 gets 256^3 blocks (128 MiB each).
-    assert_eq!(ChunkSpec::auto().into_chunks(&[10_000, 10_000]).unwrap().sizes()[0][0], 4096);
+    assert_eq!(
+        ChunkSpec::auto()
+            .into_chunks(&[10_000, 10_000])
+            .unwrap()
+            .sizes()[0][0],
+        4096
+    );
     let x = Array::<f64>::zeros(&[1000, 1000, 1000], ChunkSpec::auto()).unwrap();
     assert_eq!(x.chunks()[2][0], 256);
     // u8: 10^8 elements fit one block of 128 MiB.
-    assert_eq!(Array::<u8>::zeros(&[10_000, 10_000], ChunkSpec::auto()).unwrap().num_blocks(), 1);
+    assert_eq!(
+        Array::<u8>::zeros(&[10_000, 10_000], ChunkSpec::auto())
+            .unwrap()
+            .num_blocks(),
+        1
+    );
+}
+
+/// numpy's `sliding_window_view` on the whole array, from its definition: element
+/// `[i..., k...]` is `x[i + k]`, the window axes in the order given.
+fn windows_ref(a: &ArrayD<f64>, window: &[usize], axes: &[usize]) -> ArrayD<f64> {
+    let n = a.ndim();
+    let mut shape: Vec<usize> = a.shape().to_vec();
+    for (&ax, &w) in axes.iter().zip(window) {
+        shape[ax] = shape[ax] + 1 - w;
+    }
+    shape.extend_from_slice(window);
+    ArrayD::from_shape_fn(IxDyn(&shape), |idx| {
+        let mut at: Vec<usize> = ndarray::Dimension::slice(&idx)[..n].to_vec();
+        for (k, &ax) in axes.iter().enumerate() {
+            at[ax] += idx[n + k];
+        }
+        a[IxDyn(&at)]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(120))]
+
+    #[test]
+    fn sliding_windows_and_apply_along_axis_match_numpy_rules((a, chunks, seed) in case()) {
+        let mut r = Lcg(seed);
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        let n = a.ndim();
+        // Windows along a random subset of the non-empty axes, in a random order.
+        let mut axes: Vec<usize> = (0..n).filter(|&k| a.shape()[k] > 0 && r.next(2) == 0).collect();
+        if axes.len() > 1 && r.next(2) == 0 {
+            axes.reverse();
+        }
+        let window: Vec<usize> = axes.iter().map(|&k| 1 + r.next(a.shape()[k])).collect();
+        assert_array_eq(&x.sliding_window_view(&window, &axes).unwrap(), &windows_ref(&a, &window, &axes));
+        if n > 0 {
+            let axis = r.next(n);
+            let lanes = |f: &dyn Fn(ndarray::ArrayView1<'_, f64>) -> ArrayD<f64>| -> ArrayD<f64> {
+                let outs: Vec<ArrayD<f64>> = a.lanes(Axis(axis)).into_iter().map(f).collect();
+                let core = f(ndarray::Array1::<f64>::zeros(a.shape()[axis]).view()).shape().to_vec();
+                let mut loop_shape: Vec<usize> = a.shape().to_vec();
+                loop_shape.remove(axis);
+                let mut full = loop_shape.clone();
+                full.extend_from_slice(&core);
+                let flat: Vec<f64> = outs.iter().flat_map(|o| o.iter().copied()).collect();
+                let moved = ArrayD::from_shape_vec(IxDyn(&full), flat).unwrap();
+                // The output's axes back where the lane's axis was.
+                let r = core.len();
+                let mut perm: Vec<usize> = (0..axis).collect();
+                perm.extend(n - 1..n - 1 + r);
+                perm.extend(axis..n - 1);
+                moved.permuted_axes(perm).as_standard_layout().into_owned()
+            };
+            let cum = |l: ndarray::ArrayView1<'_, f64>| {
+                let mut v = l.to_owned();
+                v.accumulate_axis_inplace(Axis(0), |&p, c| *c += p);
+                v.into_dyn()
+            };
+            assert_array_eq(&x.apply_along_axis(axis, cum).unwrap(), &lanes(&cum));
+            let total = |l: ndarray::ArrayView1<'_, f64>| ndarray::arr0(l.sum()).into_dyn();
+            assert_array_eq(&x.apply_along_axis(axis, total).unwrap(), &lanes(&total));
+            let outer = |l: ndarray::ArrayView1<'_, f64>| {
+                ndarray::Array2::from_shape_fn((2, l.len()), |(i, j)| l[j] * (i + 1) as f64).into_dyn()
+            };
+            assert_array_eq(&x.apply_along_axis(axis, outer).unwrap(), &lanes(&outer));
+        }
+    }
 }

@@ -15,6 +15,7 @@ mod elementwise;
 mod fancy;
 mod gufunc;
 mod join;
+mod lanes;
 mod linalg;
 mod multi;
 mod ops;
