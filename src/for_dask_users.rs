@@ -105,6 +105,8 @@
 //! | `x.vindex[i, j]` | [`x.vindex(&[i, j])?`](crate::Array::vindex) |
 //! | `da.take(x, idx, axis=0)` with `idx` a dask array | [`x.take(&idx, 0)?`](crate::Array::take) |
 //! | `da.nonzero(x)`, `da.argwhere(x)` | [`x.nonzero()?`](crate::Array::nonzero), [`x.argwhere()?`](crate::Array::argwhere) |
+//! | `da.choose(i, [a, b])`, `da.select([c1, c2], [a, b], 0)` | [`choose(&i, &[&a, &b])?`](crate::choose), [`select(&[&c1, &c2], &[&a, &b], 0.0)?`](crate::select) |
+//! | `da.apply_along_axis(f, 1, x)`, `sliding_window_view(x, 3, axis=0)` | [`x.apply_along_axis(1, f)?`](crate::Array::apply_along_axis), [`x.sliding_window_view(&[3], &[0])?`](crate::Array::sliding_window_view) |
 //! | `x.T`, `x.transpose(axes)`, `da.moveaxis`, `da.squeeze` | [`x.transpose()`](crate::Array::transpose), [`x.permuted_axes(..)?`](crate::Array::permuted_axes), [`x.moveaxis(..)?`](crate::Array::moveaxis), [`x.squeeze()`](crate::Array::squeeze) |
 //! | `x.reshape(shape)`, `x[None]`, `da.flip`, `da.rot90` | [`x.reshape(&shape)?`](crate::Array::reshape), [`x.insert_axis(Axis(0))?`](crate::Array::insert_axis), [`x.flip(..)?`](crate::Array::flip), [`x.rot90(..)?`](crate::Array::rot90) |
 //! | `da.concatenate([a, b], axis=0)`, `da.stack`, `da.tile`, `da.repeat`, `da.pad` | [`concatenate(0, [&a, &b])?`](crate::concatenate), [`stack`](crate::stack), [`x.tile(..)?`](crate::Array::tile), [`x.repeat(..)?`](crate::Array::repeat), [`x.pad(..)?`](crate::Array::pad) |

@@ -130,7 +130,8 @@ pub use array::reduction::{DEFAULT_SPLIT_EVERY, IntoDdof, Moments};
 pub use array::{
     Array, AsArray, Blockwise, CastFrom, Coarsen, Coarsenable, CompareTo, ComputeMany,
     ContractAxes, Gufunc, Indexing, IntoAxis, MapBlocks, Side, TruthValue, apply_gufunc, blockwise,
-    compute, concatenate, map_blocks, map_overlap, meshgrid, searchsorted, stack, where_,
+    choose, compute, concatenate, map_blocks, map_overlap, meshgrid, searchsorted, select, stack,
+    where_,
 };
 pub use chunks::{Boundary, ChunkSpec, Chunks, Depth, IntoBoundaries, IntoChunks, IntoDepth};
 pub use dtype::Encode;

@@ -1202,3 +1202,40 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn choose_and_select_match_numpy_rules() {
+    for seed in 0..30u64 {
+        let shape = vec![(seed % 5) as usize, 3];
+        let mut r = Lcg(seed);
+        let idx = ArrayD::from_shape_simple_fn(IxDyn(&shape), || r.next(3) as u8);
+        let cs: Vec<ArrayD<f64>> = (0..3).map(|k| data(&shape, seed + k)).collect();
+        // The third choice a row, broadcast over the rows.
+        let row = data(&[3], seed + 9);
+        let xi = Array::from_ndarray(idx.clone(), seeded_chunks(&shape, seed)).unwrap();
+        let xa = Array::from_ndarray(cs[0].clone(), seeded_chunks(&shape, seed + 1)).unwrap();
+        let xb = Array::from_ndarray(cs[1].clone(), seeded_chunks(&shape, seed + 2)).unwrap();
+        let xr = Array::from_ndarray(row.clone(), seeded_chunks(&[3], seed + 3)).unwrap();
+        let want = ArrayD::from_shape_fn(IxDyn(&shape), |i| match idx[&i] {
+            0 => cs[0][&i],
+            1 => cs[1][&i],
+            _ => row[i[1]],
+        });
+        assert_array_eq(&chunkwise::choose(&xi, &[&xa, &xb, &xr]).unwrap(), &want);
+        // select: a < 0 first, then b > 1, else 7.
+        let ca = xa.map(|v| v < 0.0);
+        let cb = xb.map(|v| v > 1.0);
+        let want = ArrayD::from_shape_fn(IxDyn(&shape), |i| {
+            if cs[0][&i] < 0.0 { cs[0][&i] } else if cs[1][&i] > 1.0 { row[i[1]] } else { 7.0 }
+        });
+        assert_array_eq(&chunkwise::select(&[&ca, &cb], &[&xa, &xr], 7.0).unwrap(), &want);
+    }
+    let xi = Array::from_ndarray(ndarray::array![0i32, 3].into_dyn(), [1]).unwrap();
+    let xa = Array::from_ndarray(ndarray::array![1.0, 2.0].into_dyn(), [1]).unwrap();
+    let err = chunkwise::choose(&xi, &[&xa, &xa]).unwrap().compute().unwrap_err();
+    assert!(err.to_string().contains("out of range"), "{err}");
+    let neg = Array::from_ndarray(ndarray::array![-1i32, 0].into_dyn(), [2]).unwrap();
+    assert!(chunkwise::choose(&neg, &[&xa]).unwrap().compute().is_err());
+    assert!(chunkwise::choose::<i32, f64>(&xi, &[]).is_err());
+    assert!(chunkwise::select(&[&xa.map(|v| v > 0.0)], &[], 0.0).is_err());
+}

@@ -3,6 +3,7 @@
 use super::IntoAxis;
 use std::sync::Arc;
 
+use ndarray::ArrayD;
 use ndarray::Dimension as _;
 
 use super::Array;
@@ -214,6 +215,100 @@ pub fn stack<T: Element>(
 pub fn where_<T: Element>(cond: &Array<bool>, a: &Array<T>, b: &Array<T>) -> Result<Array<T>> {
     let picked = cond.zip_with(a, |c, x| (c, x))?;
     picked.zip_with(b, |(c, x), y| if c { x } else { y })
+}
+
+/// Element `i` of `choices[index[i]]`, all broadcast together, as numpy's `choose(index,
+/// choices)` (its default `mode="raise"`): an index outside `0..choices.len()` (negative
+/// included) fails the computation with [`Error::IndexOutOfRange`]. One fused elementwise
+/// pass over the index and the choices.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for no choices, [`Error::IncompatibleShapes`] for shapes that
+/// do not broadcast; at compute, [`Error::IndexOutOfRange`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, choose};
+/// use ndarray::array;
+/// let idx = Array::from_ndarray(array![0u8, 2, 1, 2], [3])?;
+/// let a = Array::from_ndarray(array![1, 2, 3, 4], [2])?;
+/// let b = Array::from_ndarray(array![10, 20, 30, 40], [4])?;
+/// let c = Array::from_ndarray(ndarray::arr0(-1), Vec::<usize>::new())?; // broadcast
+/// assert_eq!(choose(&idx, &[&a, &b, &c])?.compute()?, array![1, -1, 30, -1].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn choose<I, T>(index: &Array<I>, choices: &[&Array<T>]) -> Result<Array<T>>
+where
+    I: Element + Copy + num_traits::ToPrimitive,
+    T: Element,
+{
+    let op = "choose";
+    let Some((last, rest)) = choices.split_last() else {
+        return Err(Error::invalid(op, "choices", "none", "at least one array"));
+    };
+    let n = choices.len();
+    let checked = index.try_map_blocks_with_chunks(op, index.chunks().to_vec(), move |_, b| {
+        b.iter()
+            .map(|&i| match i.to_i64() {
+                Some(v) if v >= 0 && (v as usize) < n => Ok(v as usize),
+                v => Err(Error::IndexOutOfRange {
+                    op,
+                    axis: 0,
+                    index: v.map_or(isize::MAX, |v| v as isize),
+                    len: n,
+                }),
+            })
+            .collect::<Result<Vec<usize>>>()
+            .map(|v| ArrayD::from_shape_vec(b.raw_dim(), v).expect("one index per element"))
+    })?;
+    let mut out = (*last).clone();
+    for (k, c) in rest.iter().enumerate().rev() {
+        out = where_(&checked.map(move |i: usize| i == k), c, &out)?;
+    }
+    // Broadcast against the index even when one choice covers everything.
+    let shaped = where_(&checked.map(|_| true), &out, &out)?;
+    Ok(shaped)
+}
+
+/// The first choice whose condition holds, element by element, else `default`, as numpy's
+/// `select(condlist, choicelist, default)`; all broadcast together. One fused elementwise
+/// pass.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for lists of different lengths, [`Error::IncompatibleShapes`]
+/// for shapes that do not broadcast.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, select};
+/// use ndarray::array;
+/// let x = Array::from_ndarray(array![-2.0, -0.5, 0.5, 3.0], [3])?;
+/// let y = select(&[&x.map(|v| v < -1.0), &x.map(|v| v > 1.0)], &[&x.map(|v| -v), &x.map(|v| v * 10.0)], 0.0)?;
+/// assert_eq!(y.compute()?, array![2.0, 0.0, 0.0, 30.0].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn select<T: Element>(
+    conds: &[&Array<bool>],
+    choices: &[&Array<T>],
+    default: T,
+) -> Result<Array<T>> {
+    if conds.len() != choices.len() {
+        return Err(Error::invalid(
+            "select",
+            "choicelist",
+            format!("{} choices for {} conditions", choices.len(), conds.len()),
+            "one choice per condition",
+        ));
+    }
+    let mut out = Array::from_ndarray(ndarray::arr0(default).into_dyn(), Vec::<usize>::new())?;
+    for (c, v) in conds.iter().zip(choices).rev() {
+        out = where_(c, v, &out)?;
+    }
+    Ok(out)
 }
 
 impl<T: Element> Array<T> {

@@ -35,7 +35,7 @@ pub use cast::CastFrom;
 pub use coarsen::{Coarsen, Coarsenable};
 pub use compare::{CompareTo, TruthValue};
 pub use gufunc::{Gufunc, apply_gufunc};
-pub use join::{AsArray, Indexing, concatenate, meshgrid, stack, where_};
+pub use join::{AsArray, Indexing, choose, concatenate, meshgrid, select, stack, where_};
 pub use linalg::ContractAxes;
 pub use multi::{ComputeMany, compute};
 pub use search::{Side, searchsorted};
