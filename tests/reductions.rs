@@ -557,3 +557,50 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// `nanargmin`/`nanargmax`, whole and along each axis, against a scan of the whole array
+    /// (first of equal values; NaN skipped; a lane of NaN alone an error).
+    #[test]
+    fn nan_arg_reductions_match_a_scan(
+        shape in proptest::collection::vec(1usize..5, 1..4),
+        seed in any::<u64>(),
+    ) {
+        let mut s = seed;
+        let a = ndarray::ArrayD::from_shape_simple_fn(ndarray::IxDyn(&shape), || {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            if (s >> 61) < 3 { f64::NAN } else { ((s >> 40) % 4) as f64 }
+        });
+        let x = Array::from_ndarray(a.clone(), common::seeded_chunks(&shape, seed)).unwrap();
+        let best = |vals: &mut dyn Iterator<Item = f64>, min: bool| -> Option<usize> {
+            let mut b: Option<(f64, usize)> = None;
+            for (i, v) in vals.enumerate() {
+                if v.is_nan() { continue; }
+                if b.is_none_or(|(bv, _)| if min { v < bv } else { v > bv }) {
+                    b = Some((v, i));
+                }
+            }
+            b.map(|p| p.1)
+        };
+        for min in [true, false] {
+            let whole = if min { x.nanargmin() } else { x.nanargmax() };
+            match best(&mut a.iter().copied(), min) {
+                Some(i) => prop_assert_eq!(whole.compute_scalar().unwrap(), i),
+                None => prop_assert!(whole.compute_scalar().is_err()),
+            }
+            for axis in 0..shape.len() {
+                let lanes: Vec<Option<usize>> = a.lanes(Axis(axis)).into_iter().map(|l| best(&mut l.iter().copied(), min)).collect();
+                let got = if min { x.nanargmin_axis(axis) } else { x.nanargmax_axis(axis) }.unwrap().compute();
+                if lanes.iter().any(Option::is_none) {
+                    prop_assert!(got.is_err());
+                } else {
+                    let got: Vec<usize> = got.unwrap().iter().copied().collect();
+                    let want: Vec<usize> = lanes.into_iter().map(Option::unwrap).collect();
+                    prop_assert_eq!(got, want);
+                }
+            }
+        }
+    }
+}

@@ -261,22 +261,21 @@ fn pick_arg<T: PartialOrd + Copy>(
 
 /// The extreme of a run and its position: the first NaN if there is one, else the first
 /// extreme (a tight loop, one comparison per element).
-fn best_in<T: PartialOrd + Copy>(s: &[T], min: bool) -> Option<(T, usize)> {
-    let (&first, rest) = s.split_first()?;
-    if is_nan(&first) {
-        return Some((first, 0));
-    }
-    let (mut bv, mut bi) = (first, 0);
-    for (i, &v) in rest.iter().enumerate() {
+fn best_in<T: PartialOrd + Copy>(s: &[T], min: bool, skip_nan: bool) -> Option<(T, usize)> {
+    let mut best: Option<(T, usize)> = None;
+    for (i, &v) in s.iter().enumerate() {
         if is_nan(&v) {
-            return Some((v, i + 1));
+            if skip_nan {
+                continue;
+            }
+            return Some((v, i));
         }
-        if (min && v < bv) || (!min && v > bv) {
-            bv = v;
-            bi = i + 1;
+        match best {
+            Some((bv, _)) if !((min && v < bv) || (!min && v > bv)) => {}
+            _ => best = Some((v, i)),
         }
     }
-    Some((bv, bi))
+    best
 }
 
 impl<T: Element> Array<T> {
@@ -740,6 +739,7 @@ impl<T: Element + PartialOrd + Copy> Array<T> {
         op: &'static str,
         axis: Option<usize>,
         min: bool,
+        skip_nan: bool,
     ) -> Result<Array<usize>> {
         let shape = self.shape().to_vec();
         let axes: Vec<usize> = match axis {
@@ -775,7 +775,7 @@ impl<T: Element + PartialOrd + Copy> Array<T> {
                                 let i = if k + 1 == nd { 0 } else { local[k] };
                                 flat = flat * shape[k] + start[k] + i;
                             }
-                            let row_best = best_in(chunk, min).map(|(v, j)| (v, flat + j));
+                            let row_best = best_in(chunk, min, skip_nan).map(|(v, j)| (v, flat + j));
                             best = pick_arg(best, row_best, min);
                         }
                     }
@@ -785,6 +785,9 @@ impl<T: Element + PartialOrd + Copy> Array<T> {
                     let k = axes[0];
                     b.map_axis(Axis(k), |lane| {
                         lane.iter().enumerate().fold(None, |acc, (i, &v)| {
+                            if skip_nan && is_nan(&v) {
+                                return acc;
+                            }
                             pick_arg(acc, Some((v, start[k] + i)), min)
                         })
                     })
@@ -792,7 +795,17 @@ impl<T: Element + PartialOrd + Copy> Array<T> {
                 }
             },
             move |a, b| pick_arg(*a, *b, min),
-            move |a| a.map(|(_, i)| i).ok_or(Error::EmptyReduction { op }),
+            move |a| match a {
+                Some((_, i)) => Ok(*i),
+                // numpy's nanargmin raises on a slice of NaN alone, as on an empty one.
+                None if skip_nan => Err(Error::invalid(
+                    op,
+                    "values",
+                    "a slice of NaN alone (or empty)",
+                    "at least one value that is not NaN",
+                )),
+                None => Err(Error::EmptyReduction { op }),
+            },
         )
     }
 
@@ -810,7 +823,7 @@ impl<T: Element + PartialOrd + Copy> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn argmin(&self) -> Array<usize> {
-        self.arg_reduction("argmin", None, true)
+        self.arg_reduction("argmin", None, true, false)
             .expect("a reduction over every axis")
     }
 
@@ -826,7 +839,7 @@ impl<T: Element + PartialOrd + Copy> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn argmax(&self) -> Array<usize> {
-        self.arg_reduction("argmax", None, false)
+        self.arg_reduction("argmax", None, false, false)
             .expect("a reduction over every axis")
     }
 
@@ -845,7 +858,7 @@ impl<T: Element + PartialOrd + Copy> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn argmin_axis(&self, axis: impl IntoAxis) -> Result<Array<usize>> {
-        self.arg_reduction("argmin_axis", Some(axis.axis_index()), true)
+        self.arg_reduction("argmin_axis", Some(axis.axis_index()), true, false)
     }
 
     /// Index along `axis` of the largest element of each lane.
@@ -863,7 +876,84 @@ impl<T: Element + PartialOrd + Copy> Array<T> {
     /// # Ok::<(), chunkwise::Error>(())
     /// ```
     pub fn argmax_axis(&self, axis: impl IntoAxis) -> Result<Array<usize>> {
-        self.arg_reduction("argmax_axis", Some(axis.axis_index()), false)
+        self.arg_reduction("argmax_axis", Some(axis.axis_index()), false, false)
+    }
+
+    /// The flat index of the least value, NaN skipped, as numpy's `nanargmin`.
+    ///
+    /// # Errors
+    ///
+    /// At compute, [`Error::InvalidParameter`] for an array of NaN alone or an empty one
+    /// (numpy raises for both).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::from_ndarray(ndarray::array![4.0, f64::NAN, 1.0, 1.0], [3])?;
+    /// assert_eq!(x.nanargmin().compute_scalar()?, 2);
+    /// assert_eq!(x.argmin().compute_scalar()?, 1); // argmin stops at the NaN
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn nanargmin(&self) -> Array<usize> {
+        self.arg_reduction("nanargmin", None, true, true)
+            .expect("a reduction over every axis is valid")
+    }
+
+    /// The flat index of the greatest value, NaN skipped, as numpy's `nanargmax`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::nanargmin`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::from_ndarray(ndarray::array![f64::NAN, 4.0, 9.0], [2])?;
+    /// assert_eq!(x.nanargmax().compute_scalar()?, 2);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn nanargmax(&self) -> Array<usize> {
+        self.arg_reduction("nanargmax", None, false, true)
+            .expect("a reduction over every axis is valid")
+    }
+
+    /// The index of the least value along `axis`, NaN skipped, as numpy's
+    /// `nanargmin(x, axis)`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AxisOutOfRange`] for an axis the array does not have; at compute,
+    /// [`Error::InvalidParameter`] for a lane of NaN alone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ndarray::Axis;
+    /// let x = chunkwise::Array::from_ndarray(ndarray::array![[f64::NAN, 2.0], [1.0, 3.0]], [1, 1])?;
+    /// assert_eq!(x.nanargmin_axis(Axis(0))?.compute()?, ndarray::array![1, 0].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn nanargmin_axis(&self, axis: impl IntoAxis) -> Result<Array<usize>> {
+        self.arg_reduction("nanargmin_axis", Some(axis.axis_index()), true, true)
+    }
+
+    /// The index of the greatest value along `axis`, NaN skipped, as numpy's
+    /// `nanargmax(x, axis)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::nanargmin_axis`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ndarray::Axis;
+    /// let x = chunkwise::Array::from_ndarray(ndarray::array![[f64::NAN, 2.0], [1.0, 3.0]], [1, 1])?;
+    /// assert_eq!(x.nanargmax_axis(Axis(1))?.compute()?, ndarray::array![1, 1].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn nanargmax_axis(&self, axis: impl IntoAxis) -> Result<Array<usize>> {
+        self.arg_reduction("nanargmax_axis", Some(axis.axis_index()), false, true)
     }
 }
 
