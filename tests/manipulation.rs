@@ -1226,13 +1226,25 @@ fn choose_and_select_match_numpy_rules() {
         let ca = xa.map(|v| v < 0.0);
         let cb = xb.map(|v| v > 1.0);
         let want = ArrayD::from_shape_fn(IxDyn(&shape), |i| {
-            if cs[0][&i] < 0.0 { cs[0][&i] } else if cs[1][&i] > 1.0 { row[i[1]] } else { 7.0 }
+            if cs[0][&i] < 0.0 {
+                cs[0][&i]
+            } else if cs[1][&i] > 1.0 {
+                row[i[1]]
+            } else {
+                7.0
+            }
         });
-        assert_array_eq(&chunkwise::select(&[&ca, &cb], &[&xa, &xr], 7.0).unwrap(), &want);
+        assert_array_eq(
+            &chunkwise::select(&[&ca, &cb], &[&xa, &xr], 7.0).unwrap(),
+            &want,
+        );
     }
     let xi = Array::from_ndarray(ndarray::array![0i32, 3].into_dyn(), [1]).unwrap();
     let xa = Array::from_ndarray(ndarray::array![1.0, 2.0].into_dyn(), [1]).unwrap();
-    let err = chunkwise::choose(&xi, &[&xa, &xa]).unwrap().compute().unwrap_err();
+    let err = chunkwise::choose(&xi, &[&xa, &xa])
+        .unwrap()
+        .compute()
+        .unwrap_err();
     assert!(err.to_string().contains("out of range"), "{err}");
     let neg = Array::from_ndarray(ndarray::array![-1i32, 0].into_dyn(), [2]).unwrap();
     assert!(chunkwise::choose(&neg, &[&xa]).unwrap().compute().is_err());

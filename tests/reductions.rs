@@ -604,3 +604,31 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn moments_match_two_passes_over_the_whole_array() {
+    for seed in 0..20u64 {
+        let shape = vec![3 + (seed % 4) as usize, 5];
+        let a = common::data(&shape, seed);
+        let x = Array::from_ndarray(a.clone(), common::seeded_chunks(&shape, seed)).unwrap();
+        for order in [0u32, 1, 2, 3, 4] {
+            for ddof in [0usize, 1] {
+                let n = a.len() as f64;
+                let m = a.mean().unwrap();
+                let want = a.iter().map(|v| (v - m).powi(order as i32)).sum::<f64>() / (n - ddof as f64);
+                let got = x.moment(order, ddof).unwrap().compute_scalar().unwrap();
+                assert!((got - want).abs() <= 1e-12 * want.abs().max(1.0), "order {order}: {got} vs {want}");
+                let lanes = x.moment_axis(order, 0, ddof).unwrap().compute().unwrap();
+                for (j, col) in a.axis_iter(Axis(1)).enumerate() {
+                    let k = col.len() as f64;
+                    let m = col.mean().unwrap();
+                    let want = col.iter().map(|v| (v - m).powi(order as i32)).sum::<f64>() / (k - ddof as f64);
+                    assert!((lanes[j] - want).abs() <= 1e-12 * want.abs().max(1.0));
+                }
+            }
+        }
+    }
+    let x = Array::from_ndarray(ndarray::array![1.0, 2.0].into_dyn(), [1]).unwrap();
+    assert!(x.moment(65, 0).is_err());
+    assert!(x.moment(2, 2).is_err());
+}

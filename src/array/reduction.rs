@@ -775,7 +775,8 @@ impl<T: Element + PartialOrd + Copy> Array<T> {
                                 let i = if k + 1 == nd { 0 } else { local[k] };
                                 flat = flat * shape[k] + start[k] + i;
                             }
-                            let row_best = best_in(chunk, min, skip_nan).map(|(v, j)| (v, flat + j));
+                            let row_best =
+                                best_in(chunk, min, skip_nan).map(|(v, j)| (v, flat + j));
                             best = pick_arg(best, row_best, min);
                         }
                     }
@@ -1052,6 +1053,74 @@ impl<T: Element + Copy> Array<T> {
 }
 
 impl<T: Element + num_traits::Float> Array<T> {
+    /// The `order`-th central moment, `sum((x - mean)^order) / (n - ddof)`, as dask's
+    /// `moment(x, order, ddof=ddof)`: two passes (the mean, then the powers of the
+    /// deviations).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] for an order above 64 or a `ddof` not below the number of
+    /// elements.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0, 6.0], [3])?;
+    /// // deviations -2, -1, 0, 3: cubes -8, -1, 0, 27.
+    /// assert_eq!(x.moment(3, 0)?.compute_scalar()?, 4.5);
+    /// assert_eq!(x.moment(2, 1)?.compute_scalar()?, x.var(1.0).compute_scalar()?);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn moment(&self, order: u32, ddof: usize) -> Result<Array<T>> {
+        let all: Vec<usize> = (0..self.ndim()).collect();
+        self.moment_over("moment", order, ddof, &all)
+    }
+
+    /// [`Array::moment`] along `axis`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::moment`], and [`Error::AxisOutOfRange`] for an axis the array lacks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::from_ndarray(ndarray::array![[1.0, 3.0], [2.0, 6.0]], [1, 1])?;
+    /// assert_eq!(x.moment_axis(2, 1, 0)?.compute()?, ndarray::array![1.0, 4.0].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn moment_axis(&self, order: u32, axis: impl IntoAxis, ddof: usize) -> Result<Array<T>> {
+        let a = self.check_axes("moment_axis", &[axis.axis_index()])?;
+        self.moment_over("moment_axis", order, ddof, &a)
+    }
+
+    fn moment_over(
+        &self,
+        op: &'static str,
+        order: u32,
+        ddof: usize,
+        axes: &[usize],
+    ) -> Result<Array<T>> {
+        if order > 64 {
+            return Err(Error::invalid(op, "order", order, "at most 64"));
+        }
+        let n: usize = axes.iter().map(|&a| self.shape()[a]).product();
+        if ddof >= n.max(1) && n > 0 {
+            return Err(Error::invalid(
+                op,
+                "ddof",
+                ddof,
+                "below the number of elements",
+            ));
+        }
+        let mean = self.mean_axes(axes, true)?;
+        let dev = self.try_sub(&mean)?;
+        let powered = dev.map(move |d: T| d.powi(order as i32));
+        let sum = powered.sum_axes(axes, false)?;
+        let denom = T::from(n.saturating_sub(ddof)).expect("a count is a float");
+        Ok(sum.map(move |v: T| v / denom))
+    }
+
     /// Cumulative sum along `axis` with NaN counted as zero, as numpy's `nancumsum`.
     ///
     /// # Errors
