@@ -91,6 +91,8 @@
 //! | `x.cumsum(axis=0)`, `da.diff(x)`, `da.gradient(x)` | [`x.cumsum(0)?`](crate::Array::cumsum), [`x.diff(..)?`](crate::Array::diff), [`x.gradient(..)?`](crate::Array::gradient) |
 //! | `da.percentile(x, q)`, `da.median(x, axis=0)` | [`ndmeasure::percentile`](crate::ndmeasure::percentile), [`ndmeasure::median_axis`](crate::ndmeasure::median_axis) |
 //! | `da.histogram(x, bins=10, range=(0, 1))`, `da.bincount(x)`, `da.unique(x)` | [`ndmeasure::histogram`](crate::ndmeasure::histogram), [`ndmeasure::bincount`](crate::ndmeasure::bincount), [`ndmeasure::unique`](crate::ndmeasure::unique) |
+//! | `da.unique(x, return_counts=True)`, `return_inverse=True`, `da.bincount(x, weights=w)` | [`ndmeasure::unique_counts`](crate::ndmeasure::unique_counts), [`unique_inverse`](crate::ndmeasure::unique_inverse), [`bincount_weighted`](crate::ndmeasure::bincount_weighted) |
+//! | `da.nanargmin(x, axis=0)`, `da.moment(x, 3)` | [`x.nanargmin_axis(0)?`](crate::Array::nanargmin_axis), [`x.moment(3, 0)?`](crate::Array::moment) |
 //! | `da.histogram(x, bins=edges, weights=w, density=True)`, `da.histogram2d`, `da.histogramdd` | [`ndmeasure::histogram_edges`](crate::ndmeasure::histogram_edges), [`histogram2d`](crate::ndmeasure::histogram2d), [`histogramdd`](crate::ndmeasure::histogramdd) |
 //! | `da.nancumsum(x, axis=0)`, `da.nancumprod`, `push(x, axis)` (forward fill) | [`x.nancumsum(0)?`](crate::Array::nancumsum), [`x.nancumprod(0)?`](crate::Array::nancumprod), [`x.push(0)?`](crate::Array::push) |
 //! | `da.isin(x, values)`, `da.digitize(x, bins)`, `da.searchsorted(a, v)` | [`x.isin(..)`](crate::Array::isin), [`x.digitize(..)?`](crate::Array::digitize), [`searchsorted`](crate::searchsorted) |

@@ -615,14 +615,19 @@ fn moments_match_two_passes_over_the_whole_array() {
             for ddof in [0usize, 1] {
                 let n = a.len() as f64;
                 let m = a.mean().unwrap();
-                let want = a.iter().map(|v| (v - m).powi(order as i32)).sum::<f64>() / (n - ddof as f64);
+                let want =
+                    a.iter().map(|v| (v - m).powi(order as i32)).sum::<f64>() / (n - ddof as f64);
                 let got = x.moment(order, ddof).unwrap().compute_scalar().unwrap();
-                assert!((got - want).abs() <= 1e-12 * want.abs().max(1.0), "order {order}: {got} vs {want}");
+                assert!(
+                    (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                    "order {order}: {got} vs {want}"
+                );
                 let lanes = x.moment_axis(order, 0, ddof).unwrap().compute().unwrap();
                 for (j, col) in a.axis_iter(Axis(1)).enumerate() {
                     let k = col.len() as f64;
                     let m = col.mean().unwrap();
-                    let want = col.iter().map(|v| (v - m).powi(order as i32)).sum::<f64>() / (k - ddof as f64);
+                    let want = col.iter().map(|v| (v - m).powi(order as i32)).sum::<f64>()
+                        / (k - ddof as f64);
                     assert!((lanes[j] - want).abs() <= 1e-12 * want.abs().max(1.0));
                 }
             }

@@ -488,6 +488,202 @@ pub fn unique<T: Measurable>(x: &Array<T>) -> Result<Array<Vec<T>>> {
     )
 }
 
+/// The distinct values of `x` and how often each occurs, as numpy's `unique(x,
+/// return_counts=True)` (dask's too): two lazy 0-d arrays of vectors, computed from one tree
+/// of sorted (value, count) lists (compute them together with [`crate::compute`] to read `x`
+/// once).
+///
+/// # Errors
+///
+/// None when building; the errors of the input's compute.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![3, 1, 3, 7, 1, 3], [4])?;
+/// let (values, counts) = ndmeasure::unique_counts(&x)?;
+/// let (v, c) = chunkwise::compute((&values, &counts), &chunkwise::Scheduler::threads(2))?;
+/// assert_eq!((v[[]].clone(), c[[]].clone()), (vec![1, 3, 7], vec![2, 3, 1]));
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn unique_counts<T: Measurable>(x: &Array<T>) -> Result<(Array<Vec<T>>, Array<Vec<u64>>)> {
+    super::register_wire();
+    let all: Vec<usize> = (0..x.ndim()).collect();
+    let pairs = x.reduction(
+        &all,
+        false,
+        4,
+        |b, _, _| {
+            let mut v: Vec<T> = b.iter().copied().collect();
+            v.sort_unstable_by(nan_last);
+            let mut runs: Vec<(T, u64)> = Vec::new();
+            for x in v {
+                match runs.last_mut() {
+                    Some((last, n)) if nan_last(last, &x) == Ordering::Equal => *n += 1,
+                    _ => runs.push((x, 1)),
+                }
+            }
+            ArrayD::from_elem(IxDyn(&vec![1; b.ndim()]), runs)
+        },
+        |a: &Vec<(T, u64)>, b: &Vec<(T, u64)>| {
+            let mut out = Vec::with_capacity(a.len() + b.len());
+            let (mut i, mut j) = (0, 0);
+            while i < a.len() && j < b.len() {
+                match nan_last(&a[i].0, &b[j].0) {
+                    Ordering::Less => {
+                        out.push(a[i]);
+                        i += 1;
+                    }
+                    Ordering::Greater => {
+                        out.push(b[j]);
+                        j += 1;
+                    }
+                    Ordering::Equal => {
+                        out.push((a[i].0, a[i].1 + b[j].1));
+                        i += 1;
+                        j += 1;
+                    }
+                }
+            }
+            out.extend_from_slice(&a[i..]);
+            out.extend_from_slice(&b[j..]);
+            out
+        },
+        |v| Ok(v.clone()),
+    )?;
+    let values = pairs.map(|p: Vec<(T, u64)>| p.iter().map(|q| q.0).collect::<Vec<T>>());
+    let counts = pairs.map(|p: Vec<(T, u64)>| p.iter().map(|q| q.1).collect::<Vec<u64>>());
+    Ok((values, counts))
+}
+
+/// The distinct values of `x` and, for each element, the index of its value among them, as
+/// numpy's `unique(x, return_inverse=True)` (the inverse of `x`'s shape, as numpy 2 gives
+/// it): `values[inverse]` is `x` again. The inverse reads the distinct values (a 0-d array)
+/// in every block's task.
+///
+/// # Errors
+///
+/// None when building; the errors of the input's compute.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![[30, 10], [30, 70]], [1, 1])?;
+/// let (values, inverse) = ndmeasure::unique_inverse(&x)?;
+/// assert_eq!(values.compute_scalar()?, vec![10, 30, 70]);
+/// assert_eq!(inverse.compute()?, ndarray::array![[1, 0], [1, 2]].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn unique_inverse<T: Measurable>(x: &Array<T>) -> Result<(Array<Vec<T>>, Array<usize>)> {
+    let values = unique(x)?;
+    let inverse = x.zip_blocks("unique_inverse", &values, |b, u| {
+        let empty = Vec::new();
+        let u = u.iter().next().unwrap_or(&empty);
+        b.mapv(|v| {
+            u.binary_search_by(|p| nan_last(p, &v))
+                .expect("every value is among the distinct ones")
+        })
+    })?;
+    Ok((values, inverse))
+}
+
+/// How often each value `0..` occurs in `x`, each occurrence counting its `weights` element,
+/// as numpy's `bincount(x, weights=w)`: [`bincount`] with sums of weights (a lazy 0-d array
+/// of a vector of `f64`).
+///
+/// # Errors
+///
+/// [`Error::IncompatibleShapes`] for weights of another shape; at compute, as [`bincount`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![0u8, 1, 1, 3], [3])?;
+/// let w = Array::from_ndarray(ndarray::array![0.5, 1.0, 2.0, 4.0], [2])?;
+/// assert_eq!(ndmeasure::bincount_weighted(&x, &w, 0)?.compute_scalar()?, vec![0.5, 3.0, 0.0, 4.0]);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn bincount_weighted<T: Measurable + PrimInt>(
+    x: &Array<T>,
+    weights: &Array<f64>,
+    minlength: usize,
+) -> Result<Array<Vec<f64>>> {
+    super::register_wire();
+    if x.shape() != weights.shape() {
+        return Err(Error::IncompatibleShapes {
+            op: "bincount_weighted",
+            left: x.shape().to_vec(),
+            right: weights.shape().to_vec(),
+        });
+    }
+    let pairs = x.zip_with(weights, |v, w| (v, w))?;
+    let all: Vec<usize> = (0..x.ndim()).collect();
+    pairs.reduction(
+        &all,
+        false,
+        4,
+        |b, _, _| {
+            let mut t = WeightedTally::default();
+            for &(v, w) in b.iter() {
+                match v.to_u64().filter(|&v| v <= BINCOUNT_MAX) {
+                    Some(v) => {
+                        let v = v as usize;
+                        if v >= t.sums.len() {
+                            t.sums.resize(v + 1, 0.0);
+                        }
+                        t.sums[v] += w;
+                    }
+                    None => {
+                        t.bad = Some(format!("{}", v.to_i128().unwrap_or(i128::MAX)));
+                        break;
+                    }
+                }
+            }
+            ArrayD::from_elem(IxDyn(&vec![1; b.ndim()]), t)
+        },
+        |a, b| {
+            let (long, short) = if a.sums.len() >= b.sums.len() {
+                (a, b)
+            } else {
+                (b, a)
+            };
+            let mut sums = long.sums.clone();
+            for (s, v) in sums.iter_mut().zip(&short.sums) {
+                *s += v;
+            }
+            WeightedTally {
+                sums,
+                bad: a.bad.clone().or_else(|| b.bad.clone()),
+            }
+        },
+        move |t| match &t.bad {
+            Some(v) => Err(Error::InvalidParameter {
+                op: "bincount_weighted",
+                name: "value",
+                value: v.clone(),
+                expected: "integers from 0 to 2^32",
+            }),
+            None => {
+                let mut c = t.sums.clone();
+                if c.len() < minlength {
+                    c.resize(minlength, 0.0);
+                }
+                Ok(c)
+            }
+        },
+    )
+}
+
+/// Sums of weights per value, or the first value that cannot be counted.
+#[derive(Clone, Debug, Default)]
+struct WeightedTally {
+    sums: Vec<f64>,
+    bad: Option<String>,
+}
+
 /// What the last pass of a quantile needs: the fine bins, and for each rank sought its bin
 /// and its rank within the bin.
 #[derive(Debug, Default)]
@@ -767,7 +963,7 @@ fn quantiles<T: Measurable>(x: &Array<T>, q: Vec<f64>) -> Result<Array<f64>> {
 mod wire {
     use std::sync::Arc;
 
-    use super::{Bins, Counted, Extent, OtsuBins, Ranks, Runs, Tally};
+    use super::{Bins, Counted, Extent, OtsuBins, Ranks, Runs, Tally, WeightedTally};
     use crate::dtype::{Encode, encode_fields, register};
 
     encode_fields!(Extent { n, nan, min, max });
@@ -783,6 +979,7 @@ mod wire {
     });
     encode_fields!(Runs { ranks, runs });
     encode_fields!(Tally { counts, bad });
+    encode_fields!(WeightedTally { sums, bad });
 
     impl Encode for OtsuBins {
         fn encode(&self, out: &mut Vec<u8>) {
@@ -823,6 +1020,7 @@ mod wire {
         register::<Arc<Ranks>>();
         register::<Runs>();
         register::<Tally>();
+        register::<WeightedTally>();
     }
 }
 pub(super) use wire::register_wire;

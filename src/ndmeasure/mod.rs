@@ -34,9 +34,9 @@ mod histogram;
 mod label;
 
 pub use histogram::{
-    bincount, histogram, histogram_bin_edges, histogram_edges, histogram2d, histogramdd,
-    median_axis, nanmedian_axis, nanquantile_axis, percentile, percentile_axis, quantile,
-    quantile_axis, threshold_otsu, uniform_edges, unique,
+    bincount, bincount_weighted, histogram, histogram_bin_edges, histogram_edges, histogram2d,
+    histogramdd, median_axis, nanmedian_axis, nanquantile_axis, percentile, percentile_axis,
+    quantile, quantile_axis, threshold_otsu, uniform_edges, unique, unique_counts, unique_inverse,
 };
 pub use label::{Connectivity, label, label_with_structure};
 
@@ -165,6 +165,7 @@ fn register_each() {
             register::<Vec<Stats<$n>>>();
             register::<Vec<$n>>();
             register::<Vec<Vec<$n>>>();
+            register::<Vec<($n, u64)>>();
         )*};
     }
     each!(f64, f32, i64, i32, i16, i8, u64, u32, u16, u8, usize, isize);
