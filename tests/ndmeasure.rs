@@ -1074,10 +1074,20 @@ fn unique_counts_inverse_and_weighted_bincount_match_their_definitions() {
         let n = (seed % 6) as usize * 5;
         let mut s = seed;
         let mut next = || {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             s >> 40
         };
-        let vals: Vec<f64> = (0..n).map(|_| if next() % 7 == 0 { f64::NAN } else { (next() % 5) as f64 }).collect();
+        let vals: Vec<f64> = (0..n)
+            .map(|_| {
+                if next() % 7 == 0 {
+                    f64::NAN
+                } else {
+                    (next() % 5) as f64
+                }
+            })
+            .collect();
         let a = ArrayD::from_shape_vec(IxDyn(&[n]), vals.clone()).unwrap();
         for chunks in common::four_chunkings(&[n]) {
             let x = Array::from_ndarray(a.clone(), chunks.clone()).unwrap();
@@ -1086,14 +1096,22 @@ fn unique_counts_inverse_and_weighted_bincount_match_their_definitions() {
             distinct.sort_by(|p, q| p.partial_cmp(q).unwrap());
             distinct.dedup();
             let nans = vals.iter().filter(|v| v.is_nan()).count();
-            let mut counts: Vec<u64> = distinct.iter().map(|d| vals.iter().filter(|v| *v == d).count() as u64).collect();
+            let mut counts: Vec<u64> = distinct
+                .iter()
+                .map(|d| vals.iter().filter(|v| *v == d).count() as u64)
+                .collect();
             if nans > 0 {
                 distinct.push(f64::NAN);
                 counts.push(nans as u64);
             }
             let (v, c) = ndmeasure::unique_counts(&x).unwrap();
             let (v, c) = chunkwise::compute((&v, &c), &Scheduler::threads(2)).unwrap();
-            let same = |p: &[f64], q: &[f64]| p.len() == q.len() && p.iter().zip(q).all(|(a, b)| a == b || (a.is_nan() && b.is_nan()));
+            let same = |p: &[f64], q: &[f64]| {
+                p.len() == q.len()
+                    && p.iter()
+                        .zip(q)
+                        .all(|(a, b)| a == b || (a.is_nan() && b.is_nan()))
+            };
             assert!(same(&v[[]], &distinct), "{:?} vs {distinct:?}", v[[]]);
             assert_eq!(c[[]], counts);
             let (v2, inv) = ndmeasure::unique_inverse(&x).unwrap();
@@ -1106,8 +1124,16 @@ fn unique_counts_inverse_and_weighted_bincount_match_their_definitions() {
             let w = ArrayD::from_shape_fn(IxDyn(&[n]), |i| 0.25 * (i[0] % 3) as f64);
             let xc = Array::from_ndarray(codes.clone(), chunks.clone()).unwrap();
             let xw = Array::from_ndarray(w.clone(), chunks.clone()).unwrap();
-            let got = ndmeasure::bincount_weighted(&xc, &xw, 3).unwrap().compute_scalar().unwrap();
-            let len = codes.iter().map(|&c| c as usize + 1).max().unwrap_or(0).max(3);
+            let got = ndmeasure::bincount_weighted(&xc, &xw, 3)
+                .unwrap()
+                .compute_scalar()
+                .unwrap();
+            let len = codes
+                .iter()
+                .map(|&c| c as usize + 1)
+                .max()
+                .unwrap_or(0)
+                .max(3);
             let mut want = vec![0.0; len];
             for (c, wv) in codes.iter().zip(w.iter()) {
                 want[*c as usize] += wv;

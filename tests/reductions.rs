@@ -637,3 +637,36 @@ fn moments_match_two_passes_over_the_whole_array() {
     assert!(x.moment(65, 0).is_err());
     assert!(x.moment(2, 2).is_err());
 }
+
+/// dask's replayed test: a running product that reached an exact 0 stays 0 through a later
+/// block whose own product overflows (numpy: 0 x 1e200 x 1e200 = 0, never 0 x inf = NaN),
+/// while a real infinity after the 0 still gives NaN, as numpy's does.
+#[test]
+fn cumprod_keeps_an_exact_zero_through_an_overflowing_block() {
+    for chunks in [vec![1, 2, 2], vec![2, 3], vec![1, 1, 1, 1, 1]] {
+        let a = ndarray::array![3.0, 0.0, 1e200, 1e200, 2.0].into_dyn();
+        let x = Array::from_ndarray(a.clone(), vec![chunks.clone()]).unwrap();
+        let got = x.cumprod(0).unwrap().compute().unwrap();
+        assert_eq!(
+            got,
+            ndarray::array![3.0, 0.0, 0.0, 0.0, 0.0].into_dyn(),
+            "chunks {chunks:?}"
+        );
+        let b = ndarray::array![3.0, 0.0, 1e200, f64::INFINITY, 2.0].into_dyn();
+        let y = Array::from_ndarray(b, vec![chunks.clone()])
+            .unwrap()
+            .cumprod(0)
+            .unwrap()
+            .compute()
+            .unwrap();
+        assert_eq!(&y.as_slice().unwrap()[..3], &[3.0, 0.0, 0.0]);
+        assert!(y[[3]].is_nan() && y[[4]].is_nan(), "{y} under {chunks:?}");
+    }
+    // Along an axis of a 2-D array, lanes whose carry is not 0 keep the block product.
+    let a = ndarray::array![[0.0, 2.0], [1e200, 3.0], [1e200, 4.0]].into_dyn();
+    let x = Array::from_ndarray(a, [1, 1]).unwrap();
+    assert_eq!(
+        x.cumprod(0).unwrap().compute().unwrap(),
+        ndarray::array![[0.0, 2.0], [0.0, 6.0], [0.0, 24.0]].into_dyn()
+    );
+}

@@ -966,6 +966,21 @@ impl<T: Element + Copy> Array<T> {
         identity: T,
         op: fn(T, T) -> T,
     ) -> Result<Array<T>> {
+        self.scan_reseeding(op_name, axis, identity, op, None)
+    }
+
+    /// [`Array::scan`], where a lane whose carry `reseed` picks is scanned again from the
+    /// input's own values, starting from the carry: for a product whose carry is an exact 0,
+    /// which a block's product that overflowed to infinity would otherwise turn into NaN
+    /// (0 x inf), where numpy's running product stays 0.
+    fn scan_reseeding(
+        &self,
+        op_name: &'static str,
+        axis: impl IntoAxis,
+        identity: T,
+        op: fn(T, T) -> T,
+        reseed: Option<fn(T) -> bool>,
+    ) -> Result<Array<T>> {
         let k = self.check_axes(op_name, &[axis.axis_index()])?[0];
         let local = self.map_blocks(move |b| {
             let mut a = b.to_owned();
@@ -982,21 +997,40 @@ impl<T: Element + Copy> Array<T> {
         let kernel: crate::expr::blockwise::Kernel = Box::new(move |_, shape, inputs| {
             let local = crate::expr::block::block_of::<T>(&inputs[0]).view();
             let carry = crate::expr::block::block_of::<T>(&inputs[1]).view();
+            let seeds = carry.clone();
             let carry = carry
                 .broadcast(shape.clone())
                 .expect("a carry spans its block");
-            Ok(crate::expr::block::owned(
-                ndarray::Zip::from(&local)
-                    .and(&carry)
-                    .map_collect(|&x, &c| op(c, x)),
-            ))
+            let mut out = ndarray::Zip::from(&local)
+                .and(&carry)
+                .map_collect(|&x, &c| op(c, x));
+            if let (Some(pick), Some(input)) = (reseed, inputs.get(2)) {
+                let input = crate::expr::block::block_of::<T>(input).view();
+                let lanes = out.lanes_mut(Axis(k)).into_iter();
+                for ((mut lane, x), &c) in lanes.zip(input.lanes(Axis(k))).zip(seeds.iter()) {
+                    if pick(c) {
+                        let mut r = c;
+                        for (o, &v) in lane.iter_mut().zip(x.iter()) {
+                            r = op(r, v);
+                            *o = r;
+                        }
+                    }
+                }
+            }
+            Ok(crate::expr::block::owned(out))
         });
+        let mut inputs = vec![local.node.clone(), carry];
+        let mut axes = vec![identity_axes.clone(), identity_axes.clone()];
+        if reseed.is_some() {
+            inputs.push(self.node.clone());
+            axes.push(identity_axes);
+        }
         Ok(Array::from_node_writing(
             crate::expr::blockwise::Blockwise::new::<T>(
                 op_name,
                 local.node.chunks().clone(),
-                vec![local.node.clone(), carry],
-                vec![identity_axes.clone(), identity_axes],
+                inputs,
+                axes,
                 kernel,
                 false,
             ),
@@ -1046,9 +1080,15 @@ impl<T: Element + Copy> Array<T> {
     /// ```
     pub fn cumprod(&self, axis: impl IntoAxis) -> Result<Array<T>>
     where
-        T: One,
+        T: One + Zero + PartialEq,
     {
-        self.scan("cumprod", axis, T::one(), |a, b| a * b)
+        self.scan_reseeding(
+            "cumprod",
+            axis,
+            T::one(),
+            |a, b| a * b,
+            Some(|c: T| c == T::zero()),
+        )
     }
 }
 
