@@ -127,6 +127,7 @@
 //! | dask-image | chunkwise |
 //! |---|---|
 //! | `ndfilters.gaussian_filter(x, sigma)` | [`ndfilters::gaussian_filter`](crate::ndfilters::gaussian_filter) |
+//! | `ndfilters.gaussian_filter(x_uint8, sigma, output=np.float64)` | [`ndfilters::gaussian_filter_to::<u8, f64>`](crate::ndfilters::gaussian_filter_to), [`uniform_filter_to`](crate::ndfilters::uniform_filter_to) |
 //! | `ndmeasure.label(x)`, `ndmeasure.center_of_mass(x, labels, index)` | [`ndmeasure::label`](crate::ndmeasure::label), [`ndmeasure::center_of_mass`](crate::ndmeasure::center_of_mass) |
 //! | `ndmorph.binary_dilation(x, iterations=2)` | [`ndmorph::binary_dilation`](crate::ndmorph::binary_dilation) |
 //! | `ndinterp.affine_transform(x, matrix)`, `zoom`, `rotate` | [`ndinterp::affine_transform`](crate::ndinterp::affine_transform), [`zoom`](crate::ndinterp::zoom), [`rotate`](crate::ndinterp::rotate) |

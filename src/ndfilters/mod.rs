@@ -185,6 +185,120 @@ pub fn gaussian_filter_axes<T: Float + Element>(
     )
 }
 
+/// [`gaussian_filter`] of any number type into an output of type `U`, as scipy's
+/// `gaussian_filter(x, sigma, output=U)` (and, with `U` the input's type, as scipy filters an
+/// integer image): computed in `f64` one axis at a time, each axis's result converted to `U`
+/// before the next axis reads it (so an integer output truncates after every axis, as
+/// scipy's does), with numpy's conversions ([`CastFrom`](crate::CastFrom)).
+///
+/// # Errors
+///
+/// As [`gaussian_filter`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, Boundary, ndfilters};
+/// let x = Array::from_ndarray(ndarray::array![0u8, 0, 10, 0, 0, 255, 255, 3], [3])?;
+/// // scipy.ndimage.gaussian_filter(x, 1.0) on uint8, and with output=np.float64.
+/// let y = ndfilters::gaussian_filter_to::<u8, u8>(&x, 1.0, Boundary::Reflect)?;
+/// assert_eq!(y.compute()?, ndarray::array![0u8, 2, 5, 17, 76, 163, 165, 92].into_dyn());
+/// let z = ndfilters::gaussian_filter_to::<u8, f64>(&x, 1.0, Boundary::Reflect)?.compute()?;
+/// assert!((z[[5]] - 163.68701772).abs() < 1e-8);
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn gaussian_filter_to<T, U>(
+    x: &Array<T>,
+    sigma: f64,
+    boundary: impl IntoBoundaries<f64>,
+) -> Result<Array<U>>
+where
+    T: Element,
+    U: Element + crate::CastFrom<f64>,
+    f64: crate::CastFrom<T> + crate::CastFrom<U>,
+{
+    let boundaries = boundary.into_boundaries(x.ndim())?;
+    axis_by_axis(
+        x,
+        "gaussian_filter",
+        |cur, axis| {
+            let mut sigmas = vec![0.0; cur.ndim()];
+            sigmas[axis] = sigma;
+            gaussian_filter_axes(cur, &sigmas, DEFAULT_TRUNCATE, boundaries.clone())
+        },
+        (0..x.ndim()).filter(|_| sigma > 1e-15).collect(),
+    )
+}
+
+/// [`uniform_filter`] of any number type into an output of type `U`, as scipy's
+/// `uniform_filter(x, size, output=U)`: one axis at a time in `f64`, each axis's result
+/// converted to `U` (an integer image truncates after every axis, as scipy's).
+///
+/// # Errors
+///
+/// As [`uniform_filter`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, Boundary, ndfilters};
+/// let x = Array::from_ndarray(ndarray::array![0u8, 0, 10, 0, 0, 255, 255, 3], [3])?;
+/// let y = ndfilters::uniform_filter_to::<u8, u8>(&x, 3, Boundary::Reflect)?;
+/// assert_eq!(y.compute()?, ndarray::array![0u8, 3, 3, 3, 85, 170, 171, 87].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn uniform_filter_to<T, U>(
+    x: &Array<T>,
+    size: impl IntoSizes,
+    boundary: impl IntoBoundaries<f64>,
+) -> Result<Array<U>>
+where
+    T: Element,
+    U: Element + crate::CastFrom<f64>,
+    f64: crate::CastFrom<T> + crate::CastFrom<U>,
+{
+    let (w, _) = check_window(x, "uniform_filter", size)?;
+    let sizes = w.shape().to_vec();
+    let boundaries = boundary.into_boundaries(x.ndim())?;
+    let axes: Vec<usize> = (0..x.ndim()).filter(|&a| sizes[a] > 1).collect();
+    let s2 = sizes.clone();
+    axis_by_axis(
+        x,
+        "uniform_filter",
+        move |cur, axis| {
+            let mut one = vec![1usize; cur.ndim()];
+            one[axis] = s2[axis];
+            uniform_filter(cur, one, boundaries.clone())
+        },
+        axes,
+    )
+}
+
+/// `filter` of `x` in `f64` along each of `axes` in turn, converting each result to `U` (and
+/// back to `f64` for the next axis); `x` itself converted to `U` when no axis is filtered.
+fn axis_by_axis<T, U, F>(
+    x: &Array<T>,
+    _op: &'static str,
+    filter: F,
+    axes: Vec<usize>,
+) -> Result<Array<U>>
+where
+    T: Element,
+    U: Element + crate::CastFrom<f64>,
+    f64: crate::CastFrom<T> + crate::CastFrom<U>,
+    F: Fn(&Array<f64>, usize) -> Result<Array<f64>>,
+{
+    let mut cur: Array<f64> = x.astype::<f64>();
+    let mut out: Array<U> = cur.astype::<U>();
+    for (k, &axis) in axes.iter().enumerate() {
+        out = filter(&cur, axis)?.astype::<U>();
+        if k + 1 < axes.len() {
+            cur = out.astype::<f64>();
+        }
+    }
+    Ok(out)
+}
+
 /// The window of `size` cells around a cell, as scipy places it: `size / 2` before, the rest
 /// after.
 fn window(size: usize) -> (usize, usize) {
