@@ -336,6 +336,102 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
     for (name, filtered) in filters {
         check(name, &filtered.map_err(e)?, &s, &one)?;
     }
+    // General block functions, point-wise indexing and the long tail of issue 32 across
+    // ranks: each bit-identical to one process.
+    let y = x.map(|v| v * 2.0 - 1.0).rechunk([17, 9]).map_err(e)?;
+    let xt = x.transpose();
+    let dot = |b: &[ndarray::ArrayViewD<'_, f64>]| {
+        let p = b[0].view().into_dimensionality::<ndarray::Ix2>().unwrap();
+        let q = b[1].view().into_dimensionality::<ndarray::Ix2>().unwrap();
+        p.dot(&q)
+    };
+    let idx = ndarray::Array1::from_iter((0..40i64).map(|i| (i * 37) % 97 - 20)).into_dyn();
+    let cols =
+        Array::from_ndarray(ndarray::array![63i64, 0, 5, 17, 16].into_dyn(), [2]).map_err(e)?;
+    let edges = ndmeasure::uniform_edges(6, (0.0, 1.0)).map_err(e)?;
+    let tail: Vec<(&str, chunkwise::Result<Array<f64>>)> = vec![
+        (
+            "blockwise",
+            chunkwise::blockwise("ij,jk->ik", dot, &[&xt, &y]),
+        ),
+        (
+            "blockwise combined",
+            chunkwise::Blockwise::new("ij,jk->ik").apply_combined(dot, |a, p| *a += &p, &[&xt, &y]),
+        ),
+        (
+            "apply_gufunc",
+            chunkwise::Gufunc::new("(i)->(),()")
+                .allow_rechunk(true)
+                .vectorize_multi(
+                    |c| {
+                        vec![
+                            ndarray::arr0(c[0].sum()).into_dyn(),
+                            ndarray::arr0(c[0][0]).into_dyn(),
+                        ]
+                    },
+                    &[&x],
+                )
+                .map(|v| v[0].clone()),
+        ),
+        (
+            "map_blocks several",
+            chunkwise::map_blocks(|b| &b[0] * &b[1], &[&x, &y]),
+        ),
+        (
+            "map_overlap several",
+            chunkwise::map_overlap(1, Boundary::Reflect, |b| &b[0] - &b[1], &[&x, &y]),
+        ),
+        ("vindex", x.vindex(&[idx.clone(), idx.mapv(|i| i % 64)])),
+        ("take", x.take(&cols, 1)),
+        (
+            "histogramdd",
+            ndmeasure::histogramdd(
+                &[&x, &y.map(|v| v.abs())],
+                &[edges.clone(), edges],
+                Some(&x),
+                true,
+            ),
+        ),
+        (
+            "sliding_window_view",
+            x.sliding_window_view(&[3, 2], &[0, 1])
+                .and_then(|w| w.sum_axes(&[2, 3], false)),
+        ),
+        (
+            "nanargmin_axis",
+            x.nanargmin_axis(0).map(|a| a.map(|i| i as f64)),
+        ),
+        ("moment", x.moment_axis(3, 1, 1)),
+        ("cumprod", x.cumprod(0)),
+        (
+            "push",
+            x.map(|v| if v < 0.3 { f64::NAN } else { v }).push(1),
+        ),
+        (
+            "gaussian_filter_to",
+            ndfilters::gaussian_filter_to::<f64, f64>(
+                &x.map(|v| v * 255.0),
+                1.5,
+                Boundary::Reflect,
+            ),
+        ),
+    ];
+    for (name, r) in tail {
+        check(name, &r.map_err(e)?, &s, &one)?;
+    }
+    let (values, counts) = ndmeasure::unique_counts(&x.map(|v| (v * 20.0).floor())).map_err(e)?;
+    let (v1, c1) = (
+        values.compute_scalar_with(&s).map_err(e)?,
+        counts.compute_scalar_with(&s).map_err(e)?,
+    );
+    if (v1.clone(), c1.clone())
+        != (
+            values.compute_scalar_with(&one).map_err(e)?,
+            counts.compute_scalar_with(&one).map_err(e)?,
+        )
+    {
+        return Err(format!("unique_counts across ranks: {v1:?} {c1:?}"));
+    }
     // Image analysis across ranks: labels joined across blocks on different ranks, their
     // measurements, whole-array statistics and coarsening, bit-identical to one process.
     let mask = x.map(|v| v > 0.6);
