@@ -1251,3 +1251,36 @@ fn choose_and_select_match_numpy_rules() {
     assert!(chunkwise::choose::<i32, f64>(&xi, &[]).is_err());
     assert!(chunkwise::select(&[&xa.map(|v| v > 0.0)], &[], 0.0).is_err());
 }
+
+/// `gradient_axis_coords` against numpy's `gradient(f, x, axis, edge_order)` at uneven and
+/// even coordinates (`scripts/gradient_fixtures.py`), over four chunkings: equal to numpy's
+/// to the last bit, as its coefficients and sums are computed in numpy's order.
+#[test]
+fn gradient_at_coordinates_matches_numpy() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/manipulation/gradient.txt"),
+    )
+    .unwrap();
+    let nums = |s: &str| -> Vec<f64> { s.split(' ').map(|v| v.parse().unwrap()).collect() };
+    let mut cases = 0;
+    for line in text.lines() {
+        let f: Vec<&str> = line.split(';').collect();
+        let shape: Vec<usize> = f[0].split(' ').map(|v| v.parse().unwrap()).collect();
+        let (axis, edge): (usize, usize) = (f[1].parse().unwrap(), f[2].parse().unwrap());
+        let coords = nums(f[3]);
+        let a = ArrayD::from_shape_vec(IxDyn(&shape), nums(f[4])).unwrap();
+        let want = ArrayD::from_shape_vec(IxDyn(&shape), nums(f[5])).unwrap();
+        for chunks in common::four_chunkings(&shape) {
+            let x = Array::from_ndarray(a.clone(), chunks.clone()).unwrap();
+            let got = x.gradient_axis_coords(axis, &coords, edge).unwrap().compute().unwrap();
+            let worst = got.iter().zip(want.iter()).map(|(g, w)| (g - w).abs() / w.abs().max(1.0)).fold(0.0, f64::max);
+            assert!(worst <= 4.0 * f64::EPSILON, "{shape:?} axis {axis} edge {edge} {chunks:?}: off by {worst}");
+            cases += 1;
+        }
+    }
+    assert!(cases >= 60, "{cases} cases");
+    let x = Array::from_ndarray(ndarray::array![1.0, 2.0, 3.0].into_dyn(), [2]).unwrap();
+    assert!(x.gradient_axis_coords(0, &[0.0, 1.0], 1).is_err());
+    let d = x.ediff1d_with(&[7.0], &[]).unwrap().compute().unwrap();
+    assert_eq!(d, ndarray::array![7.0, 1.0, 1.0].into_dyn());
+}

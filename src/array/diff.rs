@@ -137,6 +137,123 @@ impl<T: Element + num_traits::Float> Array<T> {
         crate::concatenate(axis, &parts)
     }
 
+    /// The gradient along `axis` at sample coordinates `coords` (one per position along the
+    /// axis, increasing or not), as numpy's `gradient(f, x, axis=axis, edge_order=...)`:
+    /// second-order differences for unevenly spaced samples inside, first- or second-order
+    /// one-sided ones at the ends, with numpy's coefficients computed in numpy's order (and
+    /// numpy's uniform formulas when every step is the same). Lazy, as
+    /// [`Array::gradient_axis`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::gradient_axis`], and [`Error::InvalidParameter`] for a number of
+    /// coordinates other than the axis length.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// // f = x^2 at uneven x: the second-order differences are exact inside.
+    /// let xs = [0.0, 1.0, 3.0, 4.0, 7.0];
+    /// let f = Array::from_ndarray(ndarray::arr1(&xs).mapv(|x: f64| x * x), [2])?;
+    /// let g = f.gradient_axis_coords(0, &xs, 1)?.compute()?;
+    /// assert_eq!(g.as_slice().unwrap()[1..4], [2.0, 6.0, 8.0]);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn gradient_axis_coords(
+        &self,
+        axis: usize,
+        coords: &[T],
+        edge_order: usize,
+    ) -> Result<Array<T>> {
+        let axis = self.check_axis("gradient", axis)?;
+        let len = self.shape()[axis];
+        if coords.len() != len {
+            return Err(Error::InvalidParameter {
+                op: "gradient",
+                name: "coordinates",
+                value: format!(
+                    "{} coordinates along axis {axis} of length {len}",
+                    coords.len()
+                ),
+                expected: "one coordinate per position along the axis",
+            });
+        }
+        let dx: Vec<T> = coords.windows(2).map(|w| w[1] - w[0]).collect();
+        #[allow(clippy::float_cmp)]
+        if dx.iter().all(|&d| d == dx[0]) && !dx.is_empty() {
+            return self.gradient_axis(axis, dx[0], edge_order);
+        }
+        if !(1..=2).contains(&edge_order) || len < edge_order + 1 {
+            return self.gradient_axis(axis, T::one(), edge_order);
+        }
+        let two = T::one() + T::one();
+        // A coefficient per position, along `axis`, broadcast over the other axes.
+        let along = |v: Vec<T>| -> Result<Array<T>> {
+            let n = v.len();
+            let mut shape = vec![1; self.ndim()];
+            shape[axis] = n;
+            let a = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&shape), v)
+                .expect("one coefficient per position");
+            let mut chunks: Vec<usize> = shape.clone();
+            chunks[axis] = self.chunks()[axis]
+                .iter()
+                .copied()
+                .max()
+                .unwrap_or(1)
+                .max(1);
+            Array::from_ndarray(a, chunks)
+        };
+        let cell = |i: usize| self.along(axis, i, i + 1);
+        let mut parts = Vec::with_capacity(3);
+        let (first, last) = if edge_order == 1 {
+            let d = |a: &Array<T>, b: &Array<T>, h: T| a.zip_with(b, move |p: T, q: T| (p - q) / h);
+            (
+                d(&cell(1)?, &cell(0)?, dx[0])?,
+                d(&cell(len - 1)?, &cell(len - 2)?, dx[len - 2])?,
+            )
+        } else {
+            let three = |i: usize, j: usize, k: usize, (a, b, c): (T, T, T)| -> Result<Array<T>> {
+                let s = cell(i)?.zip_with(&cell(j)?, move |p: T, q: T| a * p + b * q)?;
+                s.zip_with(&cell(k)?, move |s: T, r: T| s + c * r)
+            };
+            let (d1, d2) = (dx[0], dx[1]);
+            let head = (
+                -(two * d1 + d2) / (d1 * (d1 + d2)),
+                (d1 + d2) / (d1 * d2),
+                -d1 / (d2 * (d1 + d2)),
+            );
+            let (d1, d2) = (dx[len - 3], dx[len - 2]);
+            let tail = (
+                d2 / (d1 * (d1 + d2)),
+                -(d2 + d1) / (d1 * d2),
+                (two * d2 + d1) / (d2 * (d1 + d2)),
+            );
+            (
+                three(0, 1, 2, head)?,
+                three(len - 3, len - 2, len - 1, tail)?,
+            )
+        };
+        parts.push(first);
+        if len > 2 {
+            let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+            for w in dx.windows(2) {
+                let (d1, d2) = (w[0], w[1]);
+                a.push(-d2 / (d1 * (d1 + d2)));
+                b.push((d2 - d1) / (d1 * d2));
+                c.push(d1 / (d2 * (d1 + d2)));
+            }
+            let inner = self
+                .along(axis, 0, len - 2)?
+                .try_mul(&along(a)?)?
+                .try_add(&self.along(axis, 1, len - 1)?.try_mul(&along(b)?)?)?
+                .try_add(&self.along(axis, 2, len)?.try_mul(&along(c)?)?)?;
+            parts.push(inner);
+        }
+        parts.push(last);
+        crate::concatenate(axis, &parts)
+    }
+
     /// [`Array::gradient_axis`] along every axis, as numpy's `gradient(f, h)` (one array per
     /// axis).
     ///
@@ -216,5 +333,31 @@ impl<T: Element + num_traits::Float> Array<T> {
     /// ```
     pub fn ediff1d(&self) -> Result<Array<T>> {
         self.reshape(&[self.len()])?.diff(1, 0)
+    }
+
+    /// [`Array::ediff1d`] with values put before and after the differences, as numpy's
+    /// `ediff1d(x, to_end=..., to_begin=...)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::ediff1d`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::from_ndarray(ndarray::array![1, 2, 4, 7], [3])?;
+    /// let d = x.ediff1d_with(&[-99], &[88, 99])?;
+    /// assert_eq!(d.compute()?, ndarray::array![-99, 1, 2, 3, 88, 99].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn ediff1d_with(&self, to_begin: &[T], to_end: &[T]) -> Result<Array<T>> {
+        let d = self.ediff1d()?;
+        let piece = |v: &[T]| {
+            Array::from_ndarray(
+                ndarray::Array1::from(v.to_vec()).into_dyn(),
+                [v.len().max(1)],
+            )
+        };
+        crate::concatenate(0, &[piece(to_begin)?, d, piece(to_end)?])
     }
 }
