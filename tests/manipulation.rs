@@ -1258,7 +1258,8 @@ fn choose_and_select_match_numpy_rules() {
 #[test]
 fn gradient_at_coordinates_matches_numpy() {
     let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/manipulation/gradient.txt"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/manipulation/gradient.txt"),
     )
     .unwrap();
     let nums = |s: &str| -> Vec<f64> { s.split(' ').map(|v| v.parse().unwrap()).collect() };
@@ -1272,9 +1273,20 @@ fn gradient_at_coordinates_matches_numpy() {
         let want = ArrayD::from_shape_vec(IxDyn(&shape), nums(f[5])).unwrap();
         for chunks in common::four_chunkings(&shape) {
             let x = Array::from_ndarray(a.clone(), chunks.clone()).unwrap();
-            let got = x.gradient_axis_coords(axis, &coords, edge).unwrap().compute().unwrap();
-            let worst = got.iter().zip(want.iter()).map(|(g, w)| (g - w).abs() / w.abs().max(1.0)).fold(0.0, f64::max);
-            assert!(worst <= 4.0 * f64::EPSILON, "{shape:?} axis {axis} edge {edge} {chunks:?}: off by {worst}");
+            let got = x
+                .gradient_axis_coords(axis, &coords, edge)
+                .unwrap()
+                .compute()
+                .unwrap();
+            let worst = got
+                .iter()
+                .zip(want.iter())
+                .map(|(g, w)| (g - w).abs() / w.abs().max(1.0))
+                .fold(0.0, f64::max);
+            assert!(
+                worst <= 4.0 * f64::EPSILON,
+                "{shape:?} axis {axis} edge {edge} {chunks:?}: off by {worst}"
+            );
             cases += 1;
         }
     }

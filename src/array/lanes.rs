@@ -156,13 +156,13 @@ impl<T: Element> Array<T> {
         }
         let mut shape = Vec::with_capacity(n + axes.len());
         let mut sizes = Vec::with_capacity(n + axes.len());
-        for a in 0..n {
-            let len = self.shape()[a] + 1 - w[a];
+        for ((&full, &wa), blocks) in self.shape().iter().zip(w.iter()).zip(c.sizes()) {
+            let len = full + 1 - wa;
             shape.push(len);
             // The input's blocks, cut at the new length (empty blocks at the end dropped).
             let mut s = Vec::new();
             let mut left = len;
-            for &b in &c.sizes()[a] {
+            for &b in blocks {
                 if left == 0 {
                     break;
                 }

@@ -488,6 +488,9 @@ pub fn unique<T: Measurable>(x: &Array<T>) -> Result<Array<Vec<T>>> {
     )
 }
 
+/// The distinct values and how often each occurs: what [`unique_counts`] returns.
+pub type ValuesAndCounts<T> = (Array<Vec<T>>, Array<Vec<u64>>);
+
 /// The distinct values of `x` and how often each occurs, as numpy's `unique(x,
 /// return_counts=True)` (dask's too): two lazy 0-d arrays of vectors, computed from one tree
 /// of sorted (value, count) lists (compute them together with [`crate::compute`] to read `x`
@@ -507,7 +510,7 @@ pub fn unique<T: Measurable>(x: &Array<T>) -> Result<Array<Vec<T>>> {
 /// assert_eq!((v[[]].clone(), c[[]].clone()), (vec![1, 3, 7], vec![2, 3, 1]));
 /// # Ok::<(), chunkwise::Error>(())
 /// ```
-pub fn unique_counts<T: Measurable>(x: &Array<T>) -> Result<(Array<Vec<T>>, Array<Vec<u64>>)> {
+pub fn unique_counts<T: Measurable>(x: &Array<T>) -> Result<ValuesAndCounts<T>> {
     super::register_wire();
     let all: Vec<usize> = (0..x.ndim()).collect();
     let pairs = x.reduction(

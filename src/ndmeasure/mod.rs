@@ -34,9 +34,10 @@ mod histogram;
 mod label;
 
 pub use histogram::{
-    bincount, bincount_weighted, histogram, histogram_bin_edges, histogram_edges, histogram2d,
-    histogramdd, median_axis, nanmedian_axis, nanquantile_axis, percentile, percentile_axis,
-    quantile, quantile_axis, threshold_otsu, uniform_edges, unique, unique_counts, unique_inverse,
+    ValuesAndCounts, bincount, bincount_weighted, histogram, histogram_bin_edges, histogram_edges,
+    histogram2d, histogramdd, median_axis, nanmedian_axis, nanquantile_axis, percentile,
+    percentile_axis, quantile, quantile_axis, threshold_otsu, uniform_edges, unique, unique_counts,
+    unique_inverse,
 };
 pub use label::{Connectivity, label, label_with_structure};
 
