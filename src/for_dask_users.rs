@@ -51,7 +51,8 @@
 //! | `da.eye(n, chunks=c)`, `da.diag(v)`, `da.tril(a)` | [`linalg::eye`](crate::linalg::eye), [`linalg::diag`](crate::linalg::diag), [`linalg::tril`](crate::linalg::tril) |
 //! | `da.random.default_rng(s).normal(0, 1, size, chunks=c)` | [`random::default_rng(s).normal(0.0, 1.0, size, c)?`](crate::random::default_rng) |
 //! | `da.from_zarr(path)`, `x.to_zarr(path)` | `Array::from_zarr(path)?`, `x.to_zarr(path, options)?` (feature `zarr`, the [`io`](crate::io) module) |
-//! | `da.from_delayed`, `x.to_delayed()` | a [`Graph`](crate::Graph) of [`Delayed`](crate::Delayed) values, and [`Array::from_fn`](crate::Array::from_fn) or `map_blocks` around them |
+//! | `da.from_delayed(value, shape)`, `x.to_delayed()` | [`Array::from_delayed(graph, value, &shape)?`](crate::Array::from_delayed), [`x.to_delayed(&mut graph)?`](crate::Array::to_delayed) |
+//! | `da.block([[da.from_delayed(load(i, j), ...)]])` | [`Array::from_blocks(&shape, chunks, load)?`](crate::Array::from_blocks) |
 //!
 //! # Chunks
 //!

@@ -679,3 +679,158 @@ fn map_overlap_advects_a_scalar_with_a_velocity_field() {
         assert!(got.sum() <= c0.sum() + 1e-9);
     }
 }
+
+/// `from_blocks` (one function call per block, in its own task), `to_delayed` (every block a
+/// value of a user's graph) and `from_delayed` (a graph's value as an array, kept across
+/// computations), against the whole arrays.
+#[test]
+fn arrays_meet_graphs_of_closures() {
+    with_watchdog("delayed", || {
+        for chunks in [
+            vec![vec![5], vec![7]],
+            vec![vec![2, 3], vec![4, 3]],
+            vec![vec![1; 5], vec![2, 2, 2, 1]],
+        ] {
+            let whole =
+                ndarray::Array2::from_shape_fn((5, 7), |(i, j)| (i * 7 + j) as i64).into_dyn();
+            let w2 = whole.clone();
+            let starts: Vec<Vec<usize>> = chunks
+                .iter()
+                .map(|s| {
+                    s.iter()
+                        .scan(0, |a, &n| {
+                            let st = *a;
+                            *a += n;
+                            Some(st)
+                        })
+                        .collect()
+                })
+                .collect();
+            let sizes = chunks.clone();
+            let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let counter = calls.clone();
+            let x = Array::from_blocks(&[5, 7], chunks.clone(), move |idx: &[usize]| {
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let (r, c) = (starts[0][idx[0]], starts[1][idx[1]]);
+                w2.slice(ndarray::s![
+                    r..r + sizes[0][idx[0]],
+                    c..c + sizes[1][idx[1]]
+                ])
+                .to_owned()
+                .into_dyn()
+            })
+            .unwrap();
+            assert_array_eq(&x, &whole);
+            let before = calls.load(std::sync::atomic::Ordering::Relaxed);
+            x.compute_with(&Scheduler::threads(2)).unwrap();
+            assert_eq!(
+                calls.load(std::sync::atomic::Ordering::Relaxed) - before,
+                x.num_blocks(),
+                "one call per block"
+            );
+            // Every block a value of a graph.
+            let mut g = chunkwise::Graph::new();
+            let blocks = x.to_delayed(&mut g).unwrap();
+            assert_eq!(blocks.shape(), x.chunk_layout().grid_shape());
+            let handles: Vec<_> = blocks.iter().copied().collect();
+            let deps: Vec<_> = handles.iter().map(|h| h.task()).collect();
+            let all = g
+                .add("all", &deps, move |inp| {
+                    handles
+                        .iter()
+                        .map(|h| inp.get(h).map(|b| b.clone()))
+                        .collect::<chunkwise::Result<Vec<_>>>()
+                })
+                .unwrap();
+            let got = g.compute_with(&all, &Scheduler::threads(2)).unwrap();
+            let layout = x.chunk_layout().clone();
+            for (b, block) in got.iter().enumerate() {
+                let g = ndarray::IxDyn(&[b / layout.grid_shape()[1], b % layout.grid_shape()[1]]);
+                let (r, c): (usize, usize) = (
+                    layout.sizes()[0][..g[0]].iter().sum(),
+                    layout.sizes()[1][..g[1]].iter().sum(),
+                );
+                let want = whole.slice(ndarray::s![
+                    r..r + layout.sizes()[0][g[0]],
+                    c..c + layout.sizes()[1][g[1]]
+                ]);
+                assert_eq!(
+                    block.view().into_dimensionality::<ndarray::Ix2>().unwrap(),
+                    want.into_dimensionality::<ndarray::Ix2>().unwrap()
+                );
+            }
+        }
+        // A graph's value as an array: run once, kept; a failing graph fails every compute.
+        let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let r2 = runs.clone();
+        let mut g = chunkwise::Graph::new();
+        let v = g
+            .add("v", &[], move |_| {
+                r2.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok(ndarray::ArrayD::from_elem(IxDyn(&[3]), 2.5))
+            })
+            .unwrap();
+        let x = Array::from_delayed(g, v, &[3]).unwrap();
+        let y = x.map(|v| v * 2.0);
+        assert_eq!(y.sum().compute_scalar().unwrap(), 15.0);
+        assert_eq!(
+            y.compute_with(&Scheduler::threads(2)).unwrap(),
+            ndarray::ArrayD::from_elem(IxDyn(&[3]), 5.0)
+        );
+        assert_eq!(runs.load(std::sync::atomic::Ordering::Relaxed), 1);
+        let mut g = chunkwise::Graph::new();
+        let bad = g
+            .add("bad", &[], |_| -> chunkwise::Result<ArrayD<f64>> {
+                Err(chunkwise::Error::user(std::io::Error::other(
+                    "no such file",
+                )))
+            })
+            .unwrap();
+        let x = Array::from_delayed(g, bad, &[2]).unwrap();
+        assert!(
+            x.compute()
+                .unwrap_err()
+                .to_string()
+                .contains("no such file")
+        );
+        assert!(
+            x.compute()
+                .unwrap_err()
+                .to_string()
+                .contains("no such file")
+        );
+        // A value of another shape than declared is a BlockShape error.
+        let mut g = chunkwise::Graph::new();
+        let v = g
+            .add("v", &[], |_| Ok(ndarray::ArrayD::<f64>::zeros(IxDyn(&[4]))))
+            .unwrap();
+        let x = Array::from_delayed(g, v, &[3]).unwrap();
+        assert!(matches!(
+            x.compute().unwrap_err(),
+            chunkwise::Error::BlockShape { .. }
+        ));
+        // A panic in a block function is an error; the pool goes on.
+        let s = Scheduler::threads(2);
+        let x = Array::<f64>::from_blocks(&[4], [2], |idx: &[usize]| {
+            if idx[0] == 1 {
+                panic!("block 1 cannot be made");
+            }
+            ndarray::ArrayD::zeros(IxDyn(&[2]))
+        })
+        .unwrap();
+        assert!(
+            x.compute_with(&s)
+                .unwrap_err()
+                .to_string()
+                .contains("block 1 cannot be made")
+        );
+        assert_eq!(
+            Array::<f64>::ones(&[3], [1])
+                .unwrap()
+                .sum()
+                .compute_with(&s)
+                .unwrap()[[]],
+            3.0
+        );
+    });
+}

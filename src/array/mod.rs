@@ -10,6 +10,7 @@ mod coarsen;
 mod compare;
 mod complex;
 mod creation;
+mod delayed;
 mod diff;
 mod elementwise;
 mod fancy;

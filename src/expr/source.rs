@@ -123,17 +123,14 @@ impl<T: Element> Node for FromFn<T> {
 }
 
 /// The type of the block rule of [`FromBlocks`].
-#[cfg(feature = "imread")]
 pub(crate) type BlockFn<T> = Arc<dyn Fn(usize) -> Result<ArrayD<T>> + Send + Sync>;
 
 /// Each block from a fallible function of its linear index (a file read, a decode).
-#[cfg(feature = "imread")]
 pub(crate) struct FromBlocks<T> {
     props: Props,
     f: BlockFn<T>,
 }
 
-#[cfg(feature = "imread")]
 impl<T: Element> FromBlocks<T> {
     pub(crate) fn new(name: &'static str, chunks: Chunks, f: BlockFn<T>) -> FromBlocks<T> {
         FromBlocks {
@@ -143,7 +140,6 @@ impl<T: Element> FromBlocks<T> {
     }
 }
 
-#[cfg(feature = "imread")]
 impl<T: Element> Node for FromBlocks<T> {
     fn props(&self) -> &Props {
         &self.props
