@@ -670,3 +670,13 @@ fn cumprod_keeps_an_exact_zero_through_an_overflowing_block() {
         ndarray::array![[0.0, 2.0], [0.0, 6.0], [0.0, 24.0]].into_dyn()
     );
 }
+
+/// dask's `x.sum(dtype=...)` is `x.astype::<U>().sum()` here: the cast fuses into the
+/// reduction's tasks (as many tasks as the plain sum), and the sum is the wide type's.
+#[test]
+fn a_cast_before_a_reduction_fuses_into_it() {
+    let x = Array::from_ndarray(ndarray::Array1::from_elem(1000, 200u8).into_dyn(), [100]).unwrap();
+    let wide = x.astype::<u64>().sum();
+    assert_eq!(wide.num_tasks(), x.sum().num_tasks());
+    assert_eq!(wide.compute_scalar().unwrap(), 200_000);
+}
