@@ -108,6 +108,8 @@
 //! | `x[2:10:2, ::-1]`, `x[3]` | [`x.slice(s![2..10;2, ..;-1])?`](crate::Array::slice), [`x.index_axis(Axis(0), 3)?`](crate::Array::index_axis) |
 //! | `x[[4, 0, 2]]`, `x[mask]` | [`x.select(Axis(0), &[4, 0, 2])?`](crate::Array::select), [`x.mask(&m)?`](crate::Array::mask) |
 //! | `x.vindex[i, j]` | [`x.vindex(&[i, j])?`](crate::Array::vindex) |
+//! | `x[:, mask]` (a boolean mask along one axis), `da.compress(mask, x, axis=1)` | [`x.compress(&mask, 1)?`](crate::Array::compress) |
+//! | `da.expand_dims(x, (0, 2))` | [`x.expand_dims(&[0, 2])?`](crate::Array::expand_dims) |
 //! | `da.take(x, idx, axis=0)` with `idx` a dask array | [`x.take(&idx, 0)?`](crate::Array::take) |
 //! | `da.nonzero(x)`, `da.argwhere(x)` | [`x.nonzero()?`](crate::Array::nonzero), [`x.argwhere()?`](crate::Array::argwhere) |
 //! | `da.choose(i, [a, b])`, `da.select([c1, c2], [a, b], 0)` | [`choose(&i, &[&a, &b])?`](crate::choose), [`select(&[&c1, &c2], &[&a, &b], 0.0)?`](crate::select) |

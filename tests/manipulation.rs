@@ -1296,3 +1296,27 @@ fn gradient_at_coordinates_matches_numpy() {
     let d = x.ediff1d_with(&[7.0], &[]).unwrap().compute().unwrap();
     assert_eq!(d, ndarray::array![7.0, 1.0, 1.0].into_dyn());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// `compress` along each axis with a lazy mask, and `expand_dims`, against ndarray.
+    #[test]
+    fn compress_and_expand_dims_match_numpy_rules((a, chunks, seed) in case()) {
+        let mut r = Lcg(seed);
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        for axis in 0..a.ndim() {
+            let len = a.shape()[axis];
+            let m: Vec<bool> = (0..len).map(|_| r.next(2) == 0).collect();
+            let mask = Array::from_ndarray(ndarray::Array1::from(m.clone()).into_dyn(), seeded_chunks(&[len], seed)).unwrap();
+            let keep: Vec<usize> = (0..len).filter(|&i| m[i]).collect();
+            assert_array_eq(&x.compress(&mask, axis).unwrap(), &a.select(Axis(axis), &keep));
+        }
+        let pos = r.next(a.ndim() + 1);
+        let mut want = a.clone().insert_axis(Axis(pos));
+        want = want.insert_axis(Axis(a.ndim() + 1));
+        assert_array_eq(&x.expand_dims(&[a.ndim() + 1, pos]).unwrap(), &want);
+        prop_assert!(x.expand_dims(&[0, 0]).is_err());
+        prop_assert!(x.expand_dims(&[a.ndim() + 1]).is_err());
+    }
+}

@@ -369,3 +369,78 @@ impl<T: TruthValue> Array<T> {
         stack(1, nz.iter())
     }
 }
+
+impl<T: Element> Array<T> {
+    /// The positions along `axis` where the 1-D `condition` is true, as numpy's
+    /// `compress(condition, x, axis)` and `x[:, mask]` with a boolean mask along one axis. The
+    /// mask (as long as the axis) is computed when this is called, on the default scheduler,
+    /// so that the result's length is known (dask leaves it unknown until compute); the
+    /// array's values stay lazy, and only the blocks that hold kept positions are read.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::AxisOutOfRange`] for an axis the array lacks, [`Error::IncompatibleShapes`]
+    /// for a mask that is not 1-D of the axis's length; the mask's computation's errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// use ndarray::array;
+    /// let x = Array::from_ndarray(array![[1, 2, 3, 4], [5, 6, 7, 8]], [2, 2])?;
+    /// let keep = Array::from_ndarray(array![true, false, false, true], [3])?;
+    /// assert_eq!(x.compress(&keep, 1)?.compute()?, array![[1, 4], [5, 8]].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn compress(&self, condition: &Array<bool>, axis: impl IntoAxis) -> Result<Array<T>> {
+        let axis = self.check_axis("compress", axis.axis_index())?;
+        if condition.shape() != [self.shape()[axis]] {
+            return Err(Error::IncompatibleShapes {
+                op: "compress",
+                left: self.shape().to_vec(),
+                right: condition.shape().to_vec(),
+            });
+        }
+        let keep = condition.compute()?;
+        let at: Vec<usize> = keep
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| b)
+            .map(|(i, _)| i)
+            .collect();
+        self.select(axis, &at)
+    }
+
+    /// The array with new axes of length 1 at the positions `axes` of the result, as numpy's
+    /// `expand_dims(x, axes)` (negative positions not taken: give them from the start).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] for a position given twice or beyond the result's axes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::<f64>::ones(&[3, 4], [2, 2])?;
+    /// assert_eq!(x.expand_dims(&[0, 3])?.shape(), &[1, 3, 4, 1]);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn expand_dims(&self, axes: &[usize]) -> Result<Array<T>> {
+        let n = self.ndim() + axes.len();
+        let mut sorted = axes.to_vec();
+        sorted.sort_unstable();
+        if sorted.windows(2).any(|w| w[0] == w[1]) || sorted.last().is_some_and(|&a| a >= n) {
+            return Err(Error::invalid(
+                "expand_dims",
+                "axes",
+                format!("{axes:?} for a result of {n} axes"),
+                "distinct positions in the result",
+            ));
+        }
+        let mut out = self.clone();
+        for a in sorted {
+            out = out.insert_axis(a)?;
+        }
+        Ok(out)
+    }
+}
