@@ -240,16 +240,23 @@ impl<T: Element> Array<T> {
                 // The overlap of this input block with the region, in both coordinates.
                 let mut src_view = b;
                 let mut dst = buf.view_mut();
+                let mut empty = false;
                 for a in 0..src.ndim() {
                     let bs = src.starts(a)[at[a]];
                     let be = bs + src.sizes()[a][at[a]];
                     let (rs, re) = (starts[a], starts[a] + region[a]);
                     let (lo, hi) = (bs.max(rs), be.min(re));
-                    let (lo, hi) = if hi < lo { (lo, lo) } else { (lo, hi) };
+                    // A block of no cells, or one the region only touches: nothing to copy.
+                    if hi <= lo {
+                        empty = true;
+                        break;
+                    }
                     src_view.slice_axis_inplace(ndarray::Axis(a), Slice::from(lo - bs..hi - bs));
                     dst.slice_axis_inplace(ndarray::Axis(a), Slice::from(lo - rs..hi - rs));
                 }
-                dst.assign(&src_view);
+                if !empty {
+                    dst.assign(&src_view);
+                }
             }
             // Every window of the region, in row-major order of positions, each row-major.
             let wdim = IxDyn(&w);
