@@ -834,3 +834,72 @@ fn arrays_meet_graphs_of_closures() {
         );
     });
 }
+
+/// Blocks of size 0 among the others (dask allows `(2, 0, 3)`): every index string still
+/// equals the whole-array einsum, in both forms.
+#[test]
+fn blocks_of_size_zero_are_no_trouble() {
+    let cut = |n: usize| -> Vec<usize> {
+        match n {
+            0 => vec![0],
+            1 => vec![0, 1, 0],
+            n => vec![1, 0, n - 1, 0],
+        }
+    };
+    for (k, &(spec, shapes)) in SPECS.iter().enumerate() {
+        let lens: BTreeMap<char, usize> = "bijkl".chars().zip([2, 3, 4, 1, 2]).collect();
+        let mut wholes = Vec::new();
+        let mut arrays = Vec::new();
+        for (x, s) in shapes.iter().enumerate() {
+            let shape: Vec<usize> = s
+                .chars()
+                .map(|c| if c == '1' { 1 } else { lens[&c] })
+                .collect();
+            let a = ints(&shape, k as u64 * 10 + x as u64);
+            let chunks: Vec<Vec<usize>> = shape.iter().map(|&n| cut(n)).collect();
+            arrays.push(Array::from_ndarray(a.clone(), chunks).unwrap());
+            wholes.push(a);
+        }
+        let views: Vec<ArrayViewD<'_, i64>> = wholes.iter().map(|a| a.view()).collect();
+        let expected = einsum_ref(spec, &views);
+        let refs: Vec<&Array<i64>> = arrays.iter().collect();
+        let s = spec.to_string();
+        assert_array_eq(
+            &blockwise(spec, move |b| einsum_ref(&s, b), &refs).unwrap(),
+            &expected,
+        );
+        let s = spec.to_string();
+        let combined = Blockwise::new(spec)
+            .apply_combined(move |b| einsum_ref(&s, b), |acc, part| *acc += &part, &refs)
+            .unwrap();
+        assert_array_eq(&combined, &expected);
+        let refs2: Vec<&Array<i64>> = arrays.iter().take(1).collect();
+        let n = refs2[0].ndim();
+        if n > 0 {
+            let y = MapBlocks::new()
+                .drop_axis(&[n - 1])
+                .apply(move |v| v[0].sum_axis(Axis(n - 1)), &refs2)
+                .unwrap();
+            assert_array_eq(&y, &wholes[0].sum_axis(Axis(n - 1)));
+        }
+    }
+}
+
+/// A broadcast operand of length 1 cut with blocks of size 0 beside its one element
+/// (`[0, 1, 0]`): elementwise operations, `map_blocks_with` and `where_` read the element,
+/// not the empty block 0.
+#[test]
+fn a_broadcast_axis_cut_with_empty_blocks_reads_its_element() {
+    let x = Array::from_ndarray(ndarray::array![[1i64, 2, 3], [4, 5, 6]].into_dyn(), vec![vec![1, 1], vec![2, 1]]).unwrap();
+    let row = Array::from_ndarray(ndarray::array![[10i64, 20, 30]].into_dyn(), vec![vec![0, 1, 0], vec![1, 0, 2]]).unwrap();
+    let want = ndarray::array![[11i64, 22, 33], [14, 25, 36]].into_dyn();
+    assert_array_eq(&x.zip_with(&row, |a, b| a + b).unwrap(), &want);
+    assert_array_eq(&(&x + &row), &want);
+    assert_array_eq(&x.map_blocks_with(&row, |a, b| &a + &b).unwrap(), &want);
+    let cond = x.map(|v| v > 2);
+    assert_array_eq(
+        &chunkwise::where_(&cond, &x, &row).unwrap(),
+        &ndarray::array![[10i64, 20, 3], [4, 5, 6]].into_dyn(),
+    );
+    assert_array_eq(&map_blocks(|b| &b[0] + &b[1], &[&x, &row]).unwrap(), &want);
+}

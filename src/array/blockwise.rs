@@ -742,7 +742,9 @@ impl<T: Element> Plan<T> {
                 .enumerate()
                 .map(|(j, (&id, &bc))| {
                     if bc {
-                        c.sizes()[j].clone()
+                        // One block (block 0, which every output block reads), even where
+                        // blocks of size 0 lie beside it.
+                        vec![c.shape()[j]]
                     } else {
                         sizes[id].clone()
                     }

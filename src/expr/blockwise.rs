@@ -143,7 +143,9 @@ pub(crate) fn align(op: &'static str, operands: &[(NodeRef, RechunkFn)]) -> Resu
         let target: Vec<Vec<usize>> = axes
             .iter()
             .enumerate()
-            .map(|(j, a)| a.map_or_else(|| c.sizes()[j].clone(), |k| chunks.sizes()[k].clone()))
+            // A broadcast axis (of length 1) in one block, which every output block reads
+            // as block 0: cut with blocks of size 0 beside it, block 0 may be empty.
+            .map(|(j, a)| a.map_or_else(|| vec![c.shape()[j]], |k| chunks.sizes()[k].clone()))
             .collect();
         let node = if target == c.sizes() {
             o.clone()
