@@ -890,8 +890,16 @@ fn blocks_of_size_zero_are_no_trouble() {
 /// not the empty block 0.
 #[test]
 fn a_broadcast_axis_cut_with_empty_blocks_reads_its_element() {
-    let x = Array::from_ndarray(ndarray::array![[1i64, 2, 3], [4, 5, 6]].into_dyn(), vec![vec![1, 1], vec![2, 1]]).unwrap();
-    let row = Array::from_ndarray(ndarray::array![[10i64, 20, 30]].into_dyn(), vec![vec![0, 1, 0], vec![1, 0, 2]]).unwrap();
+    let x = Array::from_ndarray(
+        ndarray::array![[1i64, 2, 3], [4, 5, 6]].into_dyn(),
+        vec![vec![1, 1], vec![2, 1]],
+    )
+    .unwrap();
+    let row = Array::from_ndarray(
+        ndarray::array![[10i64, 20, 30]].into_dyn(),
+        vec![vec![0, 1, 0], vec![1, 0, 2]],
+    )
+    .unwrap();
     let want = ndarray::array![[11i64, 22, 33], [14, 25, 36]].into_dyn();
     assert_array_eq(&x.zip_with(&row, |a, b| a + b).unwrap(), &want);
     assert_array_eq(&(&x + &row), &want);

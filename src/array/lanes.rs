@@ -196,21 +196,27 @@ impl<T: Element> Array<T> {
                     }
                     src.locate(a, start)..src.locate(a, end - 1) + 1
                 })
-                .collect()
+                .collect::<Vec<_>>()
         };
-        let reach = Arc::new(reach);
+        // The grid indices of the input blocks output block `g` reads, row-major.
+        let reach = Arc::new(move |g: &[usize]| -> Vec<Vec<usize>> {
+            let ranges = reach(g);
+            let counts: Vec<usize> = ranges.iter().map(|r| r.len()).collect();
+            ndarray::indices(IxDyn(&counts))
+                .into_iter()
+                .map(|idx| {
+                    idx.slice()
+                        .iter()
+                        .zip(&ranges)
+                        .map(|(&i, r)| r.start + i)
+                        .collect()
+                })
+                .collect()
+        });
         let (r2, src, grid) = (reach.clone(), c.clone(), out.clone());
         let deps = Box::new(move |block: usize, deps: &mut Vec<BlockRef>| {
             let g = grid.grid_index(block);
-            let ranges = r2(g.slice());
-            for idx in ndarray::indices(IxDyn(&ranges.iter().map(|r| r.len()).collect::<Vec<_>>()))
-            {
-                let at: Vec<usize> = idx
-                    .slice()
-                    .iter()
-                    .zip(&ranges)
-                    .map(|(&i, r)| r.start + i)
-                    .collect();
+            for at in r2(g.slice()) {
                 deps.push(BlockRef {
                     input: 0,
                     block: src.linear_index(&at),
@@ -220,7 +226,7 @@ impl<T: Element> Array<T> {
         let (src, grid) = (c.clone(), out.clone());
         let kernel = Box::new(move |block: usize, values: &mut Vec<Value>| {
             let g = grid.grid_index(block);
-            let ranges = reach(g.slice());
+            let reads = reach(g.slice());
             let bshape = grid.block_shape(block);
             // The region the block's windows read: positions start..start + len + w - 1.
             let starts: Vec<usize> = (0..src.ndim()).map(|a| grid.starts(a)[g[a]]).collect();
@@ -228,15 +234,8 @@ impl<T: Element> Array<T> {
                 .map(|a| (bshape[a] + w[a] - 1).min(src.shape()[a] - starts[a]))
                 .collect();
             let mut buf = ArrayD::<T>::default(IxDyn(&region));
-            let counts: Vec<usize> = ranges.iter().map(|r| r.len()).collect();
-            for (v, idx) in values.iter().zip(ndarray::indices(IxDyn(&counts))) {
+            for (v, at) in values.iter().zip(reads) {
                 let b = block_of::<T>(v).view();
-                let at: Vec<usize> = idx
-                    .slice()
-                    .iter()
-                    .zip(&ranges)
-                    .map(|(&i, r)| r.start + i)
-                    .collect();
                 // The overlap of this input block with the region, in both coordinates.
                 let mut src_view = b;
                 let mut dst = buf.view_mut();

@@ -337,11 +337,71 @@ pub fn histogram_bin_edges<T: Measurable>(
     )
 }
 
-/// A count vector, or the first value that cannot be counted.
+/// A count (or sum of weights) per value `0..`, or the first value that cannot be counted.
 #[derive(Clone, Debug, Default)]
-struct Tally {
-    counts: Vec<u64>,
+struct Tally<A> {
+    counts: Vec<A>,
     bad: Option<String>,
+}
+
+impl<A: Copy + Default + std::ops::AddAssign> Tally<A> {
+    /// The tally of a block's `(value, weight)` pairs.
+    fn of<T: PrimInt>(pairs: impl Iterator<Item = (T, A)>) -> Tally<A> {
+        let mut t = Tally::default();
+        for (v, w) in pairs {
+            match v.to_u64().filter(|&v| v <= BINCOUNT_MAX) {
+                Some(v) => {
+                    let v = v as usize;
+                    if v >= t.counts.len() {
+                        t.counts.resize(v + 1, A::default());
+                    }
+                    t.counts[v] += w;
+                }
+                None => {
+                    t.bad = Some(format!("{}", v.to_i128().unwrap_or(i128::MAX)));
+                    break;
+                }
+            }
+        }
+        t
+    }
+
+    /// Two tallies added, value by value.
+    fn merge(a: &Tally<A>, b: &Tally<A>) -> Tally<A> {
+        let (long, short) = if a.counts.len() >= b.counts.len() {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        let mut counts = long.counts.clone();
+        for (c, &v) in counts.iter_mut().zip(&short.counts) {
+            *c += v;
+        }
+        Tally {
+            counts,
+            bad: a.bad.clone().or_else(|| b.bad.clone()),
+        }
+    }
+
+    /// The tally's vector, at least `minlength` long, or the error naming the first value
+    /// that could not be counted.
+    fn finish(&self, op: &'static str, minlength: usize) -> Result<Vec<A>> {
+        match &self.bad {
+            Some(v) => Err(Error::InvalidParameter {
+                op,
+                name: "value",
+                value: v.clone(),
+                expected: "integers from 0 to 2^32",
+            }),
+            None => {
+                let mut c = self.counts.clone();
+                if c.len() < minlength {
+                    c.resize(minlength, A::default());
+                }
+                Ok(c)
+            }
+        }
+    }
 }
 
 /// The largest value [`bincount`] counts: its vector takes 8 bytes per value up to the largest.
@@ -376,43 +436,13 @@ pub fn bincount<T: Measurable + PrimInt>(
         false,
         4,
         |b, _, _| {
-            let mut t = Tally::default();
-            for &v in b.iter() {
-                match v.to_u64().filter(|&v| v <= BINCOUNT_MAX) {
-                    Some(v) => {
-                        let v = v as usize;
-                        if v >= t.counts.len() {
-                            t.counts.resize(v + 1, 0);
-                        }
-                        t.counts[v] += 1;
-                    }
-                    None => {
-                        t.bad = Some(format!("{}", v.to_i128().unwrap_or(i128::MAX)));
-                        break;
-                    }
-                }
-            }
-            ArrayD::from_elem(IxDyn(&vec![1; b.ndim()]), t)
+            ArrayD::from_elem(
+                IxDyn(&vec![1; b.ndim()]),
+                Tally::of(b.iter().map(|&v| (v, 1u64))),
+            )
         },
-        |a, b| Tally {
-            counts: add_counts(&a.counts, &b.counts),
-            bad: a.bad.clone().or_else(|| b.bad.clone()),
-        },
-        move |t| match &t.bad {
-            Some(v) => Err(Error::InvalidParameter {
-                op: "bincount",
-                name: "value",
-                value: v.clone(),
-                expected: "integers from 0 to 2^32",
-            }),
-            None => {
-                let mut c = t.counts.clone();
-                if c.len() < minlength {
-                    c.resize(minlength, 0);
-                }
-                Ok(c)
-            }
-        },
+        Tally::merge,
+        move |t| t.finish("bincount", minlength),
     )
 }
 
@@ -628,63 +658,10 @@ pub fn bincount_weighted<T: Measurable + PrimInt>(
         &all,
         false,
         4,
-        |b, _, _| {
-            let mut t = WeightedTally::default();
-            for &(v, w) in b.iter() {
-                match v.to_u64().filter(|&v| v <= BINCOUNT_MAX) {
-                    Some(v) => {
-                        let v = v as usize;
-                        if v >= t.sums.len() {
-                            t.sums.resize(v + 1, 0.0);
-                        }
-                        t.sums[v] += w;
-                    }
-                    None => {
-                        t.bad = Some(format!("{}", v.to_i128().unwrap_or(i128::MAX)));
-                        break;
-                    }
-                }
-            }
-            ArrayD::from_elem(IxDyn(&vec![1; b.ndim()]), t)
-        },
-        |a, b| {
-            let (long, short) = if a.sums.len() >= b.sums.len() {
-                (a, b)
-            } else {
-                (b, a)
-            };
-            let mut sums = long.sums.clone();
-            for (s, v) in sums.iter_mut().zip(&short.sums) {
-                *s += v;
-            }
-            WeightedTally {
-                sums,
-                bad: a.bad.clone().or_else(|| b.bad.clone()),
-            }
-        },
-        move |t| match &t.bad {
-            Some(v) => Err(Error::InvalidParameter {
-                op: "bincount_weighted",
-                name: "value",
-                value: v.clone(),
-                expected: "integers from 0 to 2^32",
-            }),
-            None => {
-                let mut c = t.sums.clone();
-                if c.len() < minlength {
-                    c.resize(minlength, 0.0);
-                }
-                Ok(c)
-            }
-        },
+        |b, _, _| ArrayD::from_elem(IxDyn(&vec![1; b.ndim()]), Tally::of(b.iter().copied())),
+        Tally::merge,
+        move |t| t.finish("bincount_weighted", minlength),
     )
-}
-
-/// Sums of weights per value, or the first value that cannot be counted.
-#[derive(Clone, Debug, Default)]
-struct WeightedTally {
-    sums: Vec<f64>,
-    bad: Option<String>,
 }
 
 /// What the last pass of a quantile needs: the fine bins, and for each rank sought its bin
@@ -966,7 +943,7 @@ fn quantiles<T: Measurable>(x: &Array<T>, q: Vec<f64>) -> Result<Array<f64>> {
 mod wire {
     use std::sync::Arc;
 
-    use super::{Bins, Counted, Extent, OtsuBins, Ranks, Runs, Tally, WeightedTally};
+    use super::{Bins, Counted, Extent, OtsuBins, Ranks, Runs, Tally};
     use crate::dtype::{Encode, encode_fields, register};
 
     encode_fields!(Extent { n, nan, min, max });
@@ -981,8 +958,7 @@ mod wire {
         collector
     });
     encode_fields!(Runs { ranks, runs });
-    encode_fields!(Tally { counts, bad });
-    encode_fields!(WeightedTally { sums, bad });
+    encode_fields!(Tally<A> { counts, bad });
 
     impl Encode for OtsuBins {
         fn encode(&self, out: &mut Vec<u8>) {
@@ -1022,8 +998,8 @@ mod wire {
         register::<Counted<(f64, OtsuBins)>>();
         register::<Arc<Ranks>>();
         register::<Runs>();
-        register::<Tally>();
-        register::<WeightedTally>();
+        register::<Tally<u64>>();
+        register::<Tally<f64>>();
     }
 }
 pub(super) use wire::register_wire;
