@@ -738,7 +738,7 @@ fn arrays_meet_graphs_of_closures() {
                 .add("all", &deps, move |inp| {
                     handles
                         .iter()
-                        .map(|h| inp.get(h).map(|b| b.clone()))
+                        .map(|h| inp.get(h).cloned())
                         .collect::<chunkwise::Result<Vec<_>>>()
                 })
                 .unwrap();
