@@ -1320,3 +1320,34 @@ proptest! {
         prop_assert!(x.expand_dims(&[a.ndim() + 1]).is_err());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// `diff_with` a prepended and appended array (or 0-d value) along each axis, against
+    /// ndarray's concatenate then numpy's repeated differences.
+    #[test]
+    fn diff_with_prepend_and_append_matches_numpy_rules((a, chunks, seed) in case()) {
+        prop_assume!(a.ndim() > 0);
+        let mut r = Lcg(seed);
+        let x = Array::from_ndarray(a.clone(), chunks).unwrap();
+        let axis = r.next(a.ndim());
+        let n = r.next(4);
+        let mut pshape = a.shape().to_vec();
+        pshape[axis] = 1 + r.next(2);
+        let p = data(&pshape, seed + 1);
+        let xp = Array::from_ndarray(p.clone(), seeded_chunks(&pshape, seed)).unwrap();
+        let v = Array::from_ndarray(ndarray::arr0(0.5).into_dyn(), Vec::<usize>::new()).unwrap();
+        let mut vshape = a.shape().to_vec();
+        vshape[axis] = 1;
+        let vb = ArrayD::from_elem(IxDyn(&vshape), 0.5);
+        let mut whole = ndarray::concatenate(Axis(axis), &[p.view(), a.view(), vb.view()]).unwrap();
+        for _ in 0..n {
+            let len = whole.shape()[axis];
+            if len == 0 { break; }
+            whole = &whole.slice_axis(Axis(axis), ndarray::Slice::from(1..len)) - &whole.slice_axis(Axis(axis), ndarray::Slice::from(0..len - 1));
+        }
+        assert_array_eq(&x.diff_with(n, axis, Some(&xp), Some(&v)).unwrap(), &whole);
+        prop_assert!(x.diff_with(1, axis, Some(&Array::from_ndarray(data(&[7, 7, 7, 7, 7], 1), [7, 7, 7, 7, 7]).unwrap()), None).is_err());
+    }
+}

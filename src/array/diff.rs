@@ -64,6 +64,67 @@ impl<T: Element + Copy + Sub<Output = T>> Array<T> {
         }
         Ok(out)
     }
+
+    /// [`Array::diff`] of the array with `prepend` before it and `append` after it along
+    /// `axis`, as numpy's `diff(x, n, axis, prepend=..., append=...)`: each is a 0-d array
+    /// (broadcast to one position along the axis, as numpy's scalar) or an array of this
+    /// array's shape except along `axis`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::diff`], and [`Error::IncompatibleShapes`] for a `prepend` or `append` of
+    /// another shape.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use chunkwise::Array;
+    /// let x = Array::from_ndarray(ndarray::array![1, 2, 4, 7], [3])?;
+    /// let zero = Array::from_ndarray(ndarray::arr0(0).into_dyn(), Vec::<usize>::new())?;
+    /// // numpy.diff(x, prepend=0): the first element is itself a difference.
+    /// assert_eq!(x.diff_with(1, 0, Some(&zero), None)?.compute()?, ndarray::array![1, 1, 2, 3].into_dyn());
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn diff_with(
+        &self,
+        n: usize,
+        axis: impl IntoAxis,
+        prepend: Option<&Array<T>>,
+        append: Option<&Array<T>>,
+    ) -> Result<Array<T>> {
+        let axis = self.check_axis("diff", axis.axis_index())?;
+        let fit = |p: &Array<T>| -> Result<Array<T>> {
+            if p.ndim() == 0 {
+                let mut shape = self.shape().to_vec();
+                shape[axis] = 1;
+                return p.broadcast_to(&shape);
+            }
+            let same = p.ndim() == self.ndim()
+                && (0..self.ndim()).all(|k| k == axis || p.shape()[k] == self.shape()[k]);
+            if !same {
+                return Err(Error::IncompatibleShapes {
+                    op: "diff",
+                    left: self.shape().to_vec(),
+                    right: p.shape().to_vec(),
+                });
+            }
+            Ok(p.clone())
+        };
+        let mut parts = Vec::with_capacity(3);
+        if let Some(p) = prepend {
+            parts.push(fit(p)?);
+        }
+        parts.push(self.clone());
+        if let Some(a) = append {
+            parts.push(fit(a)?);
+        }
+        let joined = if parts.len() == 1 {
+            self.clone()
+        } else {
+            crate::concatenate(axis, &parts)?
+        };
+        joined.diff(n, axis)
+    }
 }
 
 impl<T: Element + num_traits::Float> Array<T> {
