@@ -89,6 +89,7 @@
 //! | `x.sum()`, `x.sum(axis=0)`, `x.mean(axis=(0, 1))` | [`x.sum()`](crate::Array::sum), [`x.sum_axis(Axis(0))?`](crate::Array::sum_axis), [`x.mean_axes(&[0, 1])?`](crate::Array::mean_axes) |
 //! | `x.std(ddof=1)`, `x.var()`, `da.nanmean(x)` | [`x.std(1.0)`](crate::Array::std), [`x.var(0.0)`](crate::Array::var), [`x.nanmean()`](crate::Array::nanmean) |
 //! | `x.sum(dtype=np.float64)`, `x.mean(dtype=...)` | [`x.astype::<f64>().sum()`](crate::Array::astype) (the cast fuses into the reduction: one pass, no converted copy) |
+//! | `x.sum(axis=0, split_every=8)` | [`x.with_split_every(8)?.sum_axis(Axis(0))?`](crate::Array::with_split_every) |
 //! | `x.argmin(axis=0, keepdims=True)` | [`x.argmin_axis(0)?.insert_axis(0)?`](crate::Array::insert_axis) |
 //! | `x.argmax(axis=0)`, `da.topk(x, 10)` | [`x.argmax_axis(0)?`](crate::Array::argmax_axis), [`x.topk(..)?`](crate::Array::topk) |
 //! | `x.cumsum(axis=0)`, `da.diff(x)`, `da.gradient(x)` | [`x.cumsum(0)?`](crate::Array::cumsum), [`x.diff(..)?`](crate::Array::diff), [`x.gradient(..)?`](crate::Array::gradient) |

@@ -680,3 +680,45 @@ fn a_cast_before_a_reduction_fuses_into_it() {
     assert_eq!(wide.num_tasks(), x.sum().num_tasks());
     assert_eq!(wide.compute_scalar().unwrap(), 200_000);
 }
+
+/// dask's `split_every=` on named reductions: `with_split_every(n)` changes the tree (fewer
+/// tasks for a larger fan-in), never the result, also through a transposed input.
+#[test]
+fn split_every_changes_the_tree_not_the_result() {
+    let a = common::data(&[37, 29], 5).mapv(|v| (v * 8.0).round());
+    let x = Array::from_ndarray(a.clone(), [3, 2]).unwrap();
+    for n in [2usize, 3, 8, 1000] {
+        let y = x.with_split_every(n).unwrap();
+        assert_eq!(
+            y.sum().compute_scalar().unwrap(),
+            x.sum().compute_scalar().unwrap()
+        );
+        assert_eq!(
+            y.max_axis(Axis(1)).unwrap().compute().unwrap(),
+            x.max_axis(Axis(1)).unwrap().compute().unwrap()
+        );
+        assert_eq!(
+            y.argmin_axis(Axis(0)).unwrap().compute().unwrap(),
+            x.argmin_axis(Axis(0)).unwrap().compute().unwrap()
+        );
+        let t = x.transpose().with_split_every(n).unwrap();
+        assert_eq!(
+            t.sum_axis(Axis(0)).unwrap().compute().unwrap(),
+            a.sum_axis(Axis(1))
+        );
+        let fewer = n > 4;
+        let (k, d) = (y.sum().num_tasks(), x.sum().num_tasks());
+        assert!(
+            if fewer { k < d } else { k >= d },
+            "split_every {n}: {k} tasks, default {d}"
+        );
+        let m = y.mean_axis(Axis(0)).unwrap().compute().unwrap();
+        let want = x.mean_axis(Axis(0)).unwrap().compute().unwrap();
+        assert!(
+            m.iter()
+                .zip(want.iter())
+                .all(|(p, q)| (p - q).abs() < 1e-12)
+        );
+    }
+    assert!(x.with_split_every(1).is_err());
+}

@@ -83,6 +83,9 @@ pub struct Array<T> {
     /// Computes the node's blocks straight into a result's rows, where the node can (the last
     /// elementwise step, a stored chunk): kept here, typed, rather than behind the node.
     writer: Option<Arc<dyn WriteInto<T>>>,
+    /// How many partial results one task of a named reduction of this array merges (dask's
+    /// `split_every`), where [`Array::with_split_every`] set it.
+    split_every: Option<usize>,
     _t: PhantomData<fn() -> T>,
 }
 
@@ -91,6 +94,7 @@ impl<T> Clone for Array<T> {
         Array {
             node: self.node.clone(),
             writer: self.writer.clone(),
+            split_every: self.split_every,
             _t: PhantomData,
         }
     }
@@ -136,6 +140,7 @@ impl<T: Element> Array<T> {
         Array {
             node: Arc::new(node),
             writer,
+            split_every: None,
             _t: PhantomData,
         }
     }
@@ -149,6 +154,7 @@ impl<T: Element> Array<T> {
         Array {
             node,
             writer: None,
+            split_every: None,
             _t: PhantomData,
         }
     }

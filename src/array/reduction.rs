@@ -279,6 +279,40 @@ fn best_in<T: PartialOrd + Copy>(s: &[T], min: bool, skip_nan: bool) -> Option<(
 }
 
 impl<T: Element> Array<T> {
+    /// This array, with its named reductions (`sum`, `mean`, `max_axis`, `argmin`, ...)
+    /// merging `split_every` partial results per task, as dask's `split_every=` on each of
+    /// them (the default, [`DEFAULT_SPLIT_EVERY`], is dask's 4): more per task is a shallower
+    /// tree with fewer tasks, fewer per task keeps less in memory at once. The setting is the
+    /// array handle's: arrays made from it start again from the default.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnsupportedSize`] for fewer than 2.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let x = chunkwise::Array::<f64>::ones(&[64], [1])?;
+    /// let deep = x.sum();
+    /// let shallow = x.with_split_every(64)?.sum();
+    /// assert!(shallow.num_tasks() < deep.num_tasks());
+    /// assert_eq!(shallow.compute_scalar()?, 64.0);
+    /// # Ok::<(), chunkwise::Error>(())
+    /// ```
+    pub fn with_split_every(&self, split_every: usize) -> Result<Array<T>> {
+        if split_every < 2 {
+            return Err(Error::UnsupportedSize {
+                op: "split_every",
+                size: split_every,
+            });
+        }
+        let mut a = self.clone();
+        a.split_every = Some(split_every);
+        Ok(a)
+    }
+}
+
+impl<T: Element> Array<T> {
     /// A tree reduction of your own, as dask's `da.reduction`.
     ///
     /// - `chunk(block, axes, start)` reduces one block over `axes` to per-cell partial states:
@@ -420,7 +454,8 @@ impl<T: Element> Array<T> {
             // A fold does not care where an element sits: reduce the untransposed input over
             // the same axes, then put the kept axes in the transposed order.
             let perm = perm.to_vec();
-            let input = Array::<T>::from_node_ref(self.node.inputs()[0].clone());
+            let mut input = Array::<T>::from_node_ref(self.node.inputs()[0].clone());
+            input.split_every = self.split_every;
             let mapped: Vec<usize> = axes.iter().map(|&a| perm[a]).collect();
             let r = input.fold_reduction(op, &mapped, keepdims, init, add, merge, run, finish)?;
             if keepdims {
@@ -447,7 +482,7 @@ impl<T: Element> Array<T> {
         self.tree_reduction(
             &axes,
             keepdims,
-            DEFAULT_SPLIT_EVERY,
+            self.split_every.unwrap_or(DEFAULT_SPLIT_EVERY),
             Arc::new(move |b, axes, _| fold_axes(b, axes, &first, add, &*lane_run, merge)),
             Arc::new(merge),
             Arc::new(finish),
@@ -750,7 +785,7 @@ impl<T: Element + PartialOrd + Copy> Array<T> {
         self.reduction(
             &axes,
             false,
-            DEFAULT_SPLIT_EVERY,
+            self.split_every.unwrap_or(DEFAULT_SPLIT_EVERY),
             move |b, axes, start| {
                 if whole {
                     // Flat (row-major) index in the whole array, as numpy's argmin; walked row
