@@ -483,6 +483,13 @@ fn bad_subscripts_and_settings_are_clear_errors() {
             "one size per block",
         ),
         (
+            Blockwise::new("ij->ijk")
+                .new_axis('k', 3)
+                .chunks('k', &[1, 1])
+                .apply(id, &[&a]),
+            "adding up to its length",
+        ),
+        (
             Blockwise::new("ij->i")
                 .chunks('j', &[1, 2])
                 .apply(id, &[&a]),

@@ -775,7 +775,9 @@ impl<T: Element> Plan<T> {
                 Some(Sizes::Adjusted(f)) => sizes[id].iter().map(|&n| f(n)).collect(),
                 Some(Sizes::Given(given)) => {
                     let fits = if ix.new.contains_key(&id) {
-                        !given.is_empty() || len[id] == Some(0)
+                        // Any number of blocks, adding up to the new axis's length.
+                        (!given.is_empty() || len[id] == Some(0))
+                            && Some(given.iter().sum::<usize>()) == len[id]
                     } else {
                         given.len() == sizes[id].len() || (given.is_empty() && sizes[id] == [0])
                     };
@@ -784,7 +786,7 @@ impl<T: Element> Plan<T> {
                             op,
                             "chunks",
                             format!("{given:?} for {} of blocks {:?}", name(id), sizes[id]),
-                            "one size per block of the letter (any number for a new one)",
+                            "one size per block of the letter (for a new one, sizes adding up to its length)",
                         ));
                     }
                     given.clone()
