@@ -12,7 +12,7 @@
 //! ```
 //!
 //! Everything is planned on index ids (`usize`); the subscripts parser, `apply_gufunc` and
-//! the several-array `map_blocks` each name their axes and build a [`Plan`].
+//! the several-array `map_blocks` each name their axes and build a [`BlockwisePlan`].
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,14 +23,12 @@ use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
 use super::Array;
 use crate::chunks::{Chunks, refine_axis};
 use crate::error::{Error, Result};
-use crate::expr::block::{Block, Element, block_of, owned};
+use crate::expr::block::{Element, block_of, into_owned, owned};
 use crate::expr::blockwise::rechunk_fn;
 use crate::expr::gather::Gather;
+use crate::expr::linalg::{merge_group, merge_level};
 use crate::expr::{BlockRef, NodeRef};
 use crate::scheduler::Value;
-
-/// Number of partial results one combining task of [`Blockwise::apply_combined`] merges.
-const SPLIT_EVERY: usize = 4;
 
 /// How an output index gets its block sizes.
 #[derive(Clone)]
@@ -245,7 +243,7 @@ impl Blockwise {
     }
 
     /// Parses the subscripts against `inputs` and plans the operation.
-    fn plan<T: Element>(&self, inputs: &[&Array<T>]) -> Result<Plan<T>> {
+    fn plan<T: Element>(&self, inputs: &[&Array<T>]) -> Result<BlockwisePlan<T>> {
         let op = self.name;
         let bad = |value: String, expected: &'static str| {
             Error::invalid(op, "subscripts", value, expected)
@@ -305,7 +303,7 @@ impl Blockwise {
             sizes.insert(id, s.clone());
         }
         let nodes: Vec<NodeRef> = inputs.iter().map(|a| a.node().clone()).collect();
-        Plan::new(
+        BlockwisePlan::new(
             op,
             Indices {
                 names,
@@ -551,7 +549,7 @@ impl MapBlocks {
             }
         }
         let nodes: Vec<NodeRef> = inputs.iter().map(|a| a.node().clone()).collect();
-        let plan = Plan::new(op, ix, nodes)?;
+        let plan = BlockwisePlan::new(op, ix, nodes)?;
         Ok(plan.concatenated(op, move |b| Ok(f(b).into_dyn())))
     }
 }
@@ -584,7 +582,26 @@ where
     MapBlocks::new().apply(f, inputs)
 }
 
-/// Axes named by index ids: what [`Plan::new`] checks and plans.
+/// The first of `arrays`, which must all have its shape: the error names `op` and the first
+/// shape that differs, or that there is no array.
+pub(crate) fn one_shape<'a, T: Element>(
+    op: &'static str,
+    arrays: &[&'a Array<T>],
+) -> Result<&'a Array<T>> {
+    let Some(&first) = arrays.first() else {
+        return Err(Error::invalid(op, "inputs", "none", "at least one array"));
+    };
+    match arrays.iter().find(|a| a.shape() != first.shape()) {
+        Some(a) => Err(Error::IncompatibleShapes {
+            op,
+            left: first.shape().to_vec(),
+            right: a.shape().to_vec(),
+        }),
+        None => Ok(first),
+    }
+}
+
+/// Axes named by index ids: what [`BlockwisePlan::new`] checks and plans.
 pub(crate) struct Indices {
     /// Each id's name, for errors.
     pub(crate) names: Vec<String>,
@@ -623,7 +640,7 @@ impl Indices {
 }
 
 /// A checked blockwise operation on unified inputs, ready to be built one way or the other.
-pub(crate) struct Plan<T> {
+pub(crate) struct BlockwisePlan<T> {
     /// The inputs, rechunked to the unified chunks.
     inputs: Vec<NodeRef>,
     /// Each input's ids, one per axis.
@@ -640,9 +657,13 @@ pub(crate) struct Plan<T> {
     _t: std::marker::PhantomData<fn() -> T>,
 }
 
-impl<T: Element> Plan<T> {
+impl<T: Element> BlockwisePlan<T> {
     /// Checks `ix` against `inputs` and rechunks them onto common block edges.
-    pub(crate) fn new(op: &'static str, ix: Indices, inputs: Vec<NodeRef>) -> Result<Plan<T>> {
+    pub(crate) fn new(
+        op: &'static str,
+        ix: Indices,
+        inputs: Vec<NodeRef>,
+    ) -> Result<BlockwisePlan<T>> {
         let bad = |value: String, expected: &'static str| {
             Error::invalid(op, "subscripts", value, expected)
         };
@@ -806,7 +827,7 @@ impl<T: Element> Plan<T> {
         }
         let shape: Vec<usize> = out_sizes.iter().map(|s| s.iter().sum()).collect();
         let out = Chunks::new(&shape, out_sizes)?;
-        Ok(Plan {
+        Ok(BlockwisePlan {
             inputs: unified,
             axes,
             broadcast,
@@ -848,7 +869,7 @@ impl<T: Element> Plan<T> {
         self.inputs[x].chunks().linear_index(&idx)
     }
 
-    /// The contracted ids' grid sizes, and of those input `x` spans (not broadcast).
+    /// The contracted ids' numbers of blocks.
     fn contracted_grid(&self) -> Vec<usize> {
         self.contracted
             .iter()
@@ -933,7 +954,8 @@ impl<T: Element> Plan<T> {
                 at += list.len();
             }
             let result = f(&views)?;
-            p.check(name, block, result)
+            p.check(name, block, result.shape())?;
+            Ok(owned(result))
         });
         let gather = Gather::new::<U>(
             name,
@@ -988,27 +1010,24 @@ impl<T: Element> Plan<T> {
         out
     }
 
-    /// `result` as output block `block`, or the error of a block of another shape.
-    fn check<U: Element>(
-        &self,
-        name: &'static str,
-        block: usize,
-        result: ArrayD<U>,
-    ) -> Result<Value> {
+    /// The error of a result of shape `found` for output block `block`, if that is not the
+    /// block's shape.
+    fn check(&self, name: &'static str, block: usize, found: &[usize]) -> Result<()> {
         let expected = self.out.block_shape(block);
-        if result.shape() != expected.slice() {
+        if found != expected.slice() {
             return Err(Error::BlockShape {
                 op: name.to_string(),
                 block: self.out.grid_index(block).slice().to_vec(),
                 expected: expected.slice().to_vec(),
-                found: result.shape().to_vec(),
+                found: found.to_vec(),
             });
         }
-        Ok(owned(result))
+        Ok(())
     }
 
     /// One task per combination of blocks along the contracted ids, the results merged by
-    /// `combine` in a tree of fan-in [`SPLIT_EVERY`].
+    /// `combine` in a tree of fan-in 4, the levels matmul's partial sums take
+    /// ([`merge_level`]).
     pub(crate) fn combined<U, F, C>(self, name: &'static str, f: F, combine: C) -> Array<U>
     where
         U: Element,
@@ -1053,10 +1072,8 @@ impl<T: Element> Plan<T> {
                 values.iter().map(|v| block_of::<T>(v).view()).collect();
             let result = f(&views)?;
             let g = grid.grid_index(block);
-            let out_block = p.out.linear_index(&g.slice()[1..]);
-            let checked = p.check(name, out_block, result)?;
-            let a = into_owned::<U>(checked);
-            Ok(owned(a.insert_axis(Axis(0))))
+            p.check(name, p.out.linear_index(&g.slice()[1..]), result.shape())?;
+            Ok(owned(result.insert_axis(Axis(0))))
         });
         let mut node: NodeRef = Arc::new(Gather::new::<U>(
             name,
@@ -1069,35 +1086,10 @@ impl<T: Element> Plan<T> {
         let combine = Arc::new(combine);
         loop {
             let c = node.chunks().clone();
-            let groups = c.shape()[0].div_ceil(SPLIT_EVERY);
-            let last = groups == 1;
-            let (mut shape, mut sizes) = (c.shape().to_vec(), c.sizes().to_vec());
-            if last {
-                shape.remove(0);
-                sizes.remove(0);
-            } else {
-                shape[0] = groups;
-                sizes[0] = vec![1; groups];
-            }
-            let level = Chunks::from_valid(shape, sizes);
-            let (src, lv) = (c.clone(), level.clone());
+            let (level, last) = merge_level(&c);
+            let lv = level.clone();
             let deps = Box::new(move |block: usize, deps: &mut Vec<BlockRef>| {
-                let g = lv.grid_index(block);
-                let (group, rest) = if last {
-                    (0, g.slice())
-                } else {
-                    (g[0], &g.slice()[1..])
-                };
-                let mut idx = Vec::with_capacity(src.ndim());
-                idx.push(0);
-                idx.extend_from_slice(rest);
-                for k in group * SPLIT_EVERY..((group + 1) * SPLIT_EVERY).min(src.shape()[0]) {
-                    idx[0] = k;
-                    deps.push(BlockRef {
-                        input: 0,
-                        block: src.linear_index(&idx),
-                    });
-                }
+                merge_group(&c, &lv, last, block, deps);
             });
             let comb = combine.clone();
             let kernel = Box::new(move |_: usize, values: &mut Vec<Value>| {
@@ -1124,18 +1116,5 @@ impl<T: Element> Plan<T> {
                 return Array::from_node_ref(node);
             }
         }
-    }
-}
-
-/// The array inside block value `v`: moved out when the task holds the only reference to an
-/// owned block, else copied.
-fn into_owned<T: Element>(v: Value) -> ArrayD<T> {
-    let block = v
-        .downcast::<Block<T>>()
-        .unwrap_or_else(|_| unreachable!("a block task of an Array<T> yields a Block<T>"));
-    match Arc::try_unwrap(block) {
-        Ok(Block::Owned(a)) => a,
-        Ok(b) => b.view().to_owned(),
-        Err(shared) => shared.view().to_owned(),
     }
 }

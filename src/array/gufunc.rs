@@ -14,7 +14,7 @@ use ndarray::Dimension as _;
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Slice};
 
 use super::Array;
-use super::blockwise::{Indices, Plan};
+use super::blockwise::{BlockwisePlan, Indices};
 use crate::chunks::Chunks;
 use crate::error::{Error, Result};
 use crate::expr::block::{Element, block_of, owned};
@@ -71,7 +71,7 @@ struct Signature {
 /// A checked gufunc call: the blockwise plan of its one output (or of the outputs side by
 /// side), and what its functions need to see loop elements.
 struct Call<T> {
-    plan: Plan<T>,
+    plan: BlockwisePlan<T>,
     /// Number of loop dimensions of the output.
     loops: usize,
     /// Each input's number of loop dimensions.
@@ -474,7 +474,7 @@ impl Gufunc {
             output.push(k);
             new.insert(k, total);
         }
-        let plan = Plan::new(op, Indices::new(names, axes, output, new), nodes)?;
+        let plan = BlockwisePlan::new(op, Indices::new(names, axes, output, new), nodes)?;
         Ok(Call {
             plan,
             loops,

@@ -32,6 +32,7 @@ mod topk;
 
 pub use axis::IntoAxis;
 pub use blockwise::{Blockwise, MapBlocks, blockwise, map_blocks};
+pub(crate) use blockwise::{BlockwisePlan, Indices, one_shape};
 pub use cast::CastFrom;
 pub use coarsen::{Coarsen, Coarsenable};
 pub use compare::{CompareTo, TruthValue};

@@ -398,18 +398,7 @@ where
     F: Fn(&[ArrayViewD<'_, T>]) -> ndarray::Array<U, D> + Send + Sync + 'static,
 {
     let op = "map_overlap";
-    let Some(first) = inputs.first() else {
-        return Err(Error::invalid(op, "inputs", "none", "at least one array"));
-    };
-    for a in &inputs[1..] {
-        if a.shape() != first.shape() {
-            return Err(Error::IncompatibleShapes {
-                op,
-                left: first.shape().to_vec(),
-                right: a.shape().to_vec(),
-            });
-        }
-    }
+    let first = super::blockwise::one_shape(op, inputs)?;
     let n = first.ndim();
     let depth = depth.into_depth(n)?;
     let boundaries = boundary.into_boundaries(n)?;

@@ -166,6 +166,19 @@ pub(crate) fn handles<T: Element>(v: &Value, n: usize) -> Vec<Value> {
     out
 }
 
+/// The array inside block value `v`: moved out when the task holds the only reference to an
+/// owned block, else copied.
+pub(crate) fn into_owned<T: Element>(v: Value) -> ArrayD<T> {
+    let block = v
+        .downcast::<Block<T>>()
+        .unwrap_or_else(|_| unreachable!("a block task of an Array<T> yields a Block<T>"));
+    match Arc::try_unwrap(block) {
+        Ok(Block::Owned(a)) => a,
+        Ok(b) => b.view().to_owned(),
+        Err(shared) => shared.view().to_owned(),
+    }
+}
+
 /// Block value `v` with its elements (row-major) laid out in `shape`, which has as many
 /// elements. Free when the task holds the only reference to an owned block in standard layout.
 pub(crate) fn reshaped<T: Element>(v: Value, shape: IxDyn) -> Value {

@@ -221,6 +221,52 @@ impl<T: Element + LinalgScalar> Node for Contract<T> {
 /// Number of partial products one task of [`SumPartials`] adds.
 pub(crate) const SPLIT_EVERY: usize = 4;
 
+/// One level of a tree that merges partial results along a leading axis of one-element
+/// blocks, [`SPLIT_EVERY`] at a time: the chunks of the level made from `partials` (the
+/// leading axis shortened to one block per group, or dropped by the level that leaves one
+/// group), and whether it is that last level.
+pub(crate) fn merge_level(partials: &Chunks) -> (Chunks, bool) {
+    let groups = partials.shape()[0].div_ceil(SPLIT_EVERY);
+    let last = groups == 1;
+    let (mut shape, mut sizes) = (partials.shape().to_vec(), partials.sizes().to_vec());
+    if last {
+        shape.remove(0);
+        sizes.remove(0);
+    } else {
+        shape[0] = groups;
+        sizes[0] = vec![1; groups];
+    }
+    (Chunks::from_valid(shape, sizes), last)
+}
+
+/// The blocks of `partials` that block `block` of a [`merge_level`] (`level`, the `last` one
+/// or not) merges, appended to `deps` in order.
+pub(crate) fn merge_group(
+    partials: &Chunks,
+    level: &Chunks,
+    last: bool,
+    block: usize,
+    deps: &mut Vec<BlockRef>,
+) {
+    let g = level.grid_index(block);
+    let (group, rest) = if last {
+        (0, g.slice())
+    } else {
+        (g[0], &g.slice()[1..])
+    };
+    let mut idx = Vec::with_capacity(partials.ndim());
+    idx.push(0);
+    idx.extend_from_slice(rest);
+    let n = partials.shape()[0];
+    for k in group * SPLIT_EVERY..((group + 1) * SPLIT_EVERY).min(n) {
+        idx[0] = k;
+        deps.push(BlockRef {
+            input: 0,
+            block: partials.linear_index(&idx),
+        });
+    }
+}
+
 /// One level of the sum over the leading partial-products axis: groups of [`SPLIT_EVERY`]
 /// blocks along it are added; the level that leaves one group drops the axis.
 pub(crate) struct SumPartials<T> {
@@ -231,23 +277,9 @@ pub(crate) struct SumPartials<T> {
 
 impl<T: Element + LinalgScalar> SumPartials<T> {
     pub(crate) fn new(input: NodeRef) -> SumPartials<T> {
-        let c = input.chunks();
-        let groups = c.shape()[0].div_ceil(SPLIT_EVERY);
-        let last = groups == 1;
-        let (mut shape, mut sizes) = (c.shape().to_vec(), c.sizes().to_vec());
-        if last {
-            shape.remove(0);
-            sizes.remove(0);
-        } else {
-            shape[0] = groups;
-            sizes[0] = vec![1; groups];
-        }
+        let (chunks, last) = merge_level(input.chunks());
         SumPartials {
-            props: Props::new::<T>(
-                "sum_partials",
-                Chunks::from_valid(shape, sizes),
-                vec![input],
-            ),
+            props: Props::new::<T>("sum_partials", chunks, vec![input]),
             last,
             _t: PhantomData,
         }
@@ -265,23 +297,7 @@ impl<T: Element + LinalgScalar> Node for SumPartials<T> {
     }
     fn block_inputs(&self, block: usize, deps: &mut Vec<BlockRef>) {
         let src = self.props.inputs[0].chunks();
-        let g = self.props.chunks.grid_index(block);
-        let (group, rest) = if self.last {
-            (0, g.slice())
-        } else {
-            (g[0], &g.slice()[1..])
-        };
-        let mut idx = Vec::with_capacity(src.ndim());
-        idx.push(0);
-        idx.extend_from_slice(rest);
-        let n = src.shape()[0];
-        for k in group * SPLIT_EVERY..((group + 1) * SPLIT_EVERY).min(n) {
-            idx[0] = k;
-            deps.push(BlockRef {
-                input: 0,
-                block: src.linear_index(&idx),
-            });
-        }
+        merge_group(src, &self.props.chunks, self.last, block, deps);
     }
     fn compute(&self, block: usize, inputs: &mut Vec<Value>) -> Result<Value> {
         let mut values = inputs.drain(..);

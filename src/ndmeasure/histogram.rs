@@ -1401,14 +1401,14 @@ pub fn histogramdd<T: Measurable>(
     density: bool,
 ) -> Result<Array<f64>> {
     let op = "histogramdd";
-    let Some(first) = sample.first() else {
+    if sample.is_empty() {
         return Err(Error::invalid(
             op,
             "sample",
             "none",
             "at least one array of coordinates",
         ));
-    };
+    }
     if edges.len() != sample.len() {
         return Err(Error::invalid(
             op,
@@ -1448,40 +1448,27 @@ pub fn histogramdd<T: Measurable>(
     }
     let mut inputs: Vec<&Array<T>> = sample.to_vec();
     inputs.extend(weights);
-    for a in &inputs[1..] {
-        if a.shape() != first.shape() {
-            return Err(Error::IncompatibleShapes {
-                op,
-                left: first.shape().to_vec(),
-                right: a.shape().to_vec(),
-            });
-        }
-    }
-    // Every axis contracted, the bins new: "ab,ab->ZY" as letters, the axes' from the
-    // start of the alphabet and the bins' from its end.
+    let first = crate::array::one_shape(op, &inputs)?;
+    // Every axis of the inputs contracted (ids 0..n), the bins new axes (ids n..n + d).
     let n = first.ndim();
     let d = sample.len();
-    let alphabet: Vec<char> = ('a'..='z').chain('A'..='Z').collect();
-    if n + d > alphabet.len() {
-        return Err(Error::invalid(
-            op,
-            "sample",
-            format!("{n} axes and {d} dimensions"),
-            "at most 52 axes and dimensions together",
-        ));
-    }
-    let letters: String = alphabet[..n].iter().collect();
-    let mut subscripts = vec![letters; inputs.len()].join(",");
-    subscripts.push_str("->");
-    let bin_letters: Vec<char> = alphabet.iter().rev().take(d).copied().collect();
-    subscripts.extend(bin_letters.iter());
-    let mut spec = crate::array::Blockwise::new(&subscripts);
-    for (&c, &b) in bin_letters.iter().zip(&bins) {
-        spec = spec.new_axis(c, b);
-    }
+    let names: Vec<String> = (0..n)
+        .map(|k| format!("axis {k}"))
+        .chain((0..d).map(|k| format!("bins {k}")))
+        .collect();
+    let axes: Vec<Vec<usize>> = vec![(0..n).collect(); inputs.len()];
+    let output: Vec<usize> = (n..n + d).collect();
+    let new = output.iter().copied().zip(bins.iter().copied()).collect();
+    let nodes = inputs.iter().map(|a| a.node().clone()).collect();
+    let plan = crate::array::BlockwisePlan::<T>::new(
+        op,
+        crate::array::Indices::new(names, axes, output, new),
+        nodes,
+    )?;
     let e2 = edges.to_vec();
     let weighted = weights.is_some();
-    let hist = spec.apply_combined(
+    let hist = plan.combined(
+        op,
         move |blocks: &[ArrayViewD<'_, T>]| {
             let mut h = ArrayD::<f64>::zeros(IxDyn(&bins));
             let mut its: Vec<_> = blocks.iter().map(|b| b.iter()).collect();
@@ -1516,11 +1503,10 @@ pub fn histogramdd<T: Measurable>(
                 }
                 h[IxDyn(&at)] += w;
             }
-            h
+            Ok(h)
         },
         |acc, part| *acc += &part,
-        &inputs,
-    )?;
+    );
     if !density {
         return Ok(hist);
     }
