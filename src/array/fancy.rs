@@ -337,16 +337,28 @@ impl<T: TruthValue> Array<T> {
                 expected: "nonzero takes arrays of at least one axis",
             });
         }
+        // The flat (row-major) positions of the true elements, masked once (one count of
+        // the mask per block), then each axis's coordinate unravelled from them elementwise.
         let truth = self.map(|v: T| v.is_nonzero());
-        (0..self.ndim())
+        let shape = self.shape().to_vec();
+        let strides: Vec<usize> = (0..shape.len())
+            .map(|k| shape[k + 1..].iter().product())
+            .collect();
+        let flat = Array::from_node(FromFn::new(
+            self.chunk_layout().clone(),
+            Arc::new(move |i: &[usize]| {
+                i.iter().zip(&strides).map(|(&p, &s)| p * s).sum::<usize>()
+            }),
+        ))
+        .mask(&truth)?;
+        Ok((0..shape.len())
             .map(|k| {
-                let at = Array::from_node(FromFn::new(
-                    self.chunk_layout().clone(),
-                    Arc::new(move |i: &[usize]| i[k]),
-                ));
-                at.mask(&truth)
+                // No element to unravel on an empty axis: the bounds only keep it well defined.
+                let stride = shape[k + 1..].iter().product::<usize>().max(1);
+                let len = shape[k].max(1);
+                flat.map(move |p: usize| p / stride % len)
             })
-            .collect()
+            .collect())
     }
 
     /// The positions of the true elements as rows of an `(n, ndim)` array (numpy's
