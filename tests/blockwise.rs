@@ -918,3 +918,79 @@ fn a_broadcast_axis_cut_with_empty_blocks_reads_its_element() {
     );
     assert_array_eq(&map_blocks(|b| &b[0] + &b[1], &[&x, &row]).unwrap(), &want);
 }
+
+/// The combinations a user reaches: blockwise, gufunc and several-array map_overlap under
+/// memory limits from tight to ample on every scheduler (the right answer, or the budget's
+/// refusal, never a wrong answer or a hang), and block functions that themselves compute
+/// chunkwise arrays on the same pool, another pool and the synchronous one.
+#[test]
+fn general_block_functions_under_limits_and_nesting() {
+    with_watchdog("limits and nesting", || {
+        let a = ints(&[24, 18], 3);
+        let b = ints(&[18, 12], 4);
+        let x = Array::from_ndarray(a.clone(), [5, 4]).unwrap();
+        let y = Array::from_ndarray(b.clone(), [4, 5]).unwrap();
+        let spec = "ij,jk->ik";
+        let want = einsum_ref(spec, &[a.view(), b.view()]);
+        let prod = Blockwise::new(spec)
+            .apply_combined(move |v| einsum_ref(spec, v), |acc, p| *acc += &p, &[&x, &y])
+            .unwrap();
+        let joined = blockwise(spec, move |v| einsum_ref(spec, v), &[&x, &y]).unwrap();
+        let rows = Gufunc::new("(j)->()")
+            .allow_rechunk(true)
+            .apply(|v| v[0].sum_axis(Axis(1)), &[&x])
+            .unwrap();
+        let smooth = map_overlap(1, Boundary::Reflect, |v| &v[0] + &v[0], &[&x, &x]).unwrap();
+        for limit in [1usize << 10, 4 << 10, 16 << 10, 1 << 30] {
+            for s in common::schedulers() {
+                let s = s.with_memory_limit(limit);
+                for (name, arr, expected) in [
+                    ("combined", &prod, want.clone()),
+                    ("joined", &joined, want.clone()),
+                    ("gufunc", &rows, a.sum_axis(Axis(1))),
+                    ("map_overlap", &smooth, &a + &a),
+                ] {
+                    match arr.compute_with(&s) {
+                        Ok(got) => assert_eq!(got, expected, "{name} under {limit} on {s:?}"),
+                        Err(chunkwise::Error::OverMemoryBudget { .. }) => {}
+                        Err(e) => panic!("{name} under {limit} on {s:?}: {e}"),
+                    }
+                }
+            }
+        }
+        // Nested: each block's function computes a chunkwise array of its own.
+        let pool = Scheduler::threads(2);
+        for inner in [
+            pool.clone(),
+            Scheduler::threads(3),
+            Scheduler::synchronous(),
+        ] {
+            let nested = map_blocks(
+                move |v| {
+                    let inner_x = Array::from_ndarray(v[0].to_owned(), [2, 2]).unwrap();
+                    let s = inner_x.sum().compute_with(&inner).unwrap()[[]];
+                    v[0].mapv(|e| e + s)
+                },
+                &[&x],
+            )
+            .unwrap();
+            let got = nested.compute_with(&pool).unwrap();
+            // Each element plus the sum of its own block.
+            let layout = x.chunk_layout().clone();
+            for (b, rows) in layout.sizes()[0].iter().enumerate() {
+                for (c, cols) in layout.sizes()[1].iter().enumerate() {
+                    let (r0, c0) = (
+                        layout.sizes()[0][..b].iter().sum::<usize>(),
+                        layout.sizes()[1][..c].iter().sum::<usize>(),
+                    );
+                    let block = a.slice(ndarray::s![r0..r0 + rows, c0..c0 + cols]);
+                    let s: i64 = block.sum();
+                    assert_eq!(
+                        got.slice(ndarray::s![r0..r0 + rows, c0..c0 + cols]),
+                        block.mapv(|e| e + s)
+                    );
+                }
+            }
+        }
+    });
+}
