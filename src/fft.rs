@@ -226,7 +226,7 @@ impl<O> Dest<O> for Rows<'_, '_, O> {
     }
 }
 
-/// Transforms the lanes of one block along `axis`: each lane cropped or padded with zeros to
+/// Transforms the lanes of one block along `axis`: each lane cropped or padded with `Default` values (zeros) to
 /// `take` values, gathered [`BATCH`] lanes at a time into one buffer (lane after lane), and
 /// `lanes(buffer, out, count, scratch)` writing the `len_out` values of each of the `count`
 /// output lanes into `out` (lane after lane), from where they go to `dest`.
@@ -291,8 +291,8 @@ impl Reads {
 
 impl<I, O, S, L, M> Along<I, O, S, L, M>
 where
-    I: Element + Copy + Zero,
-    O: Element + Copy + Zero,
+    I: Element + Copy,
+    O: Element + Copy,
     M: Fn() -> S,
     L: Fn(&mut [I], &mut [O], usize, &mut S),
 {
@@ -361,8 +361,8 @@ where
             off
         };
         let mut s = (self.scratch)();
-        let mut gathered = vec![I::zero(); BATCH * take];
-        let mut made = vec![O::zero(); BATCH * len_out];
+        let mut gathered = vec![I::default(); BATCH * take];
+        let mut made = vec![O::default(); BATCH * len_out];
         if inner == 1 {
             // One lane per outer index: copied whole (contiguous where the axis is the last).
             for o0 in (0..outer).step_by(BATCH) {
@@ -381,7 +381,7 @@ where
                             }
                         }
                     }
-                    at[kept..].fill(I::zero());
+                    at[kept..].fill(I::default());
                 }
                 (self.lanes)(
                     &mut gathered[..count * take],
@@ -421,7 +421,7 @@ where
                     }
                 }
                 for j in 0..count {
-                    gathered[j * take + kept..(j + 1) * take].fill(I::zero());
+                    gathered[j * take + kept..(j + 1) * take].fill(I::default());
                 }
                 (self.lanes)(
                     &mut gathered[..count * take],
@@ -446,8 +446,8 @@ struct AlongWriter<A>(Arc<A>);
 
 impl<I, O, S, L, M> WriteInto<O> for AlongWriter<Along<I, O, S, L, M>>
 where
-    I: Element + Copy + Zero,
-    O: Element + Copy + Zero,
+    I: Element + Copy,
+    O: Element + Copy,
     M: Fn() -> S + Send + Sync,
     L: Fn(&mut [I], &mut [O], usize, &mut S) + Send + Sync,
 {
@@ -469,7 +469,7 @@ where
 }
 
 /// `a` transformed lane by lane along `axis`: each output block whole along it ([`lanes_chunks`]),
-/// each lane cropped or padded with zeros to `take` values and transformed by `lanes`
+/// each lane cropped or padded with `Default` values (zeros) to `take` values and transformed by `lanes`
 /// ([`Along`]). An input cut along the axis is read where it is, every block of an output
 /// block's lanes in turn, without a rechunk. As the last step of a computation, each block is
 /// written straight into the result.
@@ -483,8 +483,8 @@ pub(crate) fn along<I, O, S>(
     lanes: impl Fn(&mut [I], &mut [O], usize, &mut S) + Send + Sync + 'static,
 ) -> Result<Array<O>>
 where
-    I: Element + Copy + Zero,
-    O: Element + Copy + Zero,
+    I: Element + Copy,
+    O: Element + Copy,
     S: 'static,
 {
     let mut chunks = lanes_chunks(a, axis, len_out * std::mem::size_of::<O>());
@@ -517,7 +517,7 @@ where
     let w = work.clone();
     let kernel = move |b: usize, inputs: &mut Vec<crate::scheduler::Value>| {
         let out_shape = w.out.block_shape(b);
-        let mut made = crate::scheduler::filled_block(out_shape.size(), O::zero());
+        let mut made = crate::scheduler::filled_block(out_shape.size(), O::default());
         w.block(b, inputs, out_shape.slice(), &mut made);
         let out = ndarray::ArrayD::from_shape_vec(out_shape, made)
             .expect("the block's shape covers its values");

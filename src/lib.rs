@@ -51,8 +51,10 @@
 //! - [`ndinterp`]: resampling by splines (scipy.ndimage's `affine_transform`, `zoom`, `shift`,
 //!   `rotate`, `map_coordinates`, spline filters).
 //! - [`ndfilters`]: parallel image filters through ghost cells.
-//! - [`ndmorph`]: binary and grey morphology.
 //! - [`ndmeasure`]: labels across blocks, per-object measurements, histograms.
+//! - [`ndmorph`]: binary and grey morphology, distance transforms, and the operations that
+//!   follow connected regions across blocks (hole filling, propagation) through `ndmeasure`'s
+//!   labels.
 //! - [`io`]: arrays on disk: Zarr stores (feature `zarr`, on by default; over HTTP with
 //!   feature `http`, in S3 with feature `s3`), OME-Zarr pyramids, `.npy` files and folders of
 //!   images (feature `imread`), read and written one task per chunk, every write atomic.

@@ -9,7 +9,8 @@ mod common;
 use std::path::PathBuf;
 
 use chunkwise::{Array, Error, Scheduler, ndmorph};
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{ArrayD, Dimension, IxDyn};
+use proptest::strategy::Strategy;
 
 fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/ndmorph")
@@ -190,4 +191,247 @@ fn bad_structures_and_iterations_are_errors() {
         .compute()
         .unwrap();
     assert!(closed.iter().all(|&v| !v), "{closed}");
+}
+
+/// The fixture masks of `scripts/distance_fixtures.py`: true unless `(37 p + 11) % period == 0`.
+fn fixture_mask(shape: &[usize], period: u64) -> ArrayD<bool> {
+    let n: usize = shape.iter().product();
+    let v = (0..n as u64).map(|p| (37 * p + 11) % period != 0).collect();
+    ArrayD::from_shape_vec(IxDyn(shape), v).unwrap()
+}
+
+fn parse_list<T: std::str::FromStr>(s: &str) -> Vec<T>
+where
+    T::Err: std::fmt::Debug,
+{
+    s.split(',')
+        .filter(|t| !t.is_empty())
+        .map(|t| t.trim().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn distance_transforms_match_scipy_whatever_the_chunking() {
+    use ndmorph::{Metric, Returns};
+    let text = std::fs::read_to_string(data_dir().join("distance.txt")).unwrap();
+    let mut cases = 0;
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.split(" ; ").collect();
+        let (func, shape, period, params, what, values) = (f[0], f[1], f[2], f[3], f[4], f[5]);
+        let shape: Vec<usize> = shape.split('x').map(|s| s.parse().unwrap()).collect();
+        let mask = fixture_mask(&shape, period.parse().unwrap());
+        let mut sampling: Option<Vec<f64>> = None;
+        let mut metric = Metric::Euclidean;
+        for p in params.split_whitespace() {
+            let (k, v) = p.split_once('=').unwrap();
+            match (k, v) {
+                ("sampling", "none") => {}
+                ("sampling", v) => sampling = Some(parse_list(v)),
+                ("metric", "euclidean") => metric = Metric::Euclidean,
+                ("metric", "chessboard") => metric = Metric::Chessboard,
+                ("metric", "taxicab") => metric = Metric::Taxicab,
+                other => panic!("unknown parameter {other:?}"),
+            }
+        }
+        for chunks in chunkings(&shape) {
+            let x = Array::from_ndarray(mask.clone(), chunks.clone()).unwrap();
+            let s = sampling.as_deref();
+            let context =
+                format!("{func} {shape:?} period {period} {params} {what}, chunks {chunks:?}");
+            match (func, what) {
+                ("edt", "distances") => {
+                    let got = ndmorph::distance_transform_edt(&x, s)
+                        .unwrap()
+                        .compute()
+                        .unwrap();
+                    let want: Vec<f64> = parse_list(values);
+                    // The same sums in the same order as scipy's: equal to the last bit.
+                    assert_eq!(got.iter().copied().collect::<Vec<_>>(), want, "{context}");
+                }
+                ("edt", "indices") => {
+                    let t = ndmorph::distance_transform_edt_with(&x, s, Returns::Indices).unwrap();
+                    let got = t.indices.unwrap().compute().unwrap();
+                    let mut full = vec![shape.len()];
+                    full.extend(&shape);
+                    assert_eq!(got.shape(), full.as_slice(), "{context}");
+                    let want: Vec<i64> = parse_list(values);
+                    assert_eq!(got.iter().copied().collect::<Vec<_>>(), want, "{context}");
+                }
+                ("cdt", _) => {
+                    let got = ndmorph::distance_transform_cdt(&x, metric)
+                        .unwrap()
+                        .compute()
+                        .unwrap();
+                    let want: Vec<i32> = parse_list(values);
+                    assert_eq!(got.iter().copied().collect::<Vec<_>>(), want, "{context}");
+                }
+                ("bf", _) => {
+                    let got = ndmorph::distance_transform_bf(&x, metric, s)
+                        .unwrap()
+                        .compute()
+                        .unwrap();
+                    let want: Vec<f64> = parse_list(values);
+                    assert_eq!(got.iter().copied().collect::<Vec<_>>(), want, "{context}");
+                }
+                other => panic!("unknown case {other:?}"),
+            }
+        }
+        cases += 1;
+    }
+    assert!(cases >= 100, "{cases} cases read");
+}
+
+/// The distance from every cell to the nearest background one, by trying them all.
+fn brute_force(mask: &ArrayD<bool>, dist: impl Fn(&[usize], &[usize]) -> f64) -> ArrayD<f64> {
+    let background: Vec<Vec<usize>> = mask
+        .indexed_iter()
+        .filter(|(_, v)| !**v)
+        .map(|(i, _)| i.slice().to_vec())
+        .collect();
+    ArrayD::from_shape_fn(mask.raw_dim(), |p| {
+        background
+            .iter()
+            .map(|b| dist(p.slice(), b))
+            .fold(f64::INFINITY, f64::min)
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Every metric against brute force on random masks, shapes (zero-length axes and 0-d
+    /// included) and chunkings; every index names a background cell at the distance given.
+    #[test]
+    fn distance_transforms_equal_brute_force(
+        (shape, chunks) in common::shape().prop_flat_map(|s| (proptest::prelude::Just(s.clone()), common::chunking(s))),
+        seed in 0u64..1000,
+        density in 1u64..8,
+    ) {
+        use ndmorph::{Metric, Returns};
+        let n: usize = shape.iter().product();
+        let mask = ArrayD::from_shape_vec(
+            IxDyn(&shape),
+            (0..n as u64).map(|p: u64| (p.wrapping_mul(2654435761).wrapping_add(seed * 97)) % 17 >= density).collect(),
+        ).unwrap();
+        let x = Array::from_ndarray(mask.clone(), chunks).unwrap();
+        let sampling: Vec<f64> = (0..shape.len()).map(|k| 0.5 + k as f64 * 0.75).collect();
+        let metrics: [(Metric, Box<dyn Fn(&[usize], &[usize]) -> f64>); 3] = [
+            (Metric::Euclidean, Box::new(|p: &[usize], b: &[usize]| {
+                p.iter().zip(b).zip(&sampling).map(|((&p, &b), s)| ((p as f64 - b as f64) * s).powi(2)).sum::<f64>().sqrt()
+            })),
+            (Metric::Taxicab, Box::new(|p: &[usize], b: &[usize]| p.iter().zip(b).map(|(&p, &b)| p.abs_diff(b)).sum::<usize>() as f64)),
+            (Metric::Chessboard, Box::new(|p: &[usize], b: &[usize]| p.iter().zip(b).map(|(&p, &b)| p.abs_diff(b)).max().unwrap_or(0) as f64)),
+        ];
+        for (metric, dist) in &metrics {
+            let want = brute_force(&mask, dist);
+            let s = (*metric == Metric::Euclidean).then_some(sampling.as_slice());
+            let t = ndmorph::distance_transform_bf_with(&x, *metric, s, Returns::Both).unwrap();
+            let got = t.distances.unwrap().compute().unwrap();
+            let indices = t.indices.unwrap().compute().unwrap();
+            proptest::prop_assert_eq!(got.shape(), want.shape());
+            for ((p, &g), &w) in got.indexed_iter().zip(want.iter()) {
+                let p = p.slice().to_vec();
+                if w == f64::INFINITY {
+                    // No background at all: infinity for Euclidean, -1 (scipy's) for the others.
+                    let none = if *metric == Metric::Euclidean { f64::INFINITY } else { -1.0 };
+                    proptest::prop_assert_eq!(g, none, "{:?} at {:?}", metric, p);
+                    continue;
+                }
+                proptest::prop_assert!((g - w).abs() <= 1e-12 * w.max(1.0), "{:?} at {:?}: {} vs {}", metric, p, g, w);
+                let site: Vec<usize> = (0..shape.len()).map(|k| {
+                    let mut at = vec![k];
+                    at.extend(&p);
+                    indices[IxDyn(&at)] as usize
+                }).collect();
+                proptest::prop_assert!(!mask[IxDyn(&site)], "{:?} at {:?}: index {:?} is foreground", metric, p, site);
+                proptest::prop_assert!((dist(&p, &site) - w).abs() <= 1e-12 * w.max(1.0), "{:?} at {:?}: index {:?}", metric, p, site);
+            }
+        }
+    }
+}
+
+#[test]
+fn distance_transforms_of_a_mask_without_background() {
+    use ndmorph::{Metric, Returns};
+    let x = Array::from_ndarray(ndarray::Array2::from_elem((5, 7), true), [2, 3]).unwrap();
+    let edt = ndmorph::distance_transform_edt_with(&x, None, Returns::Both).unwrap();
+    assert!(
+        edt.distances
+            .unwrap()
+            .compute()
+            .unwrap()
+            .iter()
+            .all(|&d| d == f64::INFINITY)
+    );
+    assert!(
+        edt.indices
+            .unwrap()
+            .compute()
+            .unwrap()
+            .iter()
+            .all(|&i| i == -1)
+    );
+    for metric in [Metric::Chessboard, Metric::Taxicab] {
+        let d = ndmorph::distance_transform_cdt(&x, metric)
+            .unwrap()
+            .compute()
+            .unwrap();
+        assert!(d.iter().all(|&d| d == -1), "{metric:?}: scipy's -1");
+    }
+    // A 0-d mask: no axes, no passes.
+    let zero = Array::from_ndarray(ndarray::arr0(false).into_dyn(), Vec::<usize>::new()).unwrap();
+    assert_eq!(
+        ndmorph::distance_transform_edt(&zero, None)
+            .unwrap()
+            .compute()
+            .unwrap()[[]],
+        0.0
+    );
+    let one = Array::from_ndarray(ndarray::arr0(true).into_dyn(), Vec::<usize>::new()).unwrap();
+    assert_eq!(
+        ndmorph::distance_transform_cdt(&one, Metric::Taxicab)
+            .unwrap()
+            .compute()
+            .unwrap()[[]],
+        -1
+    );
+}
+
+#[test]
+fn bad_distance_transform_parameters_are_errors() {
+    use ndmorph::Metric;
+    let x = Array::from_ndarray(ndarray::Array2::from_elem((5, 5), true), [2, 2]).unwrap();
+    for (sampling, name) in [
+        (vec![1.0], "length"),
+        (vec![1.0, 0.0], "zero"),
+        (vec![1.0, f64::NAN], "nan"),
+    ] {
+        let e = ndmorph::distance_transform_edt(&x, Some(&sampling)).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::InvalidParameter {
+                    name: "sampling",
+                    ..
+                }
+            ),
+            "{name}: {e}"
+        );
+    }
+    let e = ndmorph::distance_transform_cdt(&x, Metric::Euclidean).unwrap_err();
+    assert!(
+        matches!(e, Error::InvalidParameter { name: "metric", .. }),
+        "{e}"
+    );
+    let e = ndmorph::distance_transform_bf(&x, Metric::Taxicab, Some(&[1.0])).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::InvalidParameter {
+                name: "sampling",
+                ..
+            }
+        ),
+        "{e}"
+    );
 }

@@ -35,6 +35,7 @@ mod window;
 pub use gaussian::{gaussian_derivative, gaussian_gradient_magnitude, gaussian_laplace};
 pub use rank::{convolve, correlate, generic_filter, percentile_filter, rank_filter};
 
+pub(crate) use window::binary_structure;
 pub use window::{IntoSizes, IntoWindow, Window};
 
 use ndarray::{ArrayD, ArrayViewD, Axis, Slice};

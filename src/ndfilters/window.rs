@@ -209,3 +209,13 @@ impl<const N: usize> IntoSizes for [usize; N] {}
 impl<const N: usize> IntoSizes for &[usize; N] {}
 impl IntoSizes for &[usize] {}
 impl IntoSizes for Vec<usize> {}
+
+/// scipy's `generate_binary_structure(rank, connectivity)`: the cells of a 3 x ... x 3 box
+/// within `connectivity` unit steps of the centre (public as
+/// [`ndmorph::generate_binary_structure`](crate::ndmorph::generate_binary_structure); here, below
+/// both, for labelling and morphology alike).
+pub(crate) fn binary_structure(rank: usize, connectivity: usize) -> ndarray::ArrayD<bool> {
+    ndarray::ArrayD::from_shape_fn(vec![3; rank], |idx| {
+        (0..rank).filter(|&k| idx[k] != 1).count() <= connectivity
+    })
+}

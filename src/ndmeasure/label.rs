@@ -78,10 +78,7 @@ pub fn label(mask: &Array<bool>, connectivity: Connectivity) -> Result<(Array<u3
         Connectivity::Face => 1,
         Connectivity::Full => mask.ndim(),
     };
-    label_with_structure(
-        mask,
-        crate::ndmorph::generate_binary_structure(mask.ndim(), rank),
-    )
+    label_with_structure(mask, crate::ndfilters::binary_structure(mask.ndim(), rank))
 }
 
 /// [`label`] with any structure scipy accepts: 3 cells on every axis, symmetric through its

@@ -726,6 +726,35 @@ pub fn clear_border(labels: &Array<u32>) -> Result<Array<u32>> {
     })
 }
 
+/// The cells of the objects of `labels` (label not 0) that hold at least one `true` cell of
+/// `seeds`: a reduction collects those objects' labels (as [`clear_border`] collects the
+/// labels on the faces), then each block of labels is looked up in them. What
+/// `ndmorph::binary_propagation` and `binary_fill_holes` follow across blocks.
+pub(crate) fn objects_holding(labels: &Array<u32>, seeds: &Array<bool>) -> Result<Array<bool>> {
+    register_wire();
+    let op = "objects_holding";
+    let seeded = labels.zip_with(seeds, |l, s| if s { l } else { 0 })?;
+    let all: Vec<usize> = (0..labels.ndim()).collect();
+    let chunk = |b: ArrayViewD<'_, u32>, _: &[usize], _: &[usize]| {
+        let mut found: Vec<u32> = b.iter().copied().filter(|&l| l != 0).collect();
+        found.sort_unstable();
+        found.dedup();
+        ArrayD::from_elem(IxDyn(&vec![1; b.ndim()]), found)
+    };
+    let held = seeded.reduction(
+        &all,
+        false,
+        4,
+        chunk,
+        |a, b| histogram::merge_distinct(a, b),
+        |v| Ok(v.clone()),
+    )?;
+    labels.zip_blocks(op, &held, |b, held| {
+        let held = held.iter().next().cloned().unwrap_or_default();
+        b.mapv(|l| l != 0 && held.binary_search(&l).is_ok())
+    })
+}
+
 /// Your function over the values of each object of `index`, as scipy's
 /// `labeled_comprehension(input, labels, index, func, out_dtype, default)`: `f` receives the
 /// object's values (in an unspecified order: block by block) and returns its result; a label

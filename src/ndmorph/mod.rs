@@ -26,6 +26,22 @@
 //! # Ok::<(), chunkwise::Error>(())
 //! ```
 
+mod connected;
+mod distance;
+mod grey;
+
+pub use connected::{binary_fill_holes, binary_propagation};
+pub use distance::{
+    Metric, Returns, Transform, distance_transform_bf, distance_transform_bf_with,
+    distance_transform_cdt, distance_transform_cdt_with, distance_transform_edt,
+    distance_transform_edt_with,
+};
+pub use grey::{
+    GreyNumber, black_tophat, black_tophat_with, grey_closing, grey_closing_with, grey_opening,
+    grey_opening_with, morphological_gradient, morphological_gradient_with, morphological_laplace,
+    morphological_laplace_with, white_tophat, white_tophat_with,
+};
+
 use ndarray::ArrayD;
 
 use crate::array::Array;
@@ -47,9 +63,7 @@ use crate::ndfilters::{IntoWindow, extreme_filter, larger, smaller};
 /// assert!(generate_binary_structure(3, 3).iter().all(|&b| b));
 /// ```
 pub fn generate_binary_structure(rank: usize, connectivity: usize) -> ArrayD<bool> {
-    ArrayD::from_shape_fn(vec![3; rank], |idx| {
-        (0..rank).filter(|&k| idx[k] != 1).count() <= connectivity
-    })
+    crate::ndfilters::binary_structure(rank, connectivity)
 }
 
 /// The structure to use on an array of `ndim` axes: `structure`, or the face-connected default.
@@ -285,4 +299,46 @@ pub fn grey_dilation_with<T: Element + Copy + PartialOrd>(
     boundary: impl IntoBoundaries<T>,
 ) -> Result<Array<T>> {
     extreme_filter(x, "grey_dilation", size, boundary, larger, true)
+}
+
+/// Binary hit-or-miss, as scipy's `binary_hit_or_miss(input, structure1, structure2)`: `true`
+/// where `structure1` fits in the foreground and `structure2` in the background (the erosion
+/// of `input` by `structure1`, the outside `false`, and of its complement by `structure2`, the
+/// outside counting as background). `structure1` defaults to the face neighbours and
+/// `structure2` to the complement of `structure1`, as in scipy.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for a structure of another number of axes than the input.
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmorph};
+/// // Right ends of runs: this cell and the one before set, the one after clear (or outside).
+/// let x = Array::from_ndarray(ndarray::array![true, true, false, true, true, true], [4])?;
+/// let hit = ndarray::array![true, true, false].into_dyn();
+/// let miss = ndarray::array![false, false, true].into_dyn();
+/// let ends = ndmorph::binary_hit_or_miss(&x, Some(hit), Some(miss))?.compute()?;
+/// assert_eq!(ends, ndarray::array![false, true, false, false, false, true].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn binary_hit_or_miss(
+    input: &Array<bool>,
+    structure1: Option<ArrayD<bool>>,
+    structure2: Option<ArrayD<bool>>,
+) -> Result<Array<bool>> {
+    let op = "binary_hit_or_miss";
+    let s1 = structure_or_default(structure1, input.ndim());
+    let s2 = structure2.unwrap_or_else(|| s1.mapv(|v| !v));
+    // An empty structure fits everywhere (scipy's erosion by no cells is all true).
+    let fits = |x: &Array<bool>, s: &ArrayD<bool>, outside: bool| -> Result<Array<bool>> {
+        if s.iter().all(|&v| !v) && s.ndim() == x.ndim() {
+            return Ok(x.map(|_| true));
+        }
+        extreme_filter(x, op, s, Boundary::Constant(outside), smaller, false)
+    };
+    let hit = fits(input, &s1, false)?;
+    let miss = fits(&input.map(|v| !v), &s2, true)?;
+    hit.zip_with(&miss, |h, m| h && m)
 }
