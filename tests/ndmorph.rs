@@ -435,3 +435,175 @@ fn bad_distance_transform_parameters_are_errors() {
         "{e}"
     );
 }
+
+/// The inputs of `scripts/ndmorph_more_fixtures.py`, by its formulas.
+fn more_mask(shape: &[usize], period: u64, markers: bool) -> ArrayD<bool> {
+    let n: usize = shape.iter().product();
+    let v = (0..n as u64)
+        .map(|p| ((37 * p + 11) % period == 0) == markers)
+        .collect();
+    ArrayD::from_shape_vec(IxDyn(shape), v).unwrap()
+}
+
+fn more_grey<T>(shape: &[usize], f: impl Fn(u64) -> T) -> ArrayD<T> {
+    let n: usize = shape.iter().product();
+    ArrayD::from_shape_vec(
+        IxDyn(shape),
+        (0..n as u64).map(|p| f((7 * p + 3) % 13)).collect(),
+    )
+    .unwrap()
+}
+
+/// One grey composition by name, over `size` with scipy's `mode` and `cval`.
+fn grey_op<T: ndmorph::GreyNumber>(
+    name: &str,
+    x: &Array<T>,
+    size: Vec<usize>,
+    boundary: chunkwise::Boundary<T>,
+) -> Array<T> {
+    match name {
+        "grey_opening" => ndmorph::grey_opening_with(x, size, boundary),
+        "grey_closing" => ndmorph::grey_closing_with(x, size, boundary),
+        "morphological_gradient" => ndmorph::morphological_gradient_with(x, size, boundary),
+        "morphological_laplace" => ndmorph::morphological_laplace_with(x, size, boundary),
+        "white_tophat" => ndmorph::white_tophat_with(x, size, boundary),
+        "black_tophat" => ndmorph::black_tophat_with(x, size, boundary),
+        other => panic!("unknown function {other}"),
+    }
+    .unwrap()
+}
+
+fn boundary_of<T>(mode: &str, cval: T) -> chunkwise::Boundary<T> {
+    use chunkwise::Boundary;
+    match mode {
+        "reflect" => Boundary::Reflect,
+        "constant" => Boundary::Constant(cval),
+        "nearest" => Boundary::Nearest,
+        "wrap" => Boundary::Periodic,
+        other => panic!("unknown mode {other}"),
+    }
+}
+
+#[test]
+fn grey_compositions_propagation_and_hole_filling_match_scipy_whatever_the_chunking() {
+    let text = std::fs::read_to_string(data_dir().join("more.txt")).unwrap();
+    let mut cases = 0;
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.split(" ; ").collect();
+        let (func, shape, params, values) = (f[0], f[1], f[2], f[3]);
+        let shape: Vec<usize> = shape.split('x').map(|s| s.parse().unwrap()).collect();
+        let p: std::collections::BTreeMap<&str, &str> = params
+            .split_whitespace()
+            .map(|kv| kv.split_once('=').unwrap())
+            .collect();
+        let bools = || values.bytes().map(|b| b == b'1').collect::<Vec<bool>>();
+        let structure = || match p["structure"] {
+            "face" => None,
+            _ => Some(ndmorph::generate_binary_structure(shape.len(), shape.len())),
+        };
+        for chunks in chunkings(&shape) {
+            let context = format!("{func} {shape:?} {params}, chunks {chunks:?}");
+            if func.starts_with("binary") {
+                let m = Array::from_ndarray(
+                    more_mask(&shape, p["period"].parse().unwrap(), false),
+                    chunks.clone(),
+                )
+                .unwrap();
+                let got = match func {
+                    "binary_fill_holes" => ndmorph::binary_fill_holes(&m, structure()),
+                    "binary_hit_or_miss" => ndmorph::binary_hit_or_miss(&m, structure(), None),
+                    "binary_propagation" => {
+                        let markers = more_mask(&shape, p["mperiod"].parse().unwrap(), true);
+                        // The markers in other chunks than the mask's.
+                        let markers =
+                            Array::from_ndarray(markers, common::seeded_chunks(&shape, 9)).unwrap();
+                        ndmorph::binary_propagation(
+                            &markers,
+                            structure(),
+                            Some(&m),
+                            p["border"] == "1",
+                        )
+                    }
+                    other => panic!("unknown function {other}"),
+                }
+                .unwrap()
+                .compute()
+                .unwrap();
+                assert_eq!(
+                    got.iter().copied().collect::<Vec<_>>(),
+                    bools(),
+                    "{context}"
+                );
+                continue;
+            }
+            let size: Vec<usize> = if p["size"].contains('x') {
+                p["size"].split('x').map(|s| s.parse().unwrap()).collect()
+            } else {
+                vec![p["size"].parse().unwrap(); shape.len()]
+            };
+            let cval: u8 = p["cval"].parse().unwrap();
+            if p["dtype"] == "u8" {
+                let x = Array::from_ndarray(more_grey(&shape, |v| (v * 19) as u8), chunks.clone())
+                    .unwrap();
+                let got = grey_op(func, &x, size, boundary_of(p["mode"], cval))
+                    .compute()
+                    .unwrap();
+                let want: Vec<u8> = parse_list(values);
+                assert_eq!(got.iter().copied().collect::<Vec<_>>(), want, "{context}");
+            } else {
+                let x = Array::from_ndarray(
+                    more_grey(&shape, |v| (v as f64 - 6.0) / 4.0),
+                    chunks.clone(),
+                )
+                .unwrap();
+                let got = grey_op(func, &x, size, boundary_of(p["mode"], f64::from(cval)))
+                    .compute()
+                    .unwrap();
+                let want: Vec<f64> = parse_list(values);
+                assert_eq!(got.iter().copied().collect::<Vec<_>>(), want, "{context}");
+            }
+        }
+        cases += 1;
+    }
+    assert!(cases >= 250, "{cases} cases read");
+}
+
+#[test]
+fn propagation_and_hole_filling_refuse_structures_they_cannot_follow() {
+    let x = Array::from_ndarray(ndarray::Array2::from_elem((5, 5), true), [2, 2]).unwrap();
+    let lopsided = ndarray::array![
+        [false, true, false],
+        [false, true, true],
+        [false, false, false]
+    ]
+    .into_dyn();
+    let e = ndmorph::binary_fill_holes(&x, Some(lopsided)).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::InvalidParameter {
+                name: "structure",
+                op: "binary_fill_holes",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let wide = ndarray::Array2::from_elem((5, 5), true).into_dyn();
+    let e = ndmorph::binary_propagation(&x, Some(wide), None, false).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::InvalidParameter {
+                name: "structure",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let other = Array::from_ndarray(ndarray::Array2::from_elem((5, 4), true), [2, 2]).unwrap();
+    let e = ndmorph::binary_propagation(&x, None, Some(&other), false).unwrap_err();
+    assert!(matches!(e, Error::IncompatibleShapes { .. }), "{e}");
+    let flat = ndarray::array![true, true, true].into_dyn();
+    assert!(ndmorph::binary_hit_or_miss(&x, Some(flat), None).is_err());
+}
