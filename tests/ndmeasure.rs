@@ -1145,3 +1145,121 @@ fn unique_counts_inverse_and_weighted_bincount_match_their_definitions() {
     let w = Array::from_ndarray(ndarray::array![1.0].into_dyn(), [1]).unwrap();
     assert!(ndmeasure::bincount_weighted(&x, &w, 0).is_err());
 }
+
+/// The inputs of `scripts/watershed_fixtures.py`, by its formulas.
+fn ws_inputs(
+    shape: &[usize],
+    levels: u64,
+    period: u64,
+    signed: bool,
+) -> (ArrayD<u64>, ArrayD<i64>, ArrayD<bool>) {
+    let n: usize = shape.iter().product();
+    let p = 0..n as u64;
+    let h = p.clone().map(|p| ((7 * p + 3) % 13) / levels).collect();
+    let m = p
+        .clone()
+        .map(|p| {
+            let l = if (37 * p + 11) % period == 0 {
+                1 + (p % 5) as i64
+            } else {
+                0
+            };
+            if signed && p % 3 == 0 { -l } else { l }
+        })
+        .collect();
+    let mask = p.map(|p| (11 * p + 5) % 7 != 0).collect();
+    (
+        ArrayD::from_shape_vec(IxDyn(shape), h).unwrap(),
+        ArrayD::from_shape_vec(IxDyn(shape), m).unwrap(),
+        ArrayD::from_shape_vec(IxDyn(shape), mask).unwrap(),
+    )
+}
+
+#[test]
+fn watersheds_match_scikit_image_and_scipy_whatever_the_chunking() {
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/ndmeasure/watershed.txt"),
+    )
+    .unwrap();
+    let mut cases = 0;
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.split(" ; ").collect();
+        let shape: Vec<usize> = f[1].split('x').map(|s| s.parse().unwrap()).collect();
+        let p: std::collections::BTreeMap<&str, &str> = f[2]
+            .split_whitespace()
+            .map(|kv| kv.split_once('=').unwrap())
+            .collect();
+        let want: Vec<i64> = f[3].split(',').map(|v| v.parse().unwrap()).collect();
+        let levels = p["levels"].parse().unwrap();
+        let period = p["period"].parse().unwrap();
+        let conn: usize = p["connectivity"].parse().unwrap();
+        let (h, m, mask) = ws_inputs(&shape, levels, period, f[0] == "watershed_ift");
+        for chunks in common::four_chunkings(&shape) {
+            let context = format!("{line:.80}, chunks {chunks:?}");
+            // Markers and mask chunked unlike the image.
+            let other = common::seeded_chunks(&shape, 3);
+            let got: Vec<i64> = if f[0] == "watershed" {
+                let img = Array::from_ndarray(h.mapv(|v| v as f64), chunks.clone()).unwrap();
+                let mk = Array::from_ndarray(m.mapv(|v| v as u32), other.clone()).unwrap();
+                let mask = Array::from_ndarray(mask.clone(), other.clone()).unwrap();
+                let use_mask = p["mask"] == "1";
+                let out = ndmeasure::watershed(&img, &mk, conn, use_mask.then_some(&mask)).unwrap();
+                assert_eq!(out.chunks(), img.chunks(), "{context}");
+                out.compute()
+                    .unwrap()
+                    .iter()
+                    .map(|&v| i64::from(v))
+                    .collect()
+            } else {
+                let img = Array::from_ndarray(h.mapv(|v| (v * 20) as u8), chunks.clone()).unwrap();
+                let mk = Array::from_ndarray(m.mapv(|v| v as i32), other.clone()).unwrap();
+                let st = ndmorph::generate_binary_structure(shape.len(), conn);
+                let out = ndmeasure::watershed_ift(&img, &mk, Some(st)).unwrap();
+                out.compute()
+                    .unwrap()
+                    .iter()
+                    .map(|&v| i64::from(v))
+                    .collect()
+            };
+            assert_eq!(got, want, "{context}");
+        }
+        cases += 1;
+    }
+    assert!(cases >= 90, "{cases} cases read");
+}
+
+#[test]
+fn watershed_errors_name_the_bad_input() {
+    let img = Array::from_ndarray(ndarray::Array2::<f64>::zeros((4, 5)), [2, 2]).unwrap();
+    let mk = Array::from_ndarray(ndarray::Array2::<u32>::zeros((4, 4)), [2, 2]).unwrap();
+    assert!(matches!(
+        ndmeasure::watershed(&img, &mk, 1, None),
+        Err(Error::IncompatibleShapes {
+            op: "watershed",
+            ..
+        })
+    ));
+    let mk = Array::from_ndarray(ndarray::Array2::<u32>::zeros((4, 5)), [2, 2]).unwrap();
+    assert!(matches!(
+        ndmeasure::watershed(&img, &mk, 3, None),
+        Err(Error::InvalidParameter {
+            name: "connectivity",
+            ..
+        })
+    ));
+    let mask = Array::from_ndarray(ndarray::Array1::from_elem(5, true), [2]).unwrap();
+    assert!(matches!(
+        ndmeasure::watershed(&img, &mk, 1, Some(&mask)),
+        Err(Error::IncompatibleShapes { .. })
+    ));
+    let u = Array::from_ndarray(ndarray::Array2::<u8>::zeros((4, 5)), [2, 2]).unwrap();
+    let sm = Array::from_ndarray(ndarray::Array2::<i32>::zeros((4, 5)), [2, 2]).unwrap();
+    let wide = Some(ndarray::Array2::from_elem((5, 5), true).into_dyn());
+    assert!(matches!(
+        ndmeasure::watershed_ift(&u, &sm, wide),
+        Err(Error::InvalidParameter {
+            name: "structure",
+            ..
+        })
+    ));
+}

@@ -32,6 +32,7 @@ use crate::expr::block::Element;
 
 mod histogram;
 mod label;
+mod watershed;
 
 pub use histogram::{
     ValuesAndCounts, bincount, bincount_weighted, histogram, histogram_bin_edges, histogram_edges,
@@ -40,6 +41,7 @@ pub use histogram::{
     unique_inverse,
 };
 pub use label::{Connectivity, label, label_with_structure};
+pub use watershed::{watershed, watershed_ift};
 
 /// Element types that can be measured: numbers convertible to f64 for sums and means.
 pub trait Measurable: Element + Copy + PartialOrd + ToPrimitive {}
