@@ -5,7 +5,12 @@
 //!   1% of it background (cell `p` is background where `(p * 2654435761) % 1000 < 10`, the
 //!   script's formula), against scipy's `distance_transform_edt` (one thread).
 //! - `cdt_4096`: `distance_transform_cdt` (chessboard) of the same mask, against scipy's.
+//! - `watershed_2048`: `ndmeasure::watershed` of a 2048 x 2048 f64 image in 512 x 512 blocks
+//!   (`sin(i / 37) * cos(j / 53) + ((i * 2048 + j) * 2654435761 % 1000) / 1e4`: smooth hills with
+//!   a little texture) from 500 markers (label `k + 1` at flat position `k * 8389`), against
+//!   scikit-image's `watershed` (one thread).
 
+use chunkwise::ndmeasure;
 use chunkwise::ndmorph::{self, Metric};
 use chunkwise::{Array, Scheduler};
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
@@ -45,5 +50,42 @@ fn edt(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, edt);
+/// The watershed benchmark's image and markers (the script's formulas).
+fn hills(s: &Scheduler) -> (Array<f64>, Array<u32>) {
+    let n = 2048;
+    let img = ndarray::Array2::from_shape_fn((n, n), |(i, j)| {
+        (i as f64 / 37.0).sin() * (j as f64 / 53.0).cos()
+            + (((i * n + j) as u64 * 2654435761) % 1000) as f64 / 1e4
+    });
+    let mut markers = ndarray::Array2::<u32>::zeros((n, n));
+    for k in 0..500 {
+        let p = k * 8389;
+        markers[[p / n, p % n]] = k as u32 + 1;
+    }
+    let img = Array::from_ndarray(img, [512, 512])
+        .unwrap()
+        .persist_with(s)
+        .unwrap();
+    let markers = Array::from_ndarray(markers, [512, 512])
+        .unwrap()
+        .persist_with(s)
+        .unwrap();
+    (img, markers)
+}
+
+fn watershed(c: &mut Criterion) {
+    let s = Scheduler::threads(2);
+    let (img, markers) = hills(&s);
+    let mut g = c.benchmark_group("watershed_2048");
+    g.sample_size(10);
+    g.bench_function("chunkwise_threads2", |b| {
+        b.iter(|| {
+            let w = ndmeasure::watershed(&img, &markers, 1, None).unwrap();
+            black_box(w.compute_with(&s).unwrap())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, edt, watershed);
 criterion_main!(benches);

@@ -12,7 +12,9 @@ One case per line:
 Heights at row-major position p: ((7 p + 3) % 13) // levels (few distinct values: plateaus
 and ties everywhere), as float64 for `watershed` and uint8 for `watershed_ift`. Markers: label
 1 + (p % 5) where (37 p + 11) % period == 0, else 0; for `watershed_ift`, negated where p % 3
-== 0 (background markers). Mask (parameter `mask`): true unless (11 p + 5) % 7 == 0.
+== 0 (background markers). Mask (parameter `mask`): true unless (11 p + 5) % 7 == 0. With `distinct=1`, each marker's
+height is raised by p / 10^6, so that no two markers have the same height (chunkwise's faster
+queue for that case) while the rest keeps its plateaus.
 """
 import pathlib
 
@@ -57,14 +59,18 @@ lines = [f"# scikit-image {skimage.__version__}, scipy {scipy.__version__}"]
 for shape in [(9,), (13, 17), (24, 7), (6, 7, 5)]:
     for levels in (1, 3):
         for period in (11, 41):
-            img = heights(shape, levels).astype(np.float64)
             mk = markers(shape, period, False)
-            for conn in range(1, len(shape) + 1):
-                for use_mask in (0, 1):
-                    out = watershed(img, mk, connectivity=conn,
-                                    mask=mask(shape) if use_mask else None)
-                    lines.append(f"watershed ; {dims(shape)} ; levels={levels} period={period} "
-                                 f"connectivity={conn} mask={use_mask} ; {ints(out)}")
+            for distinct in (0, 1):
+                img = heights(shape, levels).astype(np.float64)
+                if distinct:
+                    img = img + np.where(mk != 0, flat(shape).reshape(shape) / 1e6, 0.0)
+                for conn in range(1, len(shape) + 1):
+                    for use_mask in (0, 1):
+                        out = watershed(img, mk, connectivity=conn,
+                                        mask=mask(shape) if use_mask else None)
+                        lines.append(f"watershed ; {dims(shape)} ; levels={levels} "
+                                     f"period={period} distinct={distinct} connectivity={conn} "
+                                     f"mask={use_mask} ; {ints(out)}")
             u8 = heights(shape, levels).astype(np.uint8) * 20
             smk = markers(shape, period, True).astype(np.int32)
             for conn in (1, len(shape)):

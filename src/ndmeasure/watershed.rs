@@ -47,7 +47,8 @@ fn same_shape(op: &'static str, a: &[usize], b: &[usize]) -> Result<()> {
 /// # Errors
 ///
 /// [`Error::IncompatibleShapes`] for markers or a mask of another shape than the image, and
-/// [`Error::InvalidParameter`] for a connectivity outside `1..=ndim`.
+/// [`Error::InvalidParameter`] for a connectivity outside `1..=ndim` or an image of 2^32 cells
+/// or more.
 ///
 /// # Examples
 ///
@@ -82,11 +83,21 @@ where
             expected: "from 1 (face neighbours) to the number of axes (all neighbours)",
         });
     }
+    let padded: usize = image.shape().iter().map(|&n| n + 2).product();
+    if padded > u32::MAX as usize {
+        return Err(Error::InvalidParameter {
+            op,
+            name: "image",
+            value: format!("an image of shape {:?}", image.shape()),
+            expected: "fewer than 2^32 cells, padded by one on every side (one task floods it)",
+        });
+    }
     let seeds = match mask {
         Some(m) => markers.zip_with(m, |l, m| (l, m))?,
         None => markers.map(|l| (l, true)),
     };
-    let heights = whole(&image.map(|v| v.to_f64().unwrap_or(f64::NAN)))?;
+    // Heights as ordered integers, converted in parallel before the one task.
+    let heights = whole(&image.map(|v| order_bits(v.to_f64().unwrap_or(f64::NAN))))?;
     let flooded = heights.zip_blocks(op, &whole(&seeds)?, move |h, s| flood(h, s, connectivity))?;
     flooded.rechunk(image.chunks().to_vec())
 }
@@ -114,23 +125,26 @@ fn neighbourhood(ndim: usize, connectivity: usize) -> Vec<Vec<isize>> {
 }
 
 /// An entry of scikit-image's watershed queue: a pixel (flat index in the padded image), the
-/// height its flood arrived at (a marker's own height), and its age (the order it was queued
-/// in; markers 0).
+/// height its flood arrived at (a marker's own height; as [`order_bits`]), and its age (the
+/// order it was queued in; markers 0). 16 bytes, so that the heap moves little.
 #[derive(Clone, Copy)]
 struct Entry {
-    height: f64,
-    age: u64,
-    index: usize,
+    height: u64,
+    age: u32,
+    index: u32,
 }
 
 impl Entry {
     fn before(&self, other: &Entry) -> bool {
-        if self.height != other.height {
-            self.height < other.height
-        } else {
-            self.age < other.age
-        }
+        (self.height, self.age) < (other.height, other.age)
     }
+}
+
+/// `f64`'s order as unsigned integers' (negative values' bits flipped, positive values' sign
+/// bit set), so that heights compare in one integer comparison.
+fn order_bits(h: f64) -> u64 {
+    let b = h.to_bits();
+    if b >> 63 == 1 { !b } else { b | 1 << 63 }
 }
 
 /// A binary min-heap of entries that sifts as scikit-image's does, so that entries of equal
@@ -139,47 +153,147 @@ struct Heap(Vec<Entry>);
 
 impl Heap {
     fn push(&mut self, e: Entry) {
-        let mut child = self.0.len();
-        self.0.push(e);
+        let heap = &mut self.0;
+        let mut child = heap.len();
+        heap.push(e);
         while child > 0 {
             let parent = (child - 1) / 2;
-            if self.0[child].before(&self.0[parent]) {
-                self.0.swap(child, parent);
+            if e.before(&heap[parent]) {
+                heap[child] = heap[parent];
                 child = parent;
             } else {
                 break;
             }
         }
+        heap[child] = e;
     }
 
     fn pop(&mut self) -> Option<Entry> {
-        let top = *self.0.first()?;
-        let last = self.0.pop().expect("not empty");
-        let n = self.0.len();
+        let heap = &mut self.0;
+        let top = *heap.first()?;
+        let last = heap.pop().expect("not empty");
+        let n = heap.len();
         if n == 0 {
             return Some(top);
         }
-        self.0[0] = last;
+        // The last entry sifts down from the root: each step takes the smaller child (the
+        // left one on a tie) if it goes before the entry.
         let mut i = 0;
         loop {
-            let (l, r) = (2 * i + 1, 2 * i + 2);
+            let l = 2 * i + 1;
             if l >= n {
                 break;
             }
-            let mut smallest = i;
-            if self.0[l].before(&self.0[smallest]) {
-                smallest = l;
+            let mut c = l;
+            if l + 1 < n && heap[l + 1].before(&heap[l]) {
+                c = l + 1;
             }
-            if r < n && self.0[r].before(&self.0[smallest]) {
-                smallest = r;
-            }
-            if smallest == i {
+            if !heap[c].before(&last) {
                 break;
             }
-            self.0.swap(i, smallest);
-            i = smallest;
+            heap[i] = heap[c];
+            i = c;
         }
+        heap[i] = last;
         Some(top)
+    }
+}
+
+/// One flooding's fixed inputs: heights (as [`order_bits`]), the mask and the neighbour steps,
+/// all over the padded image.
+struct Queue<'a> {
+    h: &'a [u64],
+    mask: &'a [bool],
+    offsets: &'a [isize],
+}
+
+impl Queue<'_> {
+    /// Queues the unlabelled neighbours of `at` (queued at `height`) in the mask, each labelled
+    /// as `at` at once (scikit-image labels when queueing), with the next ages.
+    fn spread(
+        &self,
+        at: usize,
+        height: u64,
+        age: &mut u32,
+        out: &mut [u32],
+        mut queue: impl FnMut(u64, u32, u32),
+    ) {
+        for &o in self.offsets {
+            let n = (at as isize + o) as usize;
+            if !self.mask[n] || out[n] != 0 {
+                continue;
+            }
+            *age += 1;
+            out[n] = out[at];
+            queue(self.h[n].max(height), *age, n as u32);
+        }
+    }
+
+    /// scikit-image's flooding, queue and all: markers of equal height leave its heap in an
+    /// order only the same heap gives.
+    fn flood_exact(&self, starts: &[u32], out: &mut [u32]) {
+        let mut heap = Heap(Vec::new());
+        for &index in starts {
+            heap.push(Entry {
+                height: self.h[index as usize],
+                age: 0,
+                index,
+            });
+        }
+        let mut age = 1u32;
+        while let Some(e) = heap.pop() {
+            self.spread(
+                e.index as usize,
+                e.height,
+                &mut age,
+                out,
+                |height, age, index| heap.push(Entry { height, age, index }),
+            );
+        }
+    }
+
+    /// The same flooding when no two markers have the same height: then no two entries have
+    /// the same (height, age), so any exact priority queue pops them in scikit-image's order.
+    /// Entries queued at the height being flooded (downhill and on plateaus) go after every
+    /// other entry of that height and before any higher one: a first-in first-out run beside
+    /// a heap for the rest.
+    fn flood_distinct(&self, starts: &[u32], out: &mut [u32]) {
+        use std::cmp::Reverse;
+        use std::collections::{BinaryHeap, VecDeque};
+        let key = |height: u64, age: u32, index: u32| {
+            (u128::from(height) << 64) | (u128::from(age) << 32) | u128::from(index)
+        };
+        let mut heap: BinaryHeap<Reverse<u128>> = starts
+            .iter()
+            .map(|&i| Reverse(key(self.h[i as usize], 0, i)))
+            .collect();
+        // Entries at the current height, oldest first.
+        let mut level: VecDeque<(u32, u32)> = VecDeque::new();
+        let mut current = 0u64;
+        let mut age = 1u32;
+        loop {
+            let from_level = match (level.front(), heap.peek()) {
+                (Some(&(a, _)), Some(&Reverse(k))) => key(current, a, 0) < k,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let index = if from_level {
+                level.pop_front().expect("an entry at this height").1
+            } else {
+                let Reverse(k) = heap.pop().expect("an entry");
+                current = (k >> 64) as u64;
+                k as u32
+            };
+            let height = current;
+            self.spread(index as usize, height, &mut age, out, |h, a, i| {
+                if h == height {
+                    level.push_back((a, i));
+                } else {
+                    heap.push(Reverse(key(h, a, i)));
+                }
+            });
+        }
     }
 }
 
@@ -202,10 +316,10 @@ fn padded<T: Copy>(a: &ArrayViewD<'_, T>, fill: T) -> (Vec<T>, Vec<usize>) {
     (out.into_raw_vec_and_offset().0, strides)
 }
 
-/// scikit-image's flooding of one whole image: `seeds` holds each pixel's marker and whether
-/// it is in the mask.
+/// scikit-image's flooding of one whole image: `heights` as [`order_bits`], `seeds` each
+/// pixel's marker and whether it is in the mask.
 fn flood(
-    heights: ArrayViewD<'_, f64>,
+    heights: ArrayViewD<'_, u64>,
     seeds: ArrayViewD<'_, (u32, bool)>,
     connectivity: usize,
 ) -> ArrayD<u32> {
@@ -214,39 +328,28 @@ fn flood(
         return ArrayD::zeros(IxDyn(&shape));
     }
     // Padded by one cell that is outside the mask, so that no neighbour needs a bounds check.
-    let (h, strides) = padded(&heights, 0.0);
-    let (s, _) = padded(&seeds, (0, false));
-    let mask: Vec<bool> = s.iter().map(|&(_, m)| m).collect();
-    let mut out: Vec<u32> = s.iter().map(|&(l, m)| if m { l } else { 0 }).collect();
+    let (h, strides) = padded(&heights, 0);
+    let (mut out, _) = padded(&seeds.mapv(|(l, m)| if m { l } else { 0 }).view(), 0);
+    let (mask, _) = padded(&seeds.mapv(|(_, m)| m).view(), false);
     let offsets: Vec<isize> = neighbourhood(shape.len(), connectivity)
         .iter()
         .map(|o| o.iter().zip(&strides).map(|(&v, &s)| v * s as isize).sum())
         .collect();
-    let mut heap = Heap(Vec::new());
-    for (index, &l) in out.iter().enumerate() {
-        if l != 0 {
-            heap.push(Entry {
-                height: h[index],
-                age: 0,
-                index,
-            });
-        }
-    }
-    let mut age = 1u64;
-    while let Some(e) = heap.pop() {
-        for &o in &offsets {
-            let n = (e.index as isize + o) as usize;
-            if !mask[n] || out[n] != 0 {
-                continue;
-            }
-            age += 1;
-            out[n] = out[e.index];
-            heap.push(Entry {
-                height: h[n].max(e.height),
-                age,
-                index: n,
-            });
-        }
+    let starts: Vec<u32> = (0..out.len() as u32)
+        .filter(|&i| out[i as usize] != 0)
+        .collect();
+    let mut heights: Vec<u64> = starts.iter().map(|&i| h[i as usize]).collect();
+    heights.sort_unstable();
+    let ties = heights.windows(2).any(|w| w[0] == w[1]);
+    let queue = Queue {
+        h: &h,
+        mask: &mask,
+        offsets: &offsets,
+    };
+    if ties {
+        queue.flood_exact(&starts, &mut out);
+    } else {
+        queue.flood_distinct(&starts, &mut out);
     }
     let full: Vec<usize> = shape.iter().map(|&n| n + 2).collect();
     let out = ArrayD::from_shape_vec(IxDyn(&full), out).expect("the padded shape");
