@@ -1272,3 +1272,210 @@ fn watershed_errors_name_the_bad_input() {
         })
     ));
 }
+
+/// The labels and intensity of `scripts/regionprops_fixtures.py`, by its formulas.
+fn regionprops_inputs(case: &str) -> (ArrayD<u32>, ArrayD<f64>) {
+    let labels = if case == "2d" {
+        let ellipses: [((i64, i64), (i64, i64, i64), i64); 6] = [
+            ((8, 10), (4, 3, 2), 60),
+            ((20, 30), (1, -1, 3), 80),
+            ((30, 12), (5, 0, 1), 90),
+            ((12, 38), (2, 2, 2), 70),
+            ((33, 40), (1, 1, 1), 20),
+            ((25, 22), (3, -4, 3), 40),
+        ];
+        let mut l = ArrayD::<u32>::zeros(IxDyn(&[40, 50]));
+        for (k, ((ci, cj), (a, b, c), r)) in ellipses.iter().enumerate() {
+            for i in 0..40 {
+                for j in 0..50 {
+                    let (di, dj) = (i as i64 - ci, j as i64 - cj);
+                    if a * di * di + b * di * dj + c * dj * dj <= *r {
+                        l[[i, j]] = 3 * k as u32 + 2;
+                    }
+                }
+            }
+        }
+        l[[0, 49]] = 40;
+        l[[39, 0]] = 40;
+        for i in 28..40 {
+            for j in 2..50 {
+                if (i - 28) + 2 * (j - 2) <= 10 {
+                    l[[i, j]] = 50;
+                }
+            }
+        }
+        l
+    } else {
+        let ellipsoids: [((i64, i64, i64), (i64, i64, i64, i64), i64); 3] = [
+            ((4, 5, 4), (2, 1, 3, 1), 20),
+            ((8, 9, 6), (1, 2, 1, -1), 14),
+            ((6, 4, 7), (3, 1, 1, 1), 12),
+        ];
+        let mut l = ArrayD::<u32>::zeros(IxDyn(&[12, 14, 10]));
+        for (n, ((ci, cj, ck), (a, b, c, d), r)) in ellipsoids.iter().enumerate() {
+            for i in 0..12 {
+                for j in 0..14 {
+                    for k in 0..10 {
+                        let (di, dj, dk) = (i as i64 - ci, j as i64 - cj, k as i64 - ck);
+                        if a * di * di + b * dj * dj + c * dk * dk + d * di * dj <= *r {
+                            l[[i, j, k]] = 3 * n as u32 + 2;
+                        }
+                    }
+                }
+            }
+        }
+        for i in 7..12 {
+            for j in 1..14 {
+                for k in 1..10 {
+                    if (i - 7) + 2 * (j - 1) + 3 * (k - 1) <= 8 {
+                        l[[i, j, k]] = 50;
+                    }
+                }
+            }
+        }
+        l
+    };
+    let n = labels.len() as u64;
+    let shape = labels.shape().to_vec();
+    let intensity = ArrayD::from_shape_vec(
+        IxDyn(&shape),
+        (0..n)
+            .map(|p| ((7 * p + 3) % 13) as f64 / 2.0 + 1.0)
+            .collect(),
+    )
+    .unwrap();
+    (labels, intensity)
+}
+
+#[test]
+fn region_tables_match_scikit_image_whatever_the_chunking() {
+    use ndmeasure::Property::*;
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/ndmeasure/regionprops.txt"),
+    )
+    .unwrap();
+    let all = [
+        Area,
+        AreaBbox,
+        Bbox,
+        Centroid,
+        CentroidWeighted,
+        IntensityMean,
+        IntensityMin,
+        IntensityMax,
+        Moments,
+        MomentsCentral,
+        MomentsNormalized,
+        MomentsHu,
+        InertiaTensor,
+        InertiaTensorEigvals,
+        AxisMajorLength,
+        AxisMinorLength,
+        Orientation,
+        Eccentricity,
+        EquivalentDiameterArea,
+        Extent,
+    ];
+    for case in ["2d", "3d"] {
+        let (labels, intensity) = regionprops_inputs(case);
+        let props: Vec<_> = all
+            .iter()
+            .copied()
+            .filter(|p| case == "2d" || !matches!(p, MomentsHu | Orientation | Eccentricity))
+            .collect();
+        let want: Vec<(&str, Vec<f64>)> = text
+            .lines()
+            .filter(|l| l.starts_with(case))
+            .map(|l| {
+                let f: Vec<&str> = l.split(" ; ").collect();
+                (f[1], f[2].split(',').map(|v| v.parse().unwrap()).collect())
+            })
+            .collect();
+        for chunks in common::four_chunkings(labels.shape()) {
+            let l = Array::from_ndarray(labels.clone(), chunks.clone()).unwrap();
+            let x =
+                Array::from_ndarray(intensity.clone(), common::seeded_chunks(labels.shape(), 4))
+                    .unwrap();
+            let t = ndmeasure::regionprops_table(&l, Some(&x), &props)
+                .unwrap()
+                .compute_scalar()
+                .unwrap();
+            let (_, want_labels) = &want[0];
+            assert_eq!(
+                t.labels.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
+                *want_labels,
+                "{case} labels"
+            );
+            assert_eq!(t.columns.len(), want.len() - 1, "{case}: the columns");
+            for (name, values) in &want[1..] {
+                let got = t
+                    .column(name)
+                    .unwrap_or_else(|| panic!("{case}: no column {name}"));
+                // The column's scale, but at least a millionth of its family's (the columns
+                // named alike before the first '-'): a central moment that cancels to nearly 0
+                // is computed from moments as large as the rest of its family.
+                let largest = |v: &[f64]| {
+                    v.iter()
+                        .filter(|v| v.is_finite())
+                        .fold(f64::MIN_POSITIVE, |m, v| m.max(v.abs()))
+                };
+                let family = name.split('-').next().unwrap();
+                let family_scale = want
+                    .iter()
+                    .filter(|(n, _)| n.split('-').next() == Some(family))
+                    .map(|(_, v)| largest(v))
+                    .fold(0.0, f64::max);
+                let scale = largest(values).max(1e-6 * family_scale);
+                for (k, (&g, &w)) in got.iter().zip(values).enumerate() {
+                    let ok = (g.is_nan() && w.is_nan()) || (g - w).abs() <= 1e-9 * scale;
+                    assert!(
+                        ok,
+                        "{case} {name}[{k}] (label {}): {g} vs {w}, chunks {chunks:?}",
+                        t.labels[k]
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn region_tables_refuse_what_they_cannot_measure() {
+    use ndmeasure::Property;
+    let l = Array::from_ndarray(ndarray::Array3::<u32>::ones((3, 3, 3)), [2, 2, 2]).unwrap();
+    let e = ndmeasure::regionprops_table(&l, None::<&Array<f64>>, &[Property::Orientation])
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::InvalidParameter {
+                name: "properties",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let e = ndmeasure::regionprops_table(&l, None::<&Array<f64>>, &[Property::IntensityMean])
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::InvalidParameter {
+                name: "properties",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let x = Array::from_ndarray(ndarray::Array3::<f64>::ones((3, 3, 2)), [2, 2, 2]).unwrap();
+    let e = ndmeasure::regionprops_table(&l, Some(&x), &[Property::Area]).unwrap_err();
+    assert!(matches!(e, Error::IncompatibleShapes { .. }), "{e}");
+    // No regions: an empty table with the columns asked for.
+    let z = Array::from_ndarray(ndarray::Array2::<u32>::zeros((4, 4)), [3, 3]).unwrap();
+    let t = ndmeasure::regionprops_table(&z, None::<&Array<f64>>, &[Property::Centroid])
+        .unwrap()
+        .compute_scalar()
+        .unwrap();
+    assert!(t.labels.is_empty());
+    assert_eq!(t.column("centroid-1"), Some(&[][..]));
+}

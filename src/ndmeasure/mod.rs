@@ -32,6 +32,7 @@ use crate::expr::block::Element;
 
 mod histogram;
 mod label;
+mod regionprops;
 mod watershed;
 
 pub use histogram::{
@@ -41,6 +42,7 @@ pub use histogram::{
     unique_inverse,
 };
 pub use label::{Connectivity, label, label_with_structure};
+pub use regionprops::{Property, RegionTable, regionprops_table};
 pub use watershed::{watershed, watershed_ift};
 
 /// Element types that can be measured: numbers convertible to f64 for sums and means.
@@ -161,6 +163,9 @@ fn register_each() {
     use crate::dtype::register;
     label::register_wire();
     histogram::register_wire();
+    // Region tables' partials and tables.
+    register::<Vec<regionprops::Region>>();
+    register::<RegionTable>();
     macro_rules! each {
         ($($n:ty),*) => {$(
             // Per-label statistics; unique values, bincounts and labels touching the border;
