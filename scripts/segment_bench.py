@@ -1,4 +1,4 @@
-"""scipy's side of benches/ndmorph.rs.
+"""The peers' side of benches/segment.rs.
 
 Prints the best of 3 wall-clock times of scipy's `distance_transform_edt` and
 `distance_transform_cdt` (chessboard) of a 4096 x 4096 mask, background where
@@ -8,13 +8,17 @@ and scikit-image's `watershed` of a 2048 x 2048 image
 (`sin(i / 37) cos(j / 53) + ((i * 2048 + j) * 2654435761 % 1000) / 1e4`) from 500 markers (label
 k + 1 at flat position k * 8389).
 
-Run beside `cargo bench --bench ndmorph` in the same window; optional (nothing in the project
+Also scikit-image's `regionprops_table` (area, centroid, bbox, intensity_mean) of 4,096 discs
+(radius 24, one per 64 x 64 cell) on 4096 x 4096, intensity (7 i + 13 j) % 256.
+
+Run beside `cargo bench --bench segment` in the same window; optional (nothing in the project
 depends on it).
 """
 import time
 
 import numpy as np
 import scipy.ndimage as nd
+from skimage.measure import regionprops_table
 from skimage.segmentation import watershed
 
 
@@ -44,6 +48,14 @@ def main():
     markers.flat[k * 8389] = k + 1
     print(f"scikit-image watershed 2048^2, 500 markers: "
           f"{best_of_3(lambda: watershed(img, markers)) * 1e3:.1f} ms")
+    n = 4096
+    i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    r2 = (i % 64 - 32) ** 2 + (j % 64 - 32) ** 2
+    labels = np.where(r2 < 24 * 24, (i // 64) * 64 + j // 64 + 1, 0).astype(np.int32)
+    light = ((i * 7 + j * 13) % 256).astype(np.float64)
+    props = ["label", "area", "centroid", "bbox", "intensity_mean"]
+    print(f"scikit-image regionprops_table 4096^2, 4096 objects: "
+          f"{best_of_3(lambda: regionprops_table(labels, light, properties=props)) * 1e3:.1f} ms")
 
 
 if __name__ == "__main__":
