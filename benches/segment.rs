@@ -97,12 +97,27 @@ fn regionprops(c: &mut Criterion) {
     let n = 4096;
     let labels = ndarray::Array2::from_shape_fn((n, n), |(i, j)| {
         let (di, dj) = (i as i64 % 64 - 32, j as i64 % 64 - 32);
-        if di * di + dj * dj < 24 * 24 { ((i / 64) * 64 + j / 64 + 1) as u32 } else { 0 }
+        if di * di + dj * dj < 24 * 24 {
+            ((i / 64) * 64 + j / 64 + 1) as u32
+        } else {
+            0
+        }
     });
     let light = ndarray::Array2::from_shape_fn((n, n), |(i, j)| ((i * 7 + j * 13) % 256) as f64);
-    let labels = Array::from_ndarray(labels, [1024, 1024]).unwrap().persist_with(&s).unwrap();
-    let light = Array::from_ndarray(light, [1024, 1024]).unwrap().persist_with(&s).unwrap();
-    let props = [Property::Area, Property::Centroid, Property::Bbox, Property::IntensityMean];
+    let labels = Array::from_ndarray(labels, [1024, 1024])
+        .unwrap()
+        .persist_with(&s)
+        .unwrap();
+    let light = Array::from_ndarray(light, [1024, 1024])
+        .unwrap()
+        .persist_with(&s)
+        .unwrap();
+    let props = [
+        Property::Area,
+        Property::Centroid,
+        Property::Bbox,
+        Property::IntensityMean,
+    ];
     let mut g = c.benchmark_group("regionprops_4096");
     g.sample_size(10);
     g.bench_function("chunkwise_threads2", |b| {

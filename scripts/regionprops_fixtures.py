@@ -72,3 +72,23 @@ for case, labels, props in (("2d", labels_2d((40, 50)), PROPS_2D),
         lines.append(f"{case} ; {name} ; " + ",".join(repr(float(v)) for v in values))
 OUT.write_text("\n".join(lines) + "\n")
 print(f"{len(lines) - 1} columns -> {OUT}")
+
+# scipy's per-label medians and sums and value_indices of the same 2-D labels and intensity
+# (tests/ndmeasure.rs reads them from tests/data/ndmeasure/values.txt).
+import scipy
+import scipy.ndimage as nd
+
+VALUES = OUT.parent / "values.txt"
+labels = labels_2d((40, 50))
+light = intensity(labels.shape)
+index = sorted(set(np.unique(labels)) - {0})
+out = [f"# scipy {scipy.__version__}",
+       "index ; " + ",".join(str(int(i)) for i in index),
+       "median ; " + ",".join(repr(float(v)) for v in nd.median(light, labels, index)),
+       "sum_labels ; " + ",".join(repr(float(v)) for v in nd.sum_labels(light, labels, index))]
+for name, arr, ignore in (("labels", labels, 0), ("codes", (light * 2).astype(np.uint8), None)):
+    for value, where in nd.value_indices(arr, ignore_value=ignore).items():
+        out.append(f"value_indices {name} {int(value)} ; "
+                   + " ; ".join(",".join(str(int(c)) for c in axis) for axis in where))
+VALUES.write_text("\n".join(out) + "\n")
+print(f"{len(out) - 1} lines -> {VALUES}")

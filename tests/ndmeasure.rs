@@ -1479,3 +1479,80 @@ fn region_tables_refuse_what_they_cannot_measure() {
     assert!(t.labels.is_empty());
     assert_eq!(t.column("centroid-1"), Some(&[][..]));
 }
+
+#[test]
+fn medians_sums_and_value_indices_match_scipy_whatever_the_chunking() {
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/ndmeasure/values.txt"),
+    )
+    .unwrap();
+    let field = |key: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{key} ;")))
+            .unwrap()
+            .split(" ; ")
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    let index: Vec<u32> = field("index")
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let floats =
+        |key: &str| -> Vec<f64> { field(key).split(',').map(|v| v.parse().unwrap()).collect() };
+    let (labels, light) = regionprops_inputs("2d");
+    let codes = light.mapv(|v| (v * 2.0) as u8);
+    for chunks in common::four_chunkings(labels.shape()) {
+        let l = Array::from_ndarray(labels.clone(), chunks.clone()).unwrap();
+        let x =
+            Array::from_ndarray(light.clone(), common::seeded_chunks(labels.shape(), 6)).unwrap();
+        let median = ndmeasure::median(&x, &l, &index)
+            .unwrap()
+            .compute()
+            .unwrap();
+        assert_eq!(
+            median.iter().copied().collect::<Vec<_>>(),
+            floats("median"),
+            "{chunks:?}"
+        );
+        let sums = ndmeasure::sum_labels(&x, &l, &index)
+            .unwrap()
+            .compute()
+            .unwrap();
+        for (g, w) in sums.iter().zip(floats("sum_labels")) {
+            assert!((g - w).abs() <= 1e-12 * w.abs(), "{chunks:?}: {g} vs {w}");
+        }
+        let by_label = ndmeasure::value_indices(&l, Some(0))
+            .unwrap()
+            .compute_scalar()
+            .unwrap();
+        let c = Array::from_ndarray(codes.clone(), chunks.clone()).unwrap();
+        let by_code = ndmeasure::value_indices(&c, None)
+            .unwrap()
+            .compute_scalar()
+            .unwrap();
+        let mut seen = 0;
+        for line in text.lines().filter(|l| l.starts_with("value_indices")) {
+            let (head, axes) = line.split_once(" ; ").unwrap();
+            let words: Vec<&str> = head.split_whitespace().collect();
+            let value: u64 = words[2].parse().unwrap();
+            let want: Vec<Vec<usize>> = axes
+                .split(" ; ")
+                .map(|a| a.split(',').map(|v| v.parse().unwrap()).collect())
+                .collect();
+            let got = if words[1] == "labels" {
+                by_label.get(value as u32).map(|g| g.to_vec())
+            } else {
+                by_code.get(value as u8).map(|g| g.to_vec())
+            };
+            assert_eq!(got, Some(want), "{} {value}, chunks {chunks:?}", words[1]);
+            seen += 1;
+        }
+        assert_eq!(
+            seen,
+            by_label.values.len() + by_code.values.len(),
+            "no value scipy lacks"
+        );
+    }
+}

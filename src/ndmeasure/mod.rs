@@ -33,6 +33,7 @@ use crate::expr::block::Element;
 mod histogram;
 mod label;
 mod regionprops;
+mod values;
 mod watershed;
 
 pub use histogram::{
@@ -43,6 +44,7 @@ pub use histogram::{
 };
 pub use label::{Connectivity, label, label_with_structure};
 pub use regionprops::{Property, RegionTable, regionprops_table};
+pub use values::{ValueIndices, value_indices};
 pub use watershed::{watershed, watershed_ift};
 
 /// Element types that can be measured: numbers convertible to f64 for sums and means.
@@ -176,7 +178,14 @@ fn register_each() {
             register::<Vec<($n, u64)>>();
         )*};
     }
+    macro_rules! integers {
+        ($($n:ty),*) => {$(
+            // Positions per value (value_indices).
+            register::<values::ValueIndices<$n>>();
+        )*};
+    }
     each!(f64, f32, i64, i32, i16, i8, u64, u32, u16, u8, usize, isize);
+    integers!(i64, i32, i16, i8, u64, u32, u16, u8, usize, isize);
 }
 
 /// One [`Stats`] per slot, for the whole array once reduced.
@@ -369,6 +378,68 @@ pub fn sum<T: Measurable>(
     index: &[u32],
 ) -> Result<Array<f64>> {
     measure("sum", (input, labels, index), PLAIN, |s| s.sum)
+}
+
+/// scipy's `sum_labels(input, labels, index)`: the same as [`sum`] (scipy's newer name).
+///
+/// # Errors
+///
+/// As [`sum`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![1u16, 2, 3, 4], [2])?;
+/// let l = Array::from_ndarray(ndarray::array![1u32, 2, 1, 0], [3])?;
+/// assert_eq!(ndmeasure::sum_labels(&x, &l, &[1, 2])?.compute()?, ndarray::array![4.0, 2.0].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn sum_labels<T: Measurable>(
+    input: &Array<T>,
+    labels: &Array<u32>,
+    index: &[u32],
+) -> Result<Array<f64>> {
+    sum(input, labels, index)
+}
+
+/// The median of `input` over each object of `index`, as scipy's `median(input, labels,
+/// index)`: the middle value, or the mean of the two middle ones for an even count; NaN for a
+/// label with no cells (scipy's answer there is a value of some other cell). Each object's
+/// values are gathered in one task ([`labeled_comprehension`]).
+///
+/// # Errors
+///
+/// As [`sum`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let x = Array::from_ndarray(ndarray::array![1u8, 5, 3, 4, 9, 2], [4])?;
+/// let l = Array::from_ndarray(ndarray::array![1u32, 1, 1, 2, 0, 2], [3])?;
+/// assert_eq!(ndmeasure::median(&x, &l, &[1, 2])?.compute()?, ndarray::array![3.0, 3.0].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn median<T: Measurable>(
+    input: &Array<T>,
+    labels: &Array<u32>,
+    index: &[u32],
+) -> Result<Array<f64>> {
+    let middle = |v: &[T]| {
+        let mut v: Vec<f64> = v.iter().map(|x| x.to_f64().unwrap_or(f64::NAN)).collect();
+        let n = v.len();
+        if n == 0 {
+            return f64::NAN;
+        }
+        v.sort_unstable_by(f64::total_cmp);
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        }
+    };
+    labeled_comprehension(input, labels, index, middle, f64::NAN)
 }
 
 /// The number of cells of each object of `index`.
