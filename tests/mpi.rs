@@ -14,7 +14,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chunkwise::dist::{self, Cluster, Encode};
-use chunkwise::{Array, Boundary, Coarsen, Error, Scheduler, concatenate, ndfilters, ndmeasure};
+use chunkwise::{
+    Array, Boundary, Coarsen, Error, Scheduler, concatenate, ndfilters, ndmeasure, ndmorph,
+};
 use ndarray::{ArrayD, Axis};
 
 /// Set in the environment of the ranks this program launches.
@@ -1078,6 +1080,82 @@ fn run_rank(cluster: &Cluster) -> Result<(), String> {
                 (Err(a), Err(b)) if a.to_string().ends_with(&b.to_string()) => {}
                 (a, b) => return Err(format!("{}: {a:?}, one process {b:?}", what(op))),
             }
+        }
+    }
+    // Segmentation (issue 33): distance transforms and their indices, hole filling, the
+    // watersheds (one task over blocks from every rank), region tables and value indices.
+    {
+        let img = Array::<f64>::random(&[37, 29], [9, 8], 17).map_err(e)?;
+        let mask = img.map(|v| v > 0.3);
+        let t =
+            ndmorph::distance_transform_edt_with(&mask, Some(&[1.0, 0.5]), ndmorph::Returns::Both)
+                .map_err(e)?;
+        let d = t.distances.ok_or("no distances")?;
+        check("distance_transform_edt", &d, &s, &one)?;
+        let i = t.indices.ok_or("no indices")?;
+        same_bits(
+            "distance_transform_edt indices",
+            &i.compute_with(&s).map_err(e)?,
+            &i.compute_with(&one).map_err(e)?,
+            |&v| v as u64,
+        )?;
+        let cdt = ndmorph::distance_transform_cdt(&mask, ndmorph::Metric::Chessboard).map_err(e)?;
+        same_bits(
+            "distance_transform_cdt",
+            &cdt.compute_with(&s).map_err(e)?,
+            &cdt.compute_with(&one).map_err(e)?,
+            |&v| v as u64,
+        )?;
+        let filled = ndmorph::binary_fill_holes(&mask, None).map_err(e)?;
+        same_bits(
+            "binary_fill_holes",
+            &filled.compute_with(&s).map_err(e)?,
+            &filled.compute_with(&one).map_err(e)?,
+            |&v| u64::from(v),
+        )?;
+        let peaks = img.map(|v| v > 0.97);
+        let (markers, _) = ndmeasure::label(&peaks, ndmeasure::Connectivity::Full).map_err(e)?;
+        let w = ndmeasure::watershed(&img.map(|v| -v), &markers, 1, Some(&mask)).map_err(e)?;
+        same_bits(
+            "watershed",
+            &w.compute_with(&s).map_err(e)?,
+            &w.compute_with(&one).map_err(e)?,
+            |&v| u64::from(v),
+        )?;
+        let levels = img.map(|v| (v * 200.0) as u8);
+        let signed = markers.map(|l| l as i32);
+        let ift = ndmeasure::watershed_ift(&levels, &signed, None).map_err(e)?;
+        same_bits(
+            "watershed_ift",
+            &ift.compute_with(&s).map_err(e)?,
+            &ift.compute_with(&one).map_err(e)?,
+            |&v| v as u64,
+        )?;
+        let props = [
+            ndmeasure::Property::Area,
+            ndmeasure::Property::Bbox,
+            ndmeasure::Property::CentroidWeighted,
+            ndmeasure::Property::MomentsCentral,
+        ];
+        let table = ndmeasure::regionprops_table(&w, Some(&img), &props).map_err(e)?;
+        let (a, b) = (
+            table.compute_scalar_with(&s).map_err(e)?,
+            table.compute_scalar_with(&one).map_err(e)?,
+        );
+        if a.labels != b.labels
+            || a.columns.len() != b.columns.len()
+            || a.columns
+                .iter()
+                .zip(&b.columns)
+                .any(|((n1, v1), (n2, v2))| {
+                    n1 != n2 || v1.iter().zip(v2).any(|(x, y)| x.to_bits() != y.to_bits())
+                })
+        {
+            return Err("regionprops_table: not bit-identical to one process".into());
+        }
+        let vi = ndmeasure::value_indices(&w, Some(0)).map_err(e)?;
+        if vi.compute_scalar_with(&s).map_err(e)? != vi.compute_scalar_with(&one).map_err(e)? {
+            return Err("value_indices: not equal to one process".into());
         }
     }
     // The last collective: every rank is done with the store.

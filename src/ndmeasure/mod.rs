@@ -165,6 +165,8 @@ fn register_each() {
     use crate::dtype::register;
     label::register_wire();
     histogram::register_wire();
+    // The pixels and markers a watershed gathers into one block.
+    register::<(u32, bool)>();
     // Region tables' partials and tables.
     register::<Vec<regionprops::Region>>();
     register::<RegionTable>();

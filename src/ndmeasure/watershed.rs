@@ -69,6 +69,7 @@ pub fn watershed<T>(
 where
     T: Element + Copy + ToPrimitive,
 {
+    super::register_wire();
     let op = "watershed";
     let ndim = image.ndim();
     same_shape(op, image.shape(), markers.shape())?;

@@ -391,6 +391,9 @@ where
     D: Element + Copy,
     L: Fn(&[H], &mut Vec<usize>, &mut [H], &mut [usize]) + Send + Sync + 'static,
 {
+    // Cells with their sites' positions cross ranks between passes on a cluster.
+    crate::dtype::register::<(f64, i64)>();
+    crate::dtype::register::<(i32, i64)>();
     if !returns.indices() {
         let distances = passes::<H, H, D, L>(op, mask, &line, move |h, _| finish(h))?;
         return Ok(Transform {
