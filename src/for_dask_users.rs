@@ -136,6 +136,10 @@
 //! | `ndfilters.gaussian_filter(x_uint8, sigma, output=np.float64)` | [`ndfilters::gaussian_filter_to::<u8, f64>`](crate::ndfilters::gaussian_filter_to), [`uniform_filter_to`](crate::ndfilters::uniform_filter_to) |
 //! | `ndmeasure.label(x)`, `ndmeasure.center_of_mass(x, labels, index)` | [`ndmeasure::label`](crate::ndmeasure::label), [`ndmeasure::center_of_mass`](crate::ndmeasure::center_of_mass) |
 //! | `ndmorph.binary_dilation(x, iterations=2)` | [`ndmorph::binary_dilation`](crate::ndmorph::binary_dilation) |
+//! | (scipy) `distance_transform_edt(mask, return_indices=True)` (dask-image has none) | [`ndmorph::distance_transform_edt_with(&mask, None, Returns::Both)`](crate::ndmorph::distance_transform_edt_with) |
+//! | (scikit-image) `segmentation.watershed(image, markers, mask=mask)` | [`ndmeasure::watershed`](crate::ndmeasure::watershed) |
+//! | (scikit-image) `measure.regionprops_table(labels, image, properties)` | [`ndmeasure::regionprops_table`](crate::ndmeasure::regionprops_table) |
+//! | (scipy) `binary_fill_holes(mask)`, `white_tophat(x, size)` | [`ndmorph::binary_fill_holes`](crate::ndmorph::binary_fill_holes), [`ndmorph::white_tophat`](crate::ndmorph::white_tophat) |
 //! | `ndinterp.affine_transform(x, matrix)`, `zoom`, `rotate` | [`ndinterp::affine_transform`](crate::ndinterp::affine_transform), [`zoom`](crate::ndinterp::zoom), [`rotate`](crate::ndinterp::rotate) |
 //! | `ndfourier.fourier_gaussian(x, sigma)` | [`ndfourier::fourier_gaussian`](crate::ndfourier::fourier_gaussian) |
 //! | `imread("*.tif")` | [`io::imread`](crate::io) (feature `imread`) |

@@ -1276,7 +1276,9 @@ fn watershed_errors_name_the_bad_input() {
 /// The labels and intensity of `scripts/regionprops_fixtures.py`, by its formulas.
 fn regionprops_inputs(case: &str) -> (ArrayD<u32>, ArrayD<f64>) {
     let labels = if case == "2d" {
-        let ellipses: [((i64, i64), (i64, i64, i64), i64); 6] = [
+        // Centre, quadratic form (a, b, c), bound.
+        type Ellipse = ((i64, i64), (i64, i64, i64), i64);
+        let ellipses: [Ellipse; 6] = [
             ((8, 10), (4, 3, 2), 60),
             ((20, 30), (1, -1, 3), 80),
             ((30, 12), (5, 0, 1), 90),
@@ -1306,7 +1308,8 @@ fn regionprops_inputs(case: &str) -> (ArrayD<u32>, ArrayD<f64>) {
         }
         l
     } else {
-        let ellipsoids: [((i64, i64, i64), (i64, i64, i64, i64), i64); 3] = [
+        type Ellipsoid = ((i64, i64, i64), (i64, i64, i64, i64), i64);
+        let ellipsoids: [Ellipsoid; 3] = [
             ((4, 5, 4), (2, 1, 3, 1), 20),
             ((8, 9, 6), (1, 2, 1, -1), 14),
             ((6, 4, 7), (3, 1, 1, 1), 12),

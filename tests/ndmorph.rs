@@ -315,7 +315,9 @@ proptest::proptest! {
         ).unwrap();
         let x = Array::from_ndarray(mask.clone(), chunks).unwrap();
         let sampling: Vec<f64> = (0..shape.len()).map(|k| 0.5 + k as f64 * 0.75).collect();
-        let metrics: [(Metric, Box<dyn Fn(&[usize], &[usize]) -> f64>); 3] = [
+        // Each metric with the distance between two cells.
+        type Distance<'a> = Box<dyn Fn(&[usize], &[usize]) -> f64 + 'a>;
+        let metrics: [(Metric, Distance<'_>); 3] = [
             (Metric::Euclidean, Box::new(|p: &[usize], b: &[usize]| {
                 p.iter().zip(b).zip(&sampling).map(|((&p, &b), s)| ((p as f64 - b as f64) * s).powi(2)).sum::<f64>().sqrt()
             })),

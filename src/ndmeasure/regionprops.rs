@@ -402,10 +402,10 @@ fn scan(block: ArrayViewD<'_, (u32, f64)>, start: &[usize], need: Need) -> Vec<R
                 let n = (k - j) as i64;
                 at[ndim - 1] = x0;
                 reg.count += n as u64;
-                for d in 0..ndim - 1 {
-                    reg.lo[d] = reg.lo[d].min(at[d]);
-                    reg.hi[d] = reg.hi[d].max(at[d]);
-                    reg.sums[d] += i128::from(at[d]) * i128::from(n);
+                for (d, &c) in at[..ndim - 1].iter().enumerate() {
+                    reg.lo[d] = reg.lo[d].min(c);
+                    reg.hi[d] = reg.hi[d].max(c);
+                    reg.sums[d] += i128::from(c) * i128::from(n);
                 }
                 reg.lo[ndim - 1] = reg.lo[ndim - 1].min(x0);
                 reg.hi[ndim - 1] = reg.hi[ndim - 1].max(x1);
@@ -421,8 +421,8 @@ fn scan(block: ArrayViewD<'_, (u32, f64)>, start: &[usize], need: Need) -> Vec<R
                 }
                 reg.isum += run_sum;
                 if need.weighted {
-                    for d in 0..ndim - 1 {
-                        reg.weighted[d] += run_sum * at[d] as f64;
+                    for (w, &c) in reg.weighted.iter_mut().zip(&at[..ndim - 1]) {
+                        *w += run_sum * c as f64;
                     }
                 }
                 if need.moments {
@@ -801,7 +801,8 @@ fn table(regions: &[Region], ndim: usize, properties: &[Property]) -> RegionTabl
             MomentsHu => {
                 let h: Vec<[f64; 7]> = normalized.iter().map(|nu| hu(nu)).collect();
                 for k in 0..7 {
-                    column(format!("{name}-{k}"), per(&|i| h[i][k]));
+                    let values = h.iter().map(|row| row[k]).collect();
+                    column(format!("{name}-{k}"), values);
                 }
             }
             InertiaTensor => {

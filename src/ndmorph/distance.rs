@@ -506,7 +506,7 @@ where
 }
 
 fn to_i32(d: i32) -> i32 {
-    if d == i32::FAR { -1 } else { d as i32 }
+    if d == i32::FAR { -1 } else { d }
 }
 
 /// The Euclidean pass along one line of squared distances `h` (infinite where the line has no
