@@ -767,8 +767,7 @@ pub fn find_objects(labels: &Array<u32>) -> Result<Vec<Option<Vec<Range<usize>>>
 pub fn clear_border(labels: &Array<u32>) -> Result<Array<u32>> {
     register_wire();
     let shape = labels.shape().to_vec();
-    let all: Vec<usize> = (0..labels.ndim()).collect();
-    let chunk = move |b: ArrayViewD<'_, u32>, _: &[usize], start: &[usize]| {
+    let touching = distinct_labels(labels, move |b, start| {
         let ndim = b.ndim();
         let on_face = |k: usize, i: usize| start[k] + i == 0 || start[k] + i + 1 == shape[k];
         let mut found = Vec::new();
@@ -780,18 +779,8 @@ pub fn clear_border(labels: &Array<u32>) -> Result<Array<u32>> {
                 }
             }
         }
-        found.sort_unstable();
-        found.dedup();
-        ArrayD::from_elem(IxDyn(&vec![1; ndim]), found)
-    };
-    let touching = labels.reduction(
-        &all,
-        false,
-        4,
-        chunk,
-        |a, b| histogram::merge_distinct(a, b),
-        |v| Ok(v.clone()),
-    )?;
+        found
+    })?;
     labels.zip_blocks("clear_border", &touching, |b, touching| {
         let Some(touching) = touching.iter().next() else {
             return b.to_owned();
@@ -806,6 +795,30 @@ pub fn clear_border(labels: &Array<u32>) -> Result<Array<u32>> {
     })
 }
 
+/// The labels `found` picks out of each block (given its offset in the whole array), merged
+/// in a tree into one sorted list without repeats: a lazy 0-d array.
+fn distinct_labels(
+    labels: &Array<u32>,
+    found: impl Fn(ArrayViewD<'_, u32>, &[usize]) -> Vec<u32> + Send + Sync + 'static,
+) -> Result<Array<Vec<u32>>> {
+    let all: Vec<usize> = (0..labels.ndim()).collect();
+    let chunk = move |b: ArrayViewD<'_, u32>, _: &[usize], start: &[usize]| {
+        let ones = vec![1; b.ndim()];
+        let mut found = found(b, start);
+        found.sort_unstable();
+        found.dedup();
+        ArrayD::from_elem(IxDyn(&ones), found)
+    };
+    labels.reduction(
+        &all,
+        false,
+        4,
+        chunk,
+        |a, b| histogram::merge_distinct(a, b),
+        |v| Ok(v.clone()),
+    )
+}
+
 /// The cells of the objects of `labels` (label not 0) that hold at least one `true` cell of
 /// `seeds`: a reduction collects those objects' labels (as [`clear_border`] collects the
 /// labels on the faces), then each block of labels is looked up in them. What
@@ -814,21 +827,9 @@ pub(crate) fn objects_holding(labels: &Array<u32>, seeds: &Array<bool>) -> Resul
     register_wire();
     let op = "objects_holding";
     let seeded = labels.zip_with(seeds, |l, s| if s { l } else { 0 })?;
-    let all: Vec<usize> = (0..labels.ndim()).collect();
-    let chunk = |b: ArrayViewD<'_, u32>, _: &[usize], _: &[usize]| {
-        let mut found: Vec<u32> = b.iter().copied().filter(|&l| l != 0).collect();
-        found.sort_unstable();
-        found.dedup();
-        ArrayD::from_elem(IxDyn(&vec![1; b.ndim()]), found)
-    };
-    let held = seeded.reduction(
-        &all,
-        false,
-        4,
-        chunk,
-        |a, b| histogram::merge_distinct(a, b),
-        |v| Ok(v.clone()),
-    )?;
+    let held = distinct_labels(&seeded, |b, _| {
+        b.iter().copied().filter(|&l| l != 0).collect()
+    })?;
     labels.zip_blocks(op, &held, |b, held| {
         let held = held.iter().next().cloned().unwrap_or_default();
         b.mapv(|l| l != 0 && held.binary_search(&l).is_ok())
