@@ -90,7 +90,8 @@ impl Returns {
 /// `indices` has one more axis than the mask, first, of the mask's number of axes (scipy's
 /// `indices`): `indices[k][p]` is coordinate `k` of the background cell nearest to `p`. Where
 /// the mask has no background cell at all, every index is -1 (scipy's Euclidean transform
-/// then names points outside the array).
+/// then names points outside the array). Both come from the same passes: compute them together
+/// ([`compute`](crate::compute)) to run the passes once.
 ///
 /// # Examples
 ///
@@ -219,8 +220,8 @@ pub fn distance_transform_cdt_with(
 ) -> Result<Transform<i32>> {
     let op = "distance_transform_cdt";
     match metric {
-        Metric::Taxicab => transform(op, mask, returns, |_| taxicab_line, to_i32),
-        Metric::Chessboard => transform(op, mask, returns, |_| chessboard_line, to_i32),
+        Metric::Taxicab => transform(op, mask, returns, |_| taxicab_line, scipy_cdt),
+        Metric::Chessboard => transform(op, mask, returns, |_| chessboard_line, scipy_cdt),
         Metric::Euclidean => Err(Error::InvalidParameter {
             op,
             name: "metric",
@@ -505,7 +506,8 @@ where
     along(op, a, axis, n, n, scratch, lanes)
 }
 
-fn to_i32(d: i32) -> i32 {
+/// A chessboard or taxicab distance as scipy gives it: -1 where no background cell was found.
+fn scipy_cdt(d: i32) -> i32 {
     if d == i32::FAR { -1 } else { d }
 }
 
