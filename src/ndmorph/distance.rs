@@ -6,10 +6,13 @@
 //! the previous passes found (Maurer, Qi and Raghavan, "A linear time algorithm for computing
 //! exact Euclidean distance transforms of binary images in arbitrary dimensions", IEEE PAMI 25,
 //! 2003; Meijster, Roerdink and Hesselink, "A general algorithm for computing distance
-//! transforms in linear time", 2000, for the chessboard metric). A pass needs whole lines, so
-//! each runs through [`fft::along`](crate::fft): its output blocks are whole along the axis
-//! (under 8 MiB each), reading the previous pass's blocks where they are, with no separate
-//! rechunk; the result is chunked as the last pass leaves it, whole along the last axis.
+//! transforms in linear time", 2000, for the chessboard metric). A pass needs whole lines. The
+//! first, along axis 0 from the mask itself, is the offset to each column's nearest background
+//! cell for every metric: a sweep each way over whole rows of blocks made whole along axis 0.
+//! Each later pass runs through [`fft::along`](crate::fft): its output blocks are whole along
+//! the axis (under 8 MiB each), reading the previous pass's blocks where they are, with no
+//! separate rechunk; the result is chunked as the last pass leaves it, whole along the last
+//! axis.
 //!
 //! ```text
 //!   mask ──► heights (0 on the background, ∞ elsewhere) ──► pass along axis 0 ──► ... ──► axis n-1
@@ -25,6 +28,8 @@
 //! are scipy's, ties included. The chessboard and taxicab passes give scipy's integer
 //! distances; where several background cells are equally near, the index may name another of
 //! them than scipy's raster scan does.
+
+use ndarray::ArrayD;
 
 use crate::array::Array;
 use crate::error::{Error, Result};
@@ -165,13 +170,19 @@ pub fn distance_transform_edt_with(
 ) -> Result<Transform<f64>> {
     let op = "distance_transform_edt";
     let sampling = checked_sampling(op, mask.ndim(), sampling)?;
+    let s0 = sampling.first().copied().unwrap_or(1.0);
     let line = move |axis: usize| {
         let s = sampling[axis];
         move |h: &[f64], stack: &mut Vec<usize>, dist: &mut [f64], site: &mut [usize]| {
             euclidean_line(h, s, stack, dist, site)
         }
     };
-    transform(op, mask, returns, line, f64::sqrt)
+    // scipy's first pass: the squared offset times the spacing, summed from 0.0.
+    let first = move |k: usize| {
+        let t = k as f64 * s0;
+        t * t
+    };
+    transform(op, mask, returns, line, first, f64::sqrt)
 }
 
 /// The chessboard or taxicab distance of every `true` cell of `mask` to the nearest `false`
@@ -220,8 +231,22 @@ pub fn distance_transform_cdt_with(
 ) -> Result<Transform<i32>> {
     let op = "distance_transform_cdt";
     match metric {
-        Metric::Taxicab => transform(op, mask, returns, |_| taxicab_line, scipy_cdt),
-        Metric::Chessboard => transform(op, mask, returns, |_| chessboard_line, scipy_cdt),
+        Metric::Taxicab => transform(
+            op,
+            mask,
+            returns,
+            |_| taxicab_line,
+            chamfer_first,
+            scipy_cdt,
+        ),
+        Metric::Chessboard => transform(
+            op,
+            mask,
+            returns,
+            |_| chessboard_line,
+            chamfer_first,
+            scipy_cdt,
+        ),
         Metric::Euclidean => Err(Error::InvalidParameter {
             op,
             name: "metric",
@@ -378,13 +403,15 @@ struct Scratch<H> {
     site: Vec<usize>,
 }
 
-/// The distance transform of `mask` by one pass of `line(axis)` per axis, each distance
-/// finished by `finish`, returning what `returns` asks for.
+/// The distance transform of `mask` by a first pass along axis 0 giving `first(offset)` for
+/// the nearest background cell `offset` rows away, then one pass of `line(axis)` per further
+/// axis, each distance finished by `finish`, returning what `returns` asks for.
 fn transform<H, D, L>(
     op: &'static str,
     mask: &Array<bool>,
     returns: Returns,
     line: impl Fn(usize) -> L,
+    first: impl Fn(usize) -> H + Copy + Send + Sync + 'static,
     finish: fn(H) -> D,
 ) -> Result<Transform<D>>
 where
@@ -396,13 +423,13 @@ where
     crate::dtype::register::<(f64, i64)>();
     crate::dtype::register::<(i32, i64)>();
     if !returns.indices() {
-        let distances = passes::<H, H, D, L>(op, mask, &line, move |h, _| finish(h))?;
+        let distances = passes::<H, H, D, L>(op, mask, &line, first, move |h, _| finish(h))?;
         return Ok(Transform {
             distances: Some(distances),
             indices: None,
         });
     }
-    let cells = passes::<H, (H, i64), (H, i64), L>(op, mask, &line, |h, at| (h, at))?;
+    let cells = passes::<H, (H, i64), (H, i64), L>(op, mask, &line, first, |h, at| (h, at))?;
     let distances = returns
         .distances()
         .then(|| cells.map(move |(h, _)| finish(h)));
@@ -435,6 +462,7 @@ fn passes<H, C, O, L>(
     op: &'static str,
     mask: &Array<bool>,
     line: &impl Fn(usize) -> L,
+    first: impl Fn(usize) -> H + Send + Sync + 'static,
     last: impl Fn(H, i64) -> O + Send + Sync + 'static,
 ) -> Result<Array<O>>
 where
@@ -450,13 +478,92 @@ where
         return Ok(mask.map(move |m| last(background(m), if m { -1 } else { 0 })));
     }
     if ndim == 1 {
-        return pass(op, mask, 0, line(0), background, |_| 0, last);
+        return first_pass(mask, first, last);
     }
-    let mut cells: Array<C> = pass(op, mask, 0, line(0), background, |_| 0, C::new)?;
+    let mut cells: Array<C> = first_pass(mask, first, C::new)?;
     for axis in 1..ndim - 1 {
         cells = pass(op, &cells, axis, line(axis), C::height, C::at, C::new)?;
     }
     pass(op, &cells, ndim - 1, line(ndim - 1), C::height, C::at, last)
+}
+
+/// The first pass, along axis 0 of the mask: every metric's distance along one axis is that to
+/// the nearest background cell of the column, `first(offset)`, the earlier one on a tie (as the
+/// lower envelope's query keeps it). Found by a sweep each way over whole rows of a block whole
+/// along axis 0, so that the columns are read side by side rather than gathered lane by lane;
+/// each cell `make(distance, flat index of its site)`.
+fn first_pass<H, O>(
+    mask: &Array<bool>,
+    first: impl Fn(usize) -> H + Send + Sync + 'static,
+    make: impl Fn(H, i64) -> O + Send + Sync + 'static,
+) -> Result<Array<O>>
+where
+    H: Height,
+    O: Element + Copy,
+{
+    let mut chunks = mask.chunks().to_vec();
+    chunks[0] = vec![mask.shape()[0]];
+    let stride = mask.shape()[1..].iter().product::<usize>() as i64;
+    let columns = mask.rechunk(chunks)?;
+    Ok(columns.map_blocks(move |b| {
+        let b = b.as_standard_layout();
+        let m = b.as_slice().expect("standard layout");
+        if m.is_empty() {
+            // A block empty along some axis (chunks of length 0 are allowed).
+            return ArrayD::from_shape_vec(b.raw_dim(), Vec::new()).expect("no cells");
+        }
+        let rows = b.shape()[0];
+        let width = m.len() / rows;
+        const NONE: u32 = u32::MAX;
+        // The nearest background row at or before each cell, then the nearer of it and the
+        // nearest at or after.
+        let mut site = vec![NONE; m.len()];
+        let mut seen = vec![NONE; width];
+        for (i, (row, out)) in m
+            .chunks_exact(width)
+            .zip(site.chunks_exact_mut(width))
+            .enumerate()
+        {
+            for ((&fg, s), o) in row.iter().zip(seen.iter_mut()).zip(out.iter_mut()) {
+                if !fg {
+                    *s = i as u32;
+                }
+                *o = *s;
+            }
+        }
+        seen.fill(NONE);
+        for (i, (row, out)) in m
+            .chunks_exact(width)
+            .zip(site.chunks_exact_mut(width))
+            .enumerate()
+            .rev()
+        {
+            for ((&fg, s), o) in row.iter().zip(seen.iter_mut()).zip(out.iter_mut()) {
+                if !fg {
+                    *s = i as u32;
+                }
+                let i = i as u32;
+                if *s != NONE && (*o == NONE || i - *o > *s - i) {
+                    *o = *s;
+                }
+            }
+        }
+        let cells: Vec<O> = site
+            .iter()
+            .enumerate()
+            .map(|(p, &s)| {
+                if s == NONE {
+                    make(H::FAR, -1)
+                } else {
+                    make(
+                        first((p / width).abs_diff(s as usize)),
+                        i64::from(s) * stride,
+                    )
+                }
+            })
+            .collect();
+        ArrayD::from_shape_vec(b.raw_dim(), cells).expect("one cell per mask cell")
+    }))
 }
 
 /// One pass of `line` along `axis` over `a`, whose cells give their distance by `height` and
@@ -504,6 +611,11 @@ where
         }
     };
     along(op, a, axis, n, n, scratch, lanes)
+}
+
+/// The chessboard and taxicab distance along one axis: the offset.
+fn chamfer_first(k: usize) -> i32 {
+    k as i32
 }
 
 /// A chessboard or taxicab distance as scipy gives it: -1 where no background cell was found.
