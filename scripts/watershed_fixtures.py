@@ -14,7 +14,7 @@ and ties everywhere), as float64 for `watershed` and uint8 for `watershed_ift`. 
 1 + (p % 5) where (37 p + 11) % period == 0, else 0; for `watershed_ift`, negated where p % 3
 == 0 (background markers). Mask (parameter `mask`): true unless (11 p + 5) % 7 == 0. With `distinct=1`, each marker's
 height is raised by p / 10^6, so that no two markers have the same height (chunkwise's faster
-queue for that case) while the rest keeps its plateaus.
+queue for that case) while the rest keeps its plateaus. With `line=1`, `watershed_line=True`.
 """
 import pathlib
 
@@ -66,11 +66,14 @@ for shape in [(9,), (13, 17), (24, 7), (6, 7, 5)]:
                     img = img + np.where(mk != 0, flat(shape).reshape(shape) / 1e6, 0.0)
                 for conn in range(1, len(shape) + 1):
                     for use_mask in (0, 1):
-                        out = watershed(img, mk, connectivity=conn,
-                                        mask=mask(shape) if use_mask else None)
-                        lines.append(f"watershed ; {dims(shape)} ; levels={levels} "
-                                     f"period={period} distinct={distinct} connectivity={conn} "
-                                     f"mask={use_mask} ; {ints(out)}")
+                        for line in (0, 1):
+                            out = watershed(img, mk, connectivity=conn,
+                                            mask=mask(shape) if use_mask else None,
+                                            watershed_line=bool(line))
+                            lines.append(f"watershed ; {dims(shape)} ; levels={levels} "
+                                         f"period={period} distinct={distinct} "
+                                         f"connectivity={conn} mask={use_mask} line={line} ; "
+                                         f"{ints(out)}")
             u8 = heights(shape, levels).astype(np.uint8) * 20
             smk = markers(shape, period, True).astype(np.int32)
             for conn in (1, len(shape)):

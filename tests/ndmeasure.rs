@@ -1212,7 +1212,13 @@ fn watersheds_match_scikit_image_and_scipy_whatever_the_chunking() {
                 let mk = Array::from_ndarray(m.mapv(|v| v as u32), other.clone()).unwrap();
                 let mask = Array::from_ndarray(mask.clone(), other.clone()).unwrap();
                 let use_mask = p["mask"] == "1";
-                let out = ndmeasure::watershed(&img, &mk, conn, use_mask.then_some(&mask)).unwrap();
+                let mask = use_mask.then_some(&mask);
+                let out = if p["line"] == "1" {
+                    ndmeasure::watershed_lines(&img, &mk, conn, mask)
+                } else {
+                    ndmeasure::watershed(&img, &mk, conn, mask)
+                }
+                .unwrap();
                 assert_eq!(out.chunks(), img.chunks(), "{context}");
                 out.compute()
                     .unwrap()
@@ -1234,7 +1240,7 @@ fn watersheds_match_scikit_image_and_scipy_whatever_the_chunking() {
         }
         cases += 1;
     }
-    assert!(cases >= 150, "{cases} cases read");
+    assert!(cases >= 250, "{cases} cases read");
 }
 
 #[test]

@@ -45,7 +45,7 @@ pub use histogram::{
 pub use label::{Connectivity, label, label_with_structure};
 pub use regionprops::{Property, RegionTable, regionprops_table};
 pub use values::{ValueIndices, value_indices};
-pub use watershed::{watershed, watershed_ift};
+pub use watershed::{watershed, watershed_ift, watershed_lines};
 
 /// Element types that can be measured: numbers convertible to f64 for sums and means.
 pub trait Measurable: Element + Copy + PartialOrd + ToPrimitive {}

@@ -69,8 +69,52 @@ pub fn watershed<T>(
 where
     T: Element + Copy + ToPrimitive,
 {
+    flooded("watershed", image, markers, connectivity, mask, false)
+}
+
+/// [`watershed`] with watershed lines, as scikit-image's `watershed(..., watershed_line=True)`:
+/// the pixels where two basins meet stay 0 (one pixel wide, by the connectivity), so that
+/// touching objects come out separated.
+///
+/// # Errors
+///
+/// As [`watershed`].
+///
+/// # Examples
+///
+/// ```
+/// use chunkwise::{Array, ndmeasure};
+/// let height = Array::from_ndarray(ndarray::array![0.0, 1.0, 2.0, 3.0, 2.0, 1.0, 0.0], [3])?;
+/// let markers = Array::from_ndarray(ndarray::array![1u32, 0, 0, 0, 0, 0, 2], [4])?;
+/// let basins = ndmeasure::watershed_lines(&height, &markers, 1, None)?.compute()?;
+/// assert_eq!(basins, ndarray::array![1u32, 1, 1, 0, 2, 2, 2].into_dyn());
+/// # Ok::<(), chunkwise::Error>(())
+/// ```
+pub fn watershed_lines<T>(
+    image: &Array<T>,
+    markers: &Array<u32>,
+    connectivity: usize,
+    mask: Option<&Array<bool>>,
+) -> Result<Array<u32>>
+where
+    T: Element + Copy + ToPrimitive,
+{
+    flooded("watershed_lines", image, markers, connectivity, mask, true)
+}
+
+/// [`watershed`] or [`watershed_lines`]: the checks, then one task flooding the whole image.
+fn flooded<T>(
+    op: &'static str,
+    image: &Array<T>,
+    markers: &Array<u32>,
+    connectivity: usize,
+    mask: Option<&Array<bool>>,
+    lines: bool,
+) -> Result<Array<u32>>
+where
+    T: Element + Copy + ToPrimitive,
+{
     super::register_wire();
-    let op = "watershed";
     let ndim = image.ndim();
     same_shape(op, image.shape(), markers.shape())?;
     if let Some(m) = mask {
@@ -99,7 +143,9 @@ where
     };
     // Heights as ordered integers, converted in parallel before the one task.
     let heights = whole(&image.map(|v| order_bits(v.to_f64().unwrap_or(f64::NAN))))?;
-    let flooded = heights.zip_blocks(op, &whole(&seeds)?, move |h, s| flood(h, s, connectivity))?;
+    let flooded = heights.zip_blocks(op, &whole(&seeds)?, move |h, s| {
+        flood(h, s, connectivity, lines)
+    })?;
     flooded.rechunk(image.chunks().to_vec())
 }
 
@@ -133,6 +179,8 @@ struct Entry {
     height: u64,
     age: u32,
     index: u32,
+    /// The marker whose flood queued it (read only when drawing watershed lines).
+    source: u32,
 }
 
 impl Entry {
@@ -239,6 +287,7 @@ impl Queue<'_> {
                 height: self.h[index as usize],
                 age: 0,
                 index,
+                source: index,
             });
         }
         let mut age = 1u32;
@@ -248,7 +297,14 @@ impl Queue<'_> {
                 e.height,
                 &mut age,
                 out,
-                |height, age, index| heap.push(Entry { height, age, index }),
+                |height, age, index| {
+                    heap.push(Entry {
+                        height,
+                        age,
+                        index,
+                        source: e.source,
+                    })
+                },
             );
         }
     }
@@ -317,12 +373,65 @@ fn padded<T: Copy>(a: &ArrayViewD<'_, T>, fill: T) -> (Vec<T>, Vec<usize>) {
     (out.into_raw_vec_and_offset().0, strides)
 }
 
+/// scikit-image's flooding with watershed lines (`watershed_line=True`): a pixel is labelled
+/// when it leaves the queue (it may be queued more than once), unless a neighbour in the mask
+/// already has another label, in which case it joins the line: it leaves the mask and stays 0.
+/// Through scikit-image's heap, so that ties come out as theirs.
+fn flood_lines(h: &[u64], mask: &mut [bool], offsets: &[isize], starts: &[u32], out: &mut [u32]) {
+    let mut heap = Heap(Vec::new());
+    for &index in starts {
+        heap.push(Entry {
+            height: h[index as usize],
+            age: 0,
+            index,
+            source: index,
+        });
+    }
+    let step = |at: usize, o: isize| (at as isize + o) as usize;
+    let mut age = 1u32;
+    while let Some(e) = heap.pop() {
+        let (at, source) = (e.index as usize, e.source as usize);
+        if out[at] != 0 && at != source {
+            continue;
+        }
+        let label = out[source];
+        let on_line = if !mask[at] {
+            true
+        } else if offsets.iter().any(|&o| {
+            let n = step(at, o);
+            mask[n] && out[n] != 0 && out[n] != label
+        }) {
+            mask[at] = false;
+            true
+        } else {
+            false
+        };
+        if !on_line {
+            out[at] = label;
+        }
+        for &o in offsets {
+            let n = step(at, o);
+            if !mask[n] || out[n] != 0 {
+                continue;
+            }
+            age += 1;
+            heap.push(Entry {
+                height: h[n].max(e.height),
+                age,
+                index: n as u32,
+                source: e.source,
+            });
+        }
+    }
+}
+
 /// scikit-image's flooding of one whole image: `heights` as [`order_bits`], `seeds` each
-/// pixel's marker and whether it is in the mask.
+/// pixel's marker and whether it is in the mask; with watershed `lines` or without.
 fn flood(
     heights: ArrayViewD<'_, u64>,
     seeds: ArrayViewD<'_, (u32, bool)>,
     connectivity: usize,
+    lines: bool,
 ) -> ArrayD<u32> {
     let shape = heights.shape().to_vec();
     if heights.is_empty() {
@@ -331,7 +440,7 @@ fn flood(
     // Padded by one cell that is outside the mask, so that no neighbour needs a bounds check.
     let (h, strides) = padded(&heights, 0);
     let (mut out, _) = padded(&seeds.mapv(|(l, m)| if m { l } else { 0 }).view(), 0);
-    let (mask, _) = padded(&seeds.mapv(|(_, m)| m).view(), false);
+    let (mut mask, _) = padded(&seeds.mapv(|(_, m)| m).view(), false);
     let offsets: Vec<isize> = neighbourhood(shape.len(), connectivity)
         .iter()
         .map(|o| o.iter().zip(&strides).map(|(&v, &s)| v * s as isize).sum())
@@ -342,15 +451,19 @@ fn flood(
     let mut heights: Vec<u64> = starts.iter().map(|&i| h[i as usize]).collect();
     heights.sort_unstable();
     let ties = heights.windows(2).any(|w| w[0] == w[1]);
-    let queue = Queue {
-        h: &h,
-        mask: &mask,
-        offsets: &offsets,
-    };
-    if ties {
-        queue.flood_exact(&starts, &mut out);
+    if lines {
+        flood_lines(&h, &mut mask, &offsets, &starts, &mut out);
     } else {
-        queue.flood_distinct(&starts, &mut out);
+        let queue = Queue {
+            h: &h,
+            mask: &mask,
+            offsets: &offsets,
+        };
+        if ties {
+            queue.flood_exact(&starts, &mut out);
+        } else {
+            queue.flood_distinct(&starts, &mut out);
+        }
     }
     let full: Vec<usize> = shape.iter().map(|&n| n + 2).collect();
     let out = ArrayD::from_shape_vec(IxDyn(&full), out).expect("the padded shape");
