@@ -149,24 +149,27 @@ where
     flooded.rechunk(image.chunks().to_vec())
 }
 
+/// The cells of `structure` other than its centre, as offsets from it (-1, 0 or 1 along each
+/// axis), in row-major order.
+fn structure_offsets(structure: &ArrayD<bool>) -> Vec<Vec<isize>> {
+    structure
+        .indexed_iter()
+        .filter(|&(_, &on)| on)
+        .map(|(i, _)| {
+            i.slice()
+                .iter()
+                .map(|&k| k as isize - 1)
+                .collect::<Vec<_>>()
+        })
+        .filter(|o| o.iter().any(|&v| v != 0))
+        .collect()
+}
+
 /// The neighbour offsets within `connectivity` unit steps, as scikit-image orders them: by
 /// distance from the centre, then in row-major order of the offset.
 fn neighbourhood(ndim: usize, connectivity: usize) -> Vec<Vec<isize>> {
-    let mut offsets: Vec<Vec<isize>> = Vec::new();
-    let total = 3usize.pow(ndim as u32);
-    for k in 0..total {
-        let mut rest = k;
-        let mut o = vec![0isize; ndim];
-        for d in (0..ndim).rev() {
-            o[d] = (rest % 3) as isize - 1;
-            rest /= 3;
-        }
-        let steps = o.iter().filter(|&&v| v != 0).count();
-        if steps > 0 && steps <= connectivity {
-            offsets.push(o);
-        }
-    }
-    // Row-major order already; a stable sort by distance keeps it within each distance.
+    let mut offsets = structure_offsets(&crate::ndfilters::binary_structure(ndim, connectivity));
+    // A stable sort by distance keeps row-major order within each distance.
     offsets.sort_by_key(|o| o.iter().filter(|&&v| v != 0).count());
     offsets
 }
@@ -354,23 +357,17 @@ impl Queue<'_> {
     }
 }
 
-/// The image padded by one cell on every side (`fill` there), row-major, with its strides.
-fn padded<T: Copy>(a: &ArrayViewD<'_, T>, fill: T) -> (Vec<T>, Vec<usize>) {
+/// The image padded by one cell (`fill` there) on every side.
+fn padded<T: Copy>(a: &ArrayViewD<'_, T>, fill: T) -> ArrayD<T> {
     let shape: Vec<usize> = a.shape().iter().map(|&n| n + 2).collect();
     let mut out = ArrayD::from_elem(IxDyn(&shape), fill);
-    let inner = ndarray::SliceInfo::<Vec<ndarray::SliceInfoElem>, IxDyn, IxDyn>::try_from(
-        shape
-            .iter()
-            .map(|&n| ndarray::SliceInfoElem::from(1..n as isize - 1))
-            .collect::<Vec<_>>(),
-    )
-    .expect("one range per axis");
-    out.slice_mut(inner).assign(a);
-    let mut strides = vec![1usize; shape.len()];
-    for d in (0..shape.len().saturating_sub(1)).rev() {
-        strides[d] = strides[d + 1] * shape[d + 1];
-    }
-    (out.into_raw_vec_and_offset().0, strides)
+    out.slice_each_axis_mut(inside).assign(a);
+    out
+}
+
+/// Along one axis of a padded image, the cells inside the padding.
+fn inside(axis: ndarray::AxisDescription) -> ndarray::Slice {
+    ndarray::Slice::from(1..axis.len as isize - 1)
 }
 
 /// scikit-image's flooding with watershed lines (`watershed_line=True`): a pixel is labelled
@@ -438,12 +435,15 @@ fn flood(
         return ArrayD::zeros(IxDyn(&shape));
     }
     // Padded by one cell that is outside the mask, so that no neighbour needs a bounds check.
-    let (h, strides) = padded(&heights, 0);
-    let (mut out, _) = padded(&seeds.mapv(|(l, m)| if m { l } else { 0 }).view(), 0);
-    let (mut mask, _) = padded(&seeds.mapv(|(_, m)| m).view(), false);
+    let h = padded(&heights, 0);
+    let strides = h.strides().to_vec();
+    let h = h.into_raw_vec_and_offset().0;
+    let seeds = padded(&seeds, (0, false));
+    let mut out: Vec<u32> = seeds.iter().map(|&(l, m)| if m { l } else { 0 }).collect();
+    let mut mask: Vec<bool> = seeds.iter().map(|&(_, m)| m).collect();
     let offsets: Vec<isize> = neighbourhood(shape.len(), connectivity)
         .iter()
-        .map(|o| o.iter().zip(&strides).map(|(&v, &s)| v * s as isize).sum())
+        .map(|o| o.iter().zip(&strides).map(|(&v, &s)| v * s).sum())
         .collect();
     let starts: Vec<u32> = (0..out.len() as u32)
         .filter(|&i| out[i as usize] != 0)
@@ -465,15 +465,8 @@ fn flood(
             queue.flood_distinct(&starts, &mut out);
         }
     }
-    let full: Vec<usize> = shape.iter().map(|&n| n + 2).collect();
-    let out = ArrayD::from_shape_vec(IxDyn(&full), out).expect("the padded shape");
-    let inner = ndarray::SliceInfo::<Vec<ndarray::SliceInfoElem>, IxDyn, IxDyn>::try_from(
-        full.iter()
-            .map(|&n| ndarray::SliceInfoElem::from(1..n as isize - 1))
-            .collect::<Vec<_>>(),
-    )
-    .expect("one range per axis");
-    out.slice(inner).to_owned()
+    let out = ArrayD::from_shape_vec(seeds.raw_dim(), out).expect("the padded shape");
+    out.slice_each_axis(inside).to_owned()
 }
 
 /// The watershed by image foresting transform, as scipy's `watershed_ift(input, markers,
@@ -573,16 +566,15 @@ fn ift(
     for d in (0..shape.len().saturating_sub(1)).rev() {
         strides[d] = strides[d + 1] * shape[d + 1] as i64;
     }
-    let steps: Vec<i64> = structure
-        .indexed_iter()
-        .filter(|&(_, &on)| on)
-        .map(|(i, _)| {
-            i.slice()
-                .iter()
+    let steps: Vec<i64> = structure_offsets(structure)
+        .iter()
+        .map(|o| {
+            o.iter()
                 .zip(&strides)
-                .map(|(&c, &s)| (c as i64 - 1) * s)
+                .map(|(&c, &s)| c as i64 * s)
                 .sum::<i64>()
         })
+        // As scipy: a step of 0 (a cell beside the centre on an axis of length 1) is none.
         .filter(|&o| o != 0)
         .collect();
     for c in 0..=maxval {
