@@ -609,3 +609,121 @@ fn propagation_and_hole_filling_refuse_structures_they_cannot_follow() {
     let flat = ndarray::array![true, true, true].into_dyn();
     assert!(ndmorph::binary_hit_or_miss(&x, Some(flat), None).is_err());
 }
+
+/// Distance transforms, hole filling, a watershed and a region table under memory limits on
+/// every scheduler (each run either equal to the whole-array answer or refused before it
+/// starts), and a distance transform computed inside block functions on the same pool, another
+/// pool and the synchronous one: under a watchdog.
+#[test]
+fn segmentation_under_limits_and_nesting() {
+    use chunkwise::ndmeasure::{self, Property};
+    common::with_watchdog("segmentation under limits and nesting", || {
+        let n: u64 = 23 * 19;
+        let img = ArrayD::from_shape_vec(
+            IxDyn(&[23, 19]),
+            (0..n)
+                .map(|p| ((p * 2654435761) % 97) as f64 / 97.0)
+                .collect(),
+        )
+        .unwrap();
+        let whole = Array::from_ndarray(img.clone(), [23, 19]).unwrap();
+        let x = Array::from_ndarray(img, [5, 4]).unwrap();
+        let build = |x: &Array<f64>| {
+            let mask = x.map(|v| v > 0.2);
+            let edt = ndmorph::distance_transform_edt(&mask, None).unwrap();
+            let filled = ndmorph::binary_fill_holes(&mask, None)
+                .unwrap()
+                .map(u8::from);
+            let (markers, _) =
+                ndmeasure::label(&x.map(|v| v > 0.9), ndmeasure::Connectivity::Full).unwrap();
+            let basins = ndmeasure::watershed(&x.map(|v| -v), &markers, 1, Some(&mask)).unwrap();
+            let table = ndmeasure::regionprops_table(
+                &basins,
+                Some(x),
+                &[Property::Area, Property::Centroid],
+            )
+            .unwrap();
+            (edt, filled, basins, table)
+        };
+        let sync = Scheduler::synchronous();
+        let (e0, f0, b0, t0) = build(&whole);
+        let (e0, f0, b0, t0) = (
+            e0.compute_with(&sync).unwrap(),
+            f0.compute_with(&sync).unwrap(),
+            b0.compute_with(&sync).unwrap(),
+            t0.compute_scalar_with(&sync).unwrap(),
+        );
+        let (e, f, b, t) = build(&x);
+        let mut ran = 0;
+        for limit in [1usize << 10, 16 << 10, 256 << 10, 1 << 30] {
+            for s in common::schedulers() {
+                let s = s.with_memory_limit(limit);
+                let at = format!("under {limit} on {s:?}");
+                let refused = |r: &chunkwise::Error| matches!(r, Error::OverMemoryBudget { .. });
+                match e.compute_with(&s) {
+                    Ok(got) => assert_eq!(got, e0, "edt {at}"),
+                    Err(err) => assert!(refused(&err), "edt {at}: {err}"),
+                }
+                match f.compute_with(&s) {
+                    Ok(got) => assert_eq!(got, f0, "fill {at}"),
+                    Err(err) => assert!(refused(&err), "fill {at}: {err}"),
+                }
+                match b.compute_with(&s) {
+                    Ok(got) => assert_eq!(got, b0, "watershed {at}"),
+                    Err(err) => assert!(refused(&err), "watershed {at}: {err}"),
+                }
+                match t.compute_scalar_with(&s) {
+                    Ok(got) => {
+                        assert_eq!(got, t0, "regionprops {at}");
+                        ran += 1;
+                    }
+                    Err(err) => assert!(refused(&err), "regionprops {at}: {err}"),
+                }
+            }
+        }
+        assert!(
+            ran >= common::schedulers().len(),
+            "the largest limit runs everything"
+        );
+        // Nested: each block's function takes the distance transform of its own block.
+        let pool = Scheduler::threads(2);
+        for inner in [
+            pool.clone(),
+            Scheduler::threads(3),
+            Scheduler::synchronous(),
+        ] {
+            let nested = x.map(|v| v > 0.2).map_blocks(move |b| {
+                let block = Array::from_ndarray(b.to_owned(), [2, 2]).unwrap();
+                ndmorph::distance_transform_edt(&block, None)
+                    .unwrap()
+                    .compute_with(&inner)
+                    .unwrap()
+            });
+            let got = nested.compute_with(&pool).unwrap();
+            // Each block's own transform, computed alone.
+            let mask = x.map(|v| v > 0.2).compute_with(&sync).unwrap();
+            let layout = x.chunk_layout().clone();
+            let (mut r0, sizes) = (0, layout.sizes());
+            for rows in &sizes[0] {
+                let mut c0 = 0;
+                for cols in &sizes[1] {
+                    let part = mask
+                        .slice(ndarray::s![r0..r0 + rows, c0..c0 + cols])
+                        .to_owned();
+                    let alone = Array::from_ndarray(part, [*rows, *cols]).unwrap();
+                    let want = ndmorph::distance_transform_edt(&alone, None)
+                        .unwrap()
+                        .compute_with(&sync)
+                        .unwrap();
+                    assert_eq!(
+                        got.slice(ndarray::s![r0..r0 + rows, c0..c0 + cols])
+                            .into_dyn(),
+                        want
+                    );
+                    c0 += cols;
+                }
+                r0 += rows;
+            }
+        }
+    });
+}
